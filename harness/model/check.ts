@@ -1,0 +1,77 @@
+/**
+ * A check is the unit of verdict: one scenario returns several. Reporters see only
+ * these objects (and RunResult), never the runner or the lab.
+ */
+
+/** What a scenario may return. `flaky` and `xfail` are assigned by the runner, never by a scenario. */
+export type ScenarioVerdict = 'pass' | 'fail' | 'skip' | 'error';
+/** What reports carry: `flaky` = passed on a retry; `xfail` = failed as the profile's `expectFail` said. */
+export type Verdict = ScenarioVerdict | 'flaky' | 'xfail';
+
+/** A grid of outcomes, e.g. sender interface × segment. `cells[r][c]` is short text ("✓", "—", "lan-b#4"). */
+export interface MatrixEvidence {
+  kind: 'matrix';
+  title: string;
+  rowLabel?: string;
+  colLabel?: string;
+  rows: string[];
+  cols: string[];
+  cells: string[][];
+  /** Cells (row, col) that differ from what was expected; reporters highlight them. */
+  mismatches?: Array<[number, number]>;
+  legend?: string;
+}
+
+export interface TimelineEvent {
+  /** Milliseconds since the scenario started. */
+  t: number;
+  source: string;
+  event: string;
+  detail?: string;
+}
+
+export interface TimelineEvidence {
+  kind: 'timeline';
+  title: string;
+  events: TimelineEvent[];
+}
+
+export interface NumbersEvidence {
+  kind: 'numbers';
+  title: string;
+  values: Record<string, number | string | boolean | null>;
+  /** Optional unit per key, e.g. { p50: 'ms' }. */
+  units?: Record<string, string>;
+}
+
+export interface TextEvidence {
+  kind: 'text';
+  title: string;
+  text: string;
+}
+
+/** A sampled series for plots (latency over time, …). */
+export interface SeriesEvidence {
+  kind: 'series';
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  series: Array<{ name: string; points: Array<[number, number]> }>;
+}
+
+export type Evidence = MatrixEvidence | TimelineEvidence | NumbersEvidence | TextEvidence | SeriesEvidence;
+
+export interface Check {
+  name: string;
+  verdict: ScenarioVerdict;
+  /** One line that names the fault (or, for a pass, what was verified; for a skip, why). */
+  reason: string;
+  evidence?: Evidence[];
+}
+
+export const check = {
+  pass: (name: string, reason: string, evidence?: Evidence[]): Check => ({ name, verdict: 'pass', reason, evidence }),
+  fail: (name: string, reason: string, evidence?: Evidence[]): Check => ({ name, verdict: 'fail', reason, evidence }),
+  skip: (name: string, reason: string, evidence?: Evidence[]): Check => ({ name, verdict: 'skip', reason, evidence }),
+  error: (name: string, reason: string, evidence?: Evidence[]): Check => ({ name, verdict: 'error', reason, evidence }),
+};

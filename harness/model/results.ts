@@ -1,0 +1,84 @@
+import type { Evidence, Verdict } from './check.ts';
+
+/** Results as reporters and `results.json` see them. */
+
+export interface CheckResult {
+  name: string;
+  verdict: Verdict;
+  reason: string;
+  evidence: Evidence[];
+  /** Attempt (1-based) that produced this verdict. */
+  attempt: number;
+}
+
+export interface ScenarioResult {
+  id: string;
+  use: string;
+  profile: string;
+  durationMs: number;
+  attempts: number;
+  /** The profile's `expectFail` reason, if the scenario is a known-bad case. */
+  expectFail?: string;
+  checks: CheckResult[];
+  /** Log lines of the scenario (its own and its child processes'), for JUnit system-out. */
+  log: string[];
+}
+
+export interface ProfileInfo {
+  name: string;
+  file: string;
+  description?: string;
+  sha256: string;
+}
+
+export interface Environment {
+  platform: string;
+  osRelease: string;
+  arch: string;
+  node: string;
+  netconform: string;
+  root: boolean;
+  hostname: string;
+}
+
+export interface Summary {
+  passed: number;
+  failed: number;
+  skipped: number;
+  errors: number;
+  flaky: number;
+  xfail: number;
+}
+
+export interface RunResult {
+  netconform: string;
+  profiles: ProfileInfo[];
+  startedAt: string;
+  durationMs: number;
+  interrupted: boolean;
+  environment: Environment;
+  scenarios: ScenarioResult[];
+  summary: Summary;
+}
+
+export function summarize(scenarios: ScenarioResult[]): Summary {
+  const s: Summary = { passed: 0, failed: 0, skipped: 0, errors: 0, flaky: 0, xfail: 0 };
+  for (const sc of scenarios) {
+    for (const c of sc.checks) {
+      switch (c.verdict) {
+        case 'pass': s.passed++; break;
+        case 'flaky': s.flaky++; s.passed++; break;
+        case 'xfail': s.xfail++; s.passed++; break;
+        case 'fail': s.failed++; break;
+        case 'error': s.errors++; break;
+        case 'skip': s.skipped++; break;
+      }
+    }
+  }
+  return s;
+}
+
+/** The closing line every console run and CI ends with. Errors count as failed. */
+export function closingLine(s: Summary): string {
+  return `${s.passed} passed, ${s.failed + s.errors} failed, ${s.skipped} skipped`;
+}

@@ -1,0 +1,73 @@
+import type { Check } from './check.ts';
+import type { Lab } from '../lab/types.ts';
+import type { ManagedProcess, SpawnOptions, SutHandle, SutSpec } from '../process/types.ts';
+
+/** A JSON Schema object (draft-07 subset that ajv compiles in strict mode). */
+export type JsonSchema = Record<string, unknown>;
+
+/**
+ * What a scenario may require of the host. The runner checks these before `run` and turns
+ * a missing one into a skip whose reason names it; a scenario never passes because it could not run.
+ */
+export type Capability =
+  | 'linux'
+  | 'darwin'
+  | 'root'
+  | 'netns' // network namespaces can be created
+  | 'lab' // the profile has a lab: section and it is up
+  | 'addon' // the native socket addon loaded
+  | 'netem' // sch_netem in this kernel
+  | 'tbf' // sch_tbf in this kernel
+  | 'ipv6'
+  | 'sut'; // the scenario drives the profile's system under test
+
+export type Capabilities = Record<Capability, { ok: boolean; reason: string }>;
+
+export interface ScenarioContext {
+  /** The profile's id for this scenario instance (not the `use:` name). */
+  readonly scenarioId: string;
+  /** Folder of the profile file: SUT paths are relative to it. */
+  readonly profileDir: string;
+  /** The lab, when the profile has one and it is up. */
+  readonly lab: Lab | undefined;
+  /** The SUT the profile names for this scenario (scenario-level `sut:` overrides the profile's). */
+  readonly sut: SutSpec | undefined;
+  readonly allowHostNetwork: boolean;
+  readonly capabilities: Capabilities;
+  /** Retry attempt, 1-based. */
+  readonly attempt: number;
+  /** A line for the scenario's log (JUnit system-out, JSON, console on failure). */
+  log(line: string): void;
+  /** Registers cleanup that runs when the scenario ends on every path (LIFO). */
+  defer(cleanup: () => unknown): void;
+  /** Milliseconds since this attempt started (timeline `t`). */
+  elapsedMs(): number;
+  /** Starts a tracked process (in a lab host when `opts.host` is set); killed and reaped at scenario end. */
+  spawn(argv: string[], opts?: SpawnOptions): ManagedProcess;
+  /** Starts the SUT with `${var}` substitution in its argv/env; waits for `ready`; stopped at scenario end. */
+  startSut(spec: SutSpec, vars?: Record<string, string>): Promise<SutHandle>;
+}
+
+export interface ScenarioInput<W, E> {
+  with: W;
+  expect: E;
+}
+
+export interface Scenario<W = Record<string, unknown>, E = Record<string, unknown>> {
+  /** The `use:` name: `<family>.<file name>`. */
+  id: string;
+  summary: string;
+  platforms: Array<'linux' | 'darwin'>;
+  requires: Capability[];
+  /** Schema for `with:`; defaults in it are applied before `run`. Must be a closed object schema. */
+  withSchema: JsonSchema;
+  /** Schema for `expect:`; defaults applied. */
+  expectSchema: JsonSchema;
+  defaultTimeoutMs: number;
+  run(ctx: ScenarioContext, input: ScenarioInput<W, E>, signal: AbortSignal): Promise<Check[]>;
+}
+
+/** Identity helper that keeps the param types of one scenario file. */
+export function defineScenario<W, E>(s: Scenario<W, E>): Scenario<W, E> {
+  return s;
+}

@@ -1,0 +1,57 @@
+/** Contracts for child processes and the system under test (implemented in harness/process/). */
+
+export interface SpawnOptions {
+  /** Lab host to run in (its network namespace). Omit for the harness's own namespace. */
+  host?: string;
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Called for every line on stdout/stderr as it arrives. */
+  onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
+}
+
+export interface ProcessExit {
+  code: number | null;
+  signal: string | null;
+}
+
+export interface ManagedProcess {
+  readonly pid: number;
+  readonly argv: string[];
+  /** Every output line so far, prefixed `[stdout] ` / `[stderr] `. */
+  readonly output: string[];
+  /** Resolves when the process has exited (never rejects). */
+  readonly exited: Promise<ProcessExit>;
+  /** True until `exited` resolves. */
+  running(): boolean;
+  /** SIGSTOP / SIGCONT to the whole process group. */
+  suspend(): void;
+  resume(): void;
+  /** SIGCONT, SIGTERM, then SIGKILL after graceMs; resolves once reaped. */
+  stop(graceMs?: number): Promise<ProcessExit>;
+}
+
+export interface SutReady {
+  /** A regular expression a stdout line must match. */
+  stdout?: string;
+  /** A TCP port that must accept connections (in the SUT's host). */
+  port?: number;
+  /** Fixed delay, in ms. */
+  delayMs?: number;
+  /** How long to wait for readiness before the SUT is an error. */
+  timeoutMs?: number;
+}
+
+export interface SutSpec {
+  /** Lab host the SUT runs in. */
+  host?: string;
+  /** argv; `${name}` is substituted from the scenario's variables. A relative argv[0] path is resolved against the profile's folder. */
+  command: string[];
+  env?: Record<string, string>;
+  ready?: SutReady;
+}
+
+export interface SutHandle {
+  readonly process: ManagedProcess;
+  /** Stops it (SIGTERM, then SIGKILL) and returns its exit. */
+  stop(): Promise<ProcessExit>;
+}

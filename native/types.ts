@@ -1,0 +1,104 @@
+/**
+ * The typed surface of the native socket addon (implemented by native/index.ts over the
+ * C++ binding). Suites, the lab and preflight code against these types only.
+ */
+import type { EventEmitter } from 'node:events';
+
+export type InterfaceType =
+  | 'ethernet' | 'wireless' | 'loopback' | 'veth' | 'bridge' | 'tun' // Linux sysfs
+  | 'wired' | 'wifi-infra' | 'awdl' | 'cellular' // macOS SIOCGIFFUNCTIONALTYPE
+  | 'other';
+
+export interface InterfaceAddress {
+  family: 4 | 6;
+  address: string;
+  prefixLength: number;
+  broadcast?: string;
+  scopeId?: number;
+}
+
+export interface NetInterface {
+  name: string;
+  index: number;
+  flags: { up: boolean; running: boolean; loopback: boolean; broadcast: boolean; multicast: boolean; pointToPoint: boolean };
+  mtu: number;
+  mac: string | undefined;
+  type: InterfaceType;
+  addresses: InterfaceAddress[];
+}
+
+export interface UdpSocketOptions {
+  family: 4 | 6;
+  reuseAddr?: boolean;
+  reusePort?: boolean;
+  /** SO_BROADCAST. */
+  broadcast?: boolean;
+  /** Linux: create the socket inside /run/netns/<netns>. */
+  netns?: string;
+}
+
+export interface Datagram {
+  data: Buffer;
+  /** Source address and port. */
+  address: string;
+  port: number;
+  /** Arrival interface (IP_PKTINFO / IPV6_PKTINFO). */
+  ifindex: number;
+  /** Destination address the datagram was sent to (unicast, broadcast or group). */
+  destination: string;
+  /** Kernel receive timestamp in ns since the Unix epoch (SO_TIMESTAMPNS / SO_TIMESTAMP). */
+  timestampNs: bigint;
+}
+
+export interface OutgoingDatagram {
+  data: Buffer;
+  address: string;
+  port: number;
+}
+
+/** Emits 'message' (Datagram) and 'error' (NativeError) while receiving; 'close' once. */
+export interface UdpSocket extends EventEmitter {
+  readonly family: 4 | 6;
+  readonly fd: number;
+  bind(address: string, port: number): void;
+  address(): { address: string; port: number };
+  /** SO_BINDTODEVICE (Linux) / IP_BOUND_IF, IPV6_BOUND_IF (macOS). */
+  bindToDevice(iface: string | number): void;
+  /** IP_MULTICAST_IF with ip_mreqn (Linux), IP_MULTICAST_IFINDEX (macOS), IPV6_MULTICAST_IF. */
+  setMulticastInterface(ifindex: number): void;
+  addMembership(group: string, ifindex: number): void;
+  dropMembership(group: string, ifindex: number): void;
+  setMulticastLoopback(on: boolean): void;
+  /** IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS. */
+  setMulticastTTL(ttl: number): void;
+  setBroadcast(on: boolean): void;
+  /** Sends one datagram; returns bytes sent; throws NativeError (e.g. code EACCES, ENETUNREACH). */
+  send(data: Buffer, address: string, port: number): number;
+  /** sendmmsg where available; returns how many were sent. */
+  sendBatch(datagrams: OutgoingDatagram[]): number;
+  /** Starts event-driven receive on the libuv loop ('message' events). */
+  startReceiving(): void;
+  stopReceiving(): void;
+  close(): void;
+}
+
+export interface TcpKeepalive {
+  enabled: boolean;
+  idleSec: number;
+  intervalSec: number;
+  count: number;
+}
+
+/** Every failing syscall throws one of these. Decide by `code`, never by message. */
+export interface NativeError extends Error {
+  code: string;
+  errno: number;
+  syscall: string;
+}
+
+export interface AddonStatus {
+  loaded: boolean;
+  /** Why it did not load ("run npm rebuild; a C++ toolchain is needed"). */
+  reason?: string;
+  features: { pktinfo: boolean; timestamps: boolean; mmsg: boolean; netns: boolean };
+}
