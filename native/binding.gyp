@@ -1,0 +1,29 @@
+{
+  "targets": [
+    {
+      "target_name": "netconform_native",
+      "sources": ["src/socket_common.cc"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
+      "defines": ["NAPI_VERSION=8"],
+      "conditions": [
+        ["OS!='win'", {"sources": ["src/socket_unix.cc"]}],
+        ["OS=='linux'", {
+          "sources": ["src/socket_linux.cc"],
+          "cflags": ["-Wall", "-Wextra", "-Werror"],
+          "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Werror"]
+        }],
+        ["OS=='mac'", {
+          "sources": ["src/socket_darwin.cc"],
+          "defines": ["__APPLE_USE_RFC_3542=1"],
+          "xcode_settings": {
+            "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+            "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+            "MACOSX_DEPLOYMENT_TARGET": "11.0",
+            "WARNING_CFLAGS": ["-Wall", "-Wextra"]
+          }
+        }]
+      ]
+    }
+  ]
+}

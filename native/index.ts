@@ -1,0 +1,282 @@
+/**
+ * TypeScript wrapper over the C++ binding (native/src, built by `npm ci` / `npm rebuild`
+ * through native/build.mjs). Implements the contract in ./types.ts.
+ *
+ * Importing this module never throws: if the .node file is missing or fails to load,
+ * addonStatus() says why and every other function throws an Error with code
+ * 'ERR_ADDON_NOT_BUILT'.
+ *
+ * Lifetime choice: an idle socket (not receiving) holds no libuv handle, so it never keeps
+ * the process alive, and if it becomes garbage without close() its fd is closed by the
+ * native finalizer. A receiving socket keeps the event loop alive like a listening dgram
+ * socket, unless socket.unref() was called; close() (or stopReceiving()) releases it.
+ */
+import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import type {
+  AddonStatus,
+  Datagram,
+  NativeError,
+  NetInterface,
+  OutgoingDatagram,
+  TcpKeepalive,
+  UdpSocket,
+  UdpSocketOptions,
+} from './types.ts';
+
+export type * from './types.ts';
+
+/** Shape of the compiled binding (native/src/socket_common.cc). */
+interface RecvBuffers {
+  data: ArrayBuffer;
+  meta: Int32Array;
+  ts: BigInt64Array;
+  addrs: string[];
+  slots: number;
+  slotSize: number;
+  stride: number;
+}
+interface BindingSocket {
+  readonly fd: number;
+  bind(address: string, port: number): void;
+  address(): { address: string; port: number };
+  bindToDevice(iface: string | number): void;
+  setMulticastInterface(ifindex: number): void;
+  addMembership(group: string, ifindex: number): void;
+  dropMembership(group: string, ifindex: number): void;
+  setMulticastLoopback(on: boolean): void;
+  setMulticastTTL(ttl: number): void;
+  setBroadcast(on: boolean): void;
+  setBufferSizes(recvBytes: number, sendBytes: number): void;
+  send(data: Uint8Array, address: string, port: number): number;
+  sendBatch(datagrams: OutgoingDatagram[]): number;
+  recvBuffers(): RecvBuffers;
+  startReceiving(onBatch: (count: number, error?: NativeError) => void): void;
+  stopReceiving(): void;
+  ref(): void;
+  unref(): void;
+  close(): void;
+}
+interface Binding {
+  UdpSocket: new (
+    family: 4 | 6,
+    reuseAddr: boolean,
+    reusePort: boolean,
+    broadcast: boolean,
+    netns: string | undefined,
+  ) => BindingSocket;
+  listInterfaces(netns?: string): NetInterface[];
+  listInterfacesAsync(netns?: string): Promise<NetInterface[]>;
+  setTcpKeepalive(fd: number, idleSec: number, intervalSec: number, count: number): void;
+  getTcpKeepalive(fd: number): TcpKeepalive;
+  features(): AddonStatus['features'];
+}
+
+export const NOT_BUILT_REASON =
+  'native addon not built: run `npm rebuild`; a C++ toolchain (g++, make, python3) is needed';
+
+const NO_FEATURES: AddonStatus['features'] = { pktinfo: false, timestamps: false, mmsg: false, netns: false };
+
+let binding: Binding | undefined;
+let loadError: string | undefined;
+try {
+  const require = createRequire(import.meta.url);
+  const load = require('node-gyp-build') as (dir: string) => unknown;
+  // NETCONFORM_NATIVE_DIR points at another build folder (tests use it to check the
+  // not-built path); by default the folder holding this file.
+  const dir = process.env.NETCONFORM_NATIVE_DIR ?? dirname(fileURLToPath(import.meta.url));
+  binding = load(dir) as Binding;
+} catch (e) {
+  const msg = e instanceof Error ? e.message : String(e);
+  loadError = /No native build was found/i.test(msg)
+    ? NOT_BUILT_REASON
+    : `native addon failed to load (${msg.split('\n')[0]}): run \`npm rebuild\`; a C++ toolchain (g++, make, python3) is needed`;
+}
+
+function need(): Binding {
+  if (binding) return binding;
+  throw Object.assign(new Error(loadError ?? NOT_BUILT_REASON), { code: 'ERR_ADDON_NOT_BUILT' });
+}
+
+export function addonStatus(): AddonStatus {
+  if (!binding) return { loaded: false, reason: loadError ?? NOT_BUILT_REASON, features: { ...NO_FEATURES } };
+  return { loaded: true, features: binding.features() };
+}
+
+export function isNativeError(e: unknown): e is NativeError {
+  if (!(e instanceof Error)) return false;
+  const r = e as Error & Record<string, unknown>;
+  return typeof r.code === 'string' && typeof r.errno === 'number' && typeof r.syscall === 'string';
+}
+
+function checkNetns(netns: unknown): string | undefined {
+  if (netns === undefined) return undefined;
+  if (typeof netns !== 'string' || netns === '' || netns.includes('/') || netns === '.' || netns === '..') {
+    throw new TypeError(`netns must be a namespace name under /run/netns, got ${JSON.stringify(netns)}`);
+  }
+  return netns;
+}
+
+/** Interface inventory (getifaddrs + sysfs/ioctl type); inside /run/netns/<netns> if given. */
+export function listInterfaces(opts: { netns?: string } = {}): NetInterface[] {
+  const b = need();
+  return b.listInterfaces(checkNetns(opts.netns));
+}
+
+/** Same as listInterfaces, on the libuv thread pool. */
+export async function listInterfacesAsync(opts: { netns?: string } = {}): Promise<NetInterface[]> {
+  const b = need();
+  return b.listInterfacesAsync(checkNetns(opts.netns));
+}
+
+function positiveInt(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 32767) {
+    throw new TypeError(`${name} must be an integer in 1..32767, got ${String(v)}`);
+  }
+  return v;
+}
+
+/** SO_KEEPALIVE on + TCP_KEEPIDLE/INTVL/CNT (Linux) or TCP_KEEPALIVE/KEEPINTVL/KEEPCNT (macOS). */
+export function setTcpKeepalive(fd: number, ka: { idleSec: number; intervalSec: number; count: number }): void {
+  const b = need();
+  if (typeof ka !== 'object' || ka === null) throw new TypeError('keepalive settings must be an object');
+  b.setTcpKeepalive(fd, positiveInt('idleSec', ka.idleSec), positiveInt('intervalSec', ka.intervalSec), positiveInt('count', ka.count));
+}
+
+export function getTcpKeepalive(fd: number): TcpKeepalive {
+  return need().getTcpKeepalive(fd);
+}
+
+class NativeUdpSocket extends EventEmitter implements UdpSocket {
+  readonly family: 4 | 6;
+  readonly #h: BindingSocket;
+  #closed = false;
+  #receiving = false;
+  #bufs: RecvBuffers | undefined;
+  #payload: Buffer | undefined;
+
+  constructor(h: BindingSocket, family: 4 | 6) {
+    super();
+    this.#h = h;
+    this.family = family;
+  }
+
+  get fd(): number {
+    return this.#h.fd;
+  }
+
+  bind(address: string, port: number): void {
+    this.#h.bind(address, port);
+  }
+  address(): { address: string; port: number } {
+    return this.#h.address();
+  }
+  bindToDevice(iface: string | number): void {
+    if (typeof iface !== 'string' && typeof iface !== 'number') throw new TypeError('iface must be a name or an index');
+    this.#h.bindToDevice(iface);
+  }
+  setMulticastInterface(ifindex: number): void {
+    this.#h.setMulticastInterface(ifindex);
+  }
+  addMembership(group: string, ifindex: number): void {
+    this.#h.addMembership(group, ifindex);
+  }
+  dropMembership(group: string, ifindex: number): void {
+    this.#h.dropMembership(group, ifindex);
+  }
+  setMulticastLoopback(on: boolean): void {
+    this.#h.setMulticastLoopback(on);
+  }
+  setMulticastTTL(ttl: number): void {
+    this.#h.setMulticastTTL(ttl);
+  }
+  setBroadcast(on: boolean): void {
+    this.#h.setBroadcast(on);
+  }
+  /** SO_RCVBUF / SO_SNDBUF in bytes (0 leaves one unchanged). */
+  setBufferSizes(recvBytes: number, sendBytes: number): void {
+    this.#h.setBufferSizes(recvBytes, sendBytes);
+  }
+  send(data: Buffer, address: string, port: number): number {
+    return this.#h.send(data, address, port);
+  }
+  sendBatch(datagrams: OutgoingDatagram[]): number {
+    return this.#h.sendBatch(datagrams);
+  }
+
+  startReceiving(): void {
+    if (this.#closed) throw Object.assign(new Error('socket is closed'), { code: 'ERR_SOCKET_CLOSED' });
+    if (!this.#bufs) {
+      this.#bufs = this.#h.recvBuffers();
+      this.#payload = Buffer.from(this.#bufs.data);
+    }
+    this.#h.startReceiving(this.#onBatch);
+    this.#receiving = true;
+  }
+
+  stopReceiving(): void {
+    this.#receiving = false;
+    if (!this.#closed) this.#h.stopReceiving();
+  }
+
+  /** Let a receiving socket keep (ref) or not keep (unref) the process alive. */
+  ref(): this {
+    this.#h.ref();
+    return this;
+  }
+  unref(): this {
+    this.#h.unref();
+    return this;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#receiving = false;
+    this.#h.close();
+    process.nextTick(() => this.emit('close'));
+  }
+
+  // One call per drained batch; payloads are copied out of the shared receive buffer.
+  readonly #onBatch = (count: number, error?: NativeError): void => {
+    if (count < 0) {
+      this.emit('error', error);
+      return;
+    }
+    const b = this.#bufs!;
+    const payload = this.#payload!;
+    const { meta, ts, addrs, slotSize, stride } = b;
+    for (let i = 0; i < count && this.#receiving; i++) {
+      const m = i * stride;
+      const len = meta[m]!;
+      const data = Buffer.allocUnsafe(len);
+      payload.copy(data, 0, i * slotSize, i * slotSize + len);
+      const dg: Datagram = {
+        data,
+        address: addrs[2 * i]!,
+        port: meta[m + 1]!,
+        ifindex: meta[m + 2]!,
+        destination: addrs[2 * i + 1]!,
+        timestampNs: ts[i]!,
+      };
+      this.emit('message', dg);
+    }
+  };
+}
+
+/** A non-blocking UDP socket with pktinfo and kernel timestamps enabled. */
+export function createUdpSocket(opts: UdpSocketOptions): UdpSocket & {
+  setBufferSizes(recvBytes: number, sendBytes: number): void;
+  ref(): UdpSocket;
+  unref(): UdpSocket;
+} {
+  const b = need();
+  if (typeof opts !== 'object' || opts === null) throw new TypeError('createUdpSocket expects an options object');
+  if (opts.family !== 4 && opts.family !== 6) throw new TypeError(`family must be 4 or 6, got ${String(opts.family)}`);
+  const netns = checkNetns(opts.netns);
+  const h = new b.UdpSocket(opts.family, !!opts.reuseAddr, !!opts.reusePort, !!opts.broadcast, netns);
+  return new NativeUdpSocket(h, opts.family);
+}

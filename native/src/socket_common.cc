@@ -1,0 +1,748 @@
+// N-API layer shared by every OS: the UdpSocket class, keepalive, interface inventory and
+// error objects. Platform work goes through platform.h (socket_unix.cc + per-OS files).
+//
+// Receive: a uv_poll_t watches the non-blocking fd on the Node event loop; when readable,
+// RecvBatch (recvmmsg on Linux) drains up to kSlots datagrams into buffers shared with JS
+// (an ArrayBuffer for payloads, an Int32Array for lengths/ports/ifindex, a BigInt64Array
+// for kernel timestamps and an Array of address strings), then ONE JS call per batch
+// delivers them. Nothing ever blocks or spins on the JS thread.
+//
+// Lifetime: the poll handle exists only while receiving. A receiving socket is ref'd (keeps
+// the loop and itself alive, like dgram) unless unref() was called; an idle socket keeps
+// nothing alive, and if it is garbage-collected without close() its fd is closed by the
+// finalizer. An environment cleanup hook closes any socket still open at teardown.
+#include <napi.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "platform.h"
+
+namespace {
+
+constexpr int kSlots = 32;
+constexpr size_t kSlotSize = 65536;    // any UDP payload fits
+constexpr int kMaxPerWake = 8 * kSlots;  // then yield to the loop (level-triggered poll)
+constexpr int kMetaStride = 4;         // len, port, ifindex, truncated
+
+
+Napi::Error MakeSysError(Napi::Env env, const nc::SysErr& e) {
+  const char* code = nc::ErrnoCode(e.err);
+  std::string scode = strcmp(code, "UNKNOWN") == 0 ? "E" + std::to_string(e.err) : code;
+  std::string msg = e.syscall + " " + scode + (e.detail.empty() ? "" : " " + e.detail) + ": " +
+                    strerror(e.err);
+  Napi::Error err = Napi::Error::New(env, msg);
+  err.Set("code", Napi::String::New(env, scode));
+  err.Set("errno", Napi::Number::New(env, -e.err));  // negative, as Node's own errors
+  err.Set("syscall", Napi::String::New(env, e.syscall));
+  return err;
+}
+
+[[noreturn]] void ThrowSys(Napi::Env env, const nc::SysErr& e) { throw MakeSysError(env, e); }
+
+[[noreturn]] void ThrowType(Napi::Env env, const std::string& msg) {
+  throw Napi::TypeError::New(env, msg);
+}
+
+int ArgFamily(const Napi::Value& v) {
+  if (!v.IsNumber()) return 0;
+  int f = v.As<Napi::Number>().Int32Value();
+  return f == 4 || f == 6 ? f : 0;
+}
+
+unsigned ArgIndex(Napi::Env env, const Napi::Value& v, const char* what) {
+  if (!v.IsNumber()) ThrowType(env, std::string(what) + " must be an interface index (number)");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0 && d <= 4294967295.0) || d != static_cast<double>(static_cast<uint32_t>(d)))
+    ThrowType(env, std::string(what) + " must be a non-negative integer");
+  return static_cast<unsigned>(d);
+}
+
+uint16_t ArgPort(Napi::Env env, const Napi::Value& v, const char* what) {
+  if (!v.IsNumber()) ThrowType(env, std::string(what) + " must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0 && d <= 65535) || d != static_cast<double>(static_cast<int>(d)))
+    ThrowType(env, std::string(what) + " must be an integer in 0..65535");
+  return static_cast<uint16_t>(d);
+}
+
+std::string ArgString(Napi::Env env, const Napi::Value& v, const char* what) {
+  if (!v.IsString()) ThrowType(env, std::string(what) + " must be a string");
+  return v.As<Napi::String>().Utf8Value();
+}
+
+Napi::Object IfToJs(Napi::Env env, const nc::IfInfo& i) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("name", i.name);
+  o.Set("index", Napi::Number::New(env, i.index));
+  Napi::Object f = Napi::Object::New(env);
+  f.Set("up", i.up);
+  f.Set("running", i.running);
+  f.Set("loopback", i.loopback);
+  f.Set("broadcast", i.broadcast);
+  f.Set("multicast", i.multicast);
+  f.Set("pointToPoint", i.p2p);
+  o.Set("flags", f);
+  o.Set("mtu", Napi::Number::New(env, i.mtu));
+  o.Set("mac", i.mac.empty() ? env.Undefined() : Napi::String::New(env, i.mac));
+  o.Set("type", i.type);
+  Napi::Array addrs = Napi::Array::New(env, i.addrs.size());
+  for (size_t k = 0; k < i.addrs.size(); k++) {
+    const nc::IfAddr& a = i.addrs[k];
+    Napi::Object ao = Napi::Object::New(env);
+    ao.Set("family", Napi::Number::New(env, a.family));
+    ao.Set("address", a.address);
+    ao.Set("prefixLength", Napi::Number::New(env, a.prefix));
+    if (!a.broadcast.empty()) ao.Set("broadcast", a.broadcast);
+    if (a.family == 6 && a.scope_id != 0) ao.Set("scopeId", Napi::Number::New(env, a.scope_id));
+    addrs.Set(static_cast<uint32_t>(k), ao);
+  }
+  o.Set("addresses", addrs);
+  return o;
+}
+
+Napi::Array IfsToJs(Napi::Env env, const std::vector<nc::IfInfo>& list) {
+  Napi::Array arr = Napi::Array::New(env, list.size());
+  for (size_t i = 0; i < list.size(); i++) arr.Set(static_cast<uint32_t>(i), IfToJs(env, list[i]));
+  return arr;
+}
+
+std::string NetnsArg(Napi::Env env, const Napi::CallbackInfo& info, size_t idx) {
+  if (info.Length() <= idx || info[idx].IsUndefined() || info[idx].IsNull()) return "";
+  return ArgString(env, info[idx], "netns");
+}
+
+// listInterfaces(netns?) — synchronous: getifaddrs and a few sysfs reads never block long.
+Napi::Value ListInterfaces(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string netns = NetnsArg(env, info, 0);
+  std::vector<nc::IfInfo> list;
+  nc::SysErr e;
+  if (nc::ListInterfaces(netns, &list, &e) != 0) ThrowSys(env, e);
+  return IfsToJs(env, list);
+}
+
+// listInterfacesAsync(netns?) — the same on the libuv thread pool (Execute never touches
+// N-API; setns happens on the worker thread and is undone before it returns).
+class ListWorker : public Napi::AsyncWorker {
+ public:
+  ListWorker(Napi::Env env, std::string netns)
+      : Napi::AsyncWorker(env, "netconform:listInterfaces"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        netns_(std::move(netns)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override {
+    if (nc::ListInterfaces(netns_, &list_, &err_) != 0) failed_ = true;
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (failed_) {
+      deferred_.Reject(MakeSysError(env, err_).Value());
+    } else {
+      deferred_.Resolve(IfsToJs(env, list_));
+    }
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::string netns_;
+  std::vector<nc::IfInfo> list_;
+  nc::SysErr err_;
+  bool failed_ = false;
+};
+
+Napi::Value ListInterfacesAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto* w = new ListWorker(env, NetnsArg(env, info, 0));
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+int ArgFd(Napi::Env env, const Napi::Value& v) {
+  if (!v.IsNumber()) ThrowType(env, "fd must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0 && d < 2147483647.0) || d != static_cast<double>(static_cast<int>(d)))
+    ThrowType(env, "fd must be a non-negative integer");
+  return static_cast<int>(d);
+}
+
+Napi::Value SetTcpKeepalive(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgFd(env, info[0]);
+  int v[3];
+  for (int i = 0; i < 3; i++) {
+    if (!info[i + 1].IsNumber()) ThrowType(env, "keepalive values must be numbers");
+    double d = info[i + 1].As<Napi::Number>().DoubleValue();
+    if (!(d >= 1 && d <= 32767) || d != static_cast<double>(static_cast<int>(d)))
+      ThrowType(env, "keepalive values must be integers in 1..32767");
+    v[i] = static_cast<int>(d);
+  }
+  nc::SysErr e;
+  if (nc::SetKeepalive(fd, v[0], v[1], v[2], &e) != 0) ThrowSys(env, e);
+  return env.Undefined();
+}
+
+Napi::Value GetTcpKeepalive(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgFd(env, info[0]);
+  nc::Keepalive k;
+  nc::SysErr e;
+  if (nc::GetKeepalive(fd, &k, &e) != 0) ThrowSys(env, e);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("enabled", k.enabled);
+  o.Set("idleSec", k.idle);
+  o.Set("intervalSec", k.interval);
+  o.Set("count", k.count);
+  return o;
+}
+
+Napi::Value Features(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  nc::Features f = nc::GetFeatures();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("pktinfo", f.pktinfo);
+  o.Set("timestamps", f.timestamps);
+  o.Set("mmsg", f.mmsg);
+  o.Set("netns", f.netns);
+  return o;
+}
+
+// Caches the last parsed destination so repeated sends to one peer skip inet_pton.
+struct DestCache {
+  char text[80] = {0};
+  uint16_t port = 0;
+  bool valid = false;
+  sockaddr_storage ss{};
+  socklen_t len = 0;
+};
+
+class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(
+        env, "UdpSocket",
+        {InstanceMethod<&UdpSocket::Bind>("bind"),
+         InstanceMethod<&UdpSocket::Address>("address"),
+         InstanceMethod<&UdpSocket::BindToDevice>("bindToDevice"),
+         InstanceMethod<&UdpSocket::SetMulticastInterface>("setMulticastInterface"),
+         InstanceMethod<&UdpSocket::AddMembership>("addMembership"),
+         InstanceMethod<&UdpSocket::DropMembership>("dropMembership"),
+         InstanceMethod<&UdpSocket::SetMulticastLoopback>("setMulticastLoopback"),
+         InstanceMethod<&UdpSocket::SetMulticastTTL>("setMulticastTTL"),
+         InstanceMethod<&UdpSocket::SetBroadcast>("setBroadcast"),
+         InstanceMethod<&UdpSocket::SetBufferSizes>("setBufferSizes"),
+         InstanceMethod<&UdpSocket::Send>("send"),
+         InstanceMethod<&UdpSocket::SendBatch>("sendBatch"),
+         InstanceMethod<&UdpSocket::RecvBuffers>("recvBuffers"),
+         InstanceMethod<&UdpSocket::StartReceiving>("startReceiving"),
+         InstanceMethod<&UdpSocket::StopReceiving>("stopReceiving"),
+         InstanceMethod<&UdpSocket::RefMethod>("ref"),
+         InstanceMethod<&UdpSocket::UnrefMethod>("unref"),
+         InstanceMethod<&UdpSocket::Close>("close"),
+         InstanceAccessor<&UdpSocket::GetFd>("fd")});
+  }
+
+  // new UdpSocket(family, reuseAddr, reusePort, broadcast, netns?)
+  explicit UdpSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<UdpSocket>(info) {
+    Napi::Env env = info.Env();
+    family_ = ArgFamily(info[0]);
+    if (family_ == 0) ThrowType(env, "family must be 4 or 6");
+    bool reuseAddr = info[1].ToBoolean(), reusePort = info[2].ToBoolean(),
+         broadcast = info[3].ToBoolean();
+    std::string netns = NetnsArg(env, info, 4);
+    nc::SysErr e;
+    fd_ = nc::OpenUdp(family_, netns, &e);
+    if (fd_ < 0) ThrowSys(env, e);
+    env_ = env;
+    napi_add_env_cleanup_hook(env, &UdpSocket::CleanupHook, this);
+    hook_ = true;
+    int on = 1;
+    struct {
+      bool want;
+      int opt;
+      const char* name;
+    } opts[] = {{reuseAddr, SO_REUSEADDR, "SO_REUSEADDR"},
+                {reusePort, SO_REUSEPORT, "SO_REUSEPORT"},
+                {broadcast, SO_BROADCAST, "SO_BROADCAST"}};
+    for (auto& o : opts) {
+      if (o.want && setsockopt(fd_, SOL_SOCKET, o.opt, &on, sizeof on) != 0) {
+        e.set(errno, "setsockopt", o.name);
+        CloseNow();
+        ThrowSys(env, e);
+      }
+    }
+  }
+
+  ~UdpSocket() override { CloseNow(); }
+
+ private:
+  static void CleanupHook(void* arg) {
+    auto* self = static_cast<UdpSocket*>(arg);
+    self->hook_ = false;  // hooks are removed by running
+    self->CloseNow();
+  }
+
+  void CloseNow() {
+    if (poll_ != nullptr) {
+      uv_poll_stop(poll_);
+      uv_close(reinterpret_cast<uv_handle_t*>(poll_),
+               [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
+      poll_ = nullptr;
+    }
+    if (fd_ >= 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+    if (hook_) {
+      napi_remove_env_cleanup_hook(env_, &UdpSocket::CleanupHook, this);
+      hook_ = false;
+    }
+    receiving_ = false;
+  }
+
+  void CheckOpen(Napi::Env env) {
+    if (fd_ < 0) {
+      nc::SysErr e;
+      e.set(EBADF, "socket", "socket is closed");
+      ThrowSys(env, e);
+    }
+  }
+
+  void ParseDest(Napi::Env env, const Napi::Value& addr, const Napi::Value& portv, DestCache* c,
+                 const char* what) {
+    if (!addr.IsString()) ThrowType(env, std::string(what) + " address must be a string");
+    uint16_t port = ArgPort(env, portv, "port");
+    char buf[80];
+    size_t n = 0;
+    napi_get_value_string_utf8(env, addr, buf, sizeof buf, &n);
+    if (c->valid && c->port == port && strcmp(buf, c->text) == 0) return;
+    if (n >= sizeof buf - 1 || !nc::ParseAddress(family_, buf, port, &c->ss, &c->len)) {
+      c->valid = false;
+      ThrowType(env, std::string(what) + " address is not an IPv" + std::to_string(family_) +
+                         " literal: " + addr.As<Napi::String>().Utf8Value());
+    }
+    memcpy(c->text, buf, n + 1);
+    c->port = port;
+    c->valid = true;
+  }
+
+  Napi::Value Bind(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    CheckOpen(env);
+    DestCache c;
+    ParseDest(env, info[0], info[1], &c, "bind");
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&c.ss), c.len) != 0) {
+      nc::SysErr e;
+      e.set(errno, "bind", std::string(c.text) + ":" + std::to_string(c.port));
+      ThrowSys(env, e);
+    }
+    return env.Undefined();
+  }
+
+  Napi::Value Address(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    CheckOpen(env);
+    sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(fd_, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+      nc::SysErr e;
+      e.set(errno, "getsockname", "fd " + std::to_string(fd_));
+      ThrowSys(env, e);
+    }
+    uint16_t port = 0;
+    std::string a = nc::FormatAddress(reinterpret_cast<sockaddr*>(&ss), &port);
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("address", a);
+    o.Set("port", port);
+    return o;
+  }
+
+  Napi::Value BindToDevice(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    CheckOpen(env);
+    std::string name;
+    unsigned idx = 0;
+    if (info[0].IsString()) {
+      name = info[0].As<Napi::String>().Utf8Value();
+    } else {
+      idx = ArgIndex(env, info[0], "interface");
+    }
+    nc::SysErr e;
+    if (nc::BindToDevice(fd_, family_, name, idx, &e) != 0) ThrowSys(env, e);
+    return env.Undefined();
+  }
+
+  Napi::Value SetMulticastInterface(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    CheckOpen(env);
+    unsigned idx = ArgIndex(env, info[0], "ifindex");
+    nc::SysErr e;
+    if (nc::SetMulticastIf(fd_, family_, idx, &e) != 0) ThrowSys(env, e);
+    return env.Undefined();
+  }
+
+  Napi::Value Member(const Napi::CallbackInfo& info, bool join) {
+    Napi::Env env = info.Env();
+    CheckOpen(env);
+    std::string group = ArgString(env, info[0], "group");
+    unsigned idx = ArgIndex(env, info[1], "ifindex");
+    sockaddr_storage ss;
+    socklen_t len;
+    if (!nc::ParseAddress(family_, group, 0, &ss, &len))
+      ThrowType(env, "group is not an IPv" + std::to_string(family_) + " literal: " + group);
+    nc::SysErr e;
+    if (nc::Membership(fd_, family_, join, ss, idx, group, &e) != 0) ThrowSys(env, e);
+    return env.Undefined();
+  }
+  Napi::Value AddMembership(const Napi::CallbackInfo& info) { return Member(info, true); }
+  Napi::Value DropMembership(const Napi::CallbackInfo& info) { return Member(info, false); }
+
+  void SetIntOpt(Napi::Env env, int level, int opt, int val, const char* name) {
+    if (setsockopt(fd_, level, opt, &val, sizeof val) != 0) {
+      nc::SysErr e;
+      e.set(errno, "setsockopt", std::string(name) + "=" + std::to_string(val));
+      ThrowSys(env, e);
+    }
+  }
+
+  Napi::Value SetMulticastLoopback(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    CheckOpen(env);
+    int on = info[0].ToBoolean() ? 1 : 0;
+    if (family_ == 4) {
+      SetIntOpt(env, IPPROTO_IP, IP_MULTICAST_LOOP, on, "IP_MULTICAST_LOOP");
+    } else {
+      SetIntOpt(env, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, on, "IPV6_MULTICAST_LOOP");
+    }
+    return env.Undefined();
+  }
+
+  Napi::Value SetMulticastTTL(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    CheckOpen(env);
+    if (!info[0].IsNumber()) ThrowType(env, "ttl must be a number");
+    double d = info[0].As<Napi::Number>().DoubleValue();
+    if (!(d >= 0 && d <= 255) || d != static_cast<double>(static_cast<int>(d)))
+      ThrowType(env, "ttl must be an integer in 0..255");
+    int ttl = static_cast<int>(d);
+    if (family_ == 4) {
+      SetIntOpt(env, IPPROTO_IP, IP_MULTICAST_TTL, ttl, "IP_MULTICAST_TTL");
+    } else {
+      SetIntOpt(env, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, ttl, "IPV6_MULTICAST_HOPS");
+    }
+    return env.Undefined();
+  }
+
+  Napi::Value SetBroadcast(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    CheckOpen(env);
+    SetIntOpt(env, SOL_SOCKET, SO_BROADCAST, info[0].ToBoolean() ? 1 : 0, "SO_BROADCAST");
+    return env.Undefined();
+  }
+
+  // setBufferSizes(recvBytes, sendBytes): 0 leaves one unchanged.
+  Napi::Value SetBufferSizes(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    CheckOpen(env);
+    unsigned r = ArgIndex(env, info[0], "recvBytes"), s = ArgIndex(env, info[1], "sendBytes");
+    if (r > 0) SetIntOpt(env, SOL_SOCKET, SO_RCVBUF, static_cast<int>(r), "SO_RCVBUF");
+    if (s > 0) SetIntOpt(env, SOL_SOCKET, SO_SNDBUF, static_cast<int>(s), "SO_SNDBUF");
+    return env.Undefined();
+  }
+
+  static bool BufferBytes(const Napi::Value& v, const uint8_t** data, size_t* len) {
+    if (!v.IsTypedArray()) return false;
+    Napi::TypedArray ta = v.As<Napi::TypedArray>();
+    if (ta.TypedArrayType() != napi_uint8_array) return false;
+    Napi::Uint8Array u8 = v.As<Napi::Uint8Array>();
+    *data = u8.Data();
+    *len = u8.ByteLength();
+    return true;
+  }
+
+  // send(data, address, port) -> bytes sent
+  Napi::Value Send(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    CheckOpen(env);
+    const uint8_t* data;
+    size_t len;
+    if (!BufferBytes(info[0], &data, &len)) ThrowType(env, "data must be a Buffer or Uint8Array");
+    ParseDest(env, info[1], info[2], &sendCache_, "send");
+    ssize_t r;
+    do {
+      r = sendto(fd_, data, len, 0, reinterpret_cast<sockaddr*>(&sendCache_.ss), sendCache_.len);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) {
+      nc::SysErr e;
+      e.set(errno, "sendto", std::string(sendCache_.text) + ":" + std::to_string(sendCache_.port));
+      ThrowSys(env, e);
+    }
+    return Napi::Number::New(env, static_cast<double>(r));
+  }
+
+  // sendBatch([{data, address, port}, ...]) -> count sent
+  Napi::Value SendBatch(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    CheckOpen(env);
+    if (!info[0].IsArray()) ThrowType(env, "sendBatch expects an array of datagrams");
+    Napi::Array arr = info[0].As<Napi::Array>();
+    uint32_t n = arr.Length();
+    if (n == 0) return Napi::Number::New(env, 0);
+    // Property keys made once per call (primitives cannot be held in references).
+    napi_value kData = Napi::String::New(env, "data"), kAddress = Napi::String::New(env, "address"),
+               kPort = Napi::String::New(env, "port");
+    batch_.resize(n);
+    DestCache& c = batchCache_;
+    for (uint32_t i = 0; i < n; i++) {
+      Napi::Value item = arr.Get(i);
+      if (!item.IsObject()) ThrowType(env, "sendBatch[" + std::to_string(i) + "] is not an object");
+      Napi::Object o = item.As<Napi::Object>();
+      nc::OutMsg& m = batch_[i];
+      if (!BufferBytes(o.Get(kData), &m.data, &m.len))
+        ThrowType(env, "sendBatch[" + std::to_string(i) + "].data must be a Buffer");
+      ParseDest(env, o.Get(kAddress), o.Get(kPort), &c, "sendBatch");
+      memcpy(&m.to, &c.ss, c.len);
+      m.tolen = c.len;
+    }
+    nc::SysErr e;
+    int r = nc::SendBatch(fd_, batch_.data(), static_cast<int>(n), &e);
+    if (r < 0) ThrowSys(env, e);
+    return Napi::Number::New(env, r);
+  }
+
+  void EnsureBuffers(Napi::Env env) {
+    if (!dataRef_.IsEmpty()) return;
+    Napi::ArrayBuffer data = Napi::ArrayBuffer::New(env, kSlots * kSlotSize);
+    Napi::Int32Array meta = Napi::Int32Array::New(env, kSlots * kMetaStride);
+    Napi::BigInt64Array ts = Napi::BigInt64Array::New(env, kSlots);
+    Napi::Array addrs = Napi::Array::New(env, 2 * kSlots);
+    dataPtr_ = static_cast<uint8_t*>(data.Data());
+    metaPtr_ = meta.Data();
+    tsPtr_ = ts.Data();
+    dataRef_ = Napi::Persistent(data);
+    metaRef_ = Napi::Persistent(meta);
+    tsRef_ = Napi::Persistent(ts);
+    addrsRef_ = Napi::Persistent(addrs.As<Napi::Object>());
+    slots_.resize(kSlots);
+    cache_.assign(2 * kSlots, AddrKey{});
+    for (int i = 0; i < kSlots; i++) {
+      slots_[i].buf = dataPtr_ + i * kSlotSize;
+      slots_[i].cap = kSlotSize;
+    }
+  }
+
+  // recvBuffers() -> {data, meta, ts, addrs, slots, slotSize, stride}
+  Napi::Value RecvBuffers(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    EnsureBuffers(env);
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("data", dataRef_.Value());
+    o.Set("meta", metaRef_.Value());
+    o.Set("ts", tsRef_.Value());
+    o.Set("addrs", addrsRef_.Value());
+    o.Set("slots", kSlots);
+    o.Set("slotSize", static_cast<double>(kSlotSize));
+    o.Set("stride", kMetaStride);
+    return o;
+  }
+
+  // startReceiving(onBatch(count, error?))
+  Napi::Value StartReceiving(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    CheckOpen(env);
+    if (!info[0].IsFunction()) ThrowType(env, "startReceiving expects a callback");
+    EnsureBuffers(env);
+    onBatch_ = Napi::Persistent(info[0].As<Napi::Function>());
+    if (!asyncCtx_) asyncCtx_ = std::make_unique<Napi::AsyncContext>(env, "NetconformUdpSocket");
+    if (poll_ == nullptr) {
+      uv_loop_t* loop = nullptr;
+      napi_get_uv_event_loop(env, &loop);
+      poll_ = new uv_poll_t;
+      int r = uv_poll_init_socket(loop, poll_, fd_);
+      if (r != 0) {
+        delete poll_;
+        poll_ = nullptr;
+        nc::SysErr e;
+        e.set(-r, "uv_poll_init", "fd " + std::to_string(fd_));
+        ThrowSys(env, e);
+      }
+      poll_->data = this;
+      if (!refed_) uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
+    }
+    if (!receiving_) {
+      int r = uv_poll_start(poll_, UV_READABLE, &UdpSocket::OnPoll);
+      if (r != 0) {
+        nc::SysErr e;
+        e.set(-r, "uv_poll_start", "fd " + std::to_string(fd_));
+        ThrowSys(env, e);
+      }
+      receiving_ = true;
+      Ref();  // a receiving socket is not collected (its callback owns the JS wrapper)
+    }
+    return env.Undefined();
+  }
+
+  void StopNow() {
+    if (poll_ != nullptr) uv_poll_stop(poll_);
+    if (receiving_) {
+      receiving_ = false;
+      Unref();
+    }
+    onBatch_.Reset();
+  }
+
+  Napi::Value StopReceiving(const Napi::CallbackInfo& info) {
+    StopNow();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value RefMethod(const Napi::CallbackInfo& info) {
+    refed_ = true;
+    if (poll_ != nullptr) uv_ref(reinterpret_cast<uv_handle_t*>(poll_));
+    return info.Env().Undefined();
+  }
+
+  Napi::Value UnrefMethod(const Napi::CallbackInfo& info) {
+    refed_ = false;
+    if (poll_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    StopNow();
+    CloseNow();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value GetFd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fd_); }
+
+  static void OnPoll(uv_poll_t* h, int status, int) {
+    static_cast<UdpSocket*>(h->data)->OnReadable(status);
+  }
+
+  struct AddrKey {
+    int family = -1;
+    uint8_t bytes[16] = {0};
+    uint32_t scope = 0;
+  };
+
+  // Writes the address string into addrs[pos] unless that slot already holds it.
+  void SetAddr(Napi::Env env, Napi::Object addrs, uint32_t pos, int family, const void* raw,
+               uint32_t scope) {
+    AddrKey& k = cache_[pos];
+    size_t n = family == 4 ? 4 : 16;
+    if (k.family == family && k.scope == scope && memcmp(k.bytes, raw, n) == 0) return;
+    k.family = family;
+    k.scope = scope;
+    memcpy(k.bytes, raw, n);
+    std::string s;
+    if (family == 4) {
+      s = nc::FormatIn4(*static_cast<const in_addr*>(raw));
+    } else if (family == 6) {
+      s = nc::FormatIn6(*static_cast<const in6_addr*>(raw));
+      if (scope != 0) s += "%" + std::to_string(scope);
+    }
+    napi_set_element(env, addrs, pos, Napi::String::New(env, s));
+  }
+
+  void Deliver(Napi::Env env, std::initializer_list<napi_value> args) {
+    try {
+      onBatch_.MakeCallback(Value(), args, *asyncCtx_);
+    } catch (const Napi::Error& err) {
+      napi_fatal_exception(env, err.Value());
+    }
+  }
+
+  void OnReadable(int status) {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    if (status < 0) {
+      nc::SysErr e;
+      e.set(-status, "uv_poll", "fd " + std::to_string(fd_));
+      Deliver(env, {Napi::Number::New(env, -1), MakeSysError(env, e).Value()});
+      return;
+    }
+    Napi::Object addrs = addrsRef_.Value();
+    int total = 0;
+    while (receiving_ && fd_ >= 0 && total < kMaxPerWake) {
+      nc::SysErr e;
+      int n = nc::RecvBatch(fd_, slots_.data(), kSlots, &e);
+      if (n < 0) {
+        Deliver(env, {Napi::Number::New(env, -1), MakeSysError(env, e).Value()});
+        break;
+      }
+      if (n == 0) break;
+      for (int i = 0; i < n; i++) {
+        const nc::RecvSlot& s = slots_[i];
+        int32_t* m = metaPtr_ + i * kMetaStride;
+        m[0] = static_cast<int32_t>(s.len);
+        uint16_t port = 0;
+        if (s.src.ss_family == AF_INET) {
+          auto* sin = reinterpret_cast<const sockaddr_in*>(&s.src);
+          port = ntohs(sin->sin_port);
+          SetAddr(env, addrs, 2 * i, 4, &sin->sin_addr, 0);
+        } else {
+          auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&s.src);
+          port = ntohs(sin6->sin6_port);
+          SetAddr(env, addrs, 2 * i, 6, &sin6->sin6_addr, sin6->sin6_scope_id);
+        }
+        m[1] = port;
+        m[2] = static_cast<int32_t>(s.ifindex);
+        m[3] = s.truncated ? 1 : 0;
+        if (s.dst_family == 4) {
+          SetAddr(env, addrs, 2 * i + 1, 4, &s.dst4, 0);
+        } else if (s.dst_family == 6) {
+          SetAddr(env, addrs, 2 * i + 1, 6, &s.dst6, 0);
+        } else {
+          uint8_t zero[16] = {0};
+          SetAddr(env, addrs, 2 * i + 1, 0, zero, 0);
+        }
+        tsPtr_[i] = s.ts_ns;
+      }
+      total += n;
+      Deliver(env, {Napi::Number::New(env, n)});
+      if (n < kSlots) break;  // queue drained; level-triggered poll wakes us for more
+    }
+  }
+
+  int fd_ = -1;
+  int family_ = 4;
+  napi_env env_ = nullptr;
+  bool hook_ = false;
+  uv_poll_t* poll_ = nullptr;
+  bool receiving_ = false;
+  bool refed_ = true;
+  Napi::FunctionReference onBatch_;
+  std::unique_ptr<Napi::AsyncContext> asyncCtx_;
+  Napi::Reference<Napi::ArrayBuffer> dataRef_;
+  Napi::Reference<Napi::Int32Array> metaRef_;
+  Napi::Reference<Napi::BigInt64Array> tsRef_;
+  Napi::ObjectReference addrsRef_;
+  uint8_t* dataPtr_ = nullptr;
+  int32_t* metaPtr_ = nullptr;
+  int64_t* tsPtr_ = nullptr;
+  std::vector<nc::RecvSlot> slots_;
+  std::vector<AddrKey> cache_;
+  std::vector<nc::OutMsg> batch_;
+  DestCache sendCache_, batchCache_;
+};
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("UdpSocket", UdpSocket::Init(env));
+  exports.Set("listInterfaces", Napi::Function::New(env, ListInterfaces));
+  exports.Set("listInterfacesAsync", Napi::Function::New(env, ListInterfacesAsync));
+  exports.Set("setTcpKeepalive", Napi::Function::New(env, SetTcpKeepalive));
+  exports.Set("getTcpKeepalive", Napi::Function::New(env, GetTcpKeepalive));
+  exports.Set("features", Napi::Function::New(env, Features));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(netconform_native, Init)
