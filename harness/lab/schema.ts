@@ -1,0 +1,148 @@
+/**
+ * The profile's `lab:` section: JSON Schema (for the loader's strict ajv) plus the semantic
+ * checks a schema cannot express. Paths returned by `checkLabSpec` are relative to the `lab`
+ * node so the loader can map them to file:line:col. Format documented in ./README.md.
+ */
+import { allocate } from './alloc.ts';
+
+export interface LinkSpecProps {
+  mtu?: number;
+  rate?: string;
+  delayMs?: number;
+  jitterMs?: number;
+  lossPercent?: number;
+}
+export interface SegmentSpec extends LinkSpecProps {
+  description?: string;
+  /** IPv4 prefix inside 198.18.0.0/15; default: a free /24. */
+  ipv4?: string;
+  /** IPv6 prefix inside 2001:2::/48; default: a free /64. */
+  ipv6?: string;
+}
+export interface LinkSpec extends LinkSpecProps {
+  segment: string;
+  /** Fixed IPv4 address with prefix length (must match the segment's). */
+  address?: string;
+  address6?: string;
+}
+export interface HostSpec {
+  description?: string;
+  links: LinkSpec[];
+  /** Segment that carries the host's IPv4 and IPv6 default route (on-link, no gateway). */
+  defaultRoute?: string;
+}
+export interface LabSpec {
+  segments: Record<string, SegmentSpec>;
+  hosts: Record<string, HostSpec>;
+}
+export interface LabSpecIssue {
+  path: Array<string | number>;
+  message: string;
+}
+
+export const MAX_HOSTS = 24;
+export const MAX_SEGMENTS = 24;
+export const MAX_LINKS_PER_HOST = 8;
+/** Lower-case names: they end up in namespace names and in `ip netns exec` lines. */
+export const LAB_NAME_PATTERN = '^[a-z][a-z0-9-]{0,19}$';
+
+const name = { type: 'string', pattern: LAB_NAME_PATTERN, description: 'lower-case letters, digits and "-", at most 20' };
+
+export const linkPropsSchema = {
+  mtu: { type: 'integer', minimum: 1280, maximum: 9000, description: 'MTU of the link (1280 is the IPv6 minimum)' },
+  rate: { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?(bit|kbit|mbit|gbit)$', description: 'egress rate in both directions (tc tbf), e.g. 10mbit' },
+  delayMs: { type: 'number', minimum: 0, maximum: 60000, description: 'netem delay; scenarios are skipped where the kernel lacks netem' },
+  jitterMs: { type: 'number', minimum: 0, maximum: 60000, description: 'netem jitter' },
+  lossPercent: { type: 'number', minimum: 0, maximum: 100, description: 'netem loss' },
+} as const;
+
+const cidr4 = { type: 'string', pattern: '^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$' };
+const cidr6 = { type: 'string', pattern: '^[0-9a-fA-F:]+/[0-9]{1,3}$' };
+
+export const labSchema = {
+  type: 'object',
+  description: 'an isolated topology: one network namespace per host, one bridge per segment (Linux)',
+  additionalProperties: false,
+  required: ['segments', 'hosts'],
+  properties: {
+    segments: {
+      type: 'object',
+      propertyNames: name,
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          description: { type: 'string' },
+          ipv4: { ...cidr4, description: 'IPv4 prefix inside 198.18.0.0/15 (default: a free /24)' },
+          ipv6: { ...cidr6, description: 'IPv6 prefix inside 2001:2::/48 (default: a free /64)' },
+          ...linkPropsSchema,
+        },
+      },
+    },
+    hosts: {
+      type: 'object',
+      propertyNames: name,
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['links'],
+        properties: {
+          description: { type: 'string' },
+          links: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['segment'],
+              properties: {
+                segment: name,
+                address: { ...cidr4, description: 'fixed IPv4 address/len inside the segment' },
+                address6: { ...cidr6, description: 'fixed IPv6 address/len inside the segment' },
+                ...linkPropsSchema,
+              },
+            },
+          },
+          defaultRoute: { ...name, description: 'segment for the default route (IPv4 and IPv6, on-link)' },
+        },
+      },
+    },
+  },
+} as const;
+
+/** True when any segment or link asks for delay, jitter or loss (which need sch_netem). */
+export function labNeedsNetem(spec: LabSpec): boolean {
+  const uses = (p: LinkSpecProps): boolean => p.delayMs !== undefined || p.jitterMs !== undefined || p.lossPercent !== undefined;
+  return Object.values(spec.segments).some(uses) || Object.values(spec.hosts).some((h) => h.links.some(uses));
+}
+
+/** Semantic errors; [] when the spec is usable. Assumes the schema already passed. */
+export function checkLabSpec(spec: LabSpec): LabSpecIssue[] {
+  const issues: LabSpecIssue[] = [];
+  const segNames = Object.keys(spec.segments);
+  const hostNames = Object.keys(spec.hosts);
+  if (hostNames.length === 0) issues.push({ path: ['hosts'], message: 'a lab needs at least one host' });
+  if (hostNames.length > MAX_HOSTS) issues.push({ path: ['hosts'], message: `too many hosts: ${hostNames.length} (at most ${MAX_HOSTS})` });
+  if (segNames.length === 0) issues.push({ path: ['segments'], message: 'a lab needs at least one segment' });
+  if (segNames.length > MAX_SEGMENTS) issues.push({ path: ['segments'], message: `too many segments: ${segNames.length} (at most ${MAX_SEGMENTS})` });
+  const known = `(segments: ${segNames.join(', ') || 'none'})`;
+  for (const [h, host] of Object.entries(spec.hosts)) {
+    if (host.links.length === 0) issues.push({ path: ['hosts', h, 'links'], message: `host ${h} has no links` });
+    if (host.links.length > MAX_LINKS_PER_HOST) {
+      issues.push({ path: ['hosts', h, 'links'], message: `host ${h} has ${host.links.length} links (at most ${MAX_LINKS_PER_HOST})` });
+    }
+    const seen = new Set<string>();
+    host.links.forEach((l, i) => {
+      if (!(l.segment in spec.segments)) {
+        issues.push({ path: ['hosts', h, 'links', i, 'segment'], message: `unknown segment "${l.segment}" ${known}` });
+      } else if (seen.has(l.segment)) {
+        issues.push({ path: ['hosts', h, 'links', i, 'segment'], message: `host ${h} already has a link on segment ${l.segment}` });
+      }
+      seen.add(l.segment);
+    });
+    if (host.defaultRoute !== undefined && !host.links.some((l) => l.segment === host.defaultRoute)) {
+      issues.push({ path: ['hosts', h, 'defaultRoute'], message: `host ${h} has no link on segment "${host.defaultRoute}"` });
+    }
+  }
+  if (issues.length === 0) issues.push(...allocate(spec).issues);
+  return issues;
+}

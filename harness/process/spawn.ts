@@ -1,0 +1,150 @@
+/**
+ * Tracked child processes. Each runs in its own process group (execa `detached`, i.e.
+ * setsid(2)) so suspend/resume/stop reach the process and everything it forked, via
+ * kill(2) with a negative pid. In a lab host it runs as `ip netns exec NS argv…`, which
+ * setns(2)es and then execvp(3)s, so the pid we hold is the program's own (ip-netns(8)).
+ * Never a shell: argv goes to execve as is.
+ */
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { execa } from 'execa';
+import type { ManagedProcess, ProcessExit } from './types.ts';
+
+
+export interface SpawnManagedOptions {
+  /** Network namespace (name under /run/netns) to run in. */
+  netns?: string;
+  env?: Record<string, string>;
+  cwd?: string;
+  onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
+}
+
+/** Lines kept per process; older ones are dropped (a chatty SUT must not exhaust memory). */
+const MAX_LINES = 20_000;
+/** After exit, how long to wait for the pipes to drain (a grandchild may hold them open). */
+const DRAIN_MS = 250;
+export const DEFAULT_GRACE_MS = 3_000;
+
+const live = new Map<number, ManagedProcess>();
+
+function signalGroup(pgid: number, sig: NodeJS.Signals): void {
+  if (pgid <= 0) return;
+  try {
+    process.kill(-pgid, sig);
+  } catch {
+    // ESRCH: the group is gone, which is what we wanted.
+  }
+}
+
+let exitHookInstalled = false;
+/**
+ * Safety net: if the harness exits without stopping its children (an uncaught error, a
+ * signal handler calling process.exit), kill their groups synchronously. execa's own
+ * `cleanup` does not apply to detached children.
+ */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const pid of live.keys()) {
+      signalGroup(pid, 'SIGCONT');
+      signalGroup(pid, 'SIGKILL');
+    }
+  });
+}
+
+function pump(stream: Readable | null, name: 'stdout' | 'stderr', output: string[], onLine: SpawnManagedOptions['onLine']): Promise<void> {
+  if (!stream) return Promise.resolve();
+  return new Promise((resolve) => {
+    const rl = createInterface({ input: stream, crlfDelay: Infinity });
+    rl.on('line', (line) => {
+      output.push(`[${name}] ${line}`);
+      if (output.length > MAX_LINES) output.splice(0, output.length - MAX_LINES);
+      try {
+        onLine?.(name, line);
+      } catch {
+        // A faulty listener must not kill the pump.
+      }
+    });
+    rl.on('close', () => resolve());
+  });
+}
+
+export function spawnManaged(argv: string[], opts: SpawnManagedOptions = {}): ManagedProcess {
+  if (argv.length === 0) throw new Error('spawnManaged: empty argv');
+  installExitHook();
+  const [file, args] = opts.netns ? ['ip', ['netns', 'exec', opts.netns, ...argv]] : [argv[0]!, argv.slice(1)];
+  const sub = execa(file, args, {
+    detached: true,
+    stdin: 'ignore',
+    buffer: false,
+    reject: false,
+    env: opts.env,
+    cwd: opts.cwd,
+    // Output lines are ours to read; keep execa from decoding/stripping anything.
+    stripFinalNewline: false,
+  });
+  const pid = sub.pid ?? -1;
+  const output: string[] = [];
+  const drained = Promise.all([pump(sub.stdout, 'stdout', output, opts.onLine), pump(sub.stderr, 'stderr', output, opts.onLine)]);
+  let done = false;
+  const exited = new Promise<ProcessExit>((resolve) => {
+    const finish = (e: ProcessExit): void => {
+      if (done) return;
+      done = true;
+      live.delete(pid);
+      const timer = setTimeout(() => resolve(e), DRAIN_MS);
+      void drained.then(() => { clearTimeout(timer); resolve(e); });
+    };
+    sub.once('exit', (code, signal) => finish({ code, signal }));
+    // Spawn failures (ENOENT, EACCES) never emit 'exit'; execa resolves with the error.
+    void sub.then((r) => {
+      if (r.failed && r.exitCode === undefined && r.signal === undefined) {
+        output.push(`[stderr] cannot start ${argv[0]}: ${r.code ?? r.originalMessage ?? 'spawn failed'}`);
+        finish({ code: 127, signal: null });
+      } else {
+        finish({ code: r.exitCode ?? null, signal: r.signal ?? null });
+      }
+    });
+  });
+
+  const proc: ManagedProcess = {
+    pid,
+    argv: [...argv],
+    output,
+    exited,
+    running: () => !done,
+    suspend: () => { if (!done) signalGroup(pid, 'SIGSTOP'); },
+    resume: () => { if (!done) signalGroup(pid, 'SIGCONT'); },
+    stop: async (graceMs = DEFAULT_GRACE_MS) => {
+      if (!done) {
+        // A stopped process cannot act on SIGTERM: continue it first (signal(7)).
+        signalGroup(pid, 'SIGCONT');
+        signalGroup(pid, 'SIGTERM');
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = await Promise.race([
+          exited.then(() => false),
+          new Promise<boolean>((r) => { timer = setTimeout(() => r(true), Math.max(0, graceMs)); }),
+        ]);
+        clearTimeout(timer);
+        if (timedOut) signalGroup(pid, 'SIGKILL');
+      }
+      const e = await exited;
+      // Whatever the leader left in its group (forked helpers) goes too.
+      signalGroup(pid, 'SIGKILL');
+      return e;
+    },
+  };
+  if (pid > 0) live.set(pid, proc);
+  return proc;
+}
+
+/** Live managed processes (for teardown accounting and tests). */
+export function liveManaged(): ManagedProcess[] {
+  return [...live.values()];
+}
+
+/** Stops every live managed process in parallel; for the runner's SIGINT/SIGTERM path. */
+export async function stopAllManaged(graceMs = 1_000): Promise<void> {
+  await Promise.all([...live.values()].map((p) => p.stop(graceMs)));
+}
