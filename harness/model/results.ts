@@ -50,6 +50,13 @@ export interface Summary {
   xfail: number;
 }
 
+export interface LabInfo {
+  profile: string;
+  runId: string;
+  /** host → segment → interface name (generated names; never eth0/en0). */
+  interfaces: Record<string, Record<string, string>>;
+}
+
 export interface RunResult {
   netconform: string;
   profiles: ProfileInfo[];
@@ -58,6 +65,7 @@ export interface RunResult {
   interrupted: boolean;
   environment: Environment;
   scenarios: ScenarioResult[];
+  labs: LabInfo[];
   summary: Summary;
 }
 

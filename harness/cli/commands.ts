@@ -1,0 +1,178 @@
+/** Actions behind the CLI's commands; main.ts only declares them. */
+import { readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadProfile, displayPath } from '../loader/profile.ts';
+import { publishedSchema } from '../loader/profile-schema.ts';
+import { ConsoleReporter } from '../reporters/console.ts';
+import { HtmlReporter } from '../reporters/html.ts';
+import { JsonReporter } from '../reporters/json.ts';
+import { JUnitReporter } from '../reporters/junit.ts';
+import type { Reporter } from '../reporters/reporter.ts';
+import { parseShard, type PlannedScenario } from '../runner/plan.ts';
+import { loadProfiles, planRun, run } from '../runner/run.ts';
+import { parseDuration } from '../util/duration.ts';
+import { CliError, ExitCode } from '../util/exit-codes.ts';
+import { loadRegistry } from '../../suites/registry.ts';
+
+const packageRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const profilesDir = join(packageRoot, 'profiles');
+export const defaultProfile = join(profilesDir, 'smoke.yaml');
+
+export interface RunFlags {
+  grep?: string;
+  tag: string[];
+  shard?: string;
+  reporter: string[];
+  out: string;
+  timeout?: string;
+  retries?: string;
+  dryRun?: boolean;
+  allowHostNetwork?: boolean;
+  verbose?: boolean;
+}
+
+function parseGrep(text: string | undefined): RegExp | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return new RegExp(text);
+  } catch (err) {
+    throw new CliError(`--grep: ${(err as Error).message}`, ExitCode.usage);
+  }
+}
+
+function parseRetries(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 10) throw new CliError(`--retries must be a whole number from 0 to 10, got "${text}"`, ExitCode.usage);
+  return n;
+}
+
+function parseTimeout(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const ms = parseDuration(/^\d+$/.test(text) ? Number(text) : text);
+    if (ms <= 0) throw new RangeError('must be positive');
+    return ms;
+  } catch (err) {
+    throw new CliError(`--timeout: ${(err as Error).message}`, ExitCode.usage);
+  }
+}
+
+function printPlan(plan: PlannedScenario[]): void {
+  process.stdout.write(`netconform: plan of ${plan.length} scenario${plan.length === 1 ? '' : 's'} (dry run: nothing runs)\n`);
+  for (const p of plan) {
+    const extra = [p.spec.expectFail && 'expectFail', p.scenario.requires.length && `requires ${p.scenario.requires.join(', ')}`].filter(Boolean).join('; ');
+    process.stdout.write(`  ${p.profile.file} › ${p.spec.id}  (${p.spec.use})${extra ? `  [${extra}]` : ''}\n`);
+  }
+}
+
+export async function runCommand(files: string[], flags: RunFlags): Promise<void> {
+  const opts = {
+    files: files.length ? files : [displayPath(defaultProfile)],
+    grep: parseGrep(flags.grep),
+    tags: flags.tag,
+    shard: flags.shard ? parseShard(flags.shard) : undefined,
+  };
+  const timeoutMs = parseTimeout(flags.timeout);
+  const retries = parseRetries(flags.retries);
+  if (flags.dryRun) {
+    printPlan(await planRun(opts));
+    return;
+  }
+  const names = flags.reporter.length ? [...new Set(flags.reporter)] : ['console', 'junit', 'json', 'html'];
+  const outDir = resolve(flags.out);
+  const reporters: Reporter[] = names.map((n) => {
+    switch (n) {
+      case 'console':
+        return new ConsoleReporter(undefined, flags.verbose);
+      case 'junit':
+        return new JUnitReporter(outDir);
+      case 'json':
+        return new JsonReporter(outDir);
+      case 'html':
+        return new HtmlReporter(outDir);
+      default:
+        throw new CliError(`unknown reporter "${n}"`, ExitCode.usage);
+    }
+  });
+
+  // First SIGINT/SIGTERM: abort the running scenario, clean up, write reports marked interrupted.
+  // A second one exits at once (whatever a lab left is removed by `netconform lab gc`).
+  const interrupt = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      process.stderr.write(`\nnetconform: ${sig}: stopping the running scenario and cleaning up (again to force)\n`);
+      interrupt.abort(new Error(sig));
+    } else {
+      process.stderr.write(`netconform: ${sig} again: exiting now; run \`netconform lab gc\` if a lab was up\n`);
+      process.exit(ExitCode.interrupted);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const { exitCode } = await run({
+      ...opts,
+      outDir,
+      reporters,
+      timeoutMs,
+      retries,
+      allowHostNetwork: Boolean(flags.allowHostNetwork),
+      interrupt: interrupt.signal,
+    });
+    process.exitCode = exitCode;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export async function validateCommand(files: string[]): Promise<void> {
+  const registry = await loadRegistry();
+  const loaded = await loadProfiles(files, registry);
+  for (const p of loaded) process.stdout.write(`${p.file}: ok (${p.profile.scenarios.length} scenarios)\n`);
+}
+
+export async function listCommand(flags: { json?: boolean }): Promise<void> {
+  const registry = await loadRegistry();
+  const scenarios = [...registry.values()].map((s) => ({ use: s.id, summary: s.summary, platforms: s.platforms, requires: s.requires }));
+  const files = (await readdir(profilesDir)).filter((f) => f.endsWith('.yaml')).sort();
+  const profiles = [];
+  for (const f of files) {
+    try {
+      const p = await loadProfile(join(profilesDir, f), registry);
+      profiles.push({ file: displayPath(join(profilesDir, f)), profile: p.profile.profile, description: p.profile.description ?? '', scenarios: p.profile.scenarios.length });
+    } catch {
+      profiles.push({ file: displayPath(join(profilesDir, f)), profile: '(invalid)', description: 'does not validate: run netconform validate on it', scenarios: 0 });
+    }
+  }
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ scenarios, profiles }, null, 2)}\n`);
+    return;
+  }
+  const w = Math.max(...scenarios.map((s) => s.use.length));
+  process.stdout.write('Scenarios (use: name, platforms, summary):\n');
+  for (const s of scenarios) process.stdout.write(`  ${s.use.padEnd(w)}  ${s.platforms.join(',').padEnd(12)}  ${s.summary}\n`);
+  process.stdout.write('\nProfiles:\n');
+  for (const p of profiles) process.stdout.write(`  ${p.file}  ${p.profile} (${p.scenarios} scenarios)${p.description ? ` — ${p.description.split('\n')[0]}` : ''}\n`);
+}
+
+export async function schemaCommand(): Promise<void> {
+  process.stdout.write(`${JSON.stringify(await profileJsonSchema(), null, 2)}\n`);
+}
+
+export async function profileJsonSchema(): Promise<Record<string, unknown>> {
+  const registry = await loadRegistry();
+  return publishedSchema([...registry.values()]);
+}
+
+/** For `netconform lab up`: loads and validates a profile, returns its lab section. */
+export async function loadProfileForLab(file: string): Promise<{ lab: unknown; file: string }> {
+  const registry = await loadRegistry();
+  const [p] = await loadProfiles([file], registry);
+  if (!p!.profile.lab) throw new CliError(`${p!.file}: the profile has no lab: section`, ExitCode.usage);
+  return { lab: p!.profile.lab, file: p!.file };
+}

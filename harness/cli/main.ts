@@ -1,0 +1,76 @@
+/**
+ * The `netconform` command line. Exit codes: 0 all passed, 1 a check failed, 2 usage or
+ * profile error, 3 environment error, 130 interrupted (DESIGN.md "Runner").
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { ProfileError, formatIssue } from '../loader/profile.ts';
+import { CliError, ExitCode } from '../util/exit-codes.ts';
+import { VERSION } from '../runner/environment.ts';
+import { registerLabCommands } from './lab.ts';
+import { listCommand, loadProfileForLab, runCommand, schemaCommand, validateCommand } from './commands.ts';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function buildProgram(): Command {
+  const program = new Command('netconform')
+    .description('Network-conformance test harness: runs YAML profiles of network scenarios against the real kernel')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(netconform --help lists the commands)')
+    .exitOverride();
+
+  program
+    .command('run')
+    .description('run profiles (default: profiles/smoke.yaml) and write reports')
+    .argument('[profiles...]', 'profile files')
+    .option('-g, --grep <regex>', 'only scenarios whose id matches')
+    .option('-t, --tag <tag>', 'only scenarios with this tag (profile or scenario tags); repeatable', collect, [])
+    .option('--shard <i/n>', 'run shard i of n (deterministic, balanced)')
+    .addOption(new Option('-r, --reporter <name>', 'reporter; repeatable (default: console, junit, json, html)').choices(['console', 'junit', 'json', 'html']).argParser(collect).default([]))
+    .option('-o, --out <dir>', 'output folder for report files', 'reports')
+    .option('--timeout <duration>', 'timeout per scenario (e.g. 30s; default: the scenario\'s own)')
+    .option('--retries <n>', 'retries for a failing scenario (a pass on retry is reported flaky)')
+    .option('--dry-run', 'print the plan and run nothing')
+    .option('--allow-host-network', 'allow scenarios to send on this host\'s real interfaces when there is no lab')
+    .option('-v, --verbose', 'print evidence of passing checks too')
+    .action(runCommand);
+
+  program.command('list').description('list scenarios and shipped profiles').option('--json', 'as JSON').action(listCommand);
+
+  program
+    .command('validate')
+    .description('load and validate profiles only')
+    .argument('<profiles...>', 'profile files')
+    .action(validateCommand);
+
+  program.command('schema').description('print the profile JSON Schema (for editors: # yaml-language-server: $schema=…)').action(schemaCommand);
+
+  registerLabCommands(program, { loadProfileForLab });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return process.exitCode === undefined ? ExitCode.ok : Number(process.exitCode);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version "exit" with code 0 through the override.
+      return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    if (err instanceof ProfileError) {
+      for (const issue of err.issues) process.stderr.write(`${formatIssue(issue)}\n`);
+      const n = err.issues.length;
+      process.stderr.write(`netconform: ${n} profile error${n === 1 ? '' : 's'}\n`);
+      return ExitCode.usage;
+    }
+    if (err instanceof CliError) {
+      for (const line of err.lines) process.stderr.write(`netconform: ${line}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`netconform: internal error: ${(err as Error).stack ?? String(err)}\n`);
+    return ExitCode.environment;
+  }
+}

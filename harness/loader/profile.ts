@@ -1,0 +1,197 @@
+/**
+ * Loading a profile: read → YAML with positions → profile schema → each scenario's own
+ * schema → cross-checks (ids, `use:` names, SUT, lab). Every problem becomes one
+ * `file:line:col: message` line; all are reported, not only the first.
+ */
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, relative, resolve } from 'node:path';
+import { checkLabSpec, type LabSpec } from '../lab/schema.ts';
+import type { SutSpec } from '../process/types.ts';
+import { closest } from '../util/closest.ts';
+import { parseDuration, type Duration } from '../util/duration.ts';
+import { validateWith, type SchemaIssue } from './ajv.ts';
+import { dottedPath } from './path.ts';
+import { profileSchema } from './profile-schema.ts';
+import { MAX_PROFILE_BYTES, parseYaml, positionOf, type PathSegment } from './yaml-source.ts';
+import type { AnyScenario } from '../../suites/registry.ts';
+
+export interface RawSut {
+  host?: string;
+  command: string[];
+  env?: Record<string, string>;
+  ready?: { stdout?: string; port?: number; delay?: Duration; timeout?: Duration };
+}
+
+export interface ScenarioSpec {
+  id: string;
+  use: string;
+  description?: string;
+  tags?: string[];
+  with: Record<string, unknown>;
+  expect: Record<string, unknown>;
+  timeout?: Duration;
+  retries?: number;
+  expectFail?: string;
+  sut?: RawSut;
+}
+
+export interface Profile {
+  $schema?: string;
+  profile: string;
+  description?: string;
+  tags: string[];
+  requires?: { platforms?: Array<'linux' | 'darwin'>; privileges?: Array<'root'>; capabilities?: string[] };
+  /** Validated by the lab's own schema and checks (harness/lab/schema.ts). */
+  lab?: LabSpec;
+  sut?: RawSut;
+  scenarios: ScenarioSpec[];
+}
+
+export interface LoadedProfile {
+  /** As the user named it (relative to cwd when inside it): used in messages. */
+  file: string;
+  dir: string;
+  sha256: string;
+  profile: Profile;
+}
+
+export interface ProfileIssue {
+  file: string;
+  line: number;
+  col: number;
+  code: string;
+  path: string;
+  message: string;
+}
+
+export function formatIssue(i: ProfileIssue): string {
+  return `${i.file}:${i.line}:${i.col}: ${i.message}`;
+}
+
+export class ProfileError extends Error {
+  constructor(readonly issues: ProfileIssue[]) {
+    super(issues.map(formatIssue).join('\n'));
+    this.name = 'ProfileError';
+  }
+}
+
+export function displayPath(file: string): string {
+  const rel = relative(process.cwd(), resolve(file));
+  return rel && !rel.startsWith('..') ? rel : resolve(file);
+}
+
+/** Reads and validates one profile; throws ProfileError with every issue found. */
+export async function loadProfile(file: string, registry: Map<string, AnyScenario>): Promise<LoadedProfile> {
+  const shown = displayPath(file);
+  const fail = (code: string, message: string): never => {
+    throw new ProfileError([{ file: shown, line: 1, col: 1, code, path: '', message }]);
+  };
+  let size = 0;
+  try {
+    const st = await stat(file);
+    if (!st.isFile()) fail('not-a-file', 'not a file');
+    size = st.size;
+  } catch (err) {
+    if (err instanceof ProfileError) throw err;
+    fail('not-found', `cannot read profile: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (size > MAX_PROFILE_BYTES) fail('too-large', `file is ${size} bytes; a profile may be at most ${MAX_PROFILE_BYTES} bytes`);
+  const text = await readFile(file, 'utf8');
+  const loaded = parseProfileText(text, shown, registry);
+  return { file: shown, dir: dirname(resolve(file)), sha256: createHash('sha256').update(text).digest('hex'), profile: loaded };
+}
+
+/** Parses and validates profile text (exported for tests); throws ProfileError. */
+export function parseProfileText(text: string, shown: string, registry: Map<string, AnyScenario>): Profile {
+  const parsed = parseYaml(text);
+  if (!parsed.ok) throw new ProfileError(parsed.issues.map((i) => ({ file: shown, ...i, path: '' })));
+  const { source, data } = parsed;
+  const at = (code: string, path: PathSegment[], message: string, atKey = false): ProfileIssue => ({
+    file: shown,
+    ...positionOf(source, path, { key: atKey }),
+    code,
+    path: dottedPath(path),
+    message,
+  });
+  if (data === null || data === undefined) {
+    throw new ProfileError([at('empty', [], 'the file is empty: a profile is a mapping with profile: and scenarios:')]);
+  }
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    const found = Array.isArray(data) ? 'a list' : `a ${typeof data}`;
+    throw new ProfileError([at('not-a-mapping', [], `the top level must be a mapping (profile:, scenarios:, …); found ${found}`)]);
+  }
+  const fromSchema = (issues: SchemaIssue[]) => issues.map((i) => at(i.code, i.path, i.message, i.atKey));
+  const issues = fromSchema(validateWith(profileSchema, data));
+  const profile = data as Profile;
+  if (Array.isArray(profile.scenarios)) issues.push(...checkScenarios(profile, registry, at, fromSchema));
+  if (profile.lab && typeof profile.lab === 'object' && issues.length === 0) {
+    for (const li of checkLabSpec(profile.lab)) issues.push(at('lab', ['lab', ...li.path], `lab.${dottedPath(li.path)}: ${li.message}`.replace('lab.(top level): ', 'lab: ')));
+  }
+  if (issues.length) throw new ProfileError(issues.sort((a, b) => a.line - b.line || a.col - b.col));
+  return profile;
+}
+
+type At = (code: string, path: PathSegment[], message: string, atKey?: boolean) => ProfileIssue;
+
+function checkScenarios(
+  profile: Profile,
+  registry: Map<string, AnyScenario>,
+  at: At,
+  fromSchema: (i: SchemaIssue[]) => ProfileIssue[],
+): ProfileIssue[] {
+  const issues: ProfileIssue[] = [];
+  const ids = new Map<string, number>();
+  const labHosts = hostNames(profile.lab);
+  profile.scenarios.forEach((s, i) => {
+    if (!s || typeof s !== 'object') return;
+    if (typeof s.id === 'string') {
+      const first = ids.get(s.id);
+      if (first !== undefined) issues.push(at('duplicate-id', ['scenarios', i, 'id'], `scenarios[${i}].id "${s.id}" is already used by scenarios[${first}]`));
+      else ids.set(s.id, i);
+    }
+    if (typeof s.use !== 'string') return;
+    const scenario = registry.get(s.use);
+    if (!scenario) {
+      const near = closest(s.use, [...registry.keys()]);
+      issues.push(at('unknown-use', ['scenarios', i, 'use'], `scenarios[${i}].use: unknown scenario "${s.use}"${near.length ? `; did you mean ${near.join(', ')}?` : ''} (netconform list shows them all)`));
+      return;
+    }
+    if (s.with && typeof s.with === 'object') issues.push(...fromSchema(validateWith(scenario.withSchema, s.with, ['scenarios', i, 'with'])));
+    if (s.expect && typeof s.expect === 'object') issues.push(...fromSchema(validateWith(scenario.expectSchema, s.expect, ['scenarios', i, 'expect'])));
+    const sut = s.sut ?? profile.sut;
+    if (scenario.requires.includes('sut') && !sut) {
+      issues.push(at('sut-missing', ['scenarios', i], `scenarios[${i}] uses ${s.use}, which drives a system under test: add sut: { command: [...] } to the scenario or the profile`));
+    }
+    if (scenario.requires.includes('lab') && !profile.lab) {
+      issues.push(at('lab-missing', ['scenarios', i, 'use'], `scenarios[${i}] uses ${s.use}, which runs in a lab: add a lab: section (see profiles/lab-example.yaml)`));
+    }
+    if (s.sut?.host && labHosts && !labHosts.includes(s.sut.host)) {
+      issues.push(at('unknown-host', ['scenarios', i, 'sut', 'host'], `scenarios[${i}].sut.host: no lab host "${s.sut.host}" (hosts: ${labHosts.join(', ')})`));
+    }
+  });
+  if (profile.sut?.host && labHosts && !labHosts.includes(profile.sut.host)) {
+    issues.push(at('unknown-host', ['sut', 'host'], `sut.host: no lab host "${profile.sut.host}" (hosts: ${labHosts.join(', ')})`));
+  }
+  return issues;
+}
+
+function hostNames(lab: LabSpec | undefined): string[] | undefined {
+  return lab?.hosts && typeof lab.hosts === 'object' ? Object.keys(lab.hosts) : undefined;
+}
+
+/** The profile's SUT section in the form harness/process takes. */
+export function toSutSpec(raw: RawSut): SutSpec {
+  const ready = raw.ready;
+  return {
+    host: raw.host,
+    command: raw.command,
+    env: raw.env,
+    ready: ready && {
+      stdout: ready.stdout,
+      port: ready.port,
+      delayMs: ready.delay === undefined ? undefined : parseDuration(ready.delay),
+      timeoutMs: ready.timeout === undefined ? undefined : parseDuration(ready.timeout),
+    },
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * Console: live progress (scenario k/n, elapsed), every check's verdict on one line, the
+ * evidence of a failing check printed readably (matrices as tables), and the closing line
+ * `N passed, N failed, N skipped`.
+ */
+import type { Verdict } from '../model/check.ts';
+import { closingLine, type RunResult, type ScenarioResult } from '../model/results.ts';
+import { formatMs } from '../util/duration.ts';
+import { evidenceBlock } from './evidence-text.ts';
+import type { PlanInfo, Reporter, ScenarioStart } from './reporter.ts';
+
+const MARK: Record<Verdict, string> = { pass: '✓', fail: '✗', error: '!', skip: '-', flaky: '~', xfail: '✓' };
+const LABEL: Record<Verdict, string> = { pass: 'pass', fail: 'FAIL', error: 'ERROR', skip: 'skip', flaky: 'flaky', xfail: 'xfail' };
+
+function indent(text: string, n: number): string {
+  const pad = ' '.repeat(n);
+  return text.split('\n').map((l) => pad + l).join('\n');
+}
+
+export class ConsoleReporter implements Reporter {
+  readonly name = 'console';
+  private started = performance.now();
+
+  constructor(
+    private readonly out: (s: string) => void = (s) => process.stdout.write(s),
+    private readonly verbose = false,
+  ) {}
+
+  private elapsed(): string {
+    return formatMs(performance.now() - this.started);
+  }
+
+  onBegin(plan: PlanInfo): void {
+    this.started = performance.now();
+    const files = plan.profiles.map((p) => p.file).join(', ');
+    this.out(`netconform: ${plan.total} scenario${plan.total === 1 ? '' : 's'} from ${files}\n`);
+  }
+
+  onScenarioBegin(s: ScenarioStart): void {
+    this.out(`[${s.index}/${s.total}] ${s.profile} › ${s.id} (${s.use}) … ${this.elapsed()}\n`);
+  }
+
+  onMessage(line: string): void {
+    this.out(`  ${line}\n`);
+  }
+
+  onScenarioEnd(s: ScenarioStart, r: ScenarioResult): void {
+    for (const c of r.checks) {
+      this.out(`    ${MARK[c.verdict]} ${LABEL[c.verdict].padEnd(5)} ${c.name}: ${c.reason}\n`);
+      const bad = c.verdict === 'fail' || c.verdict === 'error';
+      if ((bad || c.verdict === 'xfail' || this.verbose) && c.evidence.length) this.out(`${indent(evidenceBlock(c.evidence), 10)}\n`);
+    }
+    const bad = r.checks.some((c) => c.verdict === 'fail' || c.verdict === 'error');
+    if (bad && r.log.length) {
+      const tail = r.log.slice(-15);
+      this.out(`${indent(`log (last ${tail.length} of ${r.log.length} lines):\n${tail.join('\n')}`, 10)}\n`);
+    }
+    this.out(`[${s.index}/${s.total}] ${s.id} done in ${formatMs(r.durationMs)}\n`);
+  }
+
+  onEnd(result: RunResult): void {
+    const s = result.summary;
+    const extras = [s.flaky && `${s.flaky} flaky`, s.xfail && `${s.xfail} expected failures`, s.errors && `${s.errors} errors`].filter(Boolean);
+    if (result.interrupted) this.out('netconform: run interrupted; reports are marked interrupted\n');
+    if (extras.length) this.out(`(${extras.join(', ')})\n`);
+    this.out(`${closingLine(s)}\n`);
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * JUnit XML via junit-report-builder: one testsuite per profile, one testcase per check
+ * (classname = scenario id). Valid against shared/schemas/junit-10.xsd (Jenkins xUnit).
+ */
+import { join } from 'node:path';
+import junitModule, { type Builder, type TestCase } from 'junit-report-builder';
+import type { RunResult, ScenarioResult } from '../model/results.ts';
+import { writeFileAtomic } from '../util/atomic-write.ts';
+import { evidenceBlock } from './evidence-text.ts';
+import type { Reporter } from './reporter.ts';
+
+// The package's types declare an ES default export, but under Node's CJS interop the default
+// import is module.exports, which is the builder itself.
+const junitBuilder = junitModule as unknown as Builder;
+
+/** XML 1.0 forbids most control characters; CDATA cannot contain "]]>". */
+export function xmlSafe(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '\uFFFD').replace(/]]>/g, ']]&gt;');
+}
+
+/**
+ * junit-report-builder 5 writes `<skipped/>` with no reason, but the schema allows a
+ * `message` attribute and a skip must carry its reason: add it when the case is built.
+ */
+function skippedWithReason(tc: TestCase, reason: string): void {
+  tc.skipped();
+  const build = tc.build.bind(tc);
+  tc.build = (parent) => {
+    const el = build(parent);
+    const skipped = (el as unknown as { children: Array<{ name?: string; att(k: string, v: string): void }> }).children.find((c) => c.name === 'skipped');
+    skipped?.att('message', xmlSafe(reason));
+    return el;
+  };
+}
+
+export class JUnitReporter implements Reporter {
+  readonly name = 'junit';
+  constructor(private readonly outDir: string) {}
+
+  async onEnd(result: RunResult): Promise<void> {
+    const builder = junitBuilder.newBuilder().name('netconform');
+    for (const profile of result.profiles) {
+      const suite = builder.testSuite().name(profile.name).timestamp(new Date(result.startedAt));
+      const scenarios = result.scenarios.filter((s) => s.profile === profile.name);
+      suite.time(scenarios.reduce((t, s) => t + s.durationMs, 0) / 1000);
+      const env = result.environment;
+      suite
+        .property('platform', env.platform)
+        .property('osRelease', env.osRelease)
+        .property('node', env.node)
+        .property('netconform', env.netconform)
+        .property('profileFile', profile.file)
+        .property('profileSha256', profile.sha256)
+        .property('interrupted', String(result.interrupted));
+      for (const s of scenarios) this.addScenario(suite.testCase.bind(suite), s);
+    }
+    await writeFileAtomic(join(this.outDir, 'junit.xml'), builder.build());
+  }
+
+  private addScenario(newCase: () => TestCase, s: ScenarioResult): void {
+    const per = s.checks.length ? s.durationMs / 1000 / s.checks.length : 0;
+    s.checks.forEach((c, i) => {
+      const tc = newCase().className(s.id).name(xmlSafe(c.name)).time(per);
+      const evidence = xmlSafe(evidenceBlock(c.evidence));
+      switch (c.verdict) {
+        case 'fail':
+          tc.failure(xmlSafe(c.reason), 'fail');
+          if (evidence) tc.stacktrace(evidence);
+          break;
+        case 'error':
+          tc.error(xmlSafe(c.reason), 'error', evidence || undefined);
+          break;
+        case 'skip':
+          skippedWithReason(tc, c.reason);
+          break;
+        default:
+          break;
+      }
+      const notes: string[] = [];
+      if (c.verdict === 'flaky') notes.push(`flaky: passed on attempt ${c.attempt} after failing: ${c.reason}`);
+      if (c.verdict === 'xfail') notes.push(`expected failure: ${c.reason}`, evidence);
+      const withLog = i === 0 || c.verdict === 'fail' || c.verdict === 'error';
+      if (withLog && s.log.length) notes.push(s.log.join('\n'));
+      if (notes.length) tc.standardOutput(xmlSafe(notes.filter(Boolean).join('\n\n')));
+    });
+  }
+}

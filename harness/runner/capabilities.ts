@@ -1,0 +1,103 @@
+/**
+ * What this host can do, probed once per run. A missing capability turns the scenarios that
+ * need it into skips whose reason says what is missing and how to get it.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { execa } from 'execa';
+import type { Capabilities, Capability } from '../model/scenario.ts';
+
+export type Probe = { ok: boolean; reason: string };
+
+const yes = (reason: string): Probe => ({ ok: true, reason });
+const no = (reason: string): Probe => ({ ok: false, reason });
+
+async function run(argv: string[]): Promise<{ ok: boolean; stderr: string }> {
+  try {
+    const r = await execa(argv[0]!, argv.slice(1), { reject: false, timeout: 10_000 });
+    return { ok: r.exitCode === 0, stderr: r.stderr.trim() || (r.failed ? String(r.shortMessage) : '') };
+  } catch (err) {
+    return { ok: false, stderr: (err as Error).message };
+  }
+}
+
+/** Tries a namespace, then qdiscs on its loopback: proves what the kernel really allows. */
+async function probeNamespaces(root: boolean): Promise<{ netns: Probe; netem: Probe; tbf: Probe }> {
+  if (process.platform !== 'linux') {
+    const r = no('network namespaces exist only on Linux');
+    return { netns: r, netem: no('netem is a Linux qdisc'), tbf: no('tbf is a Linux qdisc') };
+  }
+  if (!root) {
+    const r = no('network namespaces need root (run as root, e.g. sudo netconform run …)');
+    return { netns: r, netem: no('probing netem needs root'), tbf: no('probing tbf needs root') };
+  }
+  const ns = `ncprobe-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const add = await run(['ip', 'netns', 'add', ns]);
+  if (!add.ok) {
+    const why = /ENOENT|not found/i.test(add.stderr) ? 'the ip command (iproute2) is not installed' : `ip netns add failed: ${add.stderr}`;
+    return { netns: no(why), netem: no(why), tbf: no(why) };
+  }
+  try {
+    await run(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
+    const netem = await run(['ip', 'netns', 'exec', ns, 'tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'delay', '1ms']);
+    await run(['ip', 'netns', 'exec', ns, 'tc', 'qdisc', 'del', 'dev', 'lo', 'root']);
+    const tbf = await run(['ip', 'netns', 'exec', ns, 'tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'tbf', 'rate', '1mbit', 'burst', '32kbit', 'latency', '50ms']);
+    return {
+      netns: yes('created and removed a network namespace'),
+      netem: netem.ok ? yes('added a netem qdisc in a probe namespace') : no(`netem is not available in this kernel (${netem.stderr || 'tc failed'})`),
+      tbf: tbf.ok ? yes('added a tbf qdisc in a probe namespace') : no(`tbf is not available in this kernel (${tbf.stderr || 'tc failed'})`),
+    };
+  } finally {
+    await run(['ip', 'netns', 'del', ns]);
+  }
+}
+
+function probeIpv6(): Probe {
+  if (process.platform === 'linux') {
+    if (!existsSync('/proc/net/if_inet6')) return no('IPv6 is disabled in this kernel (/proc/net/if_inet6 is missing)');
+    const text = readFileSync('/proc/net/if_inet6', 'utf8');
+    return text.trim() ? yes('IPv6 addresses present') : no('no interface has an IPv6 address (is ::1 disabled?)');
+  }
+  return yes('assumed on this platform');
+}
+
+async function probeAddon(): Promise<Probe> {
+  try {
+    const native = await import('../../native/index.ts');
+    const status = native.addonStatus();
+    if (!status.loaded) return no(status.reason ?? 'the native addon did not load');
+    const f = status.features;
+    const list = Object.entries(f).map(([k, v]) => `${k} ${v ? 'yes' : 'no'}`).join(', ');
+    return yes(`native addon loaded (${list})`);
+  } catch (err) {
+    return no(`the native addon did not load: ${(err as Error).message}`);
+  }
+}
+
+let cached: Promise<Capabilities> | undefined;
+
+export function probeCapabilities(): Promise<Capabilities> {
+  cached ??= (async () => {
+    const root = typeof process.getuid === 'function' && process.getuid() === 0;
+    const [ns, addon] = await Promise.all([probeNamespaces(root), probeAddon()]);
+    const caps: Capabilities = {
+      linux: process.platform === 'linux' ? yes('Linux') : no(`this is ${process.platform}, not Linux`),
+      darwin: process.platform === 'darwin' ? yes('macOS') : no(`macOS only; this is ${process.platform}`),
+      root: root ? yes('running as root') : no('needs root (run as root, e.g. sudo netconform run …)'),
+      netns: ns.netns,
+      lab: no('the profile has no lab: section'),
+      addon,
+      netem: ns.netem,
+      tbf: ns.tbf,
+      ipv6: probeIpv6(),
+      sut: yes('the profile names a system under test'),
+    };
+    return caps;
+  })();
+  return cached;
+}
+
+/** Reasons the given requirements are not met here (empty when all are). */
+export function unmet(requires: readonly Capability[], caps: Capabilities): string[] {
+  return requires.filter((r) => !caps[r].ok).map((r) => caps[r].reason);
+}

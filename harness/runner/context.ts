@@ -1,0 +1,107 @@
+/**
+ * The ScenarioContext a scenario runs with: log, deferred cleanup, tracked processes and SUT.
+ * `finish()` runs every cleanup (LIFO) and stops every process the attempt started, on every
+ * path: pass, fail, throw, timeout, interrupt.
+ */
+import type { Lab } from '../lab/types.ts';
+import type { Capabilities, ScenarioContext } from '../model/scenario.ts';
+import { spawnManaged, startSut } from '../process/index.ts';
+import type { ManagedProcess, SpawnOptions, SutHandle, SutSpec } from '../process/types.ts';
+
+export interface ContextInit {
+  scenarioId: string;
+  profileDir: string;
+  lab: Lab | undefined;
+  sut: SutSpec | undefined;
+  allowHostNetwork: boolean;
+  capabilities: Capabilities;
+  attempt: number;
+  signal: AbortSignal;
+  onLog?: (line: string) => void;
+}
+
+export class AttemptContext implements ScenarioContext {
+  readonly scenarioId: string;
+  readonly profileDir: string;
+  readonly lab: Lab | undefined;
+  readonly sut: SutSpec | undefined;
+  readonly allowHostNetwork: boolean;
+  readonly capabilities: Capabilities;
+  readonly attempt: number;
+  readonly lines: string[] = [];
+  private readonly started = performance.now();
+  private readonly cleanups: Array<() => unknown> = [];
+  private readonly processes: ManagedProcess[] = [];
+  private readonly signal: AbortSignal;
+  private readonly onLog?: (line: string) => void;
+
+  constructor(init: ContextInit) {
+    this.scenarioId = init.scenarioId;
+    this.profileDir = init.profileDir;
+    this.lab = init.lab;
+    this.sut = init.sut;
+    this.allowHostNetwork = init.allowHostNetwork;
+    this.capabilities = init.capabilities;
+    this.attempt = init.attempt;
+    this.signal = init.signal;
+    this.onLog = init.onLog;
+  }
+
+  elapsedMs(): number {
+    return performance.now() - this.started;
+  }
+
+  log(line: string): void {
+    const stamped = `[+${(this.elapsedMs() / 1000).toFixed(3)}s] ${line}`;
+    this.lines.push(stamped);
+    this.onLog?.(stamped);
+  }
+
+  defer(cleanup: () => unknown): void {
+    this.cleanups.push(cleanup);
+  }
+
+  private netnsOf(host: string | undefined): string | undefined {
+    if (!host) return undefined;
+    if (!this.lab) throw new Error(`host "${host}" was named but this profile has no lab`);
+    return this.lab.host(host).netns;
+  }
+
+  spawn(argv: string[], opts: SpawnOptions = {}): ManagedProcess {
+    const proc = spawnManaged(argv, { netns: this.netnsOf(opts.host), env: opts.env, cwd: opts.cwd, onLine: opts.onLine });
+    this.processes.push(proc);
+    return proc;
+  }
+
+  async startSut(spec: SutSpec, vars: Record<string, string> = {}): Promise<SutHandle> {
+    const handle = await startSut(spec, {
+      netns: this.netnsOf(spec.host),
+      profileDir: this.profileDir,
+      vars,
+      log: (line) => this.log(`sut: ${line}`),
+      signal: this.signal,
+    });
+    this.processes.push(handle.process);
+    return handle;
+  }
+
+  /** Runs cleanups LIFO and stops processes; errors are logged, never thrown. */
+  async finish(): Promise<void> {
+    while (this.cleanups.length) {
+      const fn = this.cleanups.pop()!;
+      try {
+        await fn();
+      } catch (err) {
+        this.log(`cleanup failed: ${(err as Error).message}`);
+      }
+    }
+    await Promise.all(
+      this.processes.map(async (p) => {
+        if (p.running()) {
+          const exit = await p.stop(2000);
+          this.log(`stopped ${p.argv[0]} (pid ${p.pid}): ${exit.signal ?? `exit ${exit.code}`}`);
+        }
+      }),
+    );
+  }
+}

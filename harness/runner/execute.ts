@@ -1,0 +1,160 @@
+/**
+ * Runs one planned scenario: requirement check → attempts with a timeout each → verdict
+ * rules (flaky after a passing retry; expectFail turns failures into xfail and a pass into
+ * a failure). A scenario that throws or hangs becomes an `error` check; the run goes on.
+ */
+import type { Check } from '../model/check.ts';
+import type { CheckResult, ScenarioResult } from '../model/results.ts';
+import type { Capabilities } from '../model/scenario.ts';
+import type { Lab } from '../lab/types.ts';
+import { toSutSpec } from '../loader/profile.ts';
+import { formatMs, parseDuration } from '../util/duration.ts';
+import { unmet } from './capabilities.ts';
+import { AttemptContext } from './context.ts';
+import type { PlannedScenario } from './plan.ts';
+
+export interface ExecuteOptions {
+  capabilities: Capabilities;
+  lab: Lab | undefined;
+  /** Set when the profile's lab could not be brought up: lab-bound scenarios error with it. */
+  labError?: string;
+  allowHostNetwork: boolean;
+  timeoutMs?: number;
+  retries?: number;
+  /** Aborted on SIGINT/SIGTERM. */
+  interrupt: AbortSignal;
+  onLog?: (line: string) => void;
+}
+
+/** Extra time a scenario gets after its signal aborts to return its own partial checks. */
+const ABORT_GRACE_MS = 1500;
+
+export async function executeScenario(p: PlannedScenario, opts: ExecuteOptions): Promise<ScenarioResult> {
+  const started = performance.now();
+  const base = { id: p.spec.id, use: p.spec.use, profile: p.profile.profile.profile, expectFail: p.spec.expectFail };
+  const done = (checks: CheckResult[], attempts: number, log: string[]): ScenarioResult => ({
+    ...base,
+    durationMs: Math.round(performance.now() - started),
+    attempts,
+    checks,
+    log,
+  });
+
+  const skipReason = whyNotRunnable(p, opts);
+  if (skipReason) {
+    const verdict = skipReason.error ? 'error' : 'skip';
+    return done([{ name: p.spec.use, verdict, reason: skipReason.text, evidence: [], attempt: 0 }], 0, []);
+  }
+
+  const timeoutMs = opts.timeoutMs ?? (p.spec.timeout !== undefined ? parseDuration(p.spec.timeout) : p.scenario.defaultTimeoutMs);
+  const maxAttempts = p.spec.expectFail ? 1 : 1 + (opts.retries ?? p.spec.retries ?? 0);
+  const log: string[] = [];
+  const failedBefore = new Set<string>();
+  let checks: Check[] = [];
+  let attempt = 0;
+  while (attempt < maxAttempts && !opts.interrupt.aborted) {
+    attempt++;
+    if (attempt > 1) log.push(`--- retry ${attempt - 1} of ${maxAttempts - 1} ---`);
+    checks = await runAttempt(p, opts, attempt, timeoutMs, log);
+    const bad = checks.filter((c) => c.verdict === 'fail' || c.verdict === 'error');
+    if (bad.length === 0) break;
+    for (const c of bad) failedBefore.add(c.name);
+  }
+  let results: CheckResult[] = checks.map((c) => ({
+    name: c.name,
+    verdict: attempt > 1 && c.verdict === 'pass' && failedBefore.has(c.name) ? 'flaky' : c.verdict,
+    reason: c.reason,
+    evidence: c.evidence ?? [],
+    attempt,
+  }));
+  if (p.spec.expectFail) results = applyExpectFail(results, p.spec.expectFail, attempt);
+  return done(results, attempt, log);
+}
+
+function whyNotRunnable(p: PlannedScenario, opts: ExecuteOptions): { text: string; error?: boolean } | undefined {
+  const { scenario, profile } = p;
+  const platform = process.platform as 'linux' | 'darwin';
+  if (!scenario.platforms.includes(platform)) {
+    return { text: `${scenario.id} runs on ${scenario.platforms.join(', ')}; this is ${process.platform}` };
+  }
+  const req = profile.profile.requires;
+  if (req?.platforms?.length && !req.platforms.includes(platform)) {
+    return { text: `profile ${profile.profile.profile} requires ${req.platforms.join(' or ')}; this is ${process.platform}` };
+  }
+  const needs = [...scenario.requires, ...((req?.capabilities ?? []) as typeof scenario.requires), ...(req?.privileges ?? [])];
+  if (needs.includes('lab') && opts.labError) return { text: `the lab did not come up: ${opts.labError}`, error: true };
+  const missing = unmet([...new Set(needs)], opts.capabilities);
+  if (missing.length) return { text: `cannot run here: ${missing.join('; ')}` };
+  if (scenario.sendsOnHostNetwork && !opts.lab && !opts.allowHostNetwork) {
+    return { text: `${scenario.id} would send on this host's real interfaces (no lab): refusing without --allow-host-network` };
+  }
+  return undefined;
+}
+
+async function runAttempt(p: PlannedScenario, opts: ExecuteOptions, attempt: number, timeoutMs: number, log: string[]): Promise<Check[]> {
+  const ac = new AbortController();
+  const onInterrupt = () => ac.abort(new Error('interrupted'));
+  opts.interrupt.addEventListener('abort', onInterrupt, { once: true });
+  const timer = setTimeout(() => ac.abort(new Error(`timed out after ${formatMs(timeoutMs)}`)), timeoutMs);
+  const rawSut = p.spec.sut ?? p.profile.profile.sut;
+  const ctx = new AttemptContext({
+    scenarioId: p.spec.id,
+    profileDir: p.profile.dir,
+    lab: opts.lab,
+    sut: rawSut ? toSutSpec(rawSut) : undefined,
+    allowHostNetwork: opts.allowHostNetwork,
+    capabilities: opts.capabilities,
+    attempt,
+    signal: ac.signal,
+    onLog: opts.onLog,
+  });
+  const input = { with: p.spec.with ?? {}, expect: p.spec.expect ?? {} };
+  let checks: Check[];
+  try {
+    const running = p.scenario.run(ctx, input, ac.signal);
+    const aborted = new Promise<'aborted'>((resolve) => {
+      const after = () => setTimeout(() => resolve('aborted'), ABORT_GRACE_MS).unref();
+      if (ac.signal.aborted) after();
+      else ac.signal.addEventListener('abort', after, { once: true });
+    });
+    const outcome = await Promise.race([running, aborted]);
+    running.catch(() => undefined); // a late rejection after the race is not unhandled
+    if (outcome === 'aborted') {
+      checks = [{ name: p.spec.use, verdict: 'error', reason: `${p.spec.id} ${(ac.signal.reason as Error).message} and did not stop within ${ABORT_GRACE_MS} ms` }];
+    } else {
+      checks = outcome;
+      if (ac.signal.aborted) {
+        const why = (ac.signal.reason as Error).message;
+        checks = [...checks, { name: 'completed', verdict: 'error', reason: `${p.spec.id} ${why}; the checks above are partial` }];
+      } else if (checks.length === 0) {
+        checks = [{ name: p.spec.use, verdict: 'error', reason: `${p.spec.use} returned no checks` }];
+      }
+    }
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    const why = ac.signal.aborted ? (ac.signal.reason as Error).message : `threw ${e.code ? `${e.code}: ` : ''}${e.message}`;
+    checks = [{ name: p.spec.use, verdict: 'error', reason: `${p.spec.id} ${why}` }];
+    if (!ac.signal.aborted && e.stack) ctx.log(e.stack);
+  } finally {
+    clearTimeout(timer);
+    opts.interrupt.removeEventListener('abort', onInterrupt);
+    ac.abort(new Error('finished'));
+    await ctx.finish();
+    log.push(...ctx.lines);
+  }
+  return checks;
+}
+
+function applyExpectFail(results: CheckResult[], reason: string, attempt: number): CheckResult[] {
+  const failed = results.filter((r) => r.verdict === 'fail');
+  if (failed.length > 0) {
+    return results.map((r) => (r.verdict === 'fail' ? { ...r, verdict: 'xfail', reason: `expected failure (${reason}): ${r.reason}` } : r));
+  }
+  if (results.some((r) => r.verdict === 'pass' || r.verdict === 'flaky')) {
+    return [
+      ...results,
+      { name: 'expected failure', verdict: 'fail', reason: `marked expectFail ("${reason}") but no check failed: the known-bad case now passes`, evidence: [], attempt },
+    ];
+  }
+  return results;
+}

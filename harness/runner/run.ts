@@ -1,0 +1,153 @@
+/**
+ * The run: load → plan → capabilities → per profile (lab up → scenarios → lab down) →
+ * reporters. Interruption (SIGINT/SIGTERM, via `interrupt`) aborts the running scenario,
+ * still runs every cleanup and writes reports marked `interrupted`.
+ */
+import { mkdir } from 'node:fs/promises';
+import { bringUpLab, labNeedsNetem, newRunId } from '../lab/index.ts';
+import type { Lab } from '../lab/types.ts';
+import { loadProfile, ProfileError, type LoadedProfile, type ProfileIssue } from '../loader/profile.ts';
+import { summarize, type LabInfo, type RunResult, type ScenarioResult } from '../model/results.ts';
+import type { Capabilities } from '../model/scenario.ts';
+import { ReporterMultiplexer } from '../reporters/multiplexer.ts';
+import type { Reporter } from '../reporters/reporter.ts';
+import { CliError, ExitCode } from '../util/exit-codes.ts';
+import { loadRegistry, type AnyScenario } from '../../suites/registry.ts';
+import { probeCapabilities } from './capabilities.ts';
+import { environment, VERSION } from './environment.ts';
+import { executeScenario } from './execute.ts';
+import { buildPlan, type PlannedScenario, type PlanOptions } from './plan.ts';
+
+export interface RunOptions extends PlanOptions {
+  files: string[];
+  outDir: string;
+  reporters: Reporter[];
+  timeoutMs?: number;
+  retries?: number;
+  allowHostNetwork: boolean;
+  interrupt: AbortSignal;
+}
+
+/** Loads every profile; all issues of all files are reported together. */
+export async function loadProfiles(files: string[], registry: Map<string, AnyScenario>): Promise<LoadedProfile[]> {
+  const loaded: LoadedProfile[] = [];
+  const issues: ProfileIssue[] = [];
+  for (const f of files) {
+    try {
+      loaded.push(await loadProfile(f, registry));
+    } catch (err) {
+      if (err instanceof ProfileError) issues.push(...err.issues);
+      else throw err;
+    }
+  }
+  if (issues.length) throw new ProfileError(issues);
+  const names = new Map<string, string>();
+  for (const p of loaded) {
+    const other = names.get(p.profile.profile);
+    if (other) throw new CliError(`${p.file}: profile name "${p.profile.profile}" is also used by ${other}; names must differ within a run`, ExitCode.usage);
+    names.set(p.profile.profile, p.file);
+  }
+  return loaded;
+}
+
+export async function planRun(opts: PlanOptions & { files: string[] }): Promise<PlannedScenario[]> {
+  const registry = await loadRegistry();
+  const profiles = await loadProfiles(opts.files, registry);
+  return buildPlan(profiles, registry, opts);
+}
+
+function labCapability(profile: LoadedProfile, caps: Capabilities): { ok: boolean; reason: string } {
+  const spec = profile.profile.lab;
+  if (!spec) return caps.lab;
+  if (!caps.linux.ok) return { ok: false, reason: `labs need Linux network namespaces; ${caps.linux.reason}` };
+  if (!caps.root.ok) return { ok: false, reason: `the lab needs root: ${caps.root.reason}` };
+  if (!caps.netns.ok) return { ok: false, reason: caps.netns.reason };
+  if (labNeedsNetem(spec) && !caps.netem.ok) return { ok: false, reason: 'netem is not available in this kernel (the lab asks for delay, jitter or loss)' };
+  return { ok: true, reason: 'lab is up' };
+}
+
+export async function run(opts: RunOptions): Promise<{ exitCode: number; result: RunResult }> {
+  const plan = await planRun(opts);
+  try {
+    await mkdir(opts.outDir, { recursive: true });
+  } catch (err) {
+    throw new CliError(`cannot create the output folder ${opts.outDir}: ${(err as Error).message}`, ExitCode.environment);
+  }
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const mux = new ReporterMultiplexer(opts.reporters);
+  const profiles = [...new Map(plan.map((p) => [p.profile.file, p.profile])).values()];
+  const profileInfos = profiles.map((p) => ({ name: p.profile.profile, file: p.file, description: p.profile.description, sha256: p.sha256 }));
+  await mux.emit('onBegin', { total: plan.length, profiles: profileInfos, scenarios: plan.map((p) => ({ profile: p.profile.profile.profile, id: p.spec.id, use: p.spec.use })) });
+
+  const caps = await probeCapabilities();
+  const results: ScenarioResult[] = [];
+  const labs: LabInfo[] = [];
+  let environmentFailed = false;
+  let index = 0;
+  for (const profile of profiles) {
+    if (opts.interrupt.aborted) break;
+    const planned = plan.filter((p) => p.profile === profile);
+    const profileCaps: Capabilities = { ...caps, lab: labCapability(profile, caps) };
+    let lab: Lab | undefined;
+    let labError: string | undefined;
+    if (profile.profile.lab && profileCaps.lab.ok) {
+      const runId = newRunId();
+      try {
+        await mux.emit('onMessage', `lab ${runId}: bringing up ${profile.file}'s topology`);
+        lab = await bringUpLab(profile.profile.lab, { runId, profile: profile.file, log: (l) => void mux.emit('onMessage', l), signal: opts.interrupt });
+        labs.push({ profile: profile.profile.profile, runId, interfaces: lab.describe() });
+        profileCaps.lab = { ok: true, reason: `lab ${runId} is up` };
+      } catch (err) {
+        labError = (err as Error).message;
+        environmentFailed = true;
+        await mux.emit('onMessage', `lab ${runId} failed to come up: ${labError}`);
+      }
+    }
+    try {
+      for (const p of planned) {
+        if (opts.interrupt.aborted) break;
+        const start = { index: ++index, total: plan.length, profile: profile.profile.profile, id: p.spec.id, use: p.spec.use };
+        await mux.emit('onScenarioBegin', start);
+        const result = await executeScenario(p, {
+          capabilities: profileCaps,
+          lab,
+          labError,
+          allowHostNetwork: opts.allowHostNetwork,
+          timeoutMs: opts.timeoutMs,
+          retries: opts.retries,
+          interrupt: opts.interrupt,
+        });
+        results.push(result);
+        await mux.emit('onScenarioEnd', start, result);
+      }
+    } finally {
+      if (lab) {
+        await mux.emit('onMessage', `lab ${lab.runId}: tearing down`);
+        await lab.down();
+      }
+    }
+  }
+
+  const result: RunResult = {
+    netconform: VERSION,
+    profiles: profileInfos,
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - t0),
+    interrupted: opts.interrupt.aborted,
+    environment: environment(),
+    scenarios: results,
+    labs,
+    summary: summarize(results),
+  };
+  await mux.emit('onEnd', result);
+  const s = result.summary;
+  const exitCode = result.interrupted
+    ? ExitCode.interrupted
+    : environmentFailed || mux.failures.length
+      ? ExitCode.environment
+      : s.failed + s.errors > 0
+        ? ExitCode.checkFailed
+        : ExitCode.ok;
+  return { exitCode, result };
+}

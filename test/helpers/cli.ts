@@ -1,0 +1,27 @@
+/** Runs the real CLI (harness/bin/netconform.js) as a child process. */
+import { execa, type ResultPromise } from 'execa';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const repoRoot = resolve(import.meta.dirname, '../..');
+export const bin = join(repoRoot, 'harness/bin/netconform.js');
+
+export function cli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): ResultPromise<{ reject: false; all: true }> {
+  return execa('node', [bin, ...args], { cwd: opts.cwd ?? repoRoot, env: opts.env, reject: false, all: true, timeout: 120_000 });
+}
+
+export async function tempOut(prefix = 'nc-e2e-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+export async function readJson<T = unknown>(file: string): Promise<T> {
+  return JSON.parse(await readFile(file, 'utf8')) as T;
+}
+
+/** xmllint against the JUnit schema Jenkins' xUnit plugin uses. */
+export async function validateJunit(file: string): Promise<{ ok: boolean; output: string }> {
+  const xsd = resolve(repoRoot, '../shared/schemas/junit-10.xsd');
+  const r = await execa('xmllint', ['--noout', '--schema', xsd, file], { reject: false, all: true });
+  return { ok: r.exitCode === 0, output: r.all ?? '' };
+}
