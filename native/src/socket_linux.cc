@@ -54,18 +54,28 @@ void ParseTimestamp(const cmsghdr* c, RecvSlot* slot) {
 }
 
 int BindToDevice(int fd, int, const std::string& name, unsigned ifindex, SysErr* e) {
-  char buf[IF_NAMESIZE] = {0};
-  std::string dev = name;
-  if (dev.empty() && ifindex != 0) {
-    if (if_indextoname(ifindex, buf) == nullptr) {
+  if (name.empty()) {
+    // SO_BINDTOIFINDEX resolves the index in the socket's own namespace (if_indextoname
+    // would look in the caller's).
+#ifndef SO_BINDTOIFINDEX
+#define SO_BINDTOIFINDEX 62
+#endif
+    int idx = static_cast<int>(ifindex);
+    if (setsockopt(fd, SOL_SOCKET, SO_BINDTOIFINDEX, &idx, sizeof idx) == 0) return 0;
+    if (errno != ENOPROTOOPT) {
+      e->set(errno, "setsockopt", "SO_BINDTOIFINDEX " + std::to_string(ifindex));
+      return -1;
+    }
+    char buf[IF_NAMESIZE] = {0};  // kernels before 5.0
+    if (ifindex != 0 && if_indextoname(ifindex, buf) == nullptr) {
       e->set(errno, "if_indextoname", "ifindex " + std::to_string(ifindex));
       return -1;
     }
-    dev = buf;
+    return BindToDevice(fd, 0, buf, 0, e);
   }
-  if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev.c_str(),
-                 static_cast<socklen_t>(dev.size())) != 0) {
-    e->set(errno, "setsockopt", "SO_BINDTODEVICE " + (dev.empty() ? "(none)" : dev));
+  if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name.c_str(),
+                 static_cast<socklen_t>(name.size())) != 0) {
+    e->set(errno, "setsockopt", "SO_BINDTODEVICE " + name);
     return -1;
   }
   return 0;

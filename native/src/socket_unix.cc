@@ -64,15 +64,8 @@ std::string FormatAddress(const sockaddr* sa, uint16_t* port_out) {
     auto* s = reinterpret_cast<const sockaddr_in6*>(sa);
     if (port_out) *port_out = ntohs(s->sin6_port);
     std::string out = FormatIn6(s->sin6_addr);
-    if (s->sin6_scope_id != 0) {
-      char name[IF_NAMESIZE];
-      if (if_indextoname(s->sin6_scope_id, name) != nullptr) {
-        out += "%";
-        out += name;
-      } else {
-        out += "%" + std::to_string(s->sin6_scope_id);
-      }
-    }
+    // numeric zone: an index is meaningful in the socket's namespace, a name may not be
+    if (s->sin6_scope_id != 0) out += "%" + std::to_string(s->sin6_scope_id);
     return out;
   }
   if (port_out) *port_out = 0;
@@ -281,8 +274,10 @@ int ListInterfaces(const std::string& netns, std::vector<IfInfo>* out, SysErr* e
       }
       if (a.family == 4 && (ifa->ifa_flags & IFF_BROADCAST) && ifa->ifa_broadaddr != nullptr &&
           ifa->ifa_broadaddr->sa_family == AF_INET) {
-        a.broadcast =
+        // glibc reports the address itself when no broadcast address is configured
+        std::string b =
             FormatIn4(reinterpret_cast<const sockaddr_in*>(ifa->ifa_broadaddr)->sin_addr);
+        if (b != a.address && b != "0.0.0.0") a.broadcast = b;
       }
       info.addrs.push_back(a);
     } else {
