@@ -1,0 +1,116 @@
+// Managed processes and the SUT: output, process groups, suspend/resume, stop escalation,
+// readiness, and clear errors that leave nothing running.
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { liveManaged, spawnManaged, startSut, stopAllManaged, SutError } from '../../harness/process/index.ts';
+import { pidAlive } from '../../harness/process/procfs.ts';
+import { FIXTURES, childPids } from './helpers.ts';
+
+const SUT = path.join(FIXTURES, 'sut.mjs');
+const node = process.execPath;
+const procState = (pid: number): string => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[0]!;
+const sutOpts = (log: string[] = []) => ({ profileDir: FIXTURES, vars: { node, sut: SUT }, log: (l: string) => log.push(l) });
+const until = async (cond: () => boolean, ms = 3000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+};
+
+describe('spawnManaged', () => {
+  afterAll(async () => {
+    await stopAllManaged();
+    expect(liveManaged()).toEqual([]);
+  });
+
+  it('captures lines from stdout and stderr, tagged, and calls onLine', async () => {
+    const seen: string[] = [];
+    const p = spawnManaged([node, '-e', 'console.log("a"); console.error("b"); console.log("c")'], { onLine: (s, l) => seen.push(`${s}:${l}`) });
+    expect(await p.exited).toEqual({ code: 0, signal: null });
+    expect(p.output.filter((l) => l.startsWith('[stdout]'))).toEqual(['[stdout] a', '[stdout] c']);
+    expect(p.output).toContain('[stderr] b');
+    expect(seen.sort()).toEqual(['stderr:b', 'stdout:a', 'stdout:c']);
+    expect(p.running()).toBe(false);
+  });
+
+  it('suspends and resumes the whole process group, and stop() continues a stopped process', async () => {
+    const p = spawnManaged([node, SUT, 'forker']);
+    await until(() => p.output.some((l) => l.startsWith('[stdout] child ')));
+    const child = Number(p.output.find((l) => l.startsWith('[stdout] child '))!.split(' ')[2]);
+    p.suspend();
+    await until(() => procState(p.pid) === 'T' && procState(child) === 'T');
+    expect([procState(p.pid), procState(child)]).toEqual(['T', 'T']);
+    p.resume();
+    await until(() => procState(p.pid) !== 'T' && procState(child) !== 'T');
+    expect(procState(child)).not.toBe('T');
+    p.suspend();
+    const e = await p.stop(2000);
+    expect(e.signal).toBe('SIGTERM');
+    await until(() => !pidAlive(child));
+    expect(pidAlive(child)).toBe(false);
+  });
+
+  it('escalates to SIGKILL when SIGTERM is ignored', async () => {
+    const p = spawnManaged([node, SUT, 'stubborn']);
+    await until(() => p.output.includes('[stdout] ready'));
+    const t0 = Date.now();
+    const e = await p.stop(300);
+    expect(e.signal).toBe('SIGKILL');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    expect(p.output).toContain('[stdout] ignoring SIGTERM');
+  });
+
+  it('reports a program that cannot be started as exit 127, never a throw', async () => {
+    const p = spawnManaged(['/nonexistent/netconform-sut']);
+    expect((await p.exited).code).toBe(127);
+    expect(p.output.join(' ')).toMatch(/cannot start/);
+  });
+});
+
+describe('startSut', () => {
+  it('substitutes ${vars}, resolves a relative argv[0] against the profile folder, waits for a stdout line', async () => {
+    const log: string[] = [];
+    const h = await startSut({ command: ['${node}', '${sut}', 'ready'], env: { MODE: '${node}' }, ready: { stdout: '^listening$' } }, sutOpts(log));
+    expect(h.process.running()).toBe(true);
+    expect(log).toContain('sut stdout: listening');
+    expect((await h.stop()).signal).toBe('SIGTERM');
+    // ./relative path: resolved against profileDir (the fixture is not executable → SUT_SPAWN, naming the path).
+    await expect(startSut({ command: ['./sut.mjs'] }, sutOpts())).rejects.toMatchObject({ code: 'SUT_SPAWN', message: expect.stringContaining(path.join(FIXTURES, 'sut.mjs')) });
+  });
+
+  it('names an unknown variable', async () => {
+    await expect(startSut({ command: ['${node}', '${nope}'] }, sutOpts())).rejects.toMatchObject({ code: 'SUT_CONFIG', message: expect.stringContaining('${nope}') });
+  });
+
+  it('waits for a TCP port to listen', async () => {
+    const port = 30000 + (process.pid % 10000);
+    const h = await startSut({ command: ['${node}', '${sut}', 'listen', String(port)], ready: { port, timeoutMs: 5000 } }, sutOpts());
+    expect(h.process.output).toContain('[stdout] bound');
+    await h.stop();
+  });
+
+  it('SUT that exits early: SUT_EXITED with exit code and last lines; nothing left', async () => {
+    const before = childPids().length;
+    const e = await startSut({ command: ['${node}', '${sut}', 'crash'], ready: { stdout: 'never' } }, sutOpts()).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(SutError);
+    expect(e).toMatchObject({ code: 'SUT_EXITED', exit: { code: 3, signal: null } });
+    expect((e as SutError).message).toMatch(/exit code 3.*\n.*fatal: cannot open config/);
+    expect(childPids().length).toBe(before);
+  });
+
+  it('SUT that never becomes ready: SUT_NOT_READY after the timeout, stopped and reaped', async () => {
+    const e = await startSut({ command: ['${node}', '${sut}', 'silent'], ready: { stdout: 'ready', timeoutMs: 400 } }, sutOpts()).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'SUT_NOT_READY', message: expect.stringContaining('not ready after 400 ms') });
+    expect(liveManaged()).toEqual([]);
+  });
+
+  it('SUT that ignores SIGTERM is killed', async () => {
+    const before = childPids().length;
+    const h = await startSut({ command: ['${node}', '${sut}', 'stubborn'], ready: { stdout: 'ready' } }, { ...sutOpts(), graceMs: 300 });
+    expect((await h.stop()).signal).toBe('SIGKILL');
+    expect(childPids().length).toBe(before);
+  });
+
+  it('missing command: SUT_SPAWN before anything runs', async () => {
+    await expect(startSut({ command: ['no-such-netconform-sut'] }, sutOpts())).rejects.toMatchObject({ code: 'SUT_SPAWN', message: expect.stringContaining('not found on PATH') });
+  });
+});

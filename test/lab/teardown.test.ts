@@ -1,0 +1,123 @@
+// Nothing is left behind: namespaces, root links, child processes — counted before and after.
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bringUpLab, labGc, labStatus, newRunId } from '../../harness/lab/index.ts';
+import type { LabSpec } from '../../harness/lab/schema.ts';
+import type { Lab } from '../../harness/lab/types.ts';
+import { spawnManaged, startSut, SutError } from '../../harness/process/index.ts';
+import { pidAlive, pidsInNetns } from '../../harness/process/procfs.ts';
+import { FIXTURES, NOT_ROOT, isRoot, isolateState, netnsList, snapshot } from './helpers.ts';
+
+const small: LabSpec = { segments: { lan: {} }, hosts: { a: { links: [{ segment: 'lan' }] }, b: { links: [{ segment: 'lan' }] } } };
+const SUT = path.join(FIXTURES, 'sut.mjs');
+const sutOpts = (netns: string) => ({ netns, profileDir: FIXTURES, vars: { node: process.execPath, sut: SUT }, log: () => {}, graceMs: 300 });
+
+describe.skipIf(!isRoot)(`lab teardown${isRoot ? '' : ` (skipped: ${NOT_ROOT})`}`, () => {
+  let before: ReturnType<typeof snapshot>;
+  const labs: Lab[] = [];
+  const up = async (): Promise<Lab> => {
+    const lab = await bringUpLab(small, { runId: newRunId(), log: () => {} });
+    labs.push(lab);
+    return lab;
+  };
+  beforeAll(() => {
+    isolateState();
+    before = snapshot();
+  });
+  afterAll(async () => {
+    // A failed test must not leak its lab (down() is idempotent).
+    await Promise.all(labs.map((l) => l.down()));
+    const after = snapshot();
+    expect(after.links).toEqual(before.links);
+    expect(after.children).toEqual(before.children);
+  });
+
+  it('50 up/down cycles leave no namespace, root link or process', async () => {
+    const ids: string[] = [];
+    for (let n = 0; n < 50; n++) {
+      const lab = await up();
+      ids.push(lab.runId);
+      lab.host('a').spawn(['sleep', '30']);
+      await lab.down();
+      await lab.down(); // idempotent
+    }
+    const left = netnsList().filter((n) => ids.some((id) => n.includes(id)));
+    expect(left).toEqual([]);
+    expect(snapshot().links).toEqual(before.links);
+    expect(snapshot().children).toEqual(before.children);
+    expect((await labStatus()).filter((s) => ids.includes(s.runId))).toEqual([]);
+  }, 120_000);
+
+  it('down() also kills processes in the lab it did not start itself', async () => {
+    const lab = await up();
+    const stray = spawnManaged(['sleep', '30'], { netns: lab.host('b').netns });
+    // A detached grandchild in its own session escapes process-group kills, but not the namespace sweep.
+    lab.host('a').spawn([process.execPath, '-e', 'require("child_process").spawn("sleep",["30"],{detached:true,stdio:"ignore"}).unref()']);
+    await new Promise((r) => setTimeout(r, 300));
+    const inside = await pidsInNetns([lab.host('a').netns, lab.host('b').netns]);
+    expect(inside.length).toBeGreaterThanOrEqual(2);
+    await lab.down();
+    expect((await stray.exited).signal).toBe('SIGKILL');
+    for (const p of inside) expect(pidAlive(p)).toBe(false); // zombies awaiting init count as gone
+    expect(snapshot(lab.runId).netns).toEqual([]);
+  });
+
+  it.each([
+    ['crashes', 'crash', 'SUT_EXITED'],
+    ['never becomes ready', 'silent', 'SUT_NOT_READY'],
+  ])('a SUT in a lab host that %s: clear error, then nothing left', async (_what, mode, code) => {
+    const lab = await up();
+    const e = await startSut({ command: ['${node}', '${sut}', mode], ready: { stdout: 'listening', timeoutMs: 500 } }, sutOpts(lab.host('a').netns)).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(SutError);
+    expect((e as SutError).code).toBe(code);
+    expect(await pidsInNetns([lab.host('a').netns])).toEqual([]);
+    await lab.down();
+    expect(snapshot(lab.runId).netns).toEqual([]);
+  });
+
+  it('a SUT in a lab host that ignores SIGTERM: lab.down() still removes it and the lab', async () => {
+    const lab = await up();
+    const h = await startSut({ command: ['${node}', '${sut}', 'stubborn'], ready: { stdout: 'ready' } }, sutOpts(lab.host('a').netns));
+    await lab.down();
+    expect((await h.process.exited).signal).toBe('SIGKILL');
+    expect(snapshot(lab.runId).netns).toEqual([]);
+  });
+
+  it('a bring-up aborted mid-way (scenario timeout) leaves nothing', async () => {
+    const runId = newRunId();
+    const e = await bringUpLab(small, { runId, log: () => {}, signal: AbortSignal.timeout(1) }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: expect.stringMatching(/EABORT|EIP/) });
+    expect(snapshot(runId).netns).toEqual([]);
+  });
+
+  it('SIGKILL of the process that brought a lab up, then labGc: everything of that run is removed, nothing else', async () => {
+    const bystander = await up();
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(FIXTURES, 'bring-up.mts')], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
+    try {
+      const runId = await new Promise<string>((resolve, reject) => {
+        let buf = '';
+        child.stdout.on('data', (d: Buffer) => { buf += d.toString(); const m = /up (\w+)/.exec(buf); if (m) resolve(m[1]!); });
+        child.once('exit', (c) => reject(new Error(`bring-up exited ${c}`)));
+      });
+      const ns = snapshot(runId).netns;
+      expect(ns).toHaveLength(3);
+      const inside = await pidsInNetns(ns);
+      expect(inside.length).toBe(1); // the sleep it spawned
+      // gc while the owner lives: leaves it alone.
+      expect((await labGc()).removed).toEqual([]);
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      expect(snapshot(runId).netns).toHaveLength(3); // SIGKILL ran no cleanup
+      const { removed, kept } = await labGc();
+      expect(removed.sort()).toEqual(ns.sort());
+      expect(kept).toContain(bystander.runId);
+      expect(snapshot(runId).netns).toEqual([]);
+      for (const p of inside) expect(pidAlive(p)).toBe(false); // zombies awaiting init count as gone
+      expect(snapshot(bystander.runId).netns).toHaveLength(3);
+    } finally {
+      child.kill('SIGKILL');
+      await bystander.down();
+    }
+  });
+});
