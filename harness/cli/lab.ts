@@ -1,0 +1,91 @@
+/**
+ * `netconform lab up|down|status|gc`: topologies for engineers to poke at by hand.
+ * A lab from `lab up` outlives the command (its state is marked persistent, so `lab gc`
+ * leaves it) until `lab down` removes it.
+ */
+import type { Command } from 'commander';
+import { bringUpLab, keepLab, labDown, labGc, labStatus, LabError, newRunId, type LabSpec } from '../lab/index.ts';
+import { RUN_ID_PATTERN } from '../lab/names.ts';
+import { listStates } from '../lab/state.ts';
+import { CliError, ExitCode } from '../util/exit-codes.ts';
+
+export interface LabCommandDeps {
+  loadProfileForLab(file: string): Promise<{ lab: unknown; file: string }>;
+}
+
+const out = (line = ''): void => { process.stdout.write(`${line}\n`); };
+
+function toCliError(e: unknown): never {
+  if (e instanceof LabError) {
+    const env = e.code === 'EPERM' || e.code === 'ENETEM' || e.code === 'EIP';
+    throw new CliError(e.message, env ? ExitCode.environment : ExitCode.usage, e.message.split('\n'));
+  }
+  throw e;
+}
+
+async function up(file: string, opts: { runId?: string }, deps: LabCommandDeps): Promise<void> {
+  const { lab: spec, file: shown } = await deps.loadProfileForLab(file);
+  if (!spec || typeof spec !== 'object') throw new CliError(`${shown} has no lab: section`, ExitCode.usage);
+  if (opts.runId !== undefined && !RUN_ID_PATTERN.test(opts.runId)) throw new CliError(`--run-id must be 5 characters [a-z0-9], starting with a letter`, ExitCode.usage);
+  const runId = opts.runId ?? newRunId();
+  const lab = await bringUpLab(spec as LabSpec, { runId, profile: shown, log: (l) => process.stderr.write(`${l}\n`) }).catch(toCliError);
+  keepLab(lab);
+  out(`lab ${runId} is up (from ${shown}); it stays until: netconform lab down ${runId}`);
+  const width = Math.max(...lab.hosts.map((h) => h.name.length));
+  for (const h of lab.hosts) {
+    const ifs = h.interfaces().map((i) => `${i.name}=${i.segment} ${i.ipv4?.address ?? ''}`).join(', ');
+    out(`  ${h.name.padEnd(width)}  ip netns exec ${h.netns} bash    # ${ifs}`);
+  }
+}
+
+async function status(opts: { json?: boolean }): Promise<void> {
+  const labs = await labStatus();
+  if (opts.json) { out(JSON.stringify(labs, null, 2)); return; }
+  if (labs.length === 0) { out('no labs'); return; }
+  for (const l of labs) {
+    const owner = l.persistent ? 'kept (lab up)' : `owner pid ${l.ownerPid} ${l.ownerAlive ? 'running' : 'gone: lab gc removes it'}`;
+    out(`lab ${l.runId}  ${l.profile ?? ''}  ${owner}  since ${l.createdAt}`);
+    for (const s of l.segments) out(`  segment ${s.name}: ${s.ipv4}, ${s.ipv6}`);
+    for (const h of l.hosts) {
+      out(`  host ${h.name}${h.present ? '' : ' (namespace missing)'}: ip netns exec ${h.netns} bash`);
+      for (const i of h.interfaces) out(`    ${i.name} (#${i.index}, ${i.segment}, ${i.state}, mtu ${i.mtu}, ${i.mac}): ${i.addresses.join(' ')}`);
+    }
+  }
+}
+
+async function down(runId: string | undefined, opts: { force?: boolean }): Promise<void> {
+  let id = runId;
+  if (id === undefined) {
+    const kept = listStates().filter((s) => s.persistent);
+    if (kept.length !== 1) {
+      throw new CliError(kept.length === 0 ? 'no lab from `lab up` to take down (lab status lists labs)' : `several labs are up (${kept.map((s) => s.runId).join(', ')}): name one`, ExitCode.usage);
+    }
+    id = kept[0]!.runId;
+  }
+  const removed = await labDown(id, opts).catch(toCliError);
+  out(removed.length ? `lab ${id}: removed ${removed.join(', ')}` : `lab ${id}: nothing to remove`);
+}
+
+async function gc(opts: { all?: boolean }): Promise<void> {
+  const r = await labGc({ includePersistent: opts.all, log: (l) => out(l) });
+  out(`gc: removed ${r.removed.length} namespaces${r.kept.length ? `; kept ${r.kept.length} labs with a live owner or from lab up (${r.kept.join(', ')})` : ''}`);
+  if (r.orphans.length) out(`gc: not touched (no state file, owner unknown): ${r.orphans.join(', ')}; remove with ip netns del`);
+}
+
+export function registerLabCommands(program: Command, deps: LabCommandDeps): void {
+  const lab = program.command('lab').description('Linux lab topologies (network namespaces) by hand');
+  lab.command('up').description('bring up the profile\'s lab: section and keep it after exit')
+    .argument('<profile>', 'profile file with a lab: section')
+    .option('--run-id <id>', 'run id to use (5 characters [a-z0-9])')
+    .action((file: string, opts: { runId?: string }) => up(file, opts, deps));
+  lab.command('down').description('remove a lab (default: the one `lab up` left)')
+    .argument('[runId]', 'run id from lab status')
+    .option('--force', 'also a lab whose owning run is still alive')
+    .action(down);
+  lab.command('status').description('labs with hosts, interfaces, addresses and the ip netns exec line for a shell')
+    .option('--json', 'as JSON')
+    .action(status);
+  lab.command('gc').description('remove what killed runs left (owner pid gone)')
+    .option('--all', 'also labs kept by lab up')
+    .action(gc);
+}
