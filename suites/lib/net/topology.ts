@@ -1,0 +1,125 @@
+/**
+ * Where a scenario's sockets live. In a lab (Linux namespaces) every host is a namespace and a
+ * "segment" is a bridge; in host mode (macOS, or Linux without a lab) the only host is this
+ * one and each real interface stands for a segment. Scenarios code against `Endpoint`.
+ */
+import { execa } from 'execa';
+import type { Lab, LabHost } from '../../../harness/lab/types.ts';
+import type { ScenarioContext } from '../../../harness/model/scenario.ts';
+import { createUdpSocket, listInterfaces } from '../../../native/index.ts';
+import type { UdpSocket, UdpSocketOptions } from '../../../native/types.ts';
+
+export interface SegIface {
+  segment: string;
+  name: string;
+  index: number;
+  ipv4: { address: string; prefixLength: number; broadcast: string } | undefined;
+  ipv6: string | undefined;
+  linkLocal6: string | undefined;
+}
+
+export interface Endpoint {
+  /** Lab host name, or "this host". */
+  label: string;
+  lab: boolean;
+  ifaces(): SegIface[];
+  socket(opts: Omit<UdpSocketOptions, 'netns'>): UdpSocket;
+  /** Output of a short command run where this endpoint lives. */
+  exec(argv: string[]): Promise<string>;
+}
+
+export function labEndpoint(host: LabHost): Endpoint {
+  return {
+    label: host.name,
+    lab: true,
+    ifaces: () =>
+      host.interfaces().map((i) => ({ segment: i.segment, name: i.name, index: i.index, ipv4: i.ipv4, ipv6: i.ipv6?.address, linkLocal6: i.linkLocal6 })),
+    socket: (o) => host.socket(o),
+    exec: async (argv) => (await host.exec(argv)).stdout,
+  };
+}
+
+/** This host's real interfaces that can carry broadcast or multicast (up, running, not loopback). */
+export function localEndpoint(): Endpoint {
+  return {
+    label: 'this host',
+    lab: false,
+    ifaces: () =>
+      listInterfaces()
+        .filter((i) => i.flags.up && i.flags.running && !i.flags.loopback && (i.flags.broadcast || i.flags.multicast))
+        .map((i) => {
+          const a4 = i.addresses.find((a) => a.family === 4);
+          const g6 = i.addresses.find((a) => a.family === 6 && !/^fe80/i.test(a.address));
+          const l6 = i.addresses.find((a) => a.family === 6 && /^fe80/i.test(a.address));
+          return {
+            segment: i.name,
+            name: i.name,
+            index: i.index,
+            ipv4: a4 ? { address: a4.address, prefixLength: a4.prefixLength, broadcast: a4.broadcast ?? '' } : undefined,
+            ipv6: g6?.address,
+            linkLocal6: l6?.address,
+          };
+        }),
+    socket: (o) => createUdpSocket(o),
+    exec: async (argv) => (await execa(argv[0]!, argv.slice(1), { stdin: 'ignore' })).stdout,
+  };
+}
+
+/** Opens a socket that is closed when the scenario ends, on every path. */
+export function openSocket(ctx: ScenarioContext, ep: Endpoint, opts: Omit<UdpSocketOptions, 'netns'>): UdpSocket {
+  const s = ep.socket(opts);
+  ctx.defer(() => s.close());
+  return s;
+}
+
+/**
+ * The segment the kernel routes `dest` through from this endpoint, when nothing else picks
+ * the interface: that is where an unbound all-hosts broadcast or an IP_MULTICAST_IF-less
+ * multicast goes (ip(7): with no interface chosen the routing table decides).
+ */
+export async function routeSegment(ep: Endpoint, dest: string): Promise<string | undefined> {
+  let dev: string | undefined;
+  try {
+    if (process.platform === 'darwin') {
+      dev = /interface:\s*(\S+)/.exec(await ep.exec(['route', '-n', 'get', dest]))?.[1];
+    } else {
+      const out = JSON.parse(await ep.exec(['ip', '-j', ...(dest.includes(':') ? ['-6'] : []), 'route', 'get', dest])) as Array<{ dev?: string }>;
+      dev = out[0]?.dev;
+    }
+  } catch {
+    return undefined; // no route: the send itself will report ENETUNREACH
+  }
+  return ep.ifaces().find((i) => i.name === dev)?.segment;
+}
+
+/** The lab host with the most links (the multi-homed one), unless the profile names one. */
+export function pickMultiHomed(lab: Lab, name: string | undefined): LabHost {
+  if (name) return lab.host(name);
+  let best = lab.hosts[0]!;
+  for (const h of lab.hosts) if (h.interfaces().length > best.interfaces().length) best = h;
+  return best;
+}
+
+/** For each segment, a host other than `exclude` with a link on it (the listener there). */
+export function peersBySegment(lab: Lab, segments: string[], exclude: string): Map<string, LabHost | undefined> {
+  const m = new Map<string, LabHost | undefined>();
+  for (const s of segments) {
+    const name = lab.segment(s).members.find((h) => h !== exclude);
+    m.set(s, name ? lab.host(name) : undefined);
+  }
+  return m;
+}
+
+/** Interface name by index for one endpoint (for evidence). */
+export function ifnameOf(ep: Endpoint): (ifindex: number) => string {
+  const byIndex = new Map(ep.ifaces().map((i) => [i.index, i.name]));
+  return (ix) => byIndex.get(ix) ?? (ix === 1 ? 'lo' : `if#${ix}`);
+}
+
+/** The segments to use: the profile's list (checked) or every segment of the endpoint. */
+export function chooseSegments(ep: Endpoint, wanted: string[] | undefined): { segments: SegIface[]; unknown: string[] } {
+  const all = ep.ifaces();
+  if (!wanted?.length) return { segments: all, unknown: [] };
+  const unknown = wanted.filter((w) => !all.some((i) => i.segment === w));
+  return { segments: all.filter((i) => wanted.includes(i.segment)), unknown };
+}
