@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bringUpLab, newRunId } from '../../harness/lab/index.ts';
 import type { LabSpec } from '../../harness/lab/schema.ts';
 import type { Lab } from '../../harness/lab/types.ts';
+import { addonStatus } from '../../native/index.ts';
+import type { Datagram } from '../../native/types.ts';
 import { NOT_ROOT, ipJ, isRoot, isolateState, snapshot, udpReaches } from './helpers.ts';
 
 function rootQdisc(ns: string, dev: string): string | undefined {
@@ -106,5 +108,22 @@ describe.skipIf(!isRoot)(`lab-example topology${isRoot ? '' : ` (skipped: ${NOT_
   it('sends an all-hosts broadcast where the default route points, and only there', async () => {
     expect((await udpReaches(lab, 'dut', 'peer-a', '255.255.255.255', { broadcast: true })).arrived).toBe(true);
     expect((await udpReaches(lab, 'dut', 'peer-b', '255.255.255.255', { broadcast: true })).arrived).toBe(false);
+  });
+
+  it.skipIf(!addonStatus().loaded)('host.socket() is a native socket inside the host: arrival interface is the host’s own', async () => {
+    const rx = lab.host('dut').socket({ family: 4 });
+    const tx = lab.host('peer-b').socket({ family: 4 });
+    try {
+      rx.bind('0.0.0.0', 40123);
+      const got = new Promise<Datagram>((r) => rx.once('message', r));
+      rx.startReceiving();
+      tx.send(Buffer.from('x'), '198.18.2.10', 40123);
+      const d = await Promise.race([got, new Promise<undefined>((r) => setTimeout(r, 2000))]);
+      expect(d?.address).toBe(lab.host('peer-b').iface('lan-b').ipv4!.address);
+      expect(d?.ifindex).toBe(lab.host('dut').iface('lan-b').index);
+    } finally {
+      rx.close();
+      tx.close();
+    }
   });
 });
