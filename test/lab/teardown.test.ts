@@ -120,4 +120,29 @@ describe.skipIf(!isRoot)(`lab teardown${isRoot ? '' : ` (skipped: ${NOT_ROOT})`}
       await bystander.down();
     }
   });
+
+  it.each([
+    ['process.exit() without down(): the exit hook', 'exit', undefined],
+    ['SIGTERM to a process whose handler calls downAllLabs()', 'sigterm', 'SIGTERM'],
+  ] as const)('%s removes the lab and its processes', async (_what, mode, sig) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(FIXTURES, 'bring-up.mts'), mode], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
+    const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    try {
+      const runId = await new Promise<string>((resolve, reject) => {
+        let buf = '';
+        child.stdout.on('data', (d: Buffer) => { buf += d.toString(); const m = /up (\w+)/.exec(buf); if (m) resolve(m[1]!); });
+        void exited.then(() => setTimeout(() => reject(new Error('exited before up')), 100));
+      });
+      if (sig) {
+        expect(snapshot(runId).netns).toHaveLength(3);
+        child.kill(sig);
+      }
+      const code = await exited;
+      expect(code).toBe(mode === 'exit' ? 0 : 143);
+      expect(snapshot(runId).netns).toEqual([]);
+      expect(await labGc()).toMatchObject({ removed: [] });
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
 });
