@@ -15,7 +15,7 @@ export interface ListenOptions {
   port: number;
   /** Multicast group to join on each listening interface. */
   group?: string;
-  /** Segments to join the group on (default: all listened segments). */
+  /** Segments the sender's own receiver (self, or host mode's one socket) joins on (default: all). */
   joinOn?: string[];
   /** Lab only: also listen on the sender itself, column "self" (multicast loopback). */
   self?: boolean;
@@ -50,7 +50,7 @@ export function listenPerSegment(ctx: ScenarioContext, sender: Endpoint, segment
       const sock = openSocket(ctx, ep, { family: o.family, reuseAddr: true });
       sock.bindToDevice(iface.name);
       sock.bind(anyAddr(o.family), o.port);
-      if (joins(seg.segment)) sock.addMembership(o.group!, iface.index);
+      if (o.group) sock.addMembership(o.group, iface.index); // the segment's witness always joins
       log.attach(sock, { listener: `${peer.name}/${iface.name}`, col: () => seg.segment, ifname: ifnameOf(ep), broadcasts });
       where[seg.segment] = `${peer.name}/${iface.name}`;
     }
