@@ -118,7 +118,7 @@ describe.skipIf(!isRoot)(`lab-example topology${isRoot ? '' : ` (skipped: ${NOT_
       const got = new Promise<Datagram>((r) => rx.once('message', r));
       rx.startReceiving();
       tx.send(Buffer.from('x'), '198.18.2.10', 40123);
-      const d = await Promise.race([got, new Promise<undefined>((r) => setTimeout(r, 2000))]);
+      const d = await Promise.race([got, new Promise<undefined>((r) => setTimeout(() => r(undefined), 2000))]);
       expect(d?.address).toBe(lab.host('peer-b').iface('lan-b').ipv4!.address);
       expect(d?.ifindex).toBe(lab.host('dut').iface('lan-b').index);
     } finally {
