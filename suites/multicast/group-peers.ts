@@ -1,0 +1,179 @@
+/**
+ * multicast.group-peers: N peers join one group and each sends `rounds` datagrams; every peer
+ * must receive every other peer's datagrams (full mesh), and its own when loopback is on.
+ * Evidence: the N×N delivery matrix (received/expected per pair after the warm-up), loss per
+ * pair, one-way latency percentiles from kernel receive timestamps (SO_TIMESTAMPNS) against
+ * the sender's wall clock (all lab namespaces share one clock). The BSD-socket twin of
+ * NWConnectionGroup semantics; the peer role sits behind a driver (lib/group-driver.ts).
+ */
+import { check } from '../../harness/model/check.ts';
+import { defineScenario, type ScenarioContext } from '../../harness/model/scenario.ts';
+import { compareMatrix } from '../lib/net/matrix.ts';
+import { decodeProbe, encodeProbe, newRunTag } from '../lib/net/probe.ts';
+import { assertSafeDestination } from '../lib/net/safety.ts';
+import { sleep } from '../lib/net/timing.ts';
+import { labEndpoint, localEndpoint, type Endpoint, type SegIface } from '../lib/net/topology.ts';
+import { errText } from '../lib/net/evidence.ts';
+import { drivers, type GroupPeer } from './lib/group-driver.ts';
+import { latencySummary, pairStats, type MeshPeer, type Reception } from './lib/mesh.ts';
+
+interface With {
+  driver: 'bsd';
+  count: number;
+  segments?: string[];
+  group: string;
+  port: number;
+  rounds: number;
+  warmup: number;
+  intervalMs: number;
+  settleMs: number;
+  loopback: boolean;
+  ttl: number;
+}
+interface Expect {
+  maxLossPercent: number;
+  maxP99Ms?: number;
+}
+
+interface Member {
+  id: string;
+  ep: Endpoint;
+  ifaces: SegIface[];
+}
+
+function members(ctx: ScenarioContext, p: With): { list: Member[]; problem?: string } {
+  if (!ctx.lab) {
+    const ep = localEndpoint();
+    const want = p.segments?.[0];
+    const iface = ep.ifaces().find((i) => (want ? i.name === want : i.ipv4));
+    if (!iface) return { list: [], problem: want ? `no interface ${want} on this host` : 'no multicast-capable interface with IPv4 on this host' };
+    return { list: Array.from({ length: p.count }, (_, k) => ({ id: `peer${k + 1}`, ep, ifaces: [iface] })) };
+  }
+  const segs = p.segments?.length ? p.segments : [ctx.lab.segments[0]!.name];
+  const bad = segs.filter((s) => !ctx.lab!.segments.some((x) => x.name === s));
+  if (bad.length) return { list: [], problem: `with.segments names ${bad.join(', ')}, not a lab segment` };
+  const hosts = ctx.lab.hosts.filter((h) => h.interfaces().some((i) => segs.includes(i.segment))).slice(0, p.count);
+  const list = hosts.map((h) => {
+    const ep = labEndpoint(h);
+    return { id: h.name, ep, ifaces: ep.ifaces().filter((i) => segs.includes(i.segment)) };
+  });
+  return { list };
+}
+
+export default defineScenario<With, Expect>({
+  id: 'multicast.group-peers',
+  summary: 'N group peers: every peer receives every other peer (full mesh), loss after warm-up, one-way latency',
+  platforms: ['linux', 'darwin'],
+  requires: ['addon'],
+  sendsOnHostNetwork: true,
+  withSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      driver: { enum: ['bsd'], default: 'bsd', description: 'peer implementation (BSD sockets; NWConnectionGroup on macOS later)' },
+      count: { type: 'integer', minimum: 2, maximum: 24, default: 3, description: 'number of peers' },
+      segments: { type: 'array', items: { type: 'string' }, uniqueItems: true, minItems: 1, description: 'lab segments the peers are on (default: the first); host mode: one interface name' },
+      group: { type: 'string', pattern: '^2(2[4-9]|3[0-9])(\\.[0-9]{1,3}){3}$|^[fF][fF][0-9a-fA-F]{2}:[0-9a-fA-F:]*$', default: '239.255.0.2' },
+      port: { type: 'integer', minimum: 1024, maximum: 65535, default: 47830 },
+      rounds: { type: 'integer', minimum: 1, maximum: 2000, default: 20 },
+      warmup: { type: 'integer', minimum: 0, maximum: 100, default: 2, description: 'first rounds not counted as loss (memberships settling)' },
+      intervalMs: { type: 'integer', minimum: 0, maximum: 1000, default: 10 },
+      settleMs: { type: 'integer', minimum: 50, maximum: 5000, default: 300 },
+      loopback: { type: 'boolean', default: false, description: 'each peer also receives its own datagrams (forced on in host mode, where peers share this host)' },
+      ttl: { type: 'integer', minimum: 1, maximum: 255, default: 1 },
+    },
+  },
+  expectSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      maxLossPercent: { type: 'number', minimum: 0, maximum: 100, default: 0, description: 'per pair, after the warm-up' },
+      maxP99Ms: { type: 'number', exclusiveMinimum: 0, description: 'bound on the one-way latency p99' },
+    },
+  },
+  defaultTimeoutMs: 30_000,
+  async run(ctx, { with: p, expect: e }, signal) {
+    const driver = drivers[p.driver]!;
+    const why = driver.unavailable();
+    if (why) return [check.skip('group peers', `driver ${p.driver}: ${why}`)];
+    const { list, problem } = members(ctx, p);
+    if (problem) return [check.error('group peers', problem)];
+    if (list.length < 2) return [check.error('group peers', `need at least 2 peers on ${p.segments?.join(', ') ?? 'the segment'}, found ${list.length}`)];
+    const loopback = ctx.lab ? p.loopback : true;
+    const family: 4 | 6 = p.group.includes(':') ? 6 : 4;
+    assertSafeDestination(p.group);
+    const runTag = newRunTag();
+    const rx: Reception[] = [];
+    const peers: GroupPeer[] = [];
+    for (const m of list) {
+      const peer = driver.open(ctx, { id: m.id, endpoint: m.ep, ifaces: m.ifaces, family, group: p.group, port: p.port, loopback, ttl: p.ttl });
+      const segOf = new Map(m.ifaces.map((i) => [i.index, i.segment]));
+      peer.onMessage((msg) => {
+        const probe = decodeProbe(msg.data);
+        if (!probe || probe.run !== runTag) return;
+        rx.push({ from: probe.row, to: m.id, seq: probe.seq, segment: segOf.get(msg.ifindex) ?? `if#${msg.ifindex}`, latencyNs: msg.rxNs > 0n ? msg.rxNs - BigInt(probe.sentNs) : undefined });
+      });
+      peers.push(peer);
+    }
+    await sleep(p.settleMs, signal); // IGMP/MLD reports reach the bridge before the first round
+    const sendErrors: string[] = [];
+    for (let round = 0; round < p.rounds && !signal.aborted; round++) {
+      for (const peer of peers) {
+        try {
+          peer.sendToGroup(encodeProbe(runTag, peer.id, round));
+        } catch (err) {
+          if (sendErrors.length < 5) sendErrors.push(`${peer.id} round ${round}: ${errText(err)}`);
+        }
+      }
+      if (p.intervalMs) await sleep(p.intervalMs, signal);
+    }
+    await sleep(p.settleMs, signal);
+
+    const mesh: MeshPeer[] = list.map((m) => ({ id: m.id, segments: m.ifaces.map((i) => i.segment) }));
+    const stats = pairStats(mesh, rx, p.rounds, p.warmup, loopback);
+    const ids = list.map((m) => m.id);
+    const expected = stats.map((row) => row.map((s) => (s.expected === 0 ? undefined : s.lossPercent <= e.maxLossPercent)));
+    const { evidence, diffs } = compareMatrix({
+      title: `group ${p.group}: receiver × sender (received/expected after ${p.warmup} warm-up round(s))`,
+      rowLabel: 'receiver',
+      colLabel: 'sender',
+      rows: ids,
+      cols: ids,
+      expected,
+      got: stats.map((row) => row.map((s) => s.expected === 0 || s.lossPercent <= e.maxLossPercent)),
+      text: (r, c) => {
+        const s = stats[r]![c]!;
+        const selfRecv = rx.some((x) => x.from === ids[c] && x.to === ids[r]);
+        return s.expected === 0 ? (selfRecv ? 'self' : '·') : `${s.received}/${s.expected}`;
+      },
+      legend: `· = not expected (self without loopback, or no shared segment); driver ${driver.name}; loopback ${loopback ? 'on' : 'off'}; max loss per pair ${e.maxLossPercent}%`,
+    });
+    const lossValues: Record<string, number> = {};
+    stats.forEach((row, r) => row.forEach((s, c) => { if (s.expected > 0 && s.lossPercent > 0) lossValues[`${ids[c]}→${ids[r]}`] = Math.round(s.lossPercent * 10) / 10; }));
+    const lat = latencySummary(rx.filter((x) => x.seq >= p.warmup && x.latencyNs !== undefined && x.from !== x.to).map((x) => x.latencyNs!));
+    const ev = [
+      evidence,
+      { kind: 'numbers' as const, title: 'loss per pair after warm-up (only pairs with loss)', values: Object.keys(lossValues).length ? lossValues : { none: 0 }, units: Object.fromEntries(Object.keys(lossValues).map((k) => [k, '%'])) },
+      { kind: 'numbers' as const, title: 'one-way latency (kernel rx timestamp − sender clock)', values: lat, units: { p50: 'ms', p95: 'ms', p99: 'ms', max: 'ms' } },
+    ];
+    const checks = [];
+    if (diffs.length || sendErrors.length) {
+      const missing = diffs.map((d) => {
+        const s = stats[d.r]![d.c]!;
+        return s.received === 0 ? `${d.col} → ${d.row}: nothing` : `${d.col} → ${d.row}: ${s.received}/${s.expected} (${s.lossPercent.toFixed(1)}% loss)`;
+      });
+      const silent = ids.filter((id) => stats.every((row, r) => ids[r] === id || row[ids.indexOf(id)]!.received === 0));
+      const hint = silent.length ? `; ${silent.join(', ')} reached no one (did it join on the right interface? is IP_MULTICAST_IF set?)` : '';
+      checks.push(check.fail('full mesh', `not a full mesh on ${p.group}: ${missing.join(', ')}${hint}${sendErrors.length ? `; send errors: ${sendErrors.join('; ')}` : ''}`, ev));
+    } else {
+      checks.push(check.pass('full mesh', `${ids.length} peers, every pair within ${e.maxLossPercent}% loss after ${p.warmup} warm-up round(s) (${rx.length} datagrams received)`, ev));
+    }
+    if (e.maxP99Ms !== undefined) {
+      const p99 = lat.p99;
+      checks.push(p99 !== null && p99 <= e.maxP99Ms
+        ? check.pass('one-way latency p99', `p99 ${p99} ms ≤ ${e.maxP99Ms} ms`, [ev[2]!])
+        : check.fail('one-way latency p99', p99 === null ? 'no latency samples' : `p99 ${p99} ms exceeds ${e.maxP99Ms} ms`, [ev[2]!]));
+    }
+    return checks;
+  },
+});
