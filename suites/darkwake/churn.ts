@@ -1,0 +1,136 @@
+/**
+ * darkwake.churn: a long-lived tunnel client sleeps through a night of dark wakes; the
+ * gateway's dead-peer detection and the client's strategy decide how often it re-handshakes.
+ * Evidence: a timeline (phases, gateway and client events) and the churn counts.
+ */
+import { check, type Check, type Evidence } from '../../harness/model/check.ts';
+import { defineScenario } from '../../harness/model/scenario.ts';
+import { parseDuration, type Duration } from '../../harness/util/duration.ts';
+import { startGateway, type DpdMode } from '../lib/tunnel/gateway-handle.ts';
+import { EventLog } from '../lib/tunnel/launch.ts';
+import { countChurn, judge, summary, type ChurnExpect } from './lib/churn-count.ts';
+import { startClient, stopClient, STRATEGIES, type Strategy } from './lib/client-under-test.ts';
+import { dur, keepaliveSchema, sleepModelProps, type KeepaliveParam, type SleepModelParams } from './lib/params.ts';
+import { runNight, scheduleEvidence, type NightResult } from './lib/night.ts';
+
+interface With extends SleepModelParams {
+  strategy: Strategy;
+  heartbeat: Duration;
+  wakeDefer: Duration;
+  keepalive: KeepaliveParam;
+  gateway: { dpd: DpdMode; dpdTimeout: Duration; keepalive: KeepaliveParam; port: number; echo: boolean };
+  startTimeout: Duration;
+}
+
+interface Expect extends ChurnExpect {
+  maxScheduleErrorMs: number;
+}
+
+export default defineScenario<With, Expect>({
+  id: 'darkwake.churn',
+  summary: 'sleep / dark-wake / full-wake schedule against a long-lived tunnel with dead-peer detection: churn counts',
+  platforms: ['linux'],
+  requires: ['linux', 'root', 'lab'],
+  defaultTimeoutMs: 120_000,
+  withSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      strategy: { enum: STRATEGIES, default: 'heartbeat-naive', description: 'reference client strategy, or "sut" for the profile\'s own client (argv gets ${gateway.address} and ${gateway.port})' },
+      heartbeat: dur('1m', 'app heartbeat period of the reference client (unscaled)'),
+      wakeDefer: dur('2m', 'wake-aware: how long after a resume it stays quiet before verifying (unscaled; longer than a dark wake)'),
+      keepalive: { ...keepaliveSchema, description: 'kernel-keepalive client: TCP keepalive it sets (real seconds)' },
+      gateway: {
+        type: 'object',
+        additionalProperties: false,
+        default: {},
+        properties: {
+          dpd: { enum: ['app-heartbeat', 'tcp-keepalive'], default: 'app-heartbeat', description: 'dead-peer detection: drop a silent session, or rely on kernel TCP keepalive' },
+          dpdTimeout: dur('3m', 'app-heartbeat: silence before the gateway drops a session (unscaled)'),
+          keepalive: { ...keepaliveSchema, description: 'tcp-keepalive DPD: the gateway\'s socket keepalive (real seconds)' },
+          port: { type: 'integer', minimum: 1, maximum: 65535, default: 4500 },
+          echo: { type: 'boolean', default: false, description: 'with a SUT: echo what it sends' },
+        },
+      },
+      startTimeout: dur('10s', 'real time the client gets for its first handshake'),
+      ...sleepModelProps,
+    },
+  },
+  expectSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      maxReconnectsPerDarkWake: { type: 'integer', minimum: 0, default: 0 },
+      maxHandshakes: { type: 'integer', minimum: 1 },
+      maxDpdDrops: { type: 'integer', minimum: 0 },
+      maxDisconnectAlerts: { type: 'integer', minimum: 0 },
+      sessionSurvivesFullWake: { type: 'boolean' },
+      maxScheduleErrorMs: { type: 'number', minimum: 0, default: 150, description: 'largest tolerated lateness of a phase start (real ms)' },
+    },
+  },
+
+  async run(ctx, { with: w, expect: e }, signal): Promise<Check[]> {
+    const lab = ctx.lab;
+    if (!lab) return [check.skip('churn', 'darkwake.churn needs a lab with a client and a gateway host')];
+    const scale = w.timeScale;
+    const log = new EventLog(ctx);
+    const gwAddr = lab.host(w.hosts.gateway).iface(w.hosts.segment).ipv4?.address;
+    if (!gwAddr) return [check.error('churn', `gateway host ${w.hosts.gateway} has no IPv4 address on ${w.hosts.segment}`)];
+    const dpd = w.gateway.dpd;
+    const gateway = await startGateway(ctx, log, {
+      who: 'gateway', host: w.hosts.gateway, address: gwAddr, port: w.gateway.port, dpd,
+      dpdTimeoutMs: parseDuration(w.gateway.dpdTimeout) * scale,
+      keepalive: dpd === 'tcp-keepalive' ? w.gateway.keepalive : undefined,
+      agnostic: w.strategy === 'sut', echo: w.gateway.echo,
+    }, signal);
+
+    const night: NightResult = await runNight(ctx, log, {
+      params: w,
+      signal,
+      startClient: (gapMs) => startClient(ctx, log, {
+        strategy: w.strategy, host: w.hosts.client, gatewayAddress: gateway.address, gatewayPort: gateway.port,
+        heartbeatMs: parseDuration(w.heartbeat) * scale, deferMs: parseDuration(w.wakeDefer) * scale,
+        gapMs, keepalive: w.keepalive,
+      }, signal),
+      firstHandshake: (ev) => ev.who === 'gateway' && ev.event === 'handshake',
+      startTimeoutMs: parseDuration(w.startTimeout),
+      afterNight: () => gateway.openSessions(signal),
+    });
+    if (night.setupError) return [check.error('churn', night.setupError, night.evidence)];
+
+    const open = night.afterNight as number[] | null;
+    const events = log.events.map((x) => ({ t: x.t, src: x.src, event: x.event, session: x.session }));
+    const counts = countChurn(night.marks, events, open, night.client?.reportsAlerts() ?? false);
+    const numbers: Evidence = {
+      kind: 'numbers',
+      title: 'churn',
+      values: {
+        strategy: w.strategy, dpd, kernelAwake: w.kernelAwake,
+        darkWakes: counts.darkWakes, handshakes: counts.handshakes, dpdDrops: counts.dpdDrops, dpdDropsDuringSleep: counts.dpdDropsDuringSleep,
+        reconnectsPerDarkWake: counts.reconnectsPerDarkWake.join(' '), darkWakesWithReconnect: counts.darkWakesWithReconnect,
+        maxReconnectsPerDarkWake: counts.maxReconnectsPerDarkWake, handshakesAtFullWake: counts.handshakesAtFullWake,
+        disconnectAlerts: counts.disconnectAlerts, preSleepSession: counts.preSleepSession,
+        sessionSurvivesFullWake: counts.sessionSurvivesFullWake, sessionUpAtEnd: counts.sessionUpAtEnd,
+      },
+    };
+    const evidence = [night.timeline(), numbers, ...night.evidence];
+    const checks: Check[] = [];
+    if (night.clientError) {
+      checks.push(check.error('churn', `${night.clientError}; counts so far: ${summary(counts)}`, evidence));
+    } else {
+      const bad = judge(counts, e, { dpd, kernelAwake: w.kernelAwake });
+      checks.push(bad.length ? check.fail('churn', bad.join('; '), evidence) : check.pass('churn', summary(counts), evidence));
+    }
+    checks.push(scheduleCheck(night, e.maxScheduleErrorMs, scale));
+    return checks;
+  },
+});
+
+function scheduleCheck(night: NightResult, maxErr: number, scale: number): Check {
+  const ev = [scheduleEvidence(night, scale)];
+  const r = night.schedule;
+  if (!r) return check.error('schedule timing', 'the schedule did not run', ev);
+  if (r.stoppedEarly) return check.error('schedule timing', `the schedule stopped early: ${r.stoppedEarly}`, ev);
+  const what = `${r.records.length} phases; phase starts at most ${r.maxLateMs.toFixed(1)} ms late (mean ${r.meanLateMs.toFixed(1)} ms), night took ${(r.measuredMs / 1000).toFixed(2)} s for ${(r.plannedMs / 1000).toFixed(2)} s planned`;
+  return r.maxLateMs <= maxErr ? check.pass('schedule timing', what, ev) : check.fail('schedule timing', `${what}: over the ${maxErr} ms tolerance`, ev);
+}

@@ -1,0 +1,152 @@
+/**
+ * One simulated night, shared by the darkwake scenarios: start the client, wait for its first
+ * handshake, run the schedule (sleep model), stop the client, and tell a crash or a hang
+ * apart from a verdict. No stopped process and no downed link survive it: `ctx.defer`
+ * registers the wake-up before the first SIGSTOP, and the model wakes in its own `finally`.
+ */
+import type { Evidence, TimelineEvent, TimelineEvidence } from '../../../harness/model/check.ts';
+import type { ScenarioContext } from '../../../harness/model/scenario.ts';
+import { formatMs } from '../../../harness/util/duration.ts';
+import type { EventLog, TimedEvent } from '../../lib/tunnel/launch.ts';
+import type { PhaseMark } from './churn-count.ts';
+import type { ClientUnderTest } from './client-under-test.ts';
+import { stopClient } from './client-under-test.ts';
+import type { SleepModelParams } from './params.ts';
+import { compileSchedule, describeSchedule, totals, type Phase } from './schedule.ts';
+import { SleepModel, type PhaseRecord, type ScheduleRun } from './sleep-model.ts';
+
+export interface NightOptions {
+  params: SleepModelParams;
+  signal: AbortSignal;
+  startClient: (gapMs: number) => Promise<ClientUnderTest>;
+  /** The event that shows the client's session is up (the night starts after it). */
+  firstHandshake: (e: TimedEvent) => boolean;
+  startTimeoutMs: number;
+  /** Called when a phase has begun (flows-after-wake probes here). */
+  onPhase?: (rec: PhaseRecord) => void;
+  /** Runs after the full wake while the client still runs (e.g. ask the gateway what is open). */
+  afterNight?: () => Promise<unknown>;
+}
+
+export interface NightResult {
+  client?: ClientUnderTest;
+  phases: Phase[];
+  marks: PhaseMark[];
+  schedule?: ScheduleRun;
+  afterNight?: unknown;
+  /** The night could not start (bad schedule, client never connected). */
+  setupError?: string;
+  /** The client crashed or hung mid-night: an error, not a verdict. */
+  clientError?: string;
+  evidence: Evidence[];
+  scheduleText: string;
+  timeline(): TimelineEvidence;
+}
+
+const STOP_GRACE_MS = 1000;
+
+/** Resume detection threshold for the reference client: well under the shortest sleep, well over timer jitter. */
+function gapFor(phases: Phase[]): number {
+  const shortest = Math.min(...phases.filter((p) => p.kind === 'sleep').map((p) => p.scaledMs));
+  return Math.round(Math.min(1000, Math.max(40, shortest / 3)));
+}
+
+export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOptions): Promise<NightResult> {
+  const { params: w, signal } = o;
+  const phaseEvents: TimelineEvent[] = [];
+  const res: NightResult = {
+    phases: [], marks: [], evidence: [], scheduleText: '',
+    timeline: () => ({
+      kind: 'timeline',
+      title: `night (${res.scheduleText})`,
+      events: [...phaseEvents, ...log.timeline((e) => e.event !== 'status' && e.event !== 'keepalive-set')].sort((a, b) => a.t - b.t),
+    }),
+  };
+  try {
+    res.phases = compileSchedule(w.schedule, w.timeScale);
+  } catch (err) {
+    res.setupError = (err as Error).message;
+    return res;
+  }
+  res.scheduleText = describeSchedule(w.schedule, res.phases, w.timeScale);
+  ctx.log(`sleep model: ${res.scheduleText}; kernelAwake=${w.kernelAwake}`);
+
+  let client: ClientUnderTest;
+  try {
+    client = await o.startClient(gapFor(res.phases));
+  } catch (err) {
+    res.setupError = `the client did not start: ${(err as Error).message}`;
+    return res;
+  }
+  res.client = client;
+  const first = await Promise.race([log.waitFor(o.firstHandshake, o.startTimeoutMs, signal), client.proc.exited.then(() => undefined)]);
+  if (!first) {
+    const why = client.proc.running() ? `no handshake within ${formatMs(o.startTimeoutMs)}` : 'it exited';
+    await client.proc.stop(STOP_GRACE_MS);
+    res.setupError = `the ${client.who} never connected to the gateway (${why}); last output: ${client.proc.output.slice(-4).join(' | ') || 'none'}`;
+    return res;
+  }
+
+  const lab = ctx.lab!;
+  const { client: host, segment } = w.hosts;
+  const model = new SleepModel({
+    phases: res.phases,
+    target: client.proc,
+    ...(w.kernelAwake ? {} : { linkDown: () => lab.linkDown(host, segment), linkUp: () => lab.linkUp(host, segment) }),
+    now: () => ctx.elapsedMs(),
+    signal: AbortSignal.any([signal, crashSignal(client)]),
+    onPhase: (rec) => {
+      res.marks.push({ kind: rec.phase.kind, cycle: rec.phase.cycle, startMs: rec.actualStartMs });
+      phaseEvents.push({
+        t: Math.round(rec.actualStartMs), source: 'sleep-model', event: rec.phase.label,
+        detail: `${formatMs(rec.phase.unscaledMs)} unscaled = ${formatMs(rec.phase.scaledMs)} scaled; ${rec.lateMs.toFixed(1)} ms late`,
+      });
+      o.onPhase?.(rec);
+    },
+  });
+  // Registered before the first SIGSTOP: whatever ends the scenario, the client wakes.
+  ctx.defer(() => model.wakeForGood());
+  try {
+    res.schedule = await model.run();
+  } catch (err) {
+    res.clientError = `the sleep model failed: ${(err as Error).message}`;
+  }
+  const during = res.marks.at(-1) ? res.phases[res.marks.length - 1]?.label : 'start';
+  if (client.proc.running() && !res.clientError) res.afterNight = await o.afterNight?.();
+  const end = await stopClient(client, STOP_GRACE_MS);
+  if (end.crashed && !res.clientError) {
+    const how = end.exit.signal ? `killed by ${end.exit.signal}` : `exit code ${end.exit.code}`;
+    res.clientError = `the ${client.who} exited mid-schedule (${how}) during ${during}; last output: ${client.proc.output.slice(-3).join(' | ') || 'none'}`;
+  } else if (end.hung && !res.clientError) {
+    res.clientError = `the ${client.who} hung: it ignored SIGTERM for ${STOP_GRACE_MS} ms after the night and was killed (SIGKILL)`;
+  }
+  return res;
+}
+
+/** Aborts when the client exits, so the schedule does not go on signalling a dead process. */
+function crashSignal(client: ClientUnderTest): AbortSignal {
+  const ac = new AbortController();
+  void client.proc.exited.then((x) => ac.abort(new Error(`client exited (${x.signal ?? x.code})`)));
+  return ac.signal;
+}
+
+export function scheduleEvidence(night: NightResult, scale: number): Evidence {
+  const r = night.schedule;
+  const t = totals(night.phases);
+  return {
+    kind: 'numbers',
+    title: 'schedule',
+    values: {
+      timeScale: scale,
+      sleeps: t.sleeps,
+      darkWakes: t.darkWakes,
+      unscaledTotal: formatMs(t.unscaledMs),
+      plannedMs: r ? Math.round(r.plannedMs) : t.scaledMs,
+      measuredMs: r ? Math.round(r.measuredMs) : null,
+      maxLateMs: r ? Number(r.maxLateMs.toFixed(1)) : null,
+      meanLateMs: r ? Number(r.meanLateMs.toFixed(1)) : null,
+      stoppedEarly: r?.stoppedEarly ?? null,
+    },
+    units: { plannedMs: 'ms', measuredMs: 'ms', maxLateMs: 'ms', meanLateMs: 'ms' },
+  };
+}

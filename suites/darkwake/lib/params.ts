@@ -1,0 +1,62 @@
+/** `with:` pieces shared by the darkwake scenarios (schemas carry the docs an editor shows). */
+import { durationSchema, type Duration } from '../../../harness/util/duration.ts';
+import { scheduleSchema, timeScaleSchema, type ScheduleSpec } from './schedule.ts';
+
+export interface HostsParam {
+  client: string;
+  gateway: string;
+  segment: string;
+}
+
+export interface KeepaliveParam {
+  idleSec: number;
+  intervalSec: number;
+  count: number;
+}
+
+export const hostsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  description: 'lab hosts: the client (or SUT) that sleeps, the gateway, and the segment whose link goes down',
+  properties: {
+    client: { type: 'string', default: 'client' },
+    gateway: { type: 'string', default: 'gateway' },
+    segment: { type: 'string', default: 'lan' },
+  },
+} as const;
+
+/** tcp(7): TCP_KEEPIDLE / TCP_KEEPINTVL / TCP_KEEPCNT, whole seconds; never scaled (the kernel's clock). */
+export const keepaliveSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  description: 'kernel TCP keepalive (tcp(7)); real seconds, not scaled by timeScale',
+  properties: {
+    idleSec: { type: 'integer', minimum: 1, maximum: 7200, default: 1 },
+    intervalSec: { type: 'integer', minimum: 1, maximum: 600, default: 1 },
+    count: { type: 'integer', minimum: 1, maximum: 20, default: 2 },
+  },
+} as const;
+
+export const dur = (dflt: string, description: string) => ({ ...durationSchema, default: dflt, description });
+
+export const sleepModelProps = {
+  schedule: scheduleSchema,
+  timeScale: timeScaleSchema,
+  kernelAwake: {
+    type: 'boolean',
+    default: false,
+    description: 'true: only the process sleeps, its kernel keeps answering (models TCP keepalive offload); false: the client host\'s link is down while asleep',
+  },
+  hosts: hostsSchema,
+} as const;
+
+export interface SleepModelParams {
+  schedule: ScheduleSpec;
+  timeScale: number;
+  kernelAwake: boolean;
+  hosts: HostsParam;
+}
+
+export type { Duration };

@@ -1,0 +1,121 @@
+/**
+ * The sleep schedule: its YAML shape, and the compiled list of phases with unscaled
+ * (what the profile means) and scaled (what the run waits) durations. Pure: no timers here.
+ *
+ *   schedule:
+ *     before: 1m                               # awake before the first sleep (session comes up)
+ *     repeat: 8                                # the phases below, 8 times
+ *     phases: [{sleep: 15m}, {darkwake: 30s}]  # the lid-closed cycle
+ *     then: fullwake                           # resume for good
+  *     after: 5m                                # observed after the full wake
+ *   timeScale: 0.004                           # 15m → 3.6 s, 30s → 120 ms
+ */
+import { durationSchema, formatMs, parseDuration, type Duration } from '../../../harness/util/duration.ts';
+
+export type PhaseKind = 'awake' | 'sleep' | 'darkwake' | 'fullwake';
+
+export interface ScheduleSpec {
+  before?: Duration;
+  repeat?: number;
+  phases?: Array<{ sleep: Duration } | { darkwake: Duration }>;
+  then?: 'fullwake';
+  after?: Duration;
+}
+
+export interface Phase {
+  kind: PhaseKind;
+  /** "sleep 3/8", "dark wake 3/8", "before sleep", "full wake". */
+  label: string;
+  /** 1-based cycle for sleep/darkwake; 0 otherwise. */
+  cycle: number;
+  unscaledMs: number;
+  scaledMs: number;
+}
+
+export const DEFAULT_TIME_SCALE = 0.004;
+export const MAX_REPEAT = 500;
+/** A scaled phase shorter than this is below what SIGSTOP plus an `ip link` change can honour. */
+export const MIN_SCALED_MS = 5;
+
+const dur = { ...durationSchema, description: 'unscaled duration: 500ms, 30s, 15m, 1h' };
+
+export const scheduleSchema = {
+  type: 'object',
+  additionalProperties: false,
+  description:
+    'sleep model: `before` awake, then `phases` × `repeat` (each phase is {sleep: 15m} = SIGSTOP of the client and, unless kernelAwake, its link down; or {darkwake: 30s} = SIGCONT and link up for the window), then a full wake (resume for good) observed for `after`. Durations are unscaled; timeScale scales them.',
+  default: {},
+  properties: {
+    before: { ...dur, default: '1m' },
+    repeat: { type: 'integer', minimum: 1, maximum: MAX_REPEAT, default: 8 },
+    phases: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 8,
+      default: [{ sleep: '15m' }, { darkwake: '30s' }],
+      items: {
+        oneOf: [
+          { type: 'object', additionalProperties: false, required: ['sleep'], properties: { sleep: dur } },
+          { type: 'object', additionalProperties: false, required: ['darkwake'], properties: { darkwake: dur } },
+        ],
+      },
+    },
+    then: { enum: ['fullwake'], default: 'fullwake', description: 'what ends the night: a full wake' },
+    after: { ...dur, default: '5m' },
+  },
+} as const;
+
+export const timeScaleSchema = {
+  type: 'number',
+  exclusiveMinimum: 0,
+  maximum: 1,
+  default: DEFAULT_TIME_SCALE,
+  description: 'real seconds per simulated second: the default 0.004 runs 15m of sleep in 3.6 s and a 30s dark wake in 120 ms (1 = real time)',
+} as const;
+
+function scaled(ms: number, scale: number): number {
+  return Math.max(1, Math.round(ms * scale));
+}
+
+/** Compiles the schedule; throws a RangeError naming the phase when one is too short to honour. */
+export function compileSchedule(spec: ScheduleSpec, timeScale: number = DEFAULT_TIME_SCALE): Phase[] {
+  if (!(timeScale > 0 && timeScale <= 1)) throw new RangeError(`timeScale must be in (0, 1], got ${timeScale}`);
+  const repeat = Math.min(spec.repeat ?? 8, MAX_REPEAT);
+  const cycle = spec.phases ?? [{ sleep: '15m' }, { darkwake: '30s' }];
+  const out: Phase[] = [];
+  const push = (kind: PhaseKind, label: string, n: number, d: Duration): void => {
+    const unscaledMs = parseDuration(d);
+    out.push({ kind, label, cycle: n, unscaledMs, scaledMs: scaled(unscaledMs, timeScale) });
+  };
+  push('awake', 'before sleep', 0, spec.before ?? '1m');
+  for (let n = 1; n <= repeat; n++) {
+    for (const p of cycle) {
+      if ('sleep' in p) push('sleep', `sleep ${n}/${repeat}`, n, p.sleep);
+      else push('darkwake', `dark wake ${n}/${repeat}`, n, p.darkwake);
+    }
+  }
+  push('fullwake', 'full wake', 0, spec.after ?? '5m');
+  const tooShort = out.find((p) => p.kind !== 'awake' && p.kind !== 'fullwake' && p.scaledMs < MIN_SCALED_MS);
+  if (tooShort) {
+    throw new RangeError(`${tooShort.label} lasts ${tooShort.scaledMs} ms at timeScale ${timeScale} (${formatMs(tooShort.unscaledMs)} unscaled); at least ${MIN_SCALED_MS} ms is needed: raise timeScale or the phase`);
+  }
+  return out;
+}
+
+export function totals(phases: Phase[]): { unscaledMs: number; scaledMs: number; sleeps: number; darkWakes: number } {
+  return {
+    unscaledMs: phases.reduce((a, p) => a + p.unscaledMs, 0),
+    scaledMs: phases.reduce((a, p) => a + p.scaledMs, 0),
+    sleeps: phases.filter((p) => p.kind === 'sleep').length,
+    darkWakes: phases.filter((p) => p.kind === 'darkwake').length,
+  };
+}
+
+/** "8 × [sleep 15m, dark wake 30s] then full wake: 2h4m unscaled, 31.2s at timeScale 0.004". */
+export function describeSchedule(spec: ScheduleSpec, phases: Phase[], timeScale: number): string {
+  const cycle = (spec.phases ?? [{ sleep: '15m' }, { darkwake: '30s' }])
+    .map((p) => ('sleep' in p ? `sleep ${formatMs(parseDuration(p.sleep))}` : `dark wake ${formatMs(parseDuration(p.darkwake))}`))
+    .join(', ');
+  const t = totals(phases);
+  return `${spec.repeat ?? 8} × [${cycle}] then full wake: ${formatMs(t.unscaledMs)} unscaled, ${formatMs(t.scaledMs)} at timeScale ${timeScale}`;
+}

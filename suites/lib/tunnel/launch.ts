@@ -1,0 +1,123 @@
+/**
+ * Starting the tunnel tools (gateway, client, proxy, prober) as tracked processes in lab hosts,
+ * and collecting their JSON-line events onto the scenario's timeline.
+ */
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TimelineEvent } from '../../../harness/model/check.ts';
+import type { ScenarioContext } from '../../../harness/model/scenario.ts';
+import type { ManagedProcess } from '../../../harness/process/types.ts';
+import { epochNowMs, parseEventLine, type ToolEvent, type ToolSource } from './events.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '../../..');
+const MAX_EVENTS = 20_000;
+
+export type Tool = 'gateway' | 'client' | 'proxy' | 'prober';
+
+/** argv for a tool: this node, with tsx, so the tool is one process (SIGSTOP freezes it whole). */
+export function toolArgv(tool: Tool, args: string[]): string[] {
+  return [process.execPath, '--import', 'tsx', resolve(here, `${tool}.ts`), ...args];
+}
+
+/** An event with `t` on the scenario's clock (ms since the attempt started). */
+export interface TimedEvent extends ToolEvent {
+  t: number;
+  /** Which process instance ("gateway", "gateway-hb", "client"). */
+  who: string;
+}
+
+type Waiter = { pred: (e: TimedEvent) => boolean; resolve: (e: TimedEvent | undefined) => void };
+
+export class EventLog {
+  readonly events: TimedEvent[] = [];
+  private readonly epochZero: number;
+  private waiters: Waiter[] = [];
+
+  constructor(ctx: Pick<ScenarioContext, 'elapsedMs'>) {
+    this.epochZero = epochNowMs() - ctx.elapsedMs();
+  }
+
+  /** A line from a process; returns the event if it was one. */
+  line(who: string, src: ToolSource, line: string): TimedEvent | undefined {
+    const e = parseEventLine(line, src === 'sut' ? 'sut' : undefined);
+    if (!e) return undefined;
+    return this.add({ ...e, src: src === 'sut' ? 'sut' : e.src, t: e.ts - this.epochZero, who });
+  }
+
+  add(e: TimedEvent): TimedEvent {
+    if (this.events.length < MAX_EVENTS) this.events.push(e);
+    for (const w of [...this.waiters]) {
+      if (w.pred(e)) {
+        this.waiters = this.waiters.filter((x) => x !== w);
+        w.resolve(e);
+      }
+    }
+    return e;
+  }
+
+  /** First event (already seen or future) matching `pred`, or undefined after `timeoutMs` / abort. */
+  waitFor(pred: (e: TimedEvent) => boolean, timeoutMs: number, signal: AbortSignal): Promise<TimedEvent | undefined> {
+    const seen = this.events.find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolveWait) => {
+      const w: Waiter = { pred, resolve: (e) => { clearTimeout(timer); signal.removeEventListener('abort', onAbort); resolveWait(e); } };
+      const onAbort = (): void => { this.waiters = this.waiters.filter((x) => x !== w); w.resolve(undefined); };
+      const timer = setTimeout(onAbort, timeoutMs);
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(w);
+    });
+  }
+
+  of(who: string, event?: string): TimedEvent[] {
+    return this.events.filter((e) => e.who === who && (event === undefined || e.event === event));
+  }
+
+  /** Timeline entries for the report. */
+  timeline(filter: (e: TimedEvent) => boolean = () => true): TimelineEvent[] {
+    return this.events.filter(filter).map((e) => ({
+      t: Math.round(e.t),
+      source: e.who,
+      event: e.session !== undefined ? `${e.event} #${e.session}` : e.event,
+      ...(e.detail ? { detail: e.detail } : {}),
+    }));
+  }
+}
+
+export interface Started {
+  proc: ManagedProcess;
+  /** The `listening` event's port (gateway, proxy). */
+  port?: number;
+}
+
+/**
+ * Spawns a tool in a lab host; when `readyEvent` is given, waits for it (or for `fatal` /
+ * exit, which throw with the tool's last output).
+ */
+export async function startTool(
+  ctx: ScenarioContext,
+  log: EventLog,
+  o: { who: string; tool: Tool; host: string; args: string[]; readyEvent?: string; timeoutMs?: number; signal: AbortSignal },
+): Promise<Started> {
+  const proc = ctx.spawn(toolArgv(o.tool, o.args), {
+    host: o.host,
+    cwd: repoRoot,
+    onLine: (stream, line) => {
+      const e = stream === 'stdout' ? log.line(o.who, o.tool, line) : undefined;
+      if (!e) ctx.log(`${o.who} ${stream}: ${line}`);
+    },
+  });
+  if (!o.readyEvent) return { proc };
+  const ready = o.readyEvent;
+  const ev = await Promise.race([
+    log.waitFor((e) => e.who === o.who && (e.event === ready || e.event === 'fatal'), o.timeoutMs ?? 15_000, o.signal),
+    proc.exited.then(() => undefined),
+  ]);
+  if (!ev || ev.event === 'fatal') {
+    const why = ev?.detail ?? (proc.running() ? `no "${ready}" within ${o.timeoutMs ?? 15_000} ms` : 'it exited');
+    await proc.stop(1000);
+    throw new Error(`${o.who} (${o.tool}) did not start in host ${o.host}: ${why}; output: ${proc.output.slice(-5).join(' | ') || 'none'}`);
+  }
+  return { proc, port: ev.n?.port };
+}
