@@ -1,6 +1,6 @@
 /** Shared helpers for the lab tests: root check, counting what exists, UDP probes in namespaces. */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 
 export function isolateState(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nc-labstate-'));
   process.env.NETCONFORM_STATE_DIR = dir;
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
