@@ -26,7 +26,7 @@ async function run(...args: string[]): Promise<string> {
 
 describe.skipIf(!isRoot)(`lab CLI${isRoot ? '' : ` (skipped: ${NOT_ROOT})`}`, () => {
   const runId = 'tcli' + String.fromCharCode(97 + (process.pid % 26));
-  beforeAll(() => { isolateState(); });
+  isolateState();
   afterAll(async () => { await labDown(runId, { force: true }); });
 
   it('lab up keeps the lab, status shows it, gc leaves it, down removes it', async () => {

@@ -10,8 +10,8 @@ const routeDev = (ns: string, dst: string): string => ipJ<Array<{ dev: string }>
 describe.skipIf(!isRoot)(`lab faults${isRoot ? '' : ` (skipped: ${NOT_ROOT})`}`, () => {
   let lab: Lab;
   const runId = newRunId();
+  isolateState();
   beforeAll(async () => {
-    isolateState();
     lab = await bringUpLab({
       segments: { a: {}, b: {}, c: {} },
       hosts: {

@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 import { spawnManaged } from '../../harness/process/index.ts';
 import type { Lab } from '../../harness/lab/types.ts';
 
@@ -11,11 +12,15 @@ export const isRoot = process.getuid?.() === 0;
 export const NOT_ROOT = 'lab tests need root (network namespaces)';
 export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
-/** Each test file gets its own state dir, so gc in one file never sees another's labs. */
+/**
+ * Each test file gets its own state dir, so gc in one file never sees another's labs.
+ * Call inside a describe block: registers its own afterAll to remove the dir (vitest workers
+ * may end without a process 'exit' event).
+ */
 export function isolateState(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nc-labstate-'));
   process.env.NETCONFORM_STATE_DIR = dir;
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 

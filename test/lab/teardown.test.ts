@@ -21,8 +21,8 @@ describe.skipIf(!isRoot)(`lab teardown${isRoot ? '' : ` (skipped: ${NOT_ROOT})`}
     labs.push(lab);
     return lab;
   };
+  isolateState();
   beforeAll(() => {
-    isolateState();
     before = snapshot();
   });
   afterAll(async () => {

@@ -23,8 +23,8 @@ describe.skipIf(!isRoot)(`lab-example topology${isRoot ? '' : ` (skipped: ${NOT_
   const runId = newRunId();
   const spec = (parse(readFileSync(new URL('../../profiles/lab-example.yaml', import.meta.url), 'utf8')) as { lab: LabSpec }).lab;
 
+  isolateState();
   beforeAll(async () => {
-    isolateState();
     lab = await bringUpLab(spec, { runId, log: () => {} });
   });
   afterAll(async () => {
