@@ -1,0 +1,130 @@
+/**
+ * discovery.churn: the product's discovery must survive the lab changing under it. While the
+ * SUT runs, the steps the profile lists are applied to its host (an interface goes down and
+ * comes back, an address changes, a new interface appears, one goes away); after each step
+ * every segment the host is then on must be reached again (a datagram arriving after the
+ * change) within `withinMs`. Evidence: phase × segment matrix with time to reach, and a
+ * timeline of faults and first arrivals.
+ */
+import { check, type TimelineEvent } from '../../harness/model/check.ts';
+import { defineScenario } from '../../harness/model/scenario.ts';
+import { compareMatrix } from '../lib/net/matrix.ts';
+import { waitUntil } from '../lib/net/timing.ts';
+import { labEndpoint } from '../lib/net/topology.ts';
+import { activeSegments, applyStep, explainChurn, stepLabel, stepSchema, validateSteps, type ChurnStep, type LinkState } from './lib/churn-steps.ts';
+import { heardEvidence } from './lib/evidence.ts';
+import { reachedSince, startResponders } from './lib/responders.ts';
+import { startSutIn, sutHint, sutHostName } from './lib/sut.ts';
+
+interface With {
+  host?: string;
+  port: number;
+  group?: string;
+  steps: ChurnStep[];
+  withinMs: number;
+  initialTimeoutMs: number;
+  reply: boolean;
+}
+
+interface Phase {
+  label: string;
+  step?: ChurnStep;
+  t0: number;
+  active: string[];
+  /** segment → ms after t0 of the first arrival (undefined = missed). */
+  firstMs: Map<string, number>;
+}
+
+export default defineScenario<With, Record<string, never>>({
+  id: 'discovery.churn',
+  summary: "the SUT's discovery reaches changed segments again after link down/up, address change, new interface",
+  platforms: ['linux'],
+  requires: ['addon', 'lab', 'sut'],
+  withSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      host: { type: 'string', description: 'lab host for the SUT when sut.host is not set' },
+      port: { type: 'integer', minimum: 1024, maximum: 65535, default: 47841 },
+      group: { type: 'string', pattern: '^2(2[4-9]|3[0-9])(\\.[0-9]{1,3}){3}$|^[fF][fF][0-9a-fA-F]{2}:[0-9a-fA-F:]*$' },
+      steps: { type: 'array', items: stepSchema, minItems: 1, maxItems: 20 },
+      withinMs: { type: 'integer', minimum: 100, maximum: 120000, default: 5000, description: 'bound for reaching every segment again after each step' },
+      initialTimeoutMs: { type: 'integer', minimum: 100, maximum: 120000, default: 5000 },
+      reply: { type: 'boolean', default: true },
+    },
+    required: ['steps'],
+  },
+  expectSchema: { type: 'object', additionalProperties: false, properties: {} },
+  defaultTimeoutMs: 90_000,
+  async run(ctx, { with: p }, signal) {
+    const lab = ctx.lab!;
+    const hostName = sutHostName(ctx, lab, p.host);
+    const host = labEndpoint(lab.host(hostName));
+    const st: LinkState = { linked: new Set(host.ifaces().map((i) => i.segment)), down: new Set() };
+    const labSegs = lab.segments.map((s) => s.name);
+    const errs = validateSteps(p.steps, st, labSegs);
+    if (errs.length) return [check.error('discovery.churn', errs.join('; '))];
+    const resp = startResponders(ctx, lab, hostName, labSegs, { port: p.port, group: p.group, reply: p.reply });
+    const cols = labSegs.filter((s) => !resp.missing.includes(s));
+    const timeline: TimelineEvent[] = [];
+    const sut = await startSutIn(ctx, hostName, { port: String(p.port), group: p.group ?? '', timeoutMs: String(p.withinMs) });
+    timeline.push({ t: ctx.elapsedMs(), source: 'sut', event: 'started', detail: `in ${hostName}` });
+
+    const phases: Phase[] = [];
+    const observe = async (label: string, step: ChurnStep | undefined, bound: number): Promise<Phase> => {
+      const ph: Phase = { label, step, t0: ctx.elapsedMs(), active: activeSegments(st).filter((s) => cols.includes(s)), firstMs: new Map() };
+      await waitUntil(() => ph.active.every((s) => reachedSince(resp, ph.t0).has(s)) || !sut.process.running(), bound, signal);
+      for (const s of cols) {
+        const h = resp.heard.find((x) => x.segment === s && x.t >= ph.t0);
+        if (h) ph.firstMs.set(s, Math.round(h.t - ph.t0));
+      }
+      for (const s of ph.active) {
+        const ms = ph.firstMs.get(s);
+        timeline.push({ t: ctx.elapsedMs(), source: s, event: ms === undefined ? 'not reached' : 'reached', detail: ms === undefined ? `within ${bound} ms of ${label}` : `+${ms} ms after ${label}` });
+      }
+      phases.push(ph);
+      return ph;
+    };
+
+    let failedAt: { phase: Phase; missed: string[] } | undefined;
+    const first = await observe('start', undefined, p.initialTimeoutMs);
+    const missed0 = first.active.filter((s) => !first.firstMs.has(s));
+    if (missed0.length) failedAt = { phase: first, missed: missed0 };
+    for (const step of p.steps) {
+      if (failedAt || signal.aborted || !sut.process.running()) break;
+      await applyStep(lab, hostName, step, st);
+      timeline.push({ t: ctx.elapsedMs(), source: 'lab', event: stepLabel(step) });
+      const ph = await observe(stepLabel(step), step, p.withinMs);
+      const missed = ph.active.filter((s) => !ph.firstMs.has(s));
+      if (missed.length) failedAt = { phase: ph, missed };
+    }
+
+    const { evidence } = compareMatrix({
+      title: `discovery from ${hostName} under churn: phase × segment (time to first arrival after the change)`,
+      rowLabel: 'after',
+      colLabel: 'segment',
+      rows: phases.map((ph) => ph.label),
+      cols,
+      expected: phases.map((ph) => cols.map((c) => (ph.active.includes(c) ? true : undefined))),
+      got: phases.map((ph) => cols.map((c) => ph.firstMs.has(c))),
+      text: (r, c) => {
+        const ph = phases[r]!;
+        const ms = ph.firstMs.get(cols[c]!);
+        if (!ph.active.includes(cols[c]!)) return ms === undefined ? '·' : `(+${ms}ms)`;
+        return ms === undefined ? '—' : `✓ +${ms}ms`;
+      },
+      legend: `✓ +ms = first datagram after the change; — = not reached within the bound (start ${p.initialTimeoutMs} ms, steps ${p.withinMs} ms); · = the SUT's host is not on it then`,
+    });
+    const ev = [evidence, { kind: 'timeline' as const, title: 'faults and arrivals', events: timeline }, heardEvidence(resp.heard), { kind: 'text' as const, title: 'SUT output (last 40 lines)', text: sut.process.output.slice(-40).join('\n') || '(no output)' }];
+    if (!sut.process.running() && !failedAt && phases.length < p.steps.length + 1) {
+      const ex = await sut.process.exited;
+      return [check.fail('discovery survives churn', `the SUT exited (${ex.signal ?? `code ${ex.code}`}) before the steps were done${sutHint(sut.process.output) ? `; it said: "${sutHint(sut.process.output)}"` : ''}`, ev)];
+    }
+    if (failedAt) {
+      const hint = sutHint(sut.process.output);
+      return [check.fail('discovery survives churn', `${explainChurn(failedAt.phase.step, failedAt.missed, failedAt.phase.step ? p.withinMs : p.initialTimeoutMs)}${hint ? `; the SUT said: "${hint}"` : ''}`, ev)];
+    }
+    const worst = Math.max(0, ...phases.slice(1).flatMap((ph) => ph.active.map((s) => ph.firstMs.get(s) ?? 0)));
+    return [check.pass('discovery survives churn', `after each of ${p.steps.length} step(s) every segment was reached again within ${p.withinMs} ms (slowest ${worst} ms)`, ev)];
+  },
+});

@@ -1,0 +1,36 @@
+/**
+ * What the pattern of reached segments says about how the product discovers. Pure; tested.
+ */
+import { list } from '../../lib/net/matrix.ts';
+import type { DestinationKind } from '../../lib/net/arrivals.ts';
+
+export interface DiscoveryOutcome {
+  reached: string[];
+  missed: string[];
+  defaultRoute: string | undefined;
+  /** Destination kinds seen (broadcast / multicast / unicast) and limited-broadcast use. */
+  kinds: DestinationKind[];
+  limitedBroadcast: boolean;
+  port: number;
+  timeoutMs: number;
+  /** The SUT's last stderr/stdout line, when it said something about a failure. */
+  sutHint?: string;
+  sutExit?: string;
+}
+
+export function explainDiscovery(o: DiscoveryOutcome): string {
+  const tail = `${o.sutExit ? `; the SUT ${o.sutExit}` : ''}${o.sutHint ? `; it said: "${o.sutHint}"` : ''}`;
+  if (o.reached.length === 0) {
+    return `reached no segment within ${o.timeoutMs} ms: nothing arrived on port ${o.port} anywhere (no send, a send refused — e.g. EACCES without SO_BROADCAST — or the wrong port)${tail}`;
+  }
+  const only = o.reached.length === 1 ? o.reached[0] : undefined;
+  if (only !== undefined && only === o.defaultRoute) {
+    const how = o.limitedBroadcast
+      ? 'the product sent one all-hosts broadcast without binding to each interface'
+      : o.kinds.includes('multicast')
+        ? 'the product sent multicast without choosing each interface (IP_MULTICAST_IF)'
+        : 'the product sent on the routed interface only';
+    return `reached ${only} only (default route): ${how}; ${list(o.missed)} never heard it${tail}`;
+  }
+  return `reached ${list(o.reached)}; ${list(o.missed)} got nothing within ${o.timeoutMs} ms${tail}`;
+}

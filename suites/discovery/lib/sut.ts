@@ -1,0 +1,29 @@
+/** Starting the profile's SUT in the multi-homed lab host, and reading what it printed. */
+import type { Lab } from '../../../harness/lab/types.ts';
+import type { ScenarioContext } from '../../../harness/model/scenario.ts';
+import type { SutHandle } from '../../../harness/process/types.ts';
+import { pickMultiHomed } from '../../lib/net/topology.ts';
+
+/** The SUT's host: its `sut.host`, else the scenario's `with.host`, else the host with most links. */
+export function sutHostName(ctx: ScenarioContext, lab: Lab, withHost: string | undefined): string {
+  return ctx.sut?.host ?? pickMultiHomed(lab, withHost).name;
+}
+
+export async function startSutIn(ctx: ScenarioContext, host: string, vars: Record<string, string>): Promise<SutHandle> {
+  // Never let a lab SUT run in the root namespace: pin it to its lab host.
+  return ctx.startSut({ ...ctx.sut!, host }, vars);
+}
+
+const FAILURE = /error|denied|refused|EACCES|ENETUNREACH|EADDRNOTAVAIL|Traceback|exception/i;
+
+/** The last output line that looks like a failure (for the verdict), without the stream prefix. */
+export function sutHint(output: readonly string[]): string | undefined {
+  const line = [...output].reverse().find((l) => FAILURE.test(l));
+  return line?.replace(/^\[(stdout|stderr)\] /, '').slice(0, 200);
+}
+
+/** Responder names the SUT's output does not mention. */
+export function notFound(output: readonly string[], names: string[]): string[] {
+  const text = output.join('\n');
+  return names.filter((n) => !text.includes(n));
+}
