@@ -34,6 +34,8 @@ export interface NightResult {
   marks: PhaseMark[];
   schedule?: ScheduleRun;
   afterNight?: unknown;
+  /** Before the client was stopped: what the gateway logs after this is the harness's doing. */
+  nightEndMs: number;
   /** The night could not start (bad schedule, client never connected). */
   setupError?: string;
   /** The client crashed or hung mid-night: an error, not a verdict. */
@@ -55,7 +57,7 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
   const { params: w, signal } = o;
   const phaseEvents: TimelineEvent[] = [];
   const res: NightResult = {
-    phases: [], marks: [], evidence: [], scheduleText: '',
+    phases: [], marks: [], evidence: [], scheduleText: '', nightEndMs: Infinity,
     timeline: () => ({
       kind: 'timeline',
       title: `night (${res.scheduleText})`,
@@ -96,9 +98,9 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
     now: () => ctx.elapsedMs(),
     signal: AbortSignal.any([signal, crashSignal(client)]),
     onPhase: (rec) => {
-      res.marks.push({ kind: rec.phase.kind, cycle: rec.phase.cycle, startMs: rec.actualStartMs });
+      res.marks.push({ kind: rec.phase.kind, cycle: rec.phase.cycle, startMs: rec.enteredMs });
       phaseEvents.push({
-        t: Math.round(rec.actualStartMs), source: 'sleep-model', event: rec.phase.label,
+        t: Math.round(rec.enteredMs), source: 'sleep-model', event: rec.phase.label,
         detail: `${formatMs(rec.phase.unscaledMs)} unscaled = ${formatMs(rec.phase.scaledMs)} scaled; ${rec.lateMs.toFixed(1)} ms late`,
       });
       o.onPhase?.(rec);
@@ -113,6 +115,7 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
   }
   const during = res.marks.at(-1) ? res.phases[res.marks.length - 1]?.label : 'start';
   if (client.proc.running() && !res.clientError) res.afterNight = await o.afterNight?.();
+  res.nightEndMs = ctx.elapsedMs();
   const end = await stopClient(client, STOP_GRACE_MS);
   if (end.crashed && !res.clientError) {
     const how = end.exit.signal ? `killed by ${end.exit.signal}` : `exit code ${end.exit.code}`;

@@ -41,6 +41,8 @@ export interface PhaseRecord {
   phase: Phase;
   index: number;
   plannedStartMs: number;
+  /** When the client's process state changed (just before SIGSTOP / SIGCONT): events are attributed from here. */
+  enteredMs: number;
   /** When the transition (signal + link change) had completed. */
   actualStartMs: number;
   /** actual − planned. */
@@ -93,23 +95,29 @@ export class SleepModel {
     this.o.target.resume(); // again, after the link: a stop that raced the first one is undone too
   }
 
-  private async enter(p: Phase): Promise<void> {
+  /** Returns when the process state changed. */
+  private async enter(p: Phase): Promise<number> {
+    let entered: number;
     if (p.kind === 'sleep') {
       // Process first: a real sleep freezes the app before its network goes away.
+      entered = this.o.now();
       this.o.target.suspend();
       this.asleep = true;
       if (this.o.linkDown && !this.linkIsDown) {
         this.linkIsDown = true;
         await this.o.linkDown();
       }
+      return entered;
     } else {
       // Network first: a dark wake resumes the app onto a working link.
       if (this.linkIsDown && this.o.linkUp) {
         await this.o.linkUp();
         this.linkIsDown = false;
       }
+      entered = this.o.now();
       this.o.target.resume();
       this.asleep = false;
+      return entered;
     }
   }
 
@@ -126,9 +134,9 @@ export class SleepModel {
           stoppedEarly = `aborted before ${p.label}`;
           break;
         }
-        await this.enter(p);
+        const entered = await this.enter(p);
         const actual = now();
-        const rec: PhaseRecord = { phase: p, index: i, plannedStartMs: planned, actualStartMs: actual, lateMs: actual - planned };
+        const rec: PhaseRecord = { phase: p, index: i, plannedStartMs: planned, enteredMs: entered, actualStartMs: actual, lateMs: actual - planned };
         records.push(rec);
         this.o.onPhase?.(rec);
         planned += p.scaledMs;

@@ -22,7 +22,7 @@
 import net from 'node:net';
 import { assertLabAddress, emitEvent, epochNowMs, keepaliveArg, numArg, parseArgs } from './events.ts';
 import { onLines } from './lines.ts';
-import { applyKeepalive } from './sockopt.ts';
+import { applyKeepalive, readKeepalive } from './sockopt.ts';
 
 type Strategy = 'heartbeat-naive' | 'kernel-keepalive' | 'node-keepalive' | 'wake-aware';
 const STRATEGIES: Strategy[] = ['heartbeat-naive', 'kernel-keepalive', 'node-keepalive', 'wake-aware'];
@@ -110,7 +110,11 @@ function main(): void {
         );
       } else if (strategy === 'node-keepalive' && keepalive) {
         s.setKeepAlive(true, keepalive.idleSec * 1000);
-        emitEvent('client', 'keepalive-set', { detail: 'node setKeepAlive (idle only)', n: { idleSec: keepalive.idleSec } });
+        // Read back what the kernel now holds, so the report shows the defaults Node left in place.
+        readKeepalive(s).then(
+          (got) => emitEvent('client', 'keepalive-set', { detail: 'node setKeepAlive (idle only)', n: { idleSec: got.idleSec, intervalSec: got.intervalSec, count: got.count } }),
+          () => emitEvent('client', 'keepalive-set', { detail: 'node setKeepAlive (idle only)', n: { idleSec: keepalive.idleSec } }),
+        );
       }
       s.write('HELLO\n');
     });

@@ -6,7 +6,8 @@
  * own timeline. Lines that are not events (a SUT's own logging) are ignored.
  */
 
-export type ToolSource = 'gateway' | 'client' | 'proxy' | 'prober' | 'sut';
+/** `harness` marks are the scenario's own (a blackhole, a probe); tools never claim it. */
+export type ToolSource = 'gateway' | 'client' | 'proxy' | 'prober' | 'sut' | 'harness';
 
 export interface ToolEvent {
   /** Epoch milliseconds when it happened, in the emitting process. */

@@ -4,7 +4,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TimelineEvent } from '../../../harness/model/check.ts';
+import type { TimelineEvent, TimelineEvidence } from '../../../harness/model/check.ts';
 import type { ScenarioContext } from '../../../harness/model/scenario.ts';
 import type { ManagedProcess } from '../../../harness/process/types.ts';
 import { epochNowMs, parseEventLine, type ToolEvent, type ToolSource } from './events.ts';
@@ -68,6 +68,16 @@ export class EventLog {
       signal.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(w);
     });
+  }
+
+  /** A mark of the scenario's own on the timeline (e.g. "blackhole"). */
+  mark(who: string, event: string, detail?: string): TimedEvent {
+    const ts = epochNowMs();
+    return this.add({ ts, t: ts - this.epochZero, src: 'harness', who, event, ...(detail ? { detail } : {}) });
+  }
+
+  timelineEvidence(title: string, filter: (e: TimedEvent) => boolean = () => true): TimelineEvidence {
+    return { kind: 'timeline', title, events: this.timeline((e) => e.event !== 'status' && filter(e)) };
   }
 
   of(who: string, event?: string): TimedEvent[] {

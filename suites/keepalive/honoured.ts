@@ -1,0 +1,103 @@
+/**
+ * keepalive.honoured: the client sets TCP keepalive idle/interval/count; the harness
+ * blackholes the path (the gateway's link goes down, so probes get no answer and no RST) and
+ * measures when the client's socket reports the dead peer (ETIMEDOUT). tcp(7): the first
+ * probe goes after TCP_KEEPIDLE seconds without traffic, then one every TCP_KEEPINTVL
+ * seconds; after TCP_KEEPCNT unanswered probes the connection is dropped — so the expected
+ * time from the last received segment is idle + interval × count.
+ */
+import { check, type Check, type Evidence } from '../../harness/model/check.ts';
+import { defineScenario } from '../../harness/model/scenario.ts';
+import { startGateway } from '../lib/tunnel/gateway-handle.ts';
+import { EventLog, startTool } from '../lib/tunnel/launch.ts';
+import { hostsSchema, keepaliveSchema, type HostsParam, type KeepaliveParam } from '../lib/tunnel/params.ts';
+import { expectedDeadPeerMs, judgeDetection } from './lib/detection.ts';
+
+interface With {
+  strategy: 'kernel-keepalive' | 'node-keepalive';
+  keepalive: KeepaliveParam;
+  hosts: HostsParam;
+  port: number;
+}
+interface Expect {
+  toleranceMs: number;
+}
+
+export default defineScenario<With, Expect>({
+  id: 'keepalive.honoured',
+  summary: 'TCP keepalive idle/interval/count honoured: the dead peer is reported after idle + interval × count',
+  platforms: ['linux'],
+  requires: ['linux', 'root', 'lab', 'addon'],
+  defaultTimeoutMs: 60_000,
+  withSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      strategy: {
+        enum: ['kernel-keepalive', 'node-keepalive'],
+        default: 'kernel-keepalive',
+        description: 'kernel-keepalive sets TCP_KEEPIDLE/INTVL/CNT through the addon; node-keepalive uses only socket.setKeepAlive (idle only: the known-bad case)',
+      },
+      keepalive: { ...keepaliveSchema, description: 'what the client sets (tcp(7), whole seconds); keep it small: 1/1/2 takes 3 s' },
+      hosts: hostsSchema,
+      port: { type: 'integer', minimum: 1, maximum: 65535, default: 4501 },
+    },
+  },
+  expectSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      toleranceMs: { type: 'number', minimum: 0, default: 500, description: 'allowed |measured − (idle + interval × count)|' },
+    },
+  },
+
+  async run(ctx, { with: w, expect: e }, signal): Promise<Check[]> {
+    const name = 'dead peer detected';
+    const lab = ctx.lab;
+    if (!lab) return [check.skip(name, 'keepalive.honoured needs a lab with a client and a gateway host')];
+    const log = new EventLog(ctx);
+    const { client: clientHost, gateway: gwHost, segment } = w.hosts;
+    const gwAddr = lab.host(gwHost).iface(segment).ipv4?.address;
+    if (!gwAddr) return [check.error(name, `gateway host ${gwHost} has no IPv4 address on ${segment}`)];
+    const gw = await startGateway(ctx, log, { who: 'gateway', host: gwHost, address: gwAddr, port: w.port, dpd: 'none', dpdTimeoutMs: 0, agnostic: false }, signal);
+    const ka = w.keepalive;
+    const expected = expectedDeadPeerMs(ka);
+    await startTool(ctx, log, {
+      who: 'client', tool: 'client', host: clientHost, signal,
+      args: ['--gateway', gw.address, '--port', String(gw.port), '--strategy', w.strategy, '--keepalive', `${ka.idleSec},${ka.intervalSec},${ka.count}`, '--no-reconnect'],
+    });
+    const set = await log.waitFor((x) => x.who === 'client' && (x.event === 'keepalive-set' || x.event === 'keepalive-error' || x.event === 'fatal'), 5000, signal);
+    if (!set || set.event !== 'keepalive-set') return [check.error(name, `the client did not set keepalive: ${set?.detail ?? 'no report within 5 s'}`, [log.timelineEvidence('client')])];
+    if (!(await log.waitFor((x) => x.who === 'client' && x.event === 'handshake', 5000, signal))) {
+      return [check.error(name, 'the client never completed its handshake with the gateway', [log.timelineEvidence('client')])];
+    }
+
+    // Blackhole: the gateway's link down, so probes vanish (no answer, no RST). Undone on every path.
+    ctx.defer(() => lab.linkUp(gwHost, segment).catch(() => undefined));
+    await lab.linkDown(gwHost, segment);
+    const blackholedAt = ctx.elapsedMs();
+    log.mark('harness', 'blackhole', `${gwHost}/${segment} link down`);
+    const waitMs = expected + e.toleranceMs + Math.max(2000, expected);
+    const dead = await log.waitFor((x) => x.who === 'client' && x.event === 'dead-peer', waitMs, signal);
+    await lab.linkUp(gwHost, segment);
+    log.mark('harness', 'link restored', `${gwHost}/${segment} link up`);
+
+    const measured = dead?.n?.lastRxTs !== undefined ? dead.ts - dead.n.lastRxTs : undefined;
+    const verdict = judgeDetection({ keepalive: ka, applied: set.n ?? {}, strategy: w.strategy, measuredMs: measured, code: dead?.detail, toleranceMs: e.toleranceMs, waitedMs: waitMs });
+    const evidence: Evidence[] = [
+      {
+        kind: 'numbers',
+        title: 'expected vs measured',
+        values: {
+          strategy: w.strategy, idleSec: ka.idleSec, intervalSec: ka.intervalSec, count: ka.count,
+          appliedIdleSec: set.n?.idleSec ?? null, appliedIntervalSec: set.n?.intervalSec ?? null, appliedCount: set.n?.count ?? null,
+          expectedMs: expected, measuredMs: measured === undefined ? null : Math.round(measured), errorMs: measured === undefined ? null : Math.round(measured - expected),
+          toleranceMs: e.toleranceMs, sinceBlackholeMs: dead ? Math.round(dead.t - blackholedAt) : null, error: dead?.detail ?? null,
+        },
+        units: { expectedMs: 'ms', measuredMs: 'ms', errorMs: 'ms', toleranceMs: 'ms', sinceBlackholeMs: 'ms' },
+      },
+      log.timelineEvidence('keepalive'),
+    ];
+    return [verdict.ok ? check.pass(name, verdict.reason, evidence) : check.fail(name, verdict.reason, evidence)];
+  },
+});

@@ -1,0 +1,136 @@
+/**
+ * keepalive.suspended-peer: two gateways side by side, one with `tcp-keepalive` DPD, one with
+ * `app-heartbeat` DPD, each with a heartbeating reference client. Both clients are suspended
+ * (SIGSTOP of their process groups) while their host's kernel stays awake: the kernel still
+ * ACKs keepalive probes — a stopped process does not stop its sockets — but no app heartbeat
+ * is sent. The check states which DPD design survives the suspension, with both timelines.
+ * With `kernelAwake: false` the client host's link goes down too, and neither should survive.
+ */
+import { check, type Check, type Evidence } from '../../harness/model/check.ts';
+import { defineScenario } from '../../harness/model/scenario.ts';
+import { parseDuration, type Duration } from '../../harness/util/duration.ts';
+import { startGateway, type GatewayHandle } from '../lib/tunnel/gateway-handle.ts';
+import { EventLog, startTool } from '../lib/tunnel/launch.ts';
+import { dur, hostsSchema, keepaliveSchema, type HostsParam, type KeepaliveParam } from '../lib/tunnel/params.ts';
+import { judgeSurvival, sessionFate, type Design, type Survivor } from './lib/survival.ts';
+
+interface With {
+  suspend: Duration;
+  after: Duration;
+  heartbeat: Duration;
+  dpdTimeout: Duration;
+  keepalive: KeepaliveParam;
+  kernelAwake: boolean;
+  hosts: HostsParam;
+  ports: { keepalive: number; heartbeat: number };
+}
+interface Expect {
+  survivor: Survivor;
+}
+
+export default defineScenario<With, Expect>({
+  id: 'keepalive.suspended-peer',
+  summary: 'a suspended client with an awake kernel: tcp-keepalive DPD keeps its session, app-heartbeat DPD drops it',
+  platforms: ['linux'],
+  requires: ['linux', 'root', 'lab', 'addon'],
+  defaultTimeoutMs: 60_000,
+  withSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      suspend: dur('6s', 'how long both clients stay stopped (real time; longer than both DPD timeouts)'),
+      after: dur('1s', 'observed after the resume'),
+      heartbeat: dur('250ms', 'the clients\' app heartbeat period (real time)'),
+      dpdTimeout: dur('1s', 'app-heartbeat gateway: silence before it drops a session'),
+      keepalive: { ...keepaliveSchema, description: 'tcp-keepalive gateway: TCP_KEEPIDLE/INTVL/CNT on its sockets (tcp(7), seconds); drops after idle + interval × count unanswered' },
+      kernelAwake: { type: 'boolean', default: true, description: 'false: the client host\'s link goes down during the suspension as well (a full sleep without keepalive offload)' },
+      hosts: hostsSchema,
+      ports: {
+        type: 'object',
+        additionalProperties: false,
+        default: {},
+        properties: { keepalive: { type: 'integer', minimum: 1, maximum: 65535, default: 4502 }, heartbeat: { type: 'integer', minimum: 1, maximum: 65535, default: 4503 } },
+      },
+    },
+  },
+  expectSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      survivor: { enum: ['tcp-keepalive', 'app-heartbeat', 'both', 'neither'], default: 'tcp-keepalive', description: 'which DPD design must keep the suspended client\'s session' },
+    },
+  },
+
+  async run(ctx, { with: w, expect: e }, signal): Promise<Check[]> {
+    const name = 'DPD under suspension';
+    const lab = ctx.lab;
+    if (!lab) return [check.skip(name, 'keepalive.suspended-peer needs a lab with a client and a gateway host')];
+    const log = new EventLog(ctx);
+    const { client: clientHost, gateway: gwHost, segment } = w.hosts;
+    const gwAddr = lab.host(gwHost).iface(segment).ipv4?.address;
+    if (!gwAddr) return [check.error(name, `gateway host ${gwHost} has no IPv4 address on ${segment}`)];
+    const hbMs = parseDuration(w.heartbeat);
+    const designs: Array<{ design: Design; who: string; client: string; gw?: GatewayHandle }> = [
+      { design: 'tcp-keepalive', who: 'gw-keepalive', client: 'client-ka' },
+      { design: 'app-heartbeat', who: 'gw-heartbeat', client: 'client-hb' },
+    ];
+    for (const d of designs) {
+      d.gw = await startGateway(ctx, log, {
+        who: d.who, host: gwHost, address: gwAddr, port: d.design === 'tcp-keepalive' ? w.ports.keepalive : w.ports.heartbeat,
+        dpd: d.design, dpdTimeoutMs: parseDuration(w.dpdTimeout), keepalive: d.design === 'tcp-keepalive' ? w.keepalive : undefined, agnostic: false,
+      }, signal);
+    }
+    const clients = await Promise.all(designs.map(async (d) => (await startTool(ctx, log, {
+      who: d.client, tool: 'client', host: clientHost, signal,
+      args: ['--gateway', gwAddr, '--port', String(d.gw!.port), '--strategy', 'heartbeat-naive', '--heartbeat-ms', String(hbMs), '--gap-ms', String(Math.max(200, hbMs))],
+    })).proc));
+    for (const d of designs) {
+      if (!(await log.waitFor((x) => x.who === d.who && x.event === 'handshake', 5000, signal))) {
+        return [check.error(name, `${d.client} never completed its handshake with ${d.who}`, [log.timelineEvidence('startup')])];
+      }
+    }
+    // Let the keepalive gateway's idle timer start from steady traffic, as in real life.
+    await new Promise((r) => setTimeout(r, Math.min(1000, hbMs * 3)));
+
+    // Suspension; the defer resumes (and restores the link) on every path.
+    ctx.defer(async () => {
+      for (const c of clients) c.resume();
+      if (!w.kernelAwake) await lab.linkUp(clientHost, segment).catch(() => undefined);
+    });
+    const suspendMs = parseDuration(w.suspend);
+    for (const c of clients) c.suspend();
+    const from = ctx.elapsedMs();
+    log.mark('harness', 'suspend', `SIGSTOP both clients${w.kernelAwake ? '; kernel awake' : `; ${clientHost}/${segment} link down`}`);
+    if (!w.kernelAwake) await lab.linkDown(clientHost, segment);
+    await sleepFor(Math.max(0, from + suspendMs - ctx.elapsedMs()), signal);
+    if (!w.kernelAwake) await lab.linkUp(clientHost, segment);
+    for (const c of clients) c.resume();
+    const to = ctx.elapsedMs();
+    log.mark('harness', 'resume', `SIGCONT after ${((to - from) / 1000).toFixed(2)} s`);
+    await sleepFor(parseDuration(w.after), signal);
+
+    const fates = await Promise.all(designs.map(async (d) => sessionFate(d.design, log.events.filter((x) => x.who === d.who), from, to, await d.gw!.openSessions(signal))));
+    const verdict = judgeSurvival(fates, e.survivor, w.kernelAwake, w.keepalive, to - from);
+    const evidence: Evidence[] = [
+      ...designs.map((d) => log.timelineEvidence(`${d.design} DPD (${d.who} ⇄ ${d.client})`, (x) => x.who === d.who || x.who === d.client || x.who === 'harness')),
+      {
+        kind: 'numbers',
+        title: 'sessions across the suspension',
+        values: {
+          suspendedMs: Math.round(to - from), kernelAwake: w.kernelAwake,
+          ...Object.fromEntries(fates.flatMap((f) => [[`${f.design}.survived`, f.survived], [`${f.design}.droppedAfterMs`, f.droppedAfterMs === null ? null : Math.round(f.droppedAfterMs)]])),
+        },
+      },
+    ];
+    return [verdict.ok ? check.pass(name, verdict.reason, evidence) : check.fail(name, verdict.reason, evidence)];
+  },
+});
+
+function sleepFor(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done(): void { clearTimeout(t); signal.removeEventListener('abort', done); resolve(); }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
