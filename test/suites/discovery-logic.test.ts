@@ -1,0 +1,41 @@
+/** Pure logic behind discovery.* verdicts: pattern sentences and churn step validation. */
+import { describe, expect, it } from 'vitest';
+import { explainDiscovery } from '../../suites/discovery/lib/explain.ts';
+import { explainChurn, validateSteps } from '../../suites/discovery/lib/churn-steps.ts';
+import { notFound, sutHint } from '../../suites/discovery/lib/sut.ts';
+
+const base = { defaultRoute: 'lan-a', kinds: ['broadcast' as const], port: 47840, timeoutMs: 2000 };
+
+describe('explainDiscovery', () => {
+  it('names the unbound all-hosts broadcast', () => {
+    expect(explainDiscovery({ ...base, reached: ['lan-a'], missed: ['lan-b', 'lan-c'], limitedBroadcast: true }))
+      .toBe('reached lan-a only (default route): the product sent one all-hosts broadcast without binding to each interface; lan-b and lan-c never heard it');
+  });
+  it('names multicast without IP_MULTICAST_IF, silence and partial reach', () => {
+    expect(explainDiscovery({ ...base, kinds: ['multicast'], reached: ['lan-a'], missed: ['lan-b'], limitedBroadcast: false })).toMatch(/multicast without choosing each interface/);
+    expect(explainDiscovery({ ...base, reached: [], missed: ['lan-a'], limitedBroadcast: false, sutHint: 'PermissionError: [Errno 13]' })).toMatch(/reached no segment.*PermissionError/);
+    expect(explainDiscovery({ ...base, reached: ['lan-a', 'lan-b'], missed: ['lan-c'], limitedBroadcast: true })).toBe('reached lan-a and lan-b; lan-c got nothing within 2000 ms');
+  });
+});
+
+describe('churn steps', () => {
+  const start = { linked: new Set(['lan-a', 'lan-b']), down: new Set<string>() };
+  it('validates against the evolving link state', () => {
+    expect(validateSteps([{ action: 'link-down', segment: 'lan-b' }, { action: 'link-up', segment: 'lan-b' }, { action: 'add-link', segment: 'lan-d' }], start, ['lan-a', 'lan-b', 'lan-d'])).toEqual([]);
+    expect(validateSteps([{ action: 'add-link', segment: 'lan-a' }, { action: 'link-down', segment: 'lan-x' }, { action: 'set-address', segment: 'lan-b' }], start, ['lan-a', 'lan-b']))
+      .toEqual(['with.steps[0] (add-link lan-a): the SUT\'s host is already on lan-a', 'with.steps[1] (link-down lan-x): no segment lan-x in the lab', 'with.steps[2] (set-address lan-b): set-address needs address']);
+  });
+  it('explains what a missed segment after each step means', () => {
+    expect(explainChurn({ action: 'add-link', segment: 'lan-d' }, ['lan-d'], 3000)).toMatch(/does not pick up interfaces that appear after start/);
+    expect(explainChurn({ action: 'set-address', segment: 'lan-c', address: '198.18.3.77/24' }, ['lan-c'], 3000)).toMatch(/re-enumerate and rebind/);
+    expect(explainChurn({ action: 'link-down', segment: 'lan-b' }, ['lan-a'], 3000)).toMatch(/stopped reaching lan-a \(unchanged segments\)/);
+    expect(explainChurn(undefined, ['lan-b', 'lan-c'], 3000)).toBe('the SUT never reached lan-b and lan-c after it started (within 3000 ms)');
+  });
+});
+
+describe('SUT output', () => {
+  it('finds the failure line and the responders not mentioned', () => {
+    expect(sutHint(['[stdout] discovering', '[stderr] PermissionError: [Errno 13] Permission denied'])).toBe('PermissionError: [Errno 13] Permission denied');
+    expect(notFound(['[stdout] found NETCONFORM-RESPONDER responder-lan-a'], ['responder-lan-a', 'responder-lan-b'])).toEqual(['responder-lan-b']);
+  });
+});
