@@ -52,7 +52,7 @@ describe('netconform CLI end to end', () => {
     expect(reasons).toContain('hangs timed out after 300ms and did not stop within 1500 ms');
     // The failing check's matrix is printed as a table, mismatch marked.
     expect(r.stdout).toMatch(/dut\s+│ ✓\s+│ — ←/);
-    expect(r.stdout.trim().split('\n').at(-1)).toBe('5 passed, 4 failed, 0 skipped');
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('7 passed, 4 failed, 0 skipped');
     const junit = await validateJunit(join(out, 'junit.xml'));
     expect(junit.ok, junit.output).toBe(true);
     // The hanging scenario's child process was stopped and reaped.

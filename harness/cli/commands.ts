@@ -10,7 +10,7 @@ import { JsonReporter } from '../reporters/json.ts';
 import { JUnitReporter } from '../reporters/junit.ts';
 import type { Reporter } from '../reporters/reporter.ts';
 import { parseShard, type PlannedScenario } from '../runner/plan.ts';
-import { loadProfiles, planRun, run } from '../runner/run.ts';
+import { forceCleanup, loadProfiles, planRun, run } from '../runner/run.ts';
 import { parseDuration } from '../util/duration.ts';
 import { CliError, ExitCode } from '../util/exit-codes.ts';
 import { loadRegistry } from '../../suites/registry.ts';
@@ -98,7 +98,7 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<void
   });
 
   // First SIGINT/SIGTERM: abort the running scenario, clean up, write reports marked interrupted.
-  // A second one exits at once (whatever a lab left is removed by `netconform lab gc`).
+  // A second one tears labs and processes down without waiting for the scenario, then exits.
   const interrupt = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -107,8 +107,8 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<void
       process.stderr.write(`\nnetconform: ${sig}: stopping the running scenario and cleaning up (again to force)\n`);
       interrupt.abort(new Error(sig));
     } else {
-      process.stderr.write(`netconform: ${sig} again: exiting now; run \`netconform lab gc\` if a lab was up\n`);
-      process.exit(ExitCode.interrupted);
+      process.stderr.write(`netconform: ${sig} again: tearing down now (if anything remains, \`netconform lab gc\` removes it)\n`);
+      void forceCleanup().finally(() => process.exit(ExitCode.interrupted));
     }
   };
   process.on('SIGINT', onSignal);

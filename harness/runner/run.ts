@@ -4,7 +4,8 @@
  * still runs every cleanup and writes reports marked `interrupted`.
  */
 import { mkdir } from 'node:fs/promises';
-import { bringUpLab, labNeedsNetem, newRunId } from '../lab/index.ts';
+import { bringUpLab, downAllLabs, labNeedsNetem, newRunId } from '../lab/index.ts';
+import { stopAllManaged } from '../process/index.ts';
 import type { Lab } from '../lab/types.ts';
 import { loadProfile, ProfileError, type LoadedProfile, type ProfileIssue } from '../loader/profile.ts';
 import { summarize, type LabInfo, type RunResult, type ScenarioResult } from '../model/results.ts';
@@ -150,4 +151,10 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
         ? ExitCode.checkFailed
         : ExitCode.ok;
   return { exitCode, result };
+}
+
+/** For a second Ctrl-C: tear down every lab and process of this run now, bounded in time. */
+export async function forceCleanup(timeoutMs = 5000): Promise<void> {
+  const timer = new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
+  await Promise.race([Promise.allSettled([stopAllManaged(500), downAllLabs()]), timer]);
 }
