@@ -27,7 +27,7 @@ export function judgeDetection(d: DetectionInput): { ok: boolean; reason: string
   const notApplied = (['idleSec', 'intervalSec', 'count'] as const).filter((k) => d.applied[k] !== undefined && d.applied[k] !== ka[k]);
   const held = notApplied.length ? ` (the kernel holds ${notApplied.map((k) => `${k}=${d.applied[k]}`).join(', ')})` : '';
   const hint = d.strategy === 'node-keepalive'
-    ? `: Node's setKeepAlive sets only TCP_KEEPIDLE; TCP_KEEPINTVL and TCP_KEEPCNT stay at the kernel defaults${held}`
+    ? `: Node's setKeepAlive takes only the idle time; the probe interval and count are libuv's, not the ones asked for${held}`
     : notApplied.length ? `: the settings were not applied${held}` : '';
   if (d.measuredMs === undefined) {
     return { ok: false, reason: `the client's socket did not report the dead peer within ${s(d.waitedMs)} of the blackhole (expected ${formula})${hint}` };

@@ -1,8 +1,9 @@
 /**
  * TCP keepalive on a Node socket through the native addon. Node's own
- * `socket.setKeepAlive(true, ms)` sets SO_KEEPALIVE and TCP_KEEPIDLE only (libuv 1.46, Node 20):
- * TCP_KEEPINTVL and TCP_KEEPCNT stay at the kernel defaults (75 s × 9 on Linux, tcp(7)), so
- * dead-peer detection takes minutes. The addon sets all three (tcp(7): TCP_KEEPIDLE = idle
+ * `socket.setKeepAlive(true, ms)` takes only the idle time: the probe interval and count are
+ * whatever libuv or the kernel picks (measured here with Node 20: 1 s × 10 probes; older libuv
+ * leaves the kernel defaults, 75 s × 9), so dead-peer detection is not what the caller asked
+ * for. The addon sets all three (tcp(7): TCP_KEEPIDLE = idle
  * seconds before the first probe, TCP_KEEPINTVL = seconds between probes, TCP_KEEPCNT =
  * unanswered probes before the connection is dropped with ETIMEDOUT).
  */

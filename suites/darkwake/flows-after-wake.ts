@@ -1,0 +1,129 @@
+/**
+ * darkwake.flows-after-wake: some proxies stop handling new flows after a wake. The proxy (a
+ * reference one, or the profile's SUT) sleeps through the schedule; at the start of every
+ * wake (each dark wake and the full wake, plus a baseline before the first sleep) the harness
+ * opens one new TCP flow through it — connect to its port on the proxy host, send a line,
+ * wait for the echo from the gateway host — and each must succeed within `maxFlowMs`.
+ */
+import { check, type Check, type Evidence } from '../../harness/model/check.ts';
+import { defineScenario } from '../../harness/model/scenario.ts';
+import { startGateway } from '../lib/tunnel/gateway-handle.ts';
+import { EventLog, startTool } from '../lib/tunnel/launch.ts';
+import { flowVerdict, type FlowResult } from './lib/flows.ts';
+import { dur, sleepModelProps, type SleepModelParams } from './lib/params.ts';
+import { runNight, scheduleEvidence } from './lib/night.ts';
+import { compileSchedule } from './lib/schedule.ts';
+import { parseDuration, type Duration } from '../../harness/util/duration.ts';
+
+interface With extends SleepModelParams {
+  proxy: 'good' | 'stale-after-wake' | 'sut';
+  flow: { address: string; port: number };
+  upstreamPort: number;
+  startTimeout: Duration;
+}
+interface Expect {
+  maxFlowMs: number;
+}
+
+export default defineScenario<With, Expect>({
+  id: 'darkwake.flows-after-wake',
+  summary: 'after every wake, a new TCP flow through the proxy (SUT) must connect and echo within a bound',
+  platforms: ['linux'],
+  requires: ['linux', 'root', 'lab'],
+  defaultTimeoutMs: 120_000,
+  withSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      proxy: { enum: ['good', 'stale-after-wake', 'sut'], default: 'good', description: 'reference proxy (good, or the known-bad stale-after-wake), or "sut": the profile\'s proxy, given ${gateway.address}, ${gateway.port} and ${flow.port}' },
+      flow: {
+        type: 'object',
+        additionalProperties: false,
+        default: {},
+        description: 'where new flows go: the proxy\'s listening address and port in the client host',
+        properties: {
+          address: { type: 'string', default: '127.0.0.1', description: 'loopback or a lab address' },
+          port: { type: 'integer', minimum: 1, maximum: 65535, default: 18080 },
+        },
+      },
+      upstreamPort: { type: 'integer', minimum: 1, maximum: 65535, default: 4510, description: 'echo server port in the gateway host' },
+      startTimeout: dur('10s', 'real time the proxy gets to come up'),
+      ...sleepModelProps,
+    },
+  },
+  expectSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      maxFlowMs: { type: 'number', exclusiveMinimum: 0, default: 200, description: 'each new flow must echo within this (real ms); must fit in a scaled dark wake' },
+    },
+  },
+
+  async run(ctx, { with: w, expect: e }, signal): Promise<Check[]> {
+    const name = 'flows after wake';
+    const lab = ctx.lab;
+    if (!lab) return [check.skip(name, 'darkwake.flows-after-wake needs a lab with a client and a gateway host')];
+    try {
+      const shortest = Math.min(...compileSchedule(w.schedule, w.timeScale).filter((p) => p.kind === 'darkwake').map((p) => p.scaledMs));
+      if (shortest < e.maxFlowMs) {
+        return [check.error(name, `maxFlowMs ${e.maxFlowMs} ms does not fit in a dark wake of ${shortest} ms at timeScale ${w.timeScale}: lengthen the dark wake or raise timeScale`)];
+      }
+    } catch (err) {
+      return [check.error(name, (err as Error).message)];
+    }
+    const log = new EventLog(ctx);
+    const { client: clientHost, gateway: gwHost, segment } = w.hosts;
+    const gwAddr = lab.host(gwHost).iface(segment).ipv4?.address;
+    if (!gwAddr) return [check.error(name, `gateway host ${gwHost} has no IPv4 address on ${segment}`)];
+    const echo = await startGateway(ctx, log, { who: 'gateway', host: gwHost, address: gwAddr, port: w.upstreamPort, dpd: 'none', dpdTimeoutMs: 0, agnostic: true, echo: true }, signal);
+    const prober = await startTool(ctx, log, {
+      who: 'prober', tool: 'prober', host: clientHost, readyEvent: 'ready', signal,
+      args: ['--target', w.flow.address, '--port', String(w.flow.port), '--timeout-ms', String(e.maxFlowMs)],
+    });
+
+    const sent: Array<{ label: string; seq: number; at: number }> = [];
+    const night = await runNight(ctx, log, {
+      params: w,
+      signal,
+      startTimeoutMs: parseDuration(w.startTimeout),
+      firstHandshake: (x) => x.who === 'harness' && x.event === 'proxy up',
+      startClient: async (gapMs) => {
+        if (w.proxy === 'sut') {
+          if (!ctx.sut) throw new Error('proxy "sut" needs a sut: section naming your proxy\'s command');
+          const h = await ctx.startSut({ ...ctx.sut, host: ctx.sut.host ?? clientHost }, { 'gateway.address': echo.address, 'gateway.port': String(echo.port), 'flow.port': String(w.flow.port) });
+          log.mark('harness', 'proxy up', 'SUT ready');
+          return { proc: h.process, who: 'sut' as const, reportsAlerts: () => false };
+        }
+        const { proc } = await startTool(ctx, log, {
+          who: 'proxy', tool: 'proxy', host: clientHost, readyEvent: 'listening', signal,
+          args: ['--listen-port', String(w.flow.port), '--upstream', echo.address, '--upstream-port', String(echo.port), '--strategy', w.proxy, '--gap-ms', String(gapMs)],
+        });
+        log.mark('harness', 'proxy up', `reference proxy (${w.proxy})`);
+        return { proc, who: 'client' as const, reportsAlerts: () => false };
+      },
+      onPhase: (rec) => {
+        if (rec.phase.kind === 'sleep') return;
+        // One new flow at the start of each wake; the prober numbers them in SIGUSR1 order.
+        sent.push({ label: rec.phase.label, seq: sent.length + 1, at: ctx.elapsedMs() });
+        try {
+          process.kill(prober.proc.pid, 'SIGUSR1');
+        } catch {
+          // The prober is gone; the flow shows as missing.
+        }
+      },
+      afterNight: async () => {
+        for (const s of sent) await log.waitFor((x) => x.who === 'prober' && x.event === 'flow' && x.n?.seq === s.seq, e.maxFlowMs + 1000, signal);
+      },
+    });
+    if (night.setupError) return [check.error(name, night.setupError, night.evidence)];
+
+    const results: FlowResult[] = sent.map((s) => {
+      const ev = log.events.find((x) => x.who === 'prober' && x.event === 'flow' && x.n?.seq === s.seq);
+      return { wake: s.label, ok: ev?.n?.ok === 1, ms: ev?.n?.ms ?? null, detail: ev?.detail ?? 'no result from the prober' };
+    });
+    const verdict = flowVerdict(results, e.maxFlowMs);
+    const evidence: Evidence[] = [verdict.matrix, night.timeline(), scheduleEvidence(night, w.timeScale)];
+    if (night.clientError) return [check.error(name, `${night.clientError}; flows so far: ${verdict.summary}`, evidence)];
+    return [verdict.ok ? check.pass(name, verdict.reason, evidence) : check.fail(name, verdict.reason, evidence)];
+  },
+});

@@ -1,0 +1,42 @@
+/** darkwake.flows-after-wake's verdict and matrix (pure). */
+import type { MatrixEvidence } from '../../../harness/model/check.ts';
+
+export interface FlowResult {
+  /** "before sleep", "dark wake 2/8", "full wake". */
+  wake: string;
+  ok: boolean;
+  ms: number | null;
+  detail: string;
+}
+
+export function flowVerdict(results: FlowResult[], maxFlowMs: number): { ok: boolean; reason: string; summary: string; matrix: MatrixEvidence } {
+  const good = (r: FlowResult): boolean => r.ok && r.ms !== null && r.ms <= maxFlowMs;
+  const matrix: MatrixEvidence = {
+    kind: 'matrix',
+    title: `new flow per wake (bound ${maxFlowMs} ms)`,
+    rowLabel: 'wake',
+    colLabel: '',
+    rows: results.map((r) => r.wake),
+    cols: ['result', 'latency'],
+    cells: results.map((r) => [good(r) ? '✓' : r.ok ? 'slow' : '✗', r.ms === null ? '—' : `${r.ms.toFixed(1)} ms`]),
+    mismatches: results.flatMap((r, i) => (good(r) ? [] : [[i, 0] as [number, number]])),
+    legend: '✓ connected and echoed within the bound; slow = echoed too late; ✗ = failed (detail in the timeline)',
+  };
+  const after = results.filter((r) => r.wake !== 'before sleep');
+  const baseline = results.find((r) => r.wake === 'before sleep');
+  const badAfter = after.filter((r) => !good(r));
+  const worst = Math.max(0, ...results.filter((r) => r.ms !== null).map((r) => r.ms!));
+  const summary = `${after.length - badAfter.length} of ${after.length} wakes had a working new flow (slowest ${worst.toFixed(1)} ms)`;
+  if (baseline && !good(baseline)) {
+    return { ok: false, summary, matrix, reason: `the flow before any sleep already failed (${baseline.detail}): the proxy does not relay new flows at all` };
+  }
+  if (badAfter.length === 0) return { ok: true, summary, matrix, reason: `every new flow after ${after.length} wakes connected and echoed within ${maxFlowMs} ms (slowest ${worst.toFixed(1)} ms)` };
+  const first = badAfter[0]!;
+  const what = first.ok ? `took ${first.ms?.toFixed(1)} ms` : first.detail;
+  return {
+    ok: false,
+    summary,
+    matrix,
+    reason: `new flows failed after ${badAfter.length} of ${after.length} wakes (first: ${first.wake}, ${what}) while the flow before sleep worked: the proxy stops handling new flows after a wake`,
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * Flow prober for darkwake.flows-after-wake: on every SIGUSR1 it opens one new TCP flow to
+ * --target:--port, sends a line and waits for its echo; it reports `flow` with the latency,
+ * or the failure, within --timeout-ms. It runs in its own process group, so the sleep model
+ * never stops it: only the proxy sleeps. Loopback or lab addresses only.
+ */
+import net from 'node:net';
+import { assertLabAddress, emitEvent, numArg, parseArgs } from './events.ts';
+
+function main(): void {
+  const args = parseArgs(process.argv.slice(2));
+  const target = args.get('target') ?? '127.0.0.1';
+  assertLabAddress(target);
+  const port = numArg(args, 'port', 0);
+  const timeoutMs = numArg(args, 'timeout-ms', 1000);
+  let seq = 0;
+
+  const probe = (n: number): void => {
+    const t0 = performance.now();
+    const payload = `probe ${n}\n`;
+    let got = '';
+    let done = false;
+    const finish = (ok: boolean, detail: string): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.destroy();
+      emitEvent('prober', 'flow', { detail: ok ? 'ok' : detail, n: { seq: n, ms: performance.now() - t0, ok: ok ? 1 : 0 } });
+    };
+    const sock = net.connect({ host: target, port, noDelay: true }, () => sock.write(payload));
+    const timer = setTimeout(() => finish(false, `no echo within ${timeoutMs} ms${got ? ' (partial)' : ''}`), timeoutMs);
+    sock.on('data', (b: Buffer) => {
+      got += b.toString('latin1');
+      if (got.includes(payload)) finish(true, 'ok');
+    });
+    sock.on('error', (e: NodeJS.ErrnoException) => finish(false, e.code ?? e.message));
+    sock.on('close', () => finish(false, 'closed before the echo'));
+  };
+
+  process.on('SIGUSR1', () => probe(++seq));
+  process.on('SIGTERM', () => process.exit(0));
+  setInterval(() => undefined, 60_000); // stay alive between probes
+  emitEvent('prober', 'ready', { detail: `${target}:${port}` });
+}
+
+try {
+  main();
+} catch (err) {
+  emitEvent('prober', 'fatal', { detail: (err as Error).message });
+  process.exit(2);
+}
