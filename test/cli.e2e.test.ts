@@ -1,16 +1,11 @@
-import { execa } from 'execa';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../harness/model/results.ts';
-import { cli, readJson, repoRoot, tempOut, validateJunit } from './helpers/cli.ts';
+import { childPidsAlive, cli, readJson, repoRoot, tempOut, validateJunit } from './helpers/cli.ts';
 
 const fixture = (name: string) => `test/fixtures/profiles/${name}`;
 
-async function sleepersLeft(): Promise<number> {
-  const r = await execa('pgrep', ['-f', '^sleep 600$'], { reject: false });
-  return r.stdout.trim() ? r.stdout.trim().split('\n').length : 0;
-}
 
 describe('netconform CLI end to end', () => {
   it('runs a passing profile: exit 0, valid JUnit, results.json, closing line', async () => {
@@ -34,7 +29,6 @@ describe('netconform CLI end to end', () => {
 
   it('reports fail, flaky, xfail, unexpected pass, a throw and a hang, and exits 1', async () => {
     const out = await tempOut();
-    const before = await sleepersLeft();
     const r = await cli(['run', fixture('failing.yaml'), '--out', out]);
     expect(r.exitCode, r.all).toBe(1);
     const res = await readJson<RunResult>(join(out, 'results.json'));
@@ -56,7 +50,7 @@ describe('netconform CLI end to end', () => {
     const junit = await validateJunit(join(out, 'junit.xml'));
     expect(junit.ok, junit.output).toBe(true);
     // The hanging scenario's child process was stopped and reaped.
-    expect(await sleepersLeft()).toBe(before);
+    expect(childPidsAlive(res)).toEqual([]);
   });
 
   it('gives file:line:col errors and exit 2 for a bad profile', async () => {
@@ -84,7 +78,6 @@ describe('netconform CLI end to end', () => {
 
   it('Ctrl-C mid-run: exit 130, reports marked interrupted, child processes gone', async () => {
     const out = await tempOut();
-    const before = await sleepersLeft();
     const child = cli(['run', fixture('slow.yaml'), '--out', out]);
     let seen = '';
     await new Promise<void>((resolve) => {
@@ -102,7 +95,7 @@ describe('netconform CLI end to end', () => {
     expect(res.scenarios.map((s) => s.id)).toEqual(['first', 'sleeper']);
     expect(res.scenarios[1]!.checks[0]!.verdict).toBe('error');
     expect(await readFile(join(out, 'junit.xml'), 'utf8')).toContain('<property name="interrupted" value="true"/>');
-    expect(await sleepersLeft()).toBe(before);
+    expect(childPidsAlive(res)).toEqual([]);
   });
 
   it('runs the default profile with no argument', async () => {

@@ -60,7 +60,7 @@ export class ConsoleReporter implements Reporter {
 
   onEnd(result: RunResult): void {
     const s = result.summary;
-    const extras = [s.flaky && `${s.flaky} flaky`, s.xfail && `${s.xfail} expected failures`, s.errors && `${s.errors} errors`].filter(Boolean);
+    const extras = [s.flaky && `${s.flaky} flaky`, s.xfail && `${s.xfail} expected failures`, s.errors && `${s.errors} error${s.errors === 1 ? '' : 's'}`].filter(Boolean);
     if (result.interrupted) this.out('netconform: run interrupted; reports are marked interrupted\n');
     if (extras.length) this.out(`(${extras.join(', ')})\n`);
     this.out(`${closingLine(s)}\n`);

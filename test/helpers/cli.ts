@@ -1,5 +1,6 @@
 /** Runs the real CLI (harness/bin/netconform.js) as a child process. */
 import { execa, type ResultPromise } from 'execa';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,4 +25,17 @@ export async function validateJunit(file: string): Promise<{ ok: boolean; output
   const xsd = resolve(repoRoot, '../shared/schemas/junit-10.xsd');
   const r = await execa('xmllint', ['--noout', '--schema', xsd, file], { reject: false, all: true });
   return { ok: r.exitCode === 0, output: r.all ?? '' };
+}
+
+/** Pids the fixture.hang scenario logged ("child pid N") that are still alive (zombies count as gone). */
+export function childPidsAlive(result: { scenarios: Array<{ log: string[] }> }): number[] {
+  const pids = result.scenarios.flatMap((s) => s.log.flatMap((l) => /child pid (\d+)/.exec(l)?.[1] ?? [])).map(Number);
+  return pids.filter((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return !/^\d+ \(.*\) Z/.test(stat);
+    } catch {
+      return false;
+    }
+  });
 }

@@ -1,0 +1,68 @@
+/**
+ * The CLI with a lab: SIGINT and SIGTERM mid-run tear the lab down and stop child processes;
+ * and the default profile runs as an ordinary user (labs skipped, never failed).
+ */
+import { execa } from 'execa';
+import { chmod, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { RunResult } from '../harness/model/results.ts';
+import { bin, childPidsAlive, cli, readJson, repoRoot, tempOut } from './helpers/cli.ts';
+
+const isRoot = process.getuid?.() === 0;
+
+async function namespacesOf(runId: string): Promise<string[]> {
+  const all = await readdir('/run/netns').catch(() => [] as string[]);
+  return all.filter((n) => n.includes(`-${runId}-`));
+}
+
+
+describe.skipIf(!isRoot)('CLI with a lab (root)', () => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${signal} mid-run: exit 130, lab torn down, processes gone, reports interrupted`, async () => {
+      const out = await tempOut();
+        const child = cli(['run', 'test/fixtures/profiles/lab-hang.yaml', '--out', out]);
+      let seen = '';
+      let runId = '';
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`scenario never started:\n${seen}`)), 90_000);
+        child.stdout!.on('data', (d: Buffer) => {
+          seen += d.toString();
+          runId ||= /lab (\w{5}): bringing up/.exec(seen)?.[1] ?? '';
+          if (seen.includes('sleeper (fixture.hang)')) {
+            clearTimeout(t);
+            resolve();
+          }
+        });
+      });
+      expect(runId).toMatch(/^[a-z][a-z0-9]{4}$/);
+      expect((await namespacesOf(runId)).length).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, 300));
+      child.kill(signal);
+      const r = await child;
+      expect(r.exitCode, r.all).toBe(130);
+      expect(await namespacesOf(runId)).toEqual([]);
+      const res = await readJson<RunResult>(join(out, 'results.json'));
+      expect(childPidsAlive(res)).toEqual([]);
+      expect(res.interrupted).toBe(true);
+      expect(res.labs[0]!.runId).toBe(runId);
+    }, 120_000);
+  }
+
+  it('runs the default profile as an ordinary user: exit 0, lab-only checks skipped with the reason', async () => {
+    const out = await tempOut();
+    await chmod(out, 0o777);
+    const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'node', bin, 'run', '--out', out], {
+      cwd: repoRoot,
+      reject: false,
+      all: true,
+      env: { HOME: out },
+    });
+    expect(r.exitCode, r.all).toBe(0);
+    const res = await readJson<RunResult>(join(out, 'results.json'));
+    expect(res.environment.root).toBe(false);
+    const caps = res.scenarios.find((s) => s.id === 'capabilities')!;
+    expect(caps.checks.find((c) => c.name === 'root')).toMatchObject({ verdict: 'skip' });
+    expect(caps.checks.find((c) => c.name === 'network namespaces')!.reason).toMatch(/need root/);
+  });
+});

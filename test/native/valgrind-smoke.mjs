@@ -1,0 +1,69 @@
+// Exercises the compiled addon directly (no TS loader) so it can run under valgrind:
+//   valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+//     node --expose-gc test/native/valgrind-smoke.mjs
+// Loopback only; a netns part runs when root (creates and deletes nct-vg-<pid>).
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+
+const require = createRequire(import.meta.url);
+const b = require('node-gyp-build')(new URL('../../native', import.meta.url).pathname);
+const assert = (c, m) => { if (!c) { console.error('FAIL', m); process.exit(2); } };
+
+assert(b.listInterfaces().some((i) => i.type === 'loopback'), 'loopback listed');
+assert((await b.listInterfacesAsync()).length > 0, 'async list');
+
+for (const [fam, host] of [[4, '127.0.0.1'], [6, '::1']]) {
+  const rx = new b.UdpSocket(fam, true, false, false);
+  rx.bind(host, 0);
+  rx.setBufferSizes(4 << 20, 0); // 300 queued datagrams must not overflow
+  const port = rx.address().port;
+  const bufs = rx.recvBuffers();
+  let got = 0;
+  const timer = setTimeout(() => assert(false, `received ${got}/300`), 60_000);
+  const done = new Promise((res) => rx.startReceiving((n) => { for (let i = 0; i < n; i++) assert(bufs.meta[i * 4 + 2] > 0, 'ifindex'); got += n; if (got >= 300) res(); }));
+  const tx = new b.UdpSocket(fam, false, false, false);
+  for (let i = 0; i < 100; i++) tx.send(Buffer.from('x'.repeat(i + 1)), host, port);
+  tx.sendBatch(Array.from({ length: 200 }, (_, i) => ({ data: Buffer.alloc(64, i), address: host, port })));
+  await done;
+  clearTimeout(timer);
+  rx.stopReceiving();
+  rx.close();
+  tx.close();
+}
+const s = new b.UdpSocket(4, false, false, false);
+for (const f of [() => s.send(Buffer.from('b'), '127.255.255.255', 9), () => s.bindToDevice('nct-none0'), () => s.send(Buffer.from('x'), 'bad', 1), () => new b.UdpSocket(4, false, false, false, 'nct-absent')]) {
+  try { f(); assert(false, 'should throw'); } catch (e) { assert(e.code || e instanceof TypeError, 'error shape'); }
+}
+s.setMulticastTTL(2); s.setMulticastLoopback(false); s.setMulticastInterface(0);
+s.close();
+
+const srv = net.createServer().listen(0, '127.0.0.1');
+await new Promise((r) => srv.once('listening', r));
+const c = net.connect(srv.address().port, '127.0.0.1');
+await new Promise((r) => c.once('connect', r));
+b.setTcpKeepalive(c._handle.fd, 5, 2, 3);
+const ka = b.getTcpKeepalive(c._handle.fd);
+assert(ka.idleSec === 5 && ka.intervalSec === 2 && ka.count === 3, 'keepalive');
+c.destroy(); srv.close();
+
+if (process.getuid() === 0) {
+  const ns = `nct-vg-${process.pid}`;
+  execFileSync('ip', ['netns', 'add', ns]);
+  try {
+    const ifs = b.listInterfaces(ns);
+    assert(ifs.length === 1 && ifs[0].name === 'lo', 'netns inventory');
+    const u = new b.UdpSocket(4, false, false, false, ns);
+    u.close();
+  } finally {
+    execFileSync('ip', ['netns', 'del', ns]);
+  }
+}
+
+// unclosed sockets: the finalizer closes them
+(() => { for (let i = 0; i < 20; i++) { const u = new b.UdpSocket(4, false, false, false); u.bind('127.0.0.1', 0); u.recvBuffers(); } })();
+for (let i = 0; i < 5; i++) { globalThis.gc?.(); await new Promise((r) => setTimeout(r, 10)); }
+// and one left open and receiving (unref'd) at exit: the cleanup hook closes it
+const last = new b.UdpSocket(6, false, false, false);
+last.bind('::1', 0); last.startReceiving(() => {}); last.unref();
+console.log('valgrind smoke ok');
