@@ -132,7 +132,8 @@ export default defineScenario<With, Expect>({
     const mesh: MeshPeer[] = list.map((m) => ({ id: m.id, segments: m.ifaces.map((i) => i.segment) }));
     const stats = pairStats(mesh, rx, p.rounds, p.warmup, loopback);
     const ids = list.map((m) => m.id);
-    const expected = stats.map((row) => row.map((s) => (s.expected === 0 ? undefined : s.lossPercent <= e.maxLossPercent)));
+    // Every pair that shares a segment must be within the loss bound; the others are not checked.
+    const expected = stats.map((row) => row.map((s) => (s.expected === 0 ? undefined : true)));
     const { evidence, diffs } = compareMatrix({
       title: `group ${p.group}: receiver × sender (received/expected after ${p.warmup} warm-up round(s))`,
       rowLabel: 'receiver',

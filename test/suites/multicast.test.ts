@@ -97,6 +97,27 @@ scenarios:
     expect([...probeRows(wit.get('lan-b')!)].sort()).toEqual(['p4', 'p5']);
     expect(r.root.packets.filter((p) => p.payload.includes('NCPROBE1'))).toEqual([]);
   });
+
+  it('group-peers fails naming the lossy pairs when one peer sits behind an 8 kbit/s link (tbf)', async () => {
+    const yaml = `profile: gp-loss
+lab:
+  segments: { lan-a: {} }
+  hosts:
+    p1: { links: [{ segment: lan-a }] }
+    p2: { links: [{ segment: lan-a }] }
+    p3: { links: [{ segment: lan-a, rate: 8kbit }] }
+scenarios:
+  - id: lossy
+    use: multicast.group-peers
+    with: { count: 3, rounds: 30, port: 47831 }
+`;
+    const r = await runWitnessed([yaml], { filter: 'udp port 47831', segments: ['lan-a'] });
+    expect(r.exitCode).toBe(1);
+    const c = scenario(r.result, 'lossy').checks[0]!;
+    expect(c.verdict).toBe('fail');
+    expect(c.reason).toMatch(/^not a full mesh on 239\.255\.0\.2: p1 → p3: \d+\/28 \([\d.]+% loss\), p2 → p3: \d+\/28/);
+    expect(matrixOf(c).mismatches).toEqual([[2, 0], [2, 1]]);
+  });
 });
 
 describe.skipIf(isRoot)('multicast suites without root', () => {
