@@ -14,7 +14,7 @@ import { labEndpoint } from '../lib/net/topology.ts';
 import { activeSegments, applyStep, explainChurn, stepLabel, stepSchema, validateSteps, type ChurnStep, type LinkState } from './lib/churn-steps.ts';
 import { heardEvidence } from './lib/evidence.ts';
 import { reachedSince, startResponders } from './lib/responders.ts';
-import { startSutIn, sutHint, sutHostName } from './lib/sut.ts';
+import { missingSut, startSutIn, sutHint, sutHostName } from './lib/sut.ts';
 
 interface With {
   host?: string;
@@ -57,6 +57,8 @@ export default defineScenario<With, Record<string, never>>({
   expectSchema: { type: 'object', additionalProperties: false, properties: {} },
   defaultTimeoutMs: 90_000,
   async run(ctx, { with: p }, signal) {
+    const missing = missingSut(ctx, 'discovery.churn');
+    if (missing) return [check.error('discovery.churn', missing)];
     const lab = ctx.lab!;
     const hostName = sutHostName(ctx, lab, p.host);
     const host = labEndpoint(lab.host(hostName));

@@ -16,7 +16,7 @@ import { labEndpoint, routeSegment } from '../lib/net/topology.ts';
 import { explainDiscovery } from './lib/explain.ts';
 import { heardEvidence } from './lib/evidence.ts';
 import { startResponders } from './lib/responders.ts';
-import { notFound, startSutIn, sutHint, sutHostName } from './lib/sut.ts';
+import { missingSut, notFound, startSutIn, sutHint, sutHostName } from './lib/sut.ts';
 
 interface With {
   host?: string;
@@ -58,6 +58,8 @@ export default defineScenario<With, Expect>({
   },
   defaultTimeoutMs: 30_000,
   async run(ctx, { with: p, expect: e }, signal) {
+    const missing = missingSut(ctx, 'discovery.reach');
+    if (missing) return [check.error('discovery.reach', missing)];
     const lab = ctx.lab!;
     const hostName = sutHostName(ctx, lab, p.host);
     const host = labEndpoint(lab.host(hostName));

@@ -14,6 +14,13 @@ export async function startSutIn(ctx: ScenarioContext, host: string, vars: Recor
   return ctx.startSut({ ...ctx.sut!, host }, vars);
 }
 
+/** Why the scenario cannot start: no `sut:` in the profile or scenario (the runner's 'sut' capability does not look). */
+export function missingSut(ctx: ScenarioContext, id: string): string | undefined {
+  if (!ctx.sut) return `${id} drives the product under test: add sut: { host, command: [...] } to the profile or the scenario`;
+  if (!ctx.lab) return `${id} needs the profile's lab`;
+  return undefined;
+}
+
 const FAILURE = /error|denied|refused|EACCES|ENETUNREACH|EADDRNOTAVAIL|Traceback|exception/i;
 
 /** The last output line that looks like a failure (for the verdict), without the stream prefix. */
