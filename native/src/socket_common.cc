@@ -451,6 +451,12 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
     Napi::Env env = info.Env();
     CheckOpen(env);
     unsigned r = ArgIndex(env, info[0], "recvBytes"), s = ArgIndex(env, info[1], "sendBytes");
+#ifdef SO_RCVBUFFORCE
+    // Privileged callers may exceed net.core.[rw]mem_max; others get the capped size.
+    int ri = static_cast<int>(r), si = static_cast<int>(s);
+    if (r > 0 && setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &ri, sizeof ri) == 0) r = 0;
+    if (s > 0 && setsockopt(fd_, SOL_SOCKET, SO_SNDBUFFORCE, &si, sizeof si) == 0) s = 0;
+#endif
     if (r > 0) SetIntOpt(env, SOL_SOCKET, SO_RCVBUF, static_cast<int>(r), "SO_RCVBUF");
     if (s > 0) SetIntOpt(env, SOL_SOCKET, SO_SNDBUF, static_cast<int>(s), "SO_SNDBUF");
     return env.Undefined();

@@ -1,5 +1,6 @@
 // Exercises the compiled addon directly (no TS loader) so it can run under valgrind:
 //   valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+//     --suppressions=test/native/valgrind.supp \
 //     node --expose-gc test/native/valgrind-smoke.mjs
 // Loopback only; a netns part runs when root (creates and deletes nct-vg-<pid>).
 import { execFileSync } from 'node:child_process';
