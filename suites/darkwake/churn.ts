@@ -98,7 +98,8 @@ export default defineScenario<With, Expect>({
     });
     if (night.setupError) return [check.error('churn', night.setupError, night.evidence)];
 
-    const open = night.afterNight as number[] | null;
+    // undefined when the night ended early (crash): then only the gateway's events decide.
+    const open = (night.afterNight as number[] | null | undefined) ?? null;
     const events = log.events.filter((x) => x.t <= night.nightEndMs).map((x) => ({ t: x.t, src: x.src, event: x.event, session: x.session }));
     const counts = countChurn(night.marks, events, open, night.client?.reportsAlerts() ?? false);
     const numbers: Evidence = {

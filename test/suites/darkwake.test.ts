@@ -1,0 +1,173 @@
+/**
+ * darkwake.* through the real runner and a real lab (root): the reference strategies pass and
+ * fail as stated, the schedule keeps time, a SUT that crashes or hangs mid-night is an error,
+ * and nothing is left behind — no namespace, no process, nothing stopped (state 'T').
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NumbersEvidence } from '../../harness/model/check.ts';
+import type { CheckResult, RunResult, ScenarioResult } from '../../harness/model/results.ts';
+import { planRun, run } from '../../harness/runner/run.ts';
+
+const isRoot = process.getuid?.() === 0;
+const MARK = 'nc-darkwake-test-sut';
+/** Inherited by every process the runs below start (execa extends process.env). */
+const TAG = `NC_DARKWAKE_TEST_${process.pid}`;
+/** The stated tolerance for phase-start lateness at the default time scale (also the scenario's default). */
+const SCHEDULE_TOLERANCE_MS = 150;
+
+const night = '{ repeat: 3, phases: [{ sleep: 5m }, { darkwake: 30s }] }';
+const sut = (body: string): string => `{ command: [node, -e, ${JSON.stringify(body)}, '\${gateway.address}', '\${gateway.port}', ${MARK}], ready: { stdout: connected } }`;
+const connect = `const s=require('net').connect({host:process.argv[1],port:+process.argv[2]},()=>console.log('connected'));s.on('error',()=>{});setInterval(()=>s.write('x'),100);`;
+
+const PROFILE = `profile: darkwake-test
+lab:
+  segments: { lan: {} }
+  hosts:
+    client: { links: [{ segment: lan }] }
+    gateway: { links: [{ segment: lan }] }
+scenarios:
+  - id: naive
+    use: darkwake.churn
+    with: { strategy: heartbeat-naive, schedule: ${night} }
+    expect: { maxReconnectsPerDarkWake: 0, maxHandshakes: 2 }
+  - id: wake-aware
+    use: darkwake.churn
+    with: { strategy: wake-aware, schedule: ${night} }
+    expect: { maxReconnectsPerDarkWake: 0, maxHandshakes: 2, maxDisconnectAlerts: 0 }
+  - id: kernel-keepalive
+    use: darkwake.churn
+    with: { strategy: kernel-keepalive, kernelAwake: true, gateway: { dpd: tcp-keepalive }, schedule: ${night} }
+    expect: { maxReconnectsPerDarkWake: 0, maxHandshakes: 1, sessionSurvivesFullWake: true }
+  - id: sut-crash
+    use: darkwake.churn
+    with: { strategy: sut, schedule: ${night} }
+    sut: ${sut(`${connect}setTimeout(()=>process.kill(process.pid,'SIGSEGV'),400);`)}
+  - id: sut-hang
+    use: darkwake.churn
+    with: { strategy: sut, schedule: { repeat: 1, phases: [{ sleep: 5m }, { darkwake: 30s }] } }
+    sut: ${sut(`${connect}process.on('SIGTERM',()=>{});`)}
+  - id: flows-good
+    use: darkwake.flows-after-wake
+    with: { proxy: good, schedule: { repeat: 2, phases: [{ sleep: 5m }, { darkwake: 1m }] } }
+  - id: flows-stale
+    use: darkwake.flows-after-wake
+    with: { proxy: stale-after-wake, schedule: { repeat: 2, phases: [{ sleep: 5m }, { darkwake: 1m }] } }
+`;
+
+function scenario(r: RunResult, id: string): ScenarioResult {
+  const s = r.scenarios.find((x) => x.id === id);
+  if (!s) throw new Error(`no scenario ${id}`);
+  return s;
+}
+const checkOf = (s: ScenarioResult, name: string): CheckResult => s.checks.find((c) => c.name === name)!;
+const numbers = (c: CheckResult, title: string): NumbersEvidence['values'] =>
+  (c.evidence.find((e) => e.kind === 'numbers' && e.title === title) as NumbersEvidence).values;
+
+/**
+ * Processes this file's runs started that are still alive (found by an environment tag every
+ * child inherits, so the other test files' processes do not count), with their state: 'T' = stopped.
+ */
+async function leftovers(): Promise<Array<{ pid: number; state: string; cmd: string }>> {
+  const out: Array<{ pid: number; state: string; cmd: string }> = [];
+  for (const d of await readdir('/proc')) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    try {
+      if (!(await readFile(`/proc/${d}/environ`, 'latin1')).split('\0').includes(`${TAG}=1`)) continue;
+      const cmd = (await readFile(`/proc/${d}/cmdline`, 'utf8')).replaceAll('\0', ' ');
+      const stat = await readFile(`/proc/${d}/stat`, 'utf8');
+      out.push({ pid: Number(d), state: stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3), cmd });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+describe('darkwake profile', () => {
+  it('profiles/darkwake.yaml is valid: strategies side by side, heartbeat-naive marked expectFail', async () => {
+    const plan = await planRun({ files: ['profiles/darkwake.yaml'] });
+    const by = new Map(plan.map((p) => [p.spec.id, p.spec]));
+    expect([...by.keys()]).toEqual(['heartbeat-naive', 'wake-aware', 'kernel-keepalive', 'flows-after-wake', 'flows-after-wake-stale-proxy']);
+    expect(by.get('heartbeat-naive')!.expectFail).toBeTruthy();
+    expect(by.get('wake-aware')!.expectFail).toBeUndefined();
+    expect(by.get('kernel-keepalive')!.expectFail).toBeUndefined();
+  });
+});
+
+describe.skipIf(!isRoot)('darkwake scenarios in a lab (root)', () => {
+  let result: RunResult;
+  let exitCode: number;
+  beforeAll(async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nc-darkwake-'));
+    const file = join(dir, 'darkwake-test.yaml');
+    await writeFile(file, PROFILE);
+    process.env[TAG] = '1';
+    ({ result, exitCode } = await run({ files: [file], outDir: join(dir, 'out'), reporters: [], allowHostNetwork: false, interrupt: new AbortController().signal }));
+  }, 120_000);
+
+  it('heartbeat-naive fails naming the pattern; the counts and the timeline are evidence', () => {
+    expect(exitCode).toBe(1);
+    const c = checkOf(scenario(result, 'naive'), 'churn');
+    expect(c.verdict).toBe('fail');
+    expect(c.reason).toMatch(/^re-handshook in [23] of 3 dark wakes \(at most 0 per dark wake allowed\): the gateway's heartbeat DPD dropped the session during sleep/);
+    const n = numbers(c, 'churn');
+    expect(n.dpdDropsDuringSleep).toBeGreaterThanOrEqual(2);
+    expect(n.sessionSurvivesFullWake).toBe(false);
+    const tl = c.evidence.find((e) => e.kind === 'timeline');
+    expect(tl && tl.kind === 'timeline' && tl.events.some((e) => e.source === 'sleep-model' && e.event === 'dark wake 3/3')).toBe(true);
+    expect(tl && tl.kind === 'timeline' && tl.events.some((e) => e.source === 'gateway' && e.event.startsWith('dpd-drop'))).toBe(true);
+  });
+
+  it('wake-aware and kernel-keepalive pass with the churn counts in the reason', () => {
+    const wa = checkOf(scenario(result, 'wake-aware'), 'churn');
+    expect(wa.verdict).toBe('pass');
+    expect(wa.reason).toMatch(/^0 reconnects in 3 dark wakes, 2 handshakes, 1 DPD drop, 0 disconnect alerts/);
+    const kk = checkOf(scenario(result, 'kernel-keepalive'), 'churn');
+    expect(kk.verdict).toBe('pass');
+    expect(kk.reason).toBe('0 reconnects in 3 dark wakes, 1 handshake, 0 DPD drops, 0 disconnect alerts, session #1 survived the full wake');
+  });
+
+  it(`keeps the schedule within ${SCHEDULE_TOLERANCE_MS} ms at the default time scale and reports scaled and unscaled times`, () => {
+    for (const id of ['naive', 'wake-aware', 'kernel-keepalive']) {
+      const c = checkOf(scenario(result, id), 'schedule timing');
+      expect(c.verdict, c.reason).toBe('pass');
+      const n = numbers(c, 'schedule');
+      expect(n.timeScale).toBe(0.004);
+      expect(n.unscaledTotal).toBe('22m30s'); // 1m + 3 × (5m + 30s) + 5m
+      expect(Number(n.maxLateMs)).toBeLessThanOrEqual(SCHEDULE_TOLERANCE_MS);
+      expect(Math.abs(Number(n.measuredMs) - Number(n.plannedMs))).toBeLessThanOrEqual(SCHEDULE_TOLERANCE_MS);
+    }
+  });
+
+  it('a SUT that crashes or hangs mid-night is an error check, not a verdict', () => {
+    const crash = checkOf(scenario(result, 'sut-crash'), 'churn');
+    expect(crash.verdict).toBe('error');
+    expect(crash.reason).toMatch(/^the sut exited mid-schedule \(killed by SIGSEGV\) during /);
+    const hang = checkOf(scenario(result, 'sut-hang'), 'churn');
+    expect(hang.verdict).toBe('error');
+    expect(hang.reason).toMatch(/^the sut hung: it ignored SIGTERM for 1000 ms after the night and was killed \(SIGKILL\)/);
+  });
+
+  it('flows-after-wake: the good proxy passes, the stale one fails naming the pattern', () => {
+    const good = checkOf(scenario(result, 'flows-good'), 'flows after wake');
+    expect(good.verdict, good.reason).toBe('pass');
+    expect(good.reason).toMatch(/^every new flow after 3 wakes connected and echoed within 200 ms/);
+    const stale = checkOf(scenario(result, 'flows-stale'), 'flows after wake');
+    expect(stale.verdict).toBe('fail');
+    expect(stale.reason).toMatch(/^new flows failed after 3 of 3 wakes \(first: dark wake 1\/2, no echo within 200 ms\) while the flow before sleep worked: the proxy stops handling new flows after a wake$/);
+    const m = stale.evidence.find((e) => e.kind === 'matrix');
+    expect(m && m.kind === 'matrix' && m.rows).toEqual(['before sleep', 'dark wake 1/2', 'dark wake 2/2', 'full wake']);
+  });
+
+  afterAll(async () => {
+    // Nothing left behind: no namespace of the run, no tool or SUT process, nothing stopped.
+    const left = await leftovers();
+    expect(left).toEqual([]);
+    const ns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+    for (const l of result?.labs ?? []) expect(ns).not.toContain(l.runId);
+  });
+});
