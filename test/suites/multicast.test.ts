@@ -115,8 +115,11 @@ scenarios:
     expect(r.exitCode).toBe(1);
     const c = scenario(r.result, 'lossy').checks[0]!;
     expect(c.verdict).toBe('fail');
-    expect(c.reason).toMatch(/^not a full mesh on 239\.255\.0\.2: p1 → p3: \d+\/28 \([\d.]+% loss\), p2 → p3: \d+\/28/);
-    expect(matrixOf(c).mismatches).toEqual([[2, 0], [2, 1]]);
+    // p3's link is shaped both ways: what p3 receives is always short; under CPU load what it sends may be too.
+    expect(c.reason).toMatch(/^not a full mesh on 239\.255\.0\.2: .*p1 → p3: \d+\/28 \([\d.]+% loss\)/);
+    const mm = matrixOf(c).mismatches!;
+    expect(mm).toEqual(expect.arrayContaining([[2, 0], [2, 1]]));
+    expect(mm.every(([row, col]) => row === 2 || col === 2)).toBe(true);
   });
 });
 
