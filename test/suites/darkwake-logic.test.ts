@@ -1,0 +1,142 @@
+/** darkwake/keepalive pure logic: schedule shape and scaling, the sleep model's timing and wake-up guarantee, churn counting and verdict text. No root needed. */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../harness/loader/ajv.ts';
+import churn from '../../suites/darkwake/churn.ts';
+import { countChurn, judge, summary, type ChurnEvent, type PhaseMark } from '../../suites/darkwake/lib/churn-count.ts';
+import { flowVerdict } from '../../suites/darkwake/lib/flows.ts';
+import { compileSchedule, describeSchedule, totals } from '../../suites/darkwake/lib/schedule.ts';
+import { SleepModel } from '../../suites/darkwake/lib/sleep-model.ts';
+import { judgeDetection } from '../../suites/keepalive/lib/detection.ts';
+import { judgeSurvival, sessionFate } from '../../suites/keepalive/lib/survival.ts';
+import { assertLabAddress, parseEventLine } from '../../suites/lib/tunnel/events.ts';
+
+describe('schedule', () => {
+  it('the with: schema fills the documented defaults (8 × [sleep 15m, dark wake 30s], timeScale 0.004)', () => {
+    const w: Record<string, unknown> = {};
+    expect(compile(churn.withSchema)(w)).toBe(true);
+    expect(w.schedule).toEqual({ before: '1m', repeat: 8, phases: [{ sleep: '15m' }, { darkwake: '30s' }], then: 'fullwake', after: '5m' });
+    expect(w.timeScale).toBe(0.004);
+    expect(compile(churn.withSchema)({ schedule: { phases: [{ sleep: '1m', darkwake: '1s' }] } })).toBe(false);
+  });
+
+  it('compiles and scales: 15m at 0.01 is 9 s; both times are kept', () => {
+    const p = compileSchedule({ repeat: 8, phases: [{ sleep: '15m' }, { darkwake: '30s' }] }, 0.01);
+    expect(p).toHaveLength(18);
+    expect(p[1]).toEqual({ kind: 'sleep', label: 'sleep 1/8', cycle: 1, unscaledMs: 900_000, scaledMs: 9000 });
+    expect(p[2]).toEqual({ kind: 'darkwake', label: 'dark wake 1/8', cycle: 1, unscaledMs: 30_000, scaledMs: 300 });
+    expect(p.at(-1)!.kind).toBe('fullwake');
+    expect(totals(p)).toMatchObject({ sleeps: 8, darkWakes: 8, unscaledMs: 60_000 + 8 * 930_000 + 300_000 });
+    expect(describeSchedule({ repeat: 8 }, compileSchedule({ repeat: 8 }), 0.004)).toBe('8 × [sleep 15m, dark wake 30.0s] then full wake: 130m unscaled, 31.2s at timeScale 0.004');
+  });
+
+  it('refuses a phase too short to honour and a bad timeScale, naming them', () => {
+    expect(() => compileSchedule({ phases: [{ sleep: '15m' }, { darkwake: '1s' }] }, 0.001)).toThrow(/dark wake 1\/8 lasts 1 ms at timeScale 0.001 \(1.0s unscaled\)/);
+    expect(() => compileSchedule({}, 0)).toThrow(/timeScale must be in \(0, 1\]/);
+  });
+});
+
+describe('sleep model', () => {
+  it('keeps phase starts within 30 ms of the plan and resumes a real stopped process when aborted', async () => {
+    // A real child (its own process group), so SIGSTOP/SIGCONT are the real thing.
+    const child = spawn(process.execPath, ['-e', 'setInterval(()=>{},1000)'], { detached: true, stdio: 'ignore' });
+    const pid = child.pid!;
+    const state = (): string => { const s = readFileSync(`/proc/${pid}/stat`, 'utf8'); return s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3); };
+    const seen: string[] = [];
+    try {
+      const phases = compileSchedule({ before: '0ms', repeat: 4, phases: [{ sleep: '1m' }, { darkwake: '10s' }], after: '10s' }, 0.004);
+      const target = { suspend: () => process.kill(-pid, 'SIGSTOP'), resume: () => process.kill(-pid, 'SIGCONT') };
+      const t0 = performance.now();
+      const run = await new SleepModel({ phases, target, now: () => performance.now() - t0, signal: new AbortController().signal, onPhase: (r) => { if (r.phase.kind === 'sleep') setTimeout(() => seen.push(state()), 20); } }).run();
+      expect(run.stoppedEarly).toBeUndefined();
+      expect(run.maxLateMs).toBeLessThan(30);
+      expect(Math.abs(run.measuredMs - run.plannedMs)).toBeLessThan(30);
+      expect(seen).toEqual(['T', 'T', 'T', 'T']);
+      expect(state()).not.toBe('T');
+
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(), 100); // during the first sleep
+      const aborted = await new SleepModel({ phases, target, now: () => performance.now(), signal: ac.signal }).run();
+      expect(aborted.stoppedEarly).toBe('aborted before dark wake 1/4');
+      expect(state()).not.toBe('T');
+    } finally {
+      process.kill(-pid, 'SIGCONT');
+      process.kill(-pid, 'SIGKILL');
+    }
+  });
+});
+
+describe('churn counting', () => {
+  // before, then 8 × [sleep, dark wake], then full wake: 100 ms apart.
+  const marks: PhaseMark[] = [{ kind: 'awake', cycle: 0, startMs: 0 }];
+  for (let n = 1; n <= 8; n++) marks.push({ kind: 'sleep', cycle: n, startMs: n * 200 - 100 }, { kind: 'darkwake', cycle: n, startMs: n * 200 });
+  marks.push({ kind: 'fullwake', cycle: 0, startMs: 1700 });
+
+  it('the naive pattern: a drop in every sleep, a handshake in every dark wake; the reason names it', () => {
+    const ev: ChurnEvent[] = [{ t: 1, src: 'gateway', event: 'handshake', session: 1 }];
+    for (let n = 1; n <= 8; n++) {
+      ev.push({ t: n * 200 - 50, src: 'gateway', event: 'dpd-drop', session: n });
+      ev.push({ t: n * 200 + 1, src: 'client', event: 'alert', session: n });
+      ev.push({ t: n * 200 + 2, src: 'gateway', event: 'handshake', session: n + 1 });
+    }
+    const c = countChurn(marks, ev, [9], true);
+    expect(c).toMatchObject({ handshakes: 9, dpdDrops: 8, dpdDropsDuringSleep: 8, darkWakesWithReconnect: 8, disconnectAlerts: 8, preSleepSession: 1, sessionSurvivesFullWake: false });
+    const bad = judge(c, { maxReconnectsPerDarkWake: 0, maxHandshakes: 2 }, { dpd: 'app-heartbeat', kernelAwake: false });
+    expect(bad[0]).toBe("re-handshook in 8 of 8 dark wakes (at most 0 per dark wake allowed): the gateway's heartbeat DPD dropped the session during sleep");
+    expect(bad[1]).toBe('9 handshakes (at most 2)');
+  });
+
+  it('a session that lives through the night passes with the counts in the reason', () => {
+    const c = countChurn(marks, [{ t: 1, src: 'gateway', event: 'handshake', session: 1 }], [1], true);
+    expect(judge(c, { maxReconnectsPerDarkWake: 0, maxHandshakes: 1, sessionSurvivesFullWake: true }, { dpd: 'tcp-keepalive', kernelAwake: true })).toEqual([]);
+    expect(summary(c)).toBe('0 reconnects in 8 dark wakes, 1 handshake, 0 DPD drops, 0 disconnect alerts, session #1 survived the full wake');
+  });
+
+  it('a handshake logged just after a sleep began belongs to the dark wake before it', () => {
+    const c = countChurn(marks, [{ t: 1, src: 'gateway', event: 'handshake', session: 1 }, { t: 301, src: 'gateway', event: 'handshake', session: 2 }], null, false);
+    expect(c.reconnectsPerDarkWake).toEqual([1, 0, 0, 0, 0, 0, 0, 0]);
+    expect(c.disconnectAlerts).toBeNull();
+  });
+});
+
+describe('verdict text of the other scenarios', () => {
+  it('flows-after-wake names the stale proxy', () => {
+    const v = flowVerdict([
+      { wake: 'before sleep', ok: true, ms: 3, detail: 'ok' },
+      { wake: 'dark wake 1/2', ok: false, ms: 200, detail: 'no echo within 200 ms' },
+      { wake: 'full wake', ok: true, ms: 4, detail: 'ok' },
+    ], 200);
+    expect(v.ok).toBe(false);
+    expect(v.reason).toBe('new flows failed after 1 of 2 wakes (first: dark wake 1/2, no echo within 200 ms) while the flow before sleep worked: the proxy stops handling new flows after a wake');
+    expect(v.matrix.mismatches).toEqual([[1, 0]]);
+  });
+
+  it('keepalive.honoured: within tolerance passes; a wrong error code or an unapplied setting fails', () => {
+    const base = { keepalive: { idleSec: 1, intervalSec: 1, count: 2 }, applied: { idleSec: 1, intervalSec: 1, count: 2 }, strategy: 'kernel-keepalive', toleranceMs: 500, waitedMs: 6500 };
+    expect(judgeDetection({ ...base, measuredMs: 3040, code: 'ETIMEDOUT' })).toEqual({ ok: true, reason: 'dead peer reported (ETIMEDOUT) 3.04 s after the last segment; expected idle 1 s + 1 s × 2 = 3.00 s, error +40 ms (tolerance ±500 ms)' });
+    expect(judgeDetection({ ...base, measuredMs: 3040, code: 'ECONNRESET' }).ok).toBe(false);
+    expect(judgeDetection({ ...base, applied: { idleSec: 7200, intervalSec: 75, count: 9 }, measuredMs: undefined, code: undefined }).reason).toMatch(/the settings were not applied \(the kernel holds idleSec=7200, intervalSec=75, count=9\)$/);
+  });
+
+  it('keepalive.suspended-peer states which design survives', () => {
+    const ka = sessionFate('tcp-keepalive', [{ t: 10, event: 'handshake', session: 1 }], 100, 6100, [1]);
+    const hb = sessionFate('app-heartbeat', [{ t: 10, event: 'handshake', session: 1 }, { t: 1100, event: 'dpd-drop', session: 1 }], 100, 6100, [2]);
+    const v = judgeSurvival([ka, hb], 'tcp-keepalive', true, { idleSec: 1, intervalSec: 1, count: 2 }, 6000);
+    expect(v).toMatchObject({ ok: true, survivor: 'tcp-keepalive' });
+    expect(v.reason).toBe("tcp-keepalive DPD kept session #1 through 6.0 s of suspension (the suspended client's kernel answered its probes); app-heartbeat DPD dropped session #1 after 1.0 s (no heartbeat from the stopped process): only tcp-keepalive DPD survives a suspended peer");
+  });
+});
+
+describe('tool line protocol and address guard', () => {
+  it('parses event lines and ignores anything else', () => {
+    expect(parseEventLine('{"ts":1,"src":"gateway","event":"handshake","session":2,"n":{"port":4500,"x":"no"}}')).toEqual({ ts: 1, src: 'gateway', event: 'handshake', session: 2, n: { port: 4500 } });
+    expect(parseEventLine('hello')).toBeUndefined();
+    expect(parseEventLine('{"event":"alert"}', 'sut')?.src).toBe('sut');
+    expect(parseEventLine('{"event":"alert"}')).toBeUndefined();
+  });
+  it('allows only loopback and the lab ranges', () => {
+    for (const a of ['127.0.0.1', '198.18.1.2', '198.19.255.1', '::1', '2001:2::1', '2001:2:0:1::2']) expect(() => assertLabAddress(a)).not.toThrow();
+    for (const a of ['8.8.8.8', '192.168.1.1', '198.20.0.1', '2001:db8::1', 'example.com']) expect(() => assertLabAddress(a)).toThrow(/refusing/);
+  });
+});
