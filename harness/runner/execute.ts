@@ -82,9 +82,15 @@ function whyNotRunnable(p: PlannedScenario, opts: ExecuteOptions): { text: strin
     return { text: `profile ${profile.profile.profile} requires ${req.platforms.join(' or ')}; this is ${process.platform}` };
   }
   const needs = [...scenario.requires, ...((req?.capabilities ?? []) as typeof scenario.requires), ...(req?.privileges ?? [])];
-  if (needs.includes('lab') && opts.labError) return { text: `the lab did not come up: ${opts.labError}`, error: true };
+  const usesLab = needs.includes('lab') || (profile.profile.lab !== undefined && scenario.sendsOnHostNetwork === true);
+  if (usesLab && opts.labError) return { text: `the lab did not come up: ${opts.labError}`, error: true };
   const missing = unmet([...new Set(needs)], opts.capabilities);
   if (missing.length) return { text: `cannot run here: ${missing.join('; ')}` };
+  // A profile written for a lab never falls back to the host's interfaces: without its lab,
+  // a scenario that would use the network is skipped with the lab's own reason (e.g. no netem).
+  if (profile.profile.lab && !opts.lab && scenario.sendsOnHostNetwork) {
+    return { text: `cannot run here: the profile's lab is not up: ${opts.capabilities.lab.reason}` };
+  }
   if (scenario.sendsOnHostNetwork && !opts.lab && !opts.allowHostNetwork) {
     return { text: `${scenario.id} would send on this host's real interfaces (no lab): refusing without --allow-host-network` };
   }

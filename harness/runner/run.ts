@@ -102,6 +102,7 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
       } catch (err) {
         labError = (err as Error).message;
         environmentFailed = true;
+        profileCaps.lab = { ok: false, reason: `the lab failed to come up: ${labError}` };
         await mux.emit('onMessage', `lab ${runId} failed to come up: ${labError}`);
       }
     }
