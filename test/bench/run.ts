@@ -44,7 +44,7 @@ function environment(): Record<string, unknown> {
 }
 
 function fmt(v: number | undefined, unit = ''): string {
-  if (v === undefined || Number.isNaN(v)) return '';
+  if (v === undefined || v === null || Number.isNaN(v)) return '';
   const abs = Math.abs(v);
   const s = abs >= 1e5 ? v.toExponential(3) : abs >= 100 ? v.toFixed(0) : abs >= 10 ? v.toFixed(1) : v.toFixed(2);
   return unit ? `${s} ${unit}` : s;

@@ -7,6 +7,8 @@
  *   udpbench ping PORT COUNT WARMUP     64-byte ping-pong; RTT percentiles in ns
  *   udpbench recv                       bind, print {"port":N}; pktinfo+timestamps+recvmmsg;
  *                                       CPU (getrusage) from the first datagram to "END"
+ *   udpbench recv-epoll                 the same, but the way an event loop waits: a
+ *                                       non-blocking fd, epoll_wait, then recvmmsg until drained
  *   udpbench send PORT RATE MS          paced 64-byte sender (RATE datagrams/s for MS ms),
  *                                       then "END" markers; the fixed offered load
  *   udpbench blast PORT COUNT BATCH     sendmmsg in batches of BATCH; datagrams/s
@@ -15,7 +17,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,8 +106,15 @@ static int mode_ping(int port, int count, int warmup) {
   return 0;
 }
 
-static int mode_recv(void) {
+static int mode_recv(int use_epoll) {
   int fd = bound_socket();
+  int ep = -1;
+  if (use_epoll) {
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    ep = epoll_create1(0);
+    struct epoll_event ev = {.events = EPOLLIN, .data = {.fd = fd}};
+    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+  }
   int on = 1;
   setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
   setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
@@ -129,7 +140,17 @@ static int mode_recv(void) {
       msgs[i].msg_hdr.msg_controllen = sizeof ctrl[i];
     }
     struct timespec to = {1, 0};
-    int n = recvmmsg(fd, msgs, B, MSG_WAITFORONE, &to);
+    int n;
+    if (use_epoll) {
+      n = recvmmsg(fd, msgs, B, MSG_DONTWAIT, NULL);
+      if (n < 0 && errno == EAGAIN) {
+        struct epoll_event ev;
+        epoll_wait(ep, &ev, 1, 1000);
+        continue;
+      }
+    } else {
+      n = recvmmsg(fd, msgs, B, MSG_WAITFORONE, &to);
+    }
     if (n < 0) { if (errno == EINTR || errno == EAGAIN) { if (now_ns() > deadline) return 1; continue; } perror("recvmmsg"); return 1; }
     for (int i = 0; i < n; i++) {
       /* the same per-datagram work as the addon: read pktinfo and the timestamp */
@@ -218,7 +239,8 @@ int main(int argc, char** argv) {
   if (argc < 2) { fprintf(stderr, "usage: see the header of udpbench.c\n"); return 2; }
   const char* m = argv[1];
   if (!strcmp(m, "echo")) return mode_echo();
-  if (!strcmp(m, "recv")) return mode_recv();
+  if (!strcmp(m, "recv")) return mode_recv(0);
+  if (!strcmp(m, "recv-epoll")) return mode_recv(1);
   if (argc >= 5 && !strcmp(m, "ping")) return mode_ping(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
   if (argc >= 5 && !strcmp(m, "send")) return mode_send(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
   if (argc >= 5 && !strcmp(m, "blast")) return mode_blast(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
