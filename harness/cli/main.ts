@@ -33,7 +33,7 @@ export function buildProgram(): Command {
     .option('--retries <n>', 'retries for a failing scenario (a pass on retry is reported flaky)')
     .option('--dry-run', 'print the plan and run nothing')
     .option('--allow-host-network', 'allow scenarios to send on this host\'s real interfaces when there is no lab')
-    .option('-v, --verbose', 'print evidence of passing checks too')
+    .option('-v, --verbose', 'stream each scenario\'s log and print evidence of passing checks too')
     .action(runCommand);
 
   program.command('list').description('list scenarios and shipped profiles').option('--json', 'as JSON').action(listCommand);

@@ -17,9 +17,13 @@ function indent(text: string, n: number): string {
   return text.split('\n').map((l) => pad + l).join('\n');
 }
 
+/** How often a long scenario says it is still running. */
+const HEARTBEAT_MS = 15_000;
+
 export class ConsoleReporter implements Reporter {
   readonly name = 'console';
   private started = performance.now();
+  private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly out: (s: string) => void = (s) => process.stdout.write(s),
@@ -38,6 +42,13 @@ export class ConsoleReporter implements Reporter {
 
   onScenarioBegin(s: ScenarioStart): void {
     this.out(`[${s.index}/${s.total}] ${s.profile} › ${s.id} (${s.use}) … ${this.elapsed()}\n`);
+    const t0 = performance.now();
+    this.heartbeat = setInterval(() => this.out(`      … ${s.id} still running (${formatMs(performance.now() - t0)})\n`), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  onScenarioLog(_s: ScenarioStart, line: string): void {
+    if (this.verbose) this.out(`      ${line}\n`);
   }
 
   onMessage(line: string): void {
@@ -45,6 +56,7 @@ export class ConsoleReporter implements Reporter {
   }
 
   onScenarioEnd(s: ScenarioStart, r: ScenarioResult): void {
+    clearInterval(this.heartbeat);
     for (const c of r.checks) {
       this.out(`    ${MARK[c.verdict]} ${LABEL[c.verdict].padEnd(5)} ${c.name}: ${c.reason}\n`);
       const bad = c.verdict === 'fail' || c.verdict === 'error';

@@ -22,6 +22,8 @@ export interface Reporter {
   readonly name: string;
   onBegin?(plan: PlanInfo): void | Promise<void>;
   onScenarioBegin?(s: ScenarioStart): void | Promise<void>;
+  /** A line of the running scenario's log, as it happens. */
+  onScenarioLog?(s: ScenarioStart, line: string): void;
   onScenarioEnd?(s: ScenarioStart, result: ScenarioResult): void | Promise<void>;
   /** A line the runner wants shown (lab up, interrupt, …). */
   onMessage?(line: string): void | Promise<void>;

@@ -119,6 +119,7 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
           timeoutMs: opts.timeoutMs,
           retries: opts.retries,
           interrupt: opts.interrupt,
+          onLog: (line) => void mux.emit('onScenarioLog', start, line),
         });
         results.push(result);
         await mux.emit('onScenarioEnd', start, result);

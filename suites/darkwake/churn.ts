@@ -9,7 +9,7 @@ import { parseDuration, type Duration } from '../../harness/util/duration.ts';
 import { startGateway, type DpdMode } from '../lib/tunnel/gateway-handle.ts';
 import { EventLog } from '../lib/tunnel/launch.ts';
 import { countChurn, judge, summary, type ChurnExpect } from './lib/churn-count.ts';
-import { startClient, stopClient, STRATEGIES, type Strategy } from './lib/client-under-test.ts';
+import { startClient, STRATEGIES, type Strategy } from './lib/client-under-test.ts';
 import { dur, keepaliveSchema, sleepModelProps, type KeepaliveParam, type SleepModelParams } from './lib/params.ts';
 import { runNight, scheduleEvidence, type NightResult } from './lib/night.ts';
 

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { parse } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { registerLabCommands } from '../../harness/cli/lab.ts';
 import { labDown } from '../../harness/lab/index.ts';
 import { NOT_ROOT, isRoot, isolateState, snapshot } from './helpers.ts';

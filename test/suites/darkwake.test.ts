@@ -4,10 +4,11 @@
  * and nothing is left behind — no namespace, no process, nothing stopped (state 'T').
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { taggedProcesses } from '../helpers/procs.ts';
 import type { NumbersEvidence } from '../../harness/model/check.ts';
 import type { CheckResult, RunResult, ScenarioResult } from '../../harness/model/results.ts';
 import { planRun, run } from '../../harness/runner/run.ts';
@@ -67,25 +68,8 @@ const checkOf = (s: ScenarioResult, name: string): CheckResult => s.checks.find(
 const numbers = (c: CheckResult, title: string): NumbersEvidence['values'] =>
   (c.evidence.find((e) => e.kind === 'numbers' && e.title === title) as NumbersEvidence).values;
 
-/**
- * Processes this file's runs started that are still alive (found by an environment tag every
- * child inherits, so the other test files' processes do not count), with their state: 'T' = stopped.
- */
-async function leftovers(): Promise<Array<{ pid: number; state: string; cmd: string }>> {
-  const out: Array<{ pid: number; state: string; cmd: string }> = [];
-  for (const d of await readdir('/proc')) {
-    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
-    try {
-      if (!(await readFile(`/proc/${d}/environ`, 'latin1')).split('\0').includes(`${TAG}=1`)) continue;
-      const cmd = (await readFile(`/proc/${d}/cmdline`, 'utf8')).replaceAll('\0', ' ');
-      const stat = await readFile(`/proc/${d}/stat`, 'utf8');
-      out.push({ pid: Number(d), state: stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3), cmd });
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
+/** Processes this file's runs started that are still alive ('T' = stopped). */
+const leftovers = () => taggedProcesses(TAG);
 
 describe('darkwake profile', () => {
   it('profiles/darkwake.yaml is valid: strategies side by side, heartbeat-naive marked expectFail', async () => {

@@ -4,10 +4,11 @@
  * which DPD design survives a suspended peer, both ways. Nothing is left behind.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { taggedProcesses } from '../helpers/procs.ts';
 import type { NumbersEvidence } from '../../harness/model/check.ts';
 import type { CheckResult, RunResult } from '../../harness/model/results.ts';
 import { run } from '../../harness/runner/run.ts';
@@ -16,25 +17,8 @@ const isRoot = process.getuid?.() === 0;
 /** Inherited by every process the run starts (execa extends process.env). */
 const TAG = `NC_KEEPALIVE_TEST_${process.pid}`;
 
-/**
- * Processes this file's runs started that are still alive (found by an environment tag every
- * child inherits, so the other test files' processes do not count), with their state: 'T' = stopped.
- */
-async function leftovers(): Promise<Array<{ pid: number; state: string; cmd: string }>> {
-  const out: Array<{ pid: number; state: string; cmd: string }> = [];
-  for (const d of await readdir('/proc')) {
-    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
-    try {
-      if (!(await readFile(`/proc/${d}/environ`, 'latin1')).split('\0').includes(`${TAG}=1`)) continue;
-      const cmd = (await readFile(`/proc/${d}/cmdline`, 'utf8')).replaceAll('\0', ' ');
-      const stat = await readFile(`/proc/${d}/stat`, 'utf8');
-      out.push({ pid: Number(d), state: stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3), cmd });
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
+/** Processes this file's runs started that are still alive ('T' = stopped). */
+const leftovers = () => taggedProcesses(TAG);
 
 describe.skipIf(!isRoot)('profiles/keepalive.yaml in a lab (root)', () => {
   let result: RunResult;
