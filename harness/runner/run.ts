@@ -4,10 +4,11 @@
  * still runs every cleanup and writes reports marked `interrupted`.
  */
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { bringUpLab, downAllLabs, labNeedsNetem, newRunId } from '../lab/index.ts';
 import { stopAllManaged } from '../process/index.ts';
 import type { Lab } from '../lab/types.ts';
-import { loadProfile, ProfileError, type LoadedProfile, type ProfileIssue } from '../loader/profile.ts';
+import { displayPath, loadProfile, ProfileError, type LoadedProfile, type ProfileIssue } from '../loader/profile.ts';
 import { summarize, type LabInfo, type RunResult, type ScenarioResult } from '../model/results.ts';
 import type { Capabilities } from '../model/scenario.ts';
 import { ReporterMultiplexer } from '../reporters/multiplexer.ts';
@@ -18,6 +19,9 @@ import { probeCapabilities } from './capabilities.ts';
 import { environment, VERSION } from './environment.ts';
 import { executeScenario } from './execute.ts';
 import { buildPlan, type PlannedScenario, type PlanOptions } from './plan.ts';
+
+/** The file each reporter writes into the output folder. */
+const REPORT_FILES: Record<string, string | undefined> = { junit: 'junit.xml', json: 'results.json', html: 'report.html' };
 
 export interface RunOptions extends PlanOptions {
   files: string[];
@@ -143,6 +147,8 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
     labs,
     summary: summarize(results),
   };
+  const files = opts.reporters.map((r) => REPORT_FILES[r.name]).filter(Boolean);
+  if (files.length) await mux.emit('onMessage', `reports: ${files.map((f) => displayPath(join(opts.outDir, f!))).join(', ')}`);
   await mux.emit('onEnd', result);
   const s = result.summary;
   const exitCode = result.interrupted
