@@ -52,17 +52,24 @@ function evidence(e: Evidence): string {
 }
 
 export function renderHtml(r: RunResult): string {
+  const worst = (s: RunResult['scenarios'][number]) =>
+    (['error', 'fail', 'flaky', 'xfail', 'pass', 'skip'] as const).find((v) => s.checks.some((c) => c.verdict === v)) ?? 'skip';
+  const index = r.scenarios
+    .map((s, i) => `<li class="${worst(s)}"><b>${worst(s)}</b> <a href="#s${i}">${esc(s.profile)} › ${esc(s.id)}</a> <small>${esc(s.use)}</small></li>`)
+    .join('');
+  const sum = r.summary;
+  const counts = `<table class="numbers"><tr>${(['passed', 'failed', 'errors', 'skipped', 'xfail', 'flaky'] as const).map((k) => `<th>${k}</th>`).join('')}</tr><tr>${(['passed', 'failed', 'errors', 'skipped', 'xfail', 'flaky'] as const).map((k) => `<td>${sum[k]}</td>`).join('')}</tr></table>`;
   const scenarios = r.scenarios
-    .map((s) => {
+    .map((s, i) => {
       const checks = s.checks
         .map((c) => `<li class="${c.verdict}"><b>${c.verdict}</b> ${esc(c.name)}: ${esc(c.reason)}${c.evidence.map(evidence).join('')}</li>`)
         .join('');
       const log = s.log.length ? `<details><summary>log (${s.log.length} lines)</summary><pre>${esc(s.log.join('\n'))}</pre></details>` : '';
-      return `<section><h2>${esc(s.profile)} › ${esc(s.id)} <small>${esc(s.use)} · ${(s.durationMs / 1000).toFixed(1)} s${s.expectFail ? ' · expectFail' : ''}</small></h2><ul>${checks}</ul>${log}</section>`;
+      return `<section id="s${i}"><h2>${esc(s.profile)} › ${esc(s.id)} <small>${esc(s.use)} · ${(s.durationMs / 1000).toFixed(1)} s${s.expectFail ? ' · expectFail' : ''}</small></h2><ul>${checks}</ul>${log}</section>`;
     })
     .join('\n');
   const css = `body{font:14px system-ui,sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}caption{text-align:left;font-weight:bold}.bad{background:#fecaca}li.fail b,li.error b{color:#b91c1c}li.pass b,li.xfail b{color:#15803d}li.skip b{color:#6b7280}li.flaky b{color:#b45309}small{color:#666;font-weight:normal}`;
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>netconform ${esc(r.profiles.map((p) => p.name).join(', '))}</title><style>${css}</style></head><body><h1>netconform ${esc(r.netconform)}${r.interrupted ? ' — interrupted' : ''}</h1><p>${esc(closingLine(r.summary))} · ${esc(r.environment.platform)} ${esc(r.environment.osRelease)} · node ${esc(r.environment.node)} · started ${esc(r.startedAt)} · ${(r.durationMs / 1000).toFixed(1)} s</p>${scenarios}</body></html>\n`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>netconform ${esc(r.profiles.map((p) => p.name).join(', '))}</title><style>${css}</style></head><body><h1>netconform ${esc(r.netconform)}${r.interrupted ? ' — interrupted' : ''}</h1><p>${esc(closingLine(r.summary))} · ${esc(r.environment.platform)} ${esc(r.environment.osRelease)} · node ${esc(r.environment.node)} · started ${esc(r.startedAt)} · ${(r.durationMs / 1000).toFixed(1)} s</p>${counts}<ul class="index">${index}</ul>${scenarios}</body></html>\n`;
 }
 
 export class HtmlReporter implements Reporter {
