@@ -63,7 +63,7 @@ export async function executeScenario(p: PlannedScenario, opts: ExecuteOptions):
   let results: CheckResult[] = checks.map((c) => ({
     name: c.name,
     verdict: attempt > 1 && c.verdict === 'pass' && failedBefore.has(c.name) ? 'flaky' : c.verdict,
-    reason: c.reason,
+    reason: oneLine(c.reason),
     evidence: c.evidence ?? [],
     attempt,
   }));
@@ -163,4 +163,9 @@ function applyExpectFail(results: CheckResult[], reason: string, attempt: number
     ];
   }
   return results;
+}
+
+/** A reason is one line; a multi-line message (a SUT's last output, say) is folded with " | ". */
+function oneLine(text: string): string {
+  return text.split('\n').map((l) => l.trim()).filter(Boolean).join(' | ');
 }

@@ -102,6 +102,10 @@ export default defineScenario<With, Expect>({
     const cols = withV4.map((s) => s.segment);
     const runTag = newRunTag();
     const heard = listenPerSegment(ctx, sender, withV4, runTag, { family: 4, port: p.port });
+    // Nothing measured is not a pass: with no listener anywhere every cell would read "not reached".
+    if (heard.missing.length === cols.length) {
+      return [check.skip('broadcast.reach', `no segment of ${sender.label} has another host to listen on (${cols.join(', ')}): add a peer host per segment`)];
+    }
     const defaultRoute = await routeSegment(sender, LIMITED);
     ctx.log(`sender ${sender.label}; listeners ${JSON.stringify(heard.where)}; 255.255.255.255 routes via ${defaultRoute ?? 'nothing'}`);
     const { rows, skipped } = plan(withV4, p.modes, sender.lab);

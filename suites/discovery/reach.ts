@@ -16,7 +16,7 @@ import { labEndpoint, routeSegment } from '../lib/net/topology.ts';
 import { explainDiscovery } from './lib/explain.ts';
 import { heardEvidence } from './lib/evidence.ts';
 import { startResponders } from './lib/responders.ts';
-import { missingSut, notFound, startSutIn, sutHint, sutHostName } from './lib/sut.ts';
+import { missingSut, notFound, startSutIn, sutCrash, sutHint, sutHostName } from './lib/sut.ts';
 
 interface With {
   host?: string;
@@ -69,6 +69,9 @@ export default defineScenario<With, Expect>({
     if (unknown.length) return [check.error('discovery.reach', `with.segments names ${unknown.join(', ')}, not a segment of ${hostName}`)];
     const resp = startResponders(ctx, lab, hostName, segments, { port: p.port, group: p.group, reply: p.reply });
     const measurable = segments.filter((s) => !resp.missing.includes(s));
+    if (measurable.length === 0) {
+      return [check.skip('discovery reaches every segment', `no segment of ${hostName} has another host for a responder (${segments.join(', ')}): add a peer host per segment`)];
+    }
     const defaultRoute = await routeSegment(host, '255.255.255.255');
     const vars = { port: String(p.port), group: p.group ?? '', timeoutMs: String(p.timeoutMs) };
     const started = ctx.elapsedMs(); // before start: a SUT may send before its ready line
@@ -119,6 +122,8 @@ export default defineScenario<With, Expect>({
         ? check.fail('SUT reports every responder', `the SUT's output never mentions ${absent.join(', ')} (responders answered ${resp.replies} time(s))`, [ev[2]!])
         : check.pass('SUT reports every responder', `the SUT's output names ${names.join(', ')}`, [ev[2]!]));
     }
+    const crash = sutCrash(exitInfo);
+    if (crash) checks.push(check.error('SUT keeps running', `the SUT ${crash} during discovery${sutHint(sut.process.output) ? `; it printed: ${sutHint(sut.process.output)}` : ''}`, [ev[2]!]));
     if (resp.replyErrors.length) ctx.log(`responder reply errors: ${resp.replyErrors.join('; ')}`);
     return checks;
   },

@@ -72,5 +72,35 @@ scenarios:
     expect(e.reason).toContain("with.steps[0] (add-link lan-a): the SUT's host is already on lan-a");
     expect(netnsOfRuns(r.runIds)).toEqual([]);
   });
-});
 
+  it('a SUT that crashes mid-discovery is an error check; a lab with no responder host is a skip, never a pass', async () => {
+    const yaml = `profile: discovery-crash
+lab:
+  segments: { lan-a: {}, lan-b: {}, lonely: {} }
+  hosts:
+    dut: { links: [{ segment: lan-a }, { segment: lan-b }], defaultRoute: lan-a }
+    solo: { links: [{ segment: lonely }] }
+    peer-a: { links: [{ segment: lan-a }] }
+    peer-b: { links: [{ segment: lan-b }] }
+scenarios:
+  - id: crashes
+    use: discovery.reach
+    with: { port: 47843, timeoutMs: 2000 }
+    sut:
+      host: dut
+      command: [python3, -c, "import os, signal, time; print('discovering', flush=True); time.sleep(0.3); os.kill(os.getpid(), signal.SIGSEGV)"]
+      ready: { stdout: discovering }
+  - id: nobody-listens
+    use: discovery.reach
+    sut: { host: solo, command: ['@SUT@/discover-good.py', --port, '\${port}'] }
+`;
+    const r = await runWitnessed([yaml], { filter: 'udp port 47843', segments: [] });
+    expect(r.exitCode).toBe(1);
+    const crash = scenario(r.result, 'crashes');
+    expect(checkNamed(crash, /keeps running/)).toMatchObject({ verdict: 'error', reason: 'the SUT was killed by SIGSEGV during discovery' });
+    const lonely = scenario(r.result, 'nobody-listens').checks;
+    expect(lonely.map((c) => c.verdict)).toEqual(['skip']);
+    expect(lonely[0]!.reason).toContain('no segment of solo has another host for a responder');
+    expect(netnsOfRuns(r.runIds)).toEqual([]);
+  });
+});

@@ -1,7 +1,7 @@
 /** Starting the profile's SUT in the multi-homed lab host, and reading what it printed. */
 import type { Lab } from '../../../harness/lab/types.ts';
 import type { ScenarioContext } from '../../../harness/model/scenario.ts';
-import type { SutHandle } from '../../../harness/process/types.ts';
+import type { ProcessExit, SutHandle } from '../../../harness/process/types.ts';
 import { pickMultiHomed } from '../../lib/net/topology.ts';
 
 /** The SUT's host: its `sut.host`, else the scenario's `with.host`, else the host with most links. */
@@ -33,4 +33,15 @@ export function sutHint(output: readonly string[]): string | undefined {
 export function notFound(output: readonly string[], names: string[]): string[] {
   const text = output.join('\n');
   return names.filter((n) => !text.includes(n));
+}
+
+/**
+ * How the SUT ended, when that is a crash: killed by a signal, or a non-zero exit. A clean exit
+ * (a one-shot discovery tool that is done) is not one. Undefined while it still runs.
+ */
+export function sutCrash(exit: ProcessExit | undefined): string | undefined {
+  if (!exit) return undefined;
+  if (exit.signal) return `was killed by ${exit.signal}`;
+  if (exit.code !== 0 && exit.code !== null) return `exited with code ${exit.code}`;
+  return undefined;
 }
