@@ -10,6 +10,10 @@
  *                       (a dark wake is shorter than that, so it passes without traffic)
  *   --gap-ms N          a timer firing N ms late means the process was stopped (default 150)
  *   --no-reconnect      report the dead peer and stay down (keepalive.honoured)
+ *   --tls-ca F          speak TLS, trusting only the PEM certificate(s) in F; the gateway's
+ *                       certificate must verify and name --gateway (IP subjectAltName). A
+ *                       certificate that does not verify is `fatal` (exit 4): reconnecting
+ *                       cannot fix it, and a clear error beats 500 silent attempts
  *
  * Strategies (known-good and known-bad cases for every verdict):
  * - heartbeat-naive: PING every N ms, reconnect at once on any failure, alert every time.
@@ -19,7 +23,9 @@
  * - wake-aware: heartbeats while awake; after a resume it stays quiet for --defer-ms, then
  *   verifies the session with one PING before re-handshaking, without a user-facing alert.
  */
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import { assertLabAddress, emitEvent, epochNowMs, keepaliveArg, numArg, parseArgs } from './events.ts';
 import { onLines } from './lines.ts';
 import { applyKeepalive, readKeepalive } from './sockopt.ts';
@@ -42,9 +48,13 @@ function main(): void {
   const gapMs = numArg(args, 'gap-ms', 150);
   const keepalive = keepaliveArg(args.get('keepalive'));
   const reconnect = args.get('no-reconnect') !== 'true';
+  const tlsCa = args.get('tls-ca');
+  const ca = tlsCa ? readFileSync(tlsCa) : undefined;
   const usesHeartbeat = strategy === 'heartbeat-naive' || strategy === 'wake-aware';
 
   let sock: net.Socket | undefined;
+  /** The TCP socket under `sock` (the same one without TLS). */
+  let rawSock: net.Socket | undefined;
   let session: number | undefined;
   let attempts = 0;
   let pingSeq = 0;
@@ -75,6 +85,8 @@ function main(): void {
     sock = undefined;
     pendingPing = undefined;
     s?.destroy();
+    rawSock?.destroy(); // a TLS socket's destroy need not reach the TCP socket it wraps
+    rawSock = undefined;
     if (strategy === 'wake-aware' && (verifying || performance.now() < quietUntil)) {
       emitEvent('client', 'session-expired', { session, detail: why });
     } else {
@@ -98,20 +110,29 @@ function main(): void {
       process.exit(3);
     }
     emitEvent('client', attempts === 1 ? 'connecting' : 'reconnect', { n: { attempt: attempts } });
-    const s = net.connect({ host, port, noDelay: true });
+    // With TLS, 'secureConnect' (handshake done, certificate verified) is what 'connect' is
+    // without it; keepalive goes on `raw`, the TCP socket under the TLS one. `host` is the IP
+    // the certificate's subjectAltName must name.
+    const raw = net.connect({ host, port, noDelay: true });
+    const s: net.Socket = ca ? tls.connect({ socket: raw, host, ca }) : raw;
     sock = s;
+    rawSock = raw;
     const connectTimer = setTimeout(() => { if (sock === s && session === undefined) fail('connect timed out'); }, Math.max(1000, heartbeatMs * 2));
-    s.once('connect', () => {
+    s.once(ca ? 'secureConnect' : 'connect', () => {
       clearTimeout(connectTimer);
+      if (s instanceof tls.TLSSocket) {
+        const c = s.getCipher();
+        emitEvent('client', 'tls-handshake', { detail: `${s.getProtocol() ?? '?'} ${c.name}; certificate verified against ${tlsCa}` });
+      }
       if (strategy === 'kernel-keepalive' && keepalive) {
-        applyKeepalive(s, keepalive).then(
+        applyKeepalive(raw, keepalive).then(
           (got) => emitEvent('client', 'keepalive-set', { n: { idleSec: got.idleSec, intervalSec: got.intervalSec, count: got.count } }),
           (err: Error) => emitEvent('client', 'keepalive-error', { detail: err.message }),
         );
       } else if (strategy === 'node-keepalive' && keepalive) {
-        s.setKeepAlive(true, keepalive.idleSec * 1000);
+        raw.setKeepAlive(true, keepalive.idleSec * 1000);
         // Read back what the kernel now holds, so the report shows the defaults Node left in place.
-        readKeepalive(s).then(
+        readKeepalive(raw).then(
           (got) => emitEvent('client', 'keepalive-set', { detail: 'node setKeepAlive (idle only)', n: { idleSec: got.idleSec, intervalSec: got.intervalSec, count: got.count } }),
           () => emitEvent('client', 'keepalive-set', { detail: 'node setKeepAlive (idle only)', n: { idleSec: keepalive.idleSec } }),
         );
@@ -131,14 +152,24 @@ function main(): void {
         }
       }
     });
-    s.on('error', (err: NodeJS.ErrnoException) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
       if (sock !== s) return;
+      if (ca && isCertError(err)) {
+        emitEvent('client', 'fatal', { detail: `TLS: the gateway's certificate did not verify against ${tlsCa}: ${err.code} (${err.message})` });
+        process.exit(4);
+      }
       if (!usesHeartbeat) {
         emitEvent('client', 'dead-peer', { session, detail: err.code ?? err.message, n: { lastRxTs: lastRxEpoch } });
       }
       fail(err.code ?? err.message);
-    });
+    };
+    s.on('error', onError);
     s.on('close', () => { if (sock === s) fail('connection closed'); });
+    // Under TLS a kernel error (ECONNREFUSED, ETIMEDOUT) can land on the TCP socket only.
+    if (s !== raw) {
+      raw.on('error', onError);
+      raw.on('close', () => { if (sock === s) fail('connection closed'); });
+    }
   };
 
   const ping = (): void => {
@@ -187,6 +218,11 @@ function main(): void {
   process.on('SIGTERM', () => process.exit(0));
   process.on('SIGINT', () => process.exit(0));
   connect();
+}
+
+/** Certificate verification failures (OpenSSL X509 codes, Node's hostname check). */
+function isCertError(err: NodeJS.ErrnoException): boolean {
+  return /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT_ALTNAME/.test(err.code ?? '');
 }
 
 try {

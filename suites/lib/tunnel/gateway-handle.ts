@@ -19,6 +19,8 @@ export interface GatewayOptions {
   /** A SUT speaks its own protocol: any bytes are liveness, a new connection is a handshake. */
   agnostic: boolean;
   echo?: boolean;
+  /** A TLS server with this PEM pair (./cert.ts); plain TCP without it. */
+  tls?: { cert: string; key: string };
 }
 
 export interface GatewayHandle {
@@ -34,6 +36,7 @@ export async function startGateway(ctx: ScenarioContext, log: EventLog, o: Gatew
   if (o.keepalive) args.push('--keepalive', `${o.keepalive.idleSec},${o.keepalive.intervalSec},${o.keepalive.count}`);
   if (o.agnostic) args.push('--mode', 'agnostic');
   if (o.echo) args.push('--echo');
+  if (o.tls) args.push('--tls-cert', o.tls.cert, '--tls-key', o.tls.key);
   const { proc, port } = await startTool(ctx, log, { who: o.who, tool: 'gateway', host: o.host, args, readyEvent: 'listening', signal });
   return {
     proc,

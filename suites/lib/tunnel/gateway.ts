@@ -11,13 +11,19 @@
  *   --mode MODE        reference (HELLO/WELCOME, PING/PONG) | agnostic (any bytes = liveness,
  *                      a new TCP connection = a handshake: for a SUT that speaks its own protocol)
  *   --echo             agnostic mode: echo what arrives
+ *   --tls-cert F --tls-key F
+ *                      a TLS server with this PEM certificate and key: a session (and, agnostic,
+ *                      a handshake) starts only when a TLS handshake completes; each completed one
+ *                      is a `tls-handshake` event with the protocol and cipher, a failed one `tls-error`
  *
  * A DPD drop resets the connection (RST, not FIN): a FIN would be retransmitted with backoff
  * and reach a sleeping client at an arbitrary later time, while an RST is sent once and lost
  * if the client's link is down — as a real gateway's state loss looks to the client: its next
  * packet after waking draws an RST.
  */
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import { assertLabAddress, emitEvent, keepaliveArg, numArg, parseArgs } from './events.ts';
 import { onLines } from './lines.ts';
 import { applyKeepalive } from './sockopt.ts';
@@ -27,6 +33,8 @@ type Dpd = 'app-heartbeat' | 'tcp-keepalive' | 'none';
 interface Session {
   id: number;
   sock: net.Socket;
+  /** The TCP socket under `sock` (the same one without TLS): RST and keepalive act on it. */
+  raw: net.Socket;
   lastRx: number;
   closed: boolean;
 }
@@ -45,37 +53,54 @@ function main(): void {
   if (dpd === 'tcp-keepalive' && !keepalive) throw new Error('--dpd tcp-keepalive needs --keepalive idle,interval,count');
   const agnostic = args.get('mode') === 'agnostic';
   const echo = args.get('echo') === 'true';
+  const tlsCtx = tlsContext(args.get('tls-cert'), args.get('tls-key'));
 
   const sessions = new Map<number, Session>();
   let nextId = 1;
   let connections = 0;
+  let tlsSessions = 0;
 
   const end = (s: Session, event: string, detail: string, reset: boolean): void => {
     if (s.closed) return;
     s.closed = true;
     sessions.delete(s.id);
     emitEvent('gateway', event, { session: s.id, detail });
-    if (reset) s.sock.resetAndDestroy();
-    else s.sock.destroy();
+    // resetAndDestroy needs the TCP handle; a TLSSocket's handle is the TLS wrap around it.
+    if (reset) s.raw.resetAndDestroy();
+    s.sock.destroy();
   };
 
-  const server = net.createServer((sock) => {
+  const server = net.createServer((raw) => {
     connections++;
     if (sessions.size >= MAX_SESSIONS) {
-      sock.resetAndDestroy();
+      raw.resetAndDestroy();
       return;
     }
-    const peer = `${sock.remoteAddress}:${sock.remotePort}`;
+    const peer = `${raw.remoteAddress}:${raw.remotePort}`;
+    // Wrapping the accepted TCP socket ourselves (rather than tls.createServer) keeps `raw`
+    // in hand for keepalive on its fd and for the RST of a DPD drop.
+    const sock: net.Socket = tlsCtx ? new tls.TLSSocket(raw, { isServer: true, secureContext: tlsCtx }) : raw;
     let s: Session | undefined;
+    let secured = !tlsCtx;
     const handshake = (): Session => {
-      const sess: Session = { id: nextId++, sock, lastRx: performance.now(), closed: false };
+      const sess: Session = { id: nextId++, sock, raw, lastRx: performance.now(), closed: false };
       sessions.set(sess.id, sess);
-      emitEvent('gateway', 'handshake', { session: sess.id, detail: peer, n: { connections } });
+      emitEvent('gateway', 'handshake', { session: sess.id, detail: peer, n: { connections, ...(tlsCtx ? { tlsSessions } : {}) } });
       return sess;
     };
-    if (agnostic) s = handshake();
+    if (sock instanceof tls.TLSSocket) {
+      sock.on('secure', () => {
+        secured = true;
+        tlsSessions++;
+        const c = sock.getCipher();
+        emitEvent('gateway', 'tls-handshake', { detail: `${peer} ${sock.getProtocol() ?? '?'} ${c.name}`, n: { tlsSessions } });
+        if (agnostic) s = handshake();
+      });
+    } else if (agnostic) {
+      s = handshake();
+    }
     if (keepalive) {
-      applyKeepalive(sock, keepalive).then(
+      applyKeepalive(raw, keepalive).then(
         (got) => emitEvent('gateway', 'keepalive-set', { session: s?.id, n: { idleSec: got.idleSec, intervalSec: got.intervalSec, count: got.count } }),
         (err: Error) => emitEvent('gateway', 'keepalive-error', { detail: err.message }),
       );
@@ -94,13 +119,25 @@ function main(): void {
         }
       });
     }
-    sock.on('error', (err: NodeJS.ErrnoException) => {
+    // A client that does not trust the certificate hangs up mid-handshake (an error, or only a
+    // close): reported once, as the reason a SUT never got a session.
+    const tlsFailed = (why: string): void => {
+      secured = true;
+      emitEvent('gateway', 'tls-error', { detail: `${peer}: TLS handshake failed: ${why}`.replace(/\s+/g, ' ') });
+      sock.destroy();
+    };
+    const onError = (err: NodeJS.ErrnoException): void => {
+      if (!secured) return tlsFailed(`${err.code ?? ''} ${err.message}`);
       if (!s) return;
       // ETIMEDOUT on a socket with SO_KEEPALIVE is the kernel's dead-peer verdict (tcp(7)).
       if (err.code === 'ETIMEDOUT' && dpd === 'tcp-keepalive') end(s, 'dpd-drop', 'tcp keepalive: the peer answered no probe (ETIMEDOUT)', false);
       else end(s, 'disconnect', err.code ?? err.message, false);
-    });
+    };
+    sock.on('error', onError);
+    // With TLS, kernel errors (ETIMEDOUT) may surface on the TCP socket rather than the wrap.
+    if (sock !== raw) raw.on('error', onError);
     sock.on('close', () => {
+      if (!secured) tlsFailed('the client closed the connection before it completed');
       if (s) end(s, 'disconnect', 'peer closed', false);
     });
   });
@@ -135,8 +172,15 @@ function main(): void {
   });
   server.listen(port, address, () => {
     const a = server.address() as net.AddressInfo;
-    emitEvent('gateway', 'listening', { detail: `${a.address}:${a.port} dpd=${dpd}${agnostic ? ' agnostic' : ''}`, n: { port: a.port } });
+    emitEvent('gateway', 'listening', { detail: `${a.address}:${a.port} dpd=${dpd}${agnostic ? ' agnostic' : ''}${tlsCtx ? ' tls' : ''}`, n: { port: a.port } });
   });
+}
+
+/** The server's TLS context from PEM files, or undefined for plain TCP (both or neither). */
+function tlsContext(cert: string | undefined, key: string | undefined): tls.SecureContext | undefined {
+  if (!cert && !key) return undefined;
+  if (!cert || !key) throw new Error('--tls-cert and --tls-key go together');
+  return tls.createSecureContext({ cert: readFileSync(cert), key: readFileSync(key) });
 }
 
 try {
