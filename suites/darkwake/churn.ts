@@ -6,6 +6,7 @@
 import { check, type Check, type Evidence } from '../../harness/model/check.ts';
 import { defineScenario } from '../../harness/model/scenario.ts';
 import { parseDuration, type Duration } from '../../harness/util/duration.ts';
+import { generateGatewayCert } from '../lib/tunnel/cert.ts';
 import { startGateway, type DpdMode } from '../lib/tunnel/gateway-handle.ts';
 import { EventLog } from '../lib/tunnel/launch.ts';
 import { countChurn, judge, summary, type ChurnExpect } from './lib/churn-count.ts';
@@ -18,7 +19,7 @@ interface With extends SleepModelParams {
   heartbeat: Duration;
   wakeDefer: Duration;
   keepalive: KeepaliveParam;
-  gateway: { dpd: DpdMode; dpdTimeout: Duration; keepalive: KeepaliveParam; port: number; echo: boolean };
+  gateway: { dpd: DpdMode; dpdTimeout: Duration; keepalive: KeepaliveParam; port: number; echo: boolean; tls: boolean };
   startTimeout: Duration;
 }
 
@@ -36,7 +37,7 @@ export default defineScenario<With, Expect>({
     type: 'object',
     additionalProperties: false,
     properties: {
-      strategy: { enum: STRATEGIES, default: 'heartbeat-naive', description: 'reference client strategy, or "sut" for the profile\'s own client (argv gets ${gateway.address} and ${gateway.port})' },
+      strategy: { enum: STRATEGIES, default: 'heartbeat-naive', description: 'reference client strategy, or "sut" for the profile\'s own client (argv gets ${gateway.address}, ${gateway.port}, ${gateway.tls} and ${gateway.ca})' },
       heartbeat: dur('1m', 'app heartbeat period of the reference client (unscaled)'),
       wakeDefer: dur('2m', 'wake-aware: how long after a resume it stays quiet before verifying (unscaled; longer than a dark wake)'),
       keepalive: { ...keepaliveSchema, description: 'kernel-keepalive client: TCP keepalive it sets (real seconds)' },
@@ -50,6 +51,11 @@ export default defineScenario<With, Expect>({
           keepalive: { ...keepaliveSchema, description: 'tcp-keepalive DPD: the gateway\'s socket keepalive (real seconds)' },
           port: { type: 'integer', minimum: 1, maximum: 65535, default: 4500 },
           echo: { type: 'boolean', default: false, description: 'with a SUT: echo what it sends' },
+          tls: {
+            type: 'boolean',
+            default: false,
+            description: 'the gateway is a TLS server with a key and self-signed certificate (P-256, subjectAltName = its lab IP) generated at run time by openssl and removed at scenario end; a handshake is a completed TLS session. Reference clients verify it; a SUT gets ${gateway.tls} = "1" and ${gateway.ca} = the certificate\'s path (a PEM file readable in every lab host; "" without TLS). Without openssl the scenario is skipped',
+          },
         },
       },
       startTimeout: dur('10s', 'real time the client gets for its first handshake'),
@@ -77,11 +83,18 @@ export default defineScenario<With, Expect>({
     const gwAddr = lab.host(w.hosts.gateway).iface(w.hosts.segment).ipv4?.address;
     if (!gwAddr) return [check.error('churn', `gateway host ${w.hosts.gateway} has no IPv4 address on ${w.hosts.segment}`)];
     const dpd = w.gateway.dpd;
+    let tls: { cert: string; key: string } | undefined;
+    if (w.gateway.tls) {
+      const made = await generateGatewayCert(gwAddr, (f) => ctx.defer(f), signal);
+      if (!made.ok) return [made.missing ? check.skip('churn', made.reason) : check.error('churn', made.reason)];
+      tls = made.cert;
+      ctx.log(`gateway TLS: self-signed certificate for IP ${gwAddr} at ${tls.cert}`);
+    }
     const gateway = await startGateway(ctx, log, {
       who: 'gateway', host: w.hosts.gateway, address: gwAddr, port: w.gateway.port, dpd,
       dpdTimeoutMs: parseDuration(w.gateway.dpdTimeout) * scale,
       keepalive: dpd === 'tcp-keepalive' ? w.gateway.keepalive : undefined,
-      agnostic: w.strategy === 'sut', echo: w.gateway.echo,
+      agnostic: w.strategy === 'sut', echo: w.gateway.echo, ...(tls ? { tls } : {}),
     }, signal);
 
     const night: NightResult = await runNight(ctx, log, {
@@ -90,7 +103,7 @@ export default defineScenario<With, Expect>({
       startClient: (gapMs) => startClient(ctx, log, {
         strategy: w.strategy, host: w.hosts.client, gatewayAddress: gateway.address, gatewayPort: gateway.port,
         heartbeatMs: parseDuration(w.heartbeat) * scale, deferMs: parseDuration(w.wakeDefer) * scale,
-        gapMs, keepalive: w.keepalive,
+        gapMs, keepalive: w.keepalive, ...(tls ? { tlsCa: tls.cert } : {}),
       }, signal),
       firstHandshake: (ev) => ev.who === 'gateway' && ev.event === 'handshake',
       startTimeoutMs: parseDuration(w.startTimeout),
@@ -106,7 +119,7 @@ export default defineScenario<With, Expect>({
       kind: 'numbers',
       title: 'churn',
       values: {
-        strategy: w.strategy, dpd, kernelAwake: w.kernelAwake,
+        strategy: w.strategy, dpd, tls: w.gateway.tls, kernelAwake: w.kernelAwake,
         darkWakes: counts.darkWakes, handshakes: counts.handshakes, dpdDrops: counts.dpdDrops, dpdDropsDuringSleep: counts.dpdDropsDuringSleep,
         reconnectsPerDarkWake: counts.reconnectsPerDarkWake.join(' '), darkWakesWithReconnect: counts.darkWakesWithReconnect,
         maxReconnectsPerDarkWake: counts.maxReconnectsPerDarkWake, handshakesAtFullWake: counts.handshakesAtFullWake,

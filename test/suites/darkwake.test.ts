@@ -75,10 +75,11 @@ describe('darkwake profile', () => {
   it('profiles/darkwake.yaml is valid: strategies side by side, heartbeat-naive marked expectFail', async () => {
     const plan = await planRun({ files: ['profiles/darkwake.yaml'] });
     const by = new Map(plan.map((p) => [p.spec.id, p.spec]));
-    expect([...by.keys()]).toEqual(['heartbeat-naive', 'wake-aware', 'kernel-keepalive', 'flows-after-wake', 'flows-after-wake-stale-proxy']);
+    expect([...by.keys()]).toEqual(['heartbeat-naive', 'wake-aware', 'kernel-keepalive', 'kernel-keepalive-tls', 'flows-after-wake', 'flows-after-wake-stale-proxy']);
     expect(by.get('heartbeat-naive')!.expectFail).toBeTruthy();
     expect(by.get('wake-aware')!.expectFail).toBeUndefined();
     expect(by.get('kernel-keepalive')!.expectFail).toBeUndefined();
+    expect(by.get('kernel-keepalive-tls')!.with).toMatchObject({ gateway: { tls: true } });
   });
 });
 

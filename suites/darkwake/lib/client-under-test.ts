@@ -1,7 +1,8 @@
 /**
  * The client that sleeps: a reference tunnel client (suites/lib/tunnel/client.ts) with a
  * strategy, or the profile's SUT given the gateway through `${gateway.address}` and
- * `${gateway.port}` (sut.ts substitutes any `${name}` up to the closing brace, dots included).
+ * `${gateway.port}` (sut.ts substitutes any `${name}` up to the closing brace, dots included),
+ * and `${gateway.tls}` ("1" or "0") and `${gateway.ca}` (the certificate to trust; "" without TLS).
  */
 import type { ScenarioContext } from '../../../harness/model/scenario.ts';
 import type { ManagedProcess, ProcessExit } from '../../../harness/process/types.ts';
@@ -29,13 +30,18 @@ export interface ClientOptions {
   deferMs: number;
   gapMs: number;
   keepalive: KeepaliveParam;
+  /** The gateway speaks TLS: the PEM certificate the client must trust (its own, self-signed). */
+  tlsCa?: string;
 }
 
 export async function startClient(ctx: ScenarioContext, log: EventLog, o: ClientOptions, signal: AbortSignal): Promise<ClientUnderTest> {
   if (o.strategy === 'sut') {
     if (!ctx.sut) throw new Error('strategy "sut" needs a sut: section (profile or scenario) naming your client\'s command');
     const spec = { ...ctx.sut, host: ctx.sut.host ?? o.host };
-    const handle = await ctx.startSut(spec, { 'gateway.address': o.gatewayAddress, 'gateway.port': String(o.gatewayPort) });
+    const handle = await ctx.startSut(spec, {
+      'gateway.address': o.gatewayAddress, 'gateway.port': String(o.gatewayPort),
+      'gateway.tls': o.tlsCa ? '1' : '0', 'gateway.ca': o.tlsCa ?? '',
+    });
     // The SUT's stdout lines are already logged by startSut; JSON event lines among them count too.
     const proc = handle.process;
     const seen = { n: 0 };
@@ -54,6 +60,7 @@ export async function startClient(ctx: ScenarioContext, log: EventLog, o: Client
     '--gateway', o.gatewayAddress, '--port', String(o.gatewayPort), '--strategy', o.strategy,
     '--heartbeat-ms', String(Math.round(o.heartbeatMs)), '--defer-ms', String(Math.round(o.deferMs)),
     '--gap-ms', String(Math.round(o.gapMs)), '--keepalive', ka,
+    ...(o.tlsCa ? ['--tls-ca', o.tlsCa] : []),
   ];
   const { proc } = await startTool(ctx, log, { who: 'client', tool: 'client', host: o.host, args, signal });
   return { proc, who: 'client', reportsAlerts: () => true };

@@ -85,7 +85,8 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
   if (!first) {
     const why = client.proc.running() ? `no handshake within ${formatMs(o.startTimeoutMs)}` : 'it exited';
     await client.proc.stop(STOP_GRACE_MS);
-    res.setupError = `the ${client.who} never connected to the gateway (${why}); last output: ${client.proc.output.slice(-4).join(' | ') || 'none'}`;
+    res.setupError = `the ${client.who} never connected to the gateway (${why})${setupCause(log, client.who)}; last output: ${client.proc.output.slice(-4).join(' | ') || 'none'}`;
+    res.evidence.push(log.timelineEvidence('start-up'));
     return res;
   }
 
@@ -124,6 +125,18 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
     res.clientError = `the ${client.who} hung: it ignored SIGTERM for ${STOP_GRACE_MS} ms after the night and was killed (SIGKILL)`;
   }
   return res;
+}
+
+/**
+ * Why the first handshake never came, when the tools said: the client's own `fatal` (e.g. the
+ * gateway's certificate did not verify) or, for a black-box SUT, the gateway's failed TLS handshakes.
+ */
+function setupCause(log: EventLog, who: string): string {
+  const fatal = log.of(who, 'fatal').at(-1);
+  if (fatal?.detail) return `: ${fatal.detail}`;
+  const tlsErrors = log.events.filter((e) => e.src === 'gateway' && e.event === 'tls-error');
+  if (!tlsErrors.length) return '';
+  return `; the gateway saw ${tlsErrors.length} failed TLS handshake${tlsErrors.length === 1 ? '' : 's'} (last: ${tlsErrors.at(-1)!.detail ?? '?'}): does the client trust \${gateway.ca}?`;
 }
 
 /** Aborts when the client exits, so the schedule does not go on signalling a dead process. */
