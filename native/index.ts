@@ -31,7 +31,6 @@ export type * from './types.ts';
 
 /** Shape of the compiled binding (native/src/socket_common.cc). */
 interface RecvBuffers {
-  data: ArrayBuffer;
   meta: Int32Array;
   ts: BigInt64Array;
   addrs: string[];
@@ -54,7 +53,7 @@ interface BindingSocket {
   send(data: Uint8Array, address: string, port: number): number;
   sendBatch(datagrams: OutgoingDatagram[]): number;
   recvBuffers(): RecvBuffers;
-  startReceiving(onBatch: (count: number, error?: NativeError) => void): void;
+  startReceiving(onBatch: (count: number, error?: NativeError, pool?: ArrayBuffer) => void): void;
   stopReceiving(): void;
   ref(): void;
   unref(): void;
@@ -156,7 +155,8 @@ class NativeUdpSocket extends EventEmitter implements UdpSocket {
   #closed = false;
   #receiving = false;
   #bufs: RecvBuffers | undefined;
-  #payload: Buffer | undefined;
+  /** The pool the addon packs payloads into (replaced by the batch callback when full). */
+  #pool: ArrayBuffer | undefined;
 
   constructor(h: BindingSocket, family: 4 | 6) {
     super();
@@ -209,10 +209,7 @@ class NativeUdpSocket extends EventEmitter implements UdpSocket {
 
   startReceiving(): void {
     if (this.#closed) throw Object.assign(new Error('socket is closed'), { code: 'ERR_SOCKET_CLOSED' });
-    if (!this.#bufs) {
-      this.#bufs = this.#h.recvBuffers();
-      this.#payload = Buffer.from(this.#bufs.data);
-    }
+    this.#bufs ??= this.#h.recvBuffers();
     this.#h.startReceiving(this.#onBatch);
     this.#receiving = true;
   }
@@ -240,22 +237,21 @@ class NativeUdpSocket extends EventEmitter implements UdpSocket {
     process.nextTick(() => this.emit('close'));
   }
 
-  // One call per drained batch; payloads are copied out of the shared receive buffer.
-  readonly #onBatch = (count: number, error?: NativeError): void => {
+  // One call per drained batch. The addon has already packed the payloads into #pool (a
+  // fresh pool arrives as the third argument), so each datagram's data is a Buffer view of
+  // it: no second copy, and a retained datagram pins at most that pool, as with
+  // Buffer.allocUnsafe. Addresses are strings the addon rewrites only when they change.
+  readonly #onBatch = (count: number, error?: NativeError, pool?: ArrayBuffer): void => {
     if (count < 0) {
       this.emit('error', error);
       return;
     }
-    const b = this.#bufs!;
-    const payload = this.#payload!;
-    const { meta, ts, addrs, slotSize, stride } = b;
-    for (let i = 0; i < count && this.#receiving; i++) {
-      const m = i * stride;
-      const len = meta[m]!;
-      const data = Buffer.allocUnsafe(len);
-      payload.copy(data, 0, i * slotSize, i * slotSize + len);
+    if (pool !== undefined) this.#pool = pool;
+    const ab = this.#pool!;
+    const { meta, ts, addrs, stride } = this.#bufs!;
+    for (let i = 0, m = 0; i < count && this.#receiving; i++, m += stride) {
       const dg: Datagram = {
-        data,
+        data: Buffer.from(ab, meta[m + 4]!, meta[m]!),
         address: addrs[2 * i]!,
         port: meta[m + 1]!,
         ifindex: meta[m + 2]!,

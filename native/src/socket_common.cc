@@ -2,10 +2,14 @@
 // error objects. Platform work goes through platform.h (socket_unix.cc + per-OS files).
 //
 // Receive: a uv_poll_t watches the non-blocking fd on the Node event loop; when readable,
-// RecvBatch (recvmmsg on Linux) drains up to kSlots datagrams into buffers shared with JS
-// (an ArrayBuffer for payloads, an Int32Array for lengths/ports/ifindex, a BigInt64Array
-// for kernel timestamps and an Array of address strings), then ONE JS call per batch
-// delivers them. Nothing ever blocks or spins on the JS thread.
+// RecvBatch (recvmmsg on Linux) drains up to kSlots datagrams into native slots; the payloads
+// are then packed (8-byte aligned, like Buffer.allocUnsafe's pool) into a JS-owned pool
+// ArrayBuffer, so JS makes each datagram's Buffer as a view without copying again. Lengths,
+// pool offsets, ports and ifindex go to an Int32Array, kernel timestamps to a BigInt64Array,
+// address strings to an Array (rewritten only when a slot's address changes); then ONE JS
+// call per batch delivers them, with the new pool when the previous one filled up. A pool
+// is retained by the datagrams cut from it, exactly like Node's Buffer pool (kPoolSize is
+// Buffer.poolSize). Nothing ever blocks or spins on the JS thread.
 //
 // Lifetime: the poll handle exists only while receiving. A receiving socket is ref'd (keeps
 // the loop and itself alive, like dgram) unless unref() was called; an idle socket keeps
@@ -28,7 +32,8 @@ namespace {
 constexpr int kSlots = 32;
 constexpr size_t kSlotSize = 65536;    // any UDP payload fits
 constexpr int kMaxPerWake = 8 * kSlots;  // then yield to the loop (level-triggered poll)
-constexpr int kMetaStride = 4;         // len, port, ifindex, truncated
+constexpr int kMetaStride = 5;         // len, port, ifindex, truncated, offset in the pool
+constexpr size_t kPoolSize = 8192;     // as Buffer.poolSize: what one retained datagram pins
 
 
 Napi::Error MakeSysError(Napi::Env env, const nc::SysErr& e) {
@@ -536,32 +541,54 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   }
 
   void EnsureBuffers(Napi::Env env) {
-    if (!dataRef_.IsEmpty()) return;
-    Napi::ArrayBuffer data = Napi::ArrayBuffer::New(env, kSlots * kSlotSize);
+    if (!metaRef_.IsEmpty()) return;
     Napi::Int32Array meta = Napi::Int32Array::New(env, kSlots * kMetaStride);
     Napi::BigInt64Array ts = Napi::BigInt64Array::New(env, kSlots);
     Napi::Array addrs = Napi::Array::New(env, 2 * kSlots);
-    dataPtr_ = static_cast<uint8_t*>(data.Data());
     metaPtr_ = meta.Data();
     tsPtr_ = ts.Data();
-    dataRef_ = Napi::Persistent(data);
     metaRef_ = Napi::Persistent(meta);
     tsRef_ = Napi::Persistent(ts);
     addrsRef_ = Napi::Persistent(addrs.As<Napi::Object>());
+    slotMem_.reset(new uint8_t[kSlots * kSlotSize]);
     slots_.resize(kSlots);
     cache_.assign(2 * kSlots, AddrKey{});
     for (int i = 0; i < kSlots; i++) {
-      slots_[i].buf = dataPtr_ + i * kSlotSize;
+      slots_[i].buf = slotMem_.get() + i * kSlotSize;
       slots_[i].cap = kSlotSize;
     }
   }
 
-  // recvBuffers() -> {data, meta, ts, addrs, slots, slotSize, stride}
+  // Packs n received payloads into the pool; returns the new pool when one was started.
+  napi_value PackPayloads(Napi::Env env, int n) {
+    size_t total = 0;
+    for (int i = 0; i < n; i++) total += (slots_[i].len + 7) & ~size_t{7};
+    napi_value fresh = nullptr;
+    if (poolRef_.IsEmpty() || poolOff_ + total > poolSize_) {
+      size_t size = total > kPoolSize ? total : kPoolSize;
+      Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, size);
+      poolRef_.Reset(ab, 1);
+      poolPtr_ = static_cast<uint8_t*>(ab.Data());
+      poolSize_ = size;
+      poolOff_ = 0;
+      fresh = ab;
+    }
+    for (int i = 0; i < n; i++) {
+      size_t len = slots_[i].len;
+      memcpy(poolPtr_ + poolOff_, slots_[i].buf, len);
+      metaPtr_[i * kMetaStride + 4] = static_cast<int32_t>(poolOff_);
+      poolOff_ += (len + 7) & ~size_t{7};
+    }
+    return fresh;
+  }
+
+  // recvBuffers() -> {meta, ts, addrs, slots, slotSize, stride}; each batch callback is
+  // onBatch(count, error, pool): pool is the ArrayBuffer the payloads now go to when a new
+  // one was started (else undefined); meta[i*stride + 4] is datagram i's offset in it.
   Napi::Value RecvBuffers(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     EnsureBuffers(env);
     Napi::Object o = Napi::Object::New(env);
-    o.Set("data", dataRef_.Value());
     o.Set("meta", metaRef_.Value());
     o.Set("ts", tsRef_.Value());
     o.Set("addrs", addrsRef_.Value());
@@ -725,7 +752,12 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
         tsPtr_[i] = s.ts_ns;
       }
       total += n;
-      Deliver(env, {Napi::Number::New(env, n)});
+      napi_value pool = PackPayloads(env, n);
+      if (pool != nullptr) {
+        Deliver(env, {Napi::Number::New(env, n), env.Undefined(), pool});
+      } else {
+        Deliver(env, {Napi::Number::New(env, n)});
+      }
       if (n < kSlots) break;  // queue drained; level-triggered poll wakes us for more
     }
   }
@@ -739,11 +771,13 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   bool refed_ = true;
   Napi::FunctionReference onBatch_;
   std::unique_ptr<Napi::AsyncContext> asyncCtx_;
-  Napi::Reference<Napi::ArrayBuffer> dataRef_;
+  Napi::Reference<Napi::ArrayBuffer> poolRef_;
+  uint8_t* poolPtr_ = nullptr;
+  size_t poolSize_ = 0, poolOff_ = 0;
+  std::unique_ptr<uint8_t[]> slotMem_;
   Napi::Reference<Napi::Int32Array> metaRef_;
   Napi::Reference<Napi::BigInt64Array> tsRef_;
   Napi::ObjectReference addrsRef_;
-  uint8_t* dataPtr_ = nullptr;
   int32_t* metaPtr_ = nullptr;
   int64_t* tsPtr_ = nullptr;
   std::vector<nc::RecvSlot> slots_;

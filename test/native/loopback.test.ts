@@ -175,6 +175,26 @@ describe('UDP on loopback', () => {
     expect(got.map((d) => d.data.toString())).toEqual(batch.map((b) => b.data.toString()));
   });
 
+  it('received payloads stay intact and separate across receive pools', async () => {
+    const rx = udp(4);
+    rx.bind('127.0.0.1', 0);
+    rx.setBufferSizes(4 << 20, 0);
+    const port = rx.address().port;
+    const tx = udp(4);
+    // 1..3000-byte payloads: many 8 KiB pools, batches larger than one pool, odd lengths
+    const sizes = Array.from({ length: 300 }, (_, i) => 1 + ((i * 977) % 3000));
+    const sent = sizes.map((n, i) => Buffer.alloc(n, i & 0xff));
+    const p = collect(rx, sent.length);
+    for (let i = 0; i < sent.length; i += 50) expect(tx.sendBatch(sent.slice(i, i + 50).map((data) => ({ data, address: '127.0.0.1', port })))).toBe(50);
+    const got = await p;
+    for (const [i, d] of got.entries()) {
+      expect(Buffer.isBuffer(d.data)).toBe(true);
+      expect(d.data.equals(sent[i]!)).toBe(true);
+    }
+    got[0]!.data.fill(0xee); // a datagram's buffer is its own bytes: neighbours unchanged
+    expect(got[1]!.data.equals(sent[1]!)).toBe(true);
+  });
+
   it('sendBatch to several destinations and families of payload size', async () => {
     const a = udp(6);
     a.bind('::1', 0);

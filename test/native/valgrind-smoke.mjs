@@ -22,7 +22,7 @@ for (const [fam, host] of [[4, '127.0.0.1'], [6, '::1']]) {
   const bufs = rx.recvBuffers();
   let got = 0;
   const timer = setTimeout(() => assert(false, `received ${got}/300`), 60_000);
-  const done = new Promise((res) => rx.startReceiving((n) => { for (let i = 0; i < n; i++) assert(bufs.meta[i * 4 + 2] > 0, 'ifindex'); got += n; if (got >= 300) res(); }));
+  const done = new Promise((res) => rx.startReceiving((n) => { for (let i = 0; i < n; i++) assert(bufs.meta[i * bufs.stride + 2] > 0, 'ifindex'); got += n; if (got >= 300) res(); }));
   const tx = new b.UdpSocket(fam, false, false, false);
   for (let i = 0; i < 100; i++) tx.send(Buffer.from('x'.repeat(i + 1)), host, port);
   tx.sendBatch(Array.from({ length: 200 }, (_, i) => ({ data: Buffer.alloc(64, i), address: host, port })));
