@@ -5,9 +5,10 @@
  *
  *   udpbench echo                       bind 127.0.0.1:0, print {"port":N}, echo until "QUIT"
  *   udpbench ping PORT COUNT WARMUP     64-byte ping-pong; RTT percentiles in ns
- *   udpbench recv                       bind, print {"port":N}; pktinfo+timestamps+recvmmsg;
- *                                       CPU (getrusage) from the first datagram to "END"
- *   udpbench recv-epoll                 the same, but the way an event loop waits: a
+ *   udpbench recv [WARM]                bind, print {"port":N}; pktinfo+timestamps+recvmmsg;
+ *                                       CPU (getrusage) from datagram WARM+1 (default: the
+ *                                       first) to "END"; count excludes the WARM warm-up ones
+ *   udpbench recv-epoll [WARM]          the same, but the way an event loop waits: a
  *                                       non-blocking fd, epoll_wait, then recvmmsg until drained
  *   udpbench send PORT RATE MS          paced 64-byte sender (RATE datagrams/s for MS ms),
  *                                       then "END" markers; the fixed offered load
@@ -106,7 +107,7 @@ static int mode_ping(int port, int count, int warmup) {
   return 0;
 }
 
-static int mode_recv(int use_epoll) {
+static int mode_recv(int use_epoll, long long warm) {
   int fd = bound_socket();
   int ep = -1;
   if (use_epoll) {
@@ -162,10 +163,10 @@ static int mode_recv(int use_epoll) {
       (void)ifindex; (void)ts;
       if (msgs[i].msg_len == 3 && memcmp(bufs[i], "END", 3) == 0) {
         int64_t cpu = cpu_ns() - cpu0, wall = now_ns() - t0;
-        printf("{\"count\":%lld,\"cpuNs\":%lld,\"wallNs\":%lld}\n", count, (long long)cpu, (long long)wall);
+        printf("{\"count\":%lld,\"cpuNs\":%lld,\"wallNs\":%lld}\n", count - warm, (long long)cpu, (long long)wall);
         return 0;
       }
-      if (count == 0) { cpu0 = cpu_ns(); t0 = now_ns(); }
+      if (count == warm) { cpu0 = cpu_ns(); t0 = now_ns(); }
       count++;
     }
   }
@@ -239,8 +240,8 @@ int main(int argc, char** argv) {
   if (argc < 2) { fprintf(stderr, "usage: see the header of udpbench.c\n"); return 2; }
   const char* m = argv[1];
   if (!strcmp(m, "echo")) return mode_echo();
-  if (!strcmp(m, "recv")) return mode_recv(0);
-  if (!strcmp(m, "recv-epoll")) return mode_recv(1);
+  if (!strcmp(m, "recv")) return mode_recv(0, argc >= 3 ? atoll(argv[2]) : 0);
+  if (!strcmp(m, "recv-epoll")) return mode_recv(1, argc >= 3 ? atoll(argv[2]) : 0);
   if (argc >= 5 && !strcmp(m, "ping")) return mode_ping(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
   if (argc >= 5 && !strcmp(m, "send")) return mode_send(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
   if (argc >= 5 && !strcmp(m, "blast")) return mode_blast(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
