@@ -101,38 +101,62 @@ int SetMulticastIf(int fd, int family, unsigned ifindex, SysErr* e) {
   return 0;
 }
 
+// The recvmmsg headers are kept between calls (per thread) for the slot array they were
+// built for, marked by a token stored in slots[0].os_token (0 in any new slot array, so a
+// freed array's address coming back cannot match); then only the fields the kernel writes
+// back are reset, and an almost empty wake-up (one datagram, the common case) costs one
+// recvmmsg and little else. Several sockets on one thread just rebuild when they alternate.
 int RecvBatch(int fd, RecvSlot* slots, int n, SysErr* e) {
   constexpr int kMax = 64;
+  struct Headers {
+    RecvSlot* slots = nullptr;
+    uint64_t token = 0;
+    int n = 0;
+    int dirty = 0;  // headers the last call may have changed
+    mmsghdr msgs[kMax];
+    iovec iov[kMax];
+    alignas(cmsghdr) char control[kMax][kControlLen];
+  };
+  static thread_local Headers h;
+  static thread_local uint64_t tokens = 0;
   if (n > kMax) n = kMax;
-  mmsghdr msgs[kMax];
-  iovec iov[kMax];
-  alignas(cmsghdr) char control[kMax][kControlLen];
-  for (int i = 0; i < n; i++) {
-    iov[i].iov_base = slots[i].buf;
-    iov[i].iov_len = slots[i].cap;
-    msghdr& h = msgs[i].msg_hdr;
-    h.msg_name = &slots[i].src;
-    h.msg_namelen = sizeof(sockaddr_storage);
-    h.msg_iov = &iov[i];
-    h.msg_iovlen = 1;
-    h.msg_control = control[i];
-    h.msg_controllen = kControlLen;
-    h.msg_flags = 0;
-    msgs[i].msg_len = 0;
+  if (h.slots != slots || h.n != n || h.token == 0 || slots[0].os_token != h.token) {
+    for (int i = 0; i < n; i++) {
+      h.iov[i].iov_base = slots[i].buf;
+      h.iov[i].iov_len = slots[i].cap;
+      msghdr& m = h.msgs[i].msg_hdr;
+      m.msg_name = &slots[i].src;
+      m.msg_iov = &h.iov[i];
+      m.msg_iovlen = 1;
+      m.msg_control = h.control[i];
+    }
+    h.slots = slots;
+    h.n = n;
+    h.token = slots[0].os_token = ++tokens;
+    h.dirty = n;
+  }
+  for (int i = 0; i < h.dirty; i++) {
+    msghdr& m = h.msgs[i].msg_hdr;
+    m.msg_namelen = sizeof(sockaddr_storage);
+    m.msg_controllen = kControlLen;
+    m.msg_flags = 0;
+    h.msgs[i].msg_len = 0;
   }
   int r;
   do {
-    r = recvmmsg(fd, msgs, static_cast<unsigned>(n), MSG_DONTWAIT, nullptr);
+    r = recvmmsg(fd, h.msgs, static_cast<unsigned>(n), MSG_DONTWAIT, nullptr);
   } while (r < 0 && errno == EINTR);
+  // the kernel writes back only the headers it filled; one more is reset to be safe
+  h.dirty = r < 0 ? 1 : (r < n ? r + 1 : n);
   if (r < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
     e->set(errno, "recvmmsg", "fd " + std::to_string(fd));
     return -1;
   }
   for (int i = 0; i < r; i++) {
-    slots[i].len = msgs[i].msg_len;
-    slots[i].truncated = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
-    ParseControl(&msgs[i].msg_hdr, &slots[i]);
+    slots[i].len = h.msgs[i].msg_len;
+    slots[i].truncated = (h.msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+    ParseControl(&h.msgs[i].msg_hdr, &slots[i]);
   }
   return r;
 }
