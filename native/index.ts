@@ -38,6 +38,8 @@ interface RecvBuffers {
   slotSize: number;
   stride: number;
 }
+declare const socketHandle: unique symbol;
+type SocketHandle = { readonly [socketHandle]: true };
 interface BindingSocket {
   readonly fd: number;
   bind(address: string, port: number): void;
@@ -51,6 +53,8 @@ interface BindingSocket {
   setBroadcast(on: boolean): void;
   setBufferSizes(recvBytes: number, sendBytes: number): void;
   send(data: Uint8Array, address: string, port: number): number;
+  /** An External for the module-level fast paths below (never exposed by this wrapper). */
+  handle(): SocketHandle;
   sendBatch(datagrams: OutgoingDatagram[]): number;
   recvBuffers(): RecvBuffers;
   startReceiving(onBatch: (count: number, error?: NativeError, pool?: ArrayBuffer) => void): void;
@@ -72,6 +76,10 @@ interface Binding {
   setTcpKeepalive(fd: number, idleSec: number, intervalSec: number, count: number): void;
   getTcpKeepalive(fd: number): TcpKeepalive;
   features(): AddonStatus['features'];
+  /** socket.send without napi_unwrap: the same checks, errors and result. */
+  sendTo(h: SocketHandle, data: Uint8Array, address: string, port: number): number;
+  /** The same, to the destination the previous successful sendTo parsed (no parsing). */
+  sendLast(h: SocketHandle, data: Uint8Array): number;
 }
 
 export const NOT_BUILT_REASON =
@@ -152,15 +160,22 @@ export function getTcpKeepalive(fd: number): TcpKeepalive {
 class NativeUdpSocket extends EventEmitter implements UdpSocket {
   readonly family: 4 | 6;
   readonly #h: BindingSocket;
+  readonly #b: Binding;
+  readonly #handle: SocketHandle;
+  /** Destination of the last successful send (the addon keeps it parsed), else undefined. */
+  #lastAddress: string | undefined;
+  #lastPort = -1;
   #closed = false;
   #receiving = false;
   #bufs: RecvBuffers | undefined;
   /** The pool the addon packs payloads into (replaced by the batch callback when full). */
   #pool: ArrayBuffer | undefined;
 
-  constructor(h: BindingSocket, family: 4 | 6) {
+  constructor(b: Binding, h: BindingSocket, family: 4 | 6) {
     super();
+    this.#b = b;
     this.#h = h;
+    this.#handle = h.handle();
     this.family = family;
   }
 
@@ -200,8 +215,16 @@ class NativeUdpSocket extends EventEmitter implements UdpSocket {
   setBufferSizes(recvBytes: number, sendBytes: number): void {
     this.#h.setBufferSizes(recvBytes, sendBytes);
   }
+  // Fast path: repeated sends to one destination (a reply, a stream to one peer) skip
+  // napi_unwrap and address parsing; any other send parses, and only a send that
+  // succeeded makes its destination the cached one. Errors are the same either way.
   send(data: Buffer, address: string, port: number): number {
-    return this.#h.send(data, address, port);
+    if (address === this.#lastAddress && port === this.#lastPort) return this.#b.sendLast(this.#handle, data);
+    this.#lastAddress = undefined;
+    const n = this.#b.sendTo(this.#handle, data, address, port);
+    this.#lastAddress = address;
+    this.#lastPort = port;
+    return n;
   }
   sendBatch(datagrams: OutgoingDatagram[]): number {
     return this.#h.sendBatch(datagrams);
@@ -274,5 +297,5 @@ export function createUdpSocket(opts: UdpSocketOptions): UdpSocket & {
   if (opts.family !== 4 && opts.family !== 6) throw new TypeError(`family must be 4 or 6, got ${String(opts.family)}`);
   const netns = checkNetns(opts.netns);
   const h = new b.UdpSocket(opts.family, !!opts.reuseAddr, !!opts.reusePort, !!opts.broadcast, netns);
-  return new NativeUdpSocket(h, opts.family);
+  return new NativeUdpSocket(b, h, opts.family);
 }

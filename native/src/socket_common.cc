@@ -243,6 +243,7 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
          InstanceMethod<&UdpSocket::SetBroadcast>("setBroadcast"),
          InstanceMethod<&UdpSocket::SetBufferSizes>("setBufferSizes"),
          InstanceMethod<&UdpSocket::Send>("send"),
+         InstanceMethod<&UdpSocket::Handle>("handle"),
          InstanceMethod<&UdpSocket::SendBatch>("sendBatch"),
          InstanceMethod<&UdpSocket::RecvBuffers>("recvBuffers"),
          InstanceMethod<&UdpSocket::StartReceiving>("startReceiving"),
@@ -467,24 +468,38 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
     return env.Undefined();
   }
 
-  static bool BufferBytes(const Napi::Value& v, const uint8_t** data, size_t* len) {
-    if (!v.IsTypedArray()) return false;
-    Napi::TypedArray ta = v.As<Napi::TypedArray>();
-    if (ta.TypedArrayType() != napi_uint8_array) return false;
-    Napi::Uint8Array u8 = v.As<Napi::Uint8Array>();
-    *data = u8.Data();
-    *len = u8.ByteLength();
+  // One napi call (it fails, without a pending exception, for anything not a typed array).
+  static bool BufferBytes(napi_env env, napi_value v, const uint8_t** data, size_t* len) {
+    napi_typedarray_type t;
+    void* p = nullptr;
+    if (napi_get_typedarray_info(env, v, &t, len, &p, nullptr, nullptr) != napi_ok ||
+        t != napi_uint8_array)
+      return false;
+    *data = static_cast<const uint8_t*>(p);
     return true;
   }
 
   // send(data, address, port) -> bytes sent
   Napi::Value Send(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
+    Napi::Value addr = info[1], port = info[2];
+    return SendImpl(info.Env(), info[0], &addr, &port);
+  }
+
+  // Fast path for native/index.ts (not public): the socket comes as an External from
+  // handle(), which skips napi_unwrap (the dearest part of a send), and with no address
+  // the destination is the one the previous successful parse cached (the wrapper calls it
+  // so only when address and port are === the last ones it sent to).
+  Napi::Value SendImpl(Napi::Env env, const Napi::Value& datav, const Napi::Value* addr,
+                       const Napi::Value* port) {
     CheckOpen(env);
     const uint8_t* data;
     size_t len;
-    if (!BufferBytes(info[0], &data, &len)) ThrowType(env, "data must be a Buffer or Uint8Array");
-    ParseDest(env, info[1], info[2], &sendCache_, "send");
+    if (!BufferBytes(env, datav, &data, &len)) ThrowType(env, "data must be a Buffer or Uint8Array");
+    if (addr != nullptr) {
+      ParseDest(env, *addr, *port, &sendCache_, "send");
+    } else if (!sendCache_.valid) {
+      ThrowType(env, "send: no previous destination");
+    }
     ssize_t r;
     do {
       r = sendto(fd_, data, len, 0, reinterpret_cast<sockaddr*>(&sendCache_.ss), sendCache_.len);
@@ -497,6 +512,29 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
     return Napi::Number::New(env, static_cast<double>(r));
   }
 
+  Napi::Value Handle(const Napi::CallbackInfo& info) {
+    return Napi::External<UdpSocket>::New(info.Env(), this);
+  }
+
+ public:
+  static UdpSocket* FromHandle(Napi::Env env, const Napi::Value& v) {
+    void* p = nullptr;
+    if (napi_get_value_external(env, v, &p) != napi_ok || p == nullptr)
+      ThrowType(env, "not a socket handle");
+    return static_cast<UdpSocket*>(p);
+  }
+  // sendTo(handle, data, address, port) / sendLast(handle, data)
+  static Napi::Value SendTo(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Value addr = info[2], port = info[3];
+    return FromHandle(env, info[0])->SendImpl(env, info[1], &addr, &port);
+  }
+  static Napi::Value SendLast(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return FromHandle(env, info[0])->SendImpl(env, info[1], nullptr, nullptr);
+  }
+
+ private:
   // sendBatch([{data, address, port}, ...]) -> count sent
   Napi::Value SendBatch(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -793,6 +831,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setTcpKeepalive", Napi::Function::New(env, SetTcpKeepalive));
   exports.Set("getTcpKeepalive", Napi::Function::New(env, GetTcpKeepalive));
   exports.Set("features", Napi::Function::New(env, Features));
+  exports.Set("sendTo", Napi::Function::New(env, UdpSocket::SendTo));
+  exports.Set("sendLast", Napi::Function::New(env, UdpSocket::SendLast));
   return exports;
 }
 

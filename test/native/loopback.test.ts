@@ -175,6 +175,26 @@ describe('UDP on loopback', () => {
     expect(got.map((d) => d.data.toString())).toEqual(batch.map((b) => b.data.toString()));
   });
 
+  it('send to alternating destinations, after a failed send, each reaches its own peer', async () => {
+    const a = udp(4);
+    a.bind('127.0.0.1', 0);
+    const b = udp(4);
+    b.bind('127.0.0.1', 0);
+    const tx = udp(4);
+    const pa = collect(a, 3);
+    const pb = collect(b, 2);
+    const [ap, bp] = [a.address().port, b.address().port];
+    tx.send(Buffer.from('a1'), '127.0.0.1', ap);
+    tx.send(Buffer.from('a2'), '127.0.0.1', ap); // same destination: the cached fast path
+    expect(catchErr(() => tx.send(Buffer.from('x'), 'not-an-ip', ap))).toBeInstanceOf(TypeError);
+    expect(catchErr(() => tx.send(Buffer.from('x'), '127.255.255.255', ap))).toMatchObject({ code: 'EACCES', syscall: 'sendto' });
+    tx.send(Buffer.from('b1'), '127.0.0.1', bp);
+    tx.send(Buffer.from('a3'), '127.0.0.1', ap);
+    expect(tx.send(Buffer.from('b22'), '127.0.0.1', bp)).toBe(3);
+    expect((await pa).map((d) => d.data.toString())).toEqual(['a1', 'a2', 'a3']);
+    expect((await pb).map((d) => d.data.toString())).toEqual(['b1', 'b22']);
+  });
+
   it('received payloads stay intact and separate across receive pools', async () => {
     const rx = udp(4);
     rx.bind('127.0.0.1', 0);
