@@ -195,6 +195,27 @@ describe('UDP on loopback', () => {
     expect((await pb).map((d) => d.data.toString())).toEqual(['b1', 'b22']);
   });
 
+  it('sendBatch: a bad destination anywhere sends nothing; large batches and odd items still work', async () => {
+    const rx = udp(4);
+    rx.bind('127.0.0.1', 0);
+    rx.setBufferSizes(4 << 20, 0);
+    const port = rx.address().port;
+    const tx = udp(4);
+    const ok = { data: Buffer.from('ok'), address: '127.0.0.1', port };
+    expect(catchErr(() => tx.sendBatch([ok, { data: Buffer.from('x'), address: 'nope', port }]))).toBeInstanceOf(TypeError);
+    expect(catchErr(() => tx.sendBatch([ok, { data: Buffer.from('x'), address: '127.0.0.1', port: 70000 }]))).toBeInstanceOf(TypeError);
+    expect(catchErr(() => tx.sendBatch([ok, { data: 'str' as unknown as Buffer, address: '127.0.0.1', port }]))).toBeInstanceOf(TypeError);
+    const big = Array.from({ length: 6 }, (_, i) => ({ data: Buffer.alloc(60_000, i), address: '127.0.0.1', port })); // > 256 KiB in all
+    const p = collect(rx, 8);
+    expect(tx.sendBatch(big)).toBe(6);
+    expect(tx.sendBatch([ok, { data: new Uint8Array([1, 2, 3]) as Buffer, address: '127.0.0.1', port }])).toBe(2);
+    const got = await p;
+    expect(got.slice(0, 6).map((d) => d.data.length)).toEqual([60_000, 60_000, 60_000, 60_000, 60_000, 60_000]);
+    expect(got.slice(0, 6).map((d) => d.data[0])).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(got[6]!.data.toString()).toBe('ok');
+    expect([...got[7]!.data]).toEqual([1, 2, 3]);
+  });
+
   it('received payloads stay intact and separate across receive pools', async () => {
     const rx = udp(4);
     rx.bind('127.0.0.1', 0);
