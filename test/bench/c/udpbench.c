@@ -5,6 +5,9 @@
  *
  *   udpbench echo                       bind 127.0.0.1:0, print {"port":N}, echo until "QUIT"
  *   udpbench ping PORT COUNT WARMUP     64-byte ping-pong; RTT percentiles in ns
+ *   udpbench echo-epoll / ping-epoll    the same, but each side waits the way an event loop
+ *                                       does: non-blocking fd, epoll_wait, then read until
+ *                                       EAGAIN (the floor for any event-driven peer)
  *   udpbench recv [WARM]                bind, print {"port":N}; pktinfo+timestamps+recvmmsg;
  *                                       CPU (getrusage) from datagram WARM+1 (default: the
  *                                       first) to "END"; count excludes the WARM warm-up ones
@@ -70,21 +73,42 @@ static int cmp64(const void* a, const void* b) {
   return x < y ? -1 : x > y;
 }
 
-static int mode_echo(void) {
+/* Event-loop style wait: epoll_wait until readable, then a non-blocking read. */
+static int ep_fd = -1;
+static void ep_setup(int fd) {
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  ep_fd = epoll_create1(0);
+  struct epoll_event ev = {.events = EPOLLIN, .data = {.fd = fd}};
+  epoll_ctl(ep_fd, EPOLL_CTL_ADD, fd, &ev);
+}
+static ssize_t ep_recvfrom(int fd, char* buf, size_t cap, struct sockaddr_in* from, socklen_t* fl, int timeout_ms) {
+  for (;;) {
+    ssize_t n = recvfrom(fd, buf, cap, MSG_DONTWAIT, (struct sockaddr*)from, fl);
+    if (n >= 0 || (errno != EAGAIN && errno != EINTR)) return n;
+    struct epoll_event ev;
+    int r = epoll_wait(ep_fd, &ev, 1, timeout_ms);
+    if (r == 0) { errno = EAGAIN; return -1; }
+  }
+}
+
+static int mode_echo(int use_epoll) {
   int fd = bound_socket();
+  if (use_epoll) ep_setup(fd);
   char buf[2048];
   struct sockaddr_in from;
   for (;;) {
     socklen_t fl = sizeof from;
-    ssize_t n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr*)&from, &fl);
+    ssize_t n = use_epoll ? ep_recvfrom(fd, buf, sizeof buf, &from, &fl, -1)
+                          : recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr*)&from, &fl);
     if (n < 0) { if (errno == EINTR) continue; perror("recvfrom"); return 1; }
     if (n == 4 && memcmp(buf, "QUIT", 4) == 0) return 0;
     sendto(fd, buf, (size_t)n, 0, (struct sockaddr*)&from, fl);
   }
 }
 
-static int mode_ping(int port, int count, int warmup) {
+static int mode_ping(int port, int count, int warmup, int use_epoll) {
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  if (use_epoll) ep_setup(fd);
   struct sockaddr_in to = lo_addr(port);
   struct timeval tv = {2, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -95,7 +119,7 @@ static int mode_ping(int port, int count, int warmup) {
   for (int i = 0; i < warmup + count; i++) {
     int64_t t0 = now_ns();
     sendto(fd, msg, sizeof msg, 0, (struct sockaddr*)&to, sizeof to);
-    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    ssize_t n = use_epoll ? ep_recvfrom(fd, buf, sizeof buf, NULL, NULL, 2000) : recv(fd, buf, sizeof buf, 0);
     int64_t t1 = now_ns();
     if (n < 0) { lost++; if (lost > 10) { fprintf(stderr, "ping: no echo\n"); return 1; } continue; }
     if (i >= warmup) rtt[i - warmup] = t1 - t0;
@@ -239,10 +263,12 @@ static int mode_blast(int port, int count, int batch) {
 int main(int argc, char** argv) {
   if (argc < 2) { fprintf(stderr, "usage: see the header of udpbench.c\n"); return 2; }
   const char* m = argv[1];
-  if (!strcmp(m, "echo")) return mode_echo();
+  if (!strcmp(m, "echo")) return mode_echo(0);
+  if (!strcmp(m, "echo-epoll")) return mode_echo(1);
   if (!strcmp(m, "recv")) return mode_recv(0, argc >= 3 ? atoll(argv[2]) : 0);
   if (!strcmp(m, "recv-epoll")) return mode_recv(1, argc >= 3 ? atoll(argv[2]) : 0);
-  if (argc >= 5 && !strcmp(m, "ping")) return mode_ping(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
+  if (argc >= 5 && !strcmp(m, "ping")) return mode_ping(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), 0);
+  if (argc >= 5 && !strcmp(m, "ping-epoll")) return mode_ping(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), 1);
   if (argc >= 5 && !strcmp(m, "send")) return mode_send(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
   if (argc >= 5 && !strcmp(m, "blast")) return mode_blast(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
   fprintf(stderr, "bad arguments\n");
