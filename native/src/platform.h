@@ -58,7 +58,8 @@ struct RecvSlot {
   unsigned ifindex = 0;
   int64_t ts_ns = 0;  // 0 if no timestamp arrived
   // Per-OS bookkeeping (Linux: which prepared recvmmsg headers belong to this slot array);
-  // 0 in a new slot array. Callers never touch it.
+  // 0 in a new slot array. Callers never touch it, and never change buf/cap of a slot
+  // array once it has been passed to RecvBatch (make a new array instead).
   uint64_t os_token = 0;
 };
 // Fills up to n slots; returns the count (0 when nothing is queued) or -1 with e set.
