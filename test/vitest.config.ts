@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+// Lives in test/ because the top level of the repository is fixed (DESIGN.md "Layout").
 export default defineConfig({
+  root: fileURLToPath(new URL('..', import.meta.url)),
   test: {
     include: ['test/**/*.test.ts'],
     // Lab tests create namespaces and child processes: forks isolate them; 2 cores here.
@@ -11,6 +13,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Fixture scenarios (hang, throw, flake on purpose) for runner tests.
-    env: { NETCONFORM_EXTRA_SUITES: fileURLToPath(new URL('./test/fixtures/suites', import.meta.url)) },
+    env: { NETCONFORM_EXTRA_SUITES: fileURLToPath(new URL('./fixtures/suites', import.meta.url)) },
   },
 });
