@@ -12,7 +12,7 @@ import { displayPath, loadProfile, ProfileError, type LoadedProfile, type Profil
 import { summarize, type LabInfo, type RunResult, type ScenarioResult } from '../model/results.ts';
 import type { Capabilities } from '../model/scenario.ts';
 import { ReporterMultiplexer } from '../reporters/multiplexer.ts';
-import type { Reporter } from '../reporters/reporter.ts';
+import type { Reporter, ScenarioStart } from '../reporters/reporter.ts';
 import { CliError, ExitCode } from '../util/exit-codes.ts';
 import { loadRegistry, type AnyScenario } from '../../suites/registry.ts';
 import { probeCapabilities } from './capabilities.ts';
@@ -90,6 +90,10 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
   const labs: LabInfo[] = [];
   let environmentFailed = false;
   let index = 0;
+  // Lab lines (bring-up, teardown, faults): a fault a scenario injects belongs to that scenario's
+  // log (the console shows it with --verbose); the rest are run-level messages.
+  let current: ScenarioStart | undefined;
+  const labLog = (line: string): void => void (current ? mux.emit('onScenarioLog', current, line) : mux.emit('onMessage', line));
   for (const profile of profiles) {
     if (opts.interrupt.aborted) break;
     const planned = plan.filter((p) => p.profile === profile);
@@ -100,7 +104,7 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
       const runId = newRunId();
       try {
         await mux.emit('onMessage', `lab ${runId}: bringing up ${profile.file}'s topology`);
-        lab = await bringUpLab(profile.profile.lab, { runId, profile: profile.file, log: (l) => void mux.emit('onMessage', l), signal: opts.interrupt });
+        lab = await bringUpLab(profile.profile.lab, { runId, profile: profile.file, log: labLog, signal: opts.interrupt });
         labs.push({ profile: profile.profile.profile, runId, interfaces: lab.describe() });
         profileCaps.lab = { ok: true, reason: `lab ${runId} is up` };
       } catch (err) {
@@ -114,6 +118,7 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
       for (const p of planned) {
         if (opts.interrupt.aborted) break;
         const start = { index: ++index, total: plan.length, profile: profile.profile.profile, id: p.spec.id, use: p.spec.use };
+        current = start;
         await mux.emit('onScenarioBegin', start);
         const result = await executeScenario(p, {
           capabilities: profileCaps,
@@ -125,6 +130,7 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
           interrupt: opts.interrupt,
           onLog: (line) => void mux.emit('onScenarioLog', start, line),
         });
+        current = undefined;
         results.push(result);
         await mux.emit('onScenarioEnd', start, result);
       }
