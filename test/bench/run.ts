@@ -1,21 +1,27 @@
 /**
- * `npm run bench [-- --quick]`: runs every test/bench/*.bench.ts suite (see ./types.ts),
- * prints one table and writes reports/bench.json atomically (temp file + rename) with the
- * environment it ran in. Exit code 0 even when a target is missed (the table says so);
- * 1 if a suite crashed.
+ * `npm run bench [-- --quick] [--suite=native] [--baseline=old/bench.json [--tolerance=0.25]]`: runs every
+ * test/bench/*.bench.ts suite (see ./types.ts), prints one table and writes reports/bench.json
+ * atomically (temp file + rename) with the environment it ran in. With --baseline, each row's
+ * ratio is compared with the stored run's (./baseline.ts). Exit code 0 even when a target is
+ * missed or a ratio regressed (the tables say so); 1 if a suite crashed.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
+import { writeFileAtomic } from '../../harness/util/atomic-write.ts';
+import { compareToBaseline, comparisonTable, type BaselineComparison } from './baseline.ts';
 import type { BenchRow, BenchSection, BenchSuite } from './types.ts';
 
 const here = import.meta.dirname;
 const repoRoot = resolve(here, '../..');
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--suite='))?.slice('--suite='.length);
+const baseline = process.argv.find((a) => a.startsWith('--baseline='))?.slice('--baseline='.length);
+/** How far a ratio may move the wrong way before it is called worse (noisy 2-core box: generous). */
+const tolerance = Number(process.argv.find((a) => a.startsWith('--tolerance='))?.slice('--tolerance='.length) ?? 0.25);
 
 function tool(cmd: string, args: string[]): string | undefined {
   try {
@@ -67,13 +73,6 @@ function table(rows: BenchRow[]): string {
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
-function writeAtomic(file: string, text: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-}
-
 async function main(): Promise<number> {
   const files = readdirSync(here)
     .filter((f) => f.endsWith('.bench.ts'))
@@ -106,10 +105,15 @@ async function main(): Promise<number> {
     if (s.rows.length > 0) console.log(table(s.rows));
     for (const n of s.notes) console.log(`  note: ${n}`);
   }
+  let comparisons: BaselineComparison[] | undefined;
+  if (baseline) {
+    comparisons = compareToBaseline(baseline, sections, tolerance);
+    console.log(`\nagainst the baseline ${baseline} (ratio to the in-run reference, then and now):\n${comparisonTable(comparisons)}`);
+  }
   const out = join(repoRoot, 'reports', 'bench.json');
-  writeAtomic(
+  await writeFileAtomic(
     out,
-    `${JSON.stringify({ generatedAt: started.toISOString(), seconds: (Date.now() - started.getTime()) / 1000, quick, environment: environment(), sections }, null, 2)}\n`,
+    `${JSON.stringify({ generatedAt: started.toISOString(), seconds: (Date.now() - started.getTime()) / 1000, quick, environment: environment(), sections, ...(comparisons && { baseline: { file: baseline, comparisons } }) }, null, 2)}\n`,
   );
   console.log(`\nwrote ${out}`);
   return failed ? 1 : 0;
