@@ -42,6 +42,6 @@ export function compareToBaseline(file: string, sections: BenchSection[], tolera
 export function comparisonTable(rows: BaselineComparison[]): string {
   if (rows.length === 0) return 'no row with a ratio in both runs';
   return rows
-    .map((c) => `${c.regression ? 'WORSE' : c.worseBy < 0 && !c.regression && -c.worseBy > 0.1 ? 'better' : 'same '}  ${c.impl} ${c.case}: ${c.baselineRatio.toFixed(2)}× → ${c.ratio.toFixed(2)}× (${c.worseBy >= 0 ? '+' : ''}${(c.worseBy * 100).toFixed(0)} % worse)`)
+    .map((c) => `${c.regression ? 'WORSE' : c.worseBy < -0.1 ? 'better' : 'same '}  ${c.impl} ${c.case}: ${c.baselineRatio.toFixed(2)}× → ${c.ratio.toFixed(2)}× (${c.worseBy >= 0 ? '+' : ''}${(c.worseBy * 100).toFixed(0)} % worse)`)
     .join('\n');
 }
