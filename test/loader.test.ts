@@ -1,9 +1,9 @@
-import { writeFile, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { formatIssue, loadProfile, ProfileError } from '../harness/loader/profile.ts';
 import { loadRegistry, type AnyScenario } from '../suites/registry.ts';
+import { tempDir } from './helpers/tmp.ts';
 
 const fixture = (name: string) => join('test/fixtures/profiles', name);
 let registry: Map<string, AnyScenario>;
@@ -58,14 +58,14 @@ describe('profile loading', () => {
   });
 
   it('refuses a huge file before parsing it', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'nc-loader-'));
+    const dir = await tempDir('nc-loader-');
     const file = join(dir, 'huge.yaml');
     await writeFile(file, `profile: huge\n# ${'x'.repeat(2 * 1024 * 1024)}\n`);
     expect((await errorsOf(file))[0]).toMatch(/huge.yaml:1:1: file is \d+ bytes; a profile may be at most 1048576 bytes/);
   });
 
   it('rejects unknown top-level keys with a hint', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'nc-loader-'));
+    const dir = await tempDir('nc-loader-');
     const file = join(dir, 'typo.yaml');
     await writeFile(file, 'profile: typo\nscenaros: []\nscenarios:\n  - { id: a, use: fixture.counter }\n');
     expect(await errorsOf(file)).toEqual([`${file}:2:1: scenaros is not allowed (unknown key; did you mean "scenarios"?)`]);

@@ -8,6 +8,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Lab tests create namespaces and child processes: forks isolate them; 2 cores here.
     reporters: ['default', './test/helpers/summary-reporter.ts'],
+    setupFiles: ['./test/helpers/setup.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,

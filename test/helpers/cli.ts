@@ -1,9 +1,9 @@
 /** Runs the real CLI (harness/bin/netconform.js) as a child process. */
 import { execa, type ResultPromise } from 'execa';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { tempDir } from './tmp.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 export const bin = join(repoRoot, 'harness/bin/netconform.js');
@@ -13,7 +13,7 @@ export function cli(args: string[], opts: { cwd?: string; env?: Record<string, s
 }
 
 export async function tempOut(prefix = 'nc-e2e-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
+  return tempDir(prefix);
 }
 
 export async function readJson<T = unknown>(file: string): Promise<T> {

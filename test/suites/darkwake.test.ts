@@ -4,11 +4,11 @@
  * and nothing is left behind — no namespace, no process, nothing stopped (state 'T').
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taggedProcesses } from '../helpers/procs.ts';
+import { tempDir } from '../helpers/tmp.ts';
 import type { NumbersEvidence } from '../../harness/model/check.ts';
 import type { CheckResult, RunResult, ScenarioResult } from '../../harness/model/results.ts';
 import { planRun, run } from '../../harness/runner/run.ts';
@@ -87,7 +87,7 @@ describe.skipIf(!isRoot)('darkwake scenarios in a lab (root)', () => {
   let result: RunResult;
   let exitCode: number;
   beforeAll(async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'nc-darkwake-'));
+    const dir = await tempDir('nc-darkwake-');
     const file = join(dir, 'darkwake-test.yaml');
     await writeFile(file, PROFILE);
     process.env[TAG] = '1';

@@ -4,11 +4,10 @@
  * which DPD design survives a suspended peer, both ways. Nothing is left behind.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taggedProcesses } from '../helpers/procs.ts';
+import { tempDir } from '../helpers/tmp.ts';
 import type { NumbersEvidence } from '../../harness/model/check.ts';
 import type { CheckResult, RunResult } from '../../harness/model/results.ts';
 import { run } from '../../harness/runner/run.ts';
@@ -24,7 +23,7 @@ describe.skipIf(!isRoot)('profiles/keepalive.yaml in a lab (root)', () => {
   let result: RunResult;
   let exitCode: number;
   beforeAll(async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'nc-keepalive-'));
+    const dir = await tempDir('nc-keepalive-');
     process.env[TAG] = '1';
     ({ result, exitCode } = await run({ files: ['profiles/keepalive.yaml'], outDir: join(dir, 'out'), reporters: [], allowHostNetwork: false, interrupt: new AbortController().signal }));
   }, 90_000);

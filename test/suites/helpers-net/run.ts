@@ -3,8 +3,7 @@
  * tcpdump witnesses inside every segment namespace as soon as the lab is up, and one in the
  * root namespace for the whole run (nothing of ours may appear there).
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { run } from '../../../harness/runner/run.ts';
@@ -13,6 +12,7 @@ import type { MatrixEvidence } from '../../../harness/model/check.ts';
 import type { Reporter } from '../../../harness/reporters/reporter.ts';
 import { segmentNetns } from '../../../harness/lab/names.ts';
 import { startWitness, type Witness } from './witness.ts';
+import { tempDir } from '../../helpers/tmp.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '../../..');
 export const isRoot = process.getuid?.() === 0;
@@ -32,7 +32,7 @@ export async function runWitnessed(profiles: string[], opts: { grep?: RegExp; fi
   const files: string[] = [];
   for (const p of profiles) {
     if (p.includes('\n')) {
-      const dir = await mkdtemp(join(tmpdir(), 'nc-suites-'));
+      const dir = await tempDir('nc-suites-');
       const f = join(dir, 'profile.yaml');
       await writeFile(f, p.replaceAll('@SUT@', join(repoRoot, 'profiles/sut')));
       files.push(f);
@@ -61,7 +61,7 @@ export async function runWitnessed(profiles: string[], opts: { grep?: RegExp; fi
   };
   const out = await run({
     files,
-    outDir: await mkdtemp(join(tmpdir(), 'nc-suites-out-')),
+    outDir: await tempDir('nc-suites-out-'),
     reporters: [witnessReporter],
     allowHostNetwork: false,
     interrupt: new AbortController().signal,
