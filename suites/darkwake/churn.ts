@@ -13,6 +13,7 @@ import { countChurn, judge, summary, type ChurnExpect } from './lib/churn-count.
 import { startClient, STRATEGIES, type Strategy } from './lib/client-under-test.ts';
 import { dur, keepaliveSchema, sleepModelProps, type KeepaliveParam, type SleepModelParams } from './lib/params.ts';
 import { runNight, scheduleEvidence, type NightResult } from './lib/night.ts';
+import { tunnelLab } from '../lib/tunnel/lab-hosts.ts';
 
 interface With extends SleepModelParams {
   strategy: Strategy;
@@ -76,12 +77,11 @@ export default defineScenario<With, Expect>({
   },
 
   async run(ctx, { with: w, expect: e }, signal): Promise<Check[]> {
-    const lab = ctx.lab;
-    if (!lab) return [check.skip('churn', 'darkwake.churn needs a lab with a client and a gateway host')];
+    const tl = tunnelLab(ctx, w.hosts);
+    if (typeof tl === 'string') return [check.error('churn', tl)];
+    const { gatewayAddress: gwAddr } = tl;
     const scale = w.timeScale;
     const log = new EventLog(ctx);
-    const gwAddr = lab.host(w.hosts.gateway).iface(w.hosts.segment).ipv4?.address;
-    if (!gwAddr) return [check.error('churn', `gateway host ${w.hosts.gateway} has no IPv4 address on ${w.hosts.segment}`)];
     const dpd = w.gateway.dpd;
     let tls: { cert: string; key: string } | undefined;
     if (w.gateway.tls) {

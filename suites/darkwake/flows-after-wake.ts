@@ -14,6 +14,7 @@ import { dur, sleepModelProps, type SleepModelParams } from './lib/params.ts';
 import { runNight, scheduleEvidence } from './lib/night.ts';
 import { compileSchedule } from './lib/schedule.ts';
 import { parseDuration, type Duration } from '../../harness/util/duration.ts';
+import { tunnelLab } from '../lib/tunnel/lab-hosts.ts';
 
 interface With extends SleepModelParams {
   proxy: 'good' | 'stale-after-wake' | 'sut';
@@ -61,8 +62,9 @@ export default defineScenario<With, Expect>({
 
   async run(ctx, { with: w, expect: e }, signal): Promise<Check[]> {
     const name = 'flows after wake';
-    const lab = ctx.lab;
-    if (!lab) return [check.skip(name, 'darkwake.flows-after-wake needs a lab with a client and a gateway host')];
+    const tl = tunnelLab(ctx, w.hosts);
+    if (typeof tl === 'string') return [check.error(name, tl)];
+    const { gatewayAddress: gwAddr } = tl;
     try {
       const shortest = Math.min(...compileSchedule(w.schedule, w.timeScale).filter((p) => p.kind === 'darkwake').map((p) => p.scaledMs));
       if (shortest < e.maxFlowMs) {
@@ -72,9 +74,7 @@ export default defineScenario<With, Expect>({
       return [check.error(name, (err as Error).message)];
     }
     const log = new EventLog(ctx);
-    const { client: clientHost, gateway: gwHost, segment } = w.hosts;
-    const gwAddr = lab.host(gwHost).iface(segment).ipv4?.address;
-    if (!gwAddr) return [check.error(name, `gateway host ${gwHost} has no IPv4 address on ${segment}`)];
+    const { client: clientHost, gateway: gwHost } = w.hosts;
     const echo = await startGateway(ctx, log, { who: 'gateway', host: gwHost, address: gwAddr, port: w.upstreamPort, dpd: 'none', dpdTimeoutMs: 0, agnostic: true, echo: true }, signal);
     const prober = await startTool(ctx, log, {
       who: 'prober', tool: 'prober', host: clientHost, readyEvent: 'ready', signal,

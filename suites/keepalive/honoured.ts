@@ -12,6 +12,7 @@ import { startGateway } from '../lib/tunnel/gateway-handle.ts';
 import { EventLog, startTool } from '../lib/tunnel/launch.ts';
 import { hostsSchema, keepaliveSchema, type HostsParam, type KeepaliveParam } from '../lib/tunnel/params.ts';
 import { expectedDeadPeerMs, judgeDetection } from './lib/detection.ts';
+import { tunnelLab } from '../lib/tunnel/lab-hosts.ts';
 
 interface With {
   strategy: 'kernel-keepalive' | 'node-keepalive';
@@ -53,12 +54,11 @@ export default defineScenario<With, Expect>({
 
   async run(ctx, { with: w, expect: e }, signal): Promise<Check[]> {
     const name = 'dead peer detected';
-    const lab = ctx.lab;
-    if (!lab) return [check.skip(name, 'keepalive.honoured needs a lab with a client and a gateway host')];
+    const tl = tunnelLab(ctx, w.hosts);
+    if (typeof tl === 'string') return [check.error(name, tl)];
+    const { lab, gatewayAddress: gwAddr } = tl;
     const log = new EventLog(ctx);
     const { client: clientHost, gateway: gwHost, segment } = w.hosts;
-    const gwAddr = lab.host(gwHost).iface(segment).ipv4?.address;
-    if (!gwAddr) return [check.error(name, `gateway host ${gwHost} has no IPv4 address on ${segment}`)];
     const gw = await startGateway(ctx, log, { who: 'gateway', host: gwHost, address: gwAddr, port: w.port, dpd: 'none', dpdTimeoutMs: 0, agnostic: false }, signal);
     const ka = w.keepalive;
     const expected = expectedDeadPeerMs(ka);

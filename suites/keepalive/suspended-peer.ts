@@ -13,6 +13,7 @@ import { startGateway, type GatewayHandle } from '../lib/tunnel/gateway-handle.t
 import { EventLog, startTool } from '../lib/tunnel/launch.ts';
 import { dur, hostsSchema, keepaliveSchema, type HostsParam, type KeepaliveParam } from '../lib/tunnel/params.ts';
 import { judgeSurvival, sessionFate, type Design, type Survivor } from './lib/survival.ts';
+import { tunnelLab } from '../lib/tunnel/lab-hosts.ts';
 
 interface With {
   suspend: Duration;
@@ -63,12 +64,11 @@ export default defineScenario<With, Expect>({
 
   async run(ctx, { with: w, expect: e }, signal): Promise<Check[]> {
     const name = 'DPD under suspension';
-    const lab = ctx.lab;
-    if (!lab) return [check.skip(name, 'keepalive.suspended-peer needs a lab with a client and a gateway host')];
+    const tl = tunnelLab(ctx, w.hosts);
+    if (typeof tl === 'string') return [check.error(name, tl)];
+    const { lab, gatewayAddress: gwAddr } = tl;
     const log = new EventLog(ctx);
     const { client: clientHost, gateway: gwHost, segment } = w.hosts;
-    const gwAddr = lab.host(gwHost).iface(segment).ipv4?.address;
-    if (!gwAddr) return [check.error(name, `gateway host ${gwHost} has no IPv4 address on ${segment}`)];
     const hbMs = parseDuration(w.heartbeat);
     const designs: Array<{ design: Design; who: string; client: string; gw?: GatewayHandle }> = [
       { design: 'tcp-keepalive', who: 'gw-keepalive', client: 'client-ka' },
