@@ -1,0 +1,23 @@
+/** The rules table, in report order. Each rule is one check; its file cites its Apple source. */
+import { bonjourServiceTypes, localNetworkUsage, sandboxUdp } from './local-network.ts';
+import { neEntitlementDistribution, neProviderClasses } from './network-extension.ts';
+import { profileGrants } from './provisioning.ts';
+import { bundleIdPrefix, hostInstallEntitlement, sameTeam, sysextFolderName, sysextLocation, sysextUsageDescription } from './system-extensions.ts';
+import type { Rule } from './types.ts';
+
+export const RULES: readonly Rule[] = [
+  sysextLocation,
+  sysextFolderName,
+  sysextUsageDescription,
+  bundleIdPrefix,
+  sameTeam,
+  hostInstallEntitlement,
+  neEntitlementDistribution,
+  neProviderClasses,
+  profileGrants,
+  localNetworkUsage,
+  bonjourServiceTypes,
+  sandboxUdp,
+];
+
+export const RULE_IDS = RULES.map((r) => r.id);
