@@ -41,13 +41,24 @@ export function parsePlist(buf: Buffer, file: string): unknown {
       throw new BundleInputError('plist-malformed', file, `binary plist: ${(err as Error).message}`);
     }
   }
-  const text = buf.toString('utf8');
+  let text: string;
+  try {
+    // Strict decoding: Xcode writes UTF-8, and a replacement character would reach plist's own parser (which logs).
+    text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+  } catch {
+    throw new BundleInputError('plist-malformed', file, 'is neither a binary plist (bplist00) nor UTF-8 XML');
+  }
   const problems: string[] = [];
-  new DOMParser({
-    onError: (level, message) => {
-      if (level !== 'warning') problems.push(message.split('\n')[0]!.trim());
-    },
-  }).parseFromString(text, 'text/xml');
+  try {
+    new DOMParser({
+      onError: (level, message) => {
+        if (level !== 'warning') problems.push(message.split('\n')[0]!.trim());
+      },
+    }).parseFromString(text, 'text/xml');
+  } catch (err) {
+    // xmldom reports a fatal error through onError and then throws its ParseError.
+    if (!problems.length) problems.push((err as Error).message.split('\n')[0]!.trim());
+  }
   if (problems.length) throw new BundleInputError('plist-malformed', file, `XML plist is not well-formed: ${problems[0]}`);
   try {
     return parseXmlPlist(text);
