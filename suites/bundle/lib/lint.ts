@@ -39,7 +39,11 @@ export function readError(err: BundleInputError): Check {
 function runRule(rule: Rule, model: AppModel, opts: LintOptions): Check {
   const out = rule.check(model, opts);
   const source: Evidence = { kind: 'text', title: 'rule', text: `${rule.title}\nsource: ${rule.source}` };
-  if (!out.applies) return check.skip(rule.id, `not applicable: ${out.why}`, [source]);
+  if (!out.applies) {
+    // A rule may look inapplicable only because a bundle could not be read: say so.
+    const unread = model.unreadable.length ? `; not read (see the error checks): ${model.unreadable.map((u) => u.rel).join(', ')}` : '';
+    return check.skip(rule.id, `not applicable: ${out.why}${unread}`, [source]);
+  }
   if (out.findings.length) {
     return check.fail(rule.id, out.findings.map(formatFinding).join(' · '), [
       source,

@@ -47,6 +47,8 @@ export interface AppModel {
   nested: Bundle[];
   /** Everything that could not be read, in walk order. */
   errors: BundleInputError[];
+  /** Nested bundles left out because their Info.plist could not be read. */
+  unreadable: Array<{ kind: BundleKind; rel: string }>;
 }
 
 const SYSEXT_DIR = join('Contents', 'Library', 'SystemExtensions');
@@ -69,12 +71,14 @@ export async function walkApp(appPath: string): Promise<AppModel> {
   const app = await readBundle(appPath, 'app', root, true, errors);
   if (!app) throw errors[0]!;
   const nested: Bundle[] = [];
+  const unreadable: AppModel['unreadable'] = [];
   const seen = new Set<string>();
   const add = async (path: string, kind: BundleKind, inPlace: boolean) => {
     if (seen.has(path) || nested.length >= LIMITS.nestedBundles) return;
     seen.add(path);
     const b = await readBundle(path, kind, root, inPlace, errors);
     if (b) nested.push(b);
+    else unreadable.push({ kind, rel: relative(root, path) });
   };
   for (const name of await list(join(appPath, SYSEXT_DIR))) {
     if (name.endsWith('.systemextension')) await add(join(appPath, SYSEXT_DIR, name), 'system-extension', true);
@@ -89,7 +93,7 @@ export async function walkApp(appPath: string): Promise<AppModel> {
   for (const path of await findMisplacedSystemExtensions(appPath)) {
     await add(path, path.endsWith('.dext') ? 'driver-extension' : 'system-extension', false);
   }
-  return { app, nested, errors };
+  return { app, nested, errors, unreadable };
 }
 
 async function list(dir: string): Promise<string[]> {
