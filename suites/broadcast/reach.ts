@@ -16,9 +16,9 @@ import { arrivalsEvidence, errText } from '../lib/net/evidence.ts';
 import { listenPerSegment } from '../lib/net/listeners.ts';
 import { applyCells, cellsSchema, compareMatrix, diffsByRow, expectedRow, rowReachSchema, type Cells, type RowReach } from '../lib/net/matrix.ts';
 import { encodeProbe, newRunTag } from '../lib/net/probe.ts';
-import { assertSafeDestination, isLabAddress4 } from '../lib/net/safety.ts';
+import { assertSafeDestination, isLabAddress } from '../../harness/net/safety.ts';
 import { sleep } from '../lib/net/timing.ts';
-import { chooseSegments, labEndpoint, localEndpoint, openSocket, pickMultiHomed, routeSegment, type SegIface } from '../lib/net/topology.ts';
+import { chooseSegments, labEndpoint, localEndpoint, openSocket, pickMultiHomed, routeSegment, sendFrom, type SegIface } from '../lib/net/topology.ts';
 import { explainRow, type Mode } from './lib/explain.ts';
 
 interface With {
@@ -56,7 +56,7 @@ function plan(segments: SegIface[], modes: Mode[], lab: boolean): { rows: Row[];
     for (const s of segments) {
       const b = s.ipv4?.broadcast;
       // Host mode never sends a directed broadcast outside the lab range (safety rule).
-      if (!b || (!lab && !isLabAddress4(b))) skipped.push(`directed:${s.segment} (${b ? `${b} is outside the lab range` : 'no IPv4 broadcast address'})`);
+      if (!b || (!lab && !isLabAddress(b))) skipped.push(`directed:${s.segment} (${b ? `${b} is outside the lab range` : 'no IPv4 broadcast address'})`);
       else rows.push({ key: `directed:${s.segment}`, mode: 'directed', own: s.segment, dest: b, iface: s });
     }
   }
@@ -116,7 +116,7 @@ export default defineScenario<With, Expect>({
     const sendErrors = new Map<string, string>();
     for (const row of rows) {
       if (signal.aborted) break;
-      assertSafeDestination(row.dest);
+      assertSafeDestination(row.dest, sendFrom(ctx, sender));
       const sock = openSocket(ctx, sender, { family: 4, broadcast: true });
       try {
         if (row.mode === 'bound') sock.bindToDevice(row.iface!.name);

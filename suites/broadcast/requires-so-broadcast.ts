@@ -16,7 +16,7 @@ import type { UdpSocket } from '../../native/types.ts';
 import { arrivalsEvidence, errCode, errText } from '../lib/net/evidence.ts';
 import { listenPerSegment } from '../lib/net/listeners.ts';
 import { encodeProbe, newRunTag } from '../lib/net/probe.ts';
-import { assertSafeDestination } from '../lib/net/safety.ts';
+import { assertSafeDestination, type SendFrom } from '../../harness/net/safety.ts';
 import { sleep, waitUntil } from '../lib/net/timing.ts';
 import { chooseSegments, labEndpoint, localEndpoint, openSocket, pickMultiHomed } from '../lib/net/topology.ts';
 
@@ -27,11 +27,13 @@ interface With {
   timeoutMs: number;
 }
 
+const LAB: SendFrom = { where: 'lab' };
+
 const RULE = 'SO_BROADCAST must be set before sending to a broadcast address (socket(7); sendto() returns EACCES otherwise)';
 
 /** Tries one send; returns the error code, or 'sent'. */
-function attempt(sock: UdpSocket, data: Buffer, dest: string, port: number): string {
-  assertSafeDestination(dest);
+function attempt(sock: UdpSocket, data: Buffer, dest: string, port: number, from: SendFrom): string {
+  assertSafeDestination(dest, from);
   try {
     sock.send(data, dest, port);
     return 'sent';
@@ -72,7 +74,8 @@ export default defineScenario<With, Record<string, never>>({
     if (!ctx.lab) {
       const sock = openSocket(ctx, localEndpoint(), { family: 4, broadcast: false });
       sock.bind('127.0.0.1', 0);
-      const out = attempt(sock, encodeProbe(runTag, 'host', 0), '255.255.255.255', p.port);
+      // Bound to 127.0.0.1: Linux sends a limited broadcast out of the source's device, lo.
+      const out = attempt(sock, encodeProbe(runTag, 'host', 0), '255.255.255.255', p.port, { where: 'loopback' });
       return [verdictFor('all-hosts broadcast without SO_BROADCAST', '255.255.255.255', out, 'from 127.0.0.1 (host mode)')];
     }
     const sender = labEndpoint(pickMultiHomed(ctx.lab, p.host));
@@ -90,8 +93,8 @@ export default defineScenario<With, Record<string, never>>({
       const sock = openSocket(ctx, sender, { family: 4, broadcast: false });
       sock.bindToDevice(seg.name);
       sock.bind('0.0.0.0', 0);
-      checks.push(verdictFor(`all-hosts broadcast on ${seg.segment} without SO_BROADCAST`, '255.255.255.255', attempt(sock, encodeProbe(runTag, `nobcast:${seg.segment}`, 0), '255.255.255.255', p.port), `bound to ${seg.name}`));
-      checks.push(verdictFor(`directed broadcast on ${seg.segment} without SO_BROADCAST`, bcast, attempt(sock, encodeProbe(runTag, `nobcast:${seg.segment}`, 1), bcast, p.port), `from ${sender.label}`));
+      checks.push(verdictFor(`all-hosts broadcast on ${seg.segment} without SO_BROADCAST`, '255.255.255.255', attempt(sock, encodeProbe(runTag, `nobcast:${seg.segment}`, 0), '255.255.255.255', p.port, LAB), `bound to ${seg.name}`));
+      checks.push(verdictFor(`directed broadcast on ${seg.segment} without SO_BROADCAST`, bcast, attempt(sock, encodeProbe(runTag, `nobcast:${seg.segment}`, 1), bcast, p.port, LAB), `from ${sender.label}`));
       // Control: the same socket with the flag: the send must go through and arrive.
       const name = `directed broadcast on ${seg.segment} with SO_BROADCAST (control)`;
       if (heard.missing.includes(seg.segment)) {
@@ -100,6 +103,7 @@ export default defineScenario<With, Record<string, never>>({
       }
       sock.setBroadcast(true);
       const row = `bcast:${seg.segment}`;
+      assertSafeDestination(bcast, LAB);
       try {
         sock.send(encodeProbe(runTag, row, 0), bcast, p.port);
       } catch (err) {

@@ -8,6 +8,7 @@ import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { check, type Check, type Evidence } from '../../harness/model/check.ts';
 import { defineScenario } from '../../harness/model/scenario.ts';
+import { assertSafeDestination } from '../../harness/net/safety.ts';
 import { addonStatus, createUdpSocket, listInterfaces, type Datagram } from '../../native/index.ts';
 
 interface Params {
@@ -101,6 +102,7 @@ export default defineScenario<Params, Record<string, never>>({
     const checks: Check[] = [];
     for (const family of p.families) {
       const address = family === 4 ? '127.0.0.1' : '::1';
+      assertSafeDestination(address, { where: 'loopback' });
       if (family === 6 && !ctx.capabilities.ipv6.ok) {
         checks.push(check.skip(`udp6 round trip via ::1`, ctx.capabilities.ipv6.reason));
         continue;

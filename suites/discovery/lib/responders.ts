@@ -8,7 +8,7 @@ import type { Lab } from '../../../harness/lab/types.ts';
 import type { ScenarioContext } from '../../../harness/model/scenario.ts';
 import type { Datagram } from '../../../native/types.ts';
 import { destinationKind, type DestinationKind } from '../../lib/net/arrivals.ts';
-import { safeDestinationKind } from '../../lib/net/safety.ts';
+import { isSafeDestination } from '../../../harness/net/safety.ts';
 import { labEndpoint, openSocket } from '../../lib/net/topology.ts';
 
 export interface Heard {
@@ -60,7 +60,7 @@ export function startResponders(ctx: ScenarioContext, lab: Lab, sutHost: string,
       if (own.has(d.address.split('%')[0]!)) return;
       r.heard.push({ segment: seg, responder: name, ifname: iface.name, ifindex: d.ifindex, source: d.address, destination: d.destination, kind: destinationKind(d.destination, broadcasts), t: ctx.elapsedMs(), bytes: d.data.length });
       // Reply only inside the lab (the SUT's lab address): the safety rule applies to answers too.
-      if (!o.reply || !safeDestinationKind(d.address) || r.replies >= 10_000) return;
+      if (!o.reply || !isSafeDestination(d.address, { where: 'lab' }) || r.replies >= 10_000) return;
       try {
         sock.send(Buffer.from(`NETCONFORM-RESPONDER ${name} segment=${seg} address=${iface.ipv4?.address ?? iface.ipv6?.address ?? '?'}\n`), d.address, d.port);
         r.replies++;

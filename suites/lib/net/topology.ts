@@ -6,6 +6,7 @@
 import { execa } from 'execa';
 import type { Lab, LabHost } from '../../../harness/lab/types.ts';
 import type { ScenarioContext } from '../../../harness/model/scenario.ts';
+import type { SendFrom } from '../../../harness/net/safety.ts';
 import { createUdpSocket, listInterfaces } from '../../../native/index.ts';
 import type { UdpSocket, UdpSocketOptions } from '../../../native/types.ts';
 
@@ -63,6 +64,11 @@ export function localEndpoint(): Endpoint {
     socket: (o) => createUdpSocket(o),
     exec: async (argv) => (await execa(argv[0]!, argv.slice(1), { stdin: 'ignore' })).stdout,
   };
+}
+
+/** Where a socket of `ep` sends from, for the safety rule (harness/net/safety.ts assertSafeDestination). */
+export function sendFrom(ctx: Pick<ScenarioContext, 'allowHostNetwork'>, ep: Pick<Endpoint, 'lab'>): SendFrom {
+  return { where: ep.lab ? 'lab' : 'host', allowHostNetwork: ctx.allowHostNetwork };
 }
 
 /** Opens a socket that is closed when the scenario ends, on every path. */

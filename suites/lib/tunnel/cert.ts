@@ -12,7 +12,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { assertLabAddress } from './events.ts';
+import { assertSafeDestination, UNICAST_ONLY } from '../../../harness/net/safety.ts';
 
 export interface GatewayCert {
   dir: string;
@@ -39,7 +39,7 @@ export function opensslArgs(address: string, key: string, cert: string): string[
  * the temp dir before openssl runs, so a failure or timeout leaves nothing behind.
  */
 export async function generateGatewayCert(address: string, defer: (f: () => unknown) => void, signal: AbortSignal): Promise<CertResult> {
-  assertLabAddress(address);
+  assertSafeDestination(address, UNICAST_ONLY); // the address clients dial
   const dir = await mkdtemp(join(tmpdir(), 'nc-gwtls-'));
   defer(() => rm(dir, { recursive: true, force: true }));
   // The lab hosts share this filesystem; a SUT that drops privileges must still read the cert.

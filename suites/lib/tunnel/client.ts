@@ -26,7 +26,8 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
-import { assertLabAddress, emitEvent, epochNowMs, keepaliveArg, numArg, parseArgs } from './events.ts';
+import { assertSafeDestination, UNICAST_ONLY } from '../../../harness/net/safety.ts';
+import { emitEvent, epochNowMs, keepaliveArg, numArg, parseArgs } from './events.ts';
 import { onLines } from './lines.ts';
 import { applyKeepalive, readKeepalive } from './sockopt.ts';
 
@@ -39,7 +40,7 @@ const TICK_MS = 20;
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
   const host = args.get('gateway') ?? '';
-  assertLabAddress(host);
+  assertSafeDestination(host, UNICAST_ONLY);
   const port = numArg(args, 'port', 0);
   const strategy = (args.get('strategy') ?? 'heartbeat-naive') as Strategy;
   if (!STRATEGIES.includes(strategy)) throw new Error(`--strategy must be one of ${STRATEGIES.join(', ')}`);

@@ -24,7 +24,8 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
-import { assertLabAddress, emitEvent, keepaliveArg, numArg, parseArgs } from './events.ts';
+import { assertSafeBindAddress } from '../../../harness/net/safety.ts';
+import { emitEvent, keepaliveArg, numArg, parseArgs } from './events.ts';
 import { onLines } from './lines.ts';
 import { applyKeepalive } from './sockopt.ts';
 
@@ -44,7 +45,7 @@ const MAX_SESSIONS = 256;
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
   const address = args.get('address') ?? '0.0.0.0';
-  assertLabAddress(address);
+  assertSafeBindAddress(address);
   const port = numArg(args, 'port', 0);
   const dpd = (args.get('dpd') ?? 'app-heartbeat') as Dpd;
   if (!['app-heartbeat', 'tcp-keepalive', 'none'].includes(dpd)) throw new Error(`--dpd must be app-heartbeat, tcp-keepalive or none, got ${dpd}`);

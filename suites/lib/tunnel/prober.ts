@@ -5,12 +5,13 @@
  * never stops it: only the proxy sleeps. Loopback or lab addresses only.
  */
 import net from 'node:net';
-import { assertLabAddress, emitEvent, numArg, parseArgs } from './events.ts';
+import { assertSafeDestination, UNICAST_ONLY } from '../../../harness/net/safety.ts';
+import { emitEvent, numArg, parseArgs } from './events.ts';
 
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
   const target = args.get('target') ?? '127.0.0.1';
-  assertLabAddress(target);
+  assertSafeDestination(target, UNICAST_ONLY);
   const port = numArg(args, 'port', 0);
   const timeoutMs = numArg(args, 'timeout-ms', 1000);
   let seq = 0;

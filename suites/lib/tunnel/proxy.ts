@@ -11,14 +11,15 @@
  *   --gap-ms N            a timer firing N ms late means the process was stopped
  */
 import net from 'node:net';
-import { assertLabAddress, emitEvent, numArg, parseArgs } from './events.ts';
+import { assertSafeDestination, UNICAST_ONLY } from '../../../harness/net/safety.ts';
+import { emitEvent, numArg, parseArgs } from './events.ts';
 
 const MAX_FLOWS = 1000;
 
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
   const upstream = args.get('upstream') ?? '';
-  assertLabAddress(upstream);
+  assertSafeDestination(upstream, UNICAST_ONLY);
   const upstreamPort = numArg(args, 'upstream-port', 0);
   const strategy = args.get('strategy') ?? 'good';
   if (strategy !== 'good' && strategy !== 'stale-after-wake') throw new Error(`--strategy must be good or stale-after-wake, got ${strategy}`);

@@ -13,9 +13,9 @@ import { arrivalsEvidence, errText } from '../../lib/net/evidence.ts';
 import { listenPerSegment } from '../../lib/net/listeners.ts';
 import { applyCells, compareMatrix, expectedRow, type Cells, type RowReach } from '../../lib/net/matrix.ts';
 import { encodeProbe } from '../../lib/net/probe.ts';
-import { assertSafeDestination } from '../../lib/net/safety.ts';
+import { assertSafeDestination, type SendFrom } from '../../../harness/net/safety.ts';
 import { sleep } from '../../lib/net/timing.ts';
-import { ifnameOf, labEndpoint, openSocket, peersBySegment, routeSegment, type Endpoint, type SegIface } from '../../lib/net/topology.ts';
+import { ifnameOf, labEndpoint, openSocket, peersBySegment, routeSegment, sendFrom, type Endpoint, type SegIface } from '../../lib/net/topology.ts';
 import { explainReceiveRow, explainSendRow } from './explain.ts';
 
 export interface PhaseParams {
@@ -47,8 +47,8 @@ const counted = (log: ArrivalLog, p: PhaseParams, row: string, col: string): num
   log.at(row, col).filter((a) => a.probe.seq >= p.warmup).length;
 
 /** Sends count+warmup probes for `row` on `sock`; returns the error text if a send failed. */
-async function burst(sock: UdpSocket, p: PhaseParams, row: string, signal: AbortSignal): Promise<string | undefined> {
-  assertSafeDestination(p.group);
+async function burst(sock: UdpSocket, p: PhaseParams, row: string, from: SendFrom, signal: AbortSignal): Promise<string | undefined> {
+  assertSafeDestination(p.group, from);
   try {
     for (let i = 0; i < p.warmup + p.count && !signal.aborted; i++) {
       sock.send(encodeProbe(p.runTag, row, i), p.group, p.port);
@@ -81,7 +81,7 @@ export async function receivePhase(ctx: ScenarioContext, host: Endpoint, segs: S
     tx.setMulticastInterface(peer.iface(s.segment).index);
     tx.setMulticastTTL(Math.max(1, p.ttl));
     tx.setMulticastLoopback(false);
-    const err = await burst(tx, p, `from:${s.segment}`, signal);
+    const err = await burst(tx, p, `from:${s.segment}`, sendFrom(ctx, ep), signal);
     if (err) errors.set(`from:${s.segment}`, err);
   }
   await sleep(p.settleMs, signal);
@@ -137,7 +137,7 @@ export async function sendPhase(ctx: ScenarioContext, host: Endpoint, segs: SegI
     tx.setMulticastTTL(p.ttl);
     tx.setMulticastLoopback(loopback);
     if (row !== 'none') tx.setMulticastInterface(segs.find((s) => `if:${s.segment}` === row)!.index);
-    const err = await burst(tx, p, row, signal);
+    const err = await burst(tx, p, row, sendFrom(ctx, host), signal);
     if (err) errors.set(row, err);
   }
   await sleep(p.settleMs, signal);
