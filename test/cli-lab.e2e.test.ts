@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../harness/model/results.ts';
 import { bin, childPidsAlive, cli, readJson, repoRoot, tempOut } from './helpers/cli.ts';
+import { labNeeds, setpriv } from './helpers/requires.ts';
 
-const isRoot = process.getuid?.() === 0;
+const lab = labNeeds();
 
 async function namespacesOf(runId: string): Promise<string[]> {
   const all = await readdir('/run/netns').catch(() => [] as string[]);
@@ -17,7 +18,7 @@ async function namespacesOf(runId: string): Promise<string[]> {
 }
 
 
-describe.skipIf(!isRoot)('CLI with a lab (root)', () => {
+describe.skipIf(!lab.ok)(lab.title('CLI with a lab (root)'), () => {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`${signal} mid-run: exit 130, lab torn down, processes gone, reports interrupted`, async () => {
       const out = await tempOut();
@@ -52,6 +53,7 @@ describe.skipIf(!isRoot)('CLI with a lab (root)', () => {
   it('runs the default profile as an ordinary user: exit 0, lab-only checks skipped with the reason', async ({ skip }) => {
     const out = await tempOut();
     await chmod(out, 0o777);
+    if (!setpriv().ok) skip(setpriv().reason);
     const asNobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
     // A checkout under a root-only folder cannot be run by anyone else: nothing to test then.
     const readable = await execa(asNobody[0]!, [...asNobody.slice(1), 'test', '-r', bin], { reject: false });

@@ -1,6 +1,6 @@
 /**
  * JUnit XML via junit-report-builder: one testsuite per profile, one testcase per check
- * (classname = scenario id). Valid against shared/schemas/junit-10.xsd (Jenkins xUnit).
+ * (classname = scenario id). Valid against test/fixtures/schemas/junit-10.xsd (Jenkins xUnit; the e2e tests check it).
  */
 import { join } from 'node:path';
 import junitModule, { type Builder, type TestCase } from 'junit-report-builder';

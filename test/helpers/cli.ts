@@ -2,7 +2,8 @@
 import { execa, type ResultPromise } from 'execa';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { validateXML } from 'xmllint-wasm';
 import { tempDir } from './tmp.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
@@ -20,11 +21,17 @@ export async function readJson<T = unknown>(file: string): Promise<T> {
   return JSON.parse(await readFile(file, 'utf8')) as T;
 }
 
-/** xmllint against the JUnit schema Jenkins' xUnit plugin uses. */
+/** The JUnit schema Jenkins' xUnit plugin validates against, kept with the tests (fixtures/schemas/README.md). */
+export const junitXsd = join(repoRoot, 'test/fixtures/schemas/junit-10.xsd');
+
+/**
+ * Validates a JUnit file against junit-10.xsd in-process (libxml2 as WebAssembly, xmllint-wasm):
+ * no system xmllint. `output` is libxml2's messages ("file:line: element x: ...") when invalid.
+ */
 export async function validateJunit(file: string): Promise<{ ok: boolean; output: string }> {
-  const xsd = resolve(repoRoot, '../shared/schemas/junit-10.xsd');
-  const r = await execa('xmllint', ['--noout', '--schema', xsd, file], { reject: false, all: true });
-  return { ok: r.exitCode === 0, output: r.all ?? '' };
+  const [xml, xsd] = await Promise.all([readFile(file), readFile(junitXsd, 'utf8')]);
+  const r = await validateXML({ xml: { fileName: basename(file), contents: xml }, schema: { fileName: 'junit-10.xsd', contents: xsd } });
+  return { ok: r.valid, output: r.errors.map((e) => e.rawMessage).join('\n') || r.rawOutput };
 }
 
 /** Pids the fixture.hang scenario logged ("child pid N") that are still alive (zombies count as gone). */

@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { registerLabCommands } from '../../harness/cli/lab.ts';
 import { labDown } from '../../harness/lab/index.ts';
-import { NOT_ROOT, isRoot, isolateState, snapshot } from './helpers.ts';
+import { labNeed, isolateState, snapshot } from './helpers.ts';
 
 async function run(...args: string[]): Promise<string> {
   const program = new Command('netconform').exitOverride();
@@ -24,7 +24,7 @@ async function run(...args: string[]): Promise<string> {
   return lines.join('');
 }
 
-describe.skipIf(!isRoot)(`lab CLI${isRoot ? '' : ` (skipped: ${NOT_ROOT})`}`, () => {
+describe.skipIf(!labNeed.ok)(labNeed.title('lab CLI'), () => {
   const runId = 'tcli' + String.fromCharCode(97 + (process.pid % 26));
   isolateState();
   afterAll(async () => { await labDown(runId, { force: true }); });

@@ -3,11 +3,11 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bringUpLab, LabError, netemAvailable, newRunId } from '../../harness/lab/index.ts';
 import type { Lab } from '../../harness/lab/types.ts';
-import { NOT_ROOT, ipJ, isRoot, isolateState, snapshot, udpReaches } from './helpers.ts';
+import { ipJ, labNeed, isolateState, snapshot, udpReaches } from './helpers.ts';
 
 const routeDev = (ns: string, dst: string): string => ipJ<Array<{ dev: string }>>(ns, 'route', 'get', dst)[0]!.dev;
 
-describe.skipIf(!isRoot)(`lab faults${isRoot ? '' : ` (skipped: ${NOT_ROOT})`}`, () => {
+describe.skipIf(!labNeed.ok)(labNeed.title('lab faults'), () => {
   let lab: Lab;
   const runId = newRunId();
   isolateState();

@@ -7,9 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
 import { spawnManaged } from '../../harness/process/index.ts';
 import type { Lab } from '../../harness/lab/types.ts';
+import { labNeeds } from '../helpers/requires.ts';
 
-export const isRoot = process.getuid?.() === 0;
-export const NOT_ROOT = 'lab tests need root (network namespaces)';
+/** Root, Linux and iproute2 (`ip`, `tc`): what every lab test needs (test/helpers/requires.ts). */
+export const labNeed = labNeeds();
 export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
 /**

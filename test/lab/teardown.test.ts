@@ -7,13 +7,13 @@ import type { LabSpec } from '../../harness/lab/schema.ts';
 import type { Lab } from '../../harness/lab/types.ts';
 import { spawnManaged, startSut, SutError } from '../../harness/process/index.ts';
 import { pidAlive, pidsInNetns } from '../../harness/process/procfs.ts';
-import { FIXTURES, NOT_ROOT, isRoot, isolateState, netnsList, snapshot } from './helpers.ts';
+import { FIXTURES, labNeed, isolateState, netnsList, snapshot } from './helpers.ts';
 
 const small: LabSpec = { segments: { lan: {} }, hosts: { a: { links: [{ segment: 'lan' }] }, b: { links: [{ segment: 'lan' }] } } };
 const SUT = path.join(FIXTURES, 'sut.mjs');
 const sutOpts = (netns: string) => ({ netns, profileDir: FIXTURES, vars: { node: process.execPath, sut: SUT }, log: () => {}, graceMs: 300 });
 
-describe.skipIf(!isRoot)(`lab teardown${isRoot ? '' : ` (skipped: ${NOT_ROOT})`}`, () => {
+describe.skipIf(!labNeed.ok)(labNeed.title('lab teardown'), () => {
   let before: ReturnType<typeof snapshot>;
   const labs: Lab[] = [];
   const up = async (): Promise<Lab> => {

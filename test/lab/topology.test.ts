@@ -9,7 +9,7 @@ import type { LabSpec } from '../../harness/lab/schema.ts';
 import type { Lab } from '../../harness/lab/types.ts';
 import { addonStatus } from '../../native/index.ts';
 import type { Datagram } from '../../native/types.ts';
-import { NOT_ROOT, ipJ, isRoot, isolateState, snapshot, udpReaches } from './helpers.ts';
+import { ipJ, labNeed, isolateState, snapshot, udpReaches } from './helpers.ts';
 
 function rootQdisc(ns: string, dev: string): string | undefined {
   const q = JSON.parse(execFileSync('tc', ['-n', ns, '-j', 'qdisc', 'show', 'dev', dev], { encoding: 'utf8' })) as Array<{ kind: string; root?: boolean }>;
@@ -18,7 +18,7 @@ function rootQdisc(ns: string, dev: string): string | undefined {
 
 interface J { ifname: string; operstate: string; mtu: number; flags: string[]; master?: string; addr_info?: Array<{ family: string; local: string; prefixlen: number; scope: string }> }
 
-describe.skipIf(!isRoot)(`lab-example topology${isRoot ? '' : ` (skipped: ${NOT_ROOT})`}`, () => {
+describe.skipIf(!labNeed.ok)(labNeed.title('lab-example topology'), () => {
   let lab: Lab;
   const runId = newRunId();
   const spec = (parse(readFileSync(new URL('../../profiles/lab-example.yaml', import.meta.url), 'utf8')) as { lab: LabSpec }).lab;

@@ -17,9 +17,9 @@ import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createUdpSocket, listInterfaces, listInterfacesAsync, type Datagram, type UdpSocket } from '../../native/index.ts';
+import { labNeeds, requires, sysctl } from '../helpers/requires.ts';
 
-const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
-const reason = 'needs root on Linux (network namespaces and veth pairs)';
+const netns = requires(labNeeds(), sysctl);
 const repoRoot = resolve(import.meta.dirname, '../..');
 
 const id = randomBytes(3).toString('hex');
@@ -51,7 +51,7 @@ function indexIn(ns: string, name: string): number {
   return i.index;
 }
 
-describe.skipIf(!isRoot)(`native addon in network namespaces (${reason})`, () => {
+describe.skipIf(!netns.ok)(netns.title('native addon in network namespaces'), () => {
   beforeAll(async () => {
     await ip('netns', 'add', nsA);
     await ip('netns', 'add', nsB);

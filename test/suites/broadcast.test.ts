@@ -4,7 +4,7 @@
  * may show up there). Needs root.
  */
 import { describe, expect, it } from 'vitest';
-import { checkNamed, deliveredCells, isRoot, matrixOf, netnsOfRuns, NOT_ROOT, runWitnessed, scenario } from './helpers-net/run.ts';
+import { checkNamed, deliveredCells, matrixOf, netnsOfRuns, runWitnessed, scenario, witnessedLabNeeds } from './helpers-net/run.ts';
 import { probeRows } from './helpers-net/witness.ts';
 
 const SEGS = ['lan-a', 'lan-b', 'lan-c'];
@@ -18,7 +18,7 @@ lab:
     peer-c: { links: [{ segment: lan-c }] }
 `;
 
-describe.skipIf(!isRoot)(`broadcast suites in a lab (root)${isRoot ? '' : ` (skipped: ${NOT_ROOT})`}`, () => {
+describe.skipIf(!witnessedLabNeeds.ok)(witnessedLabNeeds.title('broadcast suites in a lab (root)'), () => {
   it('profiles/broadcast.yaml: passes, the known-bad case is an xfail naming lan-b and lan-c, and tcpdump saw exactly the matrix', async () => {
     const r = await runWitnessed(['profiles/broadcast.yaml'], { filter: 'udp and (port 47810 or port 47811)', segments: SEGS });
     expect(r.exitCode).toBe(0);

@@ -12,8 +12,9 @@ import { tempDir } from '../helpers/tmp.ts';
 import type { NumbersEvidence } from '../../harness/model/check.ts';
 import type { CheckResult, RunResult, ScenarioResult } from '../../harness/model/results.ts';
 import { planRun, run } from '../../harness/runner/run.ts';
+import { labNeeds } from '../helpers/requires.ts';
 
-const isRoot = process.getuid?.() === 0;
+const lab = labNeeds();
 const MARK = 'nc-darkwake-test-sut';
 /** Inherited by every process the runs below start (execa extends process.env). */
 const TAG = `NC_DARKWAKE_TEST_${process.pid}`;
@@ -83,7 +84,7 @@ describe('darkwake profile', () => {
   });
 });
 
-describe.skipIf(!isRoot)('darkwake scenarios in a lab (root)', () => {
+describe.skipIf(!lab.ok)(lab.title('darkwake scenarios in a lab (root)'), () => {
   let result: RunResult;
   let exitCode: number;
   beforeAll(async () => {

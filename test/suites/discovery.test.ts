@@ -4,13 +4,13 @@
  * each segment's switch namespace witnesses which segments the SUTs' datagrams crossed. Root.
  */
 import { describe, expect, it } from 'vitest';
-import { checkNamed, deliveredCells, isRoot, matrixOf, netnsOfRuns, NOT_ROOT, runWitnessed, scenario } from './helpers-net/run.ts';
+import { checkNamed, deliveredCells, matrixOf, netnsOfRuns, runWitnessed, scenario, witnessedLabNeeds } from './helpers-net/run.ts';
 import type { Witness } from './helpers-net/witness.ts';
 
 const SEGS = ['lan-a', 'lan-b', 'lan-c', 'lan-d'];
 const carried = (w: Witness, tag: string): boolean => w.packets.some((p) => p.payload.includes(`DISCOVER ${tag}`));
 
-describe.skipIf(!isRoot)(`discovery gate in a lab (root)${isRoot ? '' : ` (skipped: ${NOT_ROOT})`}`, () => {
+describe.skipIf(!witnessedLabNeeds.ok)(witnessedLabNeeds.title('discovery gate in a lab (root)'), () => {
   it('profiles/discovery-gate.yaml exits 0: good SUT passes reach + churn, naive SUT is an xfail naming lan-b and lan-c; witness agrees', async () => {
     const r = await runWitnessed(['profiles/discovery-gate.yaml'], { filter: 'udp and (port 47840 or port 47841)', segments: SEGS });
     expect(r.exitCode).toBe(0);

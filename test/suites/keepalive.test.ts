@@ -11,15 +11,16 @@ import { tempDir } from '../helpers/tmp.ts';
 import type { NumbersEvidence } from '../../harness/model/check.ts';
 import type { CheckResult, RunResult } from '../../harness/model/results.ts';
 import { run } from '../../harness/runner/run.ts';
+import { labNeeds } from '../helpers/requires.ts';
 
-const isRoot = process.getuid?.() === 0;
+const lab = labNeeds();
 /** Inherited by every process the run starts (execa extends process.env). */
 const TAG = `NC_KEEPALIVE_TEST_${process.pid}`;
 
 /** Processes this file's runs started that are still alive ('T' = stopped). */
 const leftovers = () => taggedProcesses(TAG);
 
-describe.skipIf(!isRoot)('profiles/keepalive.yaml in a lab (root)', () => {
+describe.skipIf(!lab.ok)(lab.title('profiles/keepalive.yaml in a lab (root)'), () => {
   let result: RunResult;
   let exitCode: number;
   beforeAll(async () => {

@@ -3,12 +3,12 @@
  * the independent witness of which send rows crossed which segment. Needs root.
  */
 import { describe, expect, it } from 'vitest';
-import { checkNamed, deliveredCells, isRoot, matrixOf, netnsOfRuns, NOT_ROOT, runWitnessed, scenario } from './helpers-net/run.ts';
+import { checkNamed, deliveredCells, matrixOf, netnsOfRuns, runWitnessed, scenario, witnessedLabNeeds } from './helpers-net/run.ts';
 import { probeRows } from './helpers-net/witness.ts';
 
 const SEGS = ['lan-a', 'lan-b', 'lan-c'];
 
-describe.skipIf(!isRoot)(`multicast suites in a lab (root)${isRoot ? '' : ` (skipped: ${NOT_ROOT})`}`, () => {
+describe.skipIf(!witnessedLabNeeds.ok)(witnessedLabNeeds.title('multicast suites in a lab (root)'), () => {
   it('profiles/multicast-asymmetry.yaml: receive on all, send without IP_MULTICAST_IF reaches lan-a only (v4, ff02, ff05); witness agrees', async () => {
     const r = await runWitnessed(['profiles/multicast-asymmetry.yaml'], { filter: 'udp port 47820', segments: SEGS, grep: /^asymmetry$|^expect-all-unset$/ });
     expect(r.exitCode).toBe(0);

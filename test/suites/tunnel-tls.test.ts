@@ -5,7 +5,7 @@
  * `${gateway.tls}` / `${gateway.ca}`, and a SUT that does not trust the certificate is an
  * error check naming the failed TLS handshakes. Nothing is left behind.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,9 +18,10 @@ import { run } from '../../harness/runner/run.ts';
 import { generateGatewayCert } from '../../suites/lib/tunnel/cert.ts';
 import { parseEventLine, type ToolEvent } from '../../suites/lib/tunnel/events.ts';
 import { toolArgv } from '../../suites/lib/tunnel/launch.ts';
+import { labNeeds, openssl, requires } from '../helpers/requires.ts';
 
-const isRoot = process.getuid?.() === 0;
-const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+const withOpenssl = openssl();
+const labWithOpenssl = requires(labNeeds(), openssl);
 const TAG = `NC_TLS_TEST_${process.pid}`;
 const never = new AbortController().signal;
 /** The scenarios' certificate dirs (cert.ts names them nc-gwtls-*). */
@@ -53,7 +54,7 @@ describe('gateway certificate generation', () => {
     await expect(generateGatewayCert('8.8.8.8', () => undefined, never)).rejects.toMatchObject({ code: 'ERR_UNSAFE_DESTINATION', address: '8.8.8.8' });
   });
 
-  it.skipIf(!hasOpenssl)('makes a P-256 self-signed certificate naming the gateway IP; cleanup removes it', async () => {
+  it.skipIf(!withOpenssl.ok)(withOpenssl.title('makes a P-256 self-signed certificate naming the gateway IP; cleanup removes it'), async () => {
     const c = await certFor('198.18.0.2');
     const text = execFileSync('openssl', ['x509', '-in', c.cert, '-noout', '-text'], { encoding: 'utf8' });
     expect(text).toMatch(/Subject: CN ?= ?netconform-gateway/);
@@ -102,7 +103,7 @@ function tool(name: 'gateway' | 'client', args: string[]): ToolRun {
   };
 }
 
-describe.skipIf(!hasOpenssl)('reference client and gateway over TLS on loopback', () => {
+describe.skipIf(!withOpenssl.ok)(withOpenssl.title('reference client and gateway over TLS on loopback'), () => {
   let gw: ToolRun;
   let good: Awaited<ReturnType<typeof certFor>>;
   let other: Awaited<ReturnType<typeof certFor>>;
@@ -184,7 +185,7 @@ scenarios:
 `;
 }
 
-describe.skipIf(!isRoot || !hasOpenssl)('darkwake.churn over TLS in a lab (root)', () => {
+describe.skipIf(!labWithOpenssl.ok)(labWithOpenssl.title('darkwake.churn over TLS in a lab (root)'), () => {
   let result: RunResult;
   let wrong: Awaited<ReturnType<typeof certFor>>;
   let dir = '';

@@ -12,11 +12,12 @@ import type { MatrixEvidence } from '../../../harness/model/check.ts';
 import type { Reporter } from '../../../harness/reporters/reporter.ts';
 import { segmentNetns } from '../../../harness/lab/names.ts';
 import { startWitness, type Witness } from './witness.ts';
+import { labNeeds, requires, tcpdump } from '../../helpers/requires.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '../../..');
-export const isRoot = process.getuid?.() === 0;
-export const NOT_ROOT = 'these tests build labs (network namespaces) and need root';
+/** Labs need root and iproute2; the witnesses need tcpdump. */
+export const witnessedLabNeeds = requires(labNeeds(), tcpdump);
 
 export interface WitnessedRun {
   exitCode: number;

@@ -36,6 +36,8 @@ export async function startWitness(netns: string | undefined, filter: string): P
     const t = setTimeout(() => reject(new Error(`tcpdump in ${netns ?? 'root'} did not start`)), 5000);
     cp.stderr!.on('data', (d: Buffer) => { if (/listening on/.test(d.toString())) { clearTimeout(t); resolve(); } });
     cp.on('exit', (code) => { clearTimeout(t); reject(new Error(`tcpdump exited ${code}`)); });
+    // A missing tcpdump or ip is an 'error' event (spawn ENOENT): a rejection here, never an uncaught exception.
+    cp.on('error', (err: NodeJS.ErrnoException) => { clearTimeout(t); reject(Object.assign(new Error(`cannot start ${cp.spawnfile} for the witness (${err.code ?? err.message}); tcpdump comes in the Debian package tcpdump`), { code: err.code })); });
   });
   let stopped: Promise<void> | undefined;
   return {

@@ -1,0 +1,65 @@
+/**
+ * What a test needs of the machine beyond Node and a C++ compiler, and the one way a test says
+ * so: `describe.skipIf(!need.ok)(need.title('…'), …)` (or `it.skipIf`). The reason names the
+ * Debian package that makes the test run (README "Set-up"). Probes run once, synchronously
+ * (vitest decides skipIf while collecting), and never throw: a missing program is the ENOENT
+ * spawnSync reports, turned into a reason, never an uncaught `spawn … ENOENT`.
+ */
+import { spawnSync } from 'node:child_process';
+
+export interface Need {
+  ok: boolean;
+  /** What is missing and what to install, e.g. "needs tcpdump (Debian package tcpdump), not installed". */
+  reason: string;
+  /** The title with " (skipped: reason)" appended when the need is not met. */
+  title(text: string): string;
+}
+
+function need(ok: boolean, reason: string): Need {
+  return { ok, reason: ok ? '' : reason, title: (text) => (ok ? text : `${text} (skipped: ${reason})`) };
+}
+
+const cache = new Map<string, Need>();
+
+/**
+ * A program on PATH that runs: `versionArgs` must exit 0 (some tools print their version
+ * on stderr; only the exit status counts).
+ */
+export function program(cmd: string, debianPackage: string, versionArgs: string[] = ['--version']): Need {
+  const key = [cmd, debianPackage, ...versionArgs].join('\0');
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const r = spawnSync(cmd, versionArgs, { stdio: 'ignore', timeout: 10_000 });
+  const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
+  const why = code === 'ENOENT'
+    ? `needs ${cmd} (Debian package ${debianPackage}), not installed`
+    : `needs ${cmd} (Debian package ${debianPackage}); \`${[cmd, ...versionArgs].join(' ')}\` ${code ? `failed with ${code}` : `exited ${r.status ?? r.signal}`}`;
+  const n = need(!r.error && r.status === 0, why);
+  cache.set(key, n);
+  return n;
+}
+
+/** Root: network namespaces, veths, raw captures. */
+export const root: Need = need(process.getuid?.() === 0, 'needs root (network namespaces); run the tests as root');
+
+/** Linux. */
+export const linux: Need = need(process.platform === 'linux', `needs Linux, this is ${process.platform}`);
+
+export const ip = (): Need => program('ip', 'iproute2', ['-V']);
+export const tc = (): Need => program('tc', 'iproute2', ['-V']);
+export const tcpdump = (): Need => program('tcpdump', 'tcpdump', ['--version']);
+export const openssl = (): Need => program('openssl', 'openssl', ['version']);
+export const socat = (): Need => program('socat', 'socat', ['-V']);
+export const chromium = (): Need => program('chromium', 'chromium', ['--version']);
+export const setpriv = (): Need => program('setpriv', 'util-linux', ['--version']);
+export const sysctl = (): Need => program('sysctl', 'procps', ['-V']);
+
+/** All of `needs`; the reason lists every one that is missing (so one install fixes them all). */
+export function requires(...needs: Array<Need | (() => Need)>): Need {
+  const resolved = needs.map((n) => (typeof n === 'function' ? n() : n));
+  const missing = resolved.filter((n) => !n.ok).map((n) => n.reason);
+  return need(missing.length === 0, missing.join('; '));
+}
+
+/** A lab test: Linux, root and iproute2 (`ip`, `tc`). */
+export const labNeeds = (): Need => requires(linux, root, ip, tc);
