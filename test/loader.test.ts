@@ -39,13 +39,13 @@ describe('profile loading', () => {
       'test/fixtures/profiles/bad-schema.yaml:11:5: scenarios[2].wiht is not allowed (unknown key; did you mean "with"?)',
       'test/fixtures/profiles/bad-schema.yaml:12:5: scenarios[3].use is required',
       'test/fixtures/profiles/bad-schema.yaml:16:16: scenarios[4].expect.outcome must be one of: pass, fail',
-      'test/fixtures/profiles/bad-schema.yaml:17:14: scenarios[4].timeout must be a duration: milliseconds, or a string like 500ms, 30s, 15m',
+      'test/fixtures/profiles/bad-schema.yaml:17:14: scenarios[4].timeout must be a duration up to 2147483647 ms (about 596h31m): milliseconds, or a string like 500ms, 30s, 15m',
     ]);
   });
 
   it('names invalid YAML, duplicate keys, empty files and non-mappings', async () => {
     expect(await errorsOf(fixture('bad-yaml.yaml'))).toEqual(['test/fixtures/profiles/bad-yaml.yaml:5:1: invalid YAML: Sequence item without - indicator']);
-    expect(await errorsOf(fixture('duplicate-key.yaml'))).toEqual(['test/fixtures/profiles/duplicate-key.yaml:2:1: invalid YAML: Map keys must be unique']);
+    expect(await errorsOf(fixture('duplicate-key.yaml'))).toEqual(['test/fixtures/profiles/duplicate-key.yaml:2:1: invalid YAML: duplicate key "profile" (first at line 1); map keys must be unique']);
     expect(await errorsOf(fixture('empty.yaml'))).toEqual(['test/fixtures/profiles/empty.yaml:1:1: the file is empty: a profile is a mapping with profile: and scenarios:']);
     expect(await errorsOf(fixture('list.yaml'))).toEqual(['test/fixtures/profiles/list.yaml:1:1: the top level must be a mapping (profile:, scenarios:, …); found a list']);
   });

@@ -3,7 +3,8 @@
  * profile error, 3 environment error, 130 interrupted (DESIGN.md "Runner").
  */
 import { Command, CommanderError, Option } from 'commander';
-import { ProfileError, formatIssue } from '../loader/profile.ts';
+import { ProfileError, formatIssues } from '../loader/profile.ts';
+import { escapeControl } from '../util/escape.ts';
 import { CliError, ExitCode } from '../util/exit-codes.ts';
 import { VERSION } from '../runner/environment.ts';
 import { registerLabCommands } from './lab.ts';
@@ -61,13 +62,13 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
     if (err instanceof ProfileError) {
-      for (const issue of err.issues) process.stderr.write(`${formatIssue(issue)}\n`);
+      for (const line of formatIssues(err.issues)) process.stderr.write(`${line}\n`);
       const n = err.issues.length;
       process.stderr.write(`netconform: ${n} profile error${n === 1 ? '' : 's'}\n`);
       return ExitCode.usage;
     }
     if (err instanceof CliError) {
-      for (const line of err.lines) process.stderr.write(`netconform: ${line}\n`);
+      for (const line of err.lines) process.stderr.write(`netconform: ${escapeControl(line)}\n`);
       return err.exitCode;
     }
     process.stderr.write(`netconform: internal error: ${(err as Error).stack ?? String(err)}\n`);

@@ -1,10 +1,12 @@
 /**
  * One Ajv instance for the whole process (Spectral-style): strict, allErrors, defaults applied,
- * and compiled validators cached per schema object.
+ * and one compiled validator per schema object. Validation never changes the document it is
+ * given: it runs on a copy, and that copy, with the schema's defaults filled in, is the result.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { closest } from '../util/closest.ts';
+import { DURATION_FORMAT, MAX_DURATION_MS, maxDurationText, parseDuration, type DurationError } from '../util/duration.ts';
 import { dottedPath, pointerToPath } from './path.ts';
 import type { PathSegment } from './yaml-source.ts';
 
@@ -22,14 +24,29 @@ export interface SchemaIssue {
 let ajvInstance: Ajv | undefined;
 const compiled = new WeakMap<object, ValidateFunction>();
 
+/**
+ * The duration format checks only the maximum: the schema's `pattern` beside it checks the
+ * syntax, so a malformed string gets one message (the pattern's), not two.
+ */
+function durationWithinMaximum(text: string): boolean {
+  try {
+    parseDuration(text);
+    return true;
+  } catch (err) {
+    return (err as DurationError).code !== 'DURATION_TOO_LONG';
+  }
+}
+
 function ajv(): Ajv {
   if (!ajvInstance) {
     ajvInstance = new Ajv({ strict: true, allErrors: true, useDefaults: true, verbose: true, allowUnionTypes: true });
     addFormats(ajvInstance);
+    ajvInstance.addFormat(DURATION_FORMAT, { type: 'string', validate: durationWithinMaximum });
   }
   return ajvInstance;
 }
 
+/** The validator for `schema`, compiled once. It fills defaults into what it validates. */
 export function compile(schema: object): ValidateFunction {
   let fn = compiled.get(schema);
   if (!fn) {
@@ -39,26 +56,79 @@ export function compile(schema: object): ValidateFunction {
   return fn;
 }
 
-/** Validates (applying defaults in place) and returns issues with paths below `base`. */
-export function validateWith(schema: object, data: unknown, base: PathSegment[] = []): SchemaIssue[] {
+/**
+ * Validates a copy of `data`; returns the issues (paths below `base`) and the copy with defaults
+ * applied. `data` itself is left as it was.
+ */
+export function validateWith<T = unknown>(schema: object, data: unknown, base: PathSegment[] = []): { issues: SchemaIssue[]; value: T } {
   const fn = compile(schema);
-  if (fn(data)) return [];
-  return toIssues(fn.errors ?? [], data, base);
+  const value = structuredClone(data) as T;
+  if (fn(value)) return { issues: [], value };
+  return { issues: toIssues(fn.errors ?? [], value, base), value };
 }
 
 const COMPARISON: Record<string, string> = { '<=': '≤', '>=': '≥', '<': '<', '>': '>' };
 
+/** Errors at a union's own location that say the value has another shape than that branch. */
+const SHAPE_KEYWORDS = new Set(['type', 'required', 'additionalProperties', 'const', 'enum', 'pattern', 'anyOf', 'oneOf']);
+
+/**
+ * Errors to report. For each anyOf/oneOf that failed: if exactly one branch fits the value's
+ * shape (e.g. a number for `integer | duration string`), that branch's own errors ("must be
+ * ≤ …"); otherwise one message for the union (from its description). Linear in the errors: a
+ * branch error finds its union by (schema path, instance path) in a map.
+ */
+function selectErrors(errors: ErrorObject[]): ErrorObject[] {
+  const unions = new Map<string, ErrorObject>();
+  for (const e of errors) if (e.keyword === 'anyOf' || e.keyword === 'oneOf') unions.set(`${e.schemaPath}|${e.instancePath}`, e);
+  const isUnion = (e: ErrorObject) => e.keyword === 'anyOf' || e.keyword === 'oneOf';
+  // Each error's innermost enclosing failed union and the branch it came from.
+  const owner = new Map<ErrorObject, { union: ErrorObject; branch: number }>();
+  const branches = new Map<ErrorObject, Map<number, ErrorObject[]>>();
+  if (unions.size > 0) {
+    for (const e of errors) {
+      const steps = [...e.schemaPath.matchAll(/\/(anyOf|oneOf)\/(\d+)(?=\/)/g)];
+      for (let s = steps.length - 1; s >= 0; s--) {
+        const step = steps[s]!;
+        const union = findUnion(unions, e.schemaPath.slice(0, step.index + step[1]!.length + 1), e.instancePath);
+        if (!union) continue;
+        const branch = Number(step[2]);
+        owner.set(e, { union, branch });
+        const byBranch = branches.get(union) ?? new Map<number, ErrorObject[]>();
+        byBranch.set(branch, [...(byBranch.get(branch) ?? []), e]);
+        branches.set(union, byBranch);
+        break;
+      }
+    }
+  }
+  const chosen = new Map<ErrorObject, number | 'summary'>();
+  for (const u of unions.values()) {
+    const byBranch = [...(branches.get(u) ?? [])];
+    const fitting = byBranch.filter(([, errs]) => !errs.some((x) => x.instancePath === u.instancePath && SHAPE_KEYWORDS.has(x.keyword)));
+    const severalPassed = u.keyword === 'oneOf' && (u.params as { passingSchemas?: unknown }).passingSchemas != null;
+    chosen.set(u, fitting.length === 1 && !severalPassed ? fitting[0]![0] : 'summary');
+  }
+  const visible = (e: ErrorObject): boolean => {
+    for (let o = owner.get(e); o; o = owner.get(o.union)) if (chosen.get(o.union) !== o.branch) return false;
+    return true;
+  };
+  // "if/then" failures repeat the branch's own errors.
+  return errors.filter((e) => e.keyword !== 'if' && visible(e) && (!isUnion(e) || chosen.get(e) === 'summary'));
+}
+
+/** The union at `schemaPath` whose instance path is the longest prefix of `instancePath`. */
+function findUnion(unions: Map<string, ErrorObject>, schemaPath: string, instancePath: string): ErrorObject | undefined {
+  for (let p = instancePath; ; p = p.slice(0, p.lastIndexOf('/'))) {
+    const u = unions.get(`${schemaPath}|${p}`);
+    if (u) return u;
+    if (p === '') return undefined;
+  }
+}
+
 function toIssues(errors: ErrorObject[], data: unknown, base: PathSegment[]): SchemaIssue[] {
-  // anyOf/oneOf: one message for the node (from the schema's description), not one per branch.
-  const unions = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
-  const coveredBy = (e: ErrorObject) =>
-    unions.some((u) => u !== e && e.instancePath === u.instancePath && e.schemaPath.startsWith(u.schemaPath.replace(/\/(anyOf|oneOf)$/, '')));
   const issues: SchemaIssue[] = [];
   const seen = new Set<string>();
-  for (const e of errors) {
-    if (e.keyword !== 'anyOf' && e.keyword !== 'oneOf' && coveredBy(e)) continue;
-    // "if/then" failures repeat the branch's own errors.
-    if (e.keyword === 'if') continue;
+  for (const e of selectErrors(errors)) {
     const path = [...base, ...pointerToPath(e.instancePath, data)];
     const issue = describe(e, path);
     const key = `${dottedPath(issue.path)}|${issue.message}`;
@@ -94,8 +164,10 @@ function describe(e: ErrorObject, path: PathSegment[]): SchemaIssue {
     case 'maximum':
     case 'minimum':
     case 'exclusiveMaximum':
-    case 'exclusiveMinimum':
-      return { code: e.keyword, path, atKey: false, message: `${at} must be ${COMPARISON[String(p.comparison)] ?? p.comparison} ${p.limit}` };
+    case 'exclusiveMinimum': {
+      const limit = p.limit === MAX_DURATION_MS ? maxDurationText : String(p.limit);
+      return { code: e.keyword, path, atKey: false, message: `${at} must be ${COMPARISON[String(p.comparison)] ?? p.comparison} ${limit}` };
+    }
     case 'enum':
       return { code: 'enum', path, atKey: false, message: `${at} must be one of: ${(p.allowedValues as unknown[]).map(String).join(', ')}` };
     case 'const':
@@ -111,6 +183,9 @@ function describe(e: ErrorObject, path: PathSegment[]): SchemaIssue {
       const desc = (e.parentSchema as Record<string, unknown> | undefined)?.description;
       return { code: 'pattern', path, atKey: false, message: `${at} must be ${typeof desc === 'string' ? desc : `a string matching ${p.pattern}`}` };
     }
+    case 'format':
+      if (p.format === DURATION_FORMAT) return { code: 'duration-too-long', path, atKey: false, message: `${at} must be at most ${maxDurationText} (the longest a timer can wait)` };
+      return { code: 'format', path, atKey: false, message: `${at} ${e.message ?? 'is invalid'}` };
     default:
       return { code: e.keyword, path, atKey: false, message: `${at} ${e.message ?? 'is invalid'}` };
   }

@@ -6,13 +6,14 @@
  */
 import { labSchema } from '../lab/schema.ts';
 import type { JsonSchema } from '../model/scenario.ts';
-import { durationSchema } from '../util/duration.ts';
+import { durationSchema, maxDurationText } from '../util/duration.ts';
+import { boundedParamsSchema } from './scenario-schema.ts';
 
 export const SCHEMA_ID = 'https://netconform.dev/schema/profile.json';
 
 const CAPABILITIES = ['linux', 'darwin', 'root', 'netns', 'lab', 'addon', 'netem', 'tbf', 'ipv6', 'sut'];
 
-const duration = { ...durationSchema, description: 'a duration: milliseconds, or a string like 500ms, 30s, 15m' };
+const duration = { ...durationSchema, description: `a duration up to ${maxDurationText}: milliseconds, or a string like 500ms, 30s, 15m` };
 
 const name = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'a name of letters, digits, ".", "_" and "-"' };
 
@@ -86,7 +87,7 @@ export const profileSchema = {
 export function publishedSchema(scenarios: Array<{ id: string; withSchema: JsonSchema; expectSchema: JsonSchema }>): JsonSchema {
   const branches = scenarios.map((s) => ({
     if: { properties: { use: { const: s.id } }, required: ['use'] },
-    then: { properties: { with: s.withSchema, expect: s.expectSchema } },
+    then: { properties: { with: boundedParamsSchema(s.withSchema), expect: boundedParamsSchema(s.expectSchema) } },
   }));
   const { $id: _id, ...rest } = profileSchema;
   return {

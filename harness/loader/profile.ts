@@ -10,10 +10,12 @@ import { checkLabSpec, type LabSpec } from '../lab/schema.ts';
 import type { SutSpec } from '../process/types.ts';
 import { closest } from '../util/closest.ts';
 import { parseDuration, type Duration } from '../util/duration.ts';
+import { escapeControl } from '../util/escape.ts';
 import { validateWith, type SchemaIssue } from './ajv.ts';
 import { dottedPath } from './path.ts';
 import { profileSchema } from './profile-schema.ts';
-import { MAX_PROFILE_BYTES, parseYaml, positionOf, type PathSegment } from './yaml-source.ts';
+import { boundedParamsSchema } from './scenario-schema.ts';
+import { decodeProfile, MAX_PROFILE_BYTES, parseYaml, positionOf, type PathSegment } from './yaml-source.ts';
 import type { AnyScenario } from '../../suites/registry.ts';
 
 export interface RawSut {
@@ -65,13 +67,25 @@ export interface ProfileIssue {
   message: string;
 }
 
+/** At most this many issues are printed; the rest are counted ("… and N more"). */
+export const MAX_REPORTED_ISSUES = 50;
+
+/** One line per issue, control characters escaped (a profile's text never reaches the terminal raw). */
 export function formatIssue(i: ProfileIssue): string {
-  return `${i.file}:${i.line}:${i.col}: ${i.message}`;
+  return escapeControl(`${i.file}:${i.line}:${i.col}: ${i.message}`);
+}
+
+/** The lines to print for `issues`: the first MAX_REPORTED_ISSUES, then "… and N more". */
+export function formatIssues(issues: readonly ProfileIssue[]): string[] {
+  const lines = issues.slice(0, MAX_REPORTED_ISSUES).map(formatIssue);
+  const more = issues.length - MAX_REPORTED_ISSUES;
+  if (more > 0) lines.push(`… and ${more} more profile error${more === 1 ? '' : 's'}`);
+  return lines;
 }
 
 export class ProfileError extends Error {
   constructor(readonly issues: ProfileIssue[]) {
-    super(issues.map(formatIssue).join('\n'));
+    super(formatIssues(issues).join('\n'));
     this.name = 'ProfileError';
   }
 }
@@ -97,12 +111,17 @@ export async function loadProfile(file: string, registry: Map<string, AnyScenari
     fail('not-found', `cannot read profile: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   if (size > MAX_PROFILE_BYTES) fail('too-large', `file is ${size} bytes; a profile may be at most ${MAX_PROFILE_BYTES} bytes`);
-  const text = await readFile(file, 'utf8');
-  const loaded = parseProfileText(text, shown, registry);
-  return { file: shown, dir: dirname(resolve(file)), sha256: createHash('sha256').update(text).digest('hex'), profile: loaded };
+  const bytes = await readFile(file);
+  const decoded = decodeProfile(bytes);
+  if (!decoded.ok) throw new ProfileError(decoded.issues.map((i) => ({ file: shown, ...i, path: '' })));
+  const loaded = parseProfileText(decoded.text, shown, registry);
+  return { file: shown, dir: dirname(resolve(file)), sha256: createHash('sha256').update(bytes).digest('hex'), profile: loaded };
 }
 
-/** Parses and validates profile text (exported for tests); throws ProfileError. */
+/**
+ * Parses and validates profile text (exported for tests); throws ProfileError. The result is a
+ * copy of the document with the schemas' defaults filled in; the parsed document is not changed.
+ */
 export function parseProfileText(text: string, shown: string, registry: Map<string, AnyScenario>): Profile {
   const parsed = parseYaml(text);
   if (!parsed.ok) throw new ProfileError(parsed.issues.map((i) => ({ file: shown, ...i, path: '' })));
@@ -122,9 +141,11 @@ export function parseProfileText(text: string, shown: string, registry: Map<stri
     throw new ProfileError([at('not-a-mapping', [], `the top level must be a mapping (profile:, scenarios:, …); found ${found}`)]);
   }
   const fromSchema = (issues: SchemaIssue[]) => issues.map((i) => at(i.code, i.path, i.message, i.atKey));
-  const issues = fromSchema(validateWith(profileSchema, data));
-  const profile = data as Profile;
+  const validated = validateWith<Profile>(profileSchema, data);
+  const issues = fromSchema(validated.issues);
+  const profile = validated.value;
   if (Array.isArray(profile.scenarios)) issues.push(...checkScenarios(profile, registry, at, fromSchema));
+  issues.push(...checkReadyPatterns(profile, at));
   if (profile.lab && typeof profile.lab === 'object' && issues.length === 0) {
     for (const li of checkLabSpec(profile.lab)) issues.push(at('lab', ['lab', ...li.path], `lab.${dottedPath(li.path)}: ${li.message}`.replace('lab.(top level): ', 'lab: ')));
   }
@@ -157,8 +178,16 @@ function checkScenarios(
       issues.push(at('unknown-use', ['scenarios', i, 'use'], `scenarios[${i}].use: unknown scenario "${s.use}"${near.length ? `; did you mean ${near.join(', ')}?` : ''} (netconform list shows them all)`));
       return;
     }
-    if (s.with && typeof s.with === 'object') issues.push(...fromSchema(validateWith(scenario.withSchema, s.with, ['scenarios', i, 'with'])));
-    if (s.expect && typeof s.expect === 'object') issues.push(...fromSchema(validateWith(scenario.expectSchema, s.expect, ['scenarios', i, 'expect'])));
+    if (s.with && typeof s.with === 'object') {
+      const v = validateWith<Record<string, unknown>>(boundedParamsSchema(scenario.withSchema), s.with, ['scenarios', i, 'with']);
+      issues.push(...fromSchema(v.issues));
+      s.with = v.value;
+    }
+    if (s.expect && typeof s.expect === 'object') {
+      const v = validateWith<Record<string, unknown>>(boundedParamsSchema(scenario.expectSchema), s.expect, ['scenarios', i, 'expect']);
+      issues.push(...fromSchema(v.issues));
+      s.expect = v.value;
+    }
     const sut = s.sut ?? profile.sut;
     if (scenario.requires.includes('sut') && !sut) {
       issues.push(at('sut-missing', ['scenarios', i], `scenarios[${i}] uses ${s.use}, which drives a system under test: add sut: { command: [...] } to the scenario or the profile`));
@@ -173,6 +202,23 @@ function checkScenarios(
   if (profile.sut?.host && labHosts && !labHosts.includes(profile.sut.host)) {
     issues.push(at('unknown-host', ['sut', 'host'], `sut.host: no lab host "${profile.sut.host}" (hosts: ${labHosts.join(', ')})`));
   }
+  return issues;
+}
+
+/** `sut.ready.stdout` is compiled at validate time as the SUT runner compiles it (`new RegExp`, no flags), so a bad one fails here, not mid-run. */
+function checkReadyPatterns(profile: Profile, at: At): ProfileIssue[] {
+  const issues: ProfileIssue[] = [];
+  const check = (sut: RawSut | undefined, path: PathSegment[]) => {
+    const stdout = sut?.ready?.stdout;
+    if (typeof stdout !== 'string') return;
+    try {
+      new RegExp(stdout);
+    } catch (err) {
+      issues.push(at('bad-regex', [...path, 'ready', 'stdout'], `${dottedPath([...path, 'ready', 'stdout'])} is not a valid regular expression: ${(err as Error).message}`));
+    }
+  };
+  if (profile.sut && typeof profile.sut === 'object') check(profile.sut, ['sut']);
+  if (Array.isArray(profile.scenarios)) profile.scenarios.forEach((s, i) => s && typeof s === 'object' && check(s.sut, ['scenarios', i, 'sut']));
   return issues;
 }
 

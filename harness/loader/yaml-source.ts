@@ -1,12 +1,22 @@
 /**
  * YAML parsing that keeps positions, so every profile error can say file:line:col.
- * Limits keep a hostile or broken file from taking the machine: size, alias expansion.
+ * Limits keep a hostile or broken file from taking the machine: size, alias expansion, nesting.
+ *
+ * Work is linear in the file's size: yaml's own duplicate-key check (`uniqueKeys`) compares each
+ * key with every earlier key of its mapping, so it is off and one pass over the document
+ * (`inspect`) finds duplicates with a Set, and keeps a key → pair index per mapping that
+ * `positionOf` uses instead of scanning the mapping once per error.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isUtf8 } from 'node:buffer';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 
 export const MAX_PROFILE_BYTES = 1024 * 1024;
 /** yaml's own guard against "billion laughs": expanding more aliases than this throws. */
 const MAX_ALIAS_COUNT = 100;
+/** Deeper than any profile needs; keeps recursion in toJS, Ajv and structuredClone far from the stack limit. */
+export const MAX_NESTING = 64;
+/** Explicit tags a profile may use: the YAML 1.2 core schema's (§10.3). Others (!!binary, !!set, custom) make values a profile cannot mean. */
+const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`));
 
 export type PathSegment = string | number;
 
@@ -24,34 +34,134 @@ export interface YamlSource {
   text: string;
   doc: Document.Parsed;
   lines: LineCounter;
+  /** Scalar key → pair, per mapping (built by `inspect`). */
+  index: WeakMap<YAMLMap, Map<string, Pair>>;
 }
 
 export type ParseOutcome = { ok: true; source: YamlSource; data: unknown } | { ok: false; issues: SourceIssue[] };
+
+/**
+ * Characters YAML 1.2 does not allow in a stream (§5.1 c-printable: tab, LF, CR, x20–x7E, x85,
+ * xA0–xD7FF, xE000–xFFFD, x10000–x10FFFF). A BOM is allowed only as the stream's first character.
+ */
+const NOT_PRINTABLE = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uFFFE\uFFFF]|(?<!^)\uFEFF/u;
+
+/** The text of a profile file's bytes, or where they stop being UTF-8 (YAML 1.2 §5.2). */
+export function decodeProfile(bytes: Uint8Array): { ok: true; text: string } | { ok: false; issues: SourceIssue[] } {
+  if (isUtf8(bytes)) return { ok: true, text: new TextDecoder('utf-8').decode(bytes) };
+  const offset = firstInvalidUtf8(bytes);
+  const before = new TextDecoder('utf-8').decode(bytes.subarray(0, offset));
+  const byte = bytes[offset]!.toString(16).padStart(2, '0');
+  return { ok: false, issues: [{ ...lineColAt(before, before.length), code: 'yaml-encoding', message: `invalid YAML: byte 0x${byte} at offset ${offset} is not UTF-8 (a profile is UTF-8 text)` }] };
+}
+
+/** Offset of the first byte that does not start or continue a well-formed UTF-8 sequence (RFC 3629 §4). */
+function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    const n = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (n < 0) return i;
+    if (n > 0 && !isUtf8(b.subarray(i, i + n + 1))) return i;
+    i += n + 1;
+  }
+  return b.length;
+}
 
 export function parseYaml(text: string): ParseOutcome {
   if (text.length > MAX_PROFILE_BYTES) {
     return { ok: false, issues: [{ line: 1, col: 1, code: 'too-large', message: `file is larger than ${MAX_PROFILE_BYTES} bytes; a profile is a small YAML file` }] };
   }
+  const bad = NOT_PRINTABLE.exec(text);
+  if (bad) {
+    return { ok: false, issues: [{ ...lineColAt(text, bad.index), code: 'yaml-character', message: `invalid YAML: character ${codePoint(bad[0])} is not allowed in a YAML file (YAML 1.2 §5.1)` }] };
+  }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
-  if (doc.errors.length > 0) {
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false, strict: true });
+  const problems = [...doc.errors, ...doc.warnings];
+  if (problems.length > 0) {
     return {
       ok: false,
-      issues: doc.errors.map((e) => {
+      issues: problems.map((e) => {
         const { line, col } = lines.linePos(e.pos[0]);
         // yaml appends " at line L, column C" to some messages; the position is already in front.
-        const message = e.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '');
+        let message = e.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '');
+        if (/Maximum call stack size exceeded/.test(message)) message = `nested more deeply than ${MAX_NESTING} levels`;
         return { line, col, code: `yaml-${e.code.toLowerCase().replace(/_/g, '-')}`, message: `invalid YAML: ${message}` };
       }),
     };
   }
+  const source: YamlSource = { text, doc, lines, index: new WeakMap() };
+  const issues = inspect(source);
+  if (issues.length) return { ok: false, issues };
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
     return { ok: false, issues: [{ line: 1, col: 1, code: 'yaml-aliases', message: `invalid YAML: ${(err as Error).message}` }] };
   }
-  return { ok: true, source: { text, doc, lines }, data };
+  return { ok: true, source, data };
+}
+
+/** 1-based line and column (UTF-16 units, as yaml counts) of `offset` in `text`. */
+function lineColAt(text: string, offset: number): Position {
+  const start = text.lastIndexOf('\n', offset - 1) + 1;
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return { line, col: offset - start + 1 };
+}
+
+function codePoint(ch: string): string {
+  const names: Record<number, string> = { 0: 'NUL', 0x1b: 'ESC', 0x7f: 'DEL', 0xfeff: 'BOM' };
+  const cp = ch.codePointAt(0)!;
+  return `U+${cp.toString(16).toUpperCase().padStart(4, '0')}${names[cp] ? ` (${names[cp]})` : ''}`;
+}
+
+/**
+ * One pass over the document: duplicate keys, keys that are collections (a JS object cannot hold
+ * them; yaml would stringify them with a process warning), tags outside the core schema, NUL in a
+ * value (from a "\0" escape: no argv, environment or name can hold it), nesting depth. Builds the
+ * per-mapping index for `positionOf`.
+ */
+function inspect(source: YamlSource): SourceIssue[] {
+  const issues: SourceIssue[] = [];
+  const at = (node: Node | null | undefined, code: string, message: string) =>
+    issues.push({ ...source.lines.linePos(node?.range?.[0] ?? 0), code, message: `invalid YAML: ${message}` });
+  const stack: Array<{ node: Node | null | undefined; depth: number }> = [{ node: source.doc.contents, depth: 0 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (!node || isAlias(node)) continue;
+    if (node.tag !== undefined && !CORE_TAGS.has(node.tag)) at(node, 'yaml-tag', `tag ${node.tag.replace('tag:yaml.org,2002:', '!!')} is not supported (a profile uses plain YAML values)`);
+    if (isScalar(node)) {
+      if (typeof node.value === 'string' && node.value.includes('\0')) at(node, 'yaml-character', 'a value contains a NUL character (U+0000), which no argv, environment or name can hold');
+      continue;
+    }
+    if (depth >= MAX_NESTING) {
+      at(node, 'yaml-depth', `nested more deeply than ${MAX_NESTING} levels`);
+      continue;
+    }
+    if (isMap(node)) {
+      const keys = new Map<string, Pair>();
+      for (const pair of node.items) {
+        const key = pair.key as Node | null;
+        if (key && !isScalar(key) && !isAlias(key)) {
+          at(key, 'yaml-key', `a mapping key must be a plain value, not a ${isMap(key) ? 'mapping' : 'sequence'}`);
+          continue;
+        }
+        const name = isScalar(key) ? String(key.value) : isAlias(key) ? `*${key.source}` : '';
+        const first = keys.get(name);
+        if (first) at(key, 'yaml-duplicate-key', `duplicate key "${name}" (first at line ${source.lines.linePos((first.key as Node | null)?.range?.[0] ?? 0).line}); map keys must be unique`);
+        else keys.set(name, pair);
+        if (isScalar(key) && typeof key.value === 'string' && key.value.includes('\0')) at(key, 'yaml-character', 'a key contains a NUL character (U+0000)');
+        stack.push({ node: pair.value as Node | null, depth: depth + 1 });
+      }
+      source.index.set(node, keys);
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push({ node: item as Node | null, depth: depth + 1 });
+    }
+  }
+  // The stack visits last-written first; report in file order.
+  return issues.sort((a, b) => a.line - b.line || a.col - b.col);
 }
 
 /**
@@ -61,13 +171,14 @@ export function parseYaml(text: string): ParseOutcome {
 export function positionOf(source: YamlSource, path: readonly PathSegment[], opts: { key?: boolean } = {}): Position {
   let node: Node | null | undefined = source.doc.contents;
   let offset = node?.range?.[0] ?? 0;
-  for (const seg of path) {
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i]!;
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
-      if (!pair) break;
+      const pair = source.index.get(node)?.get(String(seg));
+      if (!pair || !isPair(pair)) break;
       const keyNode = pair.key as Node;
       const valueNode = pair.value as Node | null;
-      if (opts.key && seg === path[path.length - 1]) {
+      if (opts.key && i === path.length - 1) {
         offset = keyNode.range?.[0] ?? offset;
         break;
       }

@@ -1,28 +1,75 @@
-/** Durations in profiles: a number of milliseconds, or a string like "500ms", "30s", "15m", "1h", "1m30s". */
+/**
+ * Durations in profiles and on the command line: a number of milliseconds, or a string like
+ * "500ms", "30s", "15m", "1h", "1m30s". One parser and one schema fragment for all of them.
+ *
+ * The maximum is what a Node timer can wait: setTimeout/setInterval take a signed 32-bit delay,
+ * and a larger one is replaced by 1 ms with a TimeoutOverflowWarning (Node docs, timers:
+ * "When delay is larger than 2147483647 or less than 1, the delay will be set to 1"). A longer
+ * duration would therefore end at once, so it is refused where it is written.
+ */
 export type Duration = number | string;
 
-/** JSON Schema fragment accepted wherever a profile takes a duration. */
+/** 2^31 − 1 ms, about 24.8 days: the longest delay a Node timer honours. */
+export const MAX_DURATION_MS = 2_147_483_647;
+
+/** The format name under which the loader's Ajv checks a duration string's value (see ajv.ts). */
+export const DURATION_FORMAT = 'netconform-duration';
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const PART = '[0-9]+(?:\\.[0-9]+)?(?:ms|s|m|h)';
+
+/** How messages name the maximum. */
+export const maxDurationText = `${MAX_DURATION_MS} ms (about 596h31m)`;
+
+/**
+ * JSON Schema fragment accepted wherever a profile takes a duration. The pattern is for editors;
+ * the format makes the loader check the value against MAX_DURATION_MS too.
+ */
 export const durationSchema = {
   anyOf: [
-    { type: 'integer', minimum: 0 },
-    { type: 'string', pattern: '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$' },
+    { type: 'integer', minimum: 0, maximum: MAX_DURATION_MS },
+    { type: 'string', pattern: `^(${PART})+$`, format: DURATION_FORMAT },
   ],
 } as const;
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-export function parseDuration(d: Duration): number {
-  if (typeof d === 'number') return d;
-  const re = /([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/gy;
-  let total = 0;
-  let m: RegExpExecArray | null;
-  let consumed = 0;
-  while ((m = re.exec(d)) !== null) {
-    total += Number(m[1]) * UNIT_MS[m[2]!]!;
-    consumed = re.lastIndex;
+/** A duration that is not one, or is longer than a timer can wait (`code` says which). */
+export class DurationError extends RangeError {
+  constructor(readonly code: 'DURATION_SYNTAX' | 'DURATION_TOO_LONG', message: string) {
+    super(message);
+    this.name = 'DurationError';
   }
-  if (consumed !== d.length || d.length === 0) throw new RangeError(`not a duration: "${d}" (use e.g. 500ms, 30s, 15m, 1h)`);
-  return Math.round(total);
+}
+
+/** Milliseconds of a duration; throws DurationError for bad syntax, a negative or fractional ms number, or a value above the maximum. */
+export function parseDuration(d: Duration): number {
+  let total: number;
+  if (typeof d === 'number') {
+    if (!Number.isInteger(d) || d < 0) throw new DurationError('DURATION_SYNTAX', `not a duration: ${d} (whole milliseconds from 0, or e.g. 500ms, 30s, 15m, 1h)`);
+    total = d;
+  } else {
+    const re = /([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/gy;
+    total = 0;
+    let m: RegExpExecArray | null;
+    let consumed = 0;
+    while ((m = re.exec(d)) !== null) {
+      total += Number(m[1]) * UNIT_MS[m[2]!]!;
+      consumed = re.lastIndex;
+    }
+    if (consumed !== d.length || d.length === 0) throw new DurationError('DURATION_SYNTAX', `not a duration: "${d}" (use e.g. 500ms, 30s, 15m, 1h)`);
+    total = Math.round(total);
+  }
+  if (!(total <= MAX_DURATION_MS)) throw new DurationError('DURATION_TOO_LONG', `${typeof d === 'string' ? `"${d}"` : d} is longer than the maximum duration, ${maxDurationText}`);
+  return total;
+}
+
+/** True when `text` is a duration string within the maximum (the Ajv format's check). */
+export function isDurationWithinMaximum(text: string): boolean {
+  try {
+    parseDuration(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function formatMs(ms: number): string {
