@@ -44,4 +44,34 @@ describe('plan', () => {
       expect((err as Error).message).toBe('--shard 5/4: i must be between 1 and 4');
     }
   });
+
+  it('a --grep or --tag that selects nothing is a usage error naming the filter and the profiles', () => {
+    const refused = (opts: Parameters<typeof buildPlan>[2]) => {
+      try {
+        buildPlan(profiles, registry, opts);
+      } catch (err) {
+        expect(err).toBeInstanceOf(CliError);
+        expect((err as CliError).exitCode).toBe(2);
+        return (err as Error).message;
+      }
+      throw new Error('an empty selection was accepted');
+    };
+    expect(refused({ grep: /^nope/ })).toBe(
+      "no scenario matched --grep '^nope' in test/fixtures/profiles/failing.yaml (failing), test/fixtures/profiles/good.yaml (good) (8 scenarios); --pass-with-no-tests allows an empty selection",
+    );
+    expect(refused({ tags: ['nope'], shard: { index: 1, total: 2 } })).toMatch(/^no scenario matched --tag 'nope' in /);
+    const notes: string[] = [];
+    expect(buildPlan(profiles, registry, { grep: /^nope/, passWithNoTests: true, onNote: (l) => notes.push(l) })).toEqual([]);
+    expect(notes).toEqual([expect.stringMatching(/^no scenario matched --grep '\^nope' in .*nothing to run \(--pass-with-no-tests\)$/)]);
+  });
+
+  it('an empty shard is legitimate: a note naming the profile, no error', () => {
+    const notes: string[] = [];
+    const good = profiles.slice(1);
+    expect(buildPlan(good, registry, { shard: { index: 3, total: 3 }, onNote: (l) => notes.push(l) })).toEqual([]);
+    expect(notes).toEqual(['shard 3/3 is empty: test/fixtures/profiles/good.yaml (good) has 2 selected scenarios, all in shards 1–2; nothing to run']);
+    notes.length = 0;
+    expect(buildPlan(good, registry, { shard: { index: 2, total: 3 }, onNote: (l) => notes.push(l) })).toHaveLength(1);
+    expect(notes).toEqual([]);
+  });
 });

@@ -12,6 +12,7 @@ import type { Reporter } from '../reporters/reporter.ts';
 import { parseShard, type PlannedScenario } from '../runner/plan.ts';
 import { forceCleanup, loadProfiles, planRun, run } from '../runner/run.ts';
 import { parseDuration } from '../util/duration.ts';
+import { escapeControl } from '../util/escape.ts';
 import { CliError, ExitCode } from '../util/exit-codes.ts';
 import { loadRegistry } from '../../suites/registry.ts';
 
@@ -28,6 +29,7 @@ export interface RunFlags {
   timeout?: string;
   retries?: string;
   dryRun?: boolean;
+  passWithNoTests?: boolean;
   allowHostNetwork?: boolean;
   verbose?: boolean;
 }
@@ -73,6 +75,8 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<void
     grep: parseGrep(flags.grep),
     tags: flags.tag,
     shard: flags.shard ? parseShard(flags.shard) : undefined,
+    passWithNoTests: Boolean(flags.passWithNoTests),
+    onNote: (line: string) => void process.stdout.write(`netconform: ${escapeControl(line)}\n`),
   };
   const timeoutMs = parseTimeout(flags.timeout);
   const retries = parseRetries(flags.retries);

@@ -33,6 +33,7 @@ export function buildProgram(): Command {
     .option('--timeout <duration>', 'timeout per scenario (e.g. 30s; default: the scenario\'s own)')
     .option('--retries <n>', 'retries for a failing scenario (a pass on retry is reported flaky)')
     .option('--dry-run', 'print the plan and run nothing')
+    .option('--pass-with-no-tests', 'exit 0 when --grep/--tag select no scenario (otherwise exit 2)')
     .option('--allow-host-network', 'allow scenarios to send on this host\'s real interfaces when there is no lab')
     .option('-v, --verbose', 'stream each scenario\'s log and print evidence of passing checks too')
     .action(runCommand);

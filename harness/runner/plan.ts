@@ -34,6 +34,19 @@ export interface PlanOptions {
   grep?: RegExp;
   tags?: string[];
   shard?: Shard;
+  /** A --grep/--tag that selects nothing is then a note, not a usage error (exit 0). */
+  passWithNoTests?: boolean;
+  /** Receives a line saying why the plan is empty when that is not an error (an empty shard). */
+  onNote?: (line: string) => void;
+}
+
+/** `--grep 'x' --tag 'y'`: the filters as the user gave them. */
+function describeFilters(opts: PlanOptions): string {
+  return [opts.grep && `--grep '${opts.grep.source}'`, ...(opts.tags ?? []).map((t) => `--tag '${t}'`)].filter(Boolean).join(' ');
+}
+
+function describeProfiles(profiles: LoadedProfile[]): string {
+  return profiles.map((p) => `${p.file} (${p.profile.profile})`).join(', ');
 }
 
 export function buildPlan(profiles: LoadedProfile[], registry: Map<string, AnyScenario>, opts: PlanOptions = {}): PlannedScenario[] {
@@ -54,10 +67,22 @@ export function buildPlan(profiles: LoadedProfile[], registry: Map<string, AnySc
     const wanted = opts.tags;
     selected = selected.filter((p) => [...p.profile.profile.tags, ...(p.spec.tags ?? [])].some((t) => wanted.includes(t)));
   }
+  if (selected.length === 0 && (opts.grep || opts.tags?.length)) {
+    // A typo in a filter must not pass a gate by running nothing.
+    const message = `no scenario matched ${describeFilters(opts)} in ${describeProfiles(profiles)} (${all.length} scenario${all.length === 1 ? '' : 's'})`;
+    if (!opts.passWithNoTests) throw new CliError(`${message}; --pass-with-no-tests allows an empty selection`, ExitCode.usage);
+    opts.onNote?.(`${message}; nothing to run (--pass-with-no-tests)`);
+    return selected;
+  }
   if (opts.shard && opts.shard.total > 1) {
     const { index, total } = opts.shard;
+    const matched = selected.length;
     // Round-robin over the profile order (profiles as given, scenarios as written): stable and balanced.
     selected = selected.filter((_, i) => i % total === index - 1);
+    if (selected.length === 0) {
+      // Legitimate: n CI jobs over fewer scenarios than n. Said, so an empty job is not a mystery.
+      opts.onNote?.(`shard ${index}/${total} is empty: ${describeProfiles(profiles)} ${profiles.length === 1 ? 'has' : 'have'} ${matched} selected scenario${matched === 1 ? '' : 's'}, all in shards 1–${matched}; nothing to run`);
+    }
   }
   return selected;
 }
