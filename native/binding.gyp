@@ -19,8 +19,15 @@
           "xcode_settings": {
             "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
             "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
-            "MACOSX_DEPLOYMENT_TARGET": "11.0",
+            "GCC_TREAT_WARNINGS_AS_ERRORS": "YES",
             "WARNING_CFLAGS": ["-Wall", "-Wextra"]
+          }
+        }]
+      ],
+      "target_conditions": [
+        ["OS=='mac'", {
+          "xcode_settings": {
+            "MACOSX_DEPLOYMENT_TARGET": "11.0"
           }
         }]
       ]
