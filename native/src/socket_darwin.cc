@@ -1,7 +1,12 @@
-// macOS-specific parts. NOTE: written for clang on macOS but NOT compiled in this repo's
-// Linux CI (it cannot be built here); keep it small and keep #ifdef guards for SDK
-// differences. Uses: IP_RECVPKTINFO / IPV6_RECVPKTINFO (__APPLE_USE_RFC_3542), SO_TIMESTAMP,
-// IP_BOUND_IF / IPV6_BOUND_IF, IP_MULTICAST_IFINDEX, TCP_KEEPALIVE, SIOCGIFFUNCTIONALTYPE.
+// macOS-specific parts. Compiled (not run) in this repo's CI by `npm run check:macos` for
+// arm64 and x86_64 against zig 0.11's macOS 11 libc headers with -Werror; only a Mac runs it.
+// Keep it small and keep #ifdef guards for SDK differences. Uses, as <netinet/in.h>,
+// <netinet6/in6.h>, <sys/socket.h>, <netinet/tcp.h> and <sys/sockio.h> define them:
+// IP_RECVPKTINFO (== IP_PKTINFO, cmsg struct in_pktinfo) / IPV6_RECVPKTINFO (RFC 3542 values
+// only with __APPLE_USE_RFC_3542), SO_TIMESTAMP (SCM_TIMESTAMP, struct timeval),
+// IP_BOUND_IF / IPV6_BOUND_IF ("int; set/get bound interface", an interface index),
+// IP_MULTICAST_IFINDEX, TCP_KEEPALIVE (idle seconds) / TCP_KEEPINTVL / TCP_KEEPCNT,
+// SIOCGIFFUNCTIONALTYPE (ifr_functional_type, IFRTYPE_FUNCTIONAL_* in <net/if.h>).
 // No recvmmsg/sendmmsg (loops instead), no network namespaces.
 #ifndef __APPLE_USE_RFC_3542
 #define __APPLE_USE_RFC_3542 1

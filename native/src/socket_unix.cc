@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstddef>
 #include <cstdlib>
 #include <map>
 
@@ -262,15 +263,16 @@ int ListInterfaces(const std::string& netns, std::vector<IfInfo>* out, SysErr* e
       const sockaddr* mask = ifa->ifa_netmask;
       if (mask != nullptr) {
         // Some systems leave sa_family unset in netmasks: go by the address family.
-        if (a.family == 6) {
-          a.prefix = PrefixBits(reinterpret_cast<const uint8_t*>(
-                                    &reinterpret_cast<const sockaddr_in6*>(mask)->sin6_addr),
-                                16);
-        } else {
-          a.prefix = PrefixBits(reinterpret_cast<const uint8_t*>(
-                                    &reinterpret_cast<const sockaddr_in*>(mask)->sin_addr),
-                                4);
-        }
+        size_t offset = a.family == 6 ? offsetof(sockaddr_in6, sin6_addr)
+                                      : offsetof(sockaddr_in, sin_addr);
+        size_t bytes = a.family == 6 ? 16 : 4;
+#ifdef __APPLE__
+        // macOS hands out netmasks cut after their last non-zero byte (sa_len 5 for
+        // 255.0.0.0, the next sockaddr right behind): read only sa_len bytes.
+        size_t have = mask->sa_len > offset ? mask->sa_len - offset : 0;
+        if (have < bytes) bytes = have;
+#endif
+        a.prefix = PrefixBits(reinterpret_cast<const uint8_t*>(mask) + offset, bytes);
       }
       if (a.family == 4 && (ifa->ifa_flags & IFF_BROADCAST) && ifa->ifa_broadaddr != nullptr &&
           ifa->ifa_broadaddr->sa_family == AF_INET) {
