@@ -17,6 +17,8 @@ export type PlistObject = { [key: string]: PlistValue };
 
 export interface SliceSpec {
   arch?: 'x86_64' | 'arm64' | 'i386';
+  /** Write the Mach-O header and load commands big-endian (as PowerPC files are). */
+  bigEndian?: boolean;
   /** Omit for an unsigned slice. */
   signature?: SignatureSpec;
 }
@@ -123,34 +125,35 @@ export function machO(spec: ExecutableSpec): Buffer {
   return Buffer.concat([header, ...parts]);
 }
 
-/** A little-endian thin Mach-O (MH_EXECUTE): header, one LC_UUID, LC_CODE_SIGNATURE, the signature. */
+/** A thin Mach-O (MH_EXECUTE, little-endian unless asked): header, one LC_UUID, LC_CODE_SIGNATURE, the signature. */
 export function thinMachO(slice: SliceSpec): Buffer {
   const arch = slice.arch ?? 'arm64';
   const is64 = arch !== 'i386';
   const headerSize = is64 ? 32 : 28;
   const [cpu, sub] = CPU[arch];
+  const w32 = (b: Buffer, v: number, at: number) => (slice.bigEndian ? b.writeUInt32BE(v, at) : b.writeUInt32LE(v, at));
   const uuid = Buffer.alloc(24); // LC_UUID (0x1b): cmd, cmdsize, 16 bytes
-  uuid.writeUInt32LE(0x1b, 0);
-  uuid.writeUInt32LE(24, 4);
+  w32(uuid, 0x1b, 0);
+  w32(uuid, 24, 4);
   const cmds: Buffer[] = [uuid];
   const sig = slice.signature ? superBlob(slice.signature) : undefined;
   const sizeofcmds = 24 + (sig ? 16 : 0);
   const dataoff = alignUp(headerSize + sizeofcmds, 16);
   if (sig) {
     const lc = Buffer.alloc(16);
-    lc.writeUInt32LE(0x1d, 0);
-    lc.writeUInt32LE(16, 4);
-    lc.writeUInt32LE(dataoff, 8);
-    lc.writeUInt32LE(sig.length, 12);
+    w32(lc, 0x1d, 0);
+    w32(lc, 16, 4);
+    w32(lc, dataoff, 8);
+    w32(lc, sig.length, 12);
     cmds.push(lc);
   }
   const header = Buffer.alloc(headerSize);
-  header.writeUInt32LE(is64 ? 0xfeedfacf : 0xfeedface, 0);
-  header.writeUInt32LE(cpu, 4);
-  header.writeUInt32LE(sub, 8);
-  header.writeUInt32LE(2, 12); // MH_EXECUTE
-  header.writeUInt32LE(cmds.length, 16);
-  header.writeUInt32LE(sizeofcmds, 20);
+  w32(header, is64 ? 0xfeedfacf : 0xfeedface, 0);
+  w32(header, cpu, 4);
+  w32(header, sub, 8);
+  w32(header, 2, 12); // MH_EXECUTE
+  w32(header, cmds.length, 16);
+  w32(header, sizeofcmds, 20);
   const body = Buffer.concat([header, ...cmds]);
   return Buffer.concat([body, Buffer.alloc(dataoff - body.length), sig ?? Buffer.alloc(0)]);
 }

@@ -94,6 +94,13 @@ describe('plists', () => {
     expect(await codeOf(() => readPlistDict(file))).toBe('too-large');
     expect(await codeOf(() => readPlistDict(join(dir, 'missing.plist')))).toBe('unreadable');
     expect(await codeOf(() => readPlistDict(dir))).toBe('unreadable');
+    // XML over 256 KiB is refused before parsing; binary plists may use the whole 1 MiB.
+    expect(await codeOf(() => parsePlist(Buffer.alloc((256 << 10) + 1, 0x20), 'big.plist'))).toBe('too-large');
+  });
+
+  it('refuses XML nested deeper than the parser can follow, as malformed', async () => {
+    const deep = Buffer.from(`<plist>${'<array>'.repeat(12_000)}${'</array>'.repeat(12_000)}</plist>`);
+    expect(await codeOf(() => parsePlist(deep, 'deep.plist'))).toBe('plist-malformed');
   });
 });
 
@@ -126,6 +133,8 @@ describe('Mach-O and code signatures', () => {
       const slices = await readAll(machO({ slices: [{ arch: 'x86_64', signature }, { arch: 'arm64', signature: { ...signature, teamId: 'OTHER12345' } }], fat64 }));
       expect(slices.map((s) => [s.arch, s.sig?.teamId])).toEqual([['x86_64', 'ABCDE12345'], ['arm64', 'OTHER12345']]);
     }
+    const [be] = await readAll(thinMachO({ arch: 'x86_64', bigEndian: true, signature }));
+    expect(be).toMatchObject({ arch: 'x86_64', sig: { teamId: 'ABCDE12345', entitlements } });
     const [unsigned] = await readAll(thinMachO({ arch: 'arm64' }));
     expect(unsigned!.sig).toBeUndefined();
     const [adhoc] = await readAll(thinMachO({ arch: 'arm64', signature: { identifier: 'a.out', adhoc: true } }));

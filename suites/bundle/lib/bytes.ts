@@ -9,6 +9,12 @@ import { BundleInputError } from './errors.ts';
 /** Caps on what is read (bytes). Info.plists and profiles are a few KiB in practice. */
 export const LIMITS = {
   plistBytes: 1 << 20,
+  /**
+   * XML plists (Info.plist, the entitlements blob, a profile's payload): xmldom parses about
+   * 250 KB/s on this project's loaded 2-core machine and the XML is parsed twice (well-formedness,
+   * then plist), so 256 KiB keeps the worst case near a second. Real ones are a few KiB.
+   */
+  xmlPlistBytes: 256 << 10,
   profileBytes: 1 << 20,
   /** Load commands of real binaries are tens of KiB. */
   loadCommandBytes: 4 << 20,

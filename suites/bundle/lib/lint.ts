@@ -2,6 +2,7 @@
  * bundle.lint without the runner: walk the app, turn unreadable parts into `error` checks, run
  * each rule as one check. Kept apart from the scenario file so tests call it directly.
  */
+import { dirname, relative } from 'node:path';
 import { check, type Check, type Evidence } from '../../../harness/model/check.ts';
 import { BundleInputError } from './errors.ts';
 import { RULES } from './rules/index.ts';
@@ -18,10 +19,10 @@ export async function lintApp(appPath: string, opts: LintOptions & { skip?: read
   try {
     model = await walkApp(appPath);
   } catch (err) {
-    if (err instanceof BundleInputError) return { checks: [readError(err)], model: undefined };
+    if (err instanceof BundleInputError) return { checks: [readError(err, dirname(appPath))], model: undefined };
     throw err;
   }
-  const checks: Check[] = [inventory(model), ...model.errors.map(readError)];
+  const checks: Check[] = [inventory(model), ...model.errors.map((e) => readError(e, dirname(appPath)))];
   for (const rule of RULES) {
     if (opts.skip?.includes(rule.id)) {
       checks.push(check.skip(rule.id, `turned off by with.skip (${rule.title})`));
@@ -32,8 +33,10 @@ export async function lintApp(appPath: string, opts: LintOptions & { skip?: read
   return { checks, model };
 }
 
-export function readError(err: BundleInputError): Check {
-  return check.error(`read ${err.file.split('/').slice(-3).join('/')}`, `${err.file}: ${err.detail} [${err.code}]`);
+/** An unreadable part: named by its path below the app's folder, so each is its own check. */
+export function readError(err: BundleInputError, root: string): Check {
+  const rel = relative(root, err.file.replace(/ \(.*\)$/, ''));
+  return check.error(`read ${rel && !rel.startsWith('..') ? rel : err.file}`, `${err.file}: ${err.detail} [${err.code}]`);
 }
 
 function runRule(rule: Rule, model: AppModel, opts: LintOptions): Check {

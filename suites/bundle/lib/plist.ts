@@ -41,6 +41,7 @@ export function parsePlist(buf: Buffer, file: string): unknown {
       throw new BundleInputError('plist-malformed', file, `binary plist: ${(err as Error).message}`);
     }
   }
+  if (buf.length > LIMITS.xmlPlistBytes) throw new BundleInputError('too-large', file, `is a ${buf.length}-byte XML plist; refusing more than ${LIMITS.xmlPlistBytes}`);
   let text: string;
   try {
     // Strict decoding: Xcode writes UTF-8, and a replacement character would reach plist's own parser (which logs).
