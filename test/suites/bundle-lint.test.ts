@@ -59,7 +59,7 @@ describe('the good example passes every rule that applies', () => {
     const checks = await lint(good());
     const bad = [...checks.values()].filter((c) => c.verdict === 'fail' || c.verdict === 'error');
     expect(bad).toEqual([]);
-    for (const id of ['sysext-location', 'sysext-folder-name', 'sysext-usage-description', 'bundle-id-prefix', 'same-team', 'host-install-entitlement', 'ne-entitlement-distribution', 'ne-provider-classes', 'profile-grants', 'local-network-usage', 'bonjour-service-types', 'sandbox-udp']) {
+    for (const id of ['sysext-location', 'sysext-folder-name', 'sysext-usage-description', 'bundle-id-prefix', 'same-team', 'host-install-entitlement', 'ne-entitlement-distribution', 'ne-provider-classes', 'profile-grants', 'notarization-ready', 'local-network-usage', 'bonjour-service-types', 'sandbox-udp']) {
       expectVerdict(checks, id, 'pass');
     }
     expect(checks.get('inventory')!.evidence![0]).toMatchObject({ kind: 'text', text: expect.stringMatching(/signed by NCEXAMPLE1 \(x86_64\+arm64\)/) });
@@ -196,6 +196,24 @@ describe('provisioning profile rule', () => {
     expectVerdict(await lint(wildcard), 'profile-grants', 'pass');
     const sandboxOnly: AppSpec = { name: 'Plain.app', info: { CFBundleIdentifier: 'com.example.plain', CFBundleExecutable: 'Plain' }, executable: { slices: [{ signature: { identifier: 'com.example.plain', teamId: EXAMPLE_TEAM, entitlements: { 'com.apple.security.app-sandbox': true } } }] } };
     expectVerdict(await lint(sandboxOnly), 'profile-grants', 'skip', /no signature claims a restricted entitlement/);
+  });
+});
+
+describe('notarization rule', () => {
+  it('fails an ad-hoc, non-hardened or get-task-allow executable for Developer ID; not applicable to the App Store', async () => {
+    const spec = good((s, ext) => {
+      for (const sl of s.executable!.slices) sl.signature = { ...sl.signature!, flags: 0 };
+      ents(ext)['com.apple.security.get-task-allow'] = true;
+    });
+    const c = (await lint(spec)).get('notarization-ready')!;
+    expect(c.verdict).toBe('fail');
+    expect(c.reason).toMatch(/MacOS\/NetconformFilter: CodeDirectory flags \(CS_RUNTIME\) the hardened runtime is off/);
+    expect(c.reason).toMatch(/MacOS\/com\.example\.netconform\.filter: com\.apple\.security\.get-task-allow is true/);
+    const adhoc = good((_, ext) => {
+      ext.executable!.slices[0]!.signature = { identifier: 'x', adhoc: true };
+    });
+    expectVerdict(await lint(adhoc), 'notarization-ready', 'fail', /is ad-hoc \(no team identity\)/);
+    expectVerdict(await lint(spec, { distribution: 'app-store' }), 'notarization-ready', 'skip', /this is app-store/);
   });
 });
 

@@ -1,6 +1,7 @@
 /** The rules table, in report order. Each rule is one check; its file cites its Apple source. */
 import { bonjourServiceTypes, localNetworkUsage, sandboxUdp } from './local-network.ts';
 import { neEntitlementDistribution, neProviderClasses } from './network-extension.ts';
+import { notarizationReady } from './notarization.ts';
 import { profileGrants } from './provisioning.ts';
 import { bundleIdPrefix, hostInstallEntitlement, sameTeam, sysextFolderName, sysextLocation, sysextUsageDescription } from './system-extensions.ts';
 import type { Rule } from './types.ts';
@@ -15,6 +16,7 @@ export const RULES: readonly Rule[] = [
   neEntitlementDistribution,
   neProviderClasses,
   profileGrants,
+  notarizationReady,
   localNetworkUsage,
   bonjourServiceTypes,
   sandboxUdp,
