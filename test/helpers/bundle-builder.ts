@@ -227,3 +227,34 @@ export function cmsWrap(payload: Buffer): Buffer {
 function alignUp(n: number, a: number): number {
   return Math.ceil(n / a) * a;
 }
+
+/**
+ * The same wrapper in BER with indefinite lengths and the content split into a constructed
+ * OCTET STRING of `chunk`-byte pieces — the form CMS encoders that stream produce.
+ */
+export function cmsWrapBer(payload: Buffer, chunk = 1000): Buffer {
+  const oid = (dotted: string) => {
+    const parts = dotted.split('.').map(Number);
+    const body = [40 * parts[0]! + parts[1]!];
+    for (const p of parts.slice(2)) {
+      const b: number[] = [];
+      let v = p;
+      do {
+        b.unshift(v & 0x7f);
+        v >>= 7;
+      } while (v);
+      body.push(...b.map((x, i) => (i < b.length - 1 ? x | 0x80 : x)));
+    }
+    return Buffer.from([0x06, body.length, ...body]);
+  };
+  const len = (n: number) => (n < 0x80 ? Buffer.from([n]) : n < 0x100 ? Buffer.from([0x81, n]) : Buffer.from([0x82, n >> 8, n & 0xff]));
+  const indef = (tag: number, ...inner: Buffer[]) => Buffer.concat([Buffer.from([tag, 0x80]), ...inner, Buffer.from([0, 0])]);
+  const pieces: Buffer[] = [];
+  for (let at = 0; at < payload.length; at += chunk) {
+    const piece = payload.subarray(at, at + chunk);
+    pieces.push(Buffer.concat([Buffer.from([0x04]), len(piece.length), piece]));
+  }
+  const encap = indef(0x30, oid('1.2.840.113549.1.7.1'), indef(0xa0, indef(0x24, ...pieces)));
+  const signed = indef(0x30, Buffer.from([0x02, 0x01, 0x01]), Buffer.from([0x31, 0x00]), encap, Buffer.from([0x31, 0x00]));
+  return indef(0x30, oid('1.2.840.113549.1.7.2'), indef(0xa0, signed));
+}

@@ -12,7 +12,7 @@ import { readMachO, readSignatureBytes } from '../../suites/bundle/lib/macho.ts'
 import { parsePlist, parsePlistDict, readPlistDict } from '../../suites/bundle/lib/plist.ts';
 import { parseProfile } from '../../suites/bundle/lib/profile.ts';
 import { parseSuperBlob } from '../../suites/bundle/lib/signature.ts';
-import { cmsWrap, machO, plistBytes, provisioningProfile, superBlob, thinMachO, type PlistObject } from '../helpers/bundle-builder.ts';
+import { cmsWrap, cmsWrapBer, machO, plistBytes, provisioningProfile, superBlob, thinMachO, type PlistObject } from '../helpers/bundle-builder.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 const sample: PlistObject = { CFBundleIdentifier: 'com.example.app', CFBundleVersion: '1', NSBonjourServices: ['_x._tcp'], Nested: { n: 42, b: true, d: new Date('2026-01-02T03:04:05Z') } };
@@ -219,6 +219,11 @@ describe('provisioning profiles', () => {
     expect(p).toMatchObject({ teamIds: ['ABCDE12345'], entitlements, provisionsAllDevices: true, expires: new Date('2030-01-01T00:00:00Z') });
     const dev = parseProfile(provisioningProfile({ teamIds: ['T'], entitlements: {}, provisionsAllDevices: false, devices: ['a', 'b'] }), 'p');
     expect(dev).toMatchObject({ provisionsAllDevices: false, provisionedDevices: 2 });
+  });
+
+  it('reads BER with indefinite lengths and the plist split into a constructed OCTET STRING', () => {
+    const payload = plistBytes({ Name: 'ber', TeamIdentifier: ['T'], Entitlements: entitlements }, 'xml');
+    for (const chunk of [100_000, 50]) expect(parseProfile(cmsWrapBer(payload, chunk), 'p')).toMatchObject({ name: 'ber', entitlements });
   });
 
   it('refuses what is not CMS SignedData carrying a plist dictionary', async () => {

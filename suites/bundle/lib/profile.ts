@@ -1,11 +1,12 @@
 /**
  * embedded.provisionprofile: a CMS SignedData (RFC 5652) whose encapsulated content is an XML
- * plist (TN3125 "Inside Code Signing: Provisioning Profiles"). Parsed as DER with
- * @peculiar/asn1-cms rather than by scanning for `<?xml`, so a truncated or foreign file is
- * refused with the reason. The CMS signature itself is not verified here: that is macOS's job
+ * plist (TN3125 "Inside Code Signing: Provisioning Profiles"). Parsed as ASN.1 with
+ * @peculiar/asn1-cms and asn1js (DER or BER: indefinite lengths and chunked content too) rather
+ * than by scanning for `<?xml`, so a truncated or foreign file is refused with the reason. The CMS signature itself is not verified here: that is macOS's job
  * at launch (and `codesign` on a Mac); this reader only extracts what the profile grants.
  */
 import { AsnConvert } from '@peculiar/asn1-schema';
+import * as asn1js from 'asn1js';
 import { ContentInfo, SignedData, id_signedData } from '@peculiar/asn1-cms';
 import { LIMITS, readCapped } from './bytes.ts';
 import { BundleInputError } from './errors.ts';
@@ -34,8 +35,8 @@ export function parseProfile(der: Buffer, file: string): ProvisioningProfile {
     if (info.contentType !== id_signedData) bad(`CMS content type is ${info.contentType}, not signedData (${id_signedData})`);
     const signed = AsnConvert.parse(info.content, SignedData);
     const content = signed.encapContentInfo.eContent;
-    const bytes = content?.single?.buffer ?? content?.any;
-    if (bytes) payload = Buffer.from(bytes);
+    // asn1-schema files a constructed (chunked) OCTET STRING under `any`: read it with asn1js either way.
+    if (content?.single || content?.any) payload = octets(info.content);
   } catch (err) {
     if (err instanceof BundleInputError) throw err;
     bad(`not a DER CMS SignedData: ${(err as Error).message}`);
@@ -61,6 +62,22 @@ export function parseProfile(der: Buffer, file: string): ProvisioningProfile {
     provisionedDevices: getStrings(plist, 'ProvisionedDevices')?.length ?? 0,
     platforms: getStrings(plist, 'Platform') ?? [],
   };
+}
+
+/**
+ * The eContent OCTET STRING read with asn1js, which joins a constructed (chunked, BER) string;
+ * asn1-schema's OctetString keeps only a primitive one's bytes. RFC 5652 §5.1–5.2 layout:
+ * SignedData ::= SEQUENCE { version, digestAlgorithms, encapContentInfo SEQUENCE { eContentType, [0] EXPLICIT OCTET STRING }, … }.
+ */
+function octets(signedData: ArrayBuffer): Buffer | undefined {
+  const parsed = asn1js.fromBER(signedData);
+  if (parsed.offset === -1 || !(parsed.result instanceof asn1js.Sequence)) return undefined;
+  const encap = parsed.result.valueBlock.value[2];
+  if (!(encap instanceof asn1js.Sequence)) return undefined;
+  const explicit = encap.valueBlock.value[1];
+  if (!(explicit instanceof asn1js.Constructed)) return undefined;
+  const os = explicit.valueBlock.value[0];
+  return os instanceof asn1js.OctetString ? Buffer.from(os.getValue()) : undefined;
 }
 
 export async function readProfile(file: string): Promise<ProvisioningProfile> {
