@@ -9,7 +9,7 @@
       "conditions": [
         ["OS!='win'", {"sources": ["src/socket_unix.cc"]}],
         ["OS=='linux'", {
-          "sources": ["src/socket_linux.cc"],
+          "sources": ["src/socket_linux.cc", "src/lnp_linux.cc"],
           "cflags": ["-Wall", "-Wextra", "-Werror"],
           "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Werror"]
         }],

@@ -26,6 +26,9 @@
 #include <vector>
 
 #include "platform.h"
+#ifdef __linux__
+#include "lnp.h"
+#endif
 
 namespace {
 
@@ -881,6 +884,29 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   std::vector<DestCache> stagedDests_;
 };
 
+#ifdef __linux__
+// setLocalNetworkPolicy(cgroupDir, "allowed" | "denied" | "silent") → hooks now attached.
+Napi::Value SetLocalNetworkPolicy(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) {
+    ThrowType(env, "setLocalNetworkPolicy(cgroupDir: string, policy: string)");
+  }
+  std::string dir = info[0].As<Napi::String>().Utf8Value();
+  std::string name = info[1].As<Napi::String>().Utf8Value();
+  nc::LocalNetworkPolicy policy;
+  if (name == "allowed") policy = nc::LocalNetworkPolicy::kAllowed;
+  else if (name == "denied") policy = nc::LocalNetworkPolicy::kDenied;
+  else if (name == "silent") policy = nc::LocalNetworkPolicy::kSilent;
+  else ThrowType(env, "policy must be allowed, denied or silent, got " + name);
+  std::vector<std::string> attached;
+  nc::SysErr e;
+  if (nc::SetLocalNetworkPolicy(dir, policy, &attached, &e) != 0) ThrowSys(env, e);
+  Napi::Array out = Napi::Array::New(env, attached.size());
+  for (size_t i = 0; i < attached.size(); i++) out.Set(static_cast<uint32_t>(i), attached[i]);
+  return out;
+}
+#endif
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("UdpSocket", UdpSocket::Init(env));
   exports.Set("listInterfaces", Napi::Function::New(env, ListInterfaces));
@@ -891,6 +917,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sendTo", Napi::Function::New(env, UdpSocket::SendTo));
   exports.Set("sendLast", Napi::Function::New(env, UdpSocket::SendLast));
   exports.Set("sendStaged", Napi::Function::New(env, UdpSocket::SendStaged));
+#ifdef __linux__
+  exports.Set("setLocalNetworkPolicy", Napi::Function::New(env, SetLocalNetworkPolicy));
+#endif
   return exports;
 }
 
