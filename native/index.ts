@@ -82,6 +82,8 @@ interface Binding {
   sendLast(h: SocketHandle, data: Uint8Array): number;
   /** sendBatch of payloads copied back to back into stage; dests = [address, port, ...]. */
   sendStaged(h: SocketHandle, stage: Uint8Array, count: number, lens: Int32Array, destIndex: Int32Array, dests: (string | number)[]): number;
+  /** Linux only (native/src/lnp_linux.cc): hooks attached after the change. */
+  setLocalNetworkPolicy?(cgroupDir: string, policy: LocalNetworkPolicyName): string[];
 }
 
 /** Batches up to this many datagrams and bytes go through the staged sendBatch path. */
@@ -157,6 +159,22 @@ export function setTcpKeepalive(fd: number, ka: { idleSec: number; intervalSec: 
   const b = need();
   if (typeof ka !== 'object' || ka === null) throw new TypeError('keepalive settings must be an object');
   b.setTcpKeepalive(fd, positiveInt('idleSec', ka.idleSec), positiveInt('intervalSec', ka.intervalSec), positiveInt('count', ka.count));
+}
+
+/** Local network privacy emulation for Linux labs (native/src/lnp_linux.cc). */
+export type LocalNetworkPolicyName = 'allowed' | 'denied' | 'silent';
+
+/**
+ * Attaches the BPF programs that make every process in the cgroup v2 directory behave as a
+ * macOS process with that local network permission; returns the hooks the kernel now shows.
+ * Linux only: elsewhere throws code ERR_LNP_UNSUPPORTED.
+ */
+export function setLocalNetworkPolicy(cgroupDir: string, policy: LocalNetworkPolicyName): string[] {
+  const b = need();
+  if (!b.setLocalNetworkPolicy) {
+    throw Object.assign(new Error(`local network policy emulation is Linux only (this is ${process.platform})`), { code: 'ERR_LNP_UNSUPPORTED' });
+  }
+  return b.setLocalNetworkPolicy(cgroupDir, policy);
 }
 
 export function getTcpKeepalive(fd: number): TcpKeepalive {

@@ -15,7 +15,8 @@ import { pidAlive, pidStartTime } from '../process/procfs.ts';
 
 export { newRunId } from './names.ts';
 export { LabError, type LabErrorCode } from './ip.ts';
-export { labSchema, checkLabSpec, labNeedsNetem, type LabSpec, type LabSpecIssue } from './schema.ts';
+export { labSchema, checkLabSpec, labNeedsNetem, labNeedsLocalNetwork, type LabSpec, type LabSpecIssue } from './schema.ts';
+export { type LocalNetworkPolicy } from './local-network.ts';
 export { stateDir, type LabState } from './state.ts';
 
 export interface BringUpOptions {
@@ -111,6 +112,7 @@ export async function bringUpLab(spec: LabSpec, opts: BringUpOptions): Promise<L
     await Promise.all(hosts.flatMap((h) => [...h.ifs.values()].filter((i) => hasShaping(i.shaping))
       .map((i) => lab.shape(h, model.segments.get(i.segment)!, i, i.shaping))));
     await Promise.all(hosts.map((h, k) => lab.waitOperUp(h, [...h.ifs.values()].map((i) => i.name), links[k])));
+    for (const h of hosts) await lab.applyInitialPolicy(h);
     abortCheck();
   } catch (e) {
     await lab.down();

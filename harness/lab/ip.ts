@@ -4,7 +4,7 @@
  */
 import { execa } from 'execa';
 
-export type LabErrorCode = 'ENETEM' | 'EIP' | 'ESPEC' | 'EPERM' | 'EABORT' | 'ENOHOST' | 'ENOSEG' | 'EDOWN';
+export type LabErrorCode = 'ENETEM' | 'EIP' | 'ESPEC' | 'EPERM' | 'EABORT' | 'ENOHOST' | 'ENOSEG' | 'EDOWN' | 'ELNP';
 
 export class LabError extends Error {
   override readonly name = 'LabError';

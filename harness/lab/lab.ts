@@ -13,13 +13,14 @@ import {
 } from './model.ts';
 import { writeState, type LabState } from './state.ts';
 import { destroyNamespaces } from './teardown.ts';
+import { applyPolicy, ensureCgroup, type LocalNetworkPolicy, type PolicyBinding } from './local-network.ts';
 import type { Lab, LabHost, LabInterface, LabSegment, LinkProps } from './types.ts';
 import { spawnManaged } from '../process/spawn.ts';
 import { pidStartTime } from '../process/procfs.ts';
 import type { ManagedProcess, SpawnOptions } from '../process/types.ts';
 import type { UdpSocket, UdpSocketOptions } from '../../native/types.ts';
 
-export interface NativeSockets { createUdpSocket(opts: UdpSocketOptions): UdpSocket }
+export interface NativeSockets extends PolicyBinding { createUdpSocket(opts: UdpSocketOptions): UdpSocket }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const CARRIER_TIMEOUT_MS = 3_000;
@@ -88,7 +89,8 @@ export class LabImpl implements Lab {
       },
       spawn: (argv, opts?: Omit<SpawnOptions, 'host'>) => {
         if (lab.downing) throw new LabError('EDOWN', `lab ${lab.runId} is down`);
-        const p = spawnManaged(argv, { netns: h.netns, env: opts?.env, cwd: opts?.cwd, onLine: opts?.onLine });
+        const cgroup = opts?.app ? lab.appCgroup(h) : undefined;
+        const p = spawnManaged(argv, { netns: h.netns, env: opts?.env, cwd: opts?.cwd, onLine: opts?.onLine, cgroup });
         lab.procs.add(p);
         void p.exited.then(() => lab.procs.delete(p));
         return p;
@@ -102,7 +104,20 @@ export class LabImpl implements Lab {
         if (r.exitCode !== 0) throw new Error(`${argv.join(' ')} (in host ${h.name}) failed: ${r.stderr.trim() || r.shortMessage}`);
         return { stdout: r.stdout, stderr: r.stderr };
       },
+      localNetwork: () => h.localNetwork,
+      appCgroup: () => lab.appCgroup(h),
     };
+  }
+
+  /** The host's cgroup for its own programs; created on first use (see local-network.ts). */
+  appCgroup(h: HostModel): string {
+    if (this.downing) throw new LabError('EDOWN', `lab ${this.runId} is down`);
+    return ensureCgroup(h.netns);
+  }
+
+  /** Attaches the host's starting policy (bring-up), when it is not the default. */
+  async applyInitialPolicy(h: HostModel): Promise<void> {
+    if (h.localNetwork !== 'allowed') applyPolicy(this.native.mod, this.appCgroup(h), h.localNetwork);
   }
 
   host(name: string): LabHost {
@@ -317,6 +332,22 @@ export class LabImpl implements Lab {
     const want = needsNetem(shaping) ? 'netem' : shaping.rate !== undefined ? 'tbf' : undefined;
     if (want && q !== want) throw new LabError('EIP', `${i.name} in ${host}: root qdisc is ${q ?? 'none'}, not ${want}`);
     this.log(`lab: ${host}/${segment} props ${JSON.stringify(props)}`);
+  }
+
+  async setLocalNetwork(host: string, policy: LocalNetworkPolicy): Promise<void> {
+    const h = this.hm(host);
+    const before = h.localNetwork;
+    applyPolicy(this.native.mod, this.appCgroup(h), policy);
+    h.localNetwork = policy;
+    this.log(`lab: ${host} local network ${before} → ${policy}`);
+  }
+
+  lnpDeny(host: string, how: 'denied' | 'silent' = 'denied'): Promise<void> {
+    return this.setLocalNetwork(host, how);
+  }
+
+  lnpGrant(host: string): Promise<void> {
+    return this.setLocalNetwork(host, 'allowed');
   }
 
   // ---- teardown ----

@@ -9,6 +9,7 @@ import { bridgeName, hostIfName, hostNetns, macFor, portName, segmentNetns } fro
 import type { LabSpec, LinkSpecProps } from './schema.ts';
 import type { LinkProps } from './types.ts';
 import { LabError } from './ip.ts';
+import type { LocalNetworkPolicy } from './local-network.ts';
 
 export interface IfModel {
   host: string;
@@ -23,7 +24,7 @@ export interface IfModel {
   /** Shaping currently applied (rate, delay, jitter, loss). */
   shaping: LinkProps;
 }
-export interface HostModel { name: string; idx: number; netns: string; ifs: Map<string, IfModel>; defaultRoute: string | undefined }
+export interface HostModel { name: string; idx: number; netns: string; ifs: Map<string, IfModel>; defaultRoute: string | undefined; localNetwork: LocalNetworkPolicy }
 export interface SegModel { name: string; idx: number; netns: string; bridge: string; v4: Prefix4; v6: Prefix6; props: LinkSpecProps }
 export interface LabModel { runId: string; hosts: Map<string, HostModel>; segments: Map<string, SegModel> }
 
@@ -63,7 +64,7 @@ export function buildModel(spec: LabSpec, runId: string): LabModel {
     m.segments.set(name, { name, idx, netns: segmentNetns(runId, name), bridge: bridgeName(runId), v4: plan.v4, v6: plan.v6, props: s });
   });
   Object.entries(spec.hosts).forEach(([name, h], idx) => {
-    const host: HostModel = { name, idx, netns: hostNetns(runId, name), ifs: new Map(), defaultRoute: h.defaultRoute };
+    const host: HostModel = { name, idx, netns: hostNetns(runId, name), ifs: new Map(), defaultRoute: h.defaultRoute, localNetwork: h.localNetwork ?? 'allowed' };
     for (const l of h.links) {
       const a = alloc.links.get(name)!.get(l.segment)!;
       host.ifs.set(l.segment, newIf(m, host, m.segments.get(l.segment)!, a.v4, a.v6, l));

@@ -30,6 +30,8 @@ export interface HostSpec {
   links: LinkSpec[];
   /** Segment that carries the host's IPv4 and IPv6 default route (on-link, no gateway). */
   defaultRoute?: string;
+  /** Local network privacy of the host's own programs (the SUT), as on macOS; default allowed. */
+  localNetwork?: 'allowed' | 'denied' | 'silent';
 }
 export interface LabSpec {
   segments: Record<string, SegmentSpec>;
@@ -103,11 +105,20 @@ export const labSchema = {
             },
           },
           defaultRoute: { ...name, description: 'segment for the default route (IPv4 and IPv6, on-link)' },
+          localNetwork: {
+            enum: ['allowed', 'denied', 'silent'],
+            description: "local network privacy of the host's own programs (its SUT), as on macOS: denied = sends and connects to the lab fail with EHOSTUNREACH, silent = sends say yes and nothing leaves; receiving and loopback always work (default allowed)",
+          },
         },
       },
     },
   },
 } as const;
+
+/** True when a host starts with a local network policy other than allowed (needs cgroup v2 + BPF). */
+export function labNeedsLocalNetwork(spec: LabSpec): boolean {
+  return Object.values(spec.hosts).some((h) => (h.localNetwork ?? 'allowed') !== 'allowed');
+}
 
 /** True when any segment or link asks for delay, jitter or loss (which need sch_netem). */
 export function labNeedsNetem(spec: LabSpec): boolean {

@@ -7,12 +7,15 @@ import { spawnSync } from 'node:child_process';
 import { killPids, pidsInNetns, pidsInNetnsSync } from '../process/procfs.ts';
 import { existsSync } from 'node:fs';
 import { ipBatch } from './ip.ts';
+import { removeCgroupSync } from './local-network.ts';
 
 export async function destroyNamespaces(names: string[]): Promise<string[]> {
   await killPids(await pidsInNetns(names));
   // /run/netns/NAME is the bind mount `ip netns add` made: checking it costs no process.
   const del = names.filter((n) => existsSync(`/run/netns/${n}`));
   await ipBatch(del.map((n) => `netns del ${n}`), { force: true });
+  // A host's cgroup for its own programs is named like its namespace (local-network.ts).
+  for (const n of names) removeCgroupSync(n);
   return del;
 }
 
@@ -20,4 +23,5 @@ export async function destroyNamespaces(names: string[]): Promise<string[]> {
 export function destroyNamespacesSync(names: string[]): void {
   for (const p of pidsInNetnsSync(names)) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
   spawnSync('ip', ['-force', '-batch', '-'], { input: names.map((n) => `netns del ${n}\n`).join(''), stdio: ['pipe', 'ignore', 'ignore'], timeout: 5_000 });
+  for (const n of names) removeCgroupSync(n);
 }

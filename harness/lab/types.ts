@@ -5,6 +5,9 @@
  */
 import type { UdpSocket, UdpSocketOptions } from '../../native/types.ts';
 import type { ManagedProcess, SpawnOptions } from '../process/types.ts';
+import type { LocalNetworkPolicy } from './local-network.ts';
+
+export type { LocalNetworkPolicy } from './local-network.ts';
 
 export interface LabInterface {
   /** Generated name inside the host, e.g. `nc2a`. */
@@ -31,6 +34,13 @@ export interface LabHost {
   socket(opts: Omit<UdpSocketOptions, 'netns'>): UdpSocket;
   /** Runs a short command (ip, tc, …) in the namespace; rejects with its stderr on failure. */
   exec(argv: string[]): Promise<{ stdout: string; stderr: string }>;
+  /** The local network policy its own programs (SUT, `spawn(…, { app: true })`) run under now. */
+  localNetwork(): LocalNetworkPolicy;
+  /**
+   * The cgroup v2 directory its own programs start in (created on first use); throws LabError
+   * ELNP when this machine has no writable cgroup v2.
+   */
+  appCgroup(): string;
 }
 
 export interface LabSegment {
@@ -71,6 +81,15 @@ export interface Lab {
   addLink(host: string, segment: string, props?: LinkProps): Promise<LabInterface>;
   removeLink(host: string, segment: string): Promise<void>;
   setLinkProps(host: string, segment: string, props: LinkProps): Promise<void>;
+  /**
+   * Local network privacy faults: `lnpDeny` makes the host's own programs lose local network
+   * access (`denied`: EHOSTUNREACH; `silent`: sends succeed, nothing leaves), `lnpGrant` gives
+   * it back. Running programs are affected at once, without a restart, as on macOS. Each
+   * resolves once the kernel shows the policy's BPF programs attached (or none).
+   */
+  lnpDeny(host: string, how?: 'denied' | 'silent'): Promise<void>;
+  lnpGrant(host: string): Promise<void>;
+  setLocalNetwork(host: string, policy: LocalNetworkPolicy): Promise<void>;
 
   /** Tears everything down (processes, namespaces, veths, bridges). Idempotent. */
   down(): Promise<void>;

@@ -11,7 +11,7 @@ import { boundedParamsSchema } from './scenario-schema.ts';
 
 export const SCHEMA_ID = 'https://netconform.dev/schema/profile.json';
 
-const CAPABILITIES = ['linux', 'darwin', 'root', 'netns', 'lab', 'addon', 'netem', 'tbf', 'ipv6', 'sut'];
+const CAPABILITIES = ['linux', 'darwin', 'root', 'netns', 'lab', 'addon', 'netem', 'tbf', 'ipv6', 'lnp', 'sut'];
 
 const duration = { ...durationSchema, description: `a duration up to ${maxDurationText}: milliseconds, or a string like 500ms, 30s, 15m` };
 

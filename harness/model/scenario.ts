@@ -19,6 +19,7 @@ export type Capability =
   | 'netem' // sch_netem in this kernel
   | 'tbf' // sch_tbf in this kernel
   | 'ipv6'
+  | 'lnp' // local network policies can be emulated in labs (cgroup v2 + BPF, Linux)
   | 'sut'; // the scenario drives the profile's system under test
 
 export type Capabilities = Record<Capability, { ok: boolean; reason: string }>;

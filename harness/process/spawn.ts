@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import type { ManagedProcess, ProcessExit } from './types.ts';
+import { argvInCgroup } from '../lab/local-network.ts';
 
 
 export interface SpawnManagedOptions {
@@ -17,6 +18,11 @@ export interface SpawnManagedOptions {
   env?: Record<string, string>;
   cwd?: string;
   onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
+  /**
+   * cgroup v2 directory to start the process in (before it runs a single instruction): a lab
+   * host's own programs run under its local network policy (harness/lab/local-network.ts).
+   */
+  cgroup?: string;
 }
 
 /** Lines kept per process; older ones are dropped (a chatty SUT must not exhaust memory). */
@@ -73,7 +79,8 @@ function pump(stream: Readable | null, name: 'stdout' | 'stderr', output: string
 export function spawnManaged(argv: string[], opts: SpawnManagedOptions = {}): ManagedProcess {
   if (argv.length === 0) throw new Error('spawnManaged: empty argv');
   installExitHook();
-  const [file, args] = opts.netns ? ['ip', ['netns', 'exec', opts.netns, ...argv]] : [argv[0]!, argv.slice(1)];
+  const full = opts.cgroup ? argvInCgroup(opts.cgroup, opts.netns, argv) : opts.netns ? ['ip', 'netns', 'exec', opts.netns, ...argv] : argv;
+  const [file, args] = [full[0]!, full.slice(1)];
   const sub = execa(file, args, {
     detached: true,
     stdin: 'ignore',

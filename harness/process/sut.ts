@@ -33,6 +33,8 @@ export interface StartSutOptions {
   signal?: AbortSignal;
   /** Grace between SIGTERM and SIGKILL when the SUT is stopped. */
   graceMs?: number;
+  /** cgroup v2 directory of its lab host's own programs (local network policy). */
+  cgroup?: string;
 }
 
 export const DEFAULT_READY_TIMEOUT_MS = 10_000;
@@ -120,6 +122,7 @@ export async function startSut(spec: SutSpec, opts: StartSutOptions): Promise<Su
   opts.log(`sut: starting ${JSON.stringify(argv)}${where}`);
   const proc = spawnManaged(argv, {
     netns: opts.netns,
+    cgroup: opts.cgroup,
     env,
     cwd: opts.profileDir,
     onLine: (stream, line) => opts.log(`sut ${stream}: ${line}`),

@@ -7,6 +7,11 @@ export interface SpawnOptions {
   cwd?: string;
   /** Called for every line on stdout/stderr as it arrives. */
   onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
+  /**
+   * Runs as one of the host's own programs, under its `localNetwork` policy (as the SUT always
+   * does). Harness instruments leave it unset and are never affected by the policy.
+   */
+  app?: boolean;
 }
 
 export interface ProcessExit {

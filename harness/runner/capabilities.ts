@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import type { Capabilities, Capability } from '../model/scenario.ts';
+import { applyPolicy, ensureCgroup, removeCgroupSync, type PolicyBinding } from '../lab/local-network.ts';
 
 export type Probe = { ok: boolean; reason: string };
 
@@ -74,12 +75,30 @@ async function probeAddon(): Promise<Probe> {
   }
 }
 
+/** Attaches the `denied` policy to a throwaway cgroup: proves cgroup v2 and the BPF hooks work here. */
+async function probeLocalNetwork(root: boolean, addon: Probe): Promise<Probe> {
+  if (process.platform !== 'linux') return no('local network policies are emulated only in Linux labs (on macOS the real OS decides)');
+  if (!root) return no('emulating local network policies needs root (cgroup v2 and BPF)');
+  if (!addon.ok) return no(`emulating local network policies needs the native addon: ${addon.reason}`);
+  const name = `ncprobe-${process.pid}-${randomBytes(3).toString('hex')}`;
+  try {
+    const native = (await import('../../native/index.ts')) as PolicyBinding;
+    applyPolicy(native, ensureCgroup(name), 'denied');
+    return yes('attached the denied policy (cgroup v2 BPF sendmsg/connect hooks) to a probe cgroup');
+  } catch (err) {
+    return no((err as Error).message);
+  } finally {
+    removeCgroupSync(name);
+  }
+}
+
 let cached: Promise<Capabilities> | undefined;
 
 export function probeCapabilities(): Promise<Capabilities> {
   cached ??= (async () => {
     const root = typeof process.getuid === 'function' && process.getuid() === 0;
     const [ns, addon] = await Promise.all([probeNamespaces(root), probeAddon()]);
+    const lnp = await probeLocalNetwork(root, addon);
     const caps: Capabilities = {
       linux: process.platform === 'linux' ? yes('Linux') : no(`this is ${process.platform}, not Linux`),
       darwin: process.platform === 'darwin' ? yes('macOS') : no(`macOS only; this is ${process.platform}`),
@@ -90,6 +109,7 @@ export function probeCapabilities(): Promise<Capabilities> {
       netem: ns.netem,
       tbf: ns.tbf,
       ipv6: probeIpv6(),
+      lnp,
       sut: yes('the profile names a system under test'),
     };
     return caps;

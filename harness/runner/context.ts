@@ -67,8 +67,26 @@ export class AttemptContext implements ScenarioContext {
     return this.lab.host(host).netns;
   }
 
+  /**
+   * The cgroup of a lab host's own programs (its local network policy). Where cgroup v2 is not
+   * writable a host whose policy is `allowed` runs them unconfined (a later lnpDeny then fails
+   * with the reason); any other policy makes the start fail rather than run unconfined.
+   */
+  private cgroupOf(host: string | undefined): string | undefined {
+    if (!host || !this.lab) return undefined;
+    const h = this.lab.host(host);
+    try {
+      return h.appCgroup();
+    } catch (err) {
+      if (h.localNetwork() !== 'allowed') throw err;
+      this.log(`local network policy not available for ${host}'s programs: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
   spawn(argv: string[], opts: SpawnOptions = {}): ManagedProcess {
-    const proc = spawnManaged(argv, { netns: this.netnsOf(opts.host), env: opts.env, cwd: opts.cwd, onLine: opts.onLine });
+    const cgroup = opts.app ? this.cgroupOf(opts.host) : undefined;
+    const proc = spawnManaged(argv, { netns: this.netnsOf(opts.host), env: opts.env, cwd: opts.cwd, onLine: opts.onLine, cgroup });
     this.processes.push(proc);
     return proc;
   }
@@ -76,6 +94,7 @@ export class AttemptContext implements ScenarioContext {
   async startSut(spec: SutSpec, vars: Record<string, string> = {}): Promise<SutHandle> {
     const handle = await startSut(spec, {
       netns: this.netnsOf(spec.host),
+      cgroup: this.cgroupOf(spec.host),
       profileDir: this.profileDir,
       vars,
       log: (line) => this.log(`sut: ${line}`),

@@ -5,7 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bringUpLab, downAllLabs, labNeedsNetem, newRunId } from '../lab/index.ts';
+import { bringUpLab, downAllLabs, labNeedsLocalNetwork, labNeedsNetem, newRunId } from '../lab/index.ts';
 import { stopAllManaged } from '../process/index.ts';
 import type { Lab } from '../lab/types.ts';
 import { displayPath, loadProfile, ProfileError, type LoadedProfile, type ProfileIssue } from '../loader/profile.ts';
@@ -68,6 +68,7 @@ function labCapability(profile: LoadedProfile, caps: Capabilities): { ok: boolea
   if (!caps.root.ok) return { ok: false, reason: `the lab needs root: ${caps.root.reason}` };
   if (!caps.netns.ok) return { ok: false, reason: caps.netns.reason };
   if (labNeedsNetem(spec) && !caps.netem.ok) return { ok: false, reason: 'netem is not available in this kernel (the lab asks for delay, jitter or loss)' };
+  if (labNeedsLocalNetwork(spec) && !caps.lnp.ok) return { ok: false, reason: `a host's localNetwork policy cannot be emulated here: ${caps.lnp.reason}` };
   return { ok: true, reason: 'lab is up' };
 }
 
