@@ -12,9 +12,9 @@ import { compareMatrix } from '../lib/net/matrix.ts';
 import { waitUntil } from '../lib/net/timing.ts';
 import { labEndpoint } from '../lib/net/topology.ts';
 import { activeSegments, applyStep, explainChurn, stepLabel, stepSchema, validateSteps, type ChurnStep, type LinkState } from './lib/churn-steps.ts';
-import { heardEvidence } from './lib/evidence.ts';
-import { reachedSince, startResponders } from './lib/responders.ts';
-import { missingSut, startSutIn, sutHint, sutHostName } from './lib/sut.ts';
+import { heardEvidence } from '../lib/discovery/evidence.ts';
+import { reachedSince, startResponders } from '../lib/discovery/responders.ts';
+import { missingSut, startSutIn, sutHint, sutHostName } from '../lib/discovery/sut.ts';
 
 interface With {
   host?: string;

@@ -14,9 +14,9 @@ import { compareMatrix, expectedRow, rowReachSchema, type RowReach } from '../li
 import { waitUntil } from '../lib/net/timing.ts';
 import { labEndpoint, routeSegment } from '../lib/net/topology.ts';
 import { explainDiscovery } from './lib/explain.ts';
-import { heardEvidence } from './lib/evidence.ts';
-import { startResponders } from './lib/responders.ts';
-import { missingSut, notFound, startSutIn, sutCrash, sutHint, sutHostName } from './lib/sut.ts';
+import { heardEvidence } from '../lib/discovery/evidence.ts';
+import { startResponders } from '../lib/discovery/responders.ts';
+import { missingSut, notFound, startSutIn, sutCrash, sutHint, sutHostName } from '../lib/discovery/sut.ts';
 
 interface With {
   host?: string;

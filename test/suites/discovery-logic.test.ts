@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { explainDiscovery } from '../../suites/discovery/lib/explain.ts';
 import { explainChurn, validateSteps } from '../../suites/discovery/lib/churn-steps.ts';
-import { notFound, sutHint } from '../../suites/discovery/lib/sut.ts';
+import { notFound, sutHint } from '../../suites/lib/discovery/sut.ts';
 
 const base = { defaultRoute: 'lan-a', kinds: ['broadcast' as const], port: 47840, timeoutMs: 2000 };
 

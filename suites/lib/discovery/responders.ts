@@ -7,9 +7,9 @@
 import type { Lab } from '../../../harness/lab/types.ts';
 import type { ScenarioContext } from '../../../harness/model/scenario.ts';
 import type { Datagram } from '../../../native/types.ts';
-import { destinationKind, type DestinationKind } from '../../lib/net/arrivals.ts';
+import { destinationKind, type DestinationKind } from '../net/arrivals.ts';
 import { isSafeDestination } from '../../../harness/net/safety.ts';
-import { labEndpoint, openSocket } from '../../lib/net/topology.ts';
+import { labEndpoint, openSocket } from '../net/topology.ts';
 
 export interface Heard {
   segment: string;

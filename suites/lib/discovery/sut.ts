@@ -2,7 +2,7 @@
 import type { Lab } from '../../../harness/lab/types.ts';
 import type { ScenarioContext } from '../../../harness/model/scenario.ts';
 import type { ProcessExit, SutHandle } from '../../../harness/process/types.ts';
-import { pickMultiHomed } from '../../lib/net/topology.ts';
+import { pickMultiHomed } from '../net/topology.ts';
 
 /** The SUT's host: its `sut.host`, else the scenario's `with.host`, else the host with most links. */
 export function sutHostName(ctx: ScenarioContext, lab: Lab, withHost: string | undefined): string {

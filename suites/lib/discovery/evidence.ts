@@ -1,4 +1,4 @@
-/** Per-datagram evidence of what the responders heard. */
+/** Per-datagram evidence of what the discovery responders heard (discovery.*, lnp.*). */
 import type { TextEvidence } from '../../../harness/model/check.ts';
 import type { Heard } from './responders.ts';
 
