@@ -40,7 +40,7 @@ async function sendStep(step: SendStep, plan: AgentPlan, token: string): Promise
     if (step.kind === 'multicast6' && step.ifname) s.setMulticastInterface(`::%${step.ifname}`);
     for (let n = 0; n < plan.count; n++) {
       const sock = s;
-      await new Promise<void>((resolve, reject) => sock.send(payloadFor(token, step.kind, n), step.port, step.address, (e) => (e ? reject(e) : resolve())));
+      await new Promise<void>((resolve, reject) => sock.send(payloadFor(token, step.kind, n, 'agent'), step.port, step.address, (e) => (e ? reject(e) : resolve())));
       sent++;
       await new Promise((r) => setTimeout(r, 20));
     }

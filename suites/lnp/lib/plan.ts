@@ -35,7 +35,7 @@ export interface ReceiveStep {
 }
 
 export interface AgentPlan {
-  /** Marks this probe's datagrams (payload `NCLNP <token> <kind> <n>`), so witnesses can tell them apart. */
+  /** Marks this probe's datagrams (payload `NCLNP <token> <kind> <n> from-<agent|peer>`), so witnesses can tell them apart. */
   token: string;
   sends: SendStep[];
   receives: ReceiveStep[];
@@ -52,7 +52,8 @@ export type AgentEvent =
   | { event: 'recv'; kind: TrafficKind; from: string }
   | { event: 'done'; uid: number };
 
-export const payloadFor = (token: string, kind: TrafficKind, n: number): string => `NCLNP ${token} ${kind} ${n}`;
+/** `from` tells a witness which way a datagram went (the agent's send, or the peer's to the agent). */
+export const payloadFor = (token: string, kind: TrafficKind, n: number, from: 'agent' | 'peer'): string => `NCLNP ${token} ${kind} ${n} from-${from}`;
 
 /** Parses one agent stdout line; undefined for anything else. */
 export function parseAgentLine(line: string): AgentEvent | undefined {

@@ -126,7 +126,7 @@ async function sendToAgent(ctx: ScenarioContext, lab: Lab, o: LabProbeOptions, t
     for (const [kind, sock, addr] of sends) {
       assertSafeDestination(addr);
       try {
-        sock.send(Buffer.from(payloadFor(token, kind, n)), addr, portOf(o.port, kind));
+        sock.send(Buffer.from(payloadFor(token, kind, n, 'peer')), addr, portOf(o.port, kind));
       } catch (err) {
         ctx.log(`peer ${o.peer} → agent ${kind} send failed: ${(err as Error & { code?: string }).code ?? (err as Error).message}`);
       }
