@@ -1,0 +1,55 @@
+/**
+ * profiles/lnp.yaml through the real runner in a real lab (root): exits 0 with no skips, the
+ * naive SUT an xfail; tcpdump in each segment's switch namespace witnesses what left each host
+ * — the probe agent's datagrams only from the allowed host, the peers' datagrams to every host
+ * (receiving works), the naive SUT (run only under denied and silent) never, the good SUT
+ * after the grant on both segments.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cgroup2Mount } from '../../harness/lab/local-network.ts';
+import { probeCapabilities } from '../../harness/runner/capabilities.ts';
+import { checkNamed, isRoot, matrixOf, netnsOfRuns, NOT_ROOT, runWitnessed, scenario } from './helpers-net/run.ts';
+import type { Witness } from './helpers-net/witness.ts';
+
+const KINDS = ['unicast', 'broadcast', 'multicast4', 'multicast6'];
+const caps = isRoot ? await probeCapabilities() : undefined;
+const skip = !isRoot ? NOT_ROOT : !caps!.lnp.ok ? caps!.lnp.reason : undefined;
+
+const kindsOnWire = (w: Witness, token: string, from: 'agent' | 'peer'): string[] =>
+  KINDS.filter((k) => w.packets.some((p) => new RegExp(`NCLNP ${token} ${k} \\d+ from-${from}`).test(p.payload)));
+
+describe.skipIf(skip !== undefined)(`lnp in a lab${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  it('profiles/lnp.yaml exits 0, 0 skips, naive SUT xfail; the witness agrees with every verdict', async () => {
+    const r = await runWitnessed(['profiles/lnp.yaml'], { filter: 'udp and portrange 47870-47886', segments: ['lan-a', 'lan-b'] });
+    expect(r.exitCode).toBe(0);
+    expect(r.result.summary).toMatchObject({ failed: 0, errors: 0, skipped: 0, xfail: 2 });
+    const lanA = r.segments.get(r.runIds[0]!)!.get('lan-a')!;
+
+    const probe = scenario(r.result, 'probe');
+    const token = (host: string): string => /token ([0-9a-f]{8})/.exec(matrixOf(checkNamed(probe, new RegExp(`from ${host} `))).title)![1]!;
+    expect(checkNamed(probe, /from mac-denied /).reason).toContain('send denied (EHOSTUNREACH) while receive works');
+    expect(checkNamed(probe, /from mac-silent /).reason).toContain('send said yes but the peer saw nothing (silently dropped) while receive works');
+    expect(kindsOnWire(lanA, token('mac'), 'agent')).toEqual(KINDS);
+    expect(kindsOnWire(lanA, token('mac-denied'), 'agent')).toEqual([]);
+    expect(kindsOnWire(lanA, token('mac-silent'), 'agent')).toEqual([]);
+    for (const h of ['mac', 'mac-denied', 'mac-silent']) expect(kindsOnWire(lanA, token(h), 'peer')).toEqual(KINDS);
+
+    const naive = scenario(r.result, 'naive-detects-denial');
+    expect(naive.checks.map((c) => c.verdict)).toEqual(['xfail', 'xfail']);
+    expect(naive.checks[0]!.reason).toContain('the SUT never told the user within 3000 ms although its sends failed with EHOSTUNREACH');
+    expect(naive.checks[1]!.reason).toContain('its sends said yes and nothing left the host');
+    expect(scenario(r.result, 'good-detects-denial').checks.map((c) => c.verdict)).toEqual(['pass', 'pass']);
+    for (const id of ['good-recovers', 'good-recovers-silent']) expect(scenario(r.result, id).checks.map((c) => c.verdict)).toEqual(['pass', 'pass']);
+
+    const segs = r.segments.get(r.runIds[0]!)!;
+    const carried = (tag: string): string[] => ['lan-a', 'lan-b'].filter((s) => segs.get(s)!.packets.some((p) => p.payload.includes(`DISCOVER ${tag}`)));
+    expect(carried('example-lnp-naive')).toEqual([]);
+    expect(carried('example-lnp-good')).toEqual(['lan-a', 'lan-b']);
+    expect(r.root.packets.filter((p) => /NCLNP|DISCOVER/.test(p.payload))).toEqual([]);
+    expect(netnsOfRuns(r.runIds)).toEqual([]);
+    const mount = cgroup2Mount()!;
+    for (const h of ['mac', 'mac-denied', 'mac-silent']) expect(existsSync(join(mount, `nc-${r.runIds[0]}-${h}`))).toBe(false);
+  }, 120_000);
+});
