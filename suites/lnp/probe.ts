@@ -94,7 +94,7 @@ async function runHost(ctx: ScenarioContext, p: With, e: Expect, signal: AbortSi
   const want: PolicyName | 'any' = e.send === 'policy' ? 'allowed' : e.send;
   for (const c of p.contexts) {
     const name = `local network from the ${c === 'harness' ? "harness's process" : c === 'launchagent' ? 'LaunchAgent' : 'sudo (root)'} context`;
-    const plan = hostPlan(iface, p.port, p.count);
+    const plan = hostPlan(iface, p.port, p.count, ctx.allowHostNetwork);
     const r = await contexts.run(c, plan, 15_000 + p.count * 500, signal);
     if (r.skipped) { checks.push(check.skip(name, r.skipped)); continue; }
     const os = outcomes(r.events, undefined, []);

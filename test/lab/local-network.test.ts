@@ -12,15 +12,16 @@ import type { Lab, LocalNetworkPolicy } from '../../harness/lab/types.ts';
 import { probeCapabilities } from '../../harness/runner/capabilities.ts';
 import { startWitness, type Witness } from '../suites/helpers-net/witness.ts';
 import { segmentNetns } from '../../harness/lab/names.ts';
-import { FIXTURES, NOT_ROOT, isRoot, isolateState, snapshot } from './helpers.ts';
+import { FIXTURES, isolateState, labNeed, snapshot } from './helpers.ts';
 
 const SEND = join(FIXTURES, 'lnp-send.mjs');
 const UDP = join(FIXTURES, 'udp.mjs');
 const PORT = 47990;
 const KINDS = ['unicast', 'broadcast', 'multicast4', 'multicast6'];
 
-const caps = isRoot ? await probeCapabilities() : undefined;
-const skip = !isRoot ? NOT_ROOT : !caps!.lnp.ok ? caps!.lnp.reason : undefined;
+// Beyond a lab: the 'lnp' capability (cgroup v2 + BPF), probed as the runner does.
+const caps = labNeed.ok ? await probeCapabilities() : undefined;
+const skip = !labNeed.ok ? labNeed.reason : !caps!.lnp.ok ? caps!.lnp.reason : undefined;
 
 describe.skipIf(skip !== undefined)(`local network policies in a lab${skip ? ` (skipped: ${skip})` : ''}`, () => {
   let lab: Lab;

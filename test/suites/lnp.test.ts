@@ -10,12 +10,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cgroup2Mount } from '../../harness/lab/local-network.ts';
 import { probeCapabilities } from '../../harness/runner/capabilities.ts';
-import { checkNamed, isRoot, matrixOf, netnsOfRuns, NOT_ROOT, runWitnessed, scenario } from './helpers-net/run.ts';
+import { checkNamed, matrixOf, netnsOfRuns, runWitnessed, scenario, witnessedLabNeeds } from './helpers-net/run.ts';
 import type { Witness } from './helpers-net/witness.ts';
 
 const KINDS = ['unicast', 'broadcast', 'multicast4', 'multicast6'];
-const caps = isRoot ? await probeCapabilities() : undefined;
-const skip = !isRoot ? NOT_ROOT : !caps!.lnp.ok ? caps!.lnp.reason : undefined;
+// Beyond a witnessed lab: the 'lnp' capability (cgroup v2 + BPF), probed as the runner does.
+const caps = witnessedLabNeeds.ok ? await probeCapabilities() : undefined;
+const skip = !witnessedLabNeeds.ok ? witnessedLabNeeds.reason : !caps!.lnp.ok ? caps!.lnp.reason : undefined;
 
 const kindsOnWire = (w: Witness, token: string, from: 'agent' | 'peer'): string[] =>
   KINDS.filter((k) => w.packets.some((p) => new RegExp(`NCLNP ${token} ${k} \\d+ from-${from}`).test(p.payload)));

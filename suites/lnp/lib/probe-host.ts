@@ -7,7 +7,7 @@
  * receiving is not measured: the silent (NWConnectionGroup) symptom cannot be told apart here.
  */
 import { randomBytes } from 'node:crypto';
-import { assertSafeDestination } from '../../lib/net/safety.ts';
+import { assertSafeDestination } from '../../../harness/net/safety.ts';
 import { localEndpoint, routeSegment, type SegIface } from '../../lib/net/topology.ts';
 import type { AgentPlan } from './plan.ts';
 import { PROBE_GROUP4, PROBE_GROUP6, portOf } from './probe-lab.ts';
@@ -22,7 +22,8 @@ export async function hostInterface(): Promise<SegIface | undefined> {
   return all.find((i) => i.segment === seg) ?? all[0];
 }
 
-export function hostPlan(iface: SegIface, port: number, count: number): AgentPlan {
+/** Throws ERR_UNSAFE_DESTINATION without --allow-host-network (link-scoped sends reach the real LAN). */
+export function hostPlan(iface: SegIface, port: number, count: number, allowHostNetwork: boolean): AgentPlan {
   const v4 = iface.ipv4!.address;
   const plan: AgentPlan = {
     token: randomBytes(4).toString('hex'),
@@ -36,6 +37,6 @@ export function hostPlan(iface: SegIface, port: number, count: number): AgentPla
       { kind: 'multicast6', address: `${PROBE_GROUP6}%${iface.name}`, port: portOf(port, 'multicast6'), ifname: iface.name },
     ],
   };
-  for (const s of plan.sends) assertSafeDestination(s.address);
+  for (const s of plan.sends) assertSafeDestination(s.address, { where: 'host', allowHostNetwork });
   return plan;
 }

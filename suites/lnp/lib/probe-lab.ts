@@ -10,7 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Lab } from '../../../harness/lab/types.ts';
 import type { ScenarioContext } from '../../../harness/model/scenario.ts';
-import { assertSafeDestination } from '../../lib/net/safety.ts';
+import { assertSafeDestination } from '../../../harness/net/safety.ts';
 import { waitUntil } from '../../lib/net/timing.ts';
 import { labEndpoint, openSocket } from '../../lib/net/topology.ts';
 import { parseAgentLine, payloadFor, TRAFFIC_KINDS, type AgentEvent, type AgentPlan, type TrafficKind } from './plan.ts';
@@ -80,7 +80,7 @@ export async function probeLabHost(ctx: ScenarioContext, lab: Lab, o: LabProbeOp
       { kind: 'multicast6', port: portOf(o.port, 'multicast6'), group: PROBE_GROUP6, ifname: hi.name },
     ],
   };
-  for (const s of plan.sends) assertSafeDestination(s.address);
+  for (const s of plan.sends) assertSafeDestination(s.address, { where: 'lab' });
   const events: AgentEvent[] = [];
   const output: string[] = [];
   const proc = ctx.spawn(agentArgv(plan), {
@@ -124,7 +124,7 @@ async function sendToAgent(ctx: ScenarioContext, lab: Lab, o: LabProbeOptions, t
   ];
   for (let n = 0; n < o.count; n++) {
     for (const [kind, sock, addr] of sends) {
-      assertSafeDestination(addr);
+      assertSafeDestination(addr, { where: 'lab' });
       try {
         sock.send(Buffer.from(payloadFor(token, kind, n, 'peer')), addr, portOf(o.port, kind));
       } catch (err) {
