@@ -11,10 +11,11 @@ export const LIMITS = {
   plistBytes: 1 << 20,
   /**
    * XML plists (Info.plist, the entitlements blob, a profile's payload): xmldom parses about
-   * 250 KB/s on this project's loaded 2-core machine and the XML is parsed twice (well-formedness,
-   * then plist), so 256 KiB keeps the worst case near a second. Real ones are a few KiB.
+   * 150–250 KB/s on this project's loaded 2-core machine and the XML is parsed twice (well-formedness,
+   * then plist), so 128 KiB keeps the worst case under about a second. Real ones are a few KiB;
+   * a bigger one can be converted to binary (plutil -convert binary1), which is capped at plistBytes.
    */
-  xmlPlistBytes: 256 << 10,
+  xmlPlistBytes: 128 << 10,
   profileBytes: 1 << 20,
   /** Load commands of real binaries are tens of KiB. */
   loadCommandBytes: 4 << 20,

@@ -16,7 +16,7 @@ export type PlistDict = { readonly [key: string]: unknown };
 
 const BPLIST_MAGIC = Buffer.from('bplist00', 'latin1');
 /** Objects after expanding shared references; a real Info.plist has a few hundred. */
-const MAX_EXPANDED_OBJECTS = 100_000;
+const MAX_EXPANDED_OBJECTS = 40_000;
 /** bplist-parser's own default object-count limit. */
 const MAX_OBJECTS = 32_768;
 
