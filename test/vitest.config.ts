@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// Lives in test/ because the top level of the repository is fixed (DESIGN.md "Layout").
+// Lives in test/ because the top level of the repository is fixed (harness/README.md "Layout").
 export default defineConfig({
   root: fileURLToPath(new URL('..', import.meta.url)),
   test: {

@@ -1,6 +1,6 @@
 /**
  * The `netconform` command line. Exit codes: 0 all passed, 1 a check failed, 2 usage or
- * profile error, 3 environment error, 130 interrupted (DESIGN.md "Runner").
+ * profile error, 3 environment error, 130 interrupted (harness/README.md "Exit codes").
  */
 import { Command, CommanderError, Option } from 'commander';
 import { ProfileError, formatIssues } from '../loader/profile.ts';

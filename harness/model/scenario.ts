@@ -67,7 +67,7 @@ export interface Scenario<W = Record<string, unknown>, E = Record<string, unknow
   defaultTimeoutMs: number;
   /**
    * True when, without a lab, the scenario would send on the host's real interfaces. The runner
-   * then skips it unless the run has --allow-host-network (DESIGN.md "Rules that keep it honest").
+   * then skips it unless the run has --allow-host-network (harness/README.md "The safety rule").
    */
   sendsOnHostNetwork?: boolean;
   run(ctx: ScenarioContext, input: ScenarioInput<W, E>, signal: AbortSignal): Promise<Check[]>;

@@ -1,4 +1,4 @@
-/** Exit codes of the CLI (DESIGN.md "Runner"). */
+/** Exit codes of the CLI (harness/README.md "Exit codes"). */
 export const ExitCode = {
   ok: 0,
   checkFailed: 1,
