@@ -86,6 +86,8 @@ describe('a missing program is a reason, not an exception', () => {
     expect(r.ok).toBe(false);
     expect(r.reason).toBe('needs nc-missing-a (Debian package pkg-a), not installed; needs nc-missing-b (Debian package pkg-b), not installed');
     expect(requires(program(process.execPath, 'nodejs')).ok).toBe(true);
+    const grouped = requires(program('nc-missing-a', 'pkg-a'), program('nc-missing-c', 'pkg-a'), root.ok ? program('nc-missing-a', 'pkg-a') : root);
+    expect(grouped.reason).toBe(root.ok ? 'needs nc-missing-a, nc-missing-c (Debian package pkg-a), not installed' : `${root.reason}; needs nc-missing-a, nc-missing-c (Debian package pkg-a), not installed`);
     expect(root.ok).toBe(process.getuid?.() === 0);
   });
 

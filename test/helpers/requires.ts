@@ -13,10 +13,12 @@ export interface Need {
   reason: string;
   /** The title with " (skipped: reason)" appended when the need is not met. */
   title(text: string): string;
+  /** Programs that are simply not installed, by Debian package (requires() groups them). */
+  readonly notInstalled?: ReadonlyArray<{ cmd: string; pkg: string }>;
 }
 
-function need(ok: boolean, reason: string): Need {
-  return { ok, reason: ok ? '' : reason, title: (text) => (ok ? text : `${text} (skipped: ${reason})`) };
+function need(ok: boolean, reason: string, notInstalled?: Need['notInstalled']): Need {
+  return { ok, reason: ok ? '' : reason, title: (text) => (ok ? text : `${text} (skipped: ${reason})`), notInstalled: ok ? undefined : notInstalled };
 }
 
 const cache = new Map<string, Need>();
@@ -34,7 +36,7 @@ export function program(cmd: string, debianPackage: string, versionArgs: string[
   const why = code === 'ENOENT'
     ? `needs ${cmd} (Debian package ${debianPackage}), not installed`
     : `needs ${cmd} (Debian package ${debianPackage}); \`${[cmd, ...versionArgs].join(' ')}\` ${code ? `failed with ${code}` : `exited ${r.status ?? r.signal}`}`;
-  const n = need(!r.error && r.status === 0, why);
+  const n = need(!r.error && r.status === 0, why, code === 'ENOENT' ? [{ cmd, pkg: debianPackage }] : undefined);
   cache.set(key, n);
   return n;
 }
@@ -54,11 +56,20 @@ export const chromium = (): Need => program('chromium', 'chromium', ['--version'
 export const setpriv = (): Need => program('setpriv', 'util-linux', ['--version']);
 export const sysctl = (): Need => program('sysctl', 'procps', ['-V']);
 
-/** All of `needs`; the reason lists every one that is missing (so one install fixes them all). */
+/**
+ * All of `needs`; the reason lists every one that is missing, programs grouped by package
+ * ("needs ip, tc (Debian package iproute2), not installed"), so one install fixes them all.
+ */
 export function requires(...needs: Array<Need | (() => Need)>): Need {
-  const resolved = needs.map((n) => (typeof n === 'function' ? n() : n));
-  const missing = resolved.filter((n) => !n.ok).map((n) => n.reason);
-  return need(missing.length === 0, missing.join('; '));
+  const unmet = needs.map((n) => (typeof n === 'function' ? n() : n)).filter((n) => !n.ok);
+  const absent = unmet.flatMap((n) => n.notInstalled ?? []);
+  const byPkg = new Map<string, string[]>();
+  for (const a of absent) if (!byPkg.get(a.pkg)?.includes(a.cmd)) byPkg.set(a.pkg, [...(byPkg.get(a.pkg) ?? []), a.cmd]);
+  const reasons = [
+    ...unmet.filter((n) => !n.notInstalled).map((n) => n.reason),
+    ...[...byPkg].map(([pkg, cmds]) => `needs ${cmds.join(', ')} (Debian package ${pkg}), not installed`),
+  ];
+  return need(unmet.length === 0, reasons.join('; '), absent.length ? absent : undefined);
 }
 
 /** A lab test: Linux, root and iproute2 (`ip`, `tc`). */
