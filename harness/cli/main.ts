@@ -3,7 +3,7 @@
  * profile error, 3 environment error, 130 interrupted (harness/README.md "Exit codes").
  */
 import { Command, CommanderError, Option } from 'commander';
-import { ProfileError, formatIssues } from '../loader/profile.ts';
+import { ProfileError, countIssues, formatIssues } from '../loader/profile.ts';
 import { escapeControl } from '../util/escape.ts';
 import { CliError, ExitCode } from '../util/exit-codes.ts';
 import { VERSION } from '../runner/environment.ts';
@@ -64,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof ProfileError) {
       for (const line of formatIssues(err.issues)) process.stderr.write(`${line}\n`);
-      const n = err.issues.length;
+      const n = countIssues(err.issues);
       process.stderr.write(`netconform: ${n} profile error${n === 1 ? '' : 's'}\n`);
       return ExitCode.usage;
     }

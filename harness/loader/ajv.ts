@@ -6,7 +6,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { closest } from '../util/closest.ts';
-import { DURATION_FORMAT, MAX_DURATION_MS, maxDurationText, parseDuration, type DurationError } from '../util/duration.ts';
+import { DURATION_FORMAT, MAX_DURATION_MS, maxDurationText, measureDuration } from '../util/duration.ts';
 import { dottedPath, pointerToPath } from './path.ts';
 import type { PathSegment } from './yaml-source.ts';
 
@@ -29,12 +29,8 @@ const compiled = new WeakMap<object, ValidateFunction>();
  * syntax, so a malformed string gets one message (the pattern's), not two.
  */
 function durationWithinMaximum(text: string): boolean {
-  try {
-    parseDuration(text);
-    return true;
-  } catch (err) {
-    return (err as DurationError).code !== 'DURATION_TOO_LONG';
-  }
+  const r = measureDuration(text);
+  return typeof r === 'number' || r.code !== 'DURATION_TOO_LONG';
 }
 
 function ajv(): Ajv {
@@ -57,14 +53,26 @@ export function compile(schema: object): ValidateFunction {
 }
 
 /**
- * Validates a copy of `data`; returns the issues (paths below `base`) and the copy with defaults
- * applied. `data` itself is left as it was.
+ * At most this many errors of one validation are turned into messages (with a position each);
+ * the rest are only counted. Far more than is printed (profile.ts MAX_REPORTED_ISSUES), so the
+ * printed ones are the first in the file; it bounds the work on a file with 60,000 unknown keys.
  */
-export function validateWith<T = unknown>(schema: object, data: unknown, base: PathSegment[] = []): { issues: SchemaIssue[]; value: T } {
+export const MAX_DESCRIBED_ERRORS = 500;
+
+export interface Validation<T> {
+  issues: SchemaIssue[];
+  /** Further errors found but not described (beyond MAX_DESCRIBED_ERRORS). */
+  undescribed: number;
+  /** A copy of the data with the schema's defaults filled in. */
+  value: T;
+}
+
+/** Validates a copy of `data`; issues have paths below `base`. `data` itself is left as it was. */
+export function validateWith<T = unknown>(schema: object, data: unknown, base: PathSegment[] = []): Validation<T> {
   const fn = compile(schema);
   const value = structuredClone(data) as T;
-  if (fn(value)) return { issues: [], value };
-  return { issues: toIssues(fn.errors ?? [], value, base), value };
+  if (fn(value)) return { issues: [], undescribed: 0, value };
+  return { ...toIssues(fn.errors ?? [], value, base), value };
 }
 
 const COMPARISON: Record<string, string> = { '<=': '≤', '>=': '≥', '<': '<', '>': '>' };
@@ -125,10 +133,12 @@ function findUnion(unions: Map<string, ErrorObject>, schemaPath: string, instanc
   }
 }
 
-function toIssues(errors: ErrorObject[], data: unknown, base: PathSegment[]): SchemaIssue[] {
+function toIssues(errors: ErrorObject[], data: unknown, base: PathSegment[]): { issues: SchemaIssue[]; undescribed: number } {
   const issues: SchemaIssue[] = [];
   const seen = new Set<string>();
-  for (const e of selectErrors(errors)) {
+  const selected = selectErrors(errors);
+  for (const [n, e] of selected.entries()) {
+    if (issues.length === MAX_DESCRIBED_ERRORS) return { issues, undescribed: selected.length - n };
     const path = [...base, ...pointerToPath(e.instancePath, data)];
     const issue = describe(e, path);
     const key = `${dottedPath(issue.path)}|${issue.message}`;
@@ -137,7 +147,7 @@ function toIssues(errors: ErrorObject[], data: unknown, base: PathSegment[]): Sc
       issues.push(issue);
     }
   }
-  return issues;
+  return { issues, undescribed: 0 };
 }
 
 function describe(e: ErrorObject, path: PathSegment[]): SchemaIssue {

@@ -11,7 +11,7 @@ import type { SutSpec } from '../process/types.ts';
 import { closest } from '../util/closest.ts';
 import { parseDuration, type Duration } from '../util/duration.ts';
 import { escapeControl } from '../util/escape.ts';
-import { validateWith, type SchemaIssue } from './ajv.ts';
+import { validateWith, type Validation } from './ajv.ts';
 import { dottedPath } from './path.ts';
 import { profileSchema } from './profile-schema.ts';
 import { boundedParamsSchema } from './scenario-schema.ts';
@@ -65,6 +65,8 @@ export interface ProfileIssue {
   code: string;
   path: string;
   message: string;
+  /** How many errors this line stands for, when it summarizes ones not described (default 1). */
+  count?: number;
 }
 
 /** At most this many issues are printed; the rest are counted ("… and N more"). */
@@ -75,10 +77,16 @@ export function formatIssue(i: ProfileIssue): string {
   return escapeControl(`${i.file}:${i.line}:${i.col}: ${i.message}`);
 }
 
+/** How many errors `issues` stand for (a summary line counts as what it summarizes). */
+export function countIssues(issues: readonly ProfileIssue[]): number {
+  return issues.reduce((n, i) => n + (i.count ?? 1), 0);
+}
+
 /** The lines to print for `issues`: the first MAX_REPORTED_ISSUES, then "… and N more". */
 export function formatIssues(issues: readonly ProfileIssue[]): string[] {
-  const lines = issues.slice(0, MAX_REPORTED_ISSUES).map(formatIssue);
-  const more = issues.length - MAX_REPORTED_ISSUES;
+  const shown = issues.slice(0, MAX_REPORTED_ISSUES);
+  const lines = shown.map(formatIssue);
+  const more = countIssues(issues) - shown.length;
   if (more > 0) lines.push(`… and ${more} more profile error${more === 1 ? '' : 's'}`);
   return lines;
 }
@@ -140,9 +148,16 @@ export function parseProfileText(text: string, shown: string, registry: Map<stri
     const found = Array.isArray(data) ? 'a list' : `a ${typeof data}`;
     throw new ProfileError([at('not-a-mapping', [], `the top level must be a mapping (profile:, scenarios:, …); found ${found}`)]);
   }
-  const fromSchema = (issues: SchemaIssue[]) => issues.map((i) => at(i.code, i.path, i.message, i.atKey));
+  const fromSchema = (v: Validation<unknown>, base: PathSegment[] = []) => {
+    const out = v.issues.map((i) => at(i.code, i.path, i.message, i.atKey));
+    if (v.undescribed > 0) {
+      const last = out[out.length - 1]!;
+      out.push({ ...last, code: 'undescribed', path: dottedPath(base), count: v.undescribed, message: `${dottedPath(base)}: ${v.undescribed} more schema errors after these (not described)` });
+    }
+    return out;
+  };
   const validated = validateWith<Profile>(profileSchema, data);
-  const issues = fromSchema(validated.issues);
+  const issues = fromSchema(validated);
   const profile = validated.value;
   if (Array.isArray(profile.scenarios)) issues.push(...checkScenarios(profile, registry, at, fromSchema));
   issues.push(...checkReadyPatterns(profile, at));
@@ -159,7 +174,7 @@ function checkScenarios(
   profile: Profile,
   registry: Map<string, AnyScenario>,
   at: At,
-  fromSchema: (i: SchemaIssue[]) => ProfileIssue[],
+  fromSchema: (v: Validation<unknown>, base?: PathSegment[]) => ProfileIssue[],
 ): ProfileIssue[] {
   const issues: ProfileIssue[] = [];
   const ids = new Map<string, number>();
@@ -180,12 +195,12 @@ function checkScenarios(
     }
     if (s.with && typeof s.with === 'object') {
       const v = validateWith<Record<string, unknown>>(boundedParamsSchema(scenario.withSchema), s.with, ['scenarios', i, 'with']);
-      issues.push(...fromSchema(v.issues));
+      issues.push(...fromSchema(v, ['scenarios', i, 'with']));
       s.with = v.value;
     }
     if (s.expect && typeof s.expect === 'object') {
       const v = validateWith<Record<string, unknown>>(boundedParamsSchema(scenario.expectSchema), s.expect, ['scenarios', i, 'expect']);
-      issues.push(...fromSchema(v.issues));
+      issues.push(...fromSchema(v, ['scenarios', i, 'expect']));
       s.expect = v.value;
     }
     const sut = s.sut ?? profile.sut;

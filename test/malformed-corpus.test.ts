@@ -1,0 +1,89 @@
+/**
+ * The malformed-profile corpus (test/corpus/malformed-profiles.ts): every case is refused by
+ * `netconform validate` with exit 2, every stderr line located (`file:line:col: …`) or the
+ * closing count, the mutation's own message among them, no stack trace, no raw control
+ * character, no Node warning. Timings: test/bench/validate.bench.ts (not asserted here).
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../harness/cli/main.ts';
+import { parseProfileText } from '../harness/loader/profile.ts';
+import { loadRegistry } from '../suites/registry.ts';
+import { baseProfile, entryFor, malformedCases, type CorpusCase } from './corpus/malformed-profiles.ts';
+import { cli } from './helpers/cli.ts';
+import { tempDir } from './helpers/tmp.ts';
+
+let uses: string[] = [];
+let cases: CorpusCase[] = [];
+let dir = '';
+const warnings: string[] = [];
+const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+
+beforeAll(async () => {
+  uses = [...(await loadRegistry()).keys()];
+  cases = malformedCases(uses);
+  dir = await tempDir('nc-corpus-');
+  process.on('warning', onWarning);
+});
+afterAll(() => {
+  process.off('warning', onWarning);
+});
+
+async function validateInProcess(file: string): Promise<{ code: number; stderr: string; stdout: string }> {
+  let stderr = '';
+  let stdout = '';
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+  try {
+    const code = await main(['validate', file]);
+    return { code, stderr, stdout };
+  } finally {
+    err.mockRestore();
+    out.mockRestore();
+  }
+}
+
+describe('malformed profile corpus', () => {
+  it('the base profile is valid for every registered scenario (so each case fails by its mutation)', async () => {
+    const registry = await loadRegistry();
+    for (const use of uses) expect(() => parseProfileText(baseProfile(entryFor(use)), 'base.yaml', registry), use).not.toThrow();
+  });
+
+  it('every case is refused at validate: exit 2, located lines, its own message, no stack, no raw control characters', async () => {
+    expect(cases.length).toBeGreaterThan(150);
+    const problems: string[] = [];
+    for (const [i, c] of cases.entries()) {
+      const file = join(dir, `case-${i}.yaml`);
+      await writeFile(file, c.bytes);
+      const r = await validateInProcess(file);
+      const label = `${c.family} / ${c.name}`;
+      const lines = r.stderr.split('\n').filter(Boolean);
+      if (r.code !== 2) problems.push(`${label}: exit ${r.code} (${r.stdout.trim() || r.stderr.trim()})`);
+      const unlocated = lines.filter((l) => !(l.startsWith(`${file}:`) && /^[^:]+:[1-9]\d*:[1-9]\d*: \S/.test(l)) && !/^netconform: \d+ profile errors?$/.test(l) && !/^… and \d+ more profile errors?$/.test(l));
+      if (unlocated.length) problems.push(`${label}: unlocated line ${JSON.stringify(unlocated[0]!.slice(0, 200))}`);
+      if (!lines.some((l) => c.expect.test(l))) problems.push(`${label}: no line matches ${c.expect} in ${JSON.stringify(lines.slice(0, 3).map((l) => l.slice(0, 200)))}`);
+      if (/\n\s+at .+:\d+:\d+\)?\n/.test(r.stderr) || /internal error/.test(r.stderr)) problems.push(`${label}: stack trace`);
+      if (/[\x00-\x08\x0b-\x1f\x7f-\x9f]/.test(r.stderr)) problems.push(`${label}: raw control character on stderr`);
+      if (lines.length > 52) problems.push(`${label}: ${lines.length} lines printed (cap is 50 + 2)`);
+    }
+    await new Promise((r) => setImmediate(r)); // process warnings are emitted on a later tick
+    expect(problems).toEqual([]);
+    expect(warnings).toEqual([]);
+  }, 600_000);
+
+  it('the real CLI on a sample of cases: exit 2, nothing on stderr but located lines (no Node warning)', async () => {
+    const sample = cases.filter((c) => ['yaml', 'bytes', 'control chars', 'tags'].includes(c.family));
+    const files: string[] = [];
+    for (const [i, c] of sample.entries()) {
+      const file = join(dir, `cli-${i}.yaml`);
+      await writeFile(file, c.bytes);
+      files.push(file);
+    }
+    const r = await cli(['validate', ...files]);
+    expect(r.exitCode).toBe(2);
+    const lines = r.stderr.split('\n').filter(Boolean);
+    expect(lines.filter((l) => !/^\/.+:[1-9]\d*:[1-9]\d*: \S/.test(l) && !/^netconform: \d+ profile errors?$/.test(l) && !/^… and \d+ more/.test(l))).toEqual([]);
+    expect(r.stderr).not.toMatch(/Warning|DeprecationWarning|\(node:\d+\)/);
+  });
+});
