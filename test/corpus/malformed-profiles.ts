@@ -24,7 +24,7 @@ const LAB = `lab:
 `;
 
 /** `with:` parameters a scenario cannot do without (the base-profile test names any new one). */
-const REQUIRED_WITH: Record<string, string> = { 'bundle.lint': 'app: Example.app' };
+const REQUIRED_WITH: Record<string, string> = { 'bundle.lint': 'app: Example.app', 'discovery.churn': 'steps: [{ action: link-down, segment: lan }]' };
 
 /** The lines of a scenario entry for `use`, with `withExtra` added to its required `with:`. */
 export function entryFor(use: string, withExtra = '', rest = ''): string {
@@ -115,14 +115,19 @@ export function malformedCases(uses: readonly string[]): CorpusCase[] {
   add('size', 'over 1 MiB', `${baseProfile()}# ${'x'.repeat(MAX_PROFILE_BYTES)}\n`, /a profile may be at most 1048576 bytes/);
   const fill = (make: (i: number) => string, head: string) => {
     let out = head;
-    for (let i = 0; out.length < MAX_PROFILE_BYTES - 64; i++) out += make(i);
-    return out;
+    let bytes = utf8(out).length;
+    for (let i = 0; ; i++) {
+      const next = make(i);
+      bytes += utf8(next).length;
+      if (bytes > MAX_PROFILE_BYTES - 64) return out;
+      out += next;
+    }
   };
   add('size', 'unknown keys under with: to 1 MiB', fill((i) => `      k${i}: 1\n`, entry('    with:\n')), /with\.k0 is not allowed/);
   add('size', 'scenarios to 1 MiB, every id a duplicate', fill(() => '  - { id: s, use: preflight.loopback-udp }\n', baseProfile()), /id "s" is already used/);
   add('size', 'scenarios to 1 MiB, every timeout too long', fill((i) => `  - { id: t${i}, use: preflight.loopback-udp, timeout: 1000h }\n`, baseProfile()), TOO_LONG);
   add('size', 'one 1 MiB string', `${baseProfile()}`.replace('description: generated', `description: ${'y'.repeat(MAX_PROFILE_BYTES - 600)}`).replace('tags: [corpus]', 'tags: corpus'), /tags must be an array/);
-  add('size', 'top-level unknown keys with 2,000-character names', fill((i) => `k${i}${'z'.repeat(2000)}: 1\n`, baseProfile()), /k0z+ is not allowed/);
+  add('size', 'top-level unknown keys with 1,000-character names', fill((i) => `k${i}${'z'.repeat(1000)}: 1\n`, baseProfile()), /k0z+ is not allowed/);
 
   // Numbers.
   for (const [name, value] of [['3e9', '3000000000'], ['1e308', '1e308'], ['2^53 + 1', '9007199254740993'], ['.inf', '.inf'], ['-.inf', '-.inf'], ['.nan', '.nan'], ['-1', '-1'], ['1.5', '1.5'], ['hex 0x7fffffff1', '0x7fffffff1']] as const) {
