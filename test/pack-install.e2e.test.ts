@@ -1,0 +1,60 @@
+/**
+ * netconform installed the way a user (and the CI templates in ci/) installs it: `npm pack` of
+ * this checkout, `npm install <tarball>` into an empty project, which builds the addon in the
+ * package's install script; then `npx netconform validate` / `run` from that project, with the
+ * shipped profiles found inside the package. Dependencies come from npm's cache when `npm ci`
+ * has filled it (--prefer-offline).
+ */
+import { execa } from 'execa';
+import { existsSync } from 'node:fs';
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { repoRoot } from './helpers/cli.ts';
+import { tempDir } from './helpers/tmp.ts';
+
+const INSTALL_TIMEOUT_MS = 10 * 60_000; // the addon's compile is most of it (about 1 min here)
+
+describe('installed from an npm pack tarball into an empty project', () => {
+  let project = '';
+  let installed = '';
+  const npx = (args: string[]) =>
+    execa('npx', ['--no', 'netconform', ...args], { cwd: project, reject: false, all: true, stdin: 'ignore' });
+
+  beforeAll(async () => {
+    const packDir = await tempDir('nc-pack-');
+    await execa('npm', ['pack', '--silent', '--pack-destination', packDir], { cwd: repoRoot, stdin: 'ignore' });
+    const tarball = (await readdir(packDir)).find((f) => f.endsWith('.tgz'));
+    if (!tarball) throw new Error(`npm pack wrote no .tgz into ${packDir}`);
+    project = await tempDir('nc-consumer-');
+    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
+    await execa('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(packDir, tarball)], {
+      cwd: project,
+      stdin: 'ignore',
+      timeout: INSTALL_TIMEOUT_MS,
+    });
+    installed = join(project, 'node_modules', 'netconform');
+  }, INSTALL_TIMEOUT_MS + 60_000);
+
+  it('built the addon during the install and ships no tests or dev tooling', async () => {
+    expect(existsSync(join(installed, 'native', 'build', 'Release', 'netconform_native.node'))).toBe(true);
+    expect(existsSync(join(installed, 'profiles', 'host.yaml'))).toBe(true);
+    expect(existsSync(join(installed, 'test'))).toBe(false);
+    expect(existsSync(join(installed, 'native', 'macos-check'))).toBe(false);
+  });
+
+  it('validates a shipped profile from the consumer project', async () => {
+    const r = await npx(['validate', 'node_modules/netconform/profiles/host.yaml']);
+    expect(r.all).toContain('host.yaml: ok (5 scenarios)');
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('runs the default profile (the package\'s smoke.yaml) with the native addon', async () => {
+    const r = await npx(['run', '--out', 'reports']);
+    expect(r.all).toContain('native addon loaded');
+    expect(r.all).toMatch(/^\d+ passed, 0 failed, \d+ skipped$/m);
+    expect(r.exitCode).toBe(0);
+    expect(existsSync(join(project, 'reports', 'junit.xml'))).toBe(true);
+  }, 120_000);
+});
