@@ -59,7 +59,7 @@ describe('the good example passes every rule that applies', () => {
     const checks = await lint(good());
     const bad = [...checks.values()].filter((c) => c.verdict === 'fail' || c.verdict === 'error');
     expect(bad).toEqual([]);
-    for (const id of ['sysext-location', 'sysext-folder-name', 'sysext-usage-description', 'bundle-id-prefix', 'same-team', 'host-install-entitlement', 'ne-entitlement-distribution', 'ne-provider-classes', 'profile-grants', 'notarization-ready', 'local-network-usage', 'bonjour-service-types', 'sandbox-udp']) {
+    for (const id of ['sysext-location', 'sysext-folder-name', 'sysext-usage-description', 'bundle-id-prefix', 'same-team', 'host-install-entitlement', 'ne-entitlement-distribution', 'ne-provider-classes', 'profile-grants', 'notarization-ready', 'fat-slices-agree', 'local-network-usage', 'bonjour-service-types', 'sandbox-udp']) {
       expectVerdict(checks, id, 'pass');
     }
     expect(checks.get('inventory')!.evidence![0]).toMatchObject({ kind: 'text', text: expect.stringMatching(/signed by NCEXAMPLE1 \(x86_64\+arm64\)/) });
@@ -214,6 +214,35 @@ describe('notarization rule', () => {
     });
     expectVerdict(await lint(adhoc), 'notarization-ready', 'fail', /is ad-hoc \(no team identity\)/);
     expectVerdict(await lint(spec, { distribution: 'app-store' }), 'notarization-ready', 'skip', /this is app-store/);
+  });
+});
+
+describe('fat slices rule', () => {
+  it('fails when a universal binary\'s slices are signed differently; a thin-only app is not applicable', async () => {
+    const spec = good((s) => {
+      const [x86, arm] = s.executable!.slices;
+      arm!.signature = { ...x86!.signature!, entitlements: { ...x86!.signature!.entitlements!, 'com.apple.security.network.server': false } };
+    });
+    expectVerdict(await lint(spec), 'fat-slices-agree', 'fail', /MacOS\/NetconformFilter: arm64 slice is signed differently from the x86_64 slice \(entitlements differ\)/);
+    const thin = good((s) => {
+      s.executable = { slices: [s.executable!.slices[1]!] };
+    });
+    expectVerdict(await lint(thin), 'fat-slices-agree', 'skip', /no executable is a universal/);
+  });
+
+  it('walks login items and app extensions too, and lists them in the inventory', async () => {
+    const spec = good((s) => {
+      s.nested!['Library/LoginItems/Helper.app'] = { info: { CFBundleIdentifier: 'com.example.helper', CFBundleExecutable: 'Helper' }, executable: { slices: [{ signature: { identifier: 'com.example.helper', teamId: EXAMPLE_TEAM } }] } };
+      s.nested!['PlugIns/Share.appex'] = { info: { CFBundleIdentifier: 'com.example.share', CFBundleExecutable: 'Share' }, infoFormat: 'binary', executable: { slices: [{ signature: { identifier: 'com.example.share', teamId: EXAMPLE_TEAM } }] } };
+    });
+    const checks = await lint(spec);
+    const inventory = (checks.get('inventory')!.evidence![0] as { text: string }).text;
+    expect(inventory).toMatch(/LoginItems\/Helper\.app \[login-item\] com\.example\.helper/);
+    expect(inventory).toMatch(/PlugIns\/Share\.appex \[app-extension\] com\.example\.share/);
+    // The prefix rule covers app extensions, not login items (a login item is an app of its own).
+    const prefix = checks.get('bundle-id-prefix')!;
+    expect(prefix.reason).toMatch(/Share\.appex\/Contents\/Info\.plist: CFBundleIdentifier "com\.example\.share" does not start with/);
+    expect(prefix.reason).not.toMatch(/Helper/);
   });
 });
 

@@ -1,4 +1,5 @@
 /** The rules table, in report order. Each rule is one check; its file cites its Apple source. */
+import { fatSlicesAgree } from './fat-slices.ts';
 import { bonjourServiceTypes, localNetworkUsage, sandboxUdp } from './local-network.ts';
 import { neEntitlementDistribution, neProviderClasses } from './network-extension.ts';
 import { notarizationReady } from './notarization.ts';
@@ -17,6 +18,7 @@ export const RULES: readonly Rule[] = [
   neProviderClasses,
   profileGrants,
   notarizationReady,
+  fatSlicesAgree,
   localNetworkUsage,
   bonjourServiceTypes,
   sandboxUdp,
