@@ -9,10 +9,7 @@
  * (its sockets, responders, peers) are outside the cgroup and never affected, even in the
  * same namespace.
  *
- * Placement happens before the program runs: the process is started as
- * `sh -c 'echo $$ > DIR/cgroup.procs && exec "$@"' … ip netns exec NS argv…` — argv is
- * passed as positional parameters, never parsed by the shell — because `ip netns exec`
- * remounts /sys (ip-netns(8)) and the cgroup tree is not reachable from inside it.
+ * Placement happens before the program runs (harness/process/spawn.ts, option `cgroup`).
  */
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -105,10 +102,4 @@ export function removeCgroupSync(netns: string): boolean {
     }
   }
   return false;
-}
-
-/** argv that starts `argv` inside the cgroup `dir` and then the namespace `netns`. */
-export function argvInCgroup(dir: string, netns: string | undefined, argv: string[]): string[] {
-  const inner = netns ? ['ip', 'netns', 'exec', netns, ...argv] : argv;
-  return ['/bin/sh', '-c', 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"', 'netconform-cgroup', dir, ...inner];
 }

@@ -9,7 +9,6 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import type { ManagedProcess, ProcessExit } from './types.ts';
-import { argvInCgroup } from '../lab/local-network.ts';
 
 
 export interface SpawnManagedOptions {
@@ -74,6 +73,18 @@ function pump(stream: Readable | null, name: 'stdout' | 'stderr', output: string
     });
     rl.on('close', () => resolve());
   });
+}
+
+/**
+ * argv that joins the cgroup `dir` and then the namespace: `sh -c 'echo $$ > DIR/cgroup.procs &&
+ * exec "$@"' … ip netns exec NS argv…`. The program's argv is passed as positional parameters,
+ * never parsed by the shell. Joining happens before `ip netns exec`, which remounts /sys
+ * (ip-netns(8)) so the cgroup tree is not reachable from inside; exec keeps the pid and the
+ * cgroup. If joining fails the program never starts (sh exits non-zero).
+ */
+export function argvInCgroup(dir: string, netns: string | undefined, argv: string[]): string[] {
+  const inner = netns ? ['ip', 'netns', 'exec', netns, ...argv] : argv;
+  return ['/bin/sh', '-c', 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"', 'netconform-cgroup', dir, ...inner];
 }
 
 export function spawnManaged(argv: string[], opts: SpawnManagedOptions = {}): ManagedProcess {

@@ -10,6 +10,7 @@ import { bringUpLab, newRunId } from '../../harness/lab/index.ts';
 import { cgroup2Mount } from '../../harness/lab/local-network.ts';
 import type { Lab, LocalNetworkPolicy } from '../../harness/lab/types.ts';
 import { probeCapabilities } from '../../harness/runner/capabilities.ts';
+import { argvInCgroup, spawnManaged } from '../../harness/process/spawn.ts';
 import { startWitness, type Witness } from '../suites/helpers-net/witness.ts';
 import { segmentNetns } from '../../harness/lab/names.ts';
 import { FIXTURES, isolateState, labNeed, snapshot } from './helpers.ts';
@@ -98,5 +99,19 @@ describe.skipIf(skip !== undefined)(`local network policies in a lab${skip ? ` (
     }
     await lab.lnpGrant('dut');
     expect(lab.host('dut').localNetwork()).toBe('allowed');
+  });
+});
+
+describe('joining a host program\'s cgroup', () => {
+  it('a program whose cgroup cannot be joined never runs (fails closed, never unconfined)', async () => {
+    const p = spawnManaged(['/bin/echo', 'ran'], { cgroup: '/nonexistent-netconform-cgroup' });
+    const exit = await p.exited;
+    expect(exit.code).not.toBe(0);
+    expect(p.output).not.toContain('[stdout] ran');
+  });
+  it('argv reaches the program as is, never through the shell\'s parser', async () => {
+    const argv = argvInCgroup('/x', undefined, ['/bin/echo', '$HOME; rm -rf /', '"q"']);
+    expect(argv.slice(-3)).toEqual(['/bin/echo', '$HOME; rm -rf /', '"q"']);
+    expect(argvInCgroup('/x', 'nc-abcde-h', ['prog']).slice(-5)).toEqual(['ip', 'netns', 'exec', 'nc-abcde-h', 'prog']);
   });
 });
