@@ -13,7 +13,8 @@
 import { check, type Check } from '../../harness/model/check.ts';
 import { defineScenario } from '../../harness/model/scenario.ts';
 import { arrivalsEvidence, errText } from '../lib/net/evidence.ts';
-import { listenPerSegment } from '../lib/net/listeners.ts';
+import { egressNote, listenPerSegment } from '../lib/net/listeners.ts';
+import { connectPeers, peerPortSchema, peersSchema, type PeerSet } from '../lib/net/peers.ts';
 import { applyCells, cellsSchema, compareMatrix, diffsByRow, expectedRow, rowReachSchema, type Cells, type RowReach } from '../lib/net/matrix.ts';
 import { encodeProbe, newRunTag } from '../lib/net/probe.ts';
 import { assertSafeDestination, isLabAddress } from '../../harness/net/safety.ts';
@@ -29,6 +30,8 @@ interface With {
   count: number;
   intervalMs: number;
   settleMs: number;
+  peers?: string[];
+  peerPort: number;
 }
 interface Expect {
   reach: RowReach;
@@ -80,6 +83,8 @@ export default defineScenario<With, Expect>({
       count: { type: 'integer', minimum: 1, maximum: 50, default: 3, description: 'datagrams per row' },
       intervalMs: { type: 'integer', minimum: 0, maximum: 1000, default: 10 },
       settleMs: { type: 'integer', minimum: 50, maximum: 10000, default: 300, description: 'wait after the last send' },
+      peers: peersSchema,
+      peerPort: peerPortSchema,
     },
   },
   expectSchema: {
@@ -101,7 +106,12 @@ export default defineScenario<With, Expect>({
     if (withV4.length === 0) return [check.skip('broadcast.reach', `${sender.label} has no interface with an IPv4 address`)];
     const cols = withV4.map((s) => s.segment);
     const runTag = newRunTag();
-    const heard = listenPerSegment(ctx, sender, withV4, runTag, { family: 4, port: p.port });
+    let remote: PeerSet | undefined;
+    if (!ctx.lab && p.peers?.length) {
+      remote = await connectPeers(ctx, sender, p.peers, p.peerPort, signal);
+      if (remote.problems.length) return [check.error('broadcast.reach', `with.peers: ${remote.problems.join('; ')}`)];
+    }
+    const heard = await listenPerSegment(ctx, sender, withV4, runTag, { family: 4, port: p.port }, remote);
     // Nothing measured is not a pass: with no listener anywhere every cell would read "not reached".
     if (heard.missing.length === cols.length) {
       return [check.skip('broadcast.reach', `no segment of ${sender.label} has another host to listen on (${cols.join(', ')}): add a peer host per segment`)];
@@ -130,6 +140,7 @@ export default defineScenario<With, Expect>({
       }
     }
     await sleep(p.settleMs, signal);
+    await heard.sync();
 
     const log = heard.log;
     const checks: Check[] = [];
@@ -160,7 +171,7 @@ export default defineScenario<With, Expect>({
           const a = log.at(row.key, cols[c]!);
           return a.length ? `✓ ${a.length}/${p.count} ${a[0]!.ifname}` : '—';
         },
-        legend: `✓ n/${p.count} arrival-interface = delivered; — = nothing arrived; n/a = no listener; default route: ${defaultRoute ?? 'none'}; destinations: ${mrows.map((r) => `${r.key} → ${r.dest}`).join(', ')}`,
+        legend: `✓ n/${p.count} arrival-interface = delivered; — = nothing arrived; n/a = no listener; default route: ${defaultRoute ?? 'none'}; destinations: ${mrows.map((r) => `${r.key} → ${r.dest}`).join(', ')}${egressNote(heard)}`,
       });
       const ev = [evidence, arrivalsEvidence(`${mode} broadcast: every datagram`, log.arrivals.filter((a) => mrows.some((r) => r.key === a.probe.row)))];
       const byRow = diffsByRow(diffs);
@@ -177,7 +188,7 @@ export default defineScenario<With, Expect>({
       if (reasons.length) checks.push(check.fail(name, reasons.join(' | '), ev));
       else {
         const reachedSummary = mrows.map((r) => `${r.key} → ${cols.filter((c) => log.count(r.key, c) > 0).join('+') || 'nothing'}`).join(', ');
-        const note = heard.missing.length ? ` (not measured: ${heard.missing.join(', ')} have no other host)` : '';
+        const note = `${heard.missing.length ? ` (not measured: ${heard.missing.join(', ')} have no other host)` : ''}${egressNote(heard)}`;
         checks.push(check.pass(name, `as expected: ${reachedSummary}${note}`, ev));
       }
     }

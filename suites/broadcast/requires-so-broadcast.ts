@@ -7,27 +7,31 @@
  *
  * In a lab: per segment, all-hosts (bound to the interface) and directed broadcast without the
  * flag must fail with EACCES; then, as a control, the same directed send with the flag must
- * arrive at a listener on that segment. In host mode only the refused send is tried, from a
- * socket bound to 127.0.0.1, so even a kernel that wrongly allowed it would keep it on loopback.
+ * arrive at a listener on that segment. In host mode with peer agents (`with.peers`, and
+ * --allow-host-network) the same runs on this host's interfaces with the agents as listeners;
+ * a directed broadcast is sent only inside the lab range (the safety rule). In host mode without
+ * agents only the refused send is tried, from a socket bound to 127.0.0.1, so even a kernel
+ * that wrongly allowed it would keep it on loopback.
  */
 import { check, type Check } from '../../harness/model/check.ts';
 import { defineScenario } from '../../harness/model/scenario.ts';
 import type { UdpSocket } from '../../native/types.ts';
 import { arrivalsEvidence, errCode, errText } from '../lib/net/evidence.ts';
-import { listenPerSegment } from '../lib/net/listeners.ts';
+import { listenPerSegment, type Listening } from '../lib/net/listeners.ts';
+import { connectPeers, peerPortSchema, peersSchema, type PeerSet } from '../lib/net/peers.ts';
 import { encodeProbe, newRunTag } from '../lib/net/probe.ts';
-import { assertSafeDestination, type SendFrom } from '../../harness/net/safety.ts';
+import { assertSafeDestination, isLabAddress, type SendFrom } from '../../harness/net/safety.ts';
 import { sleep, waitUntil } from '../lib/net/timing.ts';
-import { chooseSegments, labEndpoint, localEndpoint, openSocket, pickMultiHomed } from '../lib/net/topology.ts';
+import { chooseSegments, labEndpoint, localEndpoint, openSocket, pickMultiHomed, sendFrom } from '../lib/net/topology.ts';
 
 interface With {
   host?: string;
   segments?: string[];
   port: number;
   timeoutMs: number;
+  peers?: string[];
+  peerPort: number;
 }
-
-const LAB: SendFrom = { where: 'lab' };
 
 const RULE = 'SO_BROADCAST must be set before sending to a broadcast address (socket(7); sendto() returns EACCES otherwise)';
 
@@ -50,12 +54,25 @@ function verdictFor(name: string, dest: string, outcome: string, where: string):
   return check.fail(name, `sendto ${dest} ${where} without SO_BROADCAST failed with ${outcome}, not EACCES: the refusal was for another reason`, ev);
 }
 
+/** waitUntil, fetching remote listeners' reports between polls (every 100 ms). */
+async function waitFor(heard: Listening, cond: () => boolean, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    await heard.sync();
+    if (cond()) return true;
+    const left = deadline - performance.now();
+    if (left <= 0 || signal.aborted) return false;
+    await waitUntil(cond, Math.min(100, left), signal);
+  }
+}
+
 export default defineScenario<With, Record<string, never>>({
   id: 'broadcast.requires-so-broadcast',
   summary: 'a broadcast send without SO_BROADCAST fails with EACCES; with it, it arrives',
   platforms: ['linux', 'darwin'],
   requires: ['addon'],
-  // Host mode sends nothing off this host (refused sends from 127.0.0.1 only).
+  // Host mode without agents sends nothing off this host (refused sends from 127.0.0.1 only);
+  // with agents it checks --allow-host-network itself.
   sendsOnHostNetwork: false,
   withSchema: {
     type: 'object',
@@ -65,23 +82,34 @@ export default defineScenario<With, Record<string, never>>({
       segments: { type: 'array', items: { type: 'string' }, uniqueItems: true },
       port: { type: 'integer', minimum: 1024, maximum: 65535, default: 47811 },
       timeoutMs: { type: 'integer', minimum: 50, maximum: 10000, default: 1000, description: 'wait for the control datagram' },
+      peers: peersSchema,
+      peerPort: peerPortSchema,
     },
   },
   expectSchema: { type: 'object', additionalProperties: false, properties: {} },
   defaultTimeoutMs: 15_000,
   async run(ctx, { with: p }, signal) {
     const runTag = newRunTag();
-    if (!ctx.lab) {
+    if (!ctx.lab && !p.peers?.length) {
       const sock = openSocket(ctx, localEndpoint(), { family: 4, broadcast: false });
       sock.bind('127.0.0.1', 0);
       // Bound to 127.0.0.1: Linux sends a limited broadcast out of the source's device, lo.
       const out = attempt(sock, encodeProbe(runTag, 'host', 0), '255.255.255.255', p.port, { where: 'loopback' });
       return [verdictFor('all-hosts broadcast without SO_BROADCAST', '255.255.255.255', out, 'from 127.0.0.1 (host mode)')];
     }
-    const sender = labEndpoint(pickMultiHomed(ctx.lab, p.host));
+    if (!ctx.lab && !ctx.allowHostNetwork) {
+      return [check.skip('requires-so-broadcast', 'with.peers makes host mode send on this host\'s real interfaces: refusing without --allow-host-network')];
+    }
+    const sender = ctx.lab ? labEndpoint(pickMultiHomed(ctx.lab, p.host)) : localEndpoint();
     const { segments, unknown } = chooseSegments(sender, p.segments);
     if (unknown.length) return [check.error('requires-so-broadcast', `with.segments names ${unknown.join(', ')}, not a segment of ${sender.label}`)];
-    const heard = listenPerSegment(ctx, sender, segments, runTag, { family: 4, port: p.port });
+    let remote: PeerSet | undefined;
+    if (!ctx.lab) {
+      remote = await connectPeers(ctx, sender, p.peers!, p.peerPort, signal);
+      if (remote.problems.length) return [check.error('requires-so-broadcast', `with.peers: ${remote.problems.join('; ')}`)];
+    }
+    const heard = await listenPerSegment(ctx, sender, segments, runTag, { family: 4, port: p.port }, remote);
+    const from: SendFrom = sendFrom(ctx, sender);
     const checks: Check[] = [];
     for (const seg of segments) {
       if (signal.aborted) break;
@@ -93,8 +121,14 @@ export default defineScenario<With, Record<string, never>>({
       const sock = openSocket(ctx, sender, { family: 4, broadcast: false });
       sock.bindToDevice(seg.name);
       sock.bind('0.0.0.0', 0);
-      checks.push(verdictFor(`all-hosts broadcast on ${seg.segment} without SO_BROADCAST`, '255.255.255.255', attempt(sock, encodeProbe(runTag, `nobcast:${seg.segment}`, 0), '255.255.255.255', p.port, LAB), `bound to ${seg.name}`));
-      checks.push(verdictFor(`directed broadcast on ${seg.segment} without SO_BROADCAST`, bcast, attempt(sock, encodeProbe(runTag, `nobcast:${seg.segment}`, 1), bcast, p.port, LAB), `from ${sender.label}`));
+      checks.push(verdictFor(`all-hosts broadcast on ${seg.segment} without SO_BROADCAST`, '255.255.255.255', attempt(sock, encodeProbe(runTag, `nobcast:${seg.segment}`, 0), '255.255.255.255', p.port, from), `bound to ${seg.name}`));
+      if (!sender.lab && !isLabAddress(bcast)) {
+        const why = `${bcast} is outside the lab range: host mode sends no directed broadcast there (safety rule)`;
+        checks.push(check.skip(`directed broadcast on ${seg.segment} without SO_BROADCAST`, why));
+        checks.push(check.skip(`directed broadcast on ${seg.segment} with SO_BROADCAST (control)`, why));
+        continue;
+      }
+      checks.push(verdictFor(`directed broadcast on ${seg.segment} without SO_BROADCAST`, bcast, attempt(sock, encodeProbe(runTag, `nobcast:${seg.segment}`, 1), bcast, p.port, from), `from ${sender.label}`));
       // Control: the same socket with the flag: the send must go through and arrive.
       const name = `directed broadcast on ${seg.segment} with SO_BROADCAST (control)`;
       if (heard.missing.includes(seg.segment)) {
@@ -103,20 +137,21 @@ export default defineScenario<With, Record<string, never>>({
       }
       sock.setBroadcast(true);
       const row = `bcast:${seg.segment}`;
-      assertSafeDestination(bcast, LAB);
+      assertSafeDestination(bcast, from);
       try {
         sock.send(encodeProbe(runTag, row, 0), bcast, p.port);
       } catch (err) {
         checks.push(check.fail(name, `with SO_BROADCAST set, sendto ${bcast} still failed: ${errText(err)}`));
         continue;
       }
-      const ok = await waitUntil(() => heard.log.count(row, seg.segment) > 0, p.timeoutMs, signal);
+      const ok = await waitFor(heard, () => heard.log.count(row, seg.segment) > 0, p.timeoutMs, signal);
       const ev = [arrivalsEvidence(`control on ${seg.segment}`, heard.log.arrivals.filter((a) => a.probe.row === row))];
       checks.push(ok
         ? check.pass(name, `with SO_BROADCAST the directed broadcast to ${bcast} arrived at ${heard.where[seg.segment]}`, ev)
         : check.fail(name, `with SO_BROADCAST the send to ${bcast} succeeded but nothing arrived on ${seg.segment} within ${p.timeoutMs} ms`, ev));
     }
     // A refused send must not leak: nothing of the no-flag rows may have arrived anywhere.
+    await heard.sync();
     const leaked = heard.log.arrivals.filter((a) => a.probe.row.startsWith('nobcast:'));
     if (leaked.length) checks.push(check.fail('refused sends stayed unsent', `${leaked.length} datagram(s) sent without SO_BROADCAST arrived anyway`, [arrivalsEvidence('leaked', leaked)]));
     await sleep(0, signal);

@@ -12,6 +12,7 @@
 import { check, type Check } from '../../harness/model/check.ts';
 import { defineScenario } from '../../harness/model/scenario.ts';
 import { cellsSchema, rowReachSchema } from '../lib/net/matrix.ts';
+import { connectPeers, peerPortSchema, peersSchema, type PeerSet } from '../lib/net/peers.ts';
 import { newRunTag } from '../lib/net/probe.ts';
 import { chooseSegments, labEndpoint, localEndpoint, pickMultiHomed } from '../lib/net/topology.ts';
 import { receivePhase, sendPhase, type PhaseExpect } from './lib/asym-phases.ts';
@@ -31,6 +32,8 @@ interface With {
   warmup: number;
   intervalMs: number;
   settleMs: number;
+  peers?: string[];
+  peerPort: number;
 }
 
 export default defineScenario<With, PhaseExpect>({
@@ -57,6 +60,8 @@ export default defineScenario<With, PhaseExpect>({
       warmup: { type: 'integer', minimum: 0, maximum: 20, default: 1, description: 'first datagrams per row not counted (membership settling)' },
       intervalMs: { type: 'integer', minimum: 0, maximum: 1000, default: 10 },
       settleMs: { type: 'integer', minimum: 50, maximum: 5000, default: 250 },
+      peers: peersSchema,
+      peerPort: peerPortSchema,
     },
   },
   expectSchema: {
@@ -78,6 +83,11 @@ export default defineScenario<With, PhaseExpect>({
     const joinOn = p.join === 'all' ? segments.map((s) => s.segment) : p.join;
     const badJoin = joinOn.filter((j) => !segments.some((s) => s.segment === j));
     if (badJoin.length) return [check.error('multicast.asymmetry', `with.join names ${badJoin.join(', ')}, not a tested segment`)];
+    let remote: PeerSet | undefined;
+    if (!ctx.lab && p.peers?.length) {
+      remote = await connectPeers(ctx, host, p.peers, p.peerPort, signal);
+      if (remote.problems.length) return [check.error('multicast.asymmetry', `with.peers: ${remote.problems.join('; ')}`)];
+    }
     const checks: Check[] = [];
     for (const family of p.families) {
       if (family === 6 && !ctx.capabilities.ipv6.ok) {
@@ -88,8 +98,8 @@ export default defineScenario<With, PhaseExpect>({
       for (const group of family === 4 ? [p.group4] : p.groups6) {
         if (signal.aborted) break;
         const pp = { ...p, family, group, joinOn, runTag: newRunTag() };
-        if (p.phases.includes('receive')) checks.push(await receivePhase(ctx, host, segs, pp, e, signal));
-        if (p.phases.includes('send')) checks.push(await sendPhase(ctx, host, segs, { ...pp, runTag: newRunTag() }, e, signal));
+        if (p.phases.includes('receive')) checks.push(await receivePhase(ctx, host, segs, pp, e, signal, remote));
+        if (p.phases.includes('send')) checks.push(await sendPhase(ctx, host, segs, { ...pp, runTag: newRunTag() }, e, signal, remote));
       }
     }
     return checks;

@@ -5,6 +5,12 @@
  * pair, one-way latency percentiles from kernel receive timestamps (SO_TIMESTAMPNS) against
  * the sender's wall clock (all lab namespaces share one clock). The BSD-socket twin of
  * NWConnectionGroup semantics; the peer role sits behind a driver (lib/group-driver.ts).
+ *
+ * Host mode: this host is one member and the peer agents named in `with.peers` are the others
+ * (each joins and sends on its interface facing this host, and reports what it heard); their
+ * latency is against their own clock, so it is only as good as the machines' clock sync.
+ * Without agents the members are `count` sockets on this host: the matrix then shows the
+ * kernel's loopback delivery between local sockets, not a network (the reason says so).
  */
 import { check } from '../../harness/model/check.ts';
 import { defineScenario, type ScenarioContext } from '../../harness/model/scenario.ts';
@@ -14,6 +20,7 @@ import { assertSafeDestination } from '../../harness/net/safety.ts';
 import { sleep } from '../lib/net/timing.ts';
 import { labEndpoint, localEndpoint, sendFrom, type Endpoint, type SegIface } from '../lib/net/topology.ts';
 import { errText } from '../lib/net/evidence.ts';
+import { connectPeers, peerPortSchema, peersSchema, type RemotePeer } from '../lib/net/peers.ts';
 import { drivers, type GroupPeer } from './lib/group-driver.ts';
 import { latencySummary, pairStats, type MeshPeer, type Reception } from './lib/mesh.ts';
 
@@ -29,6 +36,8 @@ interface With {
   settleMs: number;
   loopback: boolean;
   ttl: number;
+  peers?: string[];
+  peerPort: number;
 }
 interface Expect {
   maxLossPercent: number;
@@ -39,6 +48,19 @@ interface Member {
   id: string;
   ep: Endpoint;
   ifaces: SegIface[];
+}
+
+/** The local member first, then one per agent standing on one of its segments (at most count in all). */
+async function hostMembers(ctx: ScenarioContext, p: With, signal: AbortSignal): Promise<{ list: Member[]; agents: RemotePeer[]; problem?: string }> {
+  const ep = localEndpoint();
+  const set = await connectPeers(ctx, ep, p.peers!, p.peerPort, signal);
+  if (set.problems.length) return { list: [], agents: [], problem: `with.peers: ${set.problems.join('; ')}` };
+  const all = ep.ifaces();
+  const wanted = p.segments?.length ? p.segments : [...new Set(set.peers.map((a) => a.iface.segment))];
+  const bad = wanted.filter((w) => !all.some((i) => i.segment === w));
+  if (bad.length) return { list: [], agents: [], problem: `with.segments names ${bad.join(', ')}, not an interface of this host` };
+  const agents = set.peers.filter((a) => wanted.includes(a.iface.segment)).slice(0, p.count - 1);
+  return { list: [{ id: 'this host', ep, ifaces: all.filter((i) => wanted.includes(i.segment)) }], agents };
 }
 
 function members(ctx: ScenarioContext, p: With): { list: Member[]; problem?: string } {
@@ -59,6 +81,8 @@ function members(ctx: ScenarioContext, p: With): { list: Member[]; problem?: str
   });
   return { list };
 }
+
+const LOCAL_ONLY = '; host mode without peer agents: every peer is a socket on this host, so this is the kernel\'s loopback delivery, not the network — name agents in with.peers';
 
 export default defineScenario<With, Expect>({
   id: 'multicast.group-peers',
@@ -81,6 +105,8 @@ export default defineScenario<With, Expect>({
       settleMs: { type: 'integer', minimum: 50, maximum: 5000, default: 300 },
       loopback: { type: 'boolean', default: false, description: 'each peer also receives its own datagrams (forced on in host mode, where peers share this host)' },
       ttl: { type: 'integer', minimum: 1, maximum: 255, default: 1 },
+      peers: peersSchema,
+      peerPort: peerPortSchema,
     },
   },
   expectSchema: {
@@ -96,10 +122,13 @@ export default defineScenario<With, Expect>({
     const driver = drivers[p.driver]!;
     const why = driver.unavailable();
     if (why) return [check.skip('group peers', `driver ${p.driver}: ${why}`)];
-    const { list, problem } = members(ctx, p);
+    const withAgents = !ctx.lab && !!p.peers?.length;
+    const { list, agents, problem } = withAgents ? await hostMembers(ctx, p, signal) : { ...members(ctx, p), agents: [] as RemotePeer[] };
     if (problem) return [check.error('group peers', problem)];
-    if (list.length < 2) return [check.error('group peers', `need at least 2 peers on ${p.segments?.join(', ') ?? 'the segment'}, found ${list.length}`)];
-    const loopback = ctx.lab ? p.loopback : true;
+    if (list.length + agents.length < 2) return [check.error('group peers', `need at least 2 peers on ${p.segments?.join(', ') ?? 'the segment'}, found ${list.length + agents.length}`)];
+    // Local sockets on one host only hear each other through the kernel's loopback.
+    const localOnly = !ctx.lab && !withAgents;
+    const loopback = localOnly ? true : p.loopback;
     const family: 4 | 6 = p.group.includes(':') ? 6 : 4;
     for (const m of list) assertSafeDestination(p.group, sendFrom(ctx, m.ep));
     const runTag = newRunTag();
@@ -115,8 +144,12 @@ export default defineScenario<With, Expect>({
       });
       peers.push(peer);
     }
+    for (const a of agents) await a.listen(runTag, family, p.port, p.group);
     await sleep(p.settleMs, signal); // IGMP/MLD reports reach the bridge before the first round
     const sendErrors: string[] = [];
+    // Agents send their rounds on their own clocks while this host sends its own.
+    const agentSends = agents.map((a) => a.send({ run: runTag, row: a.name, family, group: p.group, port: p.port, count: p.rounds, intervalMs: p.intervalMs, ttl: p.ttl, loopback })
+      .catch((err: unknown) => void sendErrors.push(`${a.name}: ${errText(err)}`)));
     for (let round = 0; round < p.rounds && !signal.aborted; round++) {
       for (const peer of peers) {
         try {
@@ -127,11 +160,20 @@ export default defineScenario<With, Expect>({
       }
       if (p.intervalMs) await sleep(p.intervalMs, signal);
     }
+    await Promise.all(agentSends);
     await sleep(p.settleMs, signal);
+    for (const a of agents) {
+      for (const [row, seq, , , , rxNs, sentNs] of await a.collect(runTag)) {
+        rx.push({ from: row, to: a.name, seq, segment: a.iface.segment, latencyNs: BigInt(rxNs) - BigInt(sentNs) });
+      }
+    }
 
-    const mesh: MeshPeer[] = list.map((m) => ({ id: m.id, segments: m.ifaces.map((i) => i.segment) }));
+    const mesh: MeshPeer[] = [
+      ...list.map((m) => ({ id: m.id, segments: m.ifaces.map((i) => i.segment) })),
+      ...agents.map((a) => ({ id: a.name, segments: [a.iface.segment] })),
+    ];
     const stats = pairStats(mesh, rx, p.rounds, p.warmup, loopback);
-    const ids = list.map((m) => m.id);
+    const ids = mesh.map((m) => m.id);
     // Every pair that shares a segment must be within the loss bound; the others are not checked.
     const expected = stats.map((row) => row.map((s) => (s.expected === 0 ? undefined : true)));
     const { evidence, diffs } = compareMatrix({
@@ -147,7 +189,7 @@ export default defineScenario<With, Expect>({
         const selfRecv = rx.some((x) => x.from === ids[c] && x.to === ids[r]);
         return s.expected === 0 ? (selfRecv ? 'self' : '·') : `${s.received}/${s.expected}`;
       },
-      legend: `· = not expected (self without loopback, or no shared segment); driver ${driver.name}; loopback ${loopback ? 'on' : 'off'}; max loss per pair ${e.maxLossPercent}%`,
+      legend: `· = not expected (self without loopback, or no shared segment); driver ${driver.name}; loopback ${loopback ? 'on' : 'off'}; max loss per pair ${e.maxLossPercent}%${localOnly ? LOCAL_ONLY : ''}${agents.length ? `; peer agents: ${agents.map((a) => `${a.name} (${a.address} via ${a.iface.name})`).join(', ')}` : ''}`,
     });
     const lossValues: Record<string, number> = {};
     stats.forEach((row, r) => row.forEach((s, c) => { if (s.expected > 0 && s.lossPercent > 0) lossValues[`${ids[c]}→${ids[r]}`] = Math.round(s.lossPercent * 10) / 10; }));
@@ -167,7 +209,7 @@ export default defineScenario<With, Expect>({
       const hint = silent.length ? `; ${silent.join(', ')} reached no one (did it join on the right interface? is IP_MULTICAST_IF set?)` : '';
       checks.push(check.fail('full mesh', `not a full mesh on ${p.group}: ${missing.join(', ')}${hint}${sendErrors.length ? `; send errors: ${sendErrors.join('; ')}` : ''}`, ev));
     } else {
-      checks.push(check.pass('full mesh', `${ids.length} peers, every pair within ${e.maxLossPercent}% loss after ${p.warmup} warm-up round(s) (${rx.length} datagrams received)`, ev));
+      checks.push(check.pass('full mesh', `${ids.length} peers, every pair within ${e.maxLossPercent}% loss after ${p.warmup} warm-up round(s) (${rx.length} datagrams received)${localOnly ? LOCAL_ONLY : ''}`, ev));
     }
     if (e.maxP99Ms !== undefined) {
       const p99 = lat.p99;

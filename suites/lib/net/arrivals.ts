@@ -74,6 +74,16 @@ export class ArrivalLog {
     sock.startReceiving();
   }
 
+  /** Adds an arrival a peer agent reported (collected again on every sync: kept once). */
+  record(a: Arrival): void {
+    const key = `${a.probe.row}\u0000${a.probe.seq}\u0000${a.col}\u0000${a.listener}`;
+    if (this.recorded.has(key)) return;
+    this.recorded.add(key);
+    this.arrivals.push(a);
+  }
+
+  private readonly recorded = new Set<string>();
+
   /** Arrivals of one row at one column. */
   at(row: string, col: string): Arrival[] {
     return this.arrivals.filter((a) => a.probe.row === row && a.col === col);

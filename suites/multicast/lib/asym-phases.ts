@@ -4,13 +4,16 @@
  * multi-homed host's one receiver, joined per interface, must see each on that interface.
  * Send: the multi-homed host sends with no interface chosen, then once per chosen interface;
  * a listener joined on every segment (and on the host itself, for loopback) records arrivals.
+ * In host mode the peers are the agents named in `with.peers` (`remote`); without them the
+ * receive half cannot run and the send half sees only the kernel's loopback copies (egress).
  */
 import { check, type Check } from '../../../harness/model/check.ts';
 import type { ScenarioContext } from '../../../harness/model/scenario.ts';
 import type { UdpSocket } from '../../../native/types.ts';
 import { ArrivalLog } from '../../lib/net/arrivals.ts';
 import { arrivalsEvidence, errText } from '../../lib/net/evidence.ts';
-import { listenPerSegment } from '../../lib/net/listeners.ts';
+import { egressNote, listenPerSegment } from '../../lib/net/listeners.ts';
+import { peerBySegment, type PeerSet } from '../../lib/net/peers.ts';
 import { applyCells, compareMatrix, expectedRow, type Cells, type RowReach } from '../../lib/net/matrix.ts';
 import { encodeProbe } from '../../lib/net/probe.ts';
 import { assertSafeDestination, type SendFrom } from '../../../harness/net/safety.ts';
@@ -60,9 +63,45 @@ async function burst(sock: UdpSocket, p: PhaseParams, row: string, from: SendFro
   }
 }
 
-export async function receivePhase(ctx: ScenarioContext, host: Endpoint, segs: SegIface[], p: PhaseParams, e: PhaseExpect, signal: AbortSignal): Promise<Check> {
+/** Who sends to the group from each segment: a lab peer's socket, or a peer agent; undefined = nobody there. */
+type SegmentSender = (row: string) => Promise<string | undefined>;
+
+function segmentSenders(ctx: ScenarioContext, host: Endpoint, cols: string[], p: PhaseParams, signal: AbortSignal, remote: PeerSet | undefined): Map<string, SegmentSender | undefined> {
+  const out = new Map<string, SegmentSender | undefined>();
+  if (ctx.lab) {
+    const peers = peersBySegment(ctx.lab, cols, host.label);
+    for (const c of cols) {
+      const peer = peers.get(c);
+      out.set(c, peer && (async (row) => {
+        const ep = labEndpoint(peer);
+        const tx = openSocket(ctx, ep, { family: p.family });
+        tx.setMulticastInterface(peer.iface(c).index);
+        tx.setMulticastTTL(Math.max(1, p.ttl));
+        tx.setMulticastLoopback(false);
+        return burst(tx, p, row, sendFrom(ctx, ep), signal);
+      }));
+    }
+    return out;
+  }
+  const bySeg = remote ? peerBySegment(remote) : new Map();
+  for (const c of cols) {
+    const agent = bySeg.get(c);
+    out.set(c, agent && (async (row) => {
+      assertSafeDestination(p.group, sendFrom(ctx, host)); // the agent checks again where it sends
+      try {
+        await agent.send({ run: p.runTag, row, family: p.family, group: p.group, port: p.port, count: p.warmup + p.count, intervalMs: p.intervalMs, ttl: Math.max(1, p.ttl), loopback: false });
+        return undefined;
+      } catch (err) {
+        return errText(err);
+      }
+    }));
+  }
+  return out;
+}
+
+export async function receivePhase(ctx: ScenarioContext, host: Endpoint, segs: SegIface[], p: PhaseParams, e: PhaseExpect, signal: AbortSignal, remote?: PeerSet): Promise<Check> {
   const name = `receive ${p.group} on every interface`;
-  if (!ctx.lab) return check.skip(name, 'receive needs a sender on each segment: lab only (host mode checks the send side)');
+  if (!ctx.lab && !remote) return check.skip(name, 'receive needs a sender on each segment: in host mode name peer agents in with.peers');
   const cols = segs.map((s) => s.segment);
   const log = new ArrivalLog(p.runTag);
   const rx = openSocket(ctx, host, { family: p.family, reuseAddr: true });
@@ -71,17 +110,12 @@ export async function receivePhase(ctx: ScenarioContext, host: Endpoint, segs: S
   const bySeg = new Map(segs.map((s) => [s.index, s.segment]));
   log.attach(rx, { listener: host.label, col: (d) => bySeg.get(d.ifindex) ?? `if#${d.ifindex}`, ifname: ifnameOf(host), broadcasts: new Set() });
   await sleep(p.settleMs, signal); // let the IGMP/MLD reports reach the bridges
-  const peers = peersBySegment(ctx.lab, cols, host.label);
+  const peers = segmentSenders(ctx, host, cols, p, signal, remote);
   const errors = new Map<string, string>();
   for (const s of segs) {
-    const peer = peers.get(s.segment);
-    if (!peer) continue;
-    const ep = labEndpoint(peer);
-    const tx = openSocket(ctx, ep, { family: p.family });
-    tx.setMulticastInterface(peer.iface(s.segment).index);
-    tx.setMulticastTTL(Math.max(1, p.ttl));
-    tx.setMulticastLoopback(false);
-    const err = await burst(tx, p, `from:${s.segment}`, sendFrom(ctx, ep), signal);
+    const send = peers.get(s.segment);
+    if (!send) continue;
+    const err = await send(`from:${s.segment}`);
     if (err) errors.set(`from:${s.segment}`, err);
   }
   await sleep(p.settleMs, signal);
@@ -120,13 +154,14 @@ export async function receivePhase(ctx: ScenarioContext, host: Endpoint, segs: S
   return check.pass(name, `each segment's datagrams arrived on its own interface (${cols.filter((c) => p.joinOn.includes(c)).join(', ')} joined)`, ev);
 }
 
-export async function sendPhase(ctx: ScenarioContext, host: Endpoint, segs: SegIface[], p: PhaseParams, e: PhaseExpect, signal: AbortSignal): Promise<Check> {
+export async function sendPhase(ctx: ScenarioContext, host: Endpoint, segs: SegIface[], p: PhaseParams, e: PhaseExpect, signal: AbortSignal, remote?: PeerSet): Promise<Check> {
   const name = `send ${p.group}: no interface chosen vs each interface chosen`;
   const cols = segs.map((s) => s.segment);
-  // Host mode observes only loopback copies, so loopback must be on there.
-  const loopback = host.lab ? p.loopback : true;
-  const heard = listenPerSegment(ctx, host, segs, p.runTag, { family: p.family, port: p.port, group: p.group, self: host.lab, joinOn: p.joinOn });
-  const allCols = host.lab ? [...cols, 'self'] : cols;
+  // Host mode without agents observes only loopback copies, so loopback must be on there.
+  const withPeers = host.lab || !!remote;
+  const loopback = withPeers ? p.loopback : true;
+  const heard = await listenPerSegment(ctx, host, segs, p.runTag, { family: p.family, port: p.port, group: p.group, self: withPeers, joinOn: p.joinOn }, remote);
+  const allCols = withPeers ? [...cols, 'self'] : cols;
   const defaultRoute = await routeSegment(host, p.group);
   await sleep(p.settleMs, signal);
   const rows = ['none', ...cols.map((c) => `if:${c}`)];
@@ -141,6 +176,7 @@ export async function sendPhase(ctx: ScenarioContext, host: Endpoint, segs: SegI
     if (err) errors.set(row, err);
   }
   await sleep(p.settleMs, signal);
+  await heard.sync();
   const egress = (row: string): string | undefined => (row === 'none' ? defaultRoute : row.slice(3));
   const selfExpected = (row: string): boolean | undefined => {
     if (e.self !== 'auto') return e.self === 'yes';
@@ -152,7 +188,7 @@ export async function sendPhase(ctx: ScenarioContext, host: Endpoint, segs: SegI
     const segExp = p.ttl === 0
       ? cols.map(() => false) // TTL 0: nothing leaves the host (ip(7) IP_MULTICAST_TTL)
       : expectedRow(row === 'none' ? e.unset : e.chosen, { cols, own, defaultRoute });
-    return host.lab ? [...segExp, selfExpected(row)] : segExp;
+    return withPeers ? [...segExp, selfExpected(row)] : segExp;
   });
   const unknown = applyCells(expected, rows, allCols, pick(e.cells, rows));
   for (const m of heard.missing) for (const ex of expected) ex[allCols.indexOf(m)] = undefined;
@@ -171,7 +207,7 @@ export async function sendPhase(ctx: ScenarioContext, host: Endpoint, segs: SegI
       const a = heard.log.at(rows[r]!, allCols[c]!).filter((x) => x.probe.seq >= p.warmup);
       return a.length ? `✓ ${a.length}/${p.count} ${a[0]!.ifname}` : '—';
     },
-    legend: `none = no interface chosen (default route: ${defaultRoute ?? 'none'}); self = the sender's own receiver (loopback ${loopback ? 'on' : 'off'}); TTL/hops ${p.ttl}; after ${p.warmup} warm-up datagram(s)`,
+    legend: `none = no interface chosen (default route: ${defaultRoute ?? 'none'}); self = the sender's own receiver (loopback ${loopback ? 'on' : 'off'}); TTL/hops ${p.ttl}; after ${p.warmup} warm-up datagram(s)${egressNote(heard)}`,
   });
   const ev = [evidence, arrivalsEvidence('every datagram (arrival interface per datagram)', heard.log.arrivals)];
   const reasons: string[] = [];
@@ -195,7 +231,7 @@ export async function sendPhase(ctx: ScenarioContext, host: Endpoint, segs: SegI
   if (unknown.length) reasons.push(`expect.cells names ${unknown.join('; ')}`);
   if (reasons.length) return check.fail(name, reasons.join(' | '), ev);
   const summary = rows.map((r) => `${r} → ${allCols.filter((c) => counted(heard.log, p, r, c) > 0).join('+') || 'nothing'}`).join(', ');
-  return check.pass(name, `as expected: ${summary}`, ev);
+  return check.pass(name, `as expected: ${summary}${egressNote(heard)}`, ev);
 }
 
 function pick(cells: Cells, rows: string[]): Cells {
