@@ -97,7 +97,7 @@ export async function connectPeers(ctx: ScenarioContext, host: Endpoint, address
     try {
       hello = await request(address, { op: 'hello', id: newId() });
     } catch (err) {
-      problems.push(`${errText(err)}: is peer-agent.ts running there?`);
+      problems.push(err instanceof PeerError ? `${err.message}: is peer-agent.ts running there?` : errText(err));
       continue;
     }
     if (hello.reply.op !== 'hello') continue;
