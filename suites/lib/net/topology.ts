@@ -8,7 +8,7 @@ import type { Lab, LabHost } from '../../../harness/lab/types.ts';
 import type { ScenarioContext } from '../../../harness/model/scenario.ts';
 import type { SendFrom } from '../../../harness/net/safety.ts';
 import { createUdpSocket, listInterfaces } from '../../../native/index.ts';
-import type { UdpSocket, UdpSocketOptions } from '../../../native/types.ts';
+import type { NetInterface, UdpSocket, UdpSocketOptions } from '../../../native/types.ts';
 
 export interface SegIface {
   segment: string;
@@ -40,14 +40,25 @@ export function labEndpoint(host: LabHost): Endpoint {
   };
 }
 
-/** This host's real interfaces that can carry broadcast or multicast (up, running, not loopback). */
+/**
+ * Whether a real interface stands for a segment in host mode: up, running, able to carry
+ * broadcast or multicast, and a LAN — not loopback, not point-to-point (utun/ppp/VPN tunnels:
+ * no segment behind them), not AWDL (macOS's peer-to-peer Wi-Fi for AirDrop, functional type
+ * IFRTYPE_FUNCTIONAL_WIFI_AWDL in <net/if.h>). `with.segments` narrows further.
+ */
+export function isSegmentInterface(i: NetInterface): boolean {
+  const f = i.flags;
+  return f.up && f.running && !f.loopback && !f.pointToPoint && (f.broadcast || f.multicast) && i.type !== 'awdl';
+}
+
+/** This host's real interfaces that stand for segments (isSegmentInterface), from the addon's getifaddrs inventory. */
 export function localEndpoint(): Endpoint {
   return {
     label: 'this host',
     lab: false,
     ifaces: () =>
       listInterfaces()
-        .filter((i) => i.flags.up && i.flags.running && !i.flags.loopback && (i.flags.broadcast || i.flags.multicast))
+        .filter(isSegmentInterface)
         .map((i) => {
           const a4 = i.addresses.find((a) => a.family === 4);
           const g6 = i.addresses.find((a) => a.family === 6 && !/^fe80/i.test(a.address));
