@@ -25,7 +25,7 @@ async function compareModes(profile: string, host: string, rename: (t: HostTopol
 }
 
 describe.skipIf(!isRoot)(`host mode inside a namespace vs the same topology as a lab${isRoot ? '' : ` (skipped: ${NOT_ROOT})`}`, () => {
-  it('broadcast.reach and broadcast.requires-so-broadcast: same verdicts and matrices, cell by cell', async () => {
+  it('broadcast.reach and broadcast.requires-so-broadcast: same verdicts and matrices, cell by cell', { timeout: 150_000 }, async () => {
     const r = await compareModes('profiles/broadcast.yaml', 'multi', () => ({}));
     expect(r.lm.exitCode, r.lm.output).toBe(0);
     expect(r.hm.exitCode, r.hm.output).toBe(0);
@@ -52,9 +52,9 @@ describe.skipIf(!isRoot)(`host mode inside a namespace vs the same topology as a
     expect(receive.every((c) => c.verdict === 'pass')).toBe(true);
     expect(r.hostSide.find((c) => c.scenario === 'expect-all-unset')!.verdict).toBe('xfail');
     expect(netnsOfRuns(r.runIds)).toEqual([]);
-  }, 120_000);
+  }, 150_000);
 
-  it('multicast.group-peers: this host plus agents form the same N×N matrices as the lab peers', async () => {
+  it('multicast.group-peers: this host plus agents form the same N×N matrices as the lab peers', { timeout: 150_000 }, async () => {
     const r = await compareModes('profiles/group-peers.yaml', 'p4', () => ({ 'this host': 'p4' }));
     expect(r.lm.exitCode, r.lm.output).toBe(0);
     expect(r.hm.exitCode, r.hm.output).toBe(0);
