@@ -114,7 +114,7 @@ export default defineScenario<With, Expect>({
     const heard = await listenPerSegment(ctx, sender, withV4, runTag, { family: 4, port: p.port }, remote);
     // Nothing measured is not a pass: with no listener anywhere every cell would read "not reached".
     if (heard.missing.length === cols.length) {
-      return [check.skip('broadcast.reach', `no segment of ${sender.label} has another host to listen on (${cols.join(', ')}): add a peer host per segment`)];
+      return [check.skip('broadcast.reach', `no segment of ${sender.label} has another host to listen on (${cols.join(', ')}): add a peer host per segment${sender.lab ? '' : ' (host mode: a peer agent in with.peers)'}`)];
     }
     const defaultRoute = await routeSegment(sender, LIMITED);
     ctx.log(`sender ${sender.label}; listeners ${JSON.stringify(heard.where)}; 255.255.255.255 routes via ${defaultRoute ?? 'nothing'}`);
@@ -188,7 +188,7 @@ export default defineScenario<With, Expect>({
       if (reasons.length) checks.push(check.fail(name, reasons.join(' | '), ev));
       else {
         const reachedSummary = mrows.map((r) => `${r.key} → ${cols.filter((c) => log.count(r.key, c) > 0).join('+') || 'nothing'}`).join(', ');
-        const note = `${heard.missing.length ? ` (not measured: ${heard.missing.join(', ')} have no other host)` : ''}${egressNote(heard)}`;
+        const note = `${heard.missing.length ? ` (not measured: ${heard.missing.join(', ')} have no other host${sender.lab ? '' : ' or peer agent'})` : ''}${egressNote(heard)}`;
         checks.push(check.pass(name, `as expected: ${reachedSummary}${note}`, ev));
       }
     }

@@ -132,7 +132,7 @@ export default defineScenario<With, Record<string, never>>({
       // Control: the same socket with the flag: the send must go through and arrive.
       const name = `directed broadcast on ${seg.segment} with SO_BROADCAST (control)`;
       if (heard.missing.includes(seg.segment)) {
-        checks.push(check.skip(name, `no other host on ${seg.segment} to listen`));
+        checks.push(check.skip(name, `no other host on ${seg.segment} to listen${sender.lab ? '' : ' (host mode: no peer agent named there)'}`));
         continue;
       }
       sock.setBroadcast(true);

@@ -41,7 +41,7 @@ export async function buildHostTopology(profileFile: string, host: string): Prom
       if (!shared) continue;
       agents.set(h.name, shared.ipv4!.address);
       ready.push(new Promise<void>((resolve, reject) => {
-        const p = h.spawn([process.execPath, '--import', 'tsx', AGENT, '--name', h.name], {
+        const p = h.spawn([process.execPath, '--import', 'tsx', AGENT, '--name', h.name, '--allow-host-network'], {
           cwd: repoRoot,
           onLine: (_s, line) => { if (line.startsWith('peer agent ')) resolve(); },
         });

@@ -8,7 +8,10 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
 import { buildHostTopology, comparable, hostProfile, ifaceSegments, runCli, writeProfile, type HostTopology } from '../helpers/hostmode.ts';
-import { isRoot, netnsOfRuns, NOT_ROOT, repoRoot } from './helpers-net/run.ts';
+import { labNeeds } from '../helpers/requires.ts';
+import { netnsOfRuns, repoRoot } from './helpers-net/run.ts';
+
+const needs = labNeeds();
 
 async function compareModes(profile: string, host: string, rename: (t: HostTopology) => Record<string, string>) {
   const file = resolve(repoRoot, profile);
@@ -24,7 +27,7 @@ async function compareModes(profile: string, host: string, rename: (t: HostTopol
   }
 }
 
-describe.skipIf(!isRoot)(`host mode inside a namespace vs the same topology as a lab${isRoot ? '' : ` (skipped: ${NOT_ROOT})`}`, () => {
+describe.skipIf(!needs.ok)(needs.title('host mode inside a namespace vs the same topology as a lab'), () => {
   it('broadcast.reach and broadcast.requires-so-broadcast: same verdicts and matrices, cell by cell', { timeout: 150_000 }, async () => {
     const r = await compareModes('profiles/broadcast.yaml', 'multi', () => ({}));
     expect(r.lm.exitCode, r.lm.output).toBe(0);
@@ -66,7 +69,7 @@ describe.skipIf(!isRoot)(`host mode inside a namespace vs the same topology as a
   });
 });
 
-describe.skipIf(!isRoot)(`host mode: honest without agents, clear about bad peers${isRoot ? '' : ` (skipped: ${NOT_ROOT})`}`, () => {
+describe.skipIf(!needs.ok)(needs.title('host mode: honest without agents, clear about bad peers'), () => {
   let t: HostTopology;
   beforeAll(async () => {
     t = await buildHostTopology(resolve(repoRoot, 'profiles/broadcast.yaml'), 'multi');
