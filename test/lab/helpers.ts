@@ -70,12 +70,15 @@ let portSeq = 20000 + (process.pid % 5000);
 export async function udpReaches(lab: Lab, from: string, receiver: string, to: string, opts: { bind?: string; broadcast?: boolean; waitMs?: number } = {}): Promise<{ arrived: boolean; sendResult: string; got: string[] }> {
   const port = portSeq++;
   const v6 = to.includes(':');
-  const rx = spawnManaged([process.execPath, UDP, 'recv', opts.bind ?? (v6 ? '::' : '0.0.0.0'), String(port), String(opts.waitMs ?? 600)], { netns: lab.host(receiver).netns });
-  const deadline = Date.now() + 5000;
+  // The receiver listens until it is stopped; the window that counts is waitMs after the sender
+  // has finished, so a slow start of either process on a loaded machine changes nothing.
+  const rx = spawnManaged([process.execPath, UDP, 'recv', opts.bind ?? (v6 ? '::' : '0.0.0.0'), String(port), '60000'], { netns: lab.host(receiver).netns });
+  const deadline = Date.now() + 30_000;
   while (!rx.output.includes('[stdout] ready') && rx.running() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   const tx = spawnManaged([process.execPath, UDP, 'send', to, String(port), `hello-from-${from}`, ...(opts.broadcast ? ['broadcast'] : [])], { netns: lab.host(from).netns });
   await tx.exited;
-  await rx.exited;
+  await new Promise((r) => setTimeout(r, opts.waitMs ?? 600));
+  await rx.stop();
   const got = rx.output.filter((l) => l.startsWith('[stdout] got ')).map((l) => l.slice(13));
   return { arrived: got.length > 0, sendResult: tx.output.join(' '), got };
 }
