@@ -57,6 +57,24 @@ Napi::Error MakeSysError(Napi::Env env, const nc::SysErr& e) {
   throw Napi::TypeError::New(env, msg);
 }
 
+// A raw N-API call that runs JS (a property read hits a getter or a Proxy trap) fails with
+// napi_pending_exception and leaves that JS exception pending. Carrying on and throwing our
+// own error would make node-addon-api's napi_throw fail, which it answers with a C++ throw
+// out of its catch handler: std::terminate, exit 134. So every such call is checked, and a
+// failure becomes a Napi::Error wrapping the pending exception (Error::New(env) takes and
+// clears it), which the wrapper rethrows into JS unchanged.
+void Check(napi_env env, napi_status status) {
+  if (status != napi_ok) throw Napi::Error::New(env);
+}
+
+// Datagrams per sendBatch call: bounds what one call allocates (sendmmsg(2) itself takes at
+// most UIO_MAXIOV = 1024 per call; SendBatch chunks), so a hostile length cannot exhaust memory.
+constexpr uint32_t kMaxBatch = 65536;
+
+[[noreturn]] void ThrowRange(Napi::Env env, const std::string& msg) {
+  throw Napi::RangeError::New(env, msg);
+}
+
 int ArgFamily(const Napi::Value& v) {
   if (!v.IsNumber()) return 0;
   int f = v.As<Napi::Number>().Int32Value();
@@ -329,7 +347,7 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
     uint16_t port = ArgPort(env, portv, "port");
     char buf[80];
     size_t n = 0;
-    napi_get_value_string_utf8(env, addr, buf, sizeof buf, &n);
+    Check(env, napi_get_value_string_utf8(env, addr, buf, sizeof buf, &n));
     if (c->valid && c->port == port && strcmp(buf, c->text) == 0) return;
     if (n >= sizeof buf - 1 || !nc::ParseAddress(family_, buf, port, &c->ss, &c->len)) {
       c->valid = false;
@@ -559,20 +577,27 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
     Napi::Env env = info.Env();
     UdpSocket* self = FromHandle(env, info[0]);
     self->CheckOpen(env);
+    if (!info[2].IsNumber() || !info[5].IsArray()) ThrowType(env, "sendStaged: bad arguments");
+    uint32_t n = info[2].As<Napi::Number>().Uint32Value();
+    if (n > kMaxBatch) ThrowRange(env, "sendBatch takes at most " + std::to_string(kMaxBatch) + " datagrams per call");
+    Napi::Array dests = info[5].As<Napi::Array>();
+    uint32_t ndest = dests.Length() / 2;
+    if (ndest > n) ThrowType(env, "sendStaged: bad arguments");
+    if (n == 0) return Napi::Number::New(env, 0);
+    // Read every destination first: an element getter may run JS (and detach or shrink a
+    // buffer), so no pointer into a typed array is taken before the last JS has run.
+    std::vector<napi_value> dv(2 * static_cast<size_t>(ndest));
+    for (uint32_t k = 0; k < 2 * ndest; k++) Check(env, napi_get_element(env, dests, k, &dv[k]));
     const uint8_t* stage;
     size_t stageLen, nl, nd;
     if (!BufferBytes(env, info[1], &stage, &stageLen)) ThrowType(env, "stage must be a Uint8Array");
-    uint32_t n = info[2].As<Napi::Number>().Uint32Value();
     const int32_t* lens = Int32Data(env, info[3], &nl, "lens");
     const int32_t* dix = Int32Data(env, info[4], &nd, "destIndex");
-    if (!info[5].IsArray() || n > nl || n > nd) ThrowType(env, "sendStaged: bad arguments");
-    Napi::Array dests = info[5].As<Napi::Array>();
-    uint32_t ndest = dests.Length() / 2;
-    if (n == 0) return Napi::Number::New(env, 0);
+    if (n > nl || n > nd) ThrowType(env, "sendStaged: bad arguments");
     std::vector<DestCache>& parsed = self->stagedDests_;
     if (parsed.size() < ndest) parsed.resize(ndest);
     for (uint32_t k = 0; k < ndest; k++)
-      self->ParseDest(env, dests.Get(2 * k), dests.Get(2 * k + 1), &parsed[k], "sendBatch");
+      self->ParseDest(env, Napi::Value(env, dv[2 * k]), Napi::Value(env, dv[2 * k + 1]), &parsed[k], "sendBatch");
     self->batch_.resize(n);
     size_t off = 0;
     for (uint32_t i = 0; i < n; i++) {
@@ -602,32 +627,40 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
     Napi::Array arr = info[0].As<Napi::Array>();
     uint32_t n = arr.Length();
     if (n == 0) return Napi::Number::New(env, 0);
+    if (n > kMaxBatch) ThrowRange(env, "sendBatch takes at most " + std::to_string(kMaxBatch) + " datagrams per call");
     // Property keys made once per call (primitives cannot be held in references).
     napi_value kData = Napi::String::New(env, "data"), kAddress = Napi::String::New(env, "address"),
                kPort = Napi::String::New(env, "port");
+    // Pass 1 reads every item's properties; any of them may run JS (getters, Proxy traps),
+    // which may throw (Check) or detach an earlier item's buffer. Pass 2 takes the buffer
+    // pointers and parses destinations, and runs no JS, so the pointers stay valid.
+    // Raw napi calls: this loop runs once per datagram and is the whole cost of a batch
+    // beyond the kernel's.
+    std::vector<napi_value>& vals = batchVals_;
+    vals.resize(3 * static_cast<size_t>(n));
+    for (uint32_t i = 0; i < n; i++) {
+      napi_value item;
+      napi_valuetype t;
+      Check(env, napi_get_element(env, arr, i, &item));
+      Check(env, napi_typeof(env, item, &t));
+      if (t != napi_object) ThrowType(env, "sendBatch[" + std::to_string(i) + "] is not an object");
+      Check(env, napi_get_property(env, item, kData, &vals[3 * i]));
+      Check(env, napi_get_property(env, item, kAddress, &vals[3 * i + 1]));
+      Check(env, napi_get_property(env, item, kPort, &vals[3 * i + 2]));
+    }
     batch_.resize(n);
     DestCache& c = batchCache_;
-    // Raw napi calls here: this loop runs once per datagram and is the whole cost of a
-    // batch beyond the kernel's.
     for (uint32_t i = 0; i < n; i++) {
-      napi_value item, vdata, vaddr, vport;
-      napi_valuetype t;
-      if (napi_get_element(env, arr, i, &item) != napi_ok || napi_typeof(env, item, &t) != napi_ok ||
-          t != napi_object)
-        ThrowType(env, "sendBatch[" + std::to_string(i) + "] is not an object");
-      napi_get_property(env, item, kData, &vdata);
-      napi_get_property(env, item, kAddress, &vaddr);
-      napi_get_property(env, item, kPort, &vport);
       nc::OutMsg& m = batch_[i];
       napi_typedarray_type tt;
       size_t len;
       void* data;
-      if (napi_get_typedarray_info(env, vdata, &tt, &len, &data, nullptr, nullptr) != napi_ok ||
+      if (napi_get_typedarray_info(env, vals[3 * i], &tt, &len, &data, nullptr, nullptr) != napi_ok ||
           tt != napi_uint8_array)
         ThrowType(env, "sendBatch[" + std::to_string(i) + "].data must be a Buffer");
       m.data = static_cast<const uint8_t*>(data);
       m.len = len;
-      ParseDest(env, Napi::Value(env, vaddr), Napi::Value(env, vport), &c, "sendBatch");
+      ParseDest(env, Napi::Value(env, vals[3 * i + 1]), Napi::Value(env, vals[3 * i + 2]), &c, "sendBatch");
       memcpy(&m.to, &c.ss, c.len);
       m.tolen = c.len;
     }
@@ -880,6 +913,7 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   std::vector<nc::RecvSlot> slots_;
   std::vector<AddrKey> cache_;
   std::vector<nc::OutMsg> batch_;
+  std::vector<napi_value> batchVals_;  // only within one SendBatch call (its handle scope)
   DestCache sendCache_, batchCache_;
   std::vector<DestCache> stagedDests_;
 };
