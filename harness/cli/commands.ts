@@ -10,7 +10,7 @@ import { JsonReporter } from '../reporters/json.ts';
 import { JUnitReporter } from '../reporters/junit.ts';
 import type { Reporter } from '../reporters/reporter.ts';
 import { parseShard, type PlannedScenario } from '../runner/plan.ts';
-import { forceCleanup, loadProfiles, planRun, run } from '../runner/run.ts';
+import { forceCleanup, loadProfiles, planRun, run, writtenReports } from '../runner/run.ts';
 import { parseDuration } from '../util/duration.ts';
 import { escapeControl } from '../util/escape.ts';
 import { CliError, ExitCode } from '../util/exit-codes.ts';
@@ -111,8 +111,12 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<void
       process.stderr.write(`\nnetconform: ${sig}: stopping the running scenario and cleaning up (again to force)\n`);
       interrupt.abort(new Error(sig));
     } else {
-      process.stderr.write(`netconform: ${sig} again: tearing down now (if anything remains, \`netconform lab gc\` removes it)\n`);
-      void forceCleanup().finally(() => process.exit(ExitCode.interrupted));
+      process.stderr.write(`netconform: ${sig} again: tearing down now, without waiting for the scenario\n`);
+      void forceCleanup().finally(() => {
+        // Only what is true: the reports line is printed by the run once the files exist.
+        if (writtenReports() === undefined) process.stderr.write('netconform: no reports were written (interrupted twice)\n');
+        process.exit(ExitCode.interrupted);
+      });
     }
   };
   process.on('SIGINT', onSignal);

@@ -3,6 +3,8 @@
  * A lab from `lab up` outlives the command (its state is marked persistent, so `lab gc`
  * leaves it) until `lab down` removes it.
  */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { bringUpLab, keepLab, labDown, labGc, labStatus, LabError, newRunId, type LabSpec } from '../lab/index.ts';
 import { RUN_ID_PATTERN } from '../lab/names.ts';
@@ -28,7 +30,7 @@ async function up(file: string, opts: { runId?: string }, deps: LabCommandDeps):
   if (!spec || typeof spec !== 'object') throw new CliError(`${shown} has no lab: section`, ExitCode.usage);
   if (opts.runId !== undefined && !RUN_ID_PATTERN.test(opts.runId)) throw new CliError(`--run-id must be 5 characters [a-z0-9], starting with a letter`, ExitCode.usage);
   const runId = opts.runId ?? newRunId();
-  const lab = await bringUpLab(spec as LabSpec, { runId, profile: shown, log: (l) => process.stderr.write(`${l}\n`) }).catch(toCliError);
+  const lab = await bringUpLab(spec as LabSpec, { runId, profile: shown, profilePath: resolve(file), log: (l) => process.stderr.write(`${l}\n`) }).catch(toCliError);
   keepLab(lab);
   out(`lab ${runId} is up (from ${shown}); it stays until: netconform lab down ${runId}`);
   const width = Math.max(...lab.hosts.map((h) => h.name.length));
@@ -53,22 +55,38 @@ async function status(opts: { json?: boolean }): Promise<void> {
   }
 }
 
-async function down(runId: string | undefined, opts: { force?: boolean }): Promise<void> {
-  let id = runId;
-  if (id === undefined) {
+/**
+ * `lab down [runId | profile]`: a run id, or the profile file `lab up` was given (every lab
+ * kept from it); no argument = the one lab `lab up` left. Nothing matching is exit 2.
+ */
+async function down(target: string | undefined, opts: { force?: boolean }): Promise<void> {
+  let ids: string[];
+  if (target === undefined) {
     const kept = listStates().filter((s) => s.persistent);
     if (kept.length !== 1) {
       throw new CliError(kept.length === 0 ? 'no lab from `lab up` to take down (lab status lists labs)' : `several labs are up (${kept.map((s) => s.runId).join(', ')}): name one`, ExitCode.usage);
     }
-    id = kept[0]!.runId;
+    ids = [kept[0]!.runId];
+  } else if (RUN_ID_PATTERN.test(target) && !existsSync(target)) {
+    ids = [target];
+  } else {
+    const file = resolve(target);
+    const fromProfile = listStates().filter((s) => s.profilePath === file || (s.profilePath === undefined && s.profile !== undefined && resolve(s.profile) === file));
+    if (fromProfile.length === 0) {
+      throw new CliError(`no lab from ${target} is up${existsSync(target) ? '' : ' (no such file or run id)'} (lab status lists labs)`, ExitCode.usage);
+    }
+    ids = fromProfile.map((s) => s.runId);
   }
-  const removed = await labDown(id, opts).catch(toCliError);
-  out(removed.length ? `lab ${id}: removed ${removed.join(', ')}` : `lab ${id}: nothing to remove`);
+  for (const id of ids) {
+    const removed = await labDown(id, opts).catch(toCliError);
+    if (removed === undefined) throw new CliError(`no lab ${id} (lab status lists labs)`, ExitCode.usage);
+    out(`lab ${id}: removed ${removed.length ? removed.join(', ') : 'its record (its namespaces were already gone)'}`);
+  }
 }
 
 async function gc(opts: { all?: boolean }): Promise<void> {
   const r = await labGc({ includePersistent: opts.all, log: (l) => out(l) });
-  out(`gc: removed ${r.removed.length} namespaces${r.kept.length ? `; kept ${r.kept.length} labs with a live owner or from lab up (${r.kept.join(', ')})` : ''}`);
+  out(`gc: removed ${r.removed.length} namespaces${r.kept.length ? `; kept ${r.kept.length} with a live owner or from lab up (${r.kept.join(', ')})` : ''}`);
   if (r.orphans.length) out(`gc: not touched (no state file, owner unknown): ${r.orphans.join(', ')}; remove with ip netns del`);
 }
 
@@ -78,8 +96,8 @@ export function registerLabCommands(program: Command, deps: LabCommandDeps): voi
     .argument('<profile>', 'profile file with a lab: section')
     .option('--run-id <id>', 'run id to use (5 characters [a-z0-9])')
     .action((file: string, opts: { runId?: string }) => up(file, opts, deps));
-  lab.command('down').description('remove a lab (default: the one `lab up` left)')
-    .argument('[runId]', 'run id from lab status')
+  lab.command('down').description('remove a lab (default: the one `lab up` left); exit 2 when nothing matches')
+    .argument('[runId|profile]', 'run id from lab status, or the profile file given to lab up')
     .option('--force', 'also a lab whose owning run is still alive')
     .action(down);
   lab.command('status').description('labs with hosts, interfaces, addresses and the ip netns exec line for a shell')

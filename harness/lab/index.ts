@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { LabError, ipBatch, ipJson, listNetns, type IpLink } from './ip.ts';
 import { LabImpl, type NativeSockets } from './lab.ts';
 import { buildModel, createLines, hasShaping, hostLines, segmentLines } from './model.ts';
-import { NETNS_PATTERN, newRunId } from './names.ts';
+import { NETNS_PATTERN, PROBE_NETNS_PATTERN, newRunId } from './names.ts';
 import { checkLabSpec, labNeedsNetem, type LabSpec } from './schema.ts';
 import { listStates, readState, removeState, writeState, type LabState } from './state.ts';
 import { destroyNamespaces, destroyNamespacesSync } from './teardown.ts';
@@ -25,6 +25,8 @@ export interface BringUpOptions {
   signal?: AbortSignal;
   /** Recorded in the state file, shown by `lab status`. */
   profile?: string;
+  /** The profile's absolute path, recorded for `lab down <profile>`. */
+  profilePath?: string;
 }
 
 const liveLabs = new Set<LabImpl>();
@@ -36,8 +38,8 @@ function installExitHook(): void {
   exitHookInstalled = true;
   process.on('exit', () => {
     for (const lab of liveLabs) {
-      destroyNamespacesSync(lab.namespaces());
-      removeState(lab.runId);
+      // The state file goes only once the kernel shows the namespaces gone (else gc needs it).
+      if (destroyNamespacesSync(lab.namespaces())) removeState(lab.runId);
     }
   });
 }
@@ -92,6 +94,7 @@ export async function bringUpLab(spec: LabSpec, opts: BringUpOptions): Promise<L
   const model = buildModel(spec, opts.runId);
   const lab = new LabImpl(model, opts.log, netemAvailable, await loadNative());
   lab.profile = opts.profile;
+  lab.profilePath = opts.profilePath;
   const clash = (await listNetns()).filter((n) => lab.namespaces().includes(n));
   if (clash.length) throw new LabError('ESPEC', `run id ${opts.runId} is in use (namespaces ${clash.join(', ')} exist)`);
   // State first: a SIGKILL at any later point leaves a record for `lab gc`.
@@ -142,7 +145,8 @@ export interface GcOptions {
 }
 
 /**
- * Removes what dead owners left: labs whose state file names a pid that is gone (or reused).
+ * Removes what dead owners left: labs whose state file names a pid that is gone (or reused),
+ * and capability-probe namespaces (`ncprobe-<pid>-<start>-…`) whose owner is gone.
  * Namespaces that look like ours but have no state file are reported as `orphans`, not removed.
  */
 export async function labGc(opts: GcOptions = {}): Promise<{ removed: string[]; kept: string[]; orphans: string[] }> {
@@ -150,23 +154,47 @@ export async function labGc(opts: GcOptions = {}): Promise<{ removed: string[]; 
   const kept: string[] = [];
   for (const s of listStates()) {
     if ((s.persistent && !opts.includePersistent) || (!s.persistent && pidAlive(s.ownerPid, s.ownerStart))) { kept.push(s.runId); continue; }
-    const gone = await destroyNamespaces(s.namespaces);
-    removed.push(...gone);
-    removeState(s.runId);
-    opts.log?.(`gc: lab ${s.runId} (owner pid ${s.ownerPid} gone${s.persistent ? ', persistent' : ''}): removed ${gone.length} namespaces`);
+    try {
+      const gone = await destroyNamespaces(s.namespaces);
+      removed.push(...gone);
+      removeState(s.runId);
+      opts.log?.(`gc: lab ${s.runId} (owner pid ${s.ownerPid} gone${s.persistent ? ', persistent' : ''}): removed ${gone.length} namespaces`);
+    } catch (e) {
+      kept.push(s.runId);
+      opts.log?.(`gc: lab ${s.runId}: ${(e as Error).message} (state file kept; run gc again)`);
+    }
+  }
+  const names = await listNetns();
+  for (const n of names) {
+    const m = PROBE_NETNS_PATTERN.exec(n);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pidAlive(pid, m[2])) { kept.push(`${n} (probe of running pid ${pid})`); continue; }
+    try {
+      removed.push(...(await destroyNamespaces([n])));
+      opts.log?.(`gc: probe namespace ${n} (owner pid ${pid} gone): removed`);
+    } catch (e) {
+      kept.push(n);
+      opts.log?.(`gc: ${(e as Error).message}`);
+    }
   }
   const known = new Set(listStates().map((s) => s.runId));
-  const orphans = (await listNetns()).filter((n) => { const m = NETNS_PATTERN.exec(n); return m && !known.has(m[1]!); });
+  const orphans = names.filter((n) => { const m = NETNS_PATTERN.exec(n); return m && !known.has(m[1]!); });
   return { removed, kept, orphans };
 }
 
-/** Removes one lab by run id (the CLI's `lab down`); refuses a lab whose non-persistent owner still runs unless `force`. */
-export async function labDown(runId: string, opts: { force?: boolean } = {}): Promise<string[]> {
+/**
+ * Removes one lab by run id (the CLI's `lab down`); refuses a lab whose non-persistent owner
+ * still runs unless `force`. Resolves with the namespaces removed, or undefined when there is
+ * no such lab (no state file, no namespace with that run id).
+ */
+export async function labDown(runId: string, opts: { force?: boolean } = {}): Promise<string[] | undefined> {
   const s = readState(runId);
   if (s && !s.persistent && !opts.force && pidAlive(s.ownerPid, s.ownerStart)) {
     throw new LabError('ESPEC', `lab ${runId} belongs to running pid ${s.ownerPid}; stop that run (or use --force)`);
   }
   const names = s?.namespaces ?? (await listNetns()).filter((n) => NETNS_PATTERN.exec(n)?.[1] === runId);
+  if (!s && names.length === 0) return undefined;
   const gone = await destroyNamespaces(names);
   removeState(runId);
   return gone;

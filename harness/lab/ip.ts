@@ -20,12 +20,19 @@ export interface BatchOptions {
   /** `-force`: keep going after a failed line (teardown). */
   force?: boolean;
   signal?: AbortSignal;
+  /**
+   * Run `ip`/`tc` in its own session (setsid(2), execa `detached`), outside the harness's
+   * process group: a Ctrl-C is delivered by the terminal to the whole foreground process
+   * group (termios(3), "INTR"), and it must not kill a teardown half-way. Bring-up does not
+   * use it: a bring-up child dying with the group's signal is harmless (teardown follows).
+   */
+  detached?: boolean;
 }
 
 async function batch(tool: 'ip' | 'tc', lines: string[], o: BatchOptions): Promise<string> {
   if (lines.length === 0) return '';
   const args = [...(o.netns ? ['-n', o.netns] : []), ...(o.json ? ['-json'] : []), ...(o.force ? ['-force'] : []), '-batch', '-'];
-  const r = await execa(tool, args, { input: lines.join('\n') + '\n', reject: false, cancelSignal: o.signal });
+  const r = await execa(tool, args, { input: lines.join('\n') + '\n', reject: false, cancelSignal: o.signal, detached: o.detached });
   if (r.exitCode !== 0 && !o.force) {
     // "Command failed -:N" names the failing line (1-based).
     const m = /Command failed -:(\d+)/.exec(r.stderr);
@@ -63,10 +70,18 @@ export function parseJsonStream(text: string): unknown[][] {
   return out;
 }
 
+/** Every namespace name the kernel has mounted (`ip -j netns list`); own session, as teardown reads it too. */
 export async function listNetns(): Promise<string[]> {
-  const r = await execa('ip', ['-j', 'netns', 'list'], { reject: false });
+  const r = await execa('ip', ['-j', 'netns', 'list'], { reject: false, detached: true });
   if (r.exitCode !== 0 || !r.stdout.trim()) return [];
   return (JSON.parse(r.stdout) as Array<{ name: string }>).map((n) => n.name);
+}
+
+/** `ip -j netns list`, throwing when it cannot be read (teardown must not take "unknown" for "gone"). */
+export async function listNetnsStrict(): Promise<string[]> {
+  const r = await execa('ip', ['-j', 'netns', 'list'], { reject: false, detached: true });
+  if (r.exitCode !== 0) throw new LabError('EIP', `ip netns list: ${r.stderr.trim() || r.shortMessage}`);
+  return r.stdout.trim() ? (JSON.parse(r.stdout) as Array<{ name: string }>).map((n) => n.name) : [];
 }
 
 /** ip -j addr output, the fields the lab reads. */

@@ -34,6 +34,7 @@ export class LabImpl implements Lab {
   /** Called once teardown has finished (index.ts drops the state file and the exit hook). */
   onDown: (() => void) | undefined;
   profile: string | undefined;
+  profilePath: string | undefined;
   private readonly infos = new Map<string, Map<string, LabInterface>>();
   private readonly procs = new Set<ManagedProcess>();
   private downing: Promise<void> | undefined;
@@ -70,6 +71,7 @@ export class LabImpl implements Lab {
       createdAt: new Date().toISOString(),
       persistent: this.persistent,
       profile: this.profile,
+      profilePath: this.profilePath,
       namespaces: this.namespaces(),
       hosts: [...this.model.hosts.values()].map((h) => ({ name: h.name, netns: h.netns, interfaces: [...h.ifs.values()].map((i) => ({ name: i.name, segment: i.segment })) })),
       segments: [...this.model.segments.values()].map((s) => ({ name: s.name, netns: s.netns, ...segmentText(s) })),
@@ -356,9 +358,14 @@ export class LabImpl implements Lab {
   down(): Promise<void> {
     this.downing ??= (async () => {
       await Promise.all([...this.procs].map((p) => p.stop(1_000)));
-      const removed = await destroyNamespaces(this.namespaces());
-      this.log(`lab ${this.runId}: down (${removed.length} namespaces removed)`);
-      this.onDown?.();
+      try {
+        const removed = await destroyNamespaces(this.namespaces());
+        this.log(`lab ${this.runId}: down (${removed.length} namespaces removed)`);
+        this.onDown?.();
+      } catch (e) {
+        // The state file stays (and the exit hook tries once more), so nothing is lost from view.
+        this.log(`lab ${this.runId}: teardown incomplete: ${(e as Error).message}; \`netconform lab gc\` removes the rest once this run has exited`);
+      }
     })();
     return this.downing;
   }

@@ -16,6 +16,16 @@ export const RUN_ID_PATTERN = /^[a-z][a-z0-9]{4}$/;
 /** Matches every namespace a lab creates; group 1 is the run id. */
 export const NETNS_PATTERN = /^ncs?-([a-z][a-z0-9]{4})-/;
 
+/**
+ * The capability probe's throwaway namespace (harness/runner/capabilities.ts) has no state
+ * file: its name carries the owner's pid and start time (proc(5) stat field 22, so a reused
+ * pid is not taken for the owner), which is what `lab gc` needs to remove it once the owner
+ * is dead. Group 1 = pid, group 2 = start time (absent in names from before it was added).
+ */
+export const PROBE_NETNS_PATTERN = /^ncprobe-(\d+)-(?:(\d+)-)?[0-9a-f]{6}$/;
+export const probeNetns = (pid: number, start: string | undefined, random: string): string =>
+  `ncprobe-${pid}-${start !== undefined ? `${start}-` : ''}${random}`;
+
 export const hostNetns = (runId: string, host: string): string => `nc-${runId}-${host}`;
 export const segmentNetns = (runId: string, segment: string): string => `ncs-${runId}-${segment}`;
 /** The host's interface k (k = position of the segment in the lab's segment list). */

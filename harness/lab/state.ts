@@ -16,6 +16,8 @@ export interface LabState {
   /** Kept on purpose (`lab up`): gc leaves it, `lab down` removes it. */
   persistent: boolean;
   profile?: string;
+  /** The profile's absolute path (`lab down <profile>` matches on it). */
+  profilePath?: string;
   namespaces: string[];
   hosts: LabStateHost[];
   segments: Array<{ name: string; netns: string; ipv4: string; ipv6: string }>;

@@ -5,8 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { execa } from 'execa';
+import { probeNetns } from '../lab/names.ts';
+import { destroyNamespaces, destroyNamespacesSync } from '../lab/teardown.ts';
 import type { Capabilities, Capability } from '../model/scenario.ts';
 import { applyPolicy, ensureCgroup, removeCgroupSync, type PolicyBinding } from '../lab/local-network.ts';
+import { pidStartTime } from '../process/procfs.ts';
 
 export type Probe = { ok: boolean; reason: string };
 
@@ -22,6 +25,15 @@ async function run(argv: string[]): Promise<{ ok: boolean; stderr: string }> {
   }
 }
 
+/** The probe namespace while it exists: a process.exit() meanwhile (a second Ctrl-C) removes it synchronously. */
+const probing = new Set<string>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => { if (probing.size) destroyNamespacesSync([...probing]); });
+}
+
 /** Tries a namespace, then qdiscs on its loopback: proves what the kernel really allows. */
 async function probeNamespaces(root: boolean): Promise<{ netns: Probe; netem: Probe; tbf: Probe }> {
   if (process.platform !== 'linux') {
@@ -32,9 +44,14 @@ async function probeNamespaces(root: boolean): Promise<{ netns: Probe; netem: Pr
     const r = no('network namespaces need root (run as root, e.g. sudo netconform run …)');
     return { netns: r, netem: no('probing netem needs root'), tbf: no('probing tbf needs root') };
   }
-  const ns = `ncprobe-${process.pid}-${randomBytes(3).toString('hex')}`;
+  // Owner pid and start time in the name: `lab gc` removes it if this process dies mid-probe.
+  const ns = probeNetns(process.pid, pidStartTime(process.pid), randomBytes(3).toString('hex'));
+  installExitHook();
+  probing.add(ns);
   const add = await run(['ip', 'netns', 'add', ns]);
   if (!add.ok) {
+    // An `ip netns add` cut short may still have made the name.
+    await destroyNamespaces([ns]).then(() => probing.delete(ns), () => undefined);
     const why = /ENOENT|not found/i.test(add.stderr) ? 'the ip command (iproute2) is not installed' : `ip netns add failed: ${add.stderr}`;
     return { netns: no(why), netem: no(why), tbf: no(why) };
   }
@@ -49,7 +66,10 @@ async function probeNamespaces(root: boolean): Promise<{ netns: Probe; netem: Pr
       tbf: tbf.ok ? yes('added a tbf qdisc in a probe namespace') : no(`tbf is not available in this kernel (${tbf.stderr || 'tc failed'})`),
     };
   } finally {
-    await run(['ip', 'netns', 'del', ns]);
+    // Through the lab's teardown: its `ip` runs outside our process group, so the Ctrl-C
+    // that interrupts the run does not kill the deletion.
+    // A namespace that would not go is left to `lab gc` (its name names this pid).
+    await destroyNamespaces([ns]).then(() => probing.delete(ns), () => undefined);
   }
 }
 

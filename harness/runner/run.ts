@@ -4,7 +4,7 @@
  * still runs every cleanup and writes reports marked `interrupted`.
  */
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { bringUpLab, downAllLabs, labNeedsLocalNetwork, labNeedsNetem, newRunId } from '../lab/index.ts';
 import { stopAllManaged } from '../process/index.ts';
 import type { Lab } from '../lab/types.ts';
@@ -105,7 +105,7 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
       const runId = newRunId();
       try {
         await mux.emit('onMessage', `lab ${runId}: bringing up ${profile.file}'s topology`);
-        lab = await bringUpLab(profile.profile.lab, { runId, profile: profile.file, log: labLog, signal: opts.interrupt });
+        lab = await bringUpLab(profile.profile.lab, { runId, profile: profile.file, profilePath: resolve(profile.file), log: labLog, signal: opts.interrupt });
         labs.push({ profile: profile.profile.profile, runId, interfaces: lab.describe() });
         profileCaps.lab = { ok: true, reason: `lab ${runId} is up` };
       } catch (err) {
@@ -154,9 +154,14 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
     labs,
     summary: summarize(results),
   };
-  const files = opts.reporters.map((r) => REPORT_FILES[r.name]).filter(Boolean);
-  if (files.length) await mux.emit('onMessage', `reports: ${files.map((f) => displayPath(join(opts.outDir, f!))).join(', ')}`);
-  await mux.emit('onEnd', result);
+  // File reporters first, then the line naming what was written (only files that were: a
+  // reporter that threw wrote nothing), then the rest (the console's summary stays last).
+  const writesFile = (r: Reporter): boolean => REPORT_FILES[r.name] !== undefined;
+  const threw = await mux.emitWhere(writesFile, 'onEnd', result);
+  const written = opts.reporters.filter((r) => writesFile(r) && !threw.includes(r.name)).map((r) => REPORT_FILES[r.name]!);
+  reportsWritten = written.map((f) => join(opts.outDir, f));
+  if (written.length) await mux.emit('onMessage', `reports: ${written.map((f) => displayPath(join(opts.outDir, f))).join(', ')}`);
+  await mux.emitWhere((r) => !writesFile(r), 'onEnd', result);
   const s = result.summary;
   const exitCode = result.interrupted
     ? ExitCode.interrupted
@@ -166,6 +171,12 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
         ? ExitCode.checkFailed
         : ExitCode.ok;
   return { exitCode, result };
+}
+
+let reportsWritten: string[] | undefined;
+/** The report files this process's run has written (undefined until the run got that far). */
+export function writtenReports(): string[] | undefined {
+  return reportsWritten;
 }
 
 /** For a second Ctrl-C: tear down every lab and process of this run now, bounded in time. */

@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { registerLabCommands } from '../../harness/cli/lab.ts';
 import { labDown } from '../../harness/lab/index.ts';
+import { CliError, ExitCode } from '../../harness/util/exit-codes.ts';
 import { labNeed, isolateState, snapshot } from './helpers.ts';
 
 async function run(...args: string[]): Promise<string> {
@@ -40,10 +41,24 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab CLI'), () => {
     expect(st).toContain(`ip netns exec nc-${runId}-peer-c bash`);
     const json = JSON.parse(await run('lab', 'status', '--json')) as Array<{ runId: string; hosts: unknown[] }>;
     expect(json.find((l) => l.runId === runId)?.hosts).toHaveLength(4);
-    expect(await run('lab', 'gc')).toContain('removed 0 namespaces');
+    // gc removes only dead owners' leftovers (dead probes of other runs may be among them): not this lab.
+    expect(await run('lab', 'gc')).not.toContain(`gc: lab ${runId}`);
     expect(snapshot(runId).netns).toHaveLength(7);
     expect(await run('lab', 'down')).toContain(`lab ${runId}: removed`);
     expect(snapshot(runId).netns).toEqual([]);
     expect(await run('lab', 'status')).toContain('no labs');
+  });
+
+  it('lab down <profile> takes down the lab lab up made from it; nothing matching is exit 2', async () => {
+    await run('lab', 'up', 'profiles/lab-example.yaml', '--run-id', runId);
+    expect(snapshot(runId).netns).toHaveLength(7);
+    expect(await run('lab', 'down', 'profiles/lab-example.yaml')).toContain(`lab ${runId}: removed`);
+    expect(snapshot(runId).netns).toEqual([]);
+    for (const target of ['profiles/lab-example.yaml', runId, 'no/such/profile.yaml']) {
+      const err = await run('lab', 'down', target).then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(CliError);
+      expect((err as CliError).exitCode).toBe(ExitCode.usage);
+      expect((err as CliError).message).toMatch(/^no lab/);
+    }
   });
 });
