@@ -1,0 +1,33 @@
+/**
+ * `npm run stress:interrupts -- [count] [--profile=p.yaml ...] [--max-delay=ms]`: `count`
+ * randomly interrupted runs (SIGINT, SIGTERM, double SIGINT, SIGKILL + `lab gc`, in turn, at
+ * a uniformly random moment), each judged by its own leftovers (see interrupts-lib.ts).
+ * Needs root (labs). Prints one line per leaking run and a summary; exits 1 on any leak.
+ */
+import { KINDS, interruptedRun, type InterruptOutcome } from './interrupts-lib.ts';
+
+const args = process.argv.slice(2);
+const count = Number(args.find((a) => /^\d+$/.test(a)) ?? 20);
+const profiles = args.filter((a) => a.startsWith('--profile=')).map((a) => a.slice(10));
+if (profiles.length === 0) profiles.push('profiles/broadcast.yaml', 'profiles/lab-example.yaml');
+const maxDelay = Number(args.find((a) => a.startsWith('--max-delay='))?.slice(12) ?? 8000);
+
+if (process.getuid?.() !== 0) {
+  process.stderr.write('stress:interrupts needs root (the runs build labs)\n');
+  process.exit(2);
+}
+const outcomes: InterruptOutcome[] = [];
+for (let i = 0; i < count; i++) {
+  const kind = KINDS[i % KINDS.length]!;
+  const profile = profiles[Math.floor(i / KINDS.length) % profiles.length]!;
+  const o = await interruptedRun({ kind, profile, delayMs: Math.floor(Math.random() * maxDelay), secondMs: Math.floor(Math.random() * 400) });
+  outcomes.push(o);
+  const bad = [...o.leaks, ...o.lies];
+  const how = o.signal ? `killed by ${o.signal}` : `exit ${o.exitCode}`;
+  process.stdout.write(`${String(i + 1).padStart(4)} ${kind.padEnd(7)} at ${String(o.delayMs).padStart(4)} ms ${profile}: ${how}${bad.length ? ` — ${bad.join('; ')}` : ' — clean'}\n`);
+}
+const leaking = outcomes.filter((o) => o.leaks.length > 0);
+const lying = outcomes.filter((o) => o.lies.length > 0);
+const byKind = KINDS.map((k) => `${k} ${outcomes.filter((o) => o.kind === k && (o.leaks.length || o.lies.length)).length}/${outcomes.filter((o) => o.kind === k).length}`).join(', ');
+process.stdout.write(`${count} interrupted runs: ${leaking.length} left something behind, ${lying.length} printed something untrue (by kind: ${byKind})\n`);
+process.exit(leaking.length || lying.length ? 1 : 0);
