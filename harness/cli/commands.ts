@@ -135,7 +135,15 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<void
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    // Everything is cleaned up and the CLI is about to exit with the run's code: a late
+    // Ctrl-C must not turn that into a death by SIGINT (the exit code would lie).
+    process.on('SIGINT', ignoreLateSignal);
+    process.on('SIGTERM', ignoreLateSignal);
   }
+}
+
+function ignoreLateSignal(): void {
+  // Nothing left to stop: the run has finished.
 }
 
 export async function validateCommand(files: string[]): Promise<void> {

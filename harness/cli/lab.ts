@@ -19,6 +19,7 @@ const out = (line = ''): void => { process.stdout.write(`${line}\n`); };
 
 function toCliError(e: unknown): never {
   if (e instanceof LabError) {
+    if (e.code === 'EABORT') throw new CliError(`${e.message} (interrupted); what was built is removed`, ExitCode.interrupted);
     const env = e.code === 'EPERM' || e.code === 'ENETEM' || e.code === 'EIP';
     throw new CliError(e.message, env ? ExitCode.environment : ExitCode.usage, e.message.split('\n'));
   }
@@ -30,8 +31,19 @@ async function up(file: string, opts: { runId?: string }, deps: LabCommandDeps):
   if (!spec || typeof spec !== 'object') throw new CliError(`${shown} has no lab: section`, ExitCode.usage);
   if (opts.runId !== undefined && !RUN_ID_PATTERN.test(opts.runId)) throw new CliError(`--run-id must be 5 characters [a-z0-9], starting with a letter`, ExitCode.usage);
   const runId = opts.runId ?? newRunId();
-  const lab = await bringUpLab(spec as LabSpec, { runId, profile: shown, profilePath: resolve(file), log: (l) => process.stderr.write(`${l}\n`) }).catch(toCliError);
-  keepLab(lab);
+  // Ctrl-C during bring-up: stop, remove what was built, exit 130 (not a half lab for gc).
+  const interrupt = new AbortController();
+  const onSignal = (sig: NodeJS.Signals): void => interrupt.abort(new Error(sig));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let lab;
+  try {
+    lab = await bringUpLab(spec as LabSpec, { runId, profile: shown, profilePath: resolve(file), signal: interrupt.signal, log: (l) => process.stderr.write(`${l}\n`) }).catch(toCliError);
+    keepLab(lab);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
   out(`lab ${runId} is up (from ${shown}); it stays until: netconform lab down ${runId}`);
   const width = Math.max(...lab.hosts.map((h) => h.name.length));
   for (const h of lab.hosts) {

@@ -119,6 +119,8 @@ export async function bringUpLab(spec: LabSpec, opts: BringUpOptions): Promise<L
     abortCheck();
   } catch (e) {
     await lab.down();
+    // A Ctrl-C reaches the bring-up's `ip` children too (same process group): that failure is the interrupt's.
+    if (opts.signal?.aborted) throw new LabError('EABORT', 'lab bring-up aborted');
     throw e;
   }
   opts.log(`lab ${opts.runId}: up in ${Math.round(performance.now() - t0)} ms (${model.hosts.size} hosts, ${model.segments.size} segments)`);

@@ -1,4 +1,5 @@
 import type { Evidence, Verdict } from './check.ts';
+import type { OutputCut } from '../util/bounded-lines.ts';
 
 /** Results as reporters and `results.json` see them. */
 
@@ -20,8 +21,13 @@ export interface ScenarioResult {
   /** The profile's `expectFail` reason, if the scenario is a known-bad case. */
   expectFail?: string;
   checks: CheckResult[];
-  /** Log lines of the scenario (its own and its child processes'), for JUnit system-out. */
+  /**
+   * Log lines of the scenario (its own and its child processes'), for JUnit system-out: each
+   * line cut to 8 KiB (a process's lines to 4 KiB), at most the last 1 MiB kept. When anything
+   * was cut, the first line says what and `logCut` counts it.
+   */
   log: string[];
+  logCut?: OutputCut;
 }
 
 export interface ProfileInfo {

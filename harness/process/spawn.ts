@@ -5,9 +5,9 @@
  * setns(2)es and then execvp(3)s, so the pid we hold is the program's own (ip-netns(8)).
  * Never a shell: argv goes to execve as is.
  */
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
+import { LINE_MAX_BYTES, LineSplitter, PROCESS_OUTPUT_MAX_BYTES, TailLines, noCut } from '../util/bounded-lines.ts';
 import type { ManagedProcess, ProcessExit } from './types.ts';
 
 
@@ -24,8 +24,6 @@ export interface SpawnManagedOptions {
   cgroup?: string;
 }
 
-/** Lines kept per process; older ones are dropped (a chatty SUT must not exhaust memory). */
-const MAX_LINES = 20_000;
 /** After exit, how long to wait for the pipes to drain (a grandchild may hold them open). */
 const DRAIN_MS = 250;
 export const DEFAULT_GRACE_MS = 3_000;
@@ -58,20 +56,25 @@ function installExitHook(): void {
   });
 }
 
-function pump(stream: Readable | null, name: 'stdout' | 'stderr', output: string[], onLine: SpawnManagedOptions['onLine']): Promise<void> {
+/**
+ * Reads one pipe as lines, each cut to LINE_MAX_BYTES (a 50 MB line costs 4 KiB), into the
+ * process's bounded `output` (util/bounded-lines.ts): a chatty SUT must not exhaust memory.
+ */
+function pump(stream: Readable | null, name: 'stdout' | 'stderr', output: TailLines, onLine: SpawnManagedOptions['onLine']): Promise<void> {
   if (!stream) return Promise.resolve();
   return new Promise((resolve) => {
-    const rl = createInterface({ input: stream, crlfDelay: Infinity });
-    rl.on('line', (line) => {
+    const lines = new LineSplitter((line, cutBytes) => {
+      if (cutBytes > 0) { output.cut.cutLines++; output.cut.cutBytes += cutBytes; }
       output.push(`[${name}] ${line}`);
-      if (output.length > MAX_LINES) output.splice(0, output.length - MAX_LINES);
       try {
         onLine?.(name, line);
       } catch {
         // A faulty listener must not kill the pump.
       }
-    });
-    rl.on('close', () => resolve());
+    }, LINE_MAX_BYTES);
+    stream.on('data', (chunk: Buffer | string) => lines.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
+    stream.once('close', () => { lines.end(); resolve(); });
+    stream.once('error', () => { lines.end(); resolve(); });
   });
 }
 
@@ -104,7 +107,9 @@ export function spawnManaged(argv: string[], opts: SpawnManagedOptions = {}): Ma
   });
   const pid = sub.pid ?? -1;
   const output: string[] = [];
-  const drained = Promise.all([pump(sub.stdout, 'stdout', output, opts.onLine), pump(sub.stderr, 'stderr', output, opts.onLine)]);
+  const outputCut = noCut();
+  const kept = new TailLines(output, outputCut, PROCESS_OUTPUT_MAX_BYTES);
+  const drained = Promise.all([pump(sub.stdout, 'stdout', kept, opts.onLine), pump(sub.stderr, 'stderr', kept, opts.onLine)]);
   let done = false;
   const exited = new Promise<ProcessExit>((resolve) => {
     const finish = (e: ProcessExit): void => {
@@ -118,7 +123,7 @@ export function spawnManaged(argv: string[], opts: SpawnManagedOptions = {}): Ma
     // Spawn failures (ENOENT, EACCES) never emit 'exit'; execa resolves with the error.
     void sub.then((r) => {
       if (r.failed && r.exitCode === undefined && r.signal === undefined) {
-        output.push(`[stderr] cannot start ${argv[0]}: ${r.code ?? r.originalMessage ?? 'spawn failed'}`);
+        kept.push(`[stderr] cannot start ${argv[0]}: ${r.code ?? r.originalMessage ?? 'spawn failed'}`);
         finish({ code: 127, signal: null });
       } else {
         finish({ code: r.exitCode ?? null, signal: r.signal ?? null });
@@ -130,6 +135,7 @@ export function spawnManaged(argv: string[], opts: SpawnManagedOptions = {}): Ma
     pid,
     argv: [...argv],
     output,
+    outputCut,
     exited,
     running: () => !done,
     suspend: () => { if (!done) signalGroup(pid, 'SIGSTOP'); },

@@ -1,4 +1,5 @@
 /** Contracts for child processes and the system under test (implemented in harness/process/). */
+import type { OutputCut } from '../util/bounded-lines.ts';
 
 export interface SpawnOptions {
   /** Lab host to run in (its network namespace). Omit for the harness's own namespace. */
@@ -22,8 +23,12 @@ export interface ProcessExit {
 export interface ManagedProcess {
   readonly pid: number;
   readonly argv: string[];
-  /** Every output line so far, prefixed `[stdout] ` / `[stderr] `. */
+  /**
+   * Output lines so far, prefixed `[stdout] ` / `[stderr] `: each cut to 4 KiB, the most recent
+   * 256 KiB kept (harness/util/bounded-lines.ts); `outputCut` counts what was not kept.
+   */
   readonly output: string[];
+  readonly outputCut: OutputCut;
   /** Resolves when the process has exited (never rejects). */
   readonly exited: Promise<ProcessExit>;
   /** True until `exited` resolves. */

@@ -64,7 +64,7 @@ export function renderHtml(r: RunResult): string {
       const checks = s.checks
         .map((c) => `<li class="${c.verdict}"><b>${c.verdict}</b> ${esc(c.name)}: ${esc(c.reason)}${c.evidence.map(evidence).join('')}</li>`)
         .join('');
-      const log = s.log.length ? `<details><summary>log (${s.log.length} lines)</summary><pre>${esc(s.log.join('\n'))}</pre></details>` : '';
+      const log = s.log.length ? `<details><summary>log (${s.log.length} lines${s.logCut ? ', cut: see its first line' : ''})</summary><pre>${esc(s.log.join('\n'))}</pre></details>` : '';
       return `<section id="s${i}"><h2>${esc(s.profile)} › ${esc(s.id)} <small>${esc(s.use)} · ${(s.durationMs / 1000).toFixed(1)} s${s.expectFail ? ' · expectFail' : ''}</small></h2><ul>${checks}</ul>${log}</section>`;
     })
     .join('\n');

@@ -7,6 +7,7 @@ import type { Lab } from '../lab/types.ts';
 import type { Capabilities, ScenarioContext } from '../model/scenario.ts';
 import { spawnManaged, startSut } from '../process/index.ts';
 import type { ManagedProcess, SpawnOptions, SutHandle, SutSpec } from '../process/types.ts';
+import { LINE_MAX_BYTES, LOG_LINE_MAX_BYTES, PROCESS_OUTPUT_MAX_BYTES, SCENARIO_LOG_MAX_BYTES, TailLines, capLine, formatBytes, noCut, wasCut, type OutputCut } from '../util/bounded-lines.ts';
 
 export interface ContextInit {
   scenarioId: string;
@@ -28,7 +29,10 @@ export class AttemptContext implements ScenarioContext {
   readonly allowHostNetwork: boolean;
   readonly capabilities: Capabilities;
   readonly attempt: number;
+  /** The attempt's log: each line cut to 8 KiB, the most recent 1 MiB kept; `logCut` counts the rest. */
   readonly lines: string[] = [];
+  readonly logCut: OutputCut = noCut();
+  private readonly kept = new TailLines(this.lines, this.logCut, SCENARIO_LOG_MAX_BYTES);
   private readonly started = performance.now();
   private readonly cleanups: Array<() => unknown> = [];
   private readonly processes: ManagedProcess[] = [];
@@ -52,8 +56,8 @@ export class AttemptContext implements ScenarioContext {
   }
 
   log(line: string): void {
-    const stamped = `[+${(this.elapsedMs() / 1000).toFixed(3)}s] ${line}`;
-    this.lines.push(stamped);
+    const stamped = capLine(`[+${(this.elapsedMs() / 1000).toFixed(3)}s] ${line}`, LOG_LINE_MAX_BYTES, this.logCut);
+    this.kept.push(stamped);
     this.onLog?.(stamped);
   }
 
@@ -122,5 +126,13 @@ export class AttemptContext implements ScenarioContext {
         }
       }),
     );
+    // Lines a process printed over 4 KiB reached this log already cut: the log's notice counts them.
+    for (const p of this.processes) {
+      const c = p.outputCut;
+      if (!wasCut(c)) continue;
+      this.logCut.cutLines += c.cutLines;
+      this.logCut.cutBytes += c.cutBytes;
+      this.log(`output of ${p.argv[0]} (pid ${p.pid}) was cut: ${c.cutLines} lines over ${formatBytes(LINE_MAX_BYTES)} (${formatBytes(c.cutBytes)} not kept); it keeps its last ${formatBytes(PROCESS_OUTPUT_MAX_BYTES)} (${c.droppedLines} earlier lines, ${formatBytes(c.droppedBytes)}, not kept)`);
+    }
   }
 }

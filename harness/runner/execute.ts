@@ -9,6 +9,7 @@ import type { Capabilities } from '../model/scenario.ts';
 import type { Lab } from '../lab/types.ts';
 import { toSutSpec } from '../loader/profile.ts';
 import { formatMs, parseDuration } from '../util/duration.ts';
+import { SCENARIO_LOG_MAX_BYTES, TailLines, addCut, cutNotice, noCut, wasCut } from '../util/bounded-lines.ts';
 import { unmet } from './capabilities.ts';
 import { AttemptContext } from './context.ts';
 import type { PlannedScenario } from './plan.ts';
@@ -32,23 +33,30 @@ const ABORT_GRACE_MS = 1500;
 export async function executeScenario(p: PlannedScenario, opts: ExecuteOptions): Promise<ScenarioResult> {
   const started = performance.now();
   const base = { id: p.spec.id, use: p.spec.use, profile: p.profile.profile.profile, expectFail: p.spec.expectFail };
-  const done = (checks: CheckResult[], attempts: number, log: string[]): ScenarioResult => ({
-    ...base,
-    durationMs: Math.round(performance.now() - started),
-    attempts,
-    checks,
-    log,
-  });
+  const logLines: string[] = [];
+  const logCut = noCut();
+  const log = new TailLines(logLines, logCut, SCENARIO_LOG_MAX_BYTES);
+  const done = (checks: CheckResult[], attempts: number): ScenarioResult => {
+    // A log that was cut says so in its first line (so JUnit's system-out and the HTML show it too).
+    const notice = cutNotice(logCut, 'log', SCENARIO_LOG_MAX_BYTES);
+    return {
+      ...base,
+      durationMs: Math.round(performance.now() - started),
+      attempts,
+      checks,
+      log: notice ? [notice, ...logLines] : logLines,
+      ...(wasCut(logCut) ? { logCut } : {}),
+    };
+  };
 
   const skipReason = whyNotRunnable(p, opts);
   if (skipReason) {
     const verdict = skipReason.error ? 'error' : 'skip';
-    return done([{ name: p.spec.use, verdict, reason: skipReason.text, evidence: [], attempt: 0 }], 0, []);
+    return done([{ name: p.spec.use, verdict, reason: skipReason.text, evidence: [], attempt: 0 }], 0);
   }
 
   const timeoutMs = opts.timeoutMs ?? (p.spec.timeout !== undefined ? parseDuration(p.spec.timeout) : p.scenario.defaultTimeoutMs);
   const maxAttempts = p.spec.expectFail ? 1 : 1 + (opts.retries ?? p.spec.retries ?? 0);
-  const log: string[] = [];
   const failedBefore = new Set<string>();
   let checks: Check[] = [];
   let attempt = 0;
@@ -68,7 +76,7 @@ export async function executeScenario(p: PlannedScenario, opts: ExecuteOptions):
     attempt,
   }));
   if (p.spec.expectFail) results = applyExpectFail(results, p.spec.expectFail, attempt);
-  return done(results, attempt, log);
+  return done(results, attempt);
 }
 
 function whyNotRunnable(p: PlannedScenario, opts: ExecuteOptions): { text: string; error?: boolean } | undefined {
@@ -97,7 +105,7 @@ function whyNotRunnable(p: PlannedScenario, opts: ExecuteOptions): { text: strin
   return undefined;
 }
 
-async function runAttempt(p: PlannedScenario, opts: ExecuteOptions, attempt: number, timeoutMs: number, log: string[]): Promise<Check[]> {
+async function runAttempt(p: PlannedScenario, opts: ExecuteOptions, attempt: number, timeoutMs: number, log: TailLines): Promise<Check[]> {
   const ac = new AbortController();
   const onInterrupt = () => ac.abort(new Error('interrupted'));
   opts.interrupt.addEventListener('abort', onInterrupt, { once: true });
@@ -146,7 +154,8 @@ async function runAttempt(p: PlannedScenario, opts: ExecuteOptions, attempt: num
     opts.interrupt.removeEventListener('abort', onInterrupt);
     ac.abort(new Error('finished'));
     await ctx.finish();
-    log.push(...ctx.lines);
+    for (const line of ctx.lines) log.push(line);
+    addCut(log.cut, ctx.logCut);
   }
   return checks;
 }

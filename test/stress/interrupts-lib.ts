@@ -29,6 +29,7 @@ export const KINDS: InterruptKind[] = ['SIGINT', 'SIGTERM', 'SIGINT2', 'SIGKILL'
 
 export interface InterruptOutcome {
   kind: InterruptKind;
+  from: 'spawn' | 'output';
   profile: string;
   delayMs: number;
   pid: number;
@@ -74,6 +75,12 @@ export interface InterruptOptions {
   kind: InterruptKind;
   profile: string;
   delayMs: number;
+  /**
+   * What delayMs counts from: the spawn (covers start-up, before the handler exists) or the
+   * run's first output line (the handler is installed by then: probe, bring-up, scenarios,
+   * teardown and reports follow within a few seconds).
+   */
+  from: 'spawn' | 'output';
   /** For SIGINT2: the gap between the two Ctrl-Cs. */
   secondMs?: number;
 }
@@ -98,6 +105,9 @@ export async function interruptedRun(o: InterruptOptions): Promise<InterruptOutc
       await sleep(5);
     }
   })();
+  if (o.from === 'output') {
+    await Promise.race([new Promise((r) => child.all?.once('data', r)), exit]);
+  }
   await Promise.race([sleep(o.delayMs), exit]);
   if (!finished) {
     const kill = (sig: NodeJS.Signals, group: boolean): void => { try { process.kill(group ? -pid : pid, sig); } catch { /* gone */ } };
@@ -155,5 +165,5 @@ export async function interruptedRun(o: InterruptOptions): Promise<InterruptOutc
   }
   if (leaks.length === 0 && lies.length === 0) await rm(work, { recursive: true, force: true });
   else leaks.push(`(work folder kept: ${work})`);
-  return { kind: o.kind, profile: o.profile, delayMs: o.delayMs, pid, exitCode: r.exitCode, signal: r.signal, runIds: [...runIds], leaks, lies };
+  return { kind: o.kind, from: o.from, profile: o.profile, delayMs: o.delayMs, pid, exitCode: r.exitCode, signal: r.signal, runIds: [...runIds], leaks, lies };
 }

@@ -1,7 +1,9 @@
 /**
- * `npm run stress:interrupts -- [count] [--profile=p.yaml ...] [--max-delay=ms]`: `count`
- * randomly interrupted runs (SIGINT, SIGTERM, double SIGINT, SIGKILL + `lab gc`, in turn, at
- * a uniformly random moment), each judged by its own leftovers (see interrupts-lib.ts).
+ * `npm run stress:interrupts -- [count] [--profile=p.yaml ...] [--max-delay=ms] [--max-output-delay=ms]`:
+ * `count` randomly interrupted runs (SIGINT, SIGTERM, double SIGINT, SIGKILL + `lab gc`, in
+ * turn), each at a uniformly random moment — a quarter of them within max-delay (6 s) of the
+ * spawn, the rest within max-output-delay (4 s) of the run's first output — each judged by
+ * its own leftovers (see interrupts-lib.ts).
  * Needs root (labs). Prints one line per leaking run and a summary; exits 1 on any leak.
  */
 import { KINDS, interruptedRun, type InterruptOutcome } from './interrupts-lib.ts';
@@ -10,7 +12,8 @@ const args = process.argv.slice(2);
 const count = Number(args.find((a) => /^\d+$/.test(a)) ?? 20);
 const profiles = args.filter((a) => a.startsWith('--profile=')).map((a) => a.slice(10));
 if (profiles.length === 0) profiles.push('profiles/broadcast.yaml', 'profiles/lab-example.yaml');
-const maxDelay = Number(args.find((a) => a.startsWith('--max-delay='))?.slice(12) ?? 8000);
+const maxDelay = Number(args.find((a) => a.startsWith('--max-delay='))?.slice(12) ?? 6000);
+const maxOutputDelay = Number(args.find((a) => a.startsWith('--max-output-delay='))?.slice(19) ?? 4000);
 
 if (process.getuid?.() !== 0) {
   process.stderr.write('stress:interrupts needs root (the runs build labs)\n');
@@ -20,11 +23,13 @@ const outcomes: InterruptOutcome[] = [];
 for (let i = 0; i < count; i++) {
   const kind = KINDS[i % KINDS.length]!;
   const profile = profiles[Math.floor(i / KINDS.length) % profiles.length]!;
-  const o = await interruptedRun({ kind, profile, delayMs: Math.floor(Math.random() * maxDelay), secondMs: Math.floor(Math.random() * 400) });
+  // A quarter from the spawn (start-up), the rest from the first output line (the handler is in place).
+  const from = Math.random() < 0.25 ? 'spawn' as const : 'output' as const;
+  const o = await interruptedRun({ kind, profile, from, delayMs: Math.floor(Math.random() * (from === 'spawn' ? maxDelay : maxOutputDelay)), secondMs: Math.floor(Math.random() * 400) });
   outcomes.push(o);
   const bad = [...o.leaks, ...o.lies];
   const how = o.signal ? `killed by ${o.signal}` : `exit ${o.exitCode}`;
-  process.stdout.write(`${String(i + 1).padStart(4)} ${kind.padEnd(7)} at ${String(o.delayMs).padStart(4)} ms ${profile}: ${how}${bad.length ? ` — ${bad.join('; ')}` : ' — clean'}\n`);
+  process.stdout.write(`${String(i + 1).padStart(4)} ${kind.padEnd(7)} at ${String(o.delayMs).padStart(4)} ms after ${o.from.padEnd(6)} ${profile}: ${how}${bad.length ? ` — ${bad.join('; ')}` : ' — clean'}\n`);
 }
 const leaking = outcomes.filter((o) => o.leaks.length > 0);
 const lying = outcomes.filter((o) => o.lies.length > 0);
