@@ -14,6 +14,7 @@ import { bringUpLab, newRunId, type LabSpec } from '../../harness/lab/index.ts';
 import type { Lab } from '../../harness/lab/types.ts';
 import type { MatrixEvidence } from '../../harness/model/check.ts';
 import type { RunResult } from '../../harness/model/results.ts';
+import type { ManagedProcess } from '../../harness/process/types.ts';
 import { bin, repoRoot } from './cli.ts';
 import { tempDir } from './tmp.ts';
 
@@ -25,6 +26,8 @@ export interface HostTopology {
   host: string;
   /** Agent name → its address on the segment it shares with the host. */
   agents: Map<string, string>;
+  /** The agents' processes (the lab stops and reaps them on down()). */
+  agentProcesses: ManagedProcess[];
   down(): Promise<void>;
 }
 
@@ -33,6 +36,7 @@ export async function buildHostTopology(profileFile: string, host: string): Prom
   const doc = parse(await readFile(profileFile, 'utf8')) as { lab: LabSpec };
   const lab = await bringUpLab(doc.lab, { runId: newRunId(), log: () => undefined });
   const agents = new Map<string, string>();
+  const agentProcesses: ManagedProcess[] = [];
   try {
     const mine = lab.host(host).interfaces().map((i) => i.segment);
     const ready: Array<Promise<void>> = [];
@@ -45,6 +49,7 @@ export async function buildHostTopology(profileFile: string, host: string): Prom
           cwd: repoRoot,
           onLine: (_s, line) => { if (line.startsWith('peer agent ')) resolve(); },
         });
+        agentProcesses.push(p);
         void p.exited.then((e) => reject(new Error(`peer agent in ${h.name} exited (${e.signal ?? e.code}): ${p.output.join(' | ')}`)));
       }));
     }
@@ -53,7 +58,7 @@ export async function buildHostTopology(profileFile: string, host: string): Prom
     await lab.down();
     throw e;
   }
-  return { lab, host, agents, down: () => lab.down() };
+  return { lab, host, agents, agentProcesses, down: () => lab.down() };
 }
 
 /** The lab profile as host mode sees it from `t.host`: no lab, interface names for segments, agents as peers. */

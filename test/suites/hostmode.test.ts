@@ -43,6 +43,8 @@ describe.skipIf(!needs.ok)(needs.title('host mode inside a namespace vs the same
     const reach = r.hm.result.scenarios.find((s) => s.id === 'reach')!;
     expect(reach.log.join('\n')).toMatch(/peer-b\/nc[a-z0-9]{5}i1 \(peer agent 198\.18\.2\.\d+\)/);
     expect(netnsOfRuns(r.runIds)).toEqual([]);
+    expect(r.topology.agentProcesses).toHaveLength(3);
+    expect(r.topology.agentProcesses.filter((p) => p.running()).map((p) => p.pid)).toEqual([]);
   });
 
   it('multicast.asymmetry (IPv4, ff02::, ff05::, loopback, TTL 0, join one): same verdicts and matrices', async () => {
