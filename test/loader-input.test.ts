@@ -155,7 +155,7 @@ describe('input YAML forbids, or the run would only find out later', () => {
   });
 
   it('nesting deeper than 64 levels', () => {
-    expect(linesOf(one(`    use: fixture.counter\n    with: { x: ${'['.repeat(80)}${']'.repeat(80)} }\n`))).toEqual(['p.yaml:5:76: invalid YAML: nested more deeply than 64 levels']);
+    expect(linesOf(one(`    use: fixture.counter\n    with: { x: ${'['.repeat(80)}${']'.repeat(80)} }\n`))).toEqual(['p.yaml:5:16: invalid YAML: nested more deeply than 64 levels']);
     expect(linesOf(one(`    use: fixture.counter\n    with: { x: ${'['.repeat(20000)}${']'.repeat(20000)} }\n`))[0]).toMatch(/^p\.yaml:5:\d+: invalid YAML: nested more deeply than 64 levels$/);
   });
 });

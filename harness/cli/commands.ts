@@ -149,7 +149,7 @@ function ignoreLateSignal(): void {
 export async function validateCommand(files: string[]): Promise<void> {
   const registry = await loadRegistry();
   const loaded = await loadProfiles(files, registry);
-  for (const p of loaded) process.stdout.write(`${p.file}: ok (${p.profile.scenarios.length} scenario${p.profile.scenarios.length === 1 ? '' : 's'})\n`);
+  for (const p of loaded) process.stdout.write(`${escapeControl(p.file)}: ok (${p.profile.scenarios.length} scenario${p.profile.scenarios.length === 1 ? '' : 's'})\n`);
 }
 
 export async function listCommand(flags: { json?: boolean }): Promise<void> {
@@ -173,7 +173,7 @@ export async function listCommand(flags: { json?: boolean }): Promise<void> {
   process.stdout.write('Scenarios (use: name, platforms, summary):\n');
   for (const s of scenarios) process.stdout.write(`  ${s.use.padEnd(w)}  ${s.platforms.join(',').padEnd(12)}  ${s.summary}\n`);
   process.stdout.write('\nProfiles:\n');
-  for (const p of profiles) process.stdout.write(`  ${p.file}  ${p.profile} (${p.scenarios} scenario${p.scenarios === 1 ? '' : 's'})${p.description ? ` — ${p.description.split('\n')[0]}` : ''}\n`);
+  for (const p of profiles) process.stdout.write(escapeControl(`  ${p.file}  ${p.profile} (${p.scenarios} scenario${p.scenarios === 1 ? '' : 's'})${p.description ? ` — ${p.description.split('\n')[0]}` : ''}`) + '\n');
 }
 
 export async function schemaCommand(): Promise<void> {

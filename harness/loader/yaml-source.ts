@@ -20,6 +20,8 @@ const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].
 
 export type PathSegment = string | number;
 
+const DEEP_FLOW = new RegExp(`[[{](?:[ \\t\\r\\n]*[[{]){${MAX_NESTING}}`);
+
 export interface Position {
   line: number;
   col: number;
@@ -76,6 +78,11 @@ export function parseYaml(text: string): ParseOutcome {
   if (bad) {
     return { ok: false, issues: [{ ...lineColAt(text, bad.index), code: 'yaml-character', message: `invalid YAML: character ${codePoint(bad[0])} is not allowed in a YAML file (YAML 1.2 §5.1)` }] };
   }
+  // A run of flow-collection openers deeper than any profile: yaml would recurse until the stack
+  // overflows (about 1 s per 200 KB). Found with one regular-expression scan instead. (Inside a
+  // quoted string such a run is refused too; no profile value looks like that.)
+  const deep = DEEP_FLOW.exec(text);
+  if (deep) return { ok: false, issues: [{ ...lineColAt(text, deep.index), code: 'yaml-depth', message: `invalid YAML: nested more deeply than ${MAX_NESTING} levels` }] };
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false, strict: true });
   const problems = [...doc.errors, ...doc.warnings];
