@@ -102,6 +102,10 @@ function run(zig, args, what, env) {
   const r = spawnSync(zig, args, { encoding: 'utf8', env });
   if (r.status !== 0) {
     process.stderr.write(r.stderr + r.stdout);
+    // <Network/Network.h>, <CoreFoundation/CoreFoundation.h>: framework headers come with
+    // Xcode's SDK, which zig does not ship; such a file cannot be checked here (not passed).
+    const framework = /fatal error: '([A-Za-z]+)\/\1\.h' file not found/.exec(r.stderr)?.[1];
+    if (framework) log(`${framework}.framework's headers are part of Xcode's macOS SDK, not of zig 0.11 (macOS libc headers only): this source cannot be compiled by this check`);
     fail(`${what} (exit ${r.status ?? r.signal}); command: zig ${args.join(' ')}`);
   }
   if (r.stderr.trim()) process.stderr.write(r.stderr);
