@@ -5,12 +5,16 @@
  * node:net BlockList, an independent implementation of the same CIDR arithmetic.
  */
 import { BlockList } from 'node:net';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import {
   assertSafeBindAddress,
   assertSafeDestination,
+  GROUP4_PATTERN,
+  GROUP6_PATTERN,
   isLabAddress,
   isSafeDestination,
   parseAddress,
@@ -18,6 +22,9 @@ import {
   type SendFrom,
 } from '../harness/net/safety.ts';
 import { parseEventLine } from '../suites/lib/tunnel/events.ts';
+import { formatIssue, loadProfile, ProfileError } from '../harness/loader/profile.ts';
+import { loadRegistry } from '../suites/registry.ts';
+import { tempDir } from './helpers/tmp.ts';
 
 const FROM: Record<'lab' | 'lo' | 'host' | 'allowed', SendFrom> = {
   lab: { where: 'lab' },
@@ -245,4 +252,26 @@ describe('the tunnel tools refuse before opening a socket (real processes)', () 
     const fatal = r.stdout.split('\n').map((l) => parseEventLine(l)).find((e) => e?.event === 'fatal');
     expect(fatal?.detail).toContain(detail);
   }, 120_000);
+});
+
+describe('multicast group parameters are refused at validate when the rule would refuse them', () => {
+  const multicast = TABLE.filter(([a]) => /^(22[4-9]|23[0-9])\.|^ff/i.test(a) && !a.includes('%'));
+  it.each(multicast)('%s: the schema pattern agrees with the rule in a lab', (address, lab) => {
+    const matches = new RegExp(GROUP4_PATTERN).test(address) || new RegExp(GROUP6_PATTERN).test(address);
+    expect(matches).toBe(lab === Y);
+  });
+
+  it('a global group in a profile is a file:line:col error, not a run-time error', async () => {
+    const registry = await loadRegistry();
+    const dir = await tempDir('nc-safety-');
+    const file = join(dir, 'p.yaml');
+    await writeFile(file, 'profile: p\nscenarios:\n  - id: g\n    use: multicast.group-peers\n    with: { group: 224.0.1.5 }\n  - id: a\n    use: multicast.asymmetry\n    with: { groups6: [ff0e::114] }\n');
+    const err = await loadProfile(file, registry).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ProfileError);
+    const lines = (err as ProfileError).issues.map(formatIssue);
+    expect(lines).toEqual([
+      `${file}:5:20: scenarios[0].with.group must be a group in 224.0.0.0/24 or 239.0.0.0/8, or an IPv6 group of scope 1–5 (the safety rule, harness/README.md)`,
+      `${file}:8:23: scenarios[1].with.groups6[0] must be an IPv6 group of scope 1–5, interface- to site-local (the safety rule, harness/README.md)`,
+    ]);
+  });
 });

@@ -267,6 +267,15 @@ export function assertSafeDestination(address: string, from: SendFrom): Destinat
   return c.kind;
 }
 
+const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])';
+/**
+ * JSON Schema patterns for a scenario's multicast group parameter, so a group the rule would
+ * refuse in a lab is refused at validate with file:line:col (the rule itself still runs before
+ * every send). IPv4: 224.0.0.0/24 and 239.0.0.0/8; IPv6: scopes 1–5 (ffXS, S = 1…5).
+ */
+export const GROUP4_PATTERN = `^(224\\.0\\.0\\.${OCTET}|239(\\.${OCTET}){3})$`;
+export const GROUP6_PATTERN = '^[fF][fF][0-9a-fA-F][1-5]:[0-9a-fA-F:]*$';
+
 /** True when `address` may be sent to from `from` (never throws). */
 export function isSafeDestination(address: string, from: SendFrom): boolean {
   try {

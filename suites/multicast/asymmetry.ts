@@ -16,6 +16,7 @@ import { connectPeers, peerPortSchema, peersSchema, type PeerSet } from '../lib/
 import { newRunTag } from '../lib/net/probe.ts';
 import { chooseSegments, labEndpoint, localEndpoint, pickMultiHomed } from '../lib/net/topology.ts';
 import { receivePhase, sendPhase, type PhaseExpect } from './lib/asym-phases.ts';
+import { GROUP4_PATTERN, GROUP6_PATTERN } from '../../harness/net/safety.ts';
 
 interface With {
   host?: string;
@@ -50,8 +51,8 @@ export default defineScenario<With, PhaseExpect>({
       segments: { type: 'array', items: { type: 'string' }, uniqueItems: true },
       port: { type: 'integer', minimum: 1024, maximum: 65535, default: 47820 },
       families: { type: 'array', items: { enum: [4, 6] }, uniqueItems: true, minItems: 1, default: [4, 6] },
-      group4: { type: 'string', pattern: '^2(2[4-9]|3[0-9])(\\.[0-9]{1,3}){3}$', default: '239.255.0.1' },
-      groups6: { type: 'array', items: { type: 'string', pattern: '^[fF][fF][0-9a-fA-F]{2}:[0-9a-fA-F:]*$' }, uniqueItems: true, default: ['ff02::114', 'ff05::114'] },
+      group4: { type: 'string', pattern: GROUP4_PATTERN, default: '239.255.0.1', description: 'an IPv4 group in 224.0.0.0/24 or 239.0.0.0/8 (the safety rule, harness/README.md)' },
+      groups6: { type: 'array', items: { type: 'string', pattern: GROUP6_PATTERN, description: 'an IPv6 group of scope 1–5, interface- to site-local (the safety rule, harness/README.md)' }, uniqueItems: true, default: ['ff02::114', 'ff05::114'], description: 'IPv6 groups' },
       phases: { type: 'array', items: { enum: ['receive', 'send'] }, uniqueItems: true, minItems: 1, default: ['receive', 'send'] },
       loopback: { type: 'boolean', default: false, description: 'IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP on the sender (host mode forces it on)' },
       ttl: { type: 'integer', minimum: 0, maximum: 255, default: 1, description: 'IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS' },

@@ -16,7 +16,7 @@ import { check } from '../../harness/model/check.ts';
 import { defineScenario, type ScenarioContext } from '../../harness/model/scenario.ts';
 import { compareMatrix } from '../lib/net/matrix.ts';
 import { decodeProbe, encodeProbe, newRunTag } from '../lib/net/probe.ts';
-import { assertSafeDestination } from '../../harness/net/safety.ts';
+import { assertSafeDestination, GROUP4_PATTERN, GROUP6_PATTERN } from '../../harness/net/safety.ts';
 import { sleep } from '../lib/net/timing.ts';
 import { labEndpoint, localEndpoint, sendFrom, type Endpoint, type SegIface } from '../lib/net/topology.ts';
 import { errText } from '../lib/net/evidence.ts';
@@ -97,7 +97,7 @@ export default defineScenario<With, Expect>({
       driver: { enum: ['bsd'], default: 'bsd', description: 'peer implementation (BSD sockets; NWConnectionGroup on macOS later)' },
       count: { type: 'integer', minimum: 2, maximum: 24, default: 3, description: 'number of peers' },
       segments: { type: 'array', items: { type: 'string' }, uniqueItems: true, minItems: 1, description: 'lab segments the peers are on (default: the first); host mode: one interface name' },
-      group: { type: 'string', pattern: '^2(2[4-9]|3[0-9])(\\.[0-9]{1,3}){3}$|^[fF][fF][0-9a-fA-F]{2}:[0-9a-fA-F:]*$', default: '239.255.0.2' },
+      group: { type: 'string', pattern: `${GROUP4_PATTERN}|${GROUP6_PATTERN}`, default: '239.255.0.2', description: 'a group in 224.0.0.0/24 or 239.0.0.0/8, or an IPv6 group of scope 1–5 (the safety rule, harness/README.md)' },
       port: { type: 'integer', minimum: 1024, maximum: 65535, default: 47830 },
       rounds: { type: 'integer', minimum: 1, maximum: 2000, default: 20 },
       warmup: { type: 'integer', minimum: 0, maximum: 100, default: 2, description: 'first rounds not counted as loss (memberships settling)' },
