@@ -39,7 +39,7 @@ describe('lnp outcomes', () => {
     expect(describePattern(os.filter((o) => o.kind === 'multicast4'), 'this process', 'on macos-15 runners run with sudo'))
       .toBe('multicast v4 send denied (EHOSTUNREACH) while receive works: local network privacy denies this process; on macos-15 runners run with sudo');
     expect(describePattern(outcomes([...sends(), ...recvs], all(0), TRAFFIC_KINDS), 'mac', ''))
-      .toBe('unicast, broadcast, multicast v4 and multicast v6 send said yes but the peer saw nothing (silently dropped) while receive works: mac has no local network access and is not told');
+      .toBe('unicast, broadcast, multicast v4 and multicast v6 send said yes but the peer saw nothing (silently dropped) while receive works: mac cannot reach the local network and is not told');
     expect(describePattern(outcomes(sends(), all(3), TRAFFIC_KINDS), 'mac', 'hint'))
       .toBe('unicast, broadcast, multicast v4 and multicast v6 sends went out; receiving got nothing for unicast, broadcast, multicast v4 and multicast v6: mac may use the local network');
   });

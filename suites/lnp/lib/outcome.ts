@@ -103,7 +103,7 @@ export function describePattern(os: KindOutcome[], who: string, hint: string): s
     const codes = [...new Set(denied.map((o) => o.code))].join('/');
     parts.push(`${labels(denied)} send denied (${codes})${recv}: local network privacy denies ${who}`);
   }
-  if (dropped.length) parts.push(`${labels(dropped)} send said yes but the peer saw nothing (silently dropped)${denied.length ? '' : recv}: ${who} has no local network access and is not told`);
+  if (dropped.length) parts.push(`${labels(dropped)} send said yes but the peer saw nothing (silently dropped)${denied.length ? '' : recv}: ${who} cannot reach the local network and is not told`);
   if (!denied.length && !dropped.length) parts.push(`${ok.length ? `${labels(ok)} sends went out` : 'nothing was sent'}${recv}: ${who} may use the local network`);
   return `${parts.join('; ')}${(denied.length || dropped.length) && hint ? `; ${hint}` : ''}`;
 }
