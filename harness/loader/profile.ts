@@ -56,6 +56,8 @@ export interface LoadedProfile {
   dir: string;
   sha256: string;
   profile: Profile;
+  /** Scenario id → the 1-based line of its `- id:` item in the file (reports link to it). */
+  scenarioLines: Record<string, number>;
 }
 
 export interface ProfileIssue {
@@ -122,8 +124,8 @@ export async function loadProfile(file: string, registry: Map<string, AnyScenari
   const bytes = await readFile(file);
   const decoded = decodeProfile(bytes);
   if (!decoded.ok) throw new ProfileError(decoded.issues.map((i) => ({ file: shown, ...i, path: '' })));
-  const loaded = parseProfileText(decoded.text, shown, registry);
-  return { file: shown, dir: dirname(resolve(file)), sha256: createHash('sha256').update(bytes).digest('hex'), profile: loaded };
+  const { profile: loaded, scenarioLines } = parseProfileSource(decoded.text, shown, registry);
+  return { file: shown, dir: dirname(resolve(file)), sha256: createHash('sha256').update(bytes).digest('hex'), profile: loaded, scenarioLines };
 }
 
 /**
@@ -131,6 +133,11 @@ export async function loadProfile(file: string, registry: Map<string, AnyScenari
  * copy of the document with the schemas' defaults filled in; the parsed document is not changed.
  */
 export function parseProfileText(text: string, shown: string, registry: Map<string, AnyScenario>): Profile {
+  return parseProfileSource(text, shown, registry).profile;
+}
+
+/** `parseProfileText` plus where each scenario item starts (from the YAML node positions). */
+function parseProfileSource(text: string, shown: string, registry: Map<string, AnyScenario>): { profile: Profile; scenarioLines: Record<string, number> } {
   const parsed = parseYaml(text);
   if (!parsed.ok) throw new ProfileError(parsed.issues.map((i) => ({ file: shown, ...i, path: '' })));
   const { source, data } = parsed;
@@ -165,7 +172,9 @@ export function parseProfileText(text: string, shown: string, registry: Map<stri
     for (const li of checkLabSpec(profile.lab)) issues.push(at('lab', ['lab', ...li.path], `lab.${dottedPath(li.path)}: ${li.message}`.replace('lab.(top level): ', 'lab: ')));
   }
   if (issues.length) throw new ProfileError(issues.sort((a, b) => a.line - b.line || a.col - b.col));
-  return profile;
+  const scenarioLines: Record<string, number> = {};
+  profile.scenarios.forEach((sc, i) => (scenarioLines[sc.id] = positionOf(source, ['scenarios', i]).line));
+  return { profile, scenarioLines };
 }
 
 type At = (code: string, path: PathSegment[], message: string, atKey?: boolean) => ProfileIssue;

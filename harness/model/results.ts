@@ -16,6 +16,9 @@ export interface ScenarioResult {
   id: string;
   use: string;
   profile: string;
+  /** The profile file (as the run named it) and the 1-based line where this scenario's item starts. */
+  file: string;
+  line: number;
   durationMs: number;
   attempts: number;
   /** The profile's `expectFail` reason, if the scenario is a known-bad case. */
@@ -28,6 +31,15 @@ export interface ScenarioResult {
    */
   log: string[];
   logCut?: OutputCut;
+  /** Packet captures kept for this scenario (`--capture`): one per lab segment per attempt, paths relative to the report folder. */
+  captures?: CaptureFile[];
+}
+
+export interface CaptureFile {
+  attempt: number;
+  segment: string;
+  /** Relative to the report folder, e.g. `captures/lab-a/darkwake-1-lan.pcap`. */
+  path: string;
 }
 
 export interface ProfileInfo {

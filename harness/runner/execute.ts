@@ -32,7 +32,14 @@ const ABORT_GRACE_MS = 1500;
 
 export async function executeScenario(p: PlannedScenario, opts: ExecuteOptions): Promise<ScenarioResult> {
   const started = performance.now();
-  const base = { id: p.spec.id, use: p.spec.use, profile: p.profile.profile.profile, expectFail: p.spec.expectFail };
+  const base = {
+    id: p.spec.id,
+    use: p.spec.use,
+    profile: p.profile.profile.profile,
+    file: p.profile.file,
+    line: p.profile.scenarioLines[p.spec.id] ?? 1,
+    expectFail: p.spec.expectFail,
+  };
   const logLines: string[] = [];
   const logCut = noCut();
   const log = new TailLines(logLines, logCut, SCENARIO_LOG_MAX_BYTES);
