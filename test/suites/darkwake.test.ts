@@ -13,6 +13,7 @@ import type { NumbersEvidence } from '../../harness/model/check.ts';
 import type { CheckResult, RunResult, ScenarioResult } from '../../harness/model/results.ts';
 import { planRun, run } from '../../harness/runner/run.ts';
 import { labNeeds } from '../helpers/requires.ts';
+import { earned, HARNESS_LATE } from '../helpers/verdict.ts';
 
 const lab = labNeeds();
 const MARK = 'nc-darkwake-test-sut';
@@ -98,8 +99,10 @@ describe.skipIf(!lab.ok)(lab.title('darkwake scenarios in a lab (root)'), () => 
   it('heartbeat-naive fails naming the pattern; the counts and the timeline are evidence', () => {
     expect(exitCode).toBe(1);
     const c = checkOf(scenario(result, 'naive'), 'churn');
-    expect(c.verdict).toBe('fail');
-    expect(c.reason).toMatch(/^re-handshook in [23] of 3 dark wakes \(at most 0 per dark wake allowed\): the gateway's heartbeat DPD dropped the session during sleep/);
+    // On a busy machine the harness may have been late: then an error that keeps the would-be verdict.
+    const got = earned(c);
+    expect(got.verdict).toBe('fail');
+    expect(got.reason).toMatch(/^re-handshook in [23] of 3 dark wakes \(at most 0 per dark wake allowed\): the gateway's heartbeat DPD dropped the session during sleep/);
     const n = numbers(c, 'churn');
     expect(n.dpdDropsDuringSleep).toBeGreaterThanOrEqual(2);
     expect(n.sessionSurvivesFullWake).toBe(false);
@@ -109,21 +112,28 @@ describe.skipIf(!lab.ok)(lab.title('darkwake scenarios in a lab (root)'), () => 
   });
 
   it('wake-aware and kernel-keepalive pass with the churn counts in the reason', () => {
-    const wa = checkOf(scenario(result, 'wake-aware'), 'churn');
+    const wa = earned(checkOf(scenario(result, 'wake-aware'), 'churn'));
     expect(wa.verdict).toBe('pass');
     expect(wa.reason).toMatch(/^0 reconnects in 3 dark wakes, 2 handshakes, 1 DPD drop, 0 disconnect alerts/);
-    const kk = checkOf(scenario(result, 'kernel-keepalive'), 'churn');
+    const kk = earned(checkOf(scenario(result, 'kernel-keepalive'), 'churn'));
     expect(kk.verdict).toBe('pass');
     expect(kk.reason).toBe('0 reconnects in 3 dark wakes, 1 handshake, 0 DPD drops, 0 disconnect alerts, session #1 survived the full wake');
   });
 
-  it(`keeps the schedule within ${SCHEDULE_TOLERANCE_MS} ms at the default time scale and reports scaled and unscaled times`, () => {
+  it(`keeps the schedule within ${SCHEDULE_TOLERANCE_MS} ms at the default time scale (or says it could not: an error, never a fail) and reports scaled and unscaled times`, () => {
     for (const id of ['naive', 'wake-aware', 'kernel-keepalive']) {
       const c = checkOf(scenario(result, id), 'schedule timing');
-      expect(c.verdict, c.reason).toBe('pass');
+      expect(c.verdict, c.reason).not.toBe('fail');
       const n = numbers(c, 'schedule');
       expect(n.timeScale).toBe(0.004);
       expect(n.unscaledTotal).toBe('22m30s'); // 1m + 3 × (5m + 30s) + 5m
+      if (c.verdict === 'error') {
+        // The harness was late (a busy machine): the reason names what and the bound, and the churn check yields too.
+        expect(c.reason.startsWith(HARNESS_LATE), c.reason).toBe(true);
+        expect(c.reason).toMatch(/\(bound ±?\d+ ms\)/);
+        continue;
+      }
+      expect(c.verdict, c.reason).toBe('pass');
       expect(Number(n.maxLateMs)).toBeLessThanOrEqual(SCHEDULE_TOLERANCE_MS);
       expect(Math.abs(Number(n.measuredMs) - Number(n.plannedMs))).toBeLessThanOrEqual(SCHEDULE_TOLERANCE_MS);
     }
@@ -139,13 +149,14 @@ describe.skipIf(!lab.ok)(lab.title('darkwake scenarios in a lab (root)'), () => 
   });
 
   it('flows-after-wake: the good proxy passes, the stale one fails naming the pattern', () => {
-    const good = checkOf(scenario(result, 'flows-good'), 'flows after wake');
+    const good = earned(checkOf(scenario(result, 'flows-good'), 'flows after wake'));
     expect(good.verdict, good.reason).toBe('pass');
     expect(good.reason).toMatch(/^every new flow after 3 wakes connected and echoed within 200 ms/);
-    const stale = checkOf(scenario(result, 'flows-stale'), 'flows after wake');
+    const staleCheck = checkOf(scenario(result, 'flows-stale'), 'flows after wake');
+    const stale = earned(staleCheck);
     expect(stale.verdict).toBe('fail');
     expect(stale.reason).toMatch(/^new flows failed after 3 of 3 wakes \(first: dark wake 1\/2, no echo within 200 ms\) while the flow before sleep worked: the proxy stops handling new flows after a wake$/);
-    const m = stale.evidence.find((e) => e.kind === 'matrix');
+    const m = staleCheck.evidence.find((e) => e.kind === 'matrix');
     expect(m && m.kind === 'matrix' && m.rows).toEqual(['before sleep', 'dark wake 1/2', 'dark wake 2/2', 'full wake']);
   });
 

@@ -12,8 +12,19 @@ import type { PhaseMark } from './churn-count.ts';
 import type { ClientUnderTest } from './client-under-test.ts';
 import { stopClient } from './client-under-test.ts';
 import type { SleepModelParams } from './params.ts';
-import { compileSchedule, describeSchedule, totals, type Phase } from './schedule.ts';
-import { SleepModel, type PhaseRecord, type ScheduleRun } from './sleep-model.ts';
+import { CpuWaitMeter } from '../../lib/lateness/cpu-wait.ts';
+import { latenessBound, type LatenessMonitor } from '../../lib/lateness/monitor.ts';
+import { raisePriority } from '../../lib/lateness/priority.ts';
+import { compileSchedule, compressSleeps, describeSchedule, totals, type Phase, type SleepCompression } from './schedule.ts';
+import { phaseLateness, SleepModel, type PhaseRecord, type ScheduleRun } from './sleep-model.ts';
+
+/** Default bound on a phase's length error as the client lived it (real ms); at most a quarter of the phase. */
+export const DEFAULT_SCHEDULE_ERROR_MS = 150;
+
+/** The bound for one phase: the schedule's error bound, and never more than a quarter of the phase. */
+export function phaseBound(p: Phase, scheduleErrorMs: number): number {
+  return Math.min(scheduleErrorMs, latenessBound(p.scaledMs));
+}
 
 export interface NightOptions {
   params: SleepModelParams;
@@ -26,6 +37,12 @@ export interface NightOptions {
   onPhase?: (rec: PhaseRecord) => void;
   /** Runs after the full wake while the client still runs (e.g. ask the gateway what is open). */
   afterNight?: () => Promise<unknown>;
+  /** Where the schedule's lateness goes (suites/lib/lateness): the scenario guards its verdicts with it. */
+  lateness: LatenessMonitor;
+  /** Bound on a phase's length error (real ms), see phaseBound. */
+  scheduleErrorMs: number;
+  /** Cut sleeps past every dead-peer decision (./compression.ts). */
+  compression?: SleepCompression;
 }
 
 export interface NightResult {
@@ -42,6 +59,7 @@ export interface NightResult {
   clientError?: string;
   evidence: Evidence[];
   scheduleText: string;
+  compression?: SleepCompression;
   timeline(): TimelineEvidence;
 }
 
@@ -70,7 +88,11 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
     res.setupError = (err as Error).message;
     return res;
   }
-  res.scheduleText = describeSchedule(w.schedule, res.phases, w.timeScale);
+  if (o.compression) {
+    res.phases = compressSleeps(res.phases, o.compression);
+    if (res.phases.some((p) => p.compressedFromMs !== undefined)) res.compression = o.compression;
+  }
+  res.scheduleText = describeSchedule(w.schedule, res.phases, w.timeScale, res.compression);
   ctx.log(`sleep model: ${res.scheduleText}; kernelAwake=${w.kernelAwake}`);
 
   let client: ClientUnderTest;
@@ -92,6 +114,13 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
 
   const lab = ctx.lab!;
   const { client: host, segment } = w.hosts;
+  // How long the client waited for a CPU in each awake window: a reaction the machine delayed is not the client's.
+  const cpu = new CpuWaitMeter(client.proc.pid);
+  let awake: PhaseRecord | undefined;
+  const cpuWait = (): void => {
+    const ms = cpu.since();
+    if (awake && ms !== null) o.lateness.record({ what: `the ${client.who} waited {ms} for a CPU during ${awake.phase.label}`, atMs: ctx.elapsedMs(), lateMs: ms, boundMs: phaseBound(awake.phase, o.scheduleErrorMs) });
+  };
   const model = new SleepModel({
     phases: res.phases,
     target: client.proc,
@@ -99,20 +128,29 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
     now: () => ctx.elapsedMs(),
     signal: AbortSignal.any([signal, crashSignal(client)]),
     onPhase: (rec) => {
+      cpuWait();
+      awake = rec.phase.kind === 'sleep' ? undefined : rec;
       res.marks.push({ kind: rec.phase.kind, cycle: rec.phase.cycle, startMs: rec.enteredMs });
       phaseEvents.push({
         t: Math.round(rec.enteredMs), source: 'sleep-model', event: rec.phase.label,
-        detail: `${formatMs(rec.phase.unscaledMs)} unscaled = ${formatMs(rec.phase.scaledMs)} scaled; ${rec.lateMs.toFixed(1)} ms late`,
+        detail: `${formatMs(rec.phase.unscaledMs)} unscaled = ${rec.phase.compressedFromMs !== undefined ? `${formatMs(rec.phase.compressedFromMs)} scaled, compressed to ` : ''}${formatMs(rec.phase.scaledMs)}${rec.phase.compressedFromMs !== undefined ? '' : ' scaled'}; ${rec.lateMs.toFixed(1)} ms late`,
       });
       o.onPhase?.(rec);
     },
   });
   // Registered before the first SIGSTOP: whatever ends the scenario, the client wakes.
   ctx.defer(() => model.wakeForGood());
+  // The schedule's driver (this thread, and the `ip` link changes it forks) keeps time on a busy machine.
+  const lower = raisePriority();
+  if (!lower) ctx.log('sleep model: could not raise the harness\'s scheduling priority (not root?); its lateness is still measured');
   try {
     res.schedule = await model.run();
+    cpuWait();
+    for (const l of phaseLateness(res.schedule, (p) => phaseBound(p, o.scheduleErrorMs))) o.lateness.record(l);
   } catch (err) {
     res.clientError = `the sleep model failed: ${(err as Error).message}`;
+  } finally {
+    lower?.();
   }
   const during = res.marks.at(-1) ? res.phases[res.marks.length - 1]?.label : 'start';
   if (client.proc.running() && !res.clientError) res.afterNight = await o.afterNight?.();
@@ -162,7 +200,9 @@ export function scheduleEvidence(night: NightResult, scale: number): Evidence {
       maxLateMs: r ? Number(r.maxLateMs.toFixed(1)) : null,
       meanLateMs: r ? Number(r.meanLateMs.toFixed(1)) : null,
       stoppedEarly: r?.stoppedEarly ?? null,
+      sleepsCompressedTo: night.compression ? Math.round(night.phases.find((p) => p.compressedFromMs !== undefined)!.scaledMs) : null,
+      compression: night.compression ? night.compression.why : 'none',
     },
-    units: { plannedMs: 'ms', measuredMs: 'ms', maxLateMs: 'ms', meanLateMs: 'ms' },
+    units: { plannedMs: 'ms', measuredMs: 'ms', maxLateMs: 'ms', meanLateMs: 'ms', sleepsCompressedTo: 'ms' },
   };
 }

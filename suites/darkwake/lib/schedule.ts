@@ -29,7 +29,21 @@ export interface Phase {
   /** 1-based cycle for sleep/darkwake; 0 otherwise. */
   cycle: number;
   unscaledMs: number;
+  /** What the run waits (real ms): unscaledMs × timeScale, or less for a compressed sleep. */
   scaledMs: number;
+  /** A compressed sleep: its scaled length before compression. */
+  compressedFromMs?: number;
+}
+
+/**
+ * Sleep compression: a sleep is cut to `horizonMs` when nothing observes the rest of it —
+ * every dead-peer decision the night can show (the gateway's DPD, the client kernel's
+ * keepalive) is made by then. Dark wakes are never compressed.
+ */
+export interface SleepCompression {
+  horizonMs: number;
+  /** Why nothing observes a sleep past the horizon, for the evidence. */
+  why: string;
 }
 
 export const DEFAULT_TIME_SCALE = 0.004;
@@ -102,6 +116,12 @@ export function compileSchedule(spec: ScheduleSpec, timeScale: number = DEFAULT_
   return out;
 }
 
+/** The phases with every sleep longer than the horizon cut to it (at least MIN_SCALED_MS). */
+export function compressSleeps(phases: Phase[], c: SleepCompression): Phase[] {
+  const to = Math.max(MIN_SCALED_MS, Math.round(c.horizonMs));
+  return phases.map((p) => (p.kind === 'sleep' && p.scaledMs > to ? { ...p, scaledMs: to, compressedFromMs: p.scaledMs } : p));
+}
+
 export function totals(phases: Phase[]): { unscaledMs: number; scaledMs: number; sleeps: number; darkWakes: number } {
   return {
     unscaledMs: phases.reduce((a, p) => a + p.unscaledMs, 0),
@@ -111,11 +131,18 @@ export function totals(phases: Phase[]): { unscaledMs: number; scaledMs: number;
   };
 }
 
-/** "8 × [sleep 15m, dark wake 30s] then full wake: 2h4m unscaled, 31.2s at timeScale 0.004". */
-export function describeSchedule(spec: ScheduleSpec, phases: Phase[], timeScale: number): string {
+/**
+ * "8 × [sleep 15m, dark wake 30s] then full wake: 2h4m unscaled, 31.2s at timeScale 0.004";
+ * compressed: "…, 11.2s at timeScale 0.004 with sleeps compressed to 1.1s (why)".
+ */
+export function describeSchedule(spec: ScheduleSpec, phases: Phase[], timeScale: number, compression?: SleepCompression): string {
   const cycle = (spec.phases ?? [{ sleep: '15m' }, { darkwake: '30s' }])
     .map((p) => ('sleep' in p ? `sleep ${formatMs(parseDuration(p.sleep))}` : `dark wake ${formatMs(parseDuration(p.darkwake))}`))
     .join(', ');
   const t = totals(phases);
-  return `${spec.repeat ?? 8} × [${cycle}] then full wake: ${formatMs(t.unscaledMs)} unscaled, ${formatMs(t.scaledMs)} at timeScale ${timeScale}`;
+  const cut = phases.filter((p) => p.compressedFromMs !== undefined);
+  const how = cut.length && compression
+    ? ` with ${cut.length} sleep${cut.length === 1 ? '' : 's'} compressed from ${formatMs(cut[0]!.compressedFromMs!)} to ${formatMs(cut[0]!.scaledMs)} (${compression.why})`
+    : '';
+  return `${spec.repeat ?? 8} × [${cycle}] then full wake: ${formatMs(t.unscaledMs)} unscaled, ${formatMs(t.scaledMs)} at timeScale ${timeScale}${how}`;
 }

@@ -10,11 +10,17 @@
  * keeps counting (on macOS mach_absolute_time stops during sleep), no sleep/wake
  * notifications are delivered, and other processes on the host keep running.
  *
- * Phases start at absolute deadlines (t0 + Σ planned), so lateness does not accumulate;
- * each phase records when its transition had completed, and the difference to the plan is
- * the schedule error. Whatever happens (abort, an error in a transition), the client is
- * resumed and its link brought up before `run` returns or throws.
+ * Phases start at absolute deadlines (t0 + Σ planned), so lateness does not accumulate, with
+ * one exception: an awake window (before the night, a dark wake) is never cut short by the
+ * harness's own lateness — the phase after it starts no earlier than `scaledMs` after the
+ * client was resumed, and the sleep that follows absorbs the difference. Each phase records
+ * when the client's process state changed (what the client can observe) and when the
+ * transition had completed; after the run, `observedMs` is each phase's length as the client
+ * lived it. `phaseLateness` turns those into harness-lateness samples (suites/lib/lateness).
+ * Whatever happens (abort, an error in a transition), the client is resumed and its link
+ * brought up before `run` returns or throws.
  */
+import type { Lateness } from '../../lib/lateness/monitor.ts';
 import type { Phase } from './schedule.ts';
 
 export interface SleepTarget {
@@ -40,13 +46,20 @@ export interface SleepModelOptions {
 export interface PhaseRecord {
   phase: Phase;
   index: number;
+  /** t0 + Σ scaled durations before it. */
   plannedStartMs: number;
+  /** When it was due: the plan, or later when the awake window before it had started late. */
+  deadlineMs: number;
   /** When the client's process state changed (just before SIGSTOP / SIGCONT): events are attributed from here. */
   enteredMs: number;
   /** When the transition (signal + link change) had completed. */
   actualStartMs: number;
-  /** actual − planned. */
+  /** entered − deadline: how late the client's state changed. */
   lateMs: number;
+  /** actual − entered: the link change after a SIGSTOP (the host still answers meanwhile). */
+  transitionMs: number;
+  /** Its length as the client lived it (next phase's entered − its entered); set when the run ends. */
+  observedMs?: number;
 }
 
 export interface ScheduleRun {
@@ -126,26 +139,33 @@ export class SleepModel {
     const records: PhaseRecord[] = [];
     const t0 = now();
     let planned = t0;
+    let deadline = t0;
     let stoppedEarly: string | undefined;
     try {
       for (let i = 0; i < phases.length; i++) {
         const p = phases[i]!;
-        if (i > 0 && !(await waitUntil(now, planned, signal))) {
+        if (i > 0 && !(await waitUntil(now, deadline, signal))) {
           stoppedEarly = `aborted before ${p.label}`;
           break;
         }
         const entered = await this.enter(p);
         const actual = now();
-        const rec: PhaseRecord = { phase: p, index: i, plannedStartMs: planned, enteredMs: entered, actualStartMs: actual, lateMs: actual - planned };
+        const rec: PhaseRecord = {
+          phase: p, index: i, plannedStartMs: planned, deadlineMs: deadline, enteredMs: entered, actualStartMs: actual,
+          lateMs: entered - deadline, transitionMs: actual - entered,
+        };
         records.push(rec);
         this.o.onPhase?.(rec);
         planned += p.scaledMs;
+        // A sleep ends on the plan; an awake window lasts its full length from the resume.
+        deadline = p.kind === 'sleep' ? planned : Math.max(planned, entered + p.scaledMs);
       }
-      if (!stoppedEarly && !(await waitUntil(now, planned, signal))) stoppedEarly = 'aborted during the full wake';
+      if (!stoppedEarly && !(await waitUntil(now, deadline, signal))) stoppedEarly = 'aborted during the full wake';
     } finally {
       if (this.asleep || this.linkIsDown) await this.wakeForGood();
     }
     const endedMs = now();
+    records.forEach((r, k) => { r.observedMs = (records[k + 1]?.enteredMs ?? endedMs) - r.enteredMs; });
     const lates = records.slice(1).map((r) => r.lateMs);
     return {
       records,
@@ -158,4 +178,31 @@ export class SleepModel {
       stoppedEarly,
     };
   }
+}
+
+/**
+ * The harness's lateness in a run, as the client could have noticed it: each sleep's and dark
+ * wake's length as lived against its planned length, and a sleep's link change after the
+ * SIGSTOP (the host still answers until it is done). `boundFor` gives the bound per phase.
+ */
+export function phaseLateness(run: ScheduleRun, boundFor: (p: Phase) => number): Lateness[] {
+  const out: Lateness[] = [];
+  const recs = run.records;
+  recs.forEach((r, k) => {
+    const p = r.phase;
+    if (p.kind !== 'sleep' && p.kind !== 'darkwake') return;
+    const bound = boundFor(p);
+    const next = recs[k + 1];
+    if (r.observedMs !== undefined && next) {
+      const err = r.observedMs - p.scaledMs;
+      const why = err > 0
+        ? `${next.phase.label} started ${(next.enteredMs - next.deadlineMs).toFixed(0)} ms after it was due`
+        : `${p.label} began ${r.lateMs.toFixed(0)} ms late`;
+      out.push({ what: `${p.label} lasted ${r.observedMs.toFixed(0)} ms instead of ${p.scaledMs} ms`, atMs: next.enteredMs, lateMs: Math.abs(err), boundMs: bound, detail: why, off: true });
+    }
+    if (p.kind === 'sleep' && r.transitionMs > 0) {
+      out.push({ what: `${p.label}: the client's link went down`, atMs: r.actualStartMs, lateMs: r.transitionMs, boundMs: bound, detail: 'after the SIGSTOP; its host answered until then' });
+    }
+  });
+  return out;
 }

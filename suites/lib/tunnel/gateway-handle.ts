@@ -37,7 +37,7 @@ export async function startGateway(ctx: ScenarioContext, log: EventLog, o: Gatew
   if (o.agnostic) args.push('--mode', 'agnostic');
   if (o.echo) args.push('--echo');
   if (o.tls) args.push('--tls-cert', o.tls.cert, '--tls-key', o.tls.key);
-  const { proc, port } = await startTool(ctx, log, { who: o.who, tool: 'gateway', host: o.host, args, readyEvent: 'listening', signal });
+  const { proc, port } = await startTool(ctx, log, { who: o.who, tool: 'gateway', host: o.host, args, readyEvent: 'listening', signal, timely: true });
   return {
     proc,
     address: o.address,

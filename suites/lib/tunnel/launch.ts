@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { TimelineEvent, TimelineEvidence } from '../../../harness/model/check.ts';
 import type { ScenarioContext } from '../../../harness/model/scenario.ts';
 import type { ManagedProcess } from '../../../harness/process/types.ts';
+import { raisePriority } from '../lateness/priority.ts';
 import { epochNowMs, parseEventLine, type ToolEvent, type ToolSource } from './events.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -108,7 +109,11 @@ export interface Started {
 export async function startTool(
   ctx: ScenarioContext,
   log: EventLog,
-  o: { who: string; tool: Tool; host: string; args: string[]; readyEvent?: string; timeoutMs?: number; signal: AbortSignal },
+  o: {
+    who: string; tool: Tool; host: string; args: string[]; readyEvent?: string; timeoutMs?: number; signal: AbortSignal;
+    /** The harness's own helper whose timing is measurement (gateway, prober): raised priority (../lateness/priority.ts). */
+    timely?: boolean;
+  },
 ): Promise<Started> {
   const proc = ctx.spawn(toolArgv(o.tool, o.args), {
     host: o.host,
@@ -118,6 +123,7 @@ export async function startTool(
       if (!e) ctx.log(`${o.who} ${stream}: ${line}`);
     },
   });
+  if (o.timely && proc.pid > 0 && !raisePriority(proc.pid)) ctx.log(`${o.who}: could not raise its scheduling priority (not root?); its lateness is still measured`);
   if (!o.readyEvent) return { proc };
   const ready = o.readyEvent;
   const ev = await Promise.race([

@@ -1,0 +1,60 @@
+/**
+ * How long a process waited for a CPU while runnable: Linux schedstat, /proc/PID/task/TID/schedstat
+ * = "time on CPU, time waiting on a runqueue, timeslices" in ns (Documentation/scheduler/sched-stats.rst).
+ * A SUT that answers late because the machine did not run it is not a SUT fault: the
+ * scenario compares this wait over a judged window with its bound. The figure is the thread
+ * that waited longest (a node SUT's event loop is its main thread; a multi-threaded SUT's
+ * slowest thread is the conservative reading). null where schedstat is missing (macOS).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+export type RunQueueWait = Map<number, number>;
+
+/** Per-thread runqueue wait (ns) of `pid` now, or null when it cannot be read. */
+export function readRunQueueWait(pid: number): RunQueueWait | null {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return null;
+  }
+  const out: RunQueueWait = new Map();
+  for (const t of tids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').trim().split(/\s+/);
+      const wait = Number(f[1]);
+      if (Number.isFinite(wait)) out.set(Number(t), wait);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out.size ? out : null;
+}
+
+/** The longest any one thread waited for a CPU between two readings (ms); threads in both only. */
+export function waitedMs(before: RunQueueWait | null, after: RunQueueWait | null): number | null {
+  if (!before || !after) return null;
+  let worst = 0;
+  for (const [tid, ns] of after) {
+    const was = before.get(tid);
+    if (was !== undefined) worst = Math.max(worst, (ns - was) / 1e6);
+  }
+  return worst;
+}
+
+/** Samples a process's wait at marks; `since()` is the wait from the last mark to now. */
+export class CpuWaitMeter {
+  private last: RunQueueWait | null;
+
+  constructor(private readonly pid: number, private readonly read: (pid: number) => RunQueueWait | null = readRunQueueWait) {
+    this.last = read(pid);
+  }
+
+  /** The wait since the previous call (ms), then a new mark; null when unreadable. */
+  since(): number | null {
+    const now = this.read(this.pid);
+    const ms = waitedMs(this.last, now);
+    this.last = now;
+    return ms;
+  }
+}

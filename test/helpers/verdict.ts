@@ -1,0 +1,22 @@
+/**
+ * Reading a check the way a user would when the machine is busy: when the harness could not
+ * keep its schedule the check is an `error` (suites/lib/lateness) whose reason keeps the
+ * verdict the SUT would have had. Tests of SUT behaviour assert on that would-be verdict and
+ * reason, so they keep asserting the behaviour on a loaded machine, and separately that a
+ * late harness never produced a `fail`.
+ */
+export const HARNESS_LATE = 'the harness could not keep the schedule: ';
+
+export interface Earned {
+  verdict: string;
+  reason: string;
+  /** The harness was late: `verdict`/`reason` are what the check would have been. */
+  late: boolean;
+}
+
+export function earned(c: { verdict: string; reason: string }): Earned {
+  if (c.verdict !== 'error' || !c.reason.startsWith(HARNESS_LATE)) return { verdict: c.verdict, reason: c.reason, late: false };
+  const m = /; the SUT is not judged \(it would have (passed|failed): (.*)\)$/.exec(c.reason);
+  if (!m) return { verdict: c.verdict, reason: c.reason, late: true };
+  return { verdict: m[1] === 'passed' ? 'pass' : 'fail', reason: m[2]!, late: true };
+}
