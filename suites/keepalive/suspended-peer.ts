@@ -14,6 +14,7 @@ import { EventLog, startTool } from '../lib/tunnel/launch.ts';
 import { dur, hostsSchema, keepaliveSchema, type HostsParam, type KeepaliveParam } from '../lib/tunnel/params.ts';
 import { judgeSurvival, sessionFate, type Design, type Survivor } from './lib/survival.ts';
 import { tunnelLab } from '../lib/tunnel/lab-hosts.ts';
+import { latenessBound, LatenessMonitor } from '../lib/lateness/monitor.ts';
 
 interface With {
   suspend: Duration;
@@ -70,6 +71,8 @@ export default defineScenario<With, Expect>({
     const log = new EventLog(ctx);
     const { client: clientHost, gateway: gwHost, segment } = w.hosts;
     const hbMs = parseDuration(w.heartbeat);
+    const lateness = new LatenessMonitor({ now: () => ctx.elapsedMs() }).start();
+    ctx.defer(() => lateness.stop());
     const designs: Array<{ design: Design; who: string; client: string; gw?: GatewayHandle }> = [
       { design: 'tcp-keepalive', who: 'gw-keepalive', client: 'client-ka' },
       { design: 'app-heartbeat', who: 'gw-heartbeat', client: 'client-hb' },
@@ -107,6 +110,8 @@ export default defineScenario<With, Expect>({
     for (const c of clients) c.resume();
     const to = ctx.elapsedMs();
     log.mark('harness', 'resume', `SIGCONT after ${((to - from) / 1000).toFixed(2)} s`);
+    // The suspension must outlast both DPD decisions; the harness's lateness can only lengthen it, and that is measured too.
+    lateness.record({ what: `the suspension lasted ${Math.round(to - from)} ms instead of ${suspendMs} ms`, atMs: to, lateMs: Math.abs(to - from - suspendMs), boundMs: latenessBound(suspendMs), off: true });
     await sleepFor(parseDuration(w.after), signal);
 
     const fates = await Promise.all(designs.map(async (d) => sessionFate(d.design, log.events.filter((x) => x.who === d.who), from, to, await d.gw!.openSessions(signal))));
@@ -122,7 +127,7 @@ export default defineScenario<With, Expect>({
         },
       },
     ];
-    return [verdict.ok ? check.pass(name, verdict.reason, evidence) : check.fail(name, verdict.reason, evidence)];
+    return [lateness.guard(verdict.ok ? check.pass(name, verdict.reason, evidence) : check.fail(name, verdict.reason, evidence))];
   },
 });
 
