@@ -19,7 +19,11 @@ export interface Heard {
   source: string;
   destination: string;
   kind: DestinationKind;
-  /** Milliseconds since the scenario started. */
+  /**
+   * Milliseconds since the scenario started, when the datagram arrived: from the kernel's
+   * receive timestamp (SO_TIMESTAMPNS) when there is one, so a late harness event loop does
+   * not make the SUT look late; otherwise when the harness read it.
+   */
   t: number;
   bytes: number;
 }
@@ -38,6 +42,14 @@ export const responderName = (segment: string): string => `responder-${segment}`
 
 export function startResponders(ctx: ScenarioContext, lab: Lab, sutHost: string, segments: string[], o: { port: number; group?: string; reply: boolean }): Responders {
   const r: Responders = { names: new Map(), heard: [], missing: [], replies: 0, replyErrors: [] };
+  // Epoch ms at the scenario's t = 0; kernel timestamps are CLOCK_REALTIME (socket(7) SO_TIMESTAMPNS).
+  const epochZero = performance.timeOrigin + performance.now() - ctx.elapsedMs();
+  const arrival = (d: Datagram): number => {
+    const read = ctx.elapsedMs();
+    if (d.timestampNs <= 0n) return read;
+    const k = Number(d.timestampNs / 1000n) / 1000 - epochZero;
+    return k <= read && k > read - 60_000 ? k : read; // a stepped wall clock falls back to the read time
+  };
   const broadcasts = new Set<string>();
   for (const seg of segments) {
     const hostName = lab.segment(seg).members.find((h) => h !== sutHost);
@@ -58,7 +70,7 @@ export function startResponders(ctx: ScenarioContext, lab: Lab, sutHost: string,
     const own = new Set([iface.ipv4?.address, iface.ipv6?.address].filter(Boolean));
     sock.on('message', (d: Datagram) => {
       if (own.has(d.address.split('%')[0]!)) return;
-      r.heard.push({ segment: seg, responder: name, ifname: iface.name, ifindex: d.ifindex, source: d.address, destination: d.destination, kind: destinationKind(d.destination, broadcasts), t: ctx.elapsedMs(), bytes: d.data.length });
+      r.heard.push({ segment: seg, responder: name, ifname: iface.name, ifindex: d.ifindex, source: d.address, destination: d.destination, kind: destinationKind(d.destination, broadcasts), t: arrival(d), bytes: d.data.length });
       // Reply only inside the lab (the SUT's lab address): the safety rule applies to answers too.
       if (!o.reply || !isSafeDestination(d.address, { where: 'lab' }) || r.replies >= 10_000) return;
       try {

@@ -23,6 +23,8 @@ export interface Lateness {
   detail?: string;
   /** A length that should have been exact ("lasted 171 ms instead of 120 ms"): said as "off by", not "late". */
   off?: boolean;
+  /** Which check it bears on, when one monitor serves several (see guard's `only`). */
+  about?: string;
 }
 
 /**
@@ -116,14 +118,14 @@ export class LatenessMonitor {
     return this.record({ what: `the harness's event loop during ${what}`, atMs: worst.atMs, lateMs: worst.lagMs, boundMs, detail: `it was blocked ${round1(worst.lagMs)} ms` });
   }
 
-  /** Samples past their bound, worst (largest lateness over bound) first. */
-  breaches(): Lateness[] {
-    return this.samples.filter((s) => s.lateMs > s.boundMs).sort((a, b) => b.lateMs / b.boundMs - a.lateMs / a.boundMs);
+  /** Samples past their bound (those `only` keeps), worst (largest lateness over bound) first. */
+  breaches(only: (l: Lateness) => boolean = () => true): Lateness[] {
+    return this.samples.filter((s) => s.lateMs > s.boundMs && only(s)).sort((a, b) => b.lateMs / b.boundMs - a.lateMs / a.boundMs);
   }
 
   /** "the harness could not keep the schedule: dark wake 3/8 started 180 ms late (bound 50 ms)…", or undefined. */
-  reason(): string | undefined {
-    const b = this.breaches();
+  reason(only?: (l: Lateness) => boolean): string | undefined {
+    const b = this.breaches(only);
     if (!b.length) return undefined;
     const w = b[0]!;
     const more = b.length > 1 ? `; ${b.length - 1} more over their bound` : '';
@@ -156,10 +158,11 @@ export class LatenessMonitor {
    * The check as the SUT earned it, unless the harness was late past a bound: then `error`
    * with the lateness as the reason and the would-be verdict kept. A pass survives when
    * lateness can only have made the SUT look worse (`keepPass`: an echo that came in time
-   * although the prober was late); skips and errors are left alone.
+   * although the prober was late); skips and errors are left alone. `only` picks the
+   * measurements that bear on this check when one monitor serves several.
    */
-  guard(c: Check, o: { keepPass?: boolean } = {}): Check {
-    return guardCheck(c, this.reason(), this.evidence(), o);
+  guard(c: Check, o: { keepPass?: boolean; only?: (l: Lateness) => boolean } = {}): Check {
+    return guardCheck(c, this.reason(o.only), this.evidence(), o);
   }
 }
 
