@@ -1,0 +1,104 @@
+/**
+ * Verdicts that do not depend on machine load (issue 13 item 14): runs every shipped profile
+ * once unloaded, then `--runs N` times with a busy loop pinned to each core (taskset(1)), and
+ * reports every check whose verdict differs from the unloaded run. The goal is 0 changes; a
+ * change to `error` whose reason is the harness's own lateness is reported apart from other
+ * changes (it is honest, but still a change). Not part of `npm test`: it takes minutes per pass.
+ *
+ *   npm run stress:load -- [--runs 3] [--profiles darkwake,keepalive] [--out reports/load-verdicts.json]
+ *
+ * Run as root (the lab profiles need it). The busy loops are this script's own children,
+ * killed by pid on every path (end, error, Ctrl-C).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RunResult } from '../../harness/model/results.ts';
+
+const root = resolve(fileURLToPath(import.meta.url), '../../..');
+const HARNESS_LATE = 'the harness could not keep the schedule: ';
+const MAX_RUNS = 100;
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+interface Verdicts {
+  exitCode: number;
+  /** "profile › scenario › check" → verdict */
+  checks: Map<string, { verdict: string; reason: string }>;
+}
+
+async function runProfile(file: string): Promise<Verdicts> {
+  const out = await mkdtemp(join(tmpdir(), 'nc-loadv-'));
+  try {
+    const child = spawn(process.execPath, [join(root, 'harness/bin/netconform.js'), 'run', file, '-r', 'json', '-o', out], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    const exitCode: number = await new Promise((r) => child.on('exit', (code) => r(code ?? 1)));
+    const res = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResult;
+    const checks = new Map<string, { verdict: string; reason: string }>();
+    for (const s of res.scenarios) for (const c of s.checks) checks.set(`${basename(file, '.yaml')} › ${s.id} › ${c.name}`, { verdict: c.verdict, reason: c.reason });
+    return { exitCode, checks };
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+}
+
+function busyLoops(): ChildProcess[] {
+  return Array.from({ length: availableParallelism() }, (_, cpu) =>
+    spawn('taskset', ['-c', String(cpu), process.execPath, '-e', 'for(;;){}'], { stdio: 'ignore' }));
+}
+
+async function main(): Promise<number> {
+  const runs = Math.min(MAX_RUNS, Math.max(1, Number(arg('runs') ?? 3)));
+  const wanted = arg('profiles')?.split(',');
+  const outFile = resolve(arg('out') ?? join(root, 'reports/load-verdicts.json'));
+  const files = (await readdir(join(root, 'profiles')))
+    .filter((f) => f.endsWith('.yaml') && (!wanted || wanted.includes(basename(f, '.yaml'))))
+    .map((f) => join(root, 'profiles', f));
+  console.error(`load-verdicts: ${files.length} profiles; 1 unloaded pass, then ${runs} with a busy loop on each of ${availableParallelism()} cores`);
+  const started = Date.now();
+  const baseline = new Map<string, Verdicts>();
+  for (const f of files) baseline.set(f, await runProfile(f));
+
+  const loops = busyLoops();
+  const stopLoops = (): void => { for (const l of loops) { try { l.kill('SIGKILL'); } catch { /* gone */ } } };
+  const onSignal = (): void => { stopLoops(); process.exit(130); };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const changes: Array<{ run: number; check: string; unloaded: string; loaded: string; reason: string; harnessLate: boolean }> = [];
+  let done = 0;
+  try {
+    for (let run = 1; run <= runs; run++) {
+      for (const f of files) {
+        const got = await runProfile(f);
+        for (const [key, base] of baseline.get(f)!.checks) {
+          const now = got.checks.get(key);
+          if (now?.verdict === base.verdict) continue;
+          const c = { run, check: key, unloaded: base.verdict, loaded: now?.verdict ?? 'missing', reason: now?.reason ?? '', harnessLate: now?.reason.startsWith(HARNESS_LATE) ?? false };
+          changes.push(c);
+          console.error(`  run ${run}: ${key}: ${c.unloaded} → ${c.loaded}${c.reason ? ` (${c.reason.slice(0, 200)})` : ''}`);
+        }
+      }
+      done = run;
+      console.error(`load-verdicts: loaded pass ${run}/${runs} done, ${changes.length} change(s) so far`);
+    }
+  } finally {
+    stopLoops();
+  }
+  const checks = [...baseline.values()].reduce((n, v) => n + v.checks.size, 0);
+  const report = {
+    generatedAt: new Date().toISOString(), seconds: (Date.now() - started) / 1000, cores: availableParallelism(),
+    profiles: files.map((f) => basename(f)), checksPerPass: checks, loadedPasses: done, changes: changes.length,
+    changesToHarnessLateError: changes.filter((c) => c.harnessLate).length,
+    baseline: Object.fromEntries([...baseline].flatMap(([, v]) => [...v.checks].map(([k, x]) => [k, x.verdict]))),
+    changed: changes,
+  };
+  await writeFile(outFile, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`${done} loaded pass(es) × ${checks} checks: ${changes.length} verdict change(s) vs the unloaded pass (${report.changesToHarnessLateError} of them to an error naming the harness's lateness); ${outFile}`);
+  return changes.length ? 1 : 0;
+}
+
+main().then((code) => process.exit(code), (err: unknown) => { console.error(err); process.exit(3); });
