@@ -146,6 +146,10 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
   try {
     res.schedule = await model.run();
     cpuWait();
+    // The gateway emulator's own stalls: a DPD decision it made late is the harness's lateness.
+    for (const st of log.events.filter((x) => x.src === 'gateway' && x.event === 'stall' && x.t >= res.schedule!.startedMs && x.t <= res.schedule!.endedMs)) {
+      o.lateness.record({ what: `the gateway emulator's event loop stalled {ms}`, atMs: st.t, lateMs: st.n?.lagMs ?? 0, boundMs: o.scheduleErrorMs, detail: 'its dead-peer decisions ran that late' });
+    }
     for (const l of phaseLateness(res.schedule, (p) => phaseBound(p, o.scheduleErrorMs))) o.lateness.record(l);
   } catch (err) {
     res.clientError = `the sleep model failed: ${(err as Error).message}`;

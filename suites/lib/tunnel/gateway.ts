@@ -16,6 +16,9 @@
  *                      a handshake) starts only when a TLS handshake completes; each completed one
  *                      is a `tls-handshake` event with the protocol and cipher, a failed one `tls-error`
  *
+ * Its own lateness is reported: an event-loop stall over 25 ms is a `stall` event (n.lagMs), so
+ * the scenario can tell a DPD decision the emulator made late from the client's doing.
+ *
  * A DPD drop resets the connection (RST, not FIN): a FIN would be retransmitted with backoff
  * and reach a sleeping client at an arbitrary later time, while an RST is sent once and lost
  * if the client's link is down — as a real gateway's state loss looks to the client: its next
@@ -28,6 +31,7 @@ import { assertSafeBindAddress } from '../../../harness/net/safety.ts';
 import { emitEvent, keepaliveArg, numArg, parseArgs } from './events.ts';
 import { onLines } from './lines.ts';
 import { applyKeepalive } from './sockopt.ts';
+import { LoopLagSampler } from '../lateness/loop-lag.ts';
 
 type Dpd = 'app-heartbeat' | 'tcp-keepalive' | 'none';
 
@@ -41,6 +45,7 @@ interface Session {
 }
 
 const MAX_SESSIONS = 256;
+const MAX_STALL_EVENTS = 500;
 
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
@@ -55,6 +60,12 @@ function main(): void {
   const agnostic = args.get('mode') === 'agnostic';
   const echo = args.get('echo') === 'true';
   const tlsCtx = tlsContext(args.get('tls-cert'), args.get('tls-key'));
+
+  let stalls = 0;
+  new LoopLagSampler(() => performance.now(), {
+    intervalMs: 10, thresholdMs: 25,
+    onStall: (x) => { if (++stalls <= MAX_STALL_EVENTS) emitEvent('gateway', 'stall', { n: { lagMs: Math.round(x.lagMs) } }); },
+  }).start();
 
   const sessions = new Map<number, Session>();
   let nextId = 1;
