@@ -97,7 +97,7 @@ const suite: BenchSuite = {
         { case: 'phase length error as lived (sleeps, dark wakes)', impl, unit: 'ms', ...stats(lengthErrors(model)) },
         ...cut.map((r, k): BenchRow => ({ case: 'phase length error as lived (sleeps, dark wakes)', impl: COMPRESSED[k]!.impl, unit: 'ms', ...stats(lengthErrors(r)) })),
       ];
-      notes.push(`one night per run (${(t.scaledMs / 1000).toFixed(1)} s planned for ${(t.unscaledMs / 3_600_000).toFixed(2)} h unscaled); lateness is per phase start (${phases.length - 1} phases), from the deadline to the SIGSTOP/SIGCONT; deadlines are absolute (a dark wake is never cut short; the sleep after it absorbs its lateness)`);
+      notes.push(`one night per run (${(t.scaledMs / 1000).toFixed(1)} s planned for ${(t.unscaledMs / 3_600_000).toFixed(2)} h unscaled); lateness is per phase start (${phases.length - 1} phases), from the deadline to the SIGSTOP/SIGCONT; deadlines are absolute, except that no phase is cut short: a late start lengthens the phase before it and the night runs that much longer`);
       for (const x of COMPRESSED) notes.push(`${x.impl}: each 15m sleep (3.6 s scaled) cut to ${(x.c.horizonMs / 1000).toFixed(2)} s — ${x.c.why}; dark wakes keep their 120 ms`);
       return { name: 'darkwake', rows, notes };
     } finally {

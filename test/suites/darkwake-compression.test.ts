@@ -9,10 +9,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { NumbersEvidence } from '../../harness/model/check.ts';
 import type { CheckResult, RunResult } from '../../harness/model/results.ts';
 import { run } from '../../harness/runner/run.ts';
+import { labNeeds } from '../helpers/requires.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { earned } from '../helpers/verdict.ts';
 
-const isRoot = process.getuid?.() === 0;
+const lab = labNeeds();
 const night = '{ repeat: 3, phases: [{ sleep: 15m }, { darkwake: 30s }] }';
 const STRATEGIES: Record<string, string> = {
   'heartbeat-naive': `strategy: heartbeat-naive, gateway: { dpd: app-heartbeat, dpdTimeout: 3m }`,
@@ -37,7 +38,7 @@ ${Object.entries(STRATEGIES).flatMap(([id, w]) => [true, false].map((c) => `  - 
 const numbers = (c: CheckResult, title: string): NumbersEvidence['values'] =>
   (c.evidence.find((e) => e.kind === 'numbers' && e.title === title) as NumbersEvidence).values;
 
-describe.skipIf(!isRoot)('sleep compression (root, lab)', () => {
+describe.skipIf(!lab.ok)(lab.title('sleep compression (root, lab)'), () => {
   let result: RunResult;
   beforeAll(async () => {
     const dir = await tempDir('nc-compress-');

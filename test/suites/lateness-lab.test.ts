@@ -14,10 +14,11 @@ import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../harness/model/results.ts';
 import { run } from '../../harness/runner/run.ts';
 import { taggedProcesses } from '../helpers/procs.ts';
+import { labNeeds } from '../helpers/requires.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { HARNESS_LATE } from '../helpers/verdict.ts';
 
-const isRoot = process.getuid?.() === 0;
+const lab = labNeeds();
 const TAG = `NC_LATENESS_TEST_${process.pid}`;
 const LAB = `lab:
   segments: { lan: {} }
@@ -73,7 +74,7 @@ async function runProfile(name: string, body: string, meddle: (done: () => boole
   return result;
 }
 
-describe.skipIf(!isRoot)('a harness made late on purpose (root, lab)', () => {
+describe.skipIf(!lab.ok)(lab.title('a harness made late on purpose (root, lab)'), () => {
   it('darkwake.churn: the harness blocked for 300 ms in a dark wake is an error naming the phase and the bound', async () => {
     const result = await runProfile('late-churn', `  - id: late
     use: darkwake.churn

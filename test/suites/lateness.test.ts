@@ -12,7 +12,7 @@ import { phaseBound } from '../../suites/darkwake/lib/night.ts';
 import { compileSchedule, compressSleeps, describeSchedule, totals } from '../../suites/darkwake/lib/schedule.ts';
 import { phaseLateness, SleepModel, type ScheduleRun } from '../../suites/darkwake/lib/sleep-model.ts';
 import { CpuPressure, LoopLagSampler, type LagSource, type LoopStall } from '../../suites/lib/lateness/loop-lag.ts';
-import { guardCheck, latenessBound, LatenessMonitor } from '../../suites/lib/lateness/monitor.ts';
+import { describeLateness, guardCheck, latenessBound, LatenessMonitor } from '../../suites/lib/lateness/monitor.ts';
 
 const busy = (ms: number): void => { const t = performance.now(); while (performance.now() - t < ms) { /* block the loop */ } };
 
@@ -128,7 +128,7 @@ describe('sleep model under a late harness', () => {
     expect(over[0]).toMatchObject({ what: 'sleep 1 lasted 1390 ms instead of 1200 ms', lateMs: 190, boundMs: 150, detail: 'darkwake 2 started 190 ms after it was due' });
   });
 
-  it('a dark wake is never cut short: a harness made late on purpose lengthens the sleep before it, which is then an error', async () => {
+  it('no phase is cut short: a harness made late on purpose lengthens the sleep before the late dark wake, which is then an error', async () => {
     const child = spawn(process.execPath, ['-e', 'setInterval(()=>{},1000)'], { detached: true, stdio: 'ignore' });
     const pid = child.pid!;
     try {
@@ -140,10 +140,14 @@ describe('sleep model under a late harness', () => {
       const run = await new SleepModel({ phases, target, now: () => performance.now() - t0, signal: new AbortController().signal }).run();
       const dark = run.records.find((r) => r.phase.label === 'dark wake 1/2')!;
       expect(dark.lateMs).toBeGreaterThan(80);
-      expect(dark.observedMs!).toBeGreaterThanOrEqual(dark.phase.scaledMs - 1); // whole, although it began late
+      // Every phase whole (the late one, and the sleep after it: nothing catches up by cutting).
+      for (const r of run.records.slice(0, -1)) expect(r.observedMs!, r.phase.label).toBeGreaterThanOrEqual(r.phase.scaledMs - 1);
       const m = monitor();
       for (const l of phaseLateness(run, (p) => phaseBound(p, 150))) m.record(l);
-      expect(m.reason()).toMatch(/^the harness could not keep the schedule: sleep 1\/2 lasted \d+ ms instead of 240 ms: off by \d+ ms \(bound ±60 ms\): dark wake 1\/2 started \d+ ms after it was due/);
+      // (On a busy machine other phases may be over their bound too; this one must be among them.)
+      const sleep1 = m.breaches().find((b) => b.what.startsWith('sleep 1/2 lasted'));
+      expect(sleep1 && describeLateness(sleep1)).toMatch(/^sleep 1\/2 lasted \d+ ms instead of 240 ms: off by \d+ ms \(bound ±60 ms\): dark wake 1\/2 started \d+ ms after it was due$/);
+      expect(m.reason()).toMatch(/^the harness could not keep the schedule: /);
       expect(guardCheck(check.fail('churn', 'x'), m.reason(), m.evidence()).verdict).toBe('error');
     } finally {
       process.kill(-pid, 'SIGCONT');

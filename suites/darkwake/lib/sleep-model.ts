@@ -10,10 +10,12 @@
  * keeps counting (on macOS mach_absolute_time stops during sleep), no sleep/wake
  * notifications are delivered, and other processes on the host keep running.
  *
- * Phases start at absolute deadlines (t0 + Σ planned), so lateness does not accumulate, with
- * one exception: an awake window (before the night, a dark wake) is never cut short by the
- * harness's own lateness — the phase after it starts no earlier than `scaledMs` after the
- * client was resumed, and the sleep that follows absorbs the difference. Each phase records
+ * Phases start at absolute deadlines (t0 + Σ planned), with one rule over it: no phase is cut
+ * short by the harness's own lateness — the next phase starts no earlier than `scaledMs` after
+ * this one's process change, so a late start lengthens the phase before it (a sleep, mostly,
+ * by the link change before a SIGCONT) and the night runs that much longer; a later phase is
+ * never shortened to catch up (a shorter sleep could end before the gateway's DPD decides, a
+ * shorter dark wake before the client reacts). Each phase records
  * when the client's process state changed (what the client can observe) and when the
  * transition had completed; after the run, `observedMs` is each phase's length as the client
  * lived it. `phaseLateness` turns those into harness-lateness samples (suites/lib/lateness).
@@ -48,7 +50,7 @@ export interface PhaseRecord {
   index: number;
   /** t0 + Σ scaled durations before it. */
   plannedStartMs: number;
-  /** When it was due: the plan, or later when the awake window before it had started late. */
+  /** When it was due: the plan, or later when the phase before it had started late (it keeps its full length). */
   deadlineMs: number;
   /** When the client's process state changed (just before SIGSTOP / SIGCONT): events are attributed from here. */
   enteredMs: number;
@@ -75,10 +77,16 @@ export interface ScheduleRun {
   stoppedEarly?: string;
 }
 
+/** Resolves at `at` on the given clock, never before (libuv's cached loop time can fire a timer up to 1 ms early). */
 function waitUntil(now: () => number, at: number, signal: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve(false);
-    const t = setTimeout(() => done(true), Math.max(0, at - now()));
+    let t = setTimeout(tick, Math.max(0, Math.ceil(at - now())));
+    function tick(): void {
+      const left = at - now();
+      if (left > 0) t = setTimeout(tick, Math.ceil(left));
+      else done(true);
+    }
     function done(ok: boolean): void {
       clearTimeout(t);
       signal.removeEventListener('abort', onAbort);
@@ -157,8 +165,8 @@ export class SleepModel {
         records.push(rec);
         this.o.onPhase?.(rec);
         planned += p.scaledMs;
-        // A sleep ends on the plan; an awake window lasts its full length from the resume.
-        deadline = p.kind === 'sleep' ? planned : Math.max(planned, entered + p.scaledMs);
+        // On the plan, unless that would cut this phase short: then its full length from its process change.
+        deadline = Math.max(planned, entered + p.scaledMs);
       }
       if (!stoppedEarly && !(await waitUntil(now, deadline, signal))) stoppedEarly = 'aborted during the full wake';
     } finally {

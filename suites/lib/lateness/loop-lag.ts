@@ -25,6 +25,7 @@ export interface LagSource {
   stallsIn(fromMs: number, toMs: number): LoopStall[];
 }
 
+/** Bounded memory: past this many, the older half is dropped (windows asked about are recent). */
 const MAX_STALLS = 10_000;
 
 export class LoopLagSampler implements LagSource {
@@ -51,7 +52,8 @@ export class LoopLagSampler implements LagSource {
       this.last = t;
       if (lag > threshold) {
         const s = { atMs: t, lagMs: lag };
-        if (this.stalls.length < MAX_STALLS) this.stalls.push(s);
+        if (this.stalls.length >= MAX_STALLS) this.stalls.splice(0, MAX_STALLS / 2); // keep the recent ones
+        this.stalls.push(s);
         this.o.onStall?.(s);
       }
     }, this.intervalMs);
