@@ -21,6 +21,9 @@ import { tunnelLab } from '../lib/tunnel/lab-hosts.ts';
 import { readRunQueueWait, waitedMs } from '../lib/lateness/cpu-wait.ts';
 import { latenessBound, LatenessMonitor } from '../lib/lateness/monitor.ts';
 
+/** Real time a client gets to start (node + tsx) and complete its handshake; a busy machine needs seconds. */
+const START_TIMEOUT_MS = 15_000;
+
 interface With {
   strategy: 'kernel-keepalive' | 'node-keepalive';
   keepalive: KeepaliveParam;
@@ -75,9 +78,9 @@ export default defineScenario<With, Expect>({
       who: 'client', tool: 'client', host: clientHost, signal,
       args: ['--gateway', gw.address, '--port', String(gw.port), '--strategy', w.strategy, '--keepalive', `${ka.idleSec},${ka.intervalSec},${ka.count}`, '--no-reconnect'],
     });
-    const set = await log.waitFor((x) => x.who === 'client' && (x.event === 'keepalive-set' || x.event === 'keepalive-error' || x.event === 'fatal'), 5000, signal);
-    if (!set || set.event !== 'keepalive-set') return [check.error(name, `the client did not set keepalive: ${set?.detail ?? 'no report within 5 s'}`, [log.timelineEvidence('client')])];
-    if (!(await log.waitFor((x) => x.who === 'client' && x.event === 'handshake', 5000, signal))) {
+    const set = await log.waitFor((x) => x.who === 'client' && (x.event === 'keepalive-set' || x.event === 'keepalive-error' || x.event === 'fatal'), START_TIMEOUT_MS, signal);
+    if (!set || set.event !== 'keepalive-set') return [check.error(name, `the client did not set keepalive: ${set?.detail ?? `no report within ${START_TIMEOUT_MS / 1000} s`}`, [log.timelineEvidence('client')])];
+    if (!(await log.waitFor((x) => x.who === 'client' && x.event === 'handshake', START_TIMEOUT_MS, signal))) {
       return [check.error(name, 'the client never completed its handshake with the gateway', [log.timelineEvidence('client')])];
     }
 

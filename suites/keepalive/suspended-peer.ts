@@ -16,6 +16,9 @@ import { judgeSurvival, sessionFate, type Design, type Survivor } from './lib/su
 import { tunnelLab } from '../lib/tunnel/lab-hosts.ts';
 import { latenessBound, LatenessMonitor } from '../lib/lateness/monitor.ts';
 
+/** Real time a client gets to start (node + tsx) and complete its handshake; a busy machine needs seconds. */
+const START_TIMEOUT_MS = 15_000;
+
 interface With {
   suspend: Duration;
   after: Duration;
@@ -88,7 +91,7 @@ export default defineScenario<With, Expect>({
       args: ['--gateway', gwAddr, '--port', String(d.gw!.port), '--strategy', 'heartbeat-naive', '--heartbeat-ms', String(hbMs), '--gap-ms', String(Math.max(200, hbMs))],
     })).proc));
     for (const d of designs) {
-      if (!(await log.waitFor((x) => x.who === d.who && x.event === 'handshake', 5000, signal))) {
+      if (!(await log.waitFor((x) => x.who === d.who && x.event === 'handshake', START_TIMEOUT_MS, signal))) {
         return [check.error(name, `${d.client} never completed its handshake with ${d.who}`, [log.timelineEvidence('startup')])];
       }
     }
