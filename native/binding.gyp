@@ -14,7 +14,8 @@
           "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Werror"]
         }],
         ["OS=='mac'", {
-          "sources": ["src/socket_darwin.cc"],
+          "sources": ["src/socket_darwin.cc", "src/nwgroup_darwin.cc"],
+          "link_settings": {"libraries": ["-framework Network"]},
           "defines": ["__APPLE_USE_RFC_3542=1"],
           "xcode_settings": {
             "CLANG_CXX_LANGUAGE_STANDARD": "c++17",

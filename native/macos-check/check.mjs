@@ -146,7 +146,8 @@ function checkArch(zig, arch) {
   }
   if (!ldflags.includes('-Wl,-undefined,dynamic_lookup')) fail('gyp\'s mac LDFLAGS lack -undefined dynamic_lookup (N-API symbols come from the loading Node)');
   const node = join(workDir, `${f.target}.node`);
-  run(zig, ['c++', '-target', target, '-shared', ...ldflags, '-o', node, ...objects, ...f.libs], `${arch}: linking ${basename(node)} failed`, env);
+  // -F: link stubs of the frameworks binding.gyp links that zig lacks (frameworks/README.md).
+  run(zig, ['c++', '-target', target, '-shared', ...ldflags, '-F', join(here, 'frameworks'), '-o', node, ...objects, ...f.libs], `${arch}: linking ${basename(node)} failed`, env);
 
   const m = readMachO(node);
   if (m.cpu !== ARCHES[arch].cpu) fail(`${node} is ${m.cpu}, expected ${ARCHES[arch].cpu}`);

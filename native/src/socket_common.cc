@@ -29,6 +29,9 @@
 #ifdef __linux__
 #include "lnp.h"
 #endif
+#ifdef __APPLE__
+#include "nwgroup_darwin.h"
+#endif
 
 namespace {
 
@@ -953,6 +956,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sendStaged", Napi::Function::New(env, UdpSocket::SendStaged));
 #ifdef __linux__
   exports.Set("setLocalNetworkPolicy", Napi::Function::New(env, SetLocalNetworkPolicy));
+#endif
+#ifdef __APPLE__
+  exports.Set("NwGroup", nc::InitNwGroup(env));
 #endif
   return exports;
 }
