@@ -18,6 +18,9 @@ import { fileURLToPath } from 'node:url';
 
 import type {
   AddonStatus,
+  NwGroupEvent,
+  NwGroupHandle,
+  NwGroupOptions,
   Datagram,
   NativeError,
   NetInterface,
@@ -84,6 +87,8 @@ interface Binding {
   sendStaged(h: SocketHandle, stage: Uint8Array, count: number, lens: Int32Array, destIndex: Int32Array, dests: (string | number)[]): number;
   /** Linux only (native/src/lnp_linux.cc): hooks attached after the change. */
   setLocalNetworkPolicy?(cgroupDir: string, policy: LocalNetworkPolicyName): string[];
+  /** macOS only (native/src/nwgroup_darwin.cc). */
+  NwGroup?: new (options: NwGroupOptions, onEvent: (e: NwGroupEvent) => void) => NwGroupHandle;
 }
 
 /** Batches up to this many datagrams and bytes go through the staged sendBatch path. */
@@ -175,6 +180,18 @@ export function setLocalNetworkPolicy(cgroupDir: string, policy: LocalNetworkPol
     throw Object.assign(new Error(`local network policy emulation is Linux only (this is ${process.platform})`), { code: 'ERR_LNP_UNSUPPORTED' });
   }
   return b.setLocalNetworkPolicy(cgroupDir, policy);
+}
+
+/**
+ * A Network framework multicast group peer (NWConnectionGroup). macOS only: elsewhere throws
+ * code ERR_NW_UNSUPPORTED. Call start(), then send(); events arrive through onEvent.
+ */
+export function openNwGroup(options: NwGroupOptions, onEvent: (e: NwGroupEvent) => void): NwGroupHandle {
+  const b = need();
+  if (!b.NwGroup) {
+    throw Object.assign(new Error(`Network framework is macOS-only (this is ${process.platform})`), { code: 'ERR_NW_UNSUPPORTED' });
+  }
+  return new b.NwGroup(options, onEvent);
 }
 
 export function getTcpKeepalive(fd: number): TcpKeepalive {

@@ -102,3 +102,38 @@ export interface AddonStatus {
   reason?: string;
   features: { pktinfo: boolean; timestamps: boolean; mmsg: boolean; netns: boolean };
 }
+
+/** Options of a Network framework group peer (NWConnectionGroup; macOS 11+). */
+export interface NwGroupOptions {
+  /** Multicast group address (IPv4 or IPv6). */
+  group: string;
+  port: number;
+  /** Interface the group must use (nw_parameters_require_interface); default: the system's choice. */
+  interface?: string;
+  /** Hop limit of sent datagrams (nw_ip_options_set_hop_limit). */
+  ttl: number;
+  /** Receive this host's own sends (nw_ip_options_set_disable_multicast_loopback(false)). */
+  loopback: boolean;
+}
+
+/** An nw_error_t: its domain and code (posix: an errno). */
+export interface NwError {
+  domain: 'posix' | 'dns' | 'tls' | 'invalid';
+  code: number;
+}
+
+export type NwGroupState = 'waiting' | 'ready' | 'failed' | 'cancelled' | 'invalid';
+
+/** What the framework reports, in order, on the JS thread. */
+export type NwGroupEvent =
+  | { type: 'state'; state: NwGroupState; error?: NwError; detail?: string }
+  | { type: 'message'; data: Buffer; from: string }
+  | { type: 'sent'; id: number; error?: NwError };
+
+export interface NwGroupHandle {
+  start(): void;
+  /** Sends to the whole group; the completion arrives as a `sent` event with this id. */
+  send(data: Uint8Array): number;
+  /** Cancels the group; the last event is `state: cancelled`. */
+  close(): void;
+}

@@ -59,6 +59,8 @@ export interface Scenario<W = Record<string, unknown>, E = Record<string, unknow
   id: string;
   summary: string;
   platforms: Array<'linux' | 'darwin'>;
+  /** Why the scenario is limited to `platforms`, appended to the skip reason elsewhere ("Network framework is macOS-only"). */
+  platformNote?: string;
   requires: Capability[];
   /** Schema for `with:`; defaults in it are applied before `run`. Must be a closed object schema. */
   withSchema: JsonSchema;

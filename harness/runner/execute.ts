@@ -90,7 +90,7 @@ function whyNotRunnable(p: PlannedScenario, opts: ExecuteOptions): { text: strin
   const { scenario, profile } = p;
   const platform = process.platform as 'linux' | 'darwin';
   if (!scenario.platforms.includes(platform)) {
-    return { text: `${scenario.id} runs on ${scenario.platforms.join(', ')}; this is ${process.platform}` };
+    return { text: `${scenario.platformNote ? `${scenario.platformNote}: ` : ''}${scenario.id} runs on ${scenario.platforms.join(', ')}; this is ${process.platform}` };
   }
   const req = profile.profile.requires;
   if (req?.platforms?.length && !req.platforms.includes(platform)) {

@@ -157,7 +157,16 @@ class NwGroup : public Napi::ObjectWrap<NwGroup> {
   // On queue_.
   void CreateAndStart(nw_interface_t iface) {
     nw_endpoint_t ep = nw_endpoint_create_host(group_.c_str(), port_.c_str());
-    nw_group_descriptor_t desc = nw_group_descriptor_create_multicast(ep);
+    nw_group_descriptor_t desc = ep != nullptr ? nw_group_descriptor_create_multicast(ep) : nullptr;
+    if (desc == nullptr) {
+      if (ep != nullptr) nw_release(ep);
+      auto* ev = new NwEvent(NwEvent::kState);
+      ev->state = nw_connection_group_state_failed;
+      ev->detail = "nw_group_descriptor_create_multicast refused " + group_ + " (not a multicast group address)";
+      Emit(ev);
+      EmitCancelled();
+      return;
+    }
     nw_parameters_t params = nw_parameters_create_secure_udp(_nw_parameters_configure_protocol_disable,
                                                              _nw_parameters_configure_protocol_default_configuration);
     // Several peers of one host share the group's port, as BSD peers with SO_REUSEADDR do.
@@ -176,7 +185,7 @@ class NwGroup : public Napi::ObjectWrap<NwGroup> {
     if (group_obj_ == nullptr) {
       auto* ev = new NwEvent(NwEvent::kState);
       ev->state = nw_connection_group_state_failed;
-      ev->detail = "nw_connection_group_create returned NULL (not a multicast group address?)";
+      ev->detail = "nw_connection_group_create returned NULL for " + group_;
       Emit(ev);
       EmitCancelled();
       return;
