@@ -83,6 +83,8 @@ export interface InterruptOptions {
   from: 'spawn' | 'output';
   /** For SIGINT2: the gap between the two Ctrl-Cs. */
   secondMs?: number;
+  /** For SIGINT2: count that gap from the run's "tearing down" line instead (a Ctrl-C during teardown). */
+  secondInTeardown?: boolean;
 }
 
 export async function interruptedRun(o: InterruptOptions): Promise<InterruptOutcome> {
@@ -97,6 +99,10 @@ export async function interruptedRun(o: InterruptOptions): Promise<InterruptOutc
   const seenNamespaces = new Set<string>();
   let finished = false;
   const exit = child.then((r) => { finished = true; return r; });
+  const teardownSeen = new Promise<void>((r) => {
+    let text = '';
+    child.all?.on('data', (d: Buffer) => { text += d.toString(); if (/: tearing down/.test(text)) { r(); text = ''; } else if (text.length > 65536) text = text.slice(-1024); });
+  });
   // Watch what the run creates while it runs: its state files (run ids) and probe namespaces.
   const watcher = (async () => {
     while (!finished) {
@@ -116,6 +122,7 @@ export async function interruptedRun(o: InterruptOptions): Promise<InterruptOutc
     else if (o.kind === 'SIGKILL') kill('SIGKILL', true);
     else {
       kill('SIGINT', true);
+      if (o.secondInTeardown) await Promise.race([teardownSeen, exit]);
       await Promise.race([sleep(o.secondMs ?? 100), exit]);
       if (!finished) kill('SIGINT', true);
     }

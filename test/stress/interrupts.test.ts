@@ -10,6 +10,7 @@ const cases: Array<[string, InterruptOptions]> = [
   ['SIGINT during start-up (before or after the handler exists)', { kind: 'SIGINT', from: 'spawn', delayMs: Math.floor(Math.random() * 3000), profile: 'profiles/broadcast.yaml' }],
   ['SIGKILL of the group early in the run, then lab gc', { kind: 'SIGKILL', from: 'output', delayMs: Math.floor(Math.random() * 400), profile: 'profiles/broadcast.yaml' }],
   ['SIGTERM mid-run', { kind: 'SIGTERM', from: 'output', delayMs: 500 + Math.floor(Math.random() * 1500), profile: 'profiles/lab-example.yaml' }],
+  ['Ctrl-C, then a second Ctrl-C during the lab teardown', { kind: 'SIGINT2', from: 'output', delayMs: 300 + Math.floor(Math.random() * 1500), secondInTeardown: true, secondMs: Math.floor(Math.random() * 60), profile: 'profiles/lab-example.yaml' }],
   ['Ctrl-C twice', { kind: 'SIGINT2', from: 'output', delayMs: Math.floor(Math.random() * 2500), secondMs: Math.floor(Math.random() * 300), profile: 'profiles/lab-example.yaml' }],
 ];
 
