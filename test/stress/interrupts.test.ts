@@ -19,5 +19,5 @@ describe.skipIf(!isRoot)(`interrupted runs leave nothing${isRoot ? '' : ' (skipp
     const r = await interruptedRun(o);
     expect({ leaks: r.leaks, lies: r.lies }, `${o.kind} at ${o.delayMs} ms after ${o.from}: exit ${r.exitCode ?? r.signal}`).toEqual({ leaks: [], lies: [] });
     if (r.exitCode !== undefined) expect([0, 130]).toContain(r.exitCode);
-  }, 120_000);
+  }, 240_000);
 });
