@@ -156,6 +156,12 @@ class NwGroup : public Napi::ObjectWrap<NwGroup> {
 
   // On queue_.
   void CreateAndStart(nw_interface_t iface) {
+    // close() came first (e.g. while the interface was being resolved): a group never started
+    // may never report `cancelled`, so do not make one.
+    if (cancel_requested_) {
+      EmitCancelled();
+      return;
+    }
     nw_endpoint_t ep = nw_endpoint_create_host(group_.c_str(), port_.c_str());
     nw_group_descriptor_t desc = ep != nullptr ? nw_group_descriptor_create_multicast(ep) : nullptr;
     if (desc == nullptr) {
@@ -221,10 +227,6 @@ class NwGroup : public Napi::ObjectWrap<NwGroup> {
       }
       Emit(ev);
     });
-    if (cancel_requested_) {
-      nw_connection_group_cancel(group_obj_);
-      return;
-    }
     nw_connection_group_start(group_obj_);
   }
 
