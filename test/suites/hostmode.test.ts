@@ -3,6 +3,8 @@
  * lab host's namespace, sees only that host's interfaces, and measures each segment through a
  * peer agent in another namespace. Its verdicts and matrices must equal the lab-mode run of the
  * same topology, cell by cell (modulo generated interface names). Needs root.
+ * Timeouts are generous: each case starts the CLI twice (tsx compiles the harness each time),
+ * which took 30–110 s per case while the full suite ran on this 2-core machine.
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +30,7 @@ async function compareModes(profile: string, host: string, rename: (t: HostTopol
 }
 
 describe.skipIf(!needs.ok)(needs.title('host mode inside a namespace vs the same topology as a lab'), () => {
-  it('broadcast.reach and broadcast.requires-so-broadcast: same verdicts and matrices, cell by cell', { timeout: 150_000 }, async () => {
+  it('broadcast.reach and broadcast.requires-so-broadcast: same verdicts and matrices, cell by cell', { timeout: 240_000 }, async () => {
     const r = await compareModes('profiles/broadcast.yaml', 'multi', () => ({}));
     expect(r.lm.exitCode, r.lm.output).toBe(0);
     expect(r.hm.exitCode, r.hm.output).toBe(0);
@@ -57,9 +59,9 @@ describe.skipIf(!needs.ok)(needs.title('host mode inside a namespace vs the same
     expect(receive.every((c) => c.verdict === 'pass')).toBe(true);
     expect(r.hostSide.find((c) => c.scenario === 'expect-all-unset')!.verdict).toBe('xfail');
     expect(netnsOfRuns(r.runIds)).toEqual([]);
-  }, 150_000);
+  }, 240_000);
 
-  it('multicast.group-peers: this host plus agents form the same N×N matrices as the lab peers', { timeout: 150_000 }, async () => {
+  it('multicast.group-peers: this host plus agents form the same N×N matrices as the lab peers', { timeout: 240_000 }, async () => {
     const r = await compareModes('profiles/group-peers.yaml', 'p4', () => ({ 'this host': 'p4' }));
     expect(r.lm.exitCode, r.lm.output).toBe(0);
     expect(r.hm.exitCode, r.hm.output).toBe(0);
@@ -75,12 +77,12 @@ describe.skipIf(!needs.ok)(needs.title('host mode: honest without agents, clear 
   let t: HostTopology;
   beforeAll(async () => {
     t = await buildHostTopology(resolve(repoRoot, 'profiles/broadcast.yaml'), 'multi');
-  });
+  }, 120_000);
   afterAll(async () => {
     await t?.down();
   });
 
-  it('without with.peers: reach reports egress (loopback copies) and says delivery was not measured; receive is skipped; local-only mesh says so', async () => {
+  it('without with.peers: reach reports egress (loopback copies) and says delivery was not measured; receive is skipped; local-only mesh says so', { timeout: 120_000 }, async () => {
     const yaml = `profile: host-alone
 scenarios:
   - { id: reach, use: broadcast.reach, with: { port: 47850 } }
@@ -99,7 +101,7 @@ scenarios:
     expect(checks.find((c) => c.name === 'full mesh')!.reason).toContain("the kernel's loopback delivery, not the network");
   });
 
-  it('a named peer that runs no agent is an error naming it; one outside the safe ranges is never contacted', async () => {
+  it('a named peer that runs no agent is an error naming it; one outside the safe ranges is never contacted', { timeout: 120_000 }, async () => {
     const yaml = `profile: host-bad-peers
 scenarios:
   - { id: silent, use: broadcast.reach, with: { port: 47853, peers: [198.18.2.250] } }
@@ -114,7 +116,7 @@ scenarios:
     expect(unsafe!.reason).toContain('192.0.2.7 is outside the addresses netconform sends to');
   });
 
-  it('requires-so-broadcast with peers refuses without --allow-host-network', async () => {
+  it('requires-so-broadcast with peers refuses without --allow-host-network', { timeout: 120_000 }, async () => {
     const yaml = `profile: host-so\nscenarios:\n  - { id: so, use: broadcast.requires-so-broadcast, with: { port: 47855, peers: [198.18.2.3] } }\n`;
     const r = await runCli(await writeProfile(yaml), { netns: t.lab.host('multi').netns });
     const c = r.result.scenarios[0]!.checks[0]!;
