@@ -1,34 +1,23 @@
-import { unlinkSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-
-/** Temp files being written: a process.exit() mid-write (a second Ctrl-C) must not leave one. */
-const inFlight = new Set<string>();
-let exitHookInstalled = false;
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const f of inFlight) { try { unlinkSync(f); } catch { /* renamed or never created */ } }
-  });
-}
 
 /**
  * Writes a file so a reader never sees half of it: temp file in the same folder, then
  * rename(2), which replaces the target atomically on one filesystem.
+ *
+ * Synchronous on purpose: a second Ctrl-C ends the process with process.exit() from a signal
+ * handler, which runs between JS turns. An async write could be mid-flight on the thread pool
+ * then (its open(2) creating the temp file after any exit hook removed it: seen once in 200
+ * interrupted runs), a synchronous one never is. Report files are bounded (util/bounded-lines.ts).
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
+  mkdirSync(dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`;
-  installExitHook();
-  inFlight.add(tmp);
   try {
-    await writeFile(tmp, data);
-    await rename(tmp, file);
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
   } catch (err) {
-    await rm(tmp, { force: true });
+    rmSync(tmp, { force: true });
     throw err;
-  } finally {
-    inFlight.delete(tmp);
   }
 }
