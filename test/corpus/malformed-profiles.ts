@@ -127,6 +127,7 @@ export function malformedCases(uses: readonly string[]): CorpusCase[] {
   add('size', 'scenarios to 1 MiB, every id a duplicate', fill(() => '  - { id: s, use: preflight.loopback-udp }\n', baseProfile()), /id "s" is already used/);
   add('size', 'scenarios to 1 MiB, every timeout too long', fill((i) => `  - { id: t${i}, use: preflight.loopback-udp, timeout: 1000h }\n`, baseProfile()), TOO_LONG);
   add('size', 'one 1 MiB string', `${baseProfile()}`.replace('description: generated', `description: ${'y'.repeat(MAX_PROFILE_BYTES - 600)}`).replace('tags: [corpus]', 'tags: corpus'), /tags must be an array/);
+  add('size', 'darkwake schedule phases to 1 MiB', fill((i) => (i % 2 ? '        - { darkwake: 30s }\n' : '        - { sleep: 15m }\n'), baseProfile('    use: darkwake.churn\n    with:\n      schedule:\n        phases:\n')), /phases must NOT have more than 8 items/);
   add('size', 'top-level unknown keys with 1,000-character names', fill((i) => `k${i}${'z'.repeat(1000)}: 1\n`, baseProfile()), /k0z+ is not allowed/);
 
   // Numbers.
