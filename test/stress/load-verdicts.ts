@@ -63,13 +63,27 @@ async function main(): Promise<number> {
   const baseline = new Map<string, Verdicts>();
   for (const f of files) baseline.set(f, await runProfile(f));
 
-  const loops = busyLoops();
-  const stopLoops = (): void => { for (const l of loops) { try { l.kill('SIGKILL'); } catch { /* gone */ } } };
-  const onSignal = (): void => { stopLoops(); process.exit(130); };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const checks = [...baseline.values()].reduce((n, v) => n + v.checks.size, 0);
   const changes: Array<{ run: number; check: string; unloaded: string; loaded: string; reason: string; harnessLate: boolean }> = [];
   let done = 0;
+  /** Written after every pass, so an interrupted experiment still leaves its figures. */
+  const report = async (): Promise<string> => {
+    const r = {
+      generatedAt: new Date().toISOString(), seconds: (Date.now() - started) / 1000, cores: availableParallelism(),
+      profiles: files.map((f) => basename(f)), checksPerPass: checks, loadedPasses: done, changes: changes.length,
+      changesToHarnessLateError: changes.filter((c) => c.harnessLate).length,
+      baseline: Object.fromEntries([...baseline].flatMap(([, v]) => [...v.checks].map(([k, x]) => [k, x.verdict]))),
+      changed: changes,
+    };
+    await writeFile(outFile, `${JSON.stringify(r, null, 2)}\n`);
+    return `${done} loaded pass(es) × ${checks} checks: ${changes.length} verdict change(s) vs the unloaded pass (${r.changesToHarnessLateError} of them to an error naming the harness's lateness); ${outFile}`;
+  };
+
+  const loops = busyLoops();
+  const stopLoops = (): void => { for (const l of loops) { try { l.kill('SIGKILL'); } catch { /* gone */ } } };
+  const onSignal = (): void => { stopLoops(); void report().then((line) => { console.log(`interrupted: ${line}`); process.exit(130); }); };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     for (let run = 1; run <= runs; run++) {
       for (const f of files) {
@@ -84,20 +98,12 @@ async function main(): Promise<number> {
       }
       done = run;
       console.error(`load-verdicts: loaded pass ${run}/${runs} done, ${changes.length} change(s) so far`);
+      await report();
     }
   } finally {
     stopLoops();
   }
-  const checks = [...baseline.values()].reduce((n, v) => n + v.checks.size, 0);
-  const report = {
-    generatedAt: new Date().toISOString(), seconds: (Date.now() - started) / 1000, cores: availableParallelism(),
-    profiles: files.map((f) => basename(f)), checksPerPass: checks, loadedPasses: done, changes: changes.length,
-    changesToHarnessLateError: changes.filter((c) => c.harnessLate).length,
-    baseline: Object.fromEntries([...baseline].flatMap(([, v]) => [...v.checks].map(([k, x]) => [k, x.verdict]))),
-    changed: changes,
-  };
-  await writeFile(outFile, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`${done} loaded pass(es) × ${checks} checks: ${changes.length} verdict change(s) vs the unloaded pass (${report.changesToHarnessLateError} of them to an error naming the harness's lateness); ${outFile}`);
+  console.log(await report());
   return changes.length ? 1 : 0;
 }
 
