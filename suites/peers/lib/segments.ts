@@ -1,0 +1,91 @@
+/**
+ * From TCP segments on the wire to connections: who connected (SYN), who accepted (SYN-ACK: the
+ * kernel's accept; the application's accept() is not visible on the wire), when it was
+ * established, who closed it (FIN) or reset it (RST), and payload bytes each way. Pure; the
+ * packets come from capture.ts.
+ */
+
+export interface Segment {
+  /** Scenario time, ms. */
+  t: number;
+  src: string;
+  sport: number;
+  dst: string;
+  dport: number;
+  /** tcpdump's flag letters: S, F, R, P, '.' = ACK (tcpdump(8) "TCP Packets"). */
+  flags: string;
+  length: number;
+}
+
+// "1733090000.123456 IP 198.18.1.2.40000 > 198.18.1.3.47900: Flags [S.], seq 1, ack 2, win 5, length 0"
+const LINE = /^(\d+\.\d+) IP (\d+\.\d+\.\d+\.\d+)\.(\d+) > (\d+\.\d+\.\d+\.\d+)\.(\d+): Flags \[([^\]]*)\].*?length (\d+)/;
+
+export function parseTcpdumpLine(line: string, epochOffsetMs: number): Segment | undefined {
+  const m = LINE.exec(line);
+  if (!m) return undefined;
+  return { t: Number(m[1]) * 1000 - epochOffsetMs, src: m[2]!, sport: Number(m[3]), dst: m[4]!, dport: Number(m[5]), flags: m[6]!, length: Number(m[7]) };
+}
+
+export interface Connection {
+  /** "198.18.1.2:40000>198.18.1.3:47900", initiator first. */
+  key: string;
+  initiator: string;
+  responder: string;
+  responderPort: number;
+  connectAt: number;
+  /** The responder answered the SYN with RST: nobody listening yet. */
+  refusedAt?: number;
+  acceptedAt?: number;
+  establishedAt?: number;
+  /** First FIN or RST after the handshake, and who sent it. */
+  closedAt?: number;
+  closedBy?: string;
+  closedHow?: 'FIN' | 'RST';
+  /** Payload bytes (up to the window's end). */
+  bytesFromInitiator: number;
+  bytesFromResponder: number;
+}
+
+/** Connections whose SYN fell in [from, until], their later packets up to `until`. */
+export function connections(segs: readonly Segment[], from: number, until: number): Connection[] {
+  const byKey = new Map<string, Connection>();
+  for (const s of segs) {
+    if (s.t > until) continue;
+    const fwd = `${s.src}:${s.sport}>${s.dst}:${s.dport}`;
+    const rev = `${s.dst}:${s.dport}>${s.src}:${s.sport}`;
+    const syn = s.flags.includes('S');
+    const ack = s.flags.includes('.');
+    if (syn && !ack) {
+      if (s.t < from || byKey.has(fwd)) continue; // a retransmitted SYN is the same connect
+      byKey.set(fwd, { key: fwd, initiator: s.src, responder: s.dst, responderPort: s.dport, connectAt: s.t, bytesFromInitiator: 0, bytesFromResponder: 0 });
+      continue;
+    }
+    const c = byKey.get(fwd) ?? byKey.get(rev);
+    if (!c) continue;
+    const fromInitiator = s.src === c.initiator && `${s.src}:${s.sport}>${s.dst}:${s.dport}` === c.key;
+    if (syn && ack) {
+      c.acceptedAt ??= s.t;
+      continue;
+    }
+    if (s.flags.includes('R') && c.establishedAt === undefined) {
+      if (!fromInitiator) c.refusedAt ??= s.t;
+      continue;
+    }
+    if (c.acceptedAt !== undefined && c.establishedAt === undefined && fromInitiator && ack) c.establishedAt = s.t;
+    if (s.length > 0) {
+      if (fromInitiator) c.bytesFromInitiator += s.length;
+      else c.bytesFromResponder += s.length;
+    }
+    if ((s.flags.includes('F') || s.flags.includes('R')) && c.closedAt === undefined && c.establishedAt !== undefined) {
+      c.closedAt = s.t;
+      c.closedBy = s.src;
+      c.closedHow = s.flags.includes('R') ? 'RST' : 'FIN';
+    }
+  }
+  return [...byKey.values()];
+}
+
+/** Established by `at` and neither side has sent FIN or RST by then. */
+export function openAt(c: Connection, at: number): boolean {
+  return c.establishedAt !== undefined && c.establishedAt <= at && (c.closedAt === undefined || c.closedAt > at);
+}
