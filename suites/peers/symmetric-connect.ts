@@ -26,7 +26,7 @@ const NAME = 'symmetric peers end with one connection';
 /** Time for the last packets before the window's end to come out of tcpdump. */
 const SETTLE_MS = 150;
 /** Reruns of an attempt whose start the harness made off its skew, before it counts as late. */
-const LATE_RERUNS = 2;
+const LATE_RERUNS = 4;
 
 /**
  * Waits until the scenario clock reaches `at`: a timer for all but the last 2 ms (timers fire
