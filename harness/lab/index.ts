@@ -86,6 +86,37 @@ export function qdiscAvailable(kind: 'netem' | 'tbf'): Promise<boolean> {
 
 export const netemAvailable = (): Promise<boolean> => qdiscAvailable('netem');
 
+/**
+ * Per-namespace `ip` processes at most this many at a time: a 250-host lab would otherwise
+ * start 250 processes at once (each ~3 MB, all competing for the same cores), which is no
+ * faster on a small machine and makes the harness's peak memory grow with the lab.
+ */
+const BRING_UP_PARALLEL = 16;
+
+/**
+ * `Promise.all(items.map(fn))` with at most `limit` calls in flight; results in input order.
+ * After a rejection no new call starts, and it rejects (with the first error) only once the
+ * calls in flight have settled, so the teardown that follows never races a bring-up `ip`.
+ */
+export async function mapBounded<T, R>(items: T[], fn: (item: T) => Promise<R>, limit = BRING_UP_PARALLEL): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && !failure) {
+      const k = next++;
+      try {
+        out[k] = await fn(items[k]!);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
+  return out;
+}
+
 export async function bringUpLab(spec: LabSpec, opts: BringUpOptions): Promise<Lab> {
   if (process.getuid?.() !== 0) throw new LabError('EPERM', 'labs need root (network namespaces); run as root or skip lab scenarios');
   const issues = checkLabSpec(spec);
@@ -109,12 +140,14 @@ export async function bringUpLab(spec: LabSpec, opts: BringUpOptions): Promise<L
     await ipBatch(createLines(model), { signal: opts.signal });
     abortCheck();
     const hosts = [...model.hosts.values()];
-    await Promise.all([...model.segments.values()].map((s) =>
-      ipBatch(segmentLines(s, hosts.flatMap((h) => [...h.ifs.values()].filter((i) => i.segment === s.name))), { netns: s.netns })));
-    const links = await Promise.all(hosts.map((h) => lab.hostBatch(h, hostLines(h))));
-    await Promise.all(hosts.flatMap((h) => [...h.ifs.values()].filter((i) => hasShaping(i.shaping))
-      .map((i) => lab.shape(h, model.segments.get(i.segment)!, i, i.shaping))));
-    await Promise.all(hosts.map((h, k) => lab.waitOperUp(h, [...h.ifs.values()].map((i) => i.name), links[k])));
+    await mapBounded([...model.segments.values()], (s) =>
+      ipBatch(segmentLines(s, hosts.flatMap((h) => [...h.ifs.values()].filter((i) => i.segment === s.name))), { netns: s.netns, signal: opts.signal }));
+    abortCheck();
+    const links = await mapBounded(hosts, (h) => lab.hostBatch(h, hostLines(h)));
+    abortCheck();
+    await mapBounded(hosts.flatMap((h) => [...h.ifs.values()].filter((i) => hasShaping(i.shaping)).map((i) => ({ h, i }))),
+      ({ h, i }) => lab.shape(h, model.segments.get(i.segment)!, i, i.shaping));
+    await mapBounded(hosts.map((h, k) => ({ h, k })), ({ h, k }) => lab.waitOperUp(h, [...h.ifs.values()].map((i) => i.name), links[k]));
     for (const h of hosts) await lab.applyInitialPolicy(h);
     abortCheck();
   } catch (e) {

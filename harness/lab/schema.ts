@@ -42,8 +42,17 @@ export interface LabSpecIssue {
   message: string;
 }
 
-export const MAX_HOSTS = 24;
-export const MAX_SEGMENTS = 24;
+/**
+ * What bounds a lab's size (the old 24/24 was a guess, nothing needed it):
+ * - a host's and a segment's index are one byte each of its interfaces' MACs (names.ts macFor),
+ *   so 256 hosts and 256 segments at most before two MACs on a segment could collide;
+ * - a carved /24 holds 254 hosts; a bigger segment needs an explicit prefix (e.g. ipv4: …/22);
+ * - interface names stay ≤ 15 bytes (IFNAMSIZ) for any index below 1000 (names.ts);
+ * - a Linux bridge takes up to 1024 ports (BR_MAX_PORTS, net/bridge/br_private.h).
+ * 64 segments are 64 namespaces more: kept below the MAC bound so a lab stays a few hundred namespaces.
+ */
+export const MAX_HOSTS = 256;
+export const MAX_SEGMENTS = 64;
 export const MAX_LINKS_PER_HOST = 8;
 /** Lower-case names: they end up in namespace names and in `ip netns exec` lines. */
 export const LAB_NAME_PATTERN = '^[a-z][a-z0-9-]{0,19}$';

@@ -67,8 +67,17 @@ describe('checkLabSpec', () => {
 
   it('limits the size of a lab and of a segment', () => {
     const hosts: LabSpec['hosts'] = {};
-    for (let i = 0; i < 30; i++) hosts[`h${i}`] = { links: [{ segment: 'a' }] };
-    expect(msgs({ segments: { a: {} }, hosts })).toContain('hosts: too many hosts: 30 (at most 24)');
+    for (let i = 0; i < 257; i++) hosts[`h${i}`] = { links: [{ segment: 'a' }] };
+    expect(msgs({ segments: { a: { ipv4: '198.18.8.0/22' } }, hosts })).toEqual(['hosts: too many hosts: 257 (at most 256)']);
+    const segments: LabSpec['segments'] = {};
+    for (let i = 0; i < 65; i++) segments[`s${i}`] = {};
+    expect(msgs({ segments, hosts: { h: { links: [{ segment: 's0' }] } } })).toEqual(['segments: too many segments: 65 (at most 64)']);
+    // 254 hosts fill a carved /24; the 255th names the full segment.
+    const full: LabSpec['hosts'] = {};
+    for (let i = 0; i < 255; i++) full[`h${i}`] = { links: [{ segment: 'a' }] };
+    expect(msgs({ segments: { a: {} }, hosts: full })).toEqual(['hosts.h254.links.0: segment a has no free address left']);
+    delete full.h254;
+    expect(msgs({ segments: { a: {} }, hosts: full })).toEqual([]);
     const few: LabSpec['hosts'] = {};
     for (let i = 0; i < 3; i++) few[`h${i}`] = { links: [{ segment: 'a' }] };
     expect(msgs({ segments: { a: { ipv4: '198.18.4.0/30' } }, hosts: few })).toEqual(['hosts.h2.links.0: segment a has no free address left']);
