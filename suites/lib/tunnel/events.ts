@@ -7,7 +7,7 @@
  */
 
 /** `harness` marks are the scenario's own (a blackhole, a probe); tools never claim it. */
-export type ToolSource = 'gateway' | 'client' | 'proxy' | 'prober' | 'sut' | 'harness';
+export type ToolSource = 'gateway' | 'client' | 'proxy' | 'prober' | 'tls-server' | 'sut' | 'harness';
 
 export interface ToolEvent {
   /** Epoch milliseconds when it happened, in the emitting process. */
@@ -31,7 +31,7 @@ export function emitEvent(src: ToolSource, event: string, extra: Omit<ToolEvent,
   process.stdout.write(`${JSON.stringify(e)}\n`);
 }
 
-const SOURCES = new Set<string>(['gateway', 'client', 'proxy', 'prober', 'sut']);
+const SOURCES = new Set<string>(['gateway', 'client', 'proxy', 'prober', 'tls-server', 'sut']);
 
 /** Parses a line into an event; undefined for anything else (never throws). */
 export function parseEventLine(line: string, fallbackSrc?: ToolSource): ToolEvent | undefined {
