@@ -55,8 +55,9 @@ const describeExit = (x: ProcessExit | undefined): string =>
   !x ? 'was still running (stopped by the harness)' : x.signal ? `was killed by ${x.signal}` : `exited with code ${x.code}`;
 const tail = (out: readonly string[]): string => out.slice(-4).map((l) => l.slice(0, 200)).join(' | ') || '(nothing)';
 const sleep = (ms: number, signal: AbortSignal): Promise<void> => new Promise((r) => {
-  const t = setTimeout(r, ms);
-  signal.addEventListener('abort', () => { clearTimeout(t); r(); }, { once: true });
+  const done = (): void => { clearTimeout(t); signal.removeEventListener('abort', done); r(); };
+  const t = setTimeout(done, ms);
+  signal.addEventListener('abort', done, { once: true });
 });
 
 export default defineScenario<With, Expect>({
@@ -86,7 +87,7 @@ export default defineScenario<With, Expect>({
 
     for (const [v, expected] of plan) {
       signal.throwIfAborted();
-      const name = `${v}: ${expected}`;
+      const name = `${v} (expect ${expected})`;
       const who = `server:${v}`;
       const presented = await presentedFor(v, pki);
       const cert = await files.write(`${v}-chain.pem`, presented.chainPem);

@@ -17,8 +17,7 @@ export interface GatewayCert {
   key: string;
 }
 
-/** `missing` is kept for callers that skip on a missing tool; in-process generation needs none, so it is always false. */
-export type CertResult = { ok: true; cert: GatewayCert } | { ok: false; missing: boolean; reason: string };
+export type CertResult = { ok: true; cert: GatewayCert } | { ok: false; reason: string };
 
 export const CERT_CN = 'netconform-gateway';
 
@@ -38,6 +37,6 @@ export async function generateGatewayCert(address: string, defer: (f: () => unkn
     return { ok: true, cert: { dir: files.dir, cert, key } };
   } catch (err) {
     if (signal.aborted) throw err;
-    return { ok: false, missing: false, reason: `could not generate the gateway's certificate: ${(err as Error).message}` };
+    return { ok: false, reason: `could not generate the gateway's certificate: ${(err as Error).message}` };
   }
 }

@@ -63,7 +63,7 @@ export interface SutReport {
 }
 
 export function judge(v: Variant, expected: Expected, o: Observed, sut: SutReport, evidence: Evidence[]): Check {
-  const name = `${v}: ${expected}`;
+  const name = `${v} (expect ${expected})`;
   if (o.kind === 'never-tried') {
     return check.error(name, `the SUT never tried TLS with the server (${o.why}), so this is no refusal; it ${sut.ended}; it printed: ${sut.printed}`, evidence);
   }
