@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { loadProfile, displayPath } from '../loader/profile.ts';
 import { publishedSchema } from '../loader/profile-schema.ts';
 import { ConsoleReporter } from '../reporters/console.ts';
-import { HtmlReporter } from '../reporters/html.ts';
+import { HtmlReporter } from '../reporters/html/index.ts';
 import { JsonReporter } from '../reporters/json.ts';
 import { JUnitReporter } from '../reporters/junit.ts';
 import type { Reporter } from '../reporters/reporter.ts';

@@ -59,7 +59,51 @@ export interface SeriesEvidence {
   series: Array<{ name: string; points: Array<[number, number]> }>;
 }
 
-export type Evidence = MatrixEvidence | TimelineEvidence | NumbersEvidence | TextEvidence | SeriesEvidence;
+/** What a dark-wake lane shows: the sleep model's phases and the session events on it. */
+export type LaneState = 'awake' | 'sleep' | 'darkwake' | 'fullwake';
+export type LaneMarker = 'handshake' | 'dpd-drop' | 'reconnect' | 'alert';
+
+/**
+ * One lane per client over the scenario's clock (the HTML report draws a swimlane): phases as
+ * shaded spans, session events as markers, and the windows within which the profile expected
+ * something (e.g. "reconnected within 2 s of the full wake") as bounds.
+ */
+export interface SwimlaneEvidence {
+  kind: 'swimlane';
+  title: string;
+  lanes: Array<{
+    name: string;
+    spans: Array<{ state: LaneState; fromMs: number; toMs: number; label?: string }>;
+    markers: Array<{ t: number; marker: LaneMarker; detail?: string }>;
+  }>;
+  bounds?: Array<{ label: string; fromMs: number; toMs: number }>;
+}
+
+/** Raw samples per named series (one-way latency per sender→receiver pair, …): the HTML draws their CDF. */
+export interface DistributionEvidence {
+  kind: 'distribution';
+  title: string;
+  unit: string;
+  series: Array<{ name: string; samples: number[] }>;
+}
+
+/** Expected vs measured values with a tolerance (keepalive detection time, …): a bar per item. */
+export interface ExpectedMeasuredEvidence {
+  kind: 'expected-measured';
+  title: string;
+  unit: string;
+  items: Array<{ name: string; expected: number; measured: number | null; tolerance?: number; ok: boolean }>;
+}
+
+export type Evidence =
+  | MatrixEvidence
+  | TimelineEvidence
+  | NumbersEvidence
+  | TextEvidence
+  | SeriesEvidence
+  | SwimlaneEvidence
+  | DistributionEvidence
+  | ExpectedMeasuredEvidence;
 
 export interface Check {
   name: string;

@@ -21,6 +21,11 @@ export function matrixText(m: MatrixEvidence): string {
   return out.join('\n');
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return Number(s[Math.floor((s.length - 1) / 2)]!.toFixed(3));
+}
+
 export function evidenceText(e: Evidence): string {
   switch (e.kind) {
     case 'matrix':
@@ -33,6 +38,12 @@ export function evidenceText(e: Evidence): string {
       return `${e.title}\n${e.text}`;
     case 'series':
       return `${e.title}: ${e.series.map((s) => `${s.name} (${s.points.length} points)`).join(', ')}`;
+    case 'swimlane':
+      return `${e.title}: ${e.lanes.map((l) => `${l.name} (${l.spans.length} phases, ${l.markers.length} events)`).join(', ')} (plotted in report.html)`;
+    case 'distribution':
+      return [e.title, ...e.series.map((s) => `  ${s.name}: ${s.samples.length} samples${s.samples.length ? `, median ${median(s.samples)} ${e.unit}` : ''}`)].join('\n');
+    case 'expected-measured':
+      return [e.title, ...e.items.map((i) => `  ${i.name}: expected ${i.expected}${i.tolerance !== undefined ? ` ±${i.tolerance}` : ''} ${e.unit}, measured ${i.measured ?? '—'}${i.measured === null ? '' : ` ${e.unit}`}${i.ok ? '' : ' ←'}`)].join('\n');
   }
 }
 

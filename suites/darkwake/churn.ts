@@ -15,6 +15,7 @@ import { dur, keepaliveSchema, sleepModelProps, type KeepaliveParam, type SleepM
 import { DEFAULT_SCHEDULE_ERROR_MS, runNight, scheduleEvidence, type NightResult } from './lib/night.ts';
 import { sleepHorizon } from './lib/compression.ts';
 import { LatenessMonitor } from '../lib/lateness/monitor.ts';
+import { nightSwimlane } from './lib/swimlane.ts';
 import { tunnelLab } from '../lib/tunnel/lab-hosts.ts';
 
 interface With extends SleepModelParams {
@@ -150,7 +151,15 @@ export default defineScenario<With, Expect>({
         sessionSurvivesFullWake: counts.sessionSurvivesFullWake, sessionUpAtEnd: counts.sessionUpAtEnd,
       },
     };
-    const evidence = [night.timeline(), numbers, ...night.evidence];
+    const swimlane = nightSwimlane({
+      client: night.client?.who ?? 'client', marks: night.marks, nightEndMs: night.nightEndMs, events: log.events, title: `night (${night.scheduleText})`,
+      bounds: night.marks.filter((m) => m.kind === 'darkwake').map((m) => ({
+        label: `≤ ${e.maxReconnectsPerDarkWake} reconnect${e.maxReconnectsPerDarkWake === 1 ? '' : 's'}`,
+        fromMs: Math.round(m.startMs),
+        toMs: Math.round(night.marks[night.marks.indexOf(m) + 1]?.startMs ?? night.nightEndMs),
+      })),
+    });
+    const evidence = [swimlane, night.timeline(), numbers, ...night.evidence];
     const checks: Check[] = [];
     if (night.clientError) {
       checks.push(check.error('churn', `${night.clientError}; counts so far: ${summary(counts)}`, evidence));

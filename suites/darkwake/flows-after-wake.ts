@@ -19,6 +19,7 @@ import { DEFAULT_SCHEDULE_ERROR_MS, runNight, scheduleEvidence } from './lib/nig
 import { latenessBound, LatenessMonitor } from '../lib/lateness/monitor.ts';
 import { epochNowMs } from '../lib/tunnel/events.ts';
 import { readRunQueueWait, waitedMs } from '../lib/lateness/cpu-wait.ts';
+import { nightSwimlane } from './lib/swimlane.ts';
 import { compileSchedule } from './lib/schedule.ts';
 import { parseDuration, type Duration } from '../../harness/util/duration.ts';
 import { tunnelLab } from '../lib/tunnel/lab-hosts.ts';
@@ -145,7 +146,11 @@ export default defineScenario<With, Expect>({
       return { wake: s.label, ok: ev?.n?.ok === 1, ms: ev?.n?.ms ?? null, detail: ev?.detail ?? 'no result from the prober' };
     });
     const verdict = flowVerdict(results, e.maxFlowMs);
-    const evidence: Evidence[] = [verdict.matrix, night.timeline(), scheduleEvidence(night, w.timeScale)];
+    const swimlane = nightSwimlane({
+      client: night.client?.who ?? 'proxy', marks: night.marks, nightEndMs: night.nightEndMs, events: log.events, title: `night (${night.scheduleText})`,
+      bounds: night.marks.filter((m) => m.kind === 'darkwake' || m.kind === 'fullwake').map((m) => ({ label: `flow within ${e.maxFlowMs} ms`, fromMs: Math.round(m.startMs), toMs: Math.round(m.startMs + e.maxFlowMs) })),
+    });
+    const evidence: Evidence[] = [verdict.matrix, swimlane, night.timeline(), scheduleEvidence(night, w.timeScale)];
     if (night.clientError) return [check.error(name, `${night.clientError}; flows so far: ${verdict.summary}`, evidence)];
     // Lateness only makes a flow look slower: a pass stands, a failure yields to it.
     return [lateness.guard(verdict.ok ? check.pass(name, verdict.reason, evidence) : check.fail(name, verdict.reason, evidence), { keepPass: true })];

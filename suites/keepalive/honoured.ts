@@ -114,6 +114,12 @@ export default defineScenario<With, Expect>({
         },
         units: { expectedMs: 'ms', measuredMs: 'ms', errorMs: 'ms', toleranceMs: 'ms', sinceBlackholeMs: 'ms' },
       },
+      {
+        kind: 'expected-measured',
+        title: 'dead-peer detection time: expected (idle + interval × count) vs measured',
+        unit: 'ms',
+        items: [{ name: w.strategy, expected, measured: measured === undefined ? null : Math.round(measured), tolerance: e.toleranceMs, ok: verdict.ok }],
+      },
       log.timelineEvidence('keepalive'),
     ];
     // Lateness can move the measurement either way (a restarted count, a late report): both verdicts yield.

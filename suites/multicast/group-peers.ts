@@ -18,7 +18,7 @@
  * run at a raised priority; past a quarter of maxP99Ms, or a stall longer than settleMs, a
  * failed check is an error naming it, not a verdict on delivery.
  */
-import { check } from '../../harness/model/check.ts';
+import { check, type DistributionEvidence } from '../../harness/model/check.ts';
 import { defineScenario, type ScenarioContext } from '../../harness/model/scenario.ts';
 import { compareMatrix } from '../lib/net/matrix.ts';
 import { decodeProbe, encodeProbe, newRunTag } from '../lib/net/probe.ts';
@@ -222,6 +222,7 @@ export default defineScenario<With, Expect>({
       evidence,
       { kind: 'numbers' as const, title: 'loss per pair after warm-up (only pairs with loss)', values: Object.keys(lossValues).length ? lossValues : { none: 0 }, units: Object.fromEntries(Object.keys(lossValues).map((k) => [k, '%'])) },
       { kind: 'numbers' as const, title: 'one-way latency (kernel rx timestamp − sender clock)', values: lat, units: { p50: 'ms', p95: 'ms', p99: 'ms', max: 'ms' } },
+      latencyPerPair(rx.filter((x) => x.seq >= p.warmup && x.from !== x.to)),
     ];
     const checks = [];
     if (diffs.length || sendErrors.length) {
@@ -244,3 +245,16 @@ export default defineScenario<With, Expect>({
     return checks;
   },
 });
+
+/** Samples per sender→receiver pair for the report's CDF plot; ms to µs precision, at most 2,000 per pair. */
+function latencyPerPair(rx: Reception[]): DistributionEvidence {
+  const byPair = new Map<string, number[]>();
+  for (const x of rx) {
+    if (x.latencyNs === undefined) continue;
+    const key = `${x.from}→${x.to}`;
+    const list = byPair.get(key) ?? [];
+    if (list.length < 2000) list.push(Math.round(Number(x.latencyNs) / 1000) / 1000);
+    byPair.set(key, list);
+  }
+  return { kind: 'distribution', title: 'one-way latency per pair (CDF)', unit: 'ms', series: [...byPair].sort(([a], [b]) => a.localeCompare(b)).map(([name, samples]) => ({ name, samples })) };
+}

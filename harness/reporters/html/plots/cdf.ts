@@ -1,0 +1,48 @@
+/**
+ * Latency distribution as an empirical CDF per series (a step line per sender→receiver pair).
+ * At most MAX_DRAWN points per series are drawn (evenly spaced ranks, min and max kept), so a
+ * long run stays a small file; the caption says how many samples each line stands for.
+ */
+import type { DistributionEvidence } from '../../../model/check.ts';
+import { esc } from '../escape.ts';
+import { PALETTE, legend, linear, svg, xAxis, yAxis } from './svg.ts';
+
+export const MAX_DRAWN = 200;
+
+/** The (value, cumulative fraction) points drawn for one series. */
+export function cdfPoints(samples: readonly number[]): Array<[number, number]> {
+  const s = [...samples].sort((a, b) => a - b);
+  const n = s.length;
+  if (n === 0) return [];
+  const take = Math.min(n, MAX_DRAWN);
+  const out: Array<[number, number]> = [];
+  for (let k = 0; k < take; k++) {
+    const i = take === 1 ? n - 1 : Math.round((k * (n - 1)) / (take - 1));
+    out.push([s[i]!, (i + 1) / n]);
+  }
+  return out;
+}
+
+export function cdfPlot(e: DistributionEvidence): string {
+  const W = 620, H = 260, L = 56, R = 14, T = 12, B = 44;
+  const per = e.series.map((s) => cdfPoints(s.samples));
+  const all = per.flat();
+  if (!all.length) return `<p class="muted">${esc(e.title)}: no samples</p>`;
+  const x = linear([Math.min(0, ...all.map((p) => p[0])), Math.max(...all.map((p) => p[0]))], [L, W - R]);
+  const y = linear([0, 1], [H - B, T]);
+  let points = 0;
+  const lines = per.map((pts, i) => {
+    const c = PALETTE[i % PALETTE.length]!;
+    let d = '';
+    let prevY = y(0);
+    for (const [v, f] of pts) {
+      d += `${d ? 'L' : 'M'}${x(v).toFixed(1)},${prevY.toFixed(1)}V${y(f).toFixed(1)}`;
+      prevY = y(f);
+    }
+    points += pts.length;
+    const dots = pts.map(([v, f]) => `<circle class="pt" cx="${x(v).toFixed(1)}" cy="${y(f).toFixed(1)}" r="1.6" fill="${c}"/>`).join('');
+    return `<g data-series="${esc(e.series[i]!.name)}"><path d="${d}" fill="none" stroke="${c}" stroke-width="1.5"><title>${esc(e.series[i]!.name)}</title></path>${dots}</g>`;
+  }).join('');
+  const key = legend(e.series.map((s, i) => ({ color: PALETTE[i % PALETTE.length]!, label: `${s.name} (${s.samples.length} samples)` })));
+  return `<figure><figcaption>${esc(e.title)}</figcaption>${svg('cdf', W, H, points, `${lines}${xAxis(x, H - B, e.unit)}${yAxis(y, L, 'fraction ≤ x')}`, e.title)}${key}</figure>`;
+}

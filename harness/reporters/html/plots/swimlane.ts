@@ -1,0 +1,59 @@
+/**
+ * Dark-wake swimlane: one lane per client over the scenario clock. Sleep / dark wake / full
+ * wake are shaded spans, session events are markers (handshake ●, reconnect ▲, DPD drop ✕,
+ * alert ◆), and the profile's bound windows are dashed boxes. Every span and marker is a `pt`.
+ */
+import type { LaneMarker, LaneState, SwimlaneEvidence } from '../../../model/check.ts';
+import { esc } from '../escape.ts';
+import { fmt, legend, linear, svg, xAxis } from './svg.ts';
+
+const STATE_COLOR: Record<LaneState, string> = { awake: '#e5e7eb', sleep: '#1e3a8a', darkwake: '#93c5fd', fullwake: '#fde68a' };
+const STATE_LABEL: Record<LaneState, string> = { awake: 'awake', sleep: 'sleep', darkwake: 'dark wake', fullwake: 'full wake' };
+const MARKER_COLOR: Record<LaneMarker, string> = { handshake: '#15803d', reconnect: '#ea580c', 'dpd-drop': '#dc2626', alert: '#7c3aed' };
+
+function marker(kind: LaneMarker, x: number, y: number, title: string): string {
+  const c = MARKER_COLOR[kind];
+  const t = `<title>${esc(title)}</title>`;
+  switch (kind) {
+    case 'handshake':
+      return `<circle class="pt m-${kind}" cx="${x.toFixed(1)}" cy="${y}" r="5" fill="${c}" stroke="#fff">${t}</circle>`;
+    case 'reconnect':
+      return `<path class="pt m-${kind}" d="M${(x - 6).toFixed(1)},${y + 5}L${x.toFixed(1)},${y - 6}L${(x + 6).toFixed(1)},${y + 5}Z" fill="${c}" stroke="#fff">${t}</path>`;
+    case 'dpd-drop':
+      return `<path class="pt m-${kind}" d="M${(x - 5).toFixed(1)},${y - 5}L${(x + 5).toFixed(1)},${y + 5}M${(x + 5).toFixed(1)},${y - 5}L${(x - 5).toFixed(1)},${y + 5}" stroke="${c}" stroke-width="2.5">${t}</path>`;
+    case 'alert':
+      return `<path class="pt m-${kind}" d="M${x.toFixed(1)},${y - 6}L${(x + 6).toFixed(1)},${y}L${x.toFixed(1)},${y + 6}L${(x - 6).toFixed(1)},${y}Z" fill="${c}" stroke="#fff">${t}</path>`;
+  }
+}
+
+export function swimlanePlot(e: SwimlaneEvidence): string {
+  const W = 820, LANE = 44, LEFT = 90, TOP = 18;
+  const H = TOP + e.lanes.length * LANE + 40;
+  const times = e.lanes.flatMap((l) => [...l.spans.flatMap((s) => [s.fromMs, s.toMs]), ...l.markers.map((m) => m.t)]).concat((e.bounds ?? []).flatMap((b) => [b.fromMs, b.toMs]));
+  if (!times.length) return `<p class="muted">${esc(e.title)}: nothing to plot</p>`;
+  const x = linear([0, Math.max(...times)], [LEFT, W - 12]);
+  let points = 0;
+  const lanes = e.lanes.map((l, i) => {
+    const y0 = TOP + i * LANE;
+    const spans = l.spans.map((s) => {
+      points++;
+      return `<rect class="pt s-${s.state}" x="${x(s.fromMs).toFixed(1)}" y="${y0 + 4}" width="${Math.max(1, x(s.toMs) - x(s.fromMs)).toFixed(1)}" height="${LANE - 8}" fill="${STATE_COLOR[s.state]}"><title>${esc(`${s.label ?? STATE_LABEL[s.state]}: ${fmt(s.fromMs)}–${fmt(s.toMs)} ms`)}</title></rect>`;
+    }).join('');
+    const marks = l.markers.map((m) => {
+      points++;
+      return marker(m.marker, x(m.t), y0 + LANE / 2, `${m.marker} at ${fmt(m.t)} ms${m.detail ? `: ${m.detail}` : ''}`);
+    }).join('');
+    return `<text x="${LEFT - 6}" y="${y0 + LANE / 2 + 4}" text-anchor="end">${esc(l.name)}</text>${spans}${marks}`;
+  }).join('');
+  const bottom = TOP + e.lanes.length * LANE;
+  const bounds = (e.bounds ?? []).map((b) => `<rect class="bound" x="${x(b.fromMs).toFixed(1)}" y="${TOP}" width="${Math.max(2, x(b.toMs) - x(b.fromMs)).toFixed(1)}" height="${bottom - TOP}" fill="none" stroke="#111" stroke-dasharray="4 3"><title>${esc(`expected: ${b.label} (${fmt(b.fromMs)}–${fmt(b.toMs)} ms)`)}</title></rect>`).join('');
+  const boundLabel = e.bounds?.[0] ? `<text x="${x(e.bounds[0].fromMs).toFixed(1)}" y="${TOP - 5}">expected: ${esc(e.bounds[0].label)}</text>` : '';
+  const used = new Set(e.lanes.flatMap((l) => l.spans.map((s) => s.state)));
+  const usedMarks = new Set(e.lanes.flatMap((l) => l.markers.map((m) => m.marker)));
+  const key = legend([
+    ...(['awake', 'sleep', 'darkwake', 'fullwake'] as const).filter((s) => used.has(s)).map((s) => ({ color: STATE_COLOR[s], label: STATE_LABEL[s] })),
+    ...(['handshake', 'reconnect', 'dpd-drop', 'alert'] as const).filter((m) => usedMarks.has(m)).map((m) => ({ color: MARKER_COLOR[m], label: m === 'dpd-drop' ? 'DPD drop' : m })),
+    ...(e.bounds?.length ? [{ color: '#111', label: 'expected bound', shape: 'outline' }] : []),
+  ]);
+  return `<figure><figcaption>${esc(e.title)}</figcaption>${svg('swimlane', W, H, points, `${lanes}${bounds}${boundLabel}${xAxis(x, bottom + 2, 'scenario time (ms)')}`, e.title)}${key}</figure>`;
+}
