@@ -9,6 +9,7 @@ import { HtmlReporter } from '../reporters/html/index.ts';
 import { JsonReporter } from '../reporters/json.ts';
 import { JUnitReporter } from '../reporters/junit.ts';
 import type { Reporter } from '../reporters/reporter.ts';
+import type { CaptureMode } from '../runner/capture.ts';
 import { parseShard, type PlannedScenario } from '../runner/plan.ts';
 import { forceCleanup, loadProfiles, planRun, run, writtenReports } from '../runner/run.ts';
 import { parseDuration } from '../util/duration.ts';
@@ -28,6 +29,7 @@ export interface RunFlags {
   out: string;
   timeout?: string;
   retries?: string;
+  capture: CaptureMode;
   dryRun?: boolean;
   passWithNoTests?: boolean;
   allowHostNetwork?: boolean;
@@ -128,6 +130,7 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<void
       reporters,
       timeoutMs,
       retries,
+      capture: flags.capture ?? 'on-failure',
       allowHostNetwork: Boolean(flags.allowHostNetwork),
       interrupt: interrupt.signal,
     });

@@ -2,7 +2,7 @@
  * JUnit XML via junit-report-builder: one testsuite per profile, one testcase per check
  * (classname = scenario id). Valid against test/fixtures/schemas/junit-10.xsd (Jenkins xUnit; the e2e tests check it).
  */
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import junitModule, { type Builder, type TestCase } from 'junit-report-builder';
 import type { RunResult, ScenarioResult } from '../model/results.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
@@ -90,6 +90,11 @@ export class JUnitReporter implements Reporter {
       if (c.verdict === 'xfail') notes.push(`expected failure: ${c.reason}`, evidence);
       const withLog = i === 0 || c.verdict === 'fail' || c.verdict === 'error';
       if (withLog && s.log.length) notes.push(s.log.join('\n'));
+      // Packet captures of a failing check: the attachment line Jenkins' junit-attachments and
+      // GitLab read, with the path relative to the working directory (the CI workspace / project root).
+      if ((c.verdict === 'fail' || c.verdict === 'error' || c.verdict === 'xfail') && s.captures?.length) {
+        notes.push(s.captures.map((f) => `[[ATTACHMENT|${relative(process.cwd(), join(this.outDir, f.path))}]]`).join('\n'));
+      }
       if (notes.length) tc.standardOutput(xmlSafe(notes.filter(Boolean).join('\n\n')));
     });
   }

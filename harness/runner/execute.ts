@@ -4,13 +4,14 @@
  * a failure). A scenario that throws or hangs becomes an `error` check; the run goes on.
  */
 import type { Check } from '../model/check.ts';
-import type { CheckResult, ScenarioResult } from '../model/results.ts';
+import type { CaptureFile, CheckResult, ScenarioResult } from '../model/results.ts';
 import type { Capabilities } from '../model/scenario.ts';
 import type { Lab } from '../lab/types.ts';
 import { toSutSpec } from '../loader/profile.ts';
 import { formatMs, parseDuration } from '../util/duration.ts';
 import { SCENARIO_LOG_MAX_BYTES, TailLines, addCut, cutNotice, noCut, wasCut } from '../util/bounded-lines.ts';
 import { unmet } from './capabilities.ts';
+import { startCapture, type CaptureSettings } from './capture.ts';
 import { AttemptContext } from './context.ts';
 import type { PlannedScenario } from './plan.ts';
 
@@ -25,6 +26,8 @@ export interface ExecuteOptions {
   /** Aborted on SIGINT/SIGTERM. */
   interrupt: AbortSignal;
   onLog?: (line: string) => void;
+  /** Packet captures per attempt (harness/runner/capture.ts); none when unset. */
+  capture?: CaptureSettings;
 }
 
 /** Extra time a scenario gets after its signal aborts to return its own partial checks. */
@@ -43,6 +46,7 @@ export async function executeScenario(p: PlannedScenario, opts: ExecuteOptions):
   const logLines: string[] = [];
   const logCut = noCut();
   const log = new TailLines(logLines, logCut, SCENARIO_LOG_MAX_BYTES);
+  const captures: CaptureFile[] = [];
   const done = (checks: CheckResult[], attempts: number): ScenarioResult => {
     // A log that was cut says so in its first line (so JUnit's system-out and the HTML show it too).
     const notice = cutNotice(logCut, 'log', SCENARIO_LOG_MAX_BYTES);
@@ -53,6 +57,7 @@ export async function executeScenario(p: PlannedScenario, opts: ExecuteOptions):
       checks,
       log: notice ? [notice, ...logLines] : logLines,
       ...(wasCut(logCut) ? { logCut } : {}),
+      ...(captures.length ? { captures } : {}),
     };
   };
 
@@ -70,7 +75,9 @@ export async function executeScenario(p: PlannedScenario, opts: ExecuteOptions):
   while (attempt < maxAttempts && !opts.interrupt.aborted) {
     attempt++;
     if (attempt > 1) log.push(`--- retry ${attempt - 1} of ${maxAttempts - 1} ---`);
-    checks = await runAttempt(p, opts, attempt, timeoutMs, log);
+    const attemptResult = await runAttempt(p, opts, attempt, timeoutMs, log);
+    checks = attemptResult.checks;
+    captures.push(...attemptResult.captures);
     const bad = checks.filter((c) => c.verdict === 'fail' || c.verdict === 'error');
     if (bad.length === 0) break;
     for (const c of bad) failedBefore.add(c.name);
@@ -112,7 +119,9 @@ function whyNotRunnable(p: PlannedScenario, opts: ExecuteOptions): { text: strin
   return undefined;
 }
 
-async function runAttempt(p: PlannedScenario, opts: ExecuteOptions, attempt: number, timeoutMs: number, log: TailLines): Promise<Check[]> {
+async function runAttempt(p: PlannedScenario, opts: ExecuteOptions, attempt: number, timeoutMs: number, log: TailLines): Promise<{ checks: Check[]; captures: CaptureFile[] }> {
+  // Before the scenario's first packet and outside its timeout: tcpdump is listening when this returns.
+  const capture = await startCapture(opts.capture, opts.lab, { profile: p.profile.profile.profile, id: p.spec.id, attempt }, (line) => log.push(line));
   const ac = new AbortController();
   const onInterrupt = () => ac.abort(new Error('interrupted'));
   opts.interrupt.addEventListener('abort', onInterrupt, { once: true });
@@ -164,7 +173,9 @@ async function runAttempt(p: PlannedScenario, opts: ExecuteOptions, attempt: num
     for (const line of ctx.lines) log.push(line);
     addCut(log.cut, ctx.logCut);
   }
-  return checks;
+  // After ctx.finish: the scenario's processes are gone, so the capture holds its last packet.
+  const captures = await capture.finish(checks.some((c) => c.verdict === 'fail' || c.verdict === 'error'));
+  return { checks, captures };
 }
 
 function applyExpectFail(results: CheckResult[], reason: string, attempt: number): CheckResult[] {

@@ -17,6 +17,7 @@ import { CliError, ExitCode } from '../util/exit-codes.ts';
 import { loadRegistry, type AnyScenario } from '../../suites/registry.ts';
 import { probeCapabilities } from './capabilities.ts';
 import { environment, VERSION } from './environment.ts';
+import type { CaptureMode } from './capture.ts';
 import { executeScenario } from './execute.ts';
 import { buildPlan, type PlannedScenario, type PlanOptions } from './plan.ts';
 
@@ -29,6 +30,8 @@ export interface RunOptions extends PlanOptions {
   reporters: Reporter[];
   timeoutMs?: number;
   retries?: number;
+  /** Packet captures (harness/runner/capture.ts); default off for programmatic runs, the CLI defaults to on-failure. */
+  capture?: CaptureMode;
   allowHostNetwork: boolean;
   interrupt: AbortSignal;
 }
@@ -128,6 +131,7 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
           allowHostNetwork: opts.allowHostNetwork,
           timeoutMs: opts.timeoutMs,
           retries: opts.retries,
+          capture: opts.capture ? { mode: opts.capture, outDir: opts.outDir } : undefined,
           interrupt: opts.interrupt,
           onLog: (line) => void mux.emit('onScenarioLog', start, line),
         });

@@ -19,7 +19,8 @@ export function scenarioSection(s: ScenarioResult, i: number): string {
   const worst = worstVerdict(s);
   const open = worst !== 'pass' && worst !== 'xfail';
   const cmd = rerunCommand(s);
-  const failing = (v: string): boolean => v === 'fail' || v === 'error';
+  // An xfail's attempt failed too: its captures are the known-bad case's evidence.
+  const failing = (v: string): boolean => v === 'fail' || v === 'error' || v === 'xfail';
   const captures = s.captures?.length
     ? `<div class="captures">packet captures: ${s.captures.map((c) => `<a href="${esc(encodeURI(c.path))}">${esc(c.segment)} (attempt ${c.attempt})</a>`).join(', ')}</div>`
     : '';

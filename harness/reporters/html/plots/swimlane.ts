@@ -37,7 +37,7 @@ export function swimlanePlot(e: SwimlaneEvidence): string {
     const y0 = TOP + i * LANE;
     const spans = l.spans.map((s) => {
       points++;
-      return `<rect class="pt s-${s.state}" x="${x(s.fromMs).toFixed(1)}" y="${y0 + 4}" width="${Math.max(1, x(s.toMs) - x(s.fromMs)).toFixed(1)}" height="${LANE - 8}" fill="${STATE_COLOR[s.state]}"><title>${esc(`${s.label ?? STATE_LABEL[s.state]}: ${fmt(s.fromMs)}–${fmt(s.toMs)} ms`)}</title></rect>`;
+      return `<rect class="pt s-${s.state}" x="${x(s.fromMs).toFixed(1)}" y="${y0 + 4}" width="${Math.max(3, x(s.toMs) - x(s.fromMs)).toFixed(1)}" height="${LANE - 8}" fill="${STATE_COLOR[s.state]}"><title>${esc(`${s.label ?? STATE_LABEL[s.state]}: ${fmt(s.fromMs)}–${fmt(s.toMs)} ms`)}</title></rect>`;
     }).join('');
     const marks = l.markers.map((m) => {
       points++;
