@@ -109,6 +109,11 @@ describe.skipIf(!lab.ok)(lab.title('darkwake scenarios in a lab (root)'), () => 
     const tl = c.evidence.find((e) => e.kind === 'timeline');
     expect(tl && tl.kind === 'timeline' && tl.events.some((e) => e.source === 'sleep-model' && e.event === 'dark wake 3/3')).toBe(true);
     expect(tl && tl.kind === 'timeline' && tl.events.some((e) => e.source === 'gateway' && e.event.startsWith('dpd-drop'))).toBe(true);
+    // The report's swimlane: the phases as spans, the gateway's drops and re-handshakes as markers.
+    const lane = c.evidence.find((e) => e.kind === 'swimlane');
+    expect(lane && lane.kind === 'swimlane' && lane.lanes[0]!.spans.filter((s) => s.state === 'darkwake').length).toBe(3);
+    expect(lane && lane.kind === 'swimlane' && lane.lanes[0]!.markers.filter((m) => m.marker === 'dpd-drop').length).toBe(n.dpdDrops);
+    expect(lane && lane.kind === 'swimlane' && lane.lanes[0]!.markers.filter((m) => m.marker === 'handshake' || m.marker === 'reconnect').length).toBe(n.handshakes);
   });
 
   it('wake-aware and kernel-keepalive pass with the churn counts in the reason', () => {

@@ -53,6 +53,8 @@ describe.skipIf(!lab.ok)(lab.title('profiles/keepalive.yaml in a lab (root)'), (
     expect(v.expectedMs).toBe(3000);
     expect(Math.abs(Number(v.measuredMs) - 3000)).toBeLessThanOrEqual(500);
     expect([v.appliedIdleSec, v.appliedIntervalSec, v.appliedCount]).toEqual([1, 1, 2]);
+    const plot = c.evidence.find((e) => e.kind === 'expected-measured');
+    expect(plot && plot.kind === 'expected-measured' && plot.items[0]).toMatchObject({ expected: 3000, measured: v.measuredMs, ok: true });
     const bad = earned(only('honoured-node-setkeepalive'));
     expect(bad.reason).toMatch(/did not report the dead peer within 6\.50 s of the blackhole \(expected idle 1 s \+ 1 s × 2 = 3\.00 s\): Node's setKeepAlive takes only the idle time/);
   });

@@ -89,6 +89,9 @@ scenarios:
     expect(m.cells[0]).toEqual(['·', '28/28', '28/28', '28/28']);
     const lat = mesh.evidence.find((e) => e.kind === 'numbers' && e.title.startsWith('one-way latency'));
     expect(lat && lat.kind === 'numbers' && typeof lat.values.p99).toBe('number');
+    const cdf = mesh.evidence.find((e) => e.kind === 'distribution');
+    expect(cdf && cdf.kind === 'distribution' && cdf.series.length).toBe(12); // 4 peers: every ordered pair
+    expect(cdf && cdf.kind === 'distribution' && cdf.series.every((s) => s.samples.length > 0 && s.samples.every((x) => Number.isFinite(x)))).toBe(true);
     const two = matrixOf(checkNamed(scenario(r.result, 'two-segments'), /full mesh/));
     expect(two.cells[0]![4]).toBe('·'); // p1 (lan-a) and p5 (lan-b) share no segment
     expect(two.cells[4]![3]).toBe('8/8'); // p5 hears p4 on lan-b
