@@ -5,15 +5,13 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
 import { bringUpLab, keepLab, labDown, labGc, labStatus, LabError, newRunId, type LabSpec } from '../lab/index.ts';
 import { RUN_ID_PATTERN } from '../lab/names.ts';
 import { listStates } from '../lab/state.ts';
 import { CliError, ExitCode } from '../util/exit-codes.ts';
+import type { LabCommandDeps } from './lab-commands.ts';
 
-export interface LabCommandDeps {
-  loadProfileForLab(file: string): Promise<{ lab: unknown; file: string }>;
-}
+export { registerLabCommands, type LabCommandDeps } from './lab-commands.ts';
 
 const out = (line = ''): void => { process.stdout.write(`${line}\n`); };
 
@@ -26,7 +24,7 @@ function toCliError(e: unknown): never {
   throw e;
 }
 
-async function up(file: string, opts: { runId?: string }, deps: LabCommandDeps): Promise<void> {
+export async function up(file: string, opts: { runId?: string }, deps: LabCommandDeps): Promise<void> {
   const { lab: spec, file: shown } = await deps.loadProfileForLab(file);
   if (!spec || typeof spec !== 'object') throw new CliError(`${shown} has no lab: section`, ExitCode.usage);
   if (opts.runId !== undefined && !RUN_ID_PATTERN.test(opts.runId)) throw new CliError(`--run-id must be 5 characters [a-z0-9], starting with a letter`, ExitCode.usage);
@@ -52,7 +50,7 @@ async function up(file: string, opts: { runId?: string }, deps: LabCommandDeps):
   }
 }
 
-async function status(opts: { json?: boolean }): Promise<void> {
+export async function status(opts: { json?: boolean }): Promise<void> {
   const labs = await labStatus();
   if (opts.json) { out(JSON.stringify(labs, null, 2)); return; }
   if (labs.length === 0) { out('no labs'); return; }
@@ -71,7 +69,7 @@ async function status(opts: { json?: boolean }): Promise<void> {
  * `lab down [runId | profile]`: a run id, or the profile file `lab up` was given (every lab
  * kept from it); no argument = the one lab `lab up` left. Nothing matching is exit 2.
  */
-async function down(target: string | undefined, opts: { force?: boolean }): Promise<void> {
+export async function down(target: string | undefined, opts: { force?: boolean }): Promise<void> {
   let ids: string[];
   if (target === undefined) {
     const kept = listStates().filter((s) => s.persistent);
@@ -96,26 +94,8 @@ async function down(target: string | undefined, opts: { force?: boolean }): Prom
   }
 }
 
-async function gc(opts: { all?: boolean }): Promise<void> {
+export async function gc(opts: { all?: boolean }): Promise<void> {
   const r = await labGc({ includePersistent: opts.all, log: (l) => out(l) });
   out(`gc: removed ${r.removed.length} namespaces${r.kept.length ? `; kept ${r.kept.length} with a live owner or from lab up (${r.kept.join(', ')})` : ''}`);
   if (r.orphans.length) out(`gc: not touched (no state file, owner unknown): ${r.orphans.join(', ')}; remove with ip netns del`);
-}
-
-export function registerLabCommands(program: Command, deps: LabCommandDeps): void {
-  const lab = program.command('lab').description('Linux lab topologies (network namespaces) by hand');
-  lab.command('up').description('bring up the profile\'s lab: section and keep it after exit')
-    .argument('<profile>', 'profile file with a lab: section')
-    .option('--run-id <id>', 'run id to use (5 characters [a-z0-9])')
-    .action((file: string, opts: { runId?: string }) => up(file, opts, deps));
-  lab.command('down').description('remove a lab (default: the one `lab up` left); exit 2 when nothing matches')
-    .argument('[runId|profile]', 'run id from lab status, or the profile file given to lab up')
-    .option('--force', 'also a lab whose owning run is still alive')
-    .action(down);
-  lab.command('status').description('labs with hosts, interfaces, addresses and the ip netns exec line for a shell')
-    .option('--json', 'as JSON')
-    .action(status);
-  lab.command('gc').description('remove what killed runs left (owner pid gone)')
-    .option('--all', 'also labs kept by lab up')
-    .action(gc);
 }

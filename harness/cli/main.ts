@@ -3,12 +3,24 @@
  * profile error, 3 environment error, 130 interrupted (harness/README.md "Exit codes").
  */
 import { Command, CommanderError, Option } from 'commander';
-import { ProfileError, countIssues, formatIssues } from '../loader/profile.ts';
 import { escapeControl } from '../util/escape.ts';
 import { CliError, ExitCode } from '../util/exit-codes.ts';
 import { VERSION } from '../runner/environment.ts';
-import { registerLabCommands } from './lab.ts';
-import { listCommand, loadProfileForLab, runCommand, schemaCommand, validateCommand } from './commands.ts';
+import { registerLabCommands } from './lab-commands.ts';
+
+/*
+ * commands.ts pulls in the loader (ajv), the runner, every reporter and the scenario registry:
+ * most of a start-up's module loading. It is imported when a command runs, so `--version` and
+ * `--help` do not pay for it (measured with node --cpu-prof: module loading through tsx's hooks
+ * is most of a start).
+ */
+type Commands = typeof import('./commands.ts');
+const commands = (): Promise<Commands> => import('./commands.ts');
+const runCommand: Commands['runCommand'] = async (...a) => (await commands()).runCommand(...a);
+const listCommand: Commands['listCommand'] = async (...a) => (await commands()).listCommand(...a);
+const validateCommand: Commands['validateCommand'] = async (...a) => (await commands()).validateCommand(...a);
+const schemaCommand: Commands['schemaCommand'] = async () => (await commands()).schemaCommand();
+const loadProfileForLab: Commands['loadProfileForLab'] = async (file) => (await commands()).loadProfileForLab(file);
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -63,6 +75,8 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version "exit" with code 0 through the override.
       return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
+    // Loaded already whenever a profile error can have been thrown (the loader threw it).
+    const { ProfileError, countIssues, formatIssues } = await import('../loader/profile.ts');
     if (err instanceof ProfileError) {
       for (const line of formatIssues(err.issues)) process.stderr.write(`${line}\n`);
       const n = countIssues(err.issues);
