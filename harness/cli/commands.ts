@@ -4,11 +4,11 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadProfile, displayPath } from '../loader/profile.ts';
 import { publishedSchema } from '../loader/profile-schema.ts';
-import { ConsoleReporter } from '../reporters/console.ts';
-import { HtmlReporter } from '../reporters/html/index.ts';
-import { JsonReporter } from '../reporters/json.ts';
-import { JUnitReporter } from '../reporters/junit.ts';
-import type { Reporter } from '../reporters/reporter.ts';
+import { colorWanted } from '../reporters/console.ts';
+import { DEFAULT_REPORTERS, isReporterName, makeReporters, REPORTER_NAMES, type ReporterName } from '../reporters/index.ts';
+import { durationsOf, failedKeys, loadShards, mergeResults, readResults } from '../runner/merge.ts';
+import { mkdir } from 'node:fs/promises';
+import { closingLine, scenarioFailed } from '../model/results.ts';
 import type { CaptureMode } from '../runner/capture.ts';
 import { parseShard, type PlannedScenario } from '../runner/plan.ts';
 import { forceCleanup, loadProfiles, planRun, run, writtenReports } from '../runner/run.ts';
@@ -34,6 +34,28 @@ export interface RunFlags {
   passWithNoTests?: boolean;
   allowHostNetwork?: boolean;
   verbose?: boolean;
+  bail?: boolean;
+  maxFailures?: string;
+  repeatEach?: string;
+  lastFailed?: boolean;
+  list?: boolean;
+  json?: boolean;
+  color?: boolean;
+  shardDurations?: string;
+}
+
+function parseCount(flag: string, text: string | undefined, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`${flag} must be a whole number from ${min} to ${max}, got "${text}"`, ExitCode.usage);
+  return n;
+}
+
+/** Checked before anything runs (also before --dry-run / --list return). */
+export function parseReporters(names: string[]): ReporterName[] {
+  const unknown = names.filter((n) => !isReporterName(n));
+  if (unknown.length) throw new CliError(`unknown reporter ${unknown.map((n) => `"${n}"`).join(', ')} (choose from ${REPORTER_NAMES.join(', ')})`, ExitCode.usage);
+  return names.length ? (names as ReporterName[]) : DEFAULT_REPORTERS;
 }
 
 function parseGrep(text: string | undefined): RegExp | undefined {
@@ -71,9 +93,35 @@ function printPlan(plan: PlannedScenario[]): void {
   }
 }
 
+function printList(plan: PlannedScenario[], json: boolean): void {
+  const rows = plan.map((p) => ({ profile: p.profile.profile.profile, file: p.profile.file, line: p.profile.scenarioLines[p.spec.id] ?? 1, id: p.spec.id, use: p.spec.use, ...(p.spec.expectFail ? { expectFail: p.spec.expectFail } : {}) }));
+  if (json) {
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return;
+  }
+  for (const r of rows) process.stdout.write(escapeControl(`${r.file}:${r.line}  ${r.profile} › ${r.id}  (${r.use})`) + '\n');
+  process.stdout.write(`${rows.length} scenario${rows.length === 1 ? '' : 's'}\n`);
+}
+
 export async function runCommand(files: string[], flags: RunFlags): Promise<void> {
+  const reporterNames = parseReporters(flags.reporter);
+  const outDir = resolve(flags.out);
+  const repeatEach = parseCount('--repeat-each', flags.repeatEach, 1, 100);
+  const maxFailures = flags.bail ? 1 : parseCount('--max-failures', flags.maxFailures, 1, 100_000);
+  let only: Set<string> | undefined;
+  if (flags.lastFailed) {
+    only = failedKeys(await readResults(join(outDir, 'results.json'), '--last-failed'));
+    if (only.size === 0) {
+      process.stdout.write(`netconform: --last-failed: no scenario failed in ${displayPath(join(outDir, 'results.json'))}; nothing to run\n`);
+      return;
+    }
+  }
+  const shardDurations = flags.shardDurations ? durationsOf(await readResults(resolve(flags.shardDurations), '--shard-durations')) : undefined;
   const opts = {
     files: files.length ? files : [displayPath(defaultProfile)],
+    only,
+    repeatEach,
+    shardDurations,
     grep: parseGrep(flags.grep),
     tags: flags.tag,
     shard: flags.shard ? parseShard(flags.shard) : undefined,
@@ -82,26 +130,15 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<void
   };
   const timeoutMs = parseTimeout(flags.timeout);
   const retries = parseRetries(flags.retries);
+  if (flags.list) {
+    printList(await planRun(opts), Boolean(flags.json));
+    return;
+  }
   if (flags.dryRun) {
     printPlan(await planRun(opts));
     return;
   }
-  const names = flags.reporter.length ? [...new Set(flags.reporter)] : ['console', 'junit', 'json', 'html'];
-  const outDir = resolve(flags.out);
-  const reporters: Reporter[] = names.map((n) => {
-    switch (n) {
-      case 'console':
-        return new ConsoleReporter(undefined, flags.verbose);
-      case 'junit':
-        return new JUnitReporter(outDir);
-      case 'json':
-        return new JsonReporter(outDir);
-      case 'html':
-        return new HtmlReporter(outDir);
-      default:
-        throw new CliError(`unknown reporter "${n}"`, ExitCode.usage);
-    }
-  });
+  const reporters = makeReporters(reporterNames, { outDir, verbose: flags.verbose, color: colorWanted(flags.color) });
 
   // First SIGINT/SIGTERM: abort the running scenario, clean up, write reports marked interrupted.
   // A second one tears labs and processes down without waiting for the scenario, then exits.
@@ -133,6 +170,7 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<void
       capture: flags.capture ?? 'on-failure',
       allowHostNetwork: Boolean(flags.allowHostNetwork),
       interrupt: interrupt.signal,
+      maxFailures,
     });
     process.exitCode = exitCode;
   } finally {
@@ -147,6 +185,19 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<void
 
 function ignoreLateSignal(): void {
   // Nothing left to stop: the run has finished.
+}
+
+/** `netconform merge <dir…> --out <dir>`: one results.json, junit.xml and report.html from shards'. */
+export async function mergeCommand(dirs: string[], flags: { out: string; reporter: string[] }): Promise<void> {
+  const names = flags.reporter.length ? parseReporters(flags.reporter) : (['junit', 'json', 'html'] as ReporterName[]);
+  const outDir = resolve(flags.out);
+  const merged = mergeResults(await loadShards(dirs.map((d) => resolve(d))), dirs);
+  await mkdir(outDir, { recursive: true });
+  // The same reporters as a run, fed the merged result: only their end-of-run hook applies.
+  for (const r of makeReporters(names.filter((n) => n !== 'console'), { outDir })) await r.onEnd?.(merged);
+  const failing = merged.scenarios.filter(scenarioFailed).length;
+  process.stdout.write(`netconform: merged ${dirs.length} shard${dirs.length === 1 ? '' : 's'} (${merged.scenarios.length} scenarios) into ${displayPath(outDir)}\n${closingLine(merged.summary)}\n`);
+  process.exitCode = merged.interrupted ? ExitCode.interrupted : failing ? ExitCode.checkFailed : ExitCode.ok;
 }
 
 export async function validateCommand(files: string[]): Promise<void> {

@@ -21,6 +21,7 @@ const listCommand: Commands['listCommand'] = async (...a) => (await commands()).
 const validateCommand: Commands['validateCommand'] = async (...a) => (await commands()).validateCommand(...a);
 const schemaCommand: Commands['schemaCommand'] = async () => (await commands()).schemaCommand();
 const loadProfileForLab: Commands['loadProfileForLab'] = async (file) => (await commands()).loadProfileForLab(file);
+const mergeCommand: Commands['mergeCommand'] = async (...a) => (await commands()).mergeCommand(...a);
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -40,7 +41,8 @@ export function buildProgram(): Command {
     .option('-g, --grep <regex>', 'only scenarios whose id matches')
     .option('-t, --tag <tag>', 'only scenarios with this tag (profile or scenario tags); repeatable', collect, [])
     .option('--shard <i/n>', 'run shard i of n (deterministic, balanced)')
-    .addOption(new Option('-r, --reporter <name>', 'reporter; repeatable (default: console, junit, json, html)').choices(['console', 'junit', 'json', 'html']).argParser(collect).default([]))
+    .option('--shard-durations <results.json>', 'balance --shard by the durations recorded in a previous results.json')
+    .addOption(new Option('-r, --reporter <name>', `reporter; repeatable (console, junit, json, html, github; default: console, junit, json, html)`).argParser(collect).default([]))
     .option('-o, --out <dir>', 'output folder for report files', 'reports')
     .option('--timeout <duration>', 'timeout per scenario (e.g. 30s; default: the scenario\'s own)')
     .option('--retries <n>', 'retries for a failing scenario (a pass on retry is reported flaky)')
@@ -48,8 +50,42 @@ export function buildProgram(): Command {
     .option('--dry-run', 'print the plan and run nothing')
     .option('--pass-with-no-tests', 'exit 0 when --grep/--tag select no scenario (otherwise exit 2)')
     .option('--allow-host-network', 'allow scenarios to send on this host\'s real interfaces when there is no lab')
-    .option('-v, --verbose', 'stream each scenario\'s log and print evidence of passing checks too')
+    .option('-v, --verbose', 'stream each scenario\'s log and print evidence of passing and expected-failing checks too')
+    .option('--bail', 'stop after the first scenario with a failed check (= --max-failures 1)')
+    .option('--max-failures <n>', 'stop after n scenarios with a failed check; the rest are counted as not run')
+    .option('--repeat-each <n>', 'run each selected scenario n times (to find a flaky verdict)')
+    .option('--last-failed', 'run only the scenarios that failed in the last results.json in --out')
+    .option('--list', 'list the selected scenario instances (file:line, id, use) and run nothing')
+    .option('--json', 'with --list: as JSON')
+    .option('--no-color', 'no colour (also NO_COLOR=1; FORCE_COLOR=1 forces it off a TTY)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  netconform run                                   the default profile (profiles/first-run.yaml)
+  netconform run profiles/smoke.yaml -r console    the minimal environment check, console only
+  netconform run p.yaml --grep '^bcast-reach$' -v  one scenario, with its log and evidence
+  netconform run p.yaml --shard 2/3 --shard-durations last/results.json -o shard-2
+  netconform merge shard-1 shard-2 shard-3 --out reports
+  netconform run p.yaml --last-failed              rerun what failed in reports/results.json
+  netconform run p.yaml --repeat-each 20 --bail    hunt a flaky verdict
+
+Exit codes:
+  0    every check passed (or was skipped with its reason, or failed as expected)
+  1    a check failed or errored
+  2    usage or profile error (profile errors as file:line:col)
+  3    environment error (a lab did not come up, a reporter failed)
+  130  interrupted (SIGINT/SIGTERM); reports are marked interrupted`,
+    )
     .action(runCommand);
+
+  program
+    .command('merge')
+    .description('merge shards\' results.json into one results.json, junit.xml and report.html')
+    .argument('<dirs...>', 'the shards\' output folders')
+    .requiredOption('-o, --out <dir>', 'output folder for the merged reports')
+    .option('-r, --reporter <name>', 'reporter; repeatable (default: junit, json, html)', collect, [])
+    .action(mergeCommand);
 
   program.command('list').description('list scenarios and shipped profiles').option('--json', 'as JSON').action(listCommand);
 

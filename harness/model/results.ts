@@ -21,6 +21,8 @@ export interface ScenarioResult {
   line: number;
   durationMs: number;
   attempts: number;
+  /** With `--repeat-each N`: which repetition (1-based) this result is. */
+  repeat?: number;
   /** The profile's `expectFail` reason, if the scenario is a known-bad case. */
   expectFail?: string;
   checks: CheckResult[];
@@ -85,6 +87,15 @@ export interface RunResult {
   scenarios: ScenarioResult[];
   labs: LabInfo[];
   summary: Summary;
+  /** Scenarios of the plan that did not run because `--max-failures` (or `--bail`) stopped the run. */
+  notRun?: number;
+  /** Set by `netconform merge`: the shard folders this result was merged from. */
+  mergedFrom?: string[];
+}
+
+/** Whether any check of the scenario failed or errored. */
+export function scenarioFailed(s: ScenarioResult): boolean {
+  return s.checks.some((c) => c.verdict === 'fail' || c.verdict === 'error');
 }
 
 export function summarize(scenarios: ScenarioResult[]): Summary {

@@ -17,6 +17,20 @@ function indent(text: string, n: number): string {
   return text.split('\n').map((l) => pad + l).join('\n');
 }
 
+/** ANSI SGR colours (ECMA-48) per verdict; used only when colour is on. */
+const COLOR: Record<Verdict, string> = { pass: '32', fail: '31', error: '31;1', skip: '33', flaky: '35', xfail: '36' };
+
+/**
+ * Colour on a TTY unless NO_COLOR is set (https://no-color.org: any non-empty value);
+ * FORCE_COLOR (non-empty, not "0") turns it on anywhere; `--no-color` is passed as `flag: false`.
+ */
+export function colorWanted(flag: boolean | undefined, env: NodeJS.ProcessEnv = process.env, isTTY = Boolean(process.stdout.isTTY)): boolean {
+  if (flag === false) return false;
+  if (env.NO_COLOR) return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '') return env.FORCE_COLOR !== '0';
+  return isTTY;
+}
+
 /** How often a long scenario says it is still running. */
 const HEARTBEAT_MS = 15_000;
 
@@ -28,7 +42,12 @@ export class ConsoleReporter implements Reporter {
   constructor(
     private readonly out: (s: string) => void = (s) => process.stdout.write(s),
     private readonly verbose = false,
+    private readonly color = false,
   ) {}
+
+  private paint(v: Verdict, text: string): string {
+    return this.color ? `\x1b[${COLOR[v]}m${text}\x1b[0m` : text;
+  }
 
   private elapsed(): string {
     return formatMs(performance.now() - this.started);
@@ -58,9 +77,10 @@ export class ConsoleReporter implements Reporter {
   onScenarioEnd(s: ScenarioStart, r: ScenarioResult): void {
     clearInterval(this.heartbeat);
     for (const c of r.checks) {
-      this.out(`    ${MARK[c.verdict]} ${LABEL[c.verdict].padEnd(5)} ${c.name}: ${c.reason}\n`);
+      this.out(`    ${this.paint(c.verdict, `${MARK[c.verdict]} ${LABEL[c.verdict].padEnd(5)}`)} ${c.name}: ${c.reason}\n`);
       const bad = c.verdict === 'fail' || c.verdict === 'error';
-      if ((bad || c.verdict === 'xfail' || this.verbose) && c.evidence.length) this.out(`${indent(evidenceBlock(c.evidence), 10)}\n`);
+      // An expected failure's evidence is the known-bad case restated: only with -v.
+      if ((bad || this.verbose) && c.evidence.length) this.out(`${indent(evidenceBlock(c.evidence), 10)}\n`);
     }
     const bad = r.checks.some((c) => c.verdict === 'fail' || c.verdict === 'error');
     if (bad && r.log.length) {

@@ -35,6 +35,22 @@ function skippedWithReason(tc: TestCase, reason: string): void {
 }
 
 /**
+ * GitHub's and GitLab's JUnit readers (e.g. mikepenz/action-junit-report, GitLab's unit test
+ * reports) annotate from `file` and `line` on a testcase. junit-10.xsd declares neither on
+ * <testcase> (only `file` on <testsuite>), so these two attributes are the one departure from
+ * it; the tests validate everything else against the schema. junit-report-builder has `file()`
+ * but no `line()`: the attribute goes into its attribute map.
+ */
+function withLine(tc: TestCase, line: number): void {
+  (tc as unknown as { _attributes: Record<string, string> })._attributes.line = String(line);
+}
+
+/** Seconds with millisecond resolution (3 decimals at most). */
+export function seconds(ms: number): number {
+  return Math.round(ms) / 1000;
+}
+
+/**
  * junit-report-builder puts `skipped` on the root <testsuites>, which junit-10.xsd does not
  * allow there (only on <testsuite>); drop it from the root element alone.
  */
@@ -50,8 +66,9 @@ export class JUnitReporter implements Reporter {
     const builder = junitBuilder.newBuilder().name('netconform');
     for (const profile of result.profiles) {
       const suite = builder.testSuite().name(profile.name).timestamp(new Date(result.startedAt));
+      (suite as unknown as { _attributes: Record<string, string> })._attributes.file = xmlSafe(profile.file);
       const scenarios = result.scenarios.filter((s) => s.profile === profile.name);
-      suite.time(scenarios.reduce((t, s) => t + s.durationMs, 0) / 1000);
+      suite.time(seconds(scenarios.reduce((t, s) => t + s.durationMs, 0)));
       const env = result.environment;
       suite
         .property('platform', env.platform)
@@ -67,17 +84,20 @@ export class JUnitReporter implements Reporter {
   }
 
   private addScenario(newCase: () => TestCase, s: ScenarioResult): void {
-    const per = s.checks.length ? s.durationMs / 1000 / s.checks.length : 0;
+    const per = s.checks.length ? seconds(s.durationMs / s.checks.length) : 0;
     s.checks.forEach((c, i) => {
-      const tc = newCase().className(s.id).name(xmlSafe(c.name)).time(per);
+      const tc = newCase().className(s.id).name(xmlSafe(c.name)).time(per).file(xmlSafe(s.file));
+      withLine(tc, s.line);
       const evidence = xmlSafe(evidenceBlock(c.evidence));
+      // The body starts with the reason (readers that show only the body still name the fault), evidence after.
+      const body = [xmlSafe(c.reason), evidence].filter(Boolean).join('\n\n');
       switch (c.verdict) {
         case 'fail':
           tc.failure(xmlSafe(c.reason), 'fail');
-          if (evidence) tc.stacktrace(evidence);
+          tc.stacktrace(body);
           break;
         case 'error':
-          tc.error(xmlSafe(c.reason), 'error', evidence || undefined);
+          tc.error(xmlSafe(c.reason), 'error', body);
           break;
         case 'skip':
           skippedWithReason(tc, c.reason);

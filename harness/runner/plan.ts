@@ -1,7 +1,9 @@
 /**
  * The plan: profiles × scenarios, filtered by --grep and --tag, then cut by --shard.
- * Sharding is deterministic (a stable order) and balanced (round-robin: shard sizes differ by
- * at most one), so n CI jobs with --shard 1/n … n/n run every scenario exactly once.
+ * Sharding is deterministic (a stable order) and balanced: round-robin (shard sizes differ by
+ * at most one), or, given each scenario's recorded duration from a previous results.json
+ * (`--shard-durations`), longest-first onto the least-loaded shard (LPT scheduling), so n CI
+ * jobs with --shard 1/n … n/n run every scenario exactly once and finish at similar times.
  */
 import type { LoadedProfile, ScenarioSpec } from '../loader/profile.ts';
 import type { AnyScenario } from '../../suites/registry.ts';
@@ -34,6 +36,12 @@ export interface PlanOptions {
   grep?: RegExp;
   tags?: string[];
   shard?: Shard;
+  /** `profile/id` → milliseconds a previous run took: shards are then balanced by duration. */
+  shardDurations?: Map<string, number>;
+  /** Only these `profile/id` keys (`--last-failed`), applied before sharding. */
+  only?: Set<string>;
+  /** Each selected scenario this many times in a row (`--repeat-each`; default 1). */
+  repeatEach?: number;
   /** A --grep/--tag that selects nothing is then a note, not a usage error (exit 0). */
   passWithNoTests?: boolean;
   /** Receives a line saying why the plan is empty when that is not an error (an empty shard). */
@@ -74,15 +82,42 @@ export function buildPlan(profiles: LoadedProfile[], registry: Map<string, AnySc
     opts.onNote?.(`${message}; nothing to run (--pass-with-no-tests)`);
     return selected;
   }
+  if (opts.only) {
+    const only = opts.only;
+    selected = selected.filter((p) => only.has(p.key));
+  }
   if (opts.shard && opts.shard.total > 1) {
     const { index, total } = opts.shard;
     const matched = selected.length;
-    // Round-robin over the profile order (profiles as given, scenarios as written): stable and balanced.
-    selected = selected.filter((_, i) => i % total === index - 1);
+    const shardOf = opts.shardDurations ? shardsByDuration(selected, total, opts.shardDurations) : selected.map((_, i) => i % total);
+    selected = selected.filter((_, i) => shardOf[i] === index - 1);
     if (selected.length === 0) {
       // Legitimate: n CI jobs over fewer scenarios than n. Said, so an empty job is not a mystery.
       opts.onNote?.(`shard ${index}/${total} is empty: ${describeProfiles(profiles)} ${profiles.length === 1 ? 'has' : 'have'} ${matched} selected scenario${matched === 1 ? '' : 's'}, all in shards 1–${matched}; nothing to run`);
     }
   }
-  return selected;
+  const repeat = opts.repeatEach ?? 1;
+  return repeat > 1 ? selected.flatMap((p) => Array.from({ length: repeat }, () => p)) : selected;
+}
+
+/**
+ * Longest processing time first: scenarios sorted by recorded duration (descending; ties and
+ * unknowns by plan order, an unknown scenario counted as the mean of the known ones), each onto
+ * the shard with the least total so far (ties: the lowest shard). Returns each plan entry's
+ * 0-based shard; within a shard the plan order is kept. Deterministic for the same inputs.
+ */
+export function shardsByDuration(plan: PlannedScenario[], total: number, durations: Map<string, number>): number[] {
+  const known = plan.map((p) => durations.get(p.key)).filter((d): d is number => d !== undefined);
+  const fallback = known.length ? known.reduce((a, b) => a + b, 0) / known.length : 1;
+  const cost = plan.map((p) => durations.get(p.key) ?? fallback);
+  const order = plan.map((_, i) => i).sort((a, b) => cost[b]! - cost[a]! || a - b);
+  const load = new Array<number>(total).fill(0);
+  const shardOf = new Array<number>(plan.length).fill(0);
+  for (const i of order) {
+    let best = 0;
+    for (let k = 1; k < total; k++) if (load[k]! < load[best]!) best = k;
+    shardOf[i] = best;
+    load[best]! += cost[i]!;
+  }
+  return shardOf;
 }

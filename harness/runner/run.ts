@@ -9,7 +9,7 @@ import { bringUpLab, downAllLabs, labNeedsLocalNetwork, labNeedsNetem, newRunId 
 import { stopAllManaged } from '../process/index.ts';
 import type { Lab } from '../lab/types.ts';
 import { displayPath, loadProfile, ProfileError, type LoadedProfile, type ProfileIssue } from '../loader/profile.ts';
-import { summarize, type LabInfo, type RunResult, type ScenarioResult } from '../model/results.ts';
+import { scenarioFailed, summarize, type LabInfo, type RunResult, type ScenarioResult } from '../model/results.ts';
 import type { Capabilities } from '../model/scenario.ts';
 import { ReporterMultiplexer } from '../reporters/multiplexer.ts';
 import type { Reporter, ScenarioStart } from '../reporters/reporter.ts';
@@ -34,6 +34,8 @@ export interface RunOptions extends PlanOptions {
   capture?: CaptureMode;
   allowHostNetwork: boolean;
   interrupt: AbortSignal;
+  /** Stop after this many scenarios with a failed or errored check (`--max-failures`, `--bail` = 1). */
+  maxFailures?: number;
 }
 
 /** Loads every profile; all issues of all files are reported together. */
@@ -94,12 +96,15 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
   const labs: LabInfo[] = [];
   let environmentFailed = false;
   let index = 0;
+  let failedScenarios = 0;
+  const stopped = (): boolean => opts.maxFailures !== undefined && failedScenarios >= opts.maxFailures;
+  const repeats = new Map<string, number>();
   // Lab lines (bring-up, teardown, faults): a fault a scenario injects belongs to that scenario's
   // log (the console shows it with --verbose); the rest are run-level messages.
   let current: ScenarioStart | undefined;
   const labLog = (line: string): void => void (current ? mux.emit('onScenarioLog', current, line) : mux.emit('onMessage', line));
   for (const profile of profiles) {
-    if (opts.interrupt.aborted) break;
+    if (opts.interrupt.aborted || stopped()) break;
     const planned = plan.filter((p) => p.profile === profile);
     const profileCaps: Capabilities = { ...caps, lab: labCapability(profile, caps) };
     let lab: Lab | undefined;
@@ -120,7 +125,7 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
     }
     try {
       for (const p of planned) {
-        if (opts.interrupt.aborted) break;
+        if (opts.interrupt.aborted || stopped()) break;
         const start = { index: ++index, total: plan.length, profile: profile.profile.profile, id: p.spec.id, use: p.spec.use };
         current = start;
         await mux.emit('onScenarioBegin', start);
@@ -136,7 +141,13 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
           onLog: (line) => void mux.emit('onScenarioLog', start, line),
         });
         current = undefined;
+        if ((opts.repeatEach ?? 1) > 1) {
+          const n = (repeats.get(p.key) ?? 0) + 1;
+          repeats.set(p.key, n);
+          result.repeat = n;
+        }
         results.push(result);
+        if (scenarioFailed(result)) failedScenarios++;
         await mux.emit('onScenarioEnd', start, result);
       }
     } finally {
@@ -158,6 +169,10 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
     labs,
     summary: summarize(results),
   };
+  if (stopped() && results.length < plan.length) {
+    result.notRun = plan.length - results.length;
+    await mux.emit('onMessage', `stopped after ${failedScenarios} failing scenario${failedScenarios === 1 ? '' : 's'} (--max-failures ${opts.maxFailures}): ${result.notRun} not run`);
+  }
   // File reporters first, then the line naming what was written (only files that were: a
   // reporter that threw wrote nothing), then the rest (the console's summary stays last).
   const writesFile = (r: Reporter): boolean => REPORT_FILES[r.name] !== undefined;
