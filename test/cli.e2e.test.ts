@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { chmod, readFile } from 'node:fs/promises';
+import { execa } from 'execa';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../harness/model/results.ts';
-import { childPidsAlive, cli, readJson, repoRoot, tempOut, validateJunit } from './helpers/cli.ts';
+import { bin, childPidsAlive, cli, readJson, repoRoot, tempOut, validateJunit } from './helpers/cli.ts';
 
 const fixture = (name: string) => `test/fixtures/profiles/${name}`;
 
@@ -103,8 +104,29 @@ describe('netconform CLI end to end', () => {
     const r = await cli(['run', '--out', out, '--reporter', 'json', '--reporter', 'console']);
     expect(r.exitCode, r.all).toBe(0);
     const res = await readJson<RunResult>(join(out, 'results.json'));
-    expect(res.profiles[0]!.name).toBe('smoke');
+    expect(res.profiles[0]!.name).toBe('first-run');
     expect(res.summary.failed + res.summary.errors).toBe(0);
+    const verdicts = Object.fromEntries(res.scenarios.map((s) => [s.id, s.checks.map((c) => c.verdict)]));
+    expect(verdicts['loopback-udp']).toEqual(['pass', 'pass']);
+    if (process.getuid?.() === 0 && res.labs.length) {
+      // As root on Linux: the lab's real matrices, the unbound-broadcast mistake as an expected failure.
+      expect(verdicts['broadcast-reach']!.every((v) => v === 'pass')).toBe(true);
+      expect(verdicts['broadcast-unbound-mistake']).toEqual(['xfail']);
+      expect(verdicts['multicast-asymmetry']!.every((v) => v === 'pass')).toBe(true);
+      expect(r.stdout).toMatch(/lan-a\s+│.*lan-b/); // a passing check's matrix is shown on the first look
+    } else {
+      expect(r.stderr).toMatch(/netconform: 3 of 4 scenarios were skipped; /);
+    }
+  });
+
+  it('as an ordinary user, the default profile runs what it can and says in one line how to get the rest', async () => {
+    const out = await tempOut();
+    await chmod(out, 0o777);
+    if (process.getuid?.() !== 0) return; // already covered by the test above
+    const r = await execa('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', 'node', bin, 'run', '--out', join(out, 'r'), '-r', 'console', '-r', 'json'], { reject: false, all: true, cwd: repoRoot, env: { HOME: out } });
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.stderr.trim()).toBe('netconform: 3 of 4 scenarios were skipped; as root (sudo -E env "PATH=$PATH" npx netconform run) they build a lab of network namespaces');
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('2 passed, 0 failed, 3 skipped');
   });
 
   it('lists scenarios and shipped profiles; the shipped schema file is current', async () => {

@@ -50,9 +50,9 @@ describe('installed from an npm pack tarball into an empty project', () => {
     expect(r.exitCode).toBe(0);
   });
 
-  it('runs the default profile (the package\'s smoke.yaml) with the native addon', async () => {
+  it('runs the default profile (the package\'s first-run.yaml) with the native addon', async () => {
     const r = await npx(['run', '--out', 'reports']);
-    expect(r.all).toContain('native addon loaded');
+    expect(r.all).toContain('round trip via 127.0.0.1 (native)');
     expect(r.all).toMatch(/^\d+ passed, 0 failed, \d+ skipped$/m);
     expect(r.exitCode).toBe(0);
     expect(existsSync(join(project, 'reports', 'junit.xml'))).toBe(true);

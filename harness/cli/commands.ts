@@ -19,7 +19,8 @@ import { loadRegistry } from '../../suites/registry.ts';
 
 const packageRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const profilesDir = join(packageRoot, 'profiles');
-export const defaultProfile = join(profilesDir, 'smoke.yaml');
+/** `netconform run` with no profile: a first look at the product (profiles/first-run.yaml). */
+export const defaultProfile = join(profilesDir, 'first-run.yaml');
 
 export interface RunFlags {
   grep?: string;
@@ -138,7 +139,8 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<void
     printPlan(await planRun(opts));
     return;
   }
-  const reporters = makeReporters(reporterNames, { outDir, verbose: flags.verbose, color: colorWanted(flags.color) });
+  const firstLook = files.length === 0;
+  const reporters = makeReporters(reporterNames, { outDir, verbose: flags.verbose, color: colorWanted(flags.color), allEvidence: firstLook });
 
   // First SIGINT/SIGTERM: abort the running scenario, clean up, write reports marked interrupted.
   // A second one tears labs and processes down without waiting for the scenario, then exits.
@@ -161,7 +163,7 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<void
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const { exitCode } = await run({
+    const { exitCode, result } = await run({
       ...opts,
       outDir,
       reporters,
@@ -173,6 +175,14 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<void
       maxFailures,
     });
     process.exitCode = exitCode;
+    const skipped = result.scenarios.filter((sc) => sc.checks.length > 0 && sc.checks.every((c) => c.verdict === 'skip')).length;
+    if (firstLook && skipped) {
+      // One line on how to get the rest (stderr: stdout's last line stays the closing line).
+      const how = process.platform === 'linux'
+        ? 'as root (sudo -E env "PATH=$PATH" npx netconform run) they build a lab of network namespaces'
+        : 'they need a Linux lab (root); on this machine, npx netconform run profiles/host.yaml --allow-host-network tests the real interfaces';
+      process.stderr.write(`netconform: ${skipped} of ${result.scenarios.length} scenarios were skipped; ${how}\n`);
+    }
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

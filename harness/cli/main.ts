@@ -36,7 +36,7 @@ export function buildProgram(): Command {
 
   program
     .command('run')
-    .description('run profiles (default: profiles/smoke.yaml) and write reports')
+    .description('run profiles (default: profiles/first-run.yaml) and write reports')
     .argument('[profiles...]', 'profile files')
     .option('-g, --grep <regex>', 'only scenarios whose id matches')
     .option('-t, --tag <tag>', 'only scenarios with this tag (profile or scenario tags); repeatable', collect, [])

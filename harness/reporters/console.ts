@@ -43,6 +43,8 @@ export class ConsoleReporter implements Reporter {
     private readonly out: (s: string) => void = (s) => process.stdout.write(s),
     private readonly verbose = false,
     private readonly color = false,
+    /** Print the evidence (matrices) of passing checks too, without streaming logs (the default profile's first look). */
+    private readonly allEvidence = false,
   ) {}
 
   private paint(v: Verdict, text: string): string {
@@ -80,7 +82,7 @@ export class ConsoleReporter implements Reporter {
       this.out(`    ${this.paint(c.verdict, `${MARK[c.verdict]} ${LABEL[c.verdict].padEnd(5)}`)} ${c.name}: ${c.reason}\n`);
       const bad = c.verdict === 'fail' || c.verdict === 'error';
       // An expected failure's evidence is the known-bad case restated: only with -v.
-      if ((bad || this.verbose) && c.evidence.length) this.out(`${indent(evidenceBlock(c.evidence), 10)}\n`);
+      if ((bad || this.verbose || (this.allEvidence && c.verdict === 'pass')) && c.evidence.length) this.out(`${indent(evidenceBlock(c.evidence), 10)}\n`);
     }
     const bad = r.checks.some((c) => c.verdict === 'fail' || c.verdict === 'error');
     if (bad && r.log.length) {

@@ -10,10 +10,12 @@ export interface ReporterOptions {
   outDir: string;
   verbose?: boolean;
   color?: boolean;
+  /** Console: evidence of passing checks too. */
+  allEvidence?: boolean;
 }
 
 export const REPORTERS = {
-  console: (o: ReporterOptions): Reporter => new ConsoleReporter(undefined, o.verbose, o.color),
+  console: (o: ReporterOptions): Reporter => new ConsoleReporter(undefined, o.verbose, o.color, o.allEvidence),
   junit: (o: ReporterOptions): Reporter => new JUnitReporter(o.outDir),
   json: (o: ReporterOptions): Reporter => new JsonReporter(o.outDir),
   html: (o: ReporterOptions): Reporter => new HtmlReporter(o.outDir),
