@@ -28,7 +28,7 @@ describe('JUnit for annotators', () => {
     const complaints = strict.output.split('\n').filter((l) => /error/i.test(l));
     expect(complaints.length).toBeGreaterThan(0);
     for (const l of complaints) expect(l).toMatch(/attribute '(file|line)' is not allowed|fails to validate/);
-  });
+  }, 240_000);
 });
 
 describe('--reporter github', () => {
@@ -57,7 +57,7 @@ describe('--reporter github', () => {
     expect(md).toContain('## netconform: 7 passed, 4 failed, 0 skipped');
     expect(md).toContain('### Failures');
     expect(md).toMatch(/\| dut \| ✓ \| \*\*—\*\* ← \|/); // the failing check's matrix, mismatch marked
-  });
+  }, 240_000);
 });
 
 describe('merge and shards', () => {
@@ -79,13 +79,13 @@ describe('merge and shards', () => {
     expect((await validateJunit(join(merged, 'junit.xml'))).ok).toBe(true);
     expect((await readFile(join(merged, 'junit.xml'), 'utf8')).match(/<testcase /g)).toHaveLength(a.scenarios.flatMap((s) => s.checks).length);
     expect(await readFile(join(merged, 'report.html'), 'utf8')).toContain('7 passed, 4 failed, 0 skipped');
-  });
+  }, 240_000);
 
   it('a missing shard folder is a usage error', async () => {
     const r = await cli(['merge', '/nonexistent-nc-shard', '--out', await tempOut()]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('merge: cannot read /nonexistent-nc-shard/results.json: ENOENT');
-  });
+  }, 240_000);
 
   it('balances shards by recorded duration (longest first onto the lightest shard), deterministically', () => {
     const plan = ['a', 'b', 'c', 'd'].map((k) => ({ key: k }) as PlannedScenario);
@@ -93,7 +93,7 @@ describe('merge and shards', () => {
     expect(shardsByDuration(plan, 2, d)).toEqual([0, 1, 1, 1]); // 9000 vs 8300, where round-robin gives 9000+8000 vs 300
     expect(shardsByDuration(plan, 2, d)).toEqual(shardsByDuration(plan, 2, d));
     expect(shardsByDuration(plan, 3, new Map())).toEqual([0, 1, 2, 0]);
-  });
+  }, 240_000);
 
   it('--shard-durations puts the two long scenarios of a previous run in different shards', async () => {
     const prev = await tempOut();
@@ -107,7 +107,7 @@ describe('merge and shards', () => {
     const [one, two] = await Promise.all([ids(1), ids(2)]);
     expect([...one, ...two].sort()).toEqual(res.scenarios.map((s) => s.id).sort());
     expect(longest.filter((id) => one.includes(id))).toHaveLength(1);
-  });
+  }, 240_000);
 });
 
 describe('run flags', () => {
@@ -119,7 +119,7 @@ describe('run flags', () => {
     expect(res.scenarios.map((s) => s.id)).toEqual(['fails']);
     expect(res.notRun).toBe(5);
     expect(r.stdout).toContain('stopped after 1 failing scenario (--max-failures 1): 5 not run');
-  });
+  }, 240_000);
 
   it('--max-failures 2 stops after the second', async () => {
     const out = await tempOut();
@@ -127,7 +127,7 @@ describe('run flags', () => {
     const res = await readJson<RunResult>(join(out, 'results.json'));
     expect(res.scenarios.map((s) => s.id)).toEqual(['fails', 'flaky', 'known-bad', 'unexpected-pass']);
     expect((await cli(['run', fixture('good.yaml'), '--max-failures', '0'])).exitCode).toBe(2);
-  });
+  }, 240_000);
 
   it('--repeat-each runs each selected scenario n times, numbered', async () => {
     const out = await tempOut();
@@ -135,7 +135,7 @@ describe('run flags', () => {
     expect(r.exitCode, r.all).toBe(0);
     const res = await readJson<RunResult>(join(out, 'results.json'));
     expect(res.scenarios.map((s) => `${s.id}#${s.repeat}`)).toEqual(['counter#1', 'counter#2', 'counter#3', 'loopback#1', 'loopback#2', 'loopback#3']);
-  });
+  }, 240_000);
 
   it('--last-failed reruns only what failed in --out\'s results.json', async () => {
     const out = await tempOut();
@@ -145,7 +145,7 @@ describe('run flags', () => {
     const none = await cli(['run', fixture('good.yaml'), '--out', await tempOut(), '--last-failed']);
     expect(none.exitCode).toBe(2);
     expect(none.stderr).toContain('--last-failed: cannot read');
-  });
+  }, 240_000);
 
   it('--list prints the selected instances with file:line, and --json', async () => {
     const r = await cli(['run', fixture('good.yaml'), '--list']);
@@ -154,13 +154,13 @@ describe('run flags', () => {
     expect(r.stdout.trim().split('\n').at(-1)).toBe('2 scenarios');
     const j = await cli(['run', fixture('good.yaml'), '--list', '--json', '--grep', 'loop']);
     expect(JSON.parse(j.stdout)).toEqual([expect.objectContaining({ id: 'loopback', file: 'test/fixtures/profiles/good.yaml', line: expect.any(Number) })]);
-  });
+  }, 240_000);
 
   it('--reporter is validated before --dry-run returns', async () => {
     const r = await cli(['run', fixture('good.yaml'), '--dry-run', '-r', 'junitt']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('unknown reporter "junitt" (choose from console, junit, json, html, github)');
-  });
+  }, 240_000);
 
   it('colour: NO_COLOR and --no-color win, FORCE_COLOR turns it on off a TTY', async () => {
     expect(colorWanted(undefined, {}, true)).toBe(true);
@@ -172,14 +172,14 @@ describe('run flags', () => {
     expect(forced.stdout).toContain('\x1b[32m✓ pass');
     const off = await cli(['run', fixture('good.yaml'), '-r', 'console', '--no-color', '--out', await tempOut()], { env: { FORCE_COLOR: '1' } });
     expect(off.stdout).not.toContain('\x1b[');
-  });
+  }, 240_000);
 
   it('run --help shows examples and the exit codes', async () => {
     const r = await cli(['run', '--help']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('Examples:');
     expect(r.stdout).toMatch(/Exit codes:\n {2}0 .*\n {2}1 .*\n {2}2 .*\n {2}3 .*\n {2}130 /);
-  });
+  }, 240_000);
 
   it('prints an expected failure\'s evidence only with -v', async () => {
     const plain = await cli(['run', fixture('failing.yaml'), '--grep', '^known-bad$', '-r', 'console', '--out', await tempOut()]);
@@ -187,5 +187,5 @@ describe('run flags', () => {
     expect(plain.stdout).toContain('xfail');
     expect(plain.stdout).not.toContain('sender \\ segment');
     expect(verbose.stdout).toContain('sender \\ segment');
-  });
+  }, 240_000);
 });

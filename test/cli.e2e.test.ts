@@ -139,5 +139,5 @@ describe('netconform CLI end to end', () => {
     // The fixture suites are not shipped: compare without them.
     const shipped = await cli(['schema'], { env: { NETCONFORM_EXTRA_SUITES: '' } });
     expect(JSON.parse(shipped.stdout)).toEqual(JSON.parse(await readFile(join(repoRoot, 'profiles/netconform.schema.json'), 'utf8')));
-  });
+   }, 180_000); // three CLI start-ups, each loading every shipped profile, on a loaded 2-core machine
 });
