@@ -141,11 +141,7 @@ class NwGroup : public Napi::ObjectWrap<NwGroup> {
       nw_path_monitor_cancel(monitor);
       nw_release(monitor);
       if (found == nullptr) {
-        auto* ev = new NwEvent(NwEvent::kState);
-        ev->state = nw_connection_group_state_failed;
-        ev->detail = "Network framework lists no interface named " + want;
-        Emit(ev);
-        EmitCancelled();
+        FailBeforeStart("Network framework lists no interface named " + want);
         return;
       }
       CreateAndStart(found);
@@ -166,11 +162,7 @@ class NwGroup : public Napi::ObjectWrap<NwGroup> {
     nw_group_descriptor_t desc = ep != nullptr ? nw_group_descriptor_create_multicast(ep) : nullptr;
     if (desc == nullptr) {
       if (ep != nullptr) nw_release(ep);
-      auto* ev = new NwEvent(NwEvent::kState);
-      ev->state = nw_connection_group_state_failed;
-      ev->detail = "nw_group_descriptor_create_multicast refused " + group_ + " (not a multicast group address)";
-      Emit(ev);
-      EmitCancelled();
+      FailBeforeStart("nw_group_descriptor_create_multicast refused " + group_ + " (not a multicast group address)");
       return;
     }
     nw_parameters_t params = nw_parameters_create_secure_udp(_nw_parameters_configure_protocol_disable,
@@ -189,11 +181,7 @@ class NwGroup : public Napi::ObjectWrap<NwGroup> {
     nw_release(desc);
     nw_release(ep);
     if (group_obj_ == nullptr) {
-      auto* ev = new NwEvent(NwEvent::kState);
-      ev->state = nw_connection_group_state_failed;
-      ev->detail = "nw_connection_group_create returned NULL for " + group_;
-      Emit(ev);
-      EmitCancelled();
+      FailBeforeStart("nw_connection_group_create returned NULL for " + group_);
       return;
     }
     nw_connection_group_set_queue(group_obj_, queue_);
@@ -273,6 +261,15 @@ class NwGroup : public Napi::ObjectWrap<NwGroup> {
       if (group_obj_ != nullptr) nw_connection_group_cancel(group_obj_);
     });
     return info.Env().Undefined();
+  }
+
+  // The group could not be made: `failed` with why, then the `cancelled` the framework would send.
+  void FailBeforeStart(const std::string& detail) {
+    auto* ev = new NwEvent(NwEvent::kState);
+    ev->state = nw_connection_group_state_failed;
+    ev->detail = detail;
+    Emit(ev);
+    EmitCancelled();
   }
 
   // When the group never existed (no interface, create failed) there is no `cancelled` from the
