@@ -15,6 +15,8 @@ const CAPABILITIES = ['linux', 'darwin', 'root', 'netns', 'lab', 'addon', 'netem
 
 const duration = { ...durationSchema, description: `a duration up to ${maxDurationText}: milliseconds, or a string like 500ms, 30s, 15m` };
 
+// A property's own description is for editors; the error text is the type's description
+// (loader/ajv.ts), so a property that describes itself wraps its type in allOf.
 const name = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'a name of letters, digits, ".", "_" and "-"' };
 
 export const sutSchema = {
@@ -44,13 +46,14 @@ export const scenarioEntrySchema = {
   additionalProperties: false,
   required: ['id', 'use'],
   properties: {
-    id: { ...name, description: 'this scenario instance\'s id, unique in the profile (--grep matches it; reports name it)', examples: ['bcast-reach'] },
+    id: { description: 'this scenario instance\'s id, unique in the profile (--grep matches it; reports name it)', examples: ['bcast-reach'], allOf: [name] },
     use: { type: 'string', pattern: '^[a-z0-9-]+\\.[a-z0-9-]+$', description: 'a scenario name like multicast.asymmetry' },
     description: { type: 'string', description: 'what this instance shows, in a sentence (shown in reports)' },
     tags: { type: 'array', items: { type: 'string' }, description: 'tags --tag selects by, beside the profile\'s own' },
     with: { type: 'object', default: {}, description: 'the scenario\'s parameters (its schema depends on use:)' },
     expect: { type: 'object', default: {}, description: 'what the scenario should observe (its schema depends on use:); checks compare against it' },
-    timeout: { ...duration, description: `this scenario's timeout, overriding its default (${duration.description})` },
+    // allOf keeps the duration's own description as the error text ("must be a duration up to …").
+    timeout: { description: `this scenario's timeout, overriding its default (${duration.description})`, allOf: [duration] },
     retries: { type: 'integer', minimum: 0, maximum: 10, default: 0, description: 'retries of a failing attempt; a pass on a retry is reported flaky' },
     expectFail: { type: 'string', minLength: 1, description: 'why this case is known to fail' },
     sut: sutSchema,
@@ -65,7 +68,7 @@ export const profileSchema = {
   required: ['profile', 'scenarios'],
   properties: {
     $schema: { type: 'string', description: 'the JSON Schema editors validate this file against (netconform.schema.json)' },
-    profile: { ...name, description: 'the profile\'s name: the JUnit testsuite, and part of each scenario\'s key (profile/id); unique within a run', examples: ['broadcast'] },
+    profile: { description: 'the profile\'s name: the JUnit testsuite, and part of each scenario\'s key (profile/id); unique within a run', examples: ['broadcast'], allOf: [name] },
     description: { type: 'string', description: 'what the profile checks, in a sentence (netconform list shows it)' },
     tags: { type: 'array', items: { type: 'string' }, default: [], description: 'tags every scenario of the profile carries (--tag selects by them)' },
     requires: {
