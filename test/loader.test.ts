@@ -61,7 +61,7 @@ describe('profile loading', () => {
     const dir = await tempDir('nc-loader-');
     const file = join(dir, 'huge.yaml');
     await writeFile(file, `profile: huge\n# ${'x'.repeat(2 * 1024 * 1024)}\n`);
-    expect((await errorsOf(file))[0]).toMatch(/huge.yaml:1:1: file is \d+ bytes; a profile may be at most 1048576 bytes/);
+    expect((await errorsOf(file))[0]).toMatch(/huge.yaml:1:1: file is \d+ bytes; a profile may be at most 262144 bytes/);
   });
 
   it('rejects unknown top-level keys with a hint', async () => {

@@ -70,7 +70,7 @@ describe('malformed profile corpus', () => {
     await new Promise((r) => setImmediate(r)); // process warnings are emitted on a later tick
     expect(problems).toEqual([]);
     expect(warnings).toEqual([]);
-  }, 900_000); // four 1 MiB cases: tens of seconds each when the shared 2-core machine is loaded
+  }, 900_000); // five cases at the 256 KiB size limit: seconds each when the shared 2-core machine is loaded
 
   it('the real CLI on a sample of cases: exit 2, nothing on stderr but located lines (no Node warning)', async () => {
     const sample = cases.filter((c) => ['yaml', 'bytes', 'control chars', 'tags'].includes(c.family));

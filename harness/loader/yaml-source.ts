@@ -10,7 +10,12 @@
 import { isUtf8 } from 'node:buffer';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 
-export const MAX_PROFILE_BYTES = 1024 * 1024;
+/**
+ * The largest profile accepted. Shipped profiles are 1–5 KiB, so 256 KiB leaves room for any
+ * generated one (~2,000 scenarios), while keeping validation of the largest possible file well under
+ * a second: parsing YAML with positions (the `yaml` package) costs ~1.5 s of CPU per MiB here.
+ */
+export const MAX_PROFILE_BYTES = 256 * 1024;
 /** yaml's own guard against "billion laughs": expanding more aliases than this throws. */
 const MAX_ALIAS_COUNT = 100;
 /** Deeper than any profile needs; keeps recursion in toJS, Ajv and structuredClone far from the stack limit. */
