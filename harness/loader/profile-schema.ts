@@ -87,11 +87,16 @@ export const profileSchema = {
   },
 } as const;
 
-/** The schema with per-scenario `with:`/`expect:` branches, for editors. */
-export function publishedSchema(scenarios: Array<{ id: string; withSchema: JsonSchema; expectSchema: JsonSchema }>): JsonSchema {
+/**
+ * The schema with per-scenario `with:`/`expect:` branches, for editors. Each `use:` value
+ * carries its summary twice: `enumDescriptions` beside the enum (the completion list of
+ * yaml-language-server and VS Code, non-standard; redhat-developer/yaml-language-server#941)
+ * and the branch's own `use` description (hover, any JSON Schema editor).
+ */
+export function publishedSchema(scenarios: Array<{ id: string; summary: string; withSchema: JsonSchema; expectSchema: JsonSchema }>): JsonSchema {
   const branches = scenarios.map((s) => ({
     if: { properties: { use: { const: s.id } }, required: ['use'] },
-    then: { properties: { with: boundedParamsSchema(s.withSchema), expect: boundedParamsSchema(s.expectSchema) } },
+    then: { properties: { use: { description: `${s.id}: ${s.summary}` }, with: boundedParamsSchema(s.withSchema), expect: boundedParamsSchema(s.expectSchema) } },
   }));
   const { $id: _id, ...rest } = profileSchema;
   return {
@@ -100,7 +105,7 @@ export function publishedSchema(scenarios: Array<{ id: string; withSchema: JsonS
     ...rest,
     properties: {
       ...rest.properties,
-      scenarios: { ...rest.properties.scenarios, items: { ...scenarioEntrySchema, properties: { ...scenarioEntrySchema.properties, use: { enum: scenarios.map((s) => s.id) } }, allOf: branches } },
+      scenarios: { ...rest.properties.scenarios, items: { ...scenarioEntrySchema, properties: { ...scenarioEntrySchema.properties, use: { description: 'the scenario to run', enum: scenarios.map((s) => s.id), enumDescriptions: scenarios.map((s) => s.summary) } }, allOf: branches } },
     },
   };
 }

@@ -10,35 +10,44 @@
  * A cell is delivered when at least one of `count` datagrams arrived. Broadcast needs no
  * membership, so there is no warm-up here: a missing datagram is a routing fact, not loss.
  */
+import { Type, type Static } from '@sinclair/typebox';
 import { check, type Check } from '../../harness/model/check.ts';
 import { defineScenario } from '../../harness/model/scenario.ts';
 import { arrivalsEvidence, errText } from '../lib/net/evidence.ts';
 import { egressNote, listenPerSegment } from '../lib/net/listeners.ts';
-import { connectPeers, peerPortSchema, peersSchema, type PeerSet } from '../lib/net/peers.ts';
-import { applyCells, cellsSchema, compareMatrix, diffsByRow, expectedRow, rowReachSchema, type Cells, type RowReach } from '../lib/net/matrix.ts';
+import { connectPeers, PeerPort, Peers, type PeerSet } from '../lib/net/peers.ts';
+import { Segments } from '../lib/net/params.ts';
+import { Described, Enum } from '../lib/params.ts';
+import { applyCells, cellOverrides, compareMatrix, diffsByRow, expectedRow, RowReach } from '../lib/net/matrix.ts';
 import { encodeProbe, newRunTag } from '../lib/net/probe.ts';
 import { assertSafeDestination, isLabAddress } from '../../harness/net/safety.ts';
 import { sleep } from '../lib/net/timing.ts';
 import { chooseSegments, labEndpoint, localEndpoint, openSocket, pickMultiHomed, routeSegment, sendFrom, type SegIface } from '../lib/net/topology.ts';
-import { explainRow, type Mode } from './lib/explain.ts';
+import { explainRow, MODES, type Mode } from './lib/explain.ts';
 
-interface With {
-  host?: string;
-  segments?: string[];
-  port: number;
-  modes: Mode[];
-  count: number;
-  intervalMs: number;
-  settleMs: number;
-  peers?: string[];
-  peerPort: number;
-}
-interface Expect {
-  reach: RowReach;
-  bound: 'own' | 'all' | 'none';
-  directed: 'own' | 'all' | 'none';
-  cells: Cells;
-}
+/** What a bound or directed row must reach. */
+const ROW_RULES = ['own', 'all', 'none'] as const;
+
+const With = Type.Object({
+  host: Type.Optional(Type.String({ description: 'lab host that sends (default: the one with most links)', examples: ['multi'] })),
+  segments: Type.Optional(Segments('segments (host mode: interface names) to test; default all of the sender')),
+  port: Type.Integer({ minimum: 1024, maximum: 65535, default: 47810, description: 'UDP port the broadcasts go to and every listener binds (default 47810)' }),
+  modes: Type.Array(Enum(MODES, { description: 'a send mode: unbound (one socket to 255.255.255.255), bound (one per interface, to 255.255.255.255), directed (to each subnet broadcast)' }), { uniqueItems: true, minItems: 1, default: [...MODES], description: 'send modes to test, one matrix row per mode and interface (default all three)' }),
+  count: Type.Integer({ minimum: 1, maximum: 50, default: 3, description: 'datagrams per row; a cell is delivered when at least one arrived (default 3)' }),
+  intervalMs: Type.Integer({ minimum: 0, maximum: 1000, default: 10, description: 'pause between two datagrams of a row, in ms (default 10)' }),
+  settleMs: Type.Integer({ minimum: 50, maximum: 10000, default: 300, description: 'wait after the last send, in ms, before the arrivals are counted (default 300)' }),
+  peers: Type.Optional(Peers),
+  peerPort: PeerPort,
+}, { additionalProperties: false });
+type With = Static<typeof With>;
+
+const Expect = Type.Object({
+  reach: Described(RowReach, { default: 'default-route-only', description: 'segments the unbound all-hosts broadcast must reach (default default-route-only: the kernel routes 255.255.255.255 like any destination)' }),
+  bound: Enum(ROW_RULES, { default: 'own', description: 'segments a broadcast bound to one interface must reach: own = its own segment only (default), all, or none' }),
+  directed: Enum(ROW_RULES, { default: 'own', description: 'segments a directed broadcast to one subnet must reach: own = that subnet\'s segment only (default), all, or none' }),
+  cells: cellOverrides('unbound, bound:<segment>, directed:<segment>', { unbound: { 'lan-b': true } }),
+}, { additionalProperties: false });
+type Expect = Static<typeof Expect>;
 
 interface Row {
   key: string;
@@ -72,31 +81,8 @@ export default defineScenario<With, Expect>({
   platforms: ['linux', 'darwin'],
   requires: ['addon'],
   sendsOnHostNetwork: true,
-  withSchema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      host: { type: 'string', description: 'lab host that sends (default: the one with most links)' },
-      segments: { type: 'array', items: { type: 'string' }, uniqueItems: true, description: 'segments (host mode: interface names) to test; default all of the sender' },
-      port: { type: 'integer', minimum: 1024, maximum: 65535, default: 47810 },
-      modes: { type: 'array', items: { enum: ['unbound', 'bound', 'directed'] }, uniqueItems: true, minItems: 1, default: ['unbound', 'bound', 'directed'] },
-      count: { type: 'integer', minimum: 1, maximum: 50, default: 3, description: 'datagrams per row' },
-      intervalMs: { type: 'integer', minimum: 0, maximum: 1000, default: 10 },
-      settleMs: { type: 'integer', minimum: 50, maximum: 10000, default: 300, description: 'wait after the last send' },
-      peers: peersSchema,
-      peerPort: peerPortSchema,
-    },
-  },
-  expectSchema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      reach: { ...rowReachSchema, default: 'default-route-only', description: 'segments the unbound all-hosts broadcast must reach' },
-      bound: { enum: ['own', 'all', 'none'], default: 'own' },
-      directed: { enum: ['own', 'all', 'none'], default: 'own' },
-      cells: cellsSchema,
-    },
-  },
+  withSchema: With,
+  expectSchema: Expect,
   defaultTimeoutMs: 20_000,
   async run(ctx, { with: p, expect: e }, signal) {
     const sender = ctx.lab ? labEndpoint(pickMultiHomed(ctx.lab, p.host)) : localEndpoint();

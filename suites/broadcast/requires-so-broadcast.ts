@@ -13,25 +13,32 @@
  * agents only the refused send is tried, from a socket bound to 127.0.0.1, so even a kernel
  * that wrongly allowed it would keep it on loopback.
  */
+import { Type, type Static } from '@sinclair/typebox';
 import { check, type Check } from '../../harness/model/check.ts';
 import { defineScenario } from '../../harness/model/scenario.ts';
 import type { UdpSocket } from '../../native/types.ts';
 import { arrivalsEvidence, errCode, errText } from '../lib/net/evidence.ts';
 import { listenPerSegment, type Listening } from '../lib/net/listeners.ts';
-import { connectPeers, peerPortSchema, peersSchema, type PeerSet } from '../lib/net/peers.ts';
+import { connectPeers, PeerPort, Peers, type PeerSet } from '../lib/net/peers.ts';
+import { Segments } from '../lib/net/params.ts';
 import { encodeProbe, newRunTag } from '../lib/net/probe.ts';
 import { assertSafeDestination, isLabAddress, type SendFrom } from '../../harness/net/safety.ts';
 import { sleep, waitUntil } from '../lib/net/timing.ts';
 import { chooseSegments, labEndpoint, localEndpoint, openSocket, pickMultiHomed, sendFrom } from '../lib/net/topology.ts';
 
-interface With {
-  host?: string;
-  segments?: string[];
-  port: number;
-  timeoutMs: number;
-  peers?: string[];
-  peerPort: number;
-}
+const With = Type.Object({
+  host: Type.Optional(Type.String({ description: 'lab host that sends (default: the one with most links)', examples: ['multi'] })),
+  segments: Type.Optional(Segments('segments (host mode: interface names) to test; default all of the sender')),
+  port: Type.Integer({ minimum: 1024, maximum: 65535, default: 47811, description: 'UDP port the sends go to and the control listeners bind (default 47811)' }),
+  timeoutMs: Type.Integer({ minimum: 50, maximum: 10000, default: 1000, description: 'how long to wait for the control datagram (sent with SO_BROADCAST) to arrive, in ms (default 1000)' }),
+  peers: Type.Optional(Peers),
+  peerPort: PeerPort,
+}, { additionalProperties: false });
+type With = Static<typeof With>;
+
+/** Nothing to set: the platform rule is what is checked. */
+const Expect = Type.Object({}, { additionalProperties: false });
+type Expect = Static<typeof Expect>;
 
 const RULE = 'SO_BROADCAST must be set before sending to a broadcast address (socket(7); sendto() returns EACCES otherwise)';
 
@@ -66,7 +73,7 @@ async function waitFor(heard: Listening, cond: () => boolean, timeoutMs: number,
   }
 }
 
-export default defineScenario<With, Record<string, never>>({
+export default defineScenario<With, Expect>({
   id: 'broadcast.requires-so-broadcast',
   summary: 'a broadcast send without SO_BROADCAST fails with EACCES; with it, it arrives',
   platforms: ['linux', 'darwin'],
@@ -74,19 +81,8 @@ export default defineScenario<With, Record<string, never>>({
   // Host mode without agents sends nothing off this host (refused sends from 127.0.0.1 only);
   // with agents it checks --allow-host-network itself.
   sendsOnHostNetwork: false,
-  withSchema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      host: { type: 'string', description: 'lab host that sends (default: the one with most links)' },
-      segments: { type: 'array', items: { type: 'string' }, uniqueItems: true },
-      port: { type: 'integer', minimum: 1024, maximum: 65535, default: 47811 },
-      timeoutMs: { type: 'integer', minimum: 50, maximum: 10000, default: 1000, description: 'wait for the control datagram' },
-      peers: peersSchema,
-      peerPort: peerPortSchema,
-    },
-  },
-  expectSchema: { type: 'object', additionalProperties: false, properties: {} },
+  withSchema: With,
+  expectSchema: Expect,
   defaultTimeoutMs: 15_000,
   async run(ctx, { with: p }, signal) {
     const runTag = newRunTag();

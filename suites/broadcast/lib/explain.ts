@@ -4,7 +4,9 @@
  */
 import { list } from '../../lib/net/matrix.ts';
 
-export type Mode = 'unbound' | 'bound' | 'directed';
+/** The send modes, in the order broadcast.reach runs them. */
+export const MODES = ['unbound', 'bound', 'directed'] as const;
+export type Mode = (typeof MODES)[number];
 
 export interface RowOutcome {
   row: string;

@@ -3,27 +3,40 @@
  * that differ (MatrixEvidence.mismatches, highlighted by every reporter), and the shorthands
  * profiles use instead of spelling out every cell (`reach: all`, `default-route-only`, …).
  */
+import { Type, type Static } from '@sinclair/typebox';
 import type { MatrixEvidence } from '../../../harness/model/check.ts';
+import { Enum } from '../params.ts';
 
 /** Where one row must be delivered. A list names the columns exactly. */
-export type RowReach = 'all' | 'none' | 'own' | 'default-route-only' | string[];
+export const RowReach = Type.Union([
+  Enum(['all', 'none', 'own', 'default-route-only']),
+  Type.Array(Type.String({ minLength: 1, description: 'a segment (column) the row must reach; the others must not be reached' }), { uniqueItems: true }),
+], { description: 'all, none, own, default-route-only, or the list of segments reached' });
+export type RowReach = Static<typeof RowReach>;
 
-export const rowReachSchema = {
-  anyOf: [
-    { enum: ['all', 'none', 'own', 'default-route-only'] },
-    { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true },
-  ],
-} as const;
-
-/** `cells: { <row>: { <column>: true|false } }`: per-cell overrides of the shorthands. */
-export const cellsSchema = {
+/** One row's overrides: `<column>: true|false`. */
+const CellRow = Type.Unsafe<Record<string, boolean>>({
   type: 'object',
-  description: 'per-cell overrides: { <row>: { <segment>: true (delivered) | false (not delivered) } }',
-  additionalProperties: { type: 'object', additionalProperties: { type: 'boolean' } },
-  default: {},
-} as const;
+  description: 'one row\'s overrides: <segment>: true (must be delivered) | false (must not be)',
+  additionalProperties: Type.Boolean({ description: 'true: the cell must be delivered; false: it must not be' }),
+});
 
 export type Cells = Record<string, Record<string, boolean>>;
+
+/** `cells: { <row>: { <column>: true|false } }`: per-cell overrides of the shorthands; `rows` says what this scenario's rows are called. */
+export function cellOverrides(rows: string, example: Cells) {
+  return Type.Unsafe<Cells>({
+    type: 'object',
+    description: `per-cell overrides: { <row>: { <segment>: true (delivered) | false (not delivered) } }; rows: ${rows}`,
+    additionalProperties: CellRow,
+    default: {},
+    examples: [example],
+  });
+}
+
+/** Old names of the fragments above, while other branches may still import them. */
+export const rowReachSchema = RowReach;
+export const cellsSchema = cellOverrides('as the scenario names them', {});
 
 export interface ReachContext {
   cols: string[];

@@ -14,11 +14,15 @@ import { assertSafeDestination, isSafeDestination } from '../../../harness/net/s
 import { openSocket, sendFrom, type Endpoint, type SegIface } from './topology.ts';
 
 /** The `with.peers` / `with.peerPort` properties every host-mode scenario shares (JSON Schema via TypeBox). */
-export const peersSchema = Type.Array(Type.String({ format: 'ipv4' }), {
+export const Peers = Type.Array(Type.String({ format: 'ipv4', description: 'the IPv4 address of one peer agent (198.18.0.0/15, or link-local with --allow-host-network)', examples: ['198.18.1.2'] }), {
   uniqueItems: true,
   description: 'host mode: IPv4 addresses of peer agents (suites/lib/net/peer-agent.ts), one per segment to measure; lab mode ignores it',
 });
-export const peerPortSchema = Type.Integer({ minimum: 1024, maximum: 65535, default: DEFAULT_PEER_PORT, description: "the peer agents' control port" });
+export const PeerPort = Type.Integer({ minimum: 1024, maximum: 65535, default: DEFAULT_PEER_PORT, description: `host mode: the peer agents' UDP control port (default ${DEFAULT_PEER_PORT})` });
+
+/** Old names of the fragments above, while other branches may still import them. */
+export const peersSchema = Peers;
+export const peerPortSchema = PeerPort;
 
 export type SendArgs = Omit<Extract<Request, { op: 'send' }>, 'op' | 'id'>;
 
