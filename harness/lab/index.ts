@@ -4,6 +4,7 @@
  */
 import { execa } from 'execa';
 import { LabError, ipBatch, ipJson, listNetns, type IpLink } from './ip.ts';
+import { ipBatchEach } from './ip-many.ts';
 import { LabImpl, type NativeSockets } from './lab.ts';
 import { buildModel, createLines, hasShaping, hostLines, segmentLines } from './model.ts';
 import { NETNS_PATTERN, PROBE_NETNS_PATTERN, newRunId } from './names.ts';
@@ -87,9 +88,10 @@ export function qdiscAvailable(kind: 'netem' | 'tbf'): Promise<boolean> {
 export const netemAvailable = (): Promise<boolean> => qdiscAvailable('netem');
 
 /**
- * Per-namespace `ip` processes at most this many at a time: a 250-host lab would otherwise
- * start 250 processes at once (each ~3 MB, all competing for the same cores), which is no
- * faster on a small machine and makes the harness's peak memory grow with the lab.
+ * Per-namespace steps that still run one Node child each (tc shaping, carrier polls; the
+ * `ip` batches go through ip-many.ts) at most this many at a time: a 250-host lab would
+ * otherwise start 250 processes at once (each ~3 MB, all competing for the same cores),
+ * which is no faster on a small machine and makes the harness's peak memory grow with the lab.
  */
 const BRING_UP_PARALLEL = 16;
 
@@ -140,10 +142,14 @@ export async function bringUpLab(spec: LabSpec, opts: BringUpOptions): Promise<L
     await ipBatch(createLines(model), { signal: opts.signal });
     abortCheck();
     const hosts = [...model.hosts.values()];
-    await mapBounded([...model.segments.values()], (s) =>
-      ipBatch(segmentLines(s, hosts.flatMap((h) => [...h.ifs.values()].filter((i) => i.segment === s.name))), { netns: s.netns, signal: opts.signal }));
+    // Switches first, so each host interface has carrier as soon as it is up.
+    await ipBatchEach([...model.segments.values()].map((s) => ({
+      netns: s.netns,
+      lines: segmentLines(s, hosts.flatMap((h) => [...h.ifs.values()].filter((i) => i.segment === s.name))),
+    })), { signal: opts.signal });
     abortCheck();
-    const links = await mapBounded(hosts, (h) => lab.hostBatch(h, hostLines(h)));
+    const outs = await ipBatchEach(hosts.map((h) => ({ netns: h.netns, lines: [...hostLines(h), 'addr show'] })), { json: true, signal: opts.signal });
+    const links = hosts.map((h, k) => lab.readBack(h, outs[k]!));
     abortCheck();
     await mapBounded(hosts.flatMap((h) => [...h.ifs.values()].filter((i) => hasShaping(i.shaping)).map((i) => ({ h, i }))),
       ({ h, i }) => lab.shape(h, model.segments.get(i.segment)!, i, i.shaping));

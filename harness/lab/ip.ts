@@ -33,15 +33,38 @@ async function batch(tool: 'ip' | 'tc', lines: string[], o: BatchOptions): Promi
   if (lines.length === 0) return '';
   const args = [...(o.netns ? ['-n', o.netns] : []), ...(o.json ? ['-json'] : []), ...(o.force ? ['-force'] : []), '-batch', '-'];
   const r = await execa(tool, args, { input: lines.join('\n') + '\n', reject: false, cancelSignal: o.signal, detached: o.detached });
-  if (r.exitCode !== 0 && !o.force) {
-    // "Command failed -:N" names the failing line (1-based).
-    const m = /Command failed -:(\d+)/.exec(r.stderr);
-    const bad = m ? lines[Number(m[1]) - 1] : undefined;
-    const where = o.netns ? ` (in ${o.netns})` : '';
-    const detail = r.stderr.split('\n').filter((l) => l && !l.startsWith('Command failed')).join('; ');
-    throw new LabError('EIP', `${tool}${where}: ${bad ? `"${bad}" failed: ` : ''}${detail || r.shortMessage}`);
-  }
+  if (r.exitCode !== 0 && !o.force) throw batchFailure(tool, o.netns, lines, r.stderr, r.shortMessage ?? `exit code ${r.exitCode}`);
   return r.stdout;
+}
+
+/** The error for a failed `-batch` run: where, the failing line ("Command failed -:N", 1-based) and the tool's message. */
+export function batchFailure(tool: 'ip' | 'tc', netns: string | undefined, lines: string[], stderr: string, fallback: string): LabError {
+  const m = /Command failed -:(\d+)/.exec(stderr);
+  const bad = m ? lines[Number(m[1]) - 1] : undefined;
+  const where = netns ? ` (in ${netns})` : '';
+  const detail = stderr.split('\n').filter((l) => l && !l.startsWith('Command failed')).join('; ');
+  return new LabError('EIP', `${tool}${where}: ${bad ? `"${bad}" failed: ` : ''}${detail || fallback}`);
+}
+
+/**
+ * `ip -force -batch -`: every line is tried; resolves with the failed ones (0-based line index →
+ * ip's message). With -force, ip prints its message and then "Command failed -:N" for each
+ * failing line (ip(8) -force; iproute2 ip.c batch()), which is how a message is attributed.
+ */
+export async function ipBatchForce(lines: string[], o: Pick<BatchOptions, 'detached' | 'netns'> = {}): Promise<Map<number, string>> {
+  const failed = new Map<number, string>();
+  if (lines.length === 0) return failed;
+  const args = [...(o.netns ? ['-n', o.netns] : []), '-force', '-batch', '-'];
+  const r = await execa('ip', args, { input: lines.join('\n') + '\n', reject: false, detached: o.detached });
+  if (r.exitCode === 0) return failed;
+  let pending: string[] = [];
+  for (const l of r.stderr.split('\n')) {
+    const m = /^Command failed -:(\d+)$/.exec(l.trim());
+    if (m) { failed.set(Number(m[1]) - 1, pending.join('; ') || 'failed'); pending = []; } else if (l.trim()) pending.push(l.trim());
+  }
+  // ip could not run at all (not installed, killed): every line counts as failed, with why.
+  if (failed.size === 0) lines.forEach((_, k) => failed.set(k, r.stderr.trim() || (r.shortMessage ?? `exit code ${r.exitCode}`)));
+  return failed;
 }
 
 export const ipBatch = (lines: string[], o: BatchOptions = {}): Promise<string> => batch('ip', lines, o);

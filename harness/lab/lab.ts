@@ -159,7 +159,11 @@ export class LabImpl implements Lab {
 
   /** Runs `lines` in the host, then `addr show` in the same process; refreshes the cache. */
   async hostBatch(h: HostModel, lines: string[]): Promise<IpLink[]> {
-    const out = await ipBatch([...lines, 'addr show'], { netns: h.netns, json: true });
+    return this.readBack(h, await ipBatch([...lines, 'addr show'], { netns: h.netns, json: true }));
+  }
+
+  /** The links a host batch ending in `addr show` (run with -json) printed last; refreshes the cache. */
+  readBack(h: HostModel, out: string): IpLink[] {
     const arrays = parseJsonStream(out);
     const links = (arrays[arrays.length - 1] ?? []) as IpLink[];
     this.absorb(h, links);

@@ -12,26 +12,32 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { killPids, pidsInNetns, pidsInNetnsSync } from '../process/procfs.ts';
-import { LabError, ipBatch, listNetnsStrict } from './ip.ts';
+import { LabError, ipBatchForce, listNetnsStrict } from './ip.ts';
 import { removeCgroupSync } from './local-network.ts';
 
 /** Deletes `names` (those that exist); resolves with the ones it deleted, or throws EIP naming what is left. */
 export async function destroyNamespaces(names: string[]): Promise<string[]> {
   const deleted = new Set<string>();
+  /** Why a namespace is still there: ip's own message for its `netns del` line, from the last round. */
+  const why = new Map<string, string>();
   let left = names;
   // A second round covers a process that entered a namespace between the sweep and the delete.
   for (let round = 0; round < 2 && left.length > 0; round++) {
     await killPids(await pidsInNetns(left));
     // /run/netns/NAME is the bind mount `ip netns add` made: checking it costs no process.
+    // All in one `ip` (a few ms per namespace in the kernel); deleting a namespace deletes its veths (veth(4)).
     const del = left.filter((n) => existsSync(`/run/netns/${n}`));
-    await ipBatch(del.map((n) => `netns del ${n}`), { force: true, detached: true });
-    for (const n of del) deleted.add(n);
+    const failed = await ipBatchForce(del.map((n) => `netns del ${n}`), { detached: true });
+    del.forEach((n, k) => { const m = failed.get(k); if (m === undefined) deleted.add(n); else why.set(n, m); });
     const present = new Set(await listNetnsStrict());
     left = names.filter((n) => present.has(n) || existsSync(`/run/netns/${n}`));
   }
   // A host's cgroup for its own programs is named like its namespace (local-network.ts).
   for (const n of names) removeCgroupSync(n);
-  if (left.length > 0) throw new LabError('EIP', `teardown left ${left.length} namespace${left.length === 1 ? '' : 's'}: ${left.join(', ')}`);
+  if (left.length > 0) {
+    const each = left.map((n) => `${n} (${why.has(n) ? `"netns del ${n}" failed: ${why.get(n)}` : 'still listed by `ip netns list` after its deletion'})`);
+    throw new LabError('EIP', `teardown left ${left.length} namespace${left.length === 1 ? '' : 's'}: ${each.join(', ')}`);
+  }
   return [...deleted];
 }
 

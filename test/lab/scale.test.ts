@@ -54,6 +54,23 @@ describe.skipIf(!labNeed.ok)(labNeed.title(`lab of ${HOSTS} hosts and ${SEGMENTS
     expect(lab!.hosts.flatMap((h) => h.interfaces()).length).toBe(HOSTS);
   });
 
+  it('each host\'s read-back is its own: every host shows its own planned address (none swapped between namespaces)', () => {
+    // Host number k is .k on its segment's /24 (alloc.ts); the cache comes from each namespace's `addr show`.
+    const wrong = lab!.hosts.flatMap((h, k) => {
+      const seg = lab!.segment(`s${k % SEGMENTS}`);
+      const want = `${seg.ipv4Prefix.split('.').slice(0, 3).join('.')}.${k + 1}`;
+      const got = h.iface(seg.name).ipv4?.address;
+      return got === want ? [] : [`${h.name}: ${got ?? 'none'} (want ${want})`];
+    });
+    expect(wrong).toEqual([]);
+    // And the kernel agrees for a host in the middle and the last one.
+    for (const k of [HOSTS >> 1, HOSTS - 1]) {
+      const h = lab!.host(`h${k}`);
+      const addrs = ipJ<Array<{ addr_info?: Array<{ local: string }> }>>(h.netns, 'addr', 'show').flatMap((l) => l.addr_info ?? []).map((a) => a.local);
+      expect(addrs).toContain(h.interfaces()[0]!.ipv4!.address);
+    }
+  });
+
   it('carries traffic between the first and the last member of the last segment', async () => {
     const seg = lab!.segment(`s${SEGMENTS - 1}`);
     const [a, b] = [seg.members[0]!, seg.members[seg.members.length - 1]!];
