@@ -24,6 +24,16 @@ export type Capability =
 
 export type Capabilities = Record<Capability, { ok: boolean; reason: string }>;
 
+/** Where a running scenario is (ScenarioContext.progress). */
+export interface ScenarioProgress {
+  /** "dark wake 3/8", "variant 4/10". */
+  where: string;
+  /** What is left of the scenario's plan, when it knows (excluding its teardown). */
+  remainingMs?: number;
+  /** The attempt's elapsed time when it was said. */
+  atMs: number;
+}
+
 export interface ScenarioContext {
   /** The profile's id for this scenario instance (not the `use:` name). */
   readonly scenarioId: string;
@@ -43,6 +53,11 @@ export interface ScenarioContext {
   defer(cleanup: () => unknown): void;
   /** Milliseconds since this attempt started (timeline `t`). */
   elapsedMs(): number;
+  /**
+   * Where a long scenario is, for people watching ("dark wake 3/8", with 41 s of its plan left):
+   * shown live by the console, not kept in results (the log and the evidence are the record).
+   */
+  progress(where: string, remainingMs?: number): void;
   /** Starts a tracked process (in a lab host when `opts.host` is set); killed and reaped at scenario end. */
   spawn(argv: string[], opts?: SpawnOptions): ManagedProcess;
   /** Starts the SUT with `${var}` substitution in its argv/env; waits for `ready`; stopped at scenario end. */

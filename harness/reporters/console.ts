@@ -7,7 +7,7 @@ import type { Verdict } from '../model/check.ts';
 import { closingLine, type RunResult, type ScenarioResult } from '../model/results.ts';
 import { formatMs } from '../util/duration.ts';
 import { evidenceBlock } from './evidence-text.ts';
-import type { PlanInfo, Reporter, ScenarioStart } from './reporter.ts';
+import type { PlanInfo, Reporter, ScenarioProgress, ScenarioStart } from './reporter.ts';
 
 const MARK: Record<Verdict, string> = { pass: '✓', fail: '✗', error: '!', skip: '-', flaky: '~', xfail: '✓' };
 const LABEL: Record<Verdict, string> = { pass: 'pass', fail: 'FAIL', error: 'ERROR', skip: 'skip', flaky: 'flaky', xfail: 'xfail' };
@@ -31,13 +31,36 @@ export function colorWanted(flag: boolean | undefined, env: NodeJS.ProcessEnv = 
   return isTTY;
 }
 
-/** How often a long scenario says it is still running. */
+/** A long scenario says where it is (or that it is still running) when nothing was printed for this long. */
 const HEARTBEAT_MS = 15_000;
+/** A scenario's progress is printed when it changes, but no more often than this. */
+const PROGRESS_GAP_MS = 5_000;
+
+/** "dark wake 3/8, 41s left": the plan's remainder counted down by the `sinceMs` that passed since it was said. */
+export function progressText(p: ScenarioProgress, sinceMs: number): string {
+  if (p.remainingMs === undefined) return p.where;
+  const left = Math.max(0, p.remainingMs - Math.max(0, sinceMs));
+  const secs = Math.ceil(left / 1000);
+  return `${p.where}, ${left < 1000 ? 'under 1s' : secs < 60 ? `${secs}s` : formatMs(secs * 1000)} left`;
+}
+
+/** What the console knows of the running scenario. */
+interface Running {
+  startedMs: number;
+  /** When a line about it was last printed (its start line, a progress line). */
+  printedMs: number;
+  progress?: ScenarioProgress;
+  /** When the console received `progress`. */
+  progressMs: number;
+  /** Progress printed last, so an unchanged one is not repeated. */
+  printedWhere?: string;
+}
 
 export class ConsoleReporter implements Reporter {
   readonly name = 'console';
   private started = performance.now();
   private heartbeat: NodeJS.Timeout | undefined;
+  private running: Running | undefined;
 
   constructor(
     private readonly out: (s: string) => void = (s) => process.stdout.write(s),
@@ -63,9 +86,35 @@ export class ConsoleReporter implements Reporter {
 
   onScenarioBegin(s: ScenarioStart): void {
     this.out(`[${s.index}/${s.total}] ${s.profile} › ${s.id} (${s.use}) … ${this.elapsed()}\n`);
-    const t0 = performance.now();
-    this.heartbeat = setInterval(() => this.out(`      … ${s.id} still running (${formatMs(performance.now() - t0)})\n`), HEARTBEAT_MS);
+    const now = performance.now();
+    const run: Running = { startedMs: now, printedMs: now, progressMs: now };
+    this.running = run;
+    this.heartbeat = setInterval(() => this.tick(s, run), 1000);
     this.heartbeat.unref();
+  }
+
+  /** "… flows-after-wake: dark wake 3/8, 41s left (15.0s)", or "… id still running (15.0s)" when it never said. */
+  private statusLine(s: ScenarioStart, run: Running, t: number): void {
+    const elapsed = formatMs(t - run.startedMs);
+    const where = run.progress ? progressText(run.progress, t - run.progressMs) : undefined;
+    this.out(where ? `      … ${s.id}: ${where} (${elapsed})\n` : `      … ${s.id} still running (${elapsed})\n`);
+    run.printedMs = t;
+    run.printedWhere = run.progress?.where;
+  }
+
+  /** New progress is printed once PROGRESS_GAP_MS have passed since the last line; otherwise a line every HEARTBEAT_MS. */
+  private tick(s: ScenarioStart, run: Running): void {
+    const t = performance.now();
+    const fresh = run.progress !== undefined && run.progress.where !== run.printedWhere;
+    if (t - run.printedMs >= (fresh ? PROGRESS_GAP_MS : HEARTBEAT_MS)) this.statusLine(s, run, t);
+  }
+
+  onScenarioProgress(s: ScenarioStart, p: ScenarioProgress): void {
+    const run = this.running;
+    if (!run) return;
+    run.progress = p;
+    run.progressMs = performance.now();
+    this.tick(s, run);
   }
 
   onScenarioLog(_s: ScenarioStart, line: string): void {
@@ -78,6 +127,7 @@ export class ConsoleReporter implements Reporter {
 
   onScenarioEnd(s: ScenarioStart, r: ScenarioResult): void {
     clearInterval(this.heartbeat);
+    this.running = undefined;
     for (const c of r.checks) {
       this.out(`    ${this.paint(c.verdict, `${MARK[c.verdict]} ${LABEL[c.verdict].padEnd(5)}`)} ${c.name}: ${c.reason}\n`);
       const bad = c.verdict === 'fail' || c.verdict === 'error';

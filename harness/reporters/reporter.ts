@@ -3,6 +3,9 @@
  * (Playwright-style); the multiplexer calls them in order and catches a broken one.
  */
 import type { ProfileInfo, RunResult, ScenarioResult } from '../model/results.ts';
+import type { ScenarioProgress } from '../model/scenario.ts';
+
+export type { ScenarioProgress };
 
 export interface PlanInfo {
   total: number;
@@ -24,6 +27,8 @@ export interface Reporter {
   onScenarioBegin?(s: ScenarioStart): void | Promise<void>;
   /** A line of the running scenario's log, as it happens. */
   onScenarioLog?(s: ScenarioStart, line: string): void;
+  /** Where the running scenario is; frequent, so a reporter shows it sparingly. */
+  onScenarioProgress?(s: ScenarioStart, p: ScenarioProgress): void;
   onScenarioEnd?(s: ScenarioStart, result: ScenarioResult): void | Promise<void>;
   /** A line the runner wants shown (lab up, interrupt, …). */
   onMessage?(line: string): void | Promise<void>;

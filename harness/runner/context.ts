@@ -4,7 +4,7 @@
  * path: pass, fail, throw, timeout, interrupt.
  */
 import type { Lab } from '../lab/types.ts';
-import type { Capabilities, ScenarioContext } from '../model/scenario.ts';
+import type { Capabilities, ScenarioContext, ScenarioProgress } from '../model/scenario.ts';
 import { spawnManaged, startSut } from '../process/index.ts';
 import type { ManagedProcess, SpawnOptions, SutHandle, SutSpec } from '../process/types.ts';
 import { LINE_MAX_BYTES, LOG_LINE_MAX_BYTES, PROCESS_OUTPUT_MAX_BYTES, SCENARIO_LOG_MAX_BYTES, TailLines, capLine, formatBytes, noCut, wasCut, type OutputCut } from '../util/bounded-lines.ts';
@@ -19,6 +19,7 @@ export interface ContextInit {
   attempt: number;
   signal: AbortSignal;
   onLog?: (line: string) => void;
+  onProgress?: (p: ScenarioProgress) => void;
 }
 
 export class AttemptContext implements ScenarioContext {
@@ -38,6 +39,7 @@ export class AttemptContext implements ScenarioContext {
   private readonly processes: ManagedProcess[] = [];
   private readonly signal: AbortSignal;
   private readonly onLog?: (line: string) => void;
+  private readonly onProgress?: (p: ScenarioProgress) => void;
 
   constructor(init: ContextInit) {
     this.scenarioId = init.scenarioId;
@@ -49,6 +51,7 @@ export class AttemptContext implements ScenarioContext {
     this.attempt = init.attempt;
     this.signal = init.signal;
     this.onLog = init.onLog;
+    this.onProgress = init.onProgress;
   }
 
   elapsedMs(): number {
@@ -59,6 +62,10 @@ export class AttemptContext implements ScenarioContext {
     const stamped = capLine(`[+${(this.elapsedMs() / 1000).toFixed(3)}s] ${line}`, LOG_LINE_MAX_BYTES, this.logCut);
     this.kept.push(stamped);
     this.onLog?.(stamped);
+  }
+
+  progress(where: string, remainingMs?: number): void {
+    this.onProgress?.({ where, remainingMs: remainingMs === undefined ? undefined : Math.max(0, remainingMs), atMs: this.elapsedMs() });
   }
 
   defer(cleanup: () => unknown): void {

@@ -5,7 +5,7 @@
  */
 import type { Check } from '../model/check.ts';
 import type { CaptureFile, CheckResult, ScenarioResult } from '../model/results.ts';
-import type { Capabilities } from '../model/scenario.ts';
+import type { Capabilities, ScenarioProgress } from '../model/scenario.ts';
 import type { Lab } from '../lab/types.ts';
 import { toSutSpec } from '../loader/profile.ts';
 import { formatMs, parseDuration } from '../util/duration.ts';
@@ -26,6 +26,7 @@ export interface ExecuteOptions {
   /** Aborted on SIGINT/SIGTERM. */
   interrupt: AbortSignal;
   onLog?: (line: string) => void;
+  onProgress?: (p: ScenarioProgress) => void;
   /** Packet captures per attempt (harness/runner/capture.ts); none when unset. */
   capture?: CaptureSettings;
 }
@@ -137,6 +138,7 @@ async function runAttempt(p: PlannedScenario, opts: ExecuteOptions, attempt: num
     attempt,
     signal: ac.signal,
     onLog: opts.onLog,
+    onProgress: opts.onProgress,
   });
   const input = { with: p.spec.with ?? {}, expect: p.spec.expect ?? {} };
   let checks: Check[];

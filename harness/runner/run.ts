@@ -139,6 +139,7 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
           capture: opts.capture ? { mode: opts.capture, outDir: opts.outDir } : undefined,
           interrupt: opts.interrupt,
           onLog: (line) => void mux.emit('onScenarioLog', start, line),
+          onProgress: (progress) => void mux.emit('onScenarioProgress', start, progress),
         });
         current = undefined;
         if ((opts.repeatEach ?? 1) > 1) {

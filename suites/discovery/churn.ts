@@ -108,6 +108,7 @@ export default defineScenario<With, Record<string, never>>({
     if (missed0.length) failedAt = { phase: first, missed: missed0 };
     for (const step of p.steps) {
       if (failedAt || signal.aborted || !sut.process.running()) break;
+      ctx.progress(`step ${p.steps.indexOf(step) + 1}/${p.steps.length}: ${stepLabel(step)}`);
       await applyStep(lab, hostName, step, st);
       timeline.push({ t: ctx.elapsedMs(), source: 'lab', event: stepLabel(step) });
       const ph = await observe(stepLabel(step), step, p.withinMs);

@@ -90,6 +90,7 @@ export default defineScenario<With, Expect>({
     const blackholedAt = ctx.elapsedMs();
     const hole = log.mark('harness', 'blackhole', `${gwHost}/${segment} link down`);
     const waitMs = expected + e.toleranceMs + Math.max(2000, expected);
+    ctx.progress(`waiting for the client to declare its peer dead (expected after ${(expected / 1000).toFixed(1)}s)`, waitMs);
     const cpuBefore = readRunQueueWait(client.pid);
     const dead = await log.waitFor((x) => x.who === 'client' && x.event === 'dead-peer', waitMs, signal);
     const clientWait = waitedMs(cpuBefore, readRunQueueWait(client.pid));

@@ -105,6 +105,7 @@ export default defineScenario<With, Expect>({
     });
     const suspendMs = parseDuration(w.suspend);
     for (const c of clients) c.suspend();
+    ctx.progress('both clients suspended', suspendMs + parseDuration(w.after));
     const from = ctx.elapsedMs();
     log.mark('harness', 'suspend', `SIGSTOP both clients${w.kernelAwake ? '; kernel awake' : `; ${clientHost}/${segment} link down`}`);
     if (!w.kernelAwake) await lab.linkDown(clientHost, segment);

@@ -165,6 +165,7 @@ export default defineScenario<With, Expect>({
     const agentSends = agents.map((a) => a.send({ run: runTag, row: a.name, family, group: p.group, port: p.port, count: p.rounds, intervalMs: p.intervalMs, ttl: p.ttl, loopback })
       .catch((err: unknown) => void sendErrors.push(`${a.name}: ${errText(err)}`)));
     for (let round = 0; round < p.rounds && !signal.aborted; round++) {
+      if (round % 10 === 0) ctx.progress(`round ${round + 1}/${p.rounds}`, (p.rounds - round) * p.intervalMs);
       for (const peer of peers) {
         try {
           peer.sendToGroup(encodeProbe(runTag, peer.id, round));

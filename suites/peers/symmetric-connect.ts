@@ -107,6 +107,7 @@ export default defineScenario<With, Expect>({
     for (const skewMs of p.skewsMs) {
       for (let r = 0, tries = 0; r < p.repeat; tries++) {
         if (signal.aborted) break;
+        ctx.progress(`attempt ${k + 1}/${p.skewsMs.length * p.repeat} (skew ${skewMs} ms)`);
         const port = String(p.port + k);
         const [first, second] = k % 2 === 0 ? [peers[0], peers[1]] : [peers[1], peers[0]];
         const other = (x: Peer): Peer => (x === peers[0] ? peers[1] : peers[0]);

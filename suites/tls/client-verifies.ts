@@ -85,8 +85,9 @@ export default defineScenario<With, Expect>({
     const rows: string[][] = [];
     const checks: Check[] = [];
 
-    for (const [v, expected] of plan) {
+    for (const [index, [v, expected]] of plan.entries()) {
       signal.throwIfAborted();
+      ctx.progress(`certificate variant ${index + 1}/${plan.length}: ${v}`);
       const name = `${v} (expect ${expected})`;
       const who = `server:${v}`;
       const presented = await presentedFor(v, pki);

@@ -136,6 +136,7 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
         detail: `${formatMs(rec.phase.unscaledMs)} unscaled = ${rec.phase.compressedFromMs !== undefined ? `${formatMs(rec.phase.compressedFromMs)} scaled, compressed to ` : ''}${formatMs(rec.phase.scaledMs)}${rec.phase.compressedFromMs !== undefined ? '' : ' scaled'}; ${rec.lateMs.toFixed(1)} ms late`,
       });
       o.onPhase?.(rec);
+      ctx.progress(rec.phase.label, res.phases.slice(rec.index).reduce((sum, p) => sum + p.scaledMs, 0));
     },
   });
   // Registered before the first SIGSTOP: whatever ends the scenario, the client wakes.
