@@ -15,43 +15,79 @@ export type AnyScenario = Scenario<object, object>;
 const suitesDir = dirname(fileURLToPath(import.meta.url));
 let cache: Promise<Map<string, AnyScenario>> | undefined;
 
+/** One shipped scenario file as the compiled CLI lists it: `suites/<family>/<file>`. */
+export interface BuiltinScenarioModule {
+  family: string;
+  file: string;
+  module: { default?: AnyScenario };
+}
+let builtins: (() => Promise<BuiltinScenarioModule[]>) | undefined;
+
+/**
+ * The compiled CLI (harness/bin/compile.ts) lists suites/'s scenario files at build time, with
+ * `scenarioFilesIn`, and hands them over here: then suites/ itself is not read
+ * and no `.ts` file is imported at run time. From source (tsx) this is never called.
+ */
+export function useBuiltinScenarios(load: () => Promise<BuiltinScenarioModule[]>): void {
+  builtins = load;
+  cache = undefined;
+}
+
 /**
  * Folders laid out like suites/ that are searched too: NETCONFORM_EXTRA_SUITES (path-list).
  * The tests use it for fixture scenarios that hang, throw or flake on purpose.
  */
-function suiteDirs(): string[] {
-  const extra = process.env.NETCONFORM_EXTRA_SUITES?.split(delimiter).filter(Boolean) ?? [];
-  return [suitesDir, ...extra];
+function extraSuiteDirs(): string[] {
+  return process.env.NETCONFORM_EXTRA_SUITES?.split(delimiter).filter(Boolean) ?? [];
 }
 
 async function discover(): Promise<Map<string, AnyScenario>> {
   const registry = new Map<string, AnyScenario>();
-  for (const dir of suiteDirs()) await discoverIn(dir, registry);
+  if (builtins) {
+    for (const b of await builtins()) register(registry, join(suitesDir, b.family, b.file), `${b.family}.${b.file.slice(0, -3)}`, b.module);
+  } else {
+    await discoverIn(suitesDir, registry);
+  }
+  const extra = extraSuiteDirs();
+  // Extra folders hold TypeScript: the compiled CLI loads tsx only when there are some.
+  if (builtins && extra.length > 0) (await import('tsx/esm/api')).register();
+  for (const dir of extra) await discoverIn(dir, registry);
   return registry;
 }
 
-async function discoverIn(suitesDir: string, registry: Map<string, AnyScenario>): Promise<void> {
+/**
+ * The scenario files under a suites/-like folder, in registration order: `<family>/<name>.ts`,
+ * skipping `lib/` and names starting with `_`. harness/bin/compile.ts lists suites/ with it too.
+ */
+export async function scenarioFilesIn(suitesDir: string): Promise<{ family: string; file: string }[]> {
   const families = (await readdir(suitesDir, { withFileTypes: true }))
     .filter((d) => d.isDirectory() && d.name !== 'lib' && !d.name.startsWith('_'))
     .map((d) => d.name)
     .sort();
+  const out: { family: string; file: string }[] = [];
   for (const family of families) {
     const files = (await readdir(join(suitesDir, family), { withFileTypes: true }))
       .filter((f) => f.isFile() && f.name.endsWith('.ts') && !f.name.endsWith('.d.ts') && !f.name.startsWith('_'))
       .map((f) => f.name)
       .sort();
-    for (const file of files) {
-      const use = `${family}.${file.slice(0, -3)}`;
-      const mod = (await import(pathToFileURL(join(suitesDir, family, file)).href)) as { default?: AnyScenario };
-      const scenario = mod.default;
-      if (!scenario || typeof scenario.run !== 'function') {
-        throw new Error(`${join(suitesDir, family, file)} does not default-export a scenario (defineScenario({...}))`);
-      }
-      if (scenario.id !== use) throw new Error(`${join(suitesDir, family, file)} declares id "${scenario.id}"; it must be "${use}"`);
-      if (registry.has(use)) throw new Error(`${join(suitesDir, family, file)}: scenario ${use} is defined twice`);
-      registry.set(use, scenario);
-    }
+    for (const file of files) out.push({ family, file });
   }
+  return out;
+}
+
+async function discoverIn(suitesDir: string, registry: Map<string, AnyScenario>): Promise<void> {
+  for (const { family, file } of await scenarioFilesIn(suitesDir)) {
+    const path = join(suitesDir, family, file);
+    register(registry, path, `${family}.${file.slice(0, -3)}`, (await import(pathToFileURL(path).href)) as { default?: AnyScenario });
+  }
+}
+
+function register(registry: Map<string, AnyScenario>, path: string, use: string, mod: { default?: AnyScenario }): void {
+  const scenario = mod.default;
+  if (!scenario || typeof scenario.run !== 'function') throw new Error(`${path} does not default-export a scenario (defineScenario({...}))`);
+  if (scenario.id !== use) throw new Error(`${path} declares id "${scenario.id}"; it must be "${use}"`);
+  if (registry.has(use)) throw new Error(`${path}: scenario ${use} is defined twice`);
+  registry.set(use, scenario);
 }
 
 /** All scenarios by `use:` name (loaded once). */

@@ -3,11 +3,12 @@
  * this checkout, `npm install <tarball>` into an empty project, which builds the addon in the
  * package's install script; then `npx netconform validate` / `run` from that project, with the
  * shipped profiles found inside the package. Dependencies come from npm's cache when `npm ci`
- * has filled it (--prefer-offline).
+ * has filled it (--prefer-offline). The install also compiles the CLI into dist/ (harness/bin/
+ * compile.ts); the bin must start that, and fall back to the sources when one was edited.
  */
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { readdir, writeFile } from 'node:fs/promises';
+import { appendFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -19,14 +20,16 @@ const INSTALL_TIMEOUT_MS = 10 * 60_000; // the addon's compile is most of it (ab
 describe('installed from an npm pack tarball into an empty project', () => {
   let project = '';
   let installed = '';
-  const npx = (args: string[]) =>
-    execa('npx', ['--no', 'netconform', ...args], { cwd: project, reject: false, all: true, stdin: 'ignore' });
+  let tarballFiles: string[] = [];
+  const npx = (args: string[], env: Record<string, string> = {}) =>
+    execa('npx', ['--no', 'netconform', ...args], { cwd: project, reject: false, all: true, stdin: 'ignore', env });
 
   beforeAll(async () => {
     const packDir = await tempDir('nc-pack-');
     await execa('npm', ['pack', '--silent', '--pack-destination', packDir], { cwd: repoRoot, stdin: 'ignore' });
     const tarball = (await readdir(packDir)).find((f) => f.endsWith('.tgz'));
     if (!tarball) throw new Error(`npm pack wrote no .tgz into ${packDir}`);
+    tarballFiles = (await execa('tar', ['-tzf', join(packDir, tarball)])).stdout.split('\n');
     project = await tempDir('nc-consumer-');
     await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
     await execa('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(packDir, tarball)], {
@@ -57,4 +60,26 @@ describe('installed from an npm pack tarball into an empty project', () => {
     expect(r.exitCode).toBe(0);
     expect(existsSync(join(project, 'reports', 'junit.xml'))).toBe(true);
   }, 120_000);
+
+  it('compiled the CLI during the install (the tarball ships no dist/) and starts the compiled code', async () => {
+    expect(tarballFiles).toContain('package/harness/bin/compile.ts');
+    expect(tarballFiles.filter((f) => f.startsWith('package/dist/'))).toEqual([]);
+    expect(existsSync(join(installed, 'dist', 'netconform.mjs'))).toBe(true);
+    const r = await npx(['--version'], { NETCONFORM_DEBUG_LOADER: '1' });
+    expect(r.all).toContain('netconform: loader compiled (dist/)');
+    expect(r.all).toMatch(/^\d+\.\d+\.\d+$/m);
+    expect(r.exitCode).toBe(0);
+  });
+
+  // Last: it edits the installed package.
+  it('starts the TypeScript through tsx once a source file changed after the build, and says why', async () => {
+    await appendFile(join(installed, 'harness', 'cli', 'main.ts'), '\n// edited after the build\n');
+    const r = await npx(['validate', 'node_modules/netconform/profiles/host.yaml'], { NETCONFORM_DEBUG_LOADER: '1' });
+    expect(r.all).toContain('netconform: loader source (tsx): harness/cli/main.ts changed since the build');
+    expect(r.all).toContain('host.yaml: ok (5 scenarios)');
+    expect(r.exitCode).toBe(0);
+    const forced = await npx(['--version'], { NETCONFORM_LOADER: 'compiled' });
+    expect(forced.all).toContain('NETCONFORM_LOADER=compiled, but harness/cli/main.ts changed since the build');
+    expect(forced.exitCode).toBe(3);
+  });
 });

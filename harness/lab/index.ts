@@ -50,7 +50,7 @@ let nativeCache: Promise<{ mod?: NativeSockets; reason?: string }> | undefined;
 function loadNative(): Promise<{ mod?: NativeSockets; reason?: string }> {
   nativeCache ??= (async () => {
     try {
-      const m = (await import(new URL('../../native/index.ts', import.meta.url).href)) as Partial<NativeSockets>;
+      const m = (await import('../../native/index.ts')) as Partial<NativeSockets>;
       return typeof m.createUdpSocket === 'function' ? { mod: m as NativeSockets } : { reason: 'native/index.ts exports no createUdpSocket' };
     } catch (e) {
       return { reason: (e as Error).message.split('\n')[0] };

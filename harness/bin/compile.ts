@@ -1,0 +1,129 @@
+/**
+ * Builds the compiled CLI that harness/bin/netconform.js starts when it is fresh: dist/, one
+ * ES module bundle of harness/, suites/ and native/index.ts (esbuild, code-split so `--version`
+ * loads only the commander program), with node_modules left as ordinary imports.
+ *
+ * Run by the package's `install` script after the addon (`npm ci` / `npm install` in a clone,
+ * `npm install <tarball>` for a user, who has no devDependencies: hence esbuild, a runtime
+ * dependency pinned to the range tsx itself uses, so there is one copy), and by `npm run build`.
+ * Why a bundle: starting through tsx costs its loader hooks and one transform-cache lookup per
+ * module (~180 modules); a bundle is a handful of plain files.
+ *
+ * The bundle keeps the source tree's meaning of `import.meta.url`: every `import.meta.url` in a
+ * source file becomes that file's own URL (relative to the bundle, which sits in dist/, so it
+ * resolves to the shipped source file). Paths built from it (profiles/, package.json,
+ * native/build/, the tools suites start with tsx) therefore point where they do from source.
+ * The scenario registry's directory listing becomes a list made here with the registry's own
+ * `scenarioFilesIn`, handed over by `useBuiltinScenarios`.
+ *
+ * dist/stamp.json lists every source file the bundle was built from (and the suites/ folders,
+ * whose listing is the registry) with mtime and size; the bin compares them at start and runs
+ * the TypeScript through tsx instead when anything differs (harness/bin/loader.js).
+ */
+import { build, type Plugin } from 'esbuild';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+
+import { scenarioFilesIn } from '../../suites/registry.ts';
+
+const root = resolve(import.meta.dirname, '../..');
+const dist = join(root, 'dist');
+const ENTRY = 'netconform:entry';
+const SCENARIOS = 'netconform:scenarios';
+
+/** The `import.meta.url` of a source file, as seen from a bundle file in dist/. */
+const sourceUrlPlugin: Plugin = {
+  name: 'source-import-meta-url',
+  setup(b) {
+    b.onLoad({ filter: /\.ts$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const fromDist = relative(dist, args.path).split('\\').join('/');
+      return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(fromDist)}, import.meta.url).href`), loader: 'ts' };
+    });
+  },
+};
+
+/** The entry (main + the registry hand-over) and the module importing every shipped scenario. */
+function virtualModules(scenarios: { family: string; file: string }[]): Plugin {
+  const entry = [
+    `import { useBuiltinScenarios } from './suites/registry.ts';`,
+    `export { main } from './harness/cli/main.ts';`,
+    `useBuiltinScenarios(async () => (await import(${JSON.stringify(SCENARIOS)})).scenarios);`,
+  ].join('\n');
+  const all = [
+    ...scenarios.map((s, i) => `import * as s${i} from ${JSON.stringify(`./suites/${s.family}/${s.file}`)};`),
+    `export const scenarios = [`,
+    ...scenarios.map((s, i) => `  { family: ${JSON.stringify(s.family)}, file: ${JSON.stringify(s.file)}, module: s${i} },`),
+    `];`,
+  ].join('\n');
+  return {
+    name: 'netconform-virtual',
+    setup(b) {
+      b.onResolve({ filter: /^netconform:/ }, (args) => ({ path: args.path, namespace: 'netconform' }));
+      b.onLoad({ filter: /.*/, namespace: 'netconform' }, (args) => ({ contents: args.path === ENTRY ? entry : all, loader: 'ts', resolveDir: root }));
+    },
+  };
+}
+
+/** What the bin compares at start: [path relative to the package, mtimeMs, size]. */
+async function stampOf(paths: string[]): Promise<[string, number, number][]> {
+  return Promise.all(
+    paths.sort().map(async (p): Promise<[string, number, number]> => {
+      const s = await stat(join(root, p));
+      return [p, s.mtimeMs, s.size];
+    }),
+  );
+}
+
+export async function compile(): Promise<{ outdir: string; inputs: number; ms: number }> {
+  const t0 = performance.now();
+  const scenarios = await scenarioFilesIn(join(root, 'suites'));
+  const tmp = `${dist}.tmp-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  try {
+    const result = await build({
+      absWorkingDir: root,
+      entryPoints: [{ in: ENTRY, out: 'netconform' }],
+      outdir: tmp,
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      // Dependencies are bundled too: importing them one CommonJS file at a time (ajv, yaml,
+      // @peculiar/*: a few hundred files, each lexed for its exports) was most of a validate.
+      // tsx stays outside (the registry loads it for NETCONFORM_EXTRA_SUITES), and so does
+      // node-gyp-build (it require()s the addon by a path found at run time).
+      external: ['tsx', 'tsx/*', 'node-gyp-build'],
+      // Bundled CommonJS calls require() for Node's built-ins: give the ES module one.
+      banner: { js: `import { createRequire as __ncCreateRequire } from 'node:module'; const require = __ncCreateRequire(import.meta.url);` },
+      // Stack traces keep naming the .ts files a developer reads.
+      sourcemap: 'linked',
+      metafile: true,
+      logLevel: 'warning',
+      plugins: [virtualModules(scenarios), sourceUrlPlugin],
+    });
+    const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('netconform:') && !p.includes('node_modules/'));
+    const dirs = ['suites', ...new Set(scenarios.map((s) => `suites/${s.family}`))];
+    const stamp = { builtBy: 'harness/bin/compile.ts', files: await stampOf([...inputs, ...dirs]) };
+    await writeFile(join(tmp, 'stamp.json'), `${JSON.stringify(stamp)}\n`);
+    await rm(dist, { recursive: true, force: true });
+    await rename(tmp, dist);
+    return { outdir: dist, inputs: inputs.length, ms: performance.now() - t0 };
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === import.meta.filename) {
+  try {
+    const r = await compile();
+    process.stderr.write(`netconform: compiled the CLI into ${relative(root, r.outdir)}/ (${r.inputs} source files) in ${(r.ms / 1000).toFixed(1)} s\n`);
+  } catch (e) {
+    // esbuild has printed the file:line:col of what it could not compile.
+    process.stderr.write(`netconform: compiling the CLI failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}\n`);
+    process.exitCode = 1;
+  }
+}
