@@ -22,7 +22,7 @@ describe('installed from an npm pack tarball into an empty project', () => {
   let installed = '';
   let tarballFiles: string[] = [];
   const npx = (args: string[], env: Record<string, string> = {}) =>
-    execa('npx', ['--no', 'netconform', ...args], { cwd: project, reject: false, all: true, stdin: 'ignore', env });
+    execa('npx', ['--no', '--', 'netconform', ...args], { cwd: project, reject: false, all: true, stdin: 'ignore', env });
 
   beforeAll(async () => {
     const packDir = await tempDir('nc-pack-');

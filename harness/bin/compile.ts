@@ -17,10 +17,12 @@
  * `scenarioFilesIn`, handed over by `useBuiltinScenarios`.
  *
  * dist/stamp.json lists every source file the bundle was built from (and the suites/ folders,
- * whose listing is the registry) with mtime and size; the bin compares them at start and runs
- * the TypeScript through tsx instead when anything differs (harness/bin/loader.js).
+ * whose listing is the registry, this script and the lockfile) with mtime and size; the bin
+ * compares them at start and runs the TypeScript through tsx instead when anything differs
+ * (harness/bin/netconform.js).
  */
 import { build, type Plugin } from 'esbuild';
+import { existsSync } from 'node:fs';
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 
@@ -106,7 +108,9 @@ export async function compile(): Promise<{ outdir: string; inputs: number; ms: n
     });
     const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('netconform:') && !p.includes('node_modules/'));
     const dirs = ['suites', ...new Set(scenarios.map((s) => `suites/${s.family}`))];
-    const stamp = { builtBy: 'harness/bin/compile.ts', files: await stampOf([...inputs, ...dirs]) };
+    // This script, and the lockfile (the bundle holds the dependencies' code), when present.
+    const buildInputs = ['harness/bin/compile.ts', ...(existsSync(join(root, 'package-lock.json')) ? ['package-lock.json'] : [])];
+    const stamp = { builtBy: 'harness/bin/compile.ts', files: await stampOf([...inputs, ...dirs, ...buildInputs]) };
     await writeFile(join(tmp, 'stamp.json'), `${JSON.stringify(stamp)}\n`);
     await rm(dist, { recursive: true, force: true });
     await rename(tmp, dist);
