@@ -18,40 +18,46 @@
  * run at a raised priority; past a quarter of maxP99Ms, or a stall longer than settleMs, a
  * failed check is an error naming it, not a verdict on delivery.
  */
+import { Type, type Static } from '@sinclair/typebox';
 import { check, type DistributionEvidence } from '../../harness/model/check.ts';
 import { defineScenario, type ScenarioContext } from '../../harness/model/scenario.ts';
 import { compareMatrix } from '../lib/net/matrix.ts';
 import { decodeProbe, encodeProbe, newRunTag } from '../lib/net/probe.ts';
-import { assertSafeDestination, GROUP4_PATTERN, GROUP6_PATTERN } from '../../harness/net/safety.ts';
+import { assertSafeDestination } from '../../harness/net/safety.ts';
 import { sleep } from '../lib/net/timing.ts';
 import { labEndpoint, localEndpoint, sendFrom, type Endpoint, type SegIface } from '../lib/net/topology.ts';
 import { errText } from '../lib/net/evidence.ts';
-import { connectPeers, peerPortSchema, peersSchema, type RemotePeer } from '../lib/net/peers.ts';
+import { connectPeers, PeerPort, Peers, type RemotePeer } from '../lib/net/peers.ts';
+import { Group, Segments } from '../lib/net/params.ts';
+import { Described, Enum } from '../lib/params.ts';
 import { drivers, type GroupPeer } from './lib/group-driver.ts';
 import { readRunQueueWait, waitedMs } from '../lib/lateness/cpu-wait.ts';
 import { latenessBound, LatenessMonitor } from '../lib/lateness/monitor.ts';
 import { raisePriority } from '../lib/lateness/priority.ts';
 import { latencySummary, pairStats, type MeshPeer, type Reception } from './lib/mesh.ts';
 
-interface With {
-  driver: 'bsd';
-  count: number;
-  segments?: string[];
-  group: string;
-  port: number;
-  rounds: number;
-  warmup: number;
-  intervalMs: number;
-  settleMs: number;
-  loopback: boolean;
-  ttl: number;
-  peers?: string[];
-  peerPort: number;
-}
-interface Expect {
-  maxLossPercent: number;
-  maxP99Ms?: number;
-}
+const With = Type.Object({
+  driver: Enum(['bsd'], { default: 'bsd', description: 'peer implementation: bsd = BSD sockets (default; NWConnectionGroup on macOS later)' }),
+  count: Type.Integer({ minimum: 2, maximum: 24, default: 3, description: 'number of peers (default 3): in a lab the first hosts on the segments; in host mode this host and up to count − 1 agents, or count sockets on this host without agents' }),
+  segments: Type.Optional(Segments('lab segments the peers are on (default: the first); host mode: one interface name', { minItems: 1 })),
+  group: Described(Group, { default: '239.255.0.2', description: 'the group every peer joins and sends to (default 239.255.0.2)', examples: ['239.255.0.2', 'ff05::115'] }),
+  port: Type.Integer({ minimum: 1024, maximum: 65535, default: 47830, description: 'UDP port of the group (default 47830)' }),
+  rounds: Type.Integer({ minimum: 1, maximum: 2000, default: 20, description: 'datagrams each peer sends, one per round (default 20)' }),
+  warmup: Type.Integer({ minimum: 0, maximum: 100, default: 2, description: 'first rounds not counted as loss, while memberships settle (default 2)' }),
+  intervalMs: Type.Integer({ minimum: 0, maximum: 1000, default: 10, description: 'pause between two rounds, in ms (default 10)' }),
+  settleMs: Type.Integer({ minimum: 50, maximum: 5000, default: 300, description: 'wait after joining and after the last round, in ms (default 300); a longer event-loop stall makes a loss verdict an error' }),
+  loopback: Type.Boolean({ default: false, description: 'each peer also receives its own datagrams (default off; forced on in host mode, where peers share this host)' }),
+  ttl: Type.Integer({ minimum: 1, maximum: 255, default: 1, description: 'IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS of every send (default 1: the segment only)' }),
+  peers: Type.Optional(Peers),
+  peerPort: PeerPort,
+}, { additionalProperties: false });
+type With = Static<typeof With>;
+
+const Expect = Type.Object({
+  maxLossPercent: Type.Number({ minimum: 0, maximum: 100, default: 0, description: 'most loss allowed per pair, in percent of the rounds after the warm-up (default 0)' }),
+  maxP99Ms: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'bound on the one-way latency p99 per pair, in ms (default: not checked)' })),
+}, { additionalProperties: false });
+type Expect = Static<typeof Expect>;
 
 interface Member {
   id: string;
@@ -99,33 +105,8 @@ export default defineScenario<With, Expect>({
   platforms: ['linux', 'darwin'],
   requires: ['addon'],
   sendsOnHostNetwork: true,
-  withSchema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      driver: { enum: ['bsd'], default: 'bsd', description: 'peer implementation (BSD sockets; NWConnectionGroup on macOS later)' },
-      count: { type: 'integer', minimum: 2, maximum: 24, default: 3, description: 'number of peers' },
-      segments: { type: 'array', items: { type: 'string' }, uniqueItems: true, minItems: 1, description: 'lab segments the peers are on (default: the first); host mode: one interface name' },
-      group: { type: 'string', pattern: `${GROUP4_PATTERN}|${GROUP6_PATTERN}`, default: '239.255.0.2', description: 'a group in 224.0.0.0/24 or 239.0.0.0/8, or an IPv6 group of scope 1–5 (the safety rule, harness/README.md)' },
-      port: { type: 'integer', minimum: 1024, maximum: 65535, default: 47830 },
-      rounds: { type: 'integer', minimum: 1, maximum: 2000, default: 20 },
-      warmup: { type: 'integer', minimum: 0, maximum: 100, default: 2, description: 'first rounds not counted as loss (memberships settling)' },
-      intervalMs: { type: 'integer', minimum: 0, maximum: 1000, default: 10 },
-      settleMs: { type: 'integer', minimum: 50, maximum: 5000, default: 300 },
-      loopback: { type: 'boolean', default: false, description: 'each peer also receives its own datagrams (forced on in host mode, where peers share this host)' },
-      ttl: { type: 'integer', minimum: 1, maximum: 255, default: 1 },
-      peers: peersSchema,
-      peerPort: peerPortSchema,
-    },
-  },
-  expectSchema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      maxLossPercent: { type: 'number', minimum: 0, maximum: 100, default: 0, description: 'per pair, after the warm-up' },
-      maxP99Ms: { type: 'number', exclusiveMinimum: 0, description: 'bound on the one-way latency p99' },
-    },
-  },
+  withSchema: With,
+  expectSchema: Expect,
   defaultTimeoutMs: 30_000,
   async run(ctx, { with: p, expect: e }, signal) {
     const driver = drivers[p.driver]!;

@@ -14,7 +14,8 @@ import { ArrivalLog } from '../../lib/net/arrivals.ts';
 import { arrivalsEvidence, errText } from '../../lib/net/evidence.ts';
 import { egressNote, listenPerSegment } from '../../lib/net/listeners.ts';
 import { peerBySegment, type PeerSet } from '../../lib/net/peers.ts';
-import { applyCells, compareMatrix, expectedRow, type Cells, type RowReach } from '../../lib/net/matrix.ts';
+import { applyCells, compareMatrix, expectedRow, type Cells } from '../../lib/net/matrix.ts';
+import type { Expect as PhaseExpect } from './asym-params.ts';
 import { encodeProbe } from '../../lib/net/probe.ts';
 import { assertSafeDestination, type SendFrom } from '../../../harness/net/safety.ts';
 import { sleep } from '../../lib/net/timing.ts';
@@ -35,14 +36,6 @@ export interface PhaseParams {
   /** Segments the host's receivers join on. */
   joinOn: string[];
   runTag: string;
-}
-
-export interface PhaseExpect {
-  receive: RowReach | 'joined';
-  unset: RowReach;
-  chosen: 'own' | 'all' | 'none';
-  self: 'auto' | 'yes' | 'no';
-  cells: Cells;
 }
 
 const anyAddr = (f: 4 | 6): string => (f === 4 ? '0.0.0.0' : '::');
