@@ -10,27 +10,34 @@
  * window is measured — its own event loop stalling, the SUT waiting for a CPU — so that past a
  * quarter of the bound a miss is an error naming it, not a verdict on the SUT (suites/lib/lateness).
  */
+import { Type, type Static } from '@sinclair/typebox';
 import { check, type TimelineEvent } from '../../harness/model/check.ts';
 import { defineScenario } from '../../harness/model/scenario.ts';
 import { compareMatrix } from '../lib/net/matrix.ts';
 import { waitUntil } from '../lib/net/timing.ts';
 import { labEndpoint } from '../lib/net/topology.ts';
-import { activeSegments, applyStep, explainChurn, stepLabel, stepSchema, validateSteps, type ChurnStep, type LinkState } from './lib/churn-steps.ts';
+import { activeSegments, applyStep, ChurnStep, explainChurn, stepLabel, validateSteps, type LinkState } from './lib/churn-steps.ts';
+import { Reply, ResponderGroup } from './lib/params.ts';
 import { heardEvidence } from '../lib/discovery/evidence.ts';
 import { reachedSince, startResponders } from '../lib/discovery/responders.ts';
 import { missingSut, startSutIn, sutHint, sutHostName } from '../lib/discovery/sut.ts';
 import { CpuWaitMeter } from '../lib/lateness/cpu-wait.ts';
 import { latenessBound, LatenessMonitor } from '../lib/lateness/monitor.ts';
 
-interface With {
-  host?: string;
-  port: number;
-  group?: string;
-  steps: ChurnStep[];
-  withinMs: number;
-  initialTimeoutMs: number;
-  reply: boolean;
-}
+const With = Type.Object({
+  host: Type.Optional(Type.String({ description: 'lab host for the SUT when sut.host is not set (default: the one with most links)', examples: ['multi'] })),
+  port: Type.Integer({ minimum: 1024, maximum: 65535, default: 47841, description: 'discovery port the responders listen on, ${port} in the SUT command (default 47841)' }),
+  group: Type.Optional(ResponderGroup),
+  steps: Type.Array(ChurnStep, { minItems: 1, maxItems: 20, description: 'the changes to apply, in order, each after every segment was reached (1 to 20)', examples: [[{ action: 'link-down', segment: 'lan-b' }, { action: 'link-up', segment: 'lan-b' }]] }),
+  withinMs: Type.Integer({ minimum: 100, maximum: 120000, default: 5000, description: 'bound for reaching every segment again after each step, in ms, ${timeoutMs} in the SUT command (default 5000)' }),
+  initialTimeoutMs: Type.Integer({ minimum: 100, maximum: 120000, default: 5000, description: 'time for every segment to be reached after the SUT starts, before the first step, in ms (default 5000)' }),
+  reply: Reply,
+}, { additionalProperties: false });
+type With = Static<typeof With>;
+
+/** Nothing to set: every segment must be reached again after every step. */
+const Expect = Type.Object({}, { additionalProperties: false });
+type Expect = Static<typeof Expect>;
 
 interface Phase {
   label: string;
@@ -41,26 +48,13 @@ interface Phase {
   firstMs: Map<string, number>;
 }
 
-export default defineScenario<With, Record<string, never>>({
+export default defineScenario<With, Expect>({
   id: 'discovery.churn',
   summary: "the SUT's discovery reaches changed segments again after link down/up, address change, new interface",
   platforms: ['linux'],
   requires: ['addon', 'lab', 'sut'],
-  withSchema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      host: { type: 'string', description: 'lab host for the SUT when sut.host is not set' },
-      port: { type: 'integer', minimum: 1024, maximum: 65535, default: 47841 },
-      group: { type: 'string', pattern: '^2(2[4-9]|3[0-9])(\\.[0-9]{1,3}){3}$|^[fF][fF][0-9a-fA-F]{2}:[0-9a-fA-F:]*$' },
-      steps: { type: 'array', items: stepSchema, minItems: 1, maxItems: 20 },
-      withinMs: { type: 'integer', minimum: 100, maximum: 120000, default: 5000, description: 'bound for reaching every segment again after each step' },
-      initialTimeoutMs: { type: 'integer', minimum: 100, maximum: 120000, default: 5000 },
-      reply: { type: 'boolean', default: true },
-    },
-    required: ['steps'],
-  },
-  expectSchema: { type: 'object', additionalProperties: false, properties: {} },
+  withSchema: With,
+  expectSchema: Expect,
   defaultTimeoutMs: 90_000,
   async run(ctx, { with: p }, signal) {
     const missing = missingSut(ctx, 'discovery.churn');

@@ -8,9 +8,13 @@
  * `expect.found`, the SUT's output must also mention every responder. A failure explains the
  * pattern: reached the default route's segment only = one unbound all-hosts broadcast.
  */
+import { Type, type Static } from '@sinclair/typebox';
 import { check, type Check } from '../../harness/model/check.ts';
 import { defineScenario } from '../../harness/model/scenario.ts';
-import { compareMatrix, expectedRow, rowReachSchema, type RowReach } from '../lib/net/matrix.ts';
+import { compareMatrix, expectedRow, RowReach } from '../lib/net/matrix.ts';
+import { Segments } from '../lib/net/params.ts';
+import { Described } from '../lib/params.ts';
+import { Reply, ResponderGroup } from './lib/params.ts';
 import { waitUntil } from '../lib/net/timing.ts';
 import { labEndpoint, routeSegment } from '../lib/net/topology.ts';
 import { explainDiscovery } from './lib/explain.ts';
@@ -18,44 +22,29 @@ import { heardEvidence } from '../lib/discovery/evidence.ts';
 import { startResponders } from '../lib/discovery/responders.ts';
 import { missingSut, notFound, startSutIn, sutCrash, sutHint, sutHostName } from '../lib/discovery/sut.ts';
 
-interface With {
-  host?: string;
-  segments?: string[];
-  port: number;
-  group?: string;
-  timeoutMs: number;
-  reply: boolean;
-}
-interface Expect {
-  reach: RowReach;
-  found: boolean;
-}
+const With = Type.Object({
+  host: Type.Optional(Type.String({ description: 'lab host for the SUT when sut.host is not set (default: the one with most links)', examples: ['multi'] })),
+  segments: Type.Optional(Segments("segments that must be reached (default: every segment of the SUT's host)")),
+  port: Type.Integer({ minimum: 1024, maximum: 65535, default: 47840, description: 'discovery port the responders listen on, ${port} in the SUT command (default 47840)' }),
+  group: Type.Optional(ResponderGroup),
+  timeoutMs: Type.Integer({ minimum: 100, maximum: 120000, default: 5000, description: 'time for every segment to be reached, in ms, ${timeoutMs} in the SUT command (default 5000)' }),
+  reply: Reply,
+}, { additionalProperties: false });
+type With = Static<typeof With>;
+
+const Expect = Type.Object({
+  reach: Described(RowReach, { default: 'all', description: "segments the SUT's discovery must reach (default all; default-route-only is the one-unbound-broadcast mistake)" }),
+  found: Type.Boolean({ default: false, description: "the SUT's output must also mention every responder, responder-<segment> (default off)" }),
+}, { additionalProperties: false });
+type Expect = Static<typeof Expect>;
 
 export default defineScenario<With, Expect>({
   id: 'discovery.reach',
   summary: "the SUT's discovery (broadcast or multicast) reaches a responder on every segment",
   platforms: ['linux'],
   requires: ['addon', 'lab', 'sut'],
-  withSchema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      host: { type: 'string', description: 'lab host for the SUT when sut.host is not set (default: the one with most links)' },
-      segments: { type: 'array', items: { type: 'string' }, uniqueItems: true, description: "default: every segment of the SUT's host" },
-      port: { type: 'integer', minimum: 1024, maximum: 65535, default: 47840, description: 'discovery port (${port} in the SUT command)' },
-      group: { type: 'string', pattern: '^2(2[4-9]|3[0-9])(\\.[0-9]{1,3}){3}$|^[fF][fF][0-9a-fA-F]{2}:[0-9a-fA-F:]*$', description: 'multicast group responders join (${group})' },
-      timeoutMs: { type: 'integer', minimum: 100, maximum: 120000, default: 5000, description: 'time for every segment to be reached (${timeoutMs})' },
-      reply: { type: 'boolean', default: true, description: 'responders answer with a payload naming themselves' },
-    },
-  },
-  expectSchema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      reach: { ...rowReachSchema, default: 'all' },
-      found: { type: 'boolean', default: false, description: "the SUT's output must mention every responder (responder-<segment>)" },
-    },
-  },
+  withSchema: With,
+  expectSchema: Expect,
   defaultTimeoutMs: 30_000,
   async run(ctx, { with: p, expect: e }, signal) {
     const missing = missingSut(ctx, 'discovery.reach');

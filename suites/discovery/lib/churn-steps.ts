@@ -2,28 +2,23 @@
  * The lab changes discovery.churn applies under a running SUT, and what each one means when
  * the SUT fails to reach the changed segment again. Pure parts are unit-tested.
  */
+import { Type, type Static } from '@sinclair/typebox';
 import type { Lab } from '../../../harness/lab/types.ts';
+import { Described, Enum } from '../../lib/params.ts';
 import { list } from '../../lib/net/matrix.ts';
 
-export type ChurnAction = 'link-down' | 'link-up' | 'set-address' | 'add-link' | 'remove-link';
+export const CHURN_ACTIONS = ['link-down', 'link-up', 'set-address', 'add-link', 'remove-link'] as const;
+export type ChurnAction = (typeof CHURN_ACTIONS)[number];
 
-export interface ChurnStep {
-  action: ChurnAction;
-  segment: string;
-  /** For set-address: the new IPv4 address/prefix (inside 198.18.0.0/15). */
-  address?: string;
-}
+const LabCidr = Type.String({ pattern: '^198\\.1[89]\\.[0-9]{1,3}\\.[0-9]{1,3}/[0-9]{1,2}$', description: 'an IPv4 address/prefix inside 198.18.0.0/15, like 198.18.2.50/24' });
 
-export const stepSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['action', 'segment'],
-  properties: {
-    action: { enum: ['link-down', 'link-up', 'set-address', 'add-link', 'remove-link'] },
-    segment: { type: 'string' },
-    address: { type: 'string', pattern: '^198\\.1[89]\\.[0-9]{1,3}\\.[0-9]{1,3}/[0-9]{1,2}$', description: 'set-address: new CIDR inside 198.18.0.0/15' },
-  },
-} as const;
+/** One change to the SUT's host (`with.steps[]`). */
+export const ChurnStep = Type.Object({
+  action: Enum(CHURN_ACTIONS, { description: 'link-down / link-up: the host\'s interface on segment; set-address: give it address; add-link / remove-link: a new interface on segment, or remove it' }),
+  segment: Type.String({ description: 'the lab segment whose link on the SUT\'s host changes', examples: ['lan-b'] }),
+  address: Type.Optional(Described(LabCidr, { description: 'set-address: the new IPv4 address/prefix (inside 198.18.0.0/15)', examples: ['198.18.2.50/24'] })),
+}, { additionalProperties: false, description: 'one change to the SUT\'s host, applied while it runs' });
+export type ChurnStep = Static<typeof ChurnStep>;
 
 export const stepLabel = (s: ChurnStep): string => `${s.action} ${s.segment}${s.address ? ` (${s.address})` : ''}`;
 
