@@ -79,11 +79,14 @@ export const labSchema = {
     segments: {
       type: 'object',
       propertyNames: name,
+      description: 'the lab\'s segments by name (lower-case letters, digits and "-", at most 20): one bridge each, joining the hosts linked to it',
+      examples: [{ lan: {}, wan: { delayMs: 20 } }],
       additionalProperties: {
         type: 'object',
         additionalProperties: false,
+        description: 'a segment: one bridge; its addresses are carved from the lab ranges unless given',
         properties: {
-          description: { type: 'string' },
+          description: { type: 'string', description: 'what the segment stands for, in a few words (shown in lab listings)' },
           ipv4: { ...cidr4, description: 'IPv4 prefix inside 198.18.0.0/15 (default: a free /24)' },
           ipv6: { ...cidr6, description: 'IPv6 prefix inside 2001:2::/48 (default: a free /64)' },
           ...linkPropsSchema,
@@ -93,27 +96,33 @@ export const labSchema = {
     hosts: {
       type: 'object',
       propertyNames: name,
+      description: 'the lab\'s hosts by name (lower-case letters, digits and "-", at most 20): one network namespace each',
+      examples: [{ client: { links: [{ segment: 'lan' }] }, gateway: { links: [{ segment: 'lan' }] } }],
       additionalProperties: {
         type: 'object',
         additionalProperties: false,
         required: ['links'],
+        description: 'a host: one network namespace with one veth per link',
         properties: {
-          description: { type: 'string' },
+          description: { type: 'string', description: 'what the host stands for, in a few words (shown in lab listings)' },
           links: {
             type: 'array',
+            description: `the host's interfaces, one per segment it is on (at most ${MAX_LINKS_PER_HOST})`,
             items: {
               type: 'object',
               additionalProperties: false,
               required: ['segment'],
+              description: 'one interface: a veth into a segment\'s bridge',
               properties: {
-                segment: name,
+                // allOf keeps the name's own description as the error text (loader/ajv.ts uses a pattern's description).
+                segment: { description: 'the segment this interface is on (a name under segments:)', allOf: [name] },
                 address: { ...cidr4, description: 'fixed IPv4 address/len inside the segment' },
                 address6: { ...cidr6, description: 'fixed IPv6 address/len inside the segment' },
                 ...linkPropsSchema,
               },
             },
           },
-          defaultRoute: { ...name, description: 'segment for the default route (IPv4 and IPv6, on-link)' },
+          defaultRoute: { description: 'segment for the default route (IPv4 and IPv6, on-link)', allOf: [name] },
           localNetwork: {
             enum: ['allowed', 'denied', 'silent'],
             description: "local network privacy of the host's own programs (its SUT), as on macOS: denied = sends and connects to the lab fail with EHOSTUNREACH, silent = sends say yes and nothing leaves; receiving and loopback always work (default allowed)",

@@ -5,15 +5,16 @@
  * if/then branches so an editor can autocomplete `with:` (`netconform schema`).
  */
 import { labSchema } from '../lab/schema.ts';
+import { DEFAULT_READY_TIMEOUT_MS } from '../process/sut.ts';
 import type { JsonSchema } from '../model/scenario.ts';
-import { durationSchema, maxDurationText } from '../util/duration.ts';
+import { durationSchema, durationText } from '../util/duration.ts';
 import { boundedParamsSchema } from './scenario-schema.ts';
 
 export const SCHEMA_ID = 'https://netconform.dev/schema/profile.json';
 
 const CAPABILITIES = ['linux', 'darwin', 'root', 'netns', 'lab', 'addon', 'netem', 'tbf', 'ipv6', 'lnp', 'sut'];
 
-const duration = { ...durationSchema, description: `a duration up to ${maxDurationText}: milliseconds, or a string like 500ms, 30s, 15m` };
+const duration = { ...durationSchema, description: durationText };
 
 // A property's own description is for editors; the error text is the type's description
 // (loader/ajv.ts), so a property that describes itself wraps its type in allOf.
@@ -27,15 +28,17 @@ export const sutSchema = {
   properties: {
     host: { type: 'string', description: 'lab host to run in' },
     command: { type: 'array', minItems: 1, items: { type: 'string' }, description: 'argv; ${var} substituted; a relative path is resolved against the profile folder' },
-    env: { type: 'object', additionalProperties: { type: 'string' } },
+    env: { type: 'object', additionalProperties: { type: 'string' }, description: 'environment variables to set for it (values: ${var} substituted)', examples: [{ LOG_LEVEL: 'debug' }] },
     ready: {
       type: 'object',
       additionalProperties: false,
+      description: 'when the SUT counts as ready: once every condition given here holds (none: as soon as it has started)',
       properties: {
         stdout: { type: 'string', description: 'regular expression a stdout line must match' },
-        port: { type: 'integer', minimum: 1, maximum: 65535 },
-        delay: duration,
-        timeout: duration,
+        port: { type: 'integer', minimum: 1, maximum: 65535, description: 'TCP port the SUT listens on in its host once it is ready' },
+        // allOf keeps the duration's own description as the error text.
+        delay: { description: `a fixed wait from its start, beside any stdout/port condition (${durationText})`, allOf: [duration] },
+        timeout: { description: `how long it may take to become ready; past it the SUT is stopped and the scenario is an error (default ${DEFAULT_READY_TIMEOUT_MS / 1000}s; ${durationText})`, allOf: [duration] },
       },
     },
   },
@@ -96,16 +99,27 @@ export const profileSchema = {
 export function publishedSchema(scenarios: Array<{ id: string; summary: string; withSchema: JsonSchema; expectSchema: JsonSchema }>): JsonSchema {
   const branches = scenarios.map((s) => ({
     if: { properties: { use: { const: s.id } }, required: ['use'] },
-    then: { properties: { use: { description: `${s.id}: ${s.summary}` }, with: boundedParamsSchema(s.withSchema), expect: boundedParamsSchema(s.expectSchema) } },
+    then: {
+      properties: {
+        use: { description: `${s.id}: ${s.summary}` },
+        with: { ...boundedParamsSchema(s.withSchema), description: `${s.id}'s parameters` },
+        expect: { ...boundedParamsSchema(s.expectSchema), description: `what ${s.id} must observe` },
+      },
+    },
   }));
   const { $id: _id, ...rest } = profileSchema;
+  const use = {
+    description: 'the scenario to run (netconform list shows them with their summaries)',
+    enum: scenarios.map((s) => s.id),
+    enumDescriptions: scenarios.map((s) => s.summary),
+  };
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: SCHEMA_ID,
     ...rest,
     properties: {
       ...rest.properties,
-      scenarios: { ...rest.properties.scenarios, items: { ...scenarioEntrySchema, properties: { ...scenarioEntrySchema.properties, use: { description: 'the scenario to run', enum: scenarios.map((s) => s.id), enumDescriptions: scenarios.map((s) => s.summary) } }, allOf: branches } },
+      scenarios: { ...rest.properties.scenarios, items: { ...scenarioEntrySchema, properties: { ...scenarioEntrySchema.properties, use }, allOf: branches } },
     },
   };
 }

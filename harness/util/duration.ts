@@ -21,6 +21,9 @@ const PART = '[0-9]+(?:\\.[0-9]+)?(?:ms|s|m|h)';
 /** How messages name the maximum. */
 export const maxDurationText = `${MAX_DURATION_MS} ms (about 596h31m)`;
 
+/** What a duration is, in words: a schema's description, and so the loader's "must be …" text for one that is not. */
+export const durationText = `a duration up to ${maxDurationText}: milliseconds, or a string like 500ms, 30s, 15m`;
+
 /**
  * JSON Schema fragment accepted wherever a profile takes a duration. The pattern is for editors;
  * the format makes the loader check the value against MAX_DURATION_MS too.

@@ -3,34 +3,60 @@
  * gateway's dead-peer detection and the client's strategy decide how often it re-handshakes.
  * Evidence: a timeline (phases, gateway and client events) and the churn counts.
  */
+import { Type, type Static } from '@sinclair/typebox';
 import { check, type Check, type Evidence } from '../../harness/model/check.ts';
 import { defineScenario } from '../../harness/model/scenario.ts';
-import { parseDuration, type Duration } from '../../harness/util/duration.ts';
+import { parseDuration } from '../../harness/util/duration.ts';
 import { generateGatewayCert } from '../lib/tunnel/cert.ts';
-import { startGateway, type DpdMode } from '../lib/tunnel/gateway-handle.ts';
+import { startGateway } from '../lib/tunnel/gateway-handle.ts';
 import { EventLog } from '../lib/tunnel/launch.ts';
-import { countChurn, judge, summary, type ChurnExpect } from './lib/churn-count.ts';
-import { startClient, STRATEGIES, type Strategy } from './lib/client-under-test.ts';
-import { dur, keepaliveSchema, sleepModelProps, type KeepaliveParam, type SleepModelParams } from './lib/params.ts';
+import { churnExpectProperties, countChurn, judge, summary } from './lib/churn-count.ts';
+import { startClient, STRATEGIES } from './lib/client-under-test.ts';
+import { keepaliveParam, sleepModelProperties } from './lib/params.ts';
+import { DurationParam, Enum } from '../lib/params.ts';
 import { DEFAULT_SCHEDULE_ERROR_MS, runNight, scheduleEvidence, type NightResult } from './lib/night.ts';
 import { sleepHorizon } from './lib/compression.ts';
 import { LatenessMonitor } from '../lib/lateness/monitor.ts';
 import { nightSwimlane } from './lib/swimlane.ts';
 import { tunnelLab } from '../lib/tunnel/lab-hosts.ts';
 
-interface With extends SleepModelParams {
-  strategy: Strategy;
-  heartbeat: Duration;
-  wakeDefer: Duration;
-  keepalive: KeepaliveParam;
-  gateway: { dpd: DpdMode; dpdTimeout: Duration; keepalive: KeepaliveParam; port: number; echo: boolean; tls: boolean };
-  startTimeout: Duration;
-  compressSleep: boolean;
-}
+const With = Type.Object({
+  strategy: Enum(STRATEGIES, {
+    default: 'heartbeat-naive',
+    description: 'reference client strategy (heartbeat-naive, kernel-keepalive, wake-aware), or "sut" for the profile\'s own client (argv gets ${gateway.address}, ${gateway.port}, ${gateway.tls} and ${gateway.ca})',
+  }),
+  heartbeat: DurationParam('1m', 'app heartbeat period of the reference client (unscaled)'),
+  wakeDefer: DurationParam('2m', 'wake-aware: how long after a resume it stays quiet before verifying (unscaled; longer than a dark wake)'),
+  keepalive: keepaliveParam('kernel-keepalive client: TCP keepalive it sets (real seconds)'),
+  gateway: Type.Object({
+    dpd: Enum(['app-heartbeat', 'tcp-keepalive'], { default: 'app-heartbeat', description: 'dead-peer detection: drop a silent session (app-heartbeat), or rely on kernel TCP keepalive (tcp-keepalive)' }),
+    dpdTimeout: DurationParam('3m', 'app-heartbeat: silence before the gateway drops a session (unscaled)'),
+    keepalive: keepaliveParam('tcp-keepalive DPD: the gateway\'s socket keepalive (real seconds)'),
+    port: Type.Integer({ minimum: 1, maximum: 65535, default: 4500, description: 'TCP port the gateway listens on in its lab host (${gateway.port})' }),
+    echo: Type.Boolean({ default: false, description: 'with a SUT: echo what it sends' }),
+    tls: Type.Boolean({
+      default: false,
+      description: 'the gateway is a TLS server with a key and self-signed certificate (P-256, subjectAltName = its lab IP) generated at run time in-process (@peculiar/x509, no openssl) and removed at scenario end; a handshake is a completed TLS session. Reference clients verify it; a SUT gets ${gateway.tls} = "1" and ${gateway.ca} = the certificate\'s path (a PEM file readable in every lab host; "" without TLS)',
+    }),
+  }, { additionalProperties: false, default: {}, description: 'the gateway emulator the client keeps its tunnel to: its dead-peer detection, port, echo and TLS' }),
+  startTimeout: DurationParam('10s', 'real time the client gets for its first handshake'),
+  compressSleep: Type.Boolean({
+    default: true,
+    description: 'cut each sleep to just past the last dead-peer decision it can show (the gateway\'s DPD, the client kernel\'s keepalive) plus a margin: nothing observes the rest, so the verdicts stay the same and a night runs faster; the schedule evidence says how. Dark wakes are never cut; with strategy sut nothing is (your client may time its sleep)',
+  }),
+  ...sleepModelProperties,
+}, { additionalProperties: false });
+type With = Static<typeof With>;
 
-interface Expect extends ChurnExpect {
-  maxScheduleErrorMs: number;
-}
+const Expect = Type.Object({
+  ...churnExpectProperties,
+  maxScheduleErrorMs: Type.Number({
+    minimum: 0,
+    default: DEFAULT_SCHEDULE_ERROR_MS,
+    description: 'largest tolerated error (real ms) of a sleep\'s or dark wake\'s length as the client lived it, and never more than a quarter of the phase; past it the harness was late and the checks are errors, not verdicts on the client',
+  }),
+}, { additionalProperties: false });
+type Expect = Static<typeof Expect>;
 
 export default defineScenario<With, Expect>({
   id: 'darkwake.churn',
@@ -38,55 +64,8 @@ export default defineScenario<With, Expect>({
   platforms: ['linux'],
   requires: ['linux', 'root', 'lab'],
   defaultTimeoutMs: 120_000,
-  withSchema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      strategy: { enum: STRATEGIES, default: 'heartbeat-naive', description: 'reference client strategy, or "sut" for the profile\'s own client (argv gets ${gateway.address}, ${gateway.port}, ${gateway.tls} and ${gateway.ca})' },
-      heartbeat: dur('1m', 'app heartbeat period of the reference client (unscaled)'),
-      wakeDefer: dur('2m', 'wake-aware: how long after a resume it stays quiet before verifying (unscaled; longer than a dark wake)'),
-      keepalive: { ...keepaliveSchema, description: 'kernel-keepalive client: TCP keepalive it sets (real seconds)' },
-      gateway: {
-        type: 'object',
-        additionalProperties: false,
-        default: {},
-        properties: {
-          dpd: { enum: ['app-heartbeat', 'tcp-keepalive'], default: 'app-heartbeat', description: 'dead-peer detection: drop a silent session, or rely on kernel TCP keepalive' },
-          dpdTimeout: dur('3m', 'app-heartbeat: silence before the gateway drops a session (unscaled)'),
-          keepalive: { ...keepaliveSchema, description: 'tcp-keepalive DPD: the gateway\'s socket keepalive (real seconds)' },
-          port: { type: 'integer', minimum: 1, maximum: 65535, default: 4500 },
-          echo: { type: 'boolean', default: false, description: 'with a SUT: echo what it sends' },
-          tls: {
-            type: 'boolean',
-            default: false,
-            description: 'the gateway is a TLS server with a key and self-signed certificate (P-256, subjectAltName = its lab IP) generated at run time in-process (@peculiar/x509, no openssl) and removed at scenario end; a handshake is a completed TLS session. Reference clients verify it; a SUT gets ${gateway.tls} = "1" and ${gateway.ca} = the certificate\'s path (a PEM file readable in every lab host; "" without TLS)',
-          },
-        },
-      },
-      startTimeout: dur('10s', 'real time the client gets for its first handshake'),
-      compressSleep: {
-        type: 'boolean',
-        default: true,
-        description: 'cut each sleep to just past the last dead-peer decision it can show (the gateway\'s DPD, the client kernel\'s keepalive) plus a margin: nothing observes the rest, so the verdicts stay the same and a night runs faster; the schedule evidence says how. Dark wakes are never cut; with strategy sut nothing is (your client may time its sleep)',
-      },
-      ...sleepModelProps,
-    },
-  },
-  expectSchema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      maxReconnectsPerDarkWake: { type: 'integer', minimum: 0, default: 0 },
-      maxHandshakes: { type: 'integer', minimum: 1 },
-      maxDpdDrops: { type: 'integer', minimum: 0 },
-      maxDisconnectAlerts: { type: 'integer', minimum: 0 },
-      sessionSurvivesFullWake: { type: 'boolean' },
-      maxScheduleErrorMs: {
-        type: 'number', minimum: 0, default: DEFAULT_SCHEDULE_ERROR_MS,
-        description: 'largest tolerated error (real ms) of a sleep\'s or dark wake\'s length as the client lived it, and never more than a quarter of the phase; past it the harness was late and the checks are errors, not verdicts on the client',
-      },
-    },
-  },
+  withSchema: With,
+  expectSchema: Expect,
 
   async run(ctx, { with: w, expect: e }, signal): Promise<Check[]> {
     const tl = tunnelLab(ctx, w.hosts);

@@ -9,30 +9,42 @@
  * schedule's phases off their length — is measured; past a quarter of `maxFlowMs` a failed
  * flow is an error naming it, not a verdict on the proxy (suites/lib/lateness).
  */
+import { Type, type Static } from '@sinclair/typebox';
 import { check, type Check, type Evidence } from '../../harness/model/check.ts';
 import { defineScenario } from '../../harness/model/scenario.ts';
 import { startGateway } from '../lib/tunnel/gateway-handle.ts';
 import { EventLog, startTool } from '../lib/tunnel/launch.ts';
 import { flowVerdict, type FlowResult } from './lib/flows.ts';
-import { dur, sleepModelProps, type SleepModelParams } from './lib/params.ts';
+import { sleepModelProperties } from './lib/params.ts';
+import { DurationParam, Enum } from '../lib/params.ts';
 import { DEFAULT_SCHEDULE_ERROR_MS, runNight, scheduleEvidence } from './lib/night.ts';
 import { latenessBound, LatenessMonitor } from '../lib/lateness/monitor.ts';
 import { epochNowMs } from '../lib/tunnel/events.ts';
 import { readRunQueueWait, waitedMs } from '../lib/lateness/cpu-wait.ts';
 import { nightSwimlane } from './lib/swimlane.ts';
 import { compileSchedule } from './lib/schedule.ts';
-import { parseDuration, type Duration } from '../../harness/util/duration.ts';
+import { parseDuration } from '../../harness/util/duration.ts';
 import { tunnelLab } from '../lib/tunnel/lab-hosts.ts';
 
-interface With extends SleepModelParams {
-  proxy: 'good' | 'stale-after-wake' | 'sut';
-  flow: { address: string; port: number };
-  upstreamPort: number;
-  startTimeout: Duration;
-}
-interface Expect {
-  maxFlowMs: number;
-}
+const With = Type.Object({
+  proxy: Enum(['good', 'stale-after-wake', 'sut'], {
+    default: 'good',
+    description: 'reference proxy (good, or the known-bad stale-after-wake), or "sut": the profile\'s proxy, given ${gateway.address}, ${gateway.port} and ${flow.port}',
+  }),
+  flow: Type.Object({
+    address: Type.String({ default: '127.0.0.1', description: 'address the proxy listens on in the client host: loopback or a lab address' }),
+    port: Type.Integer({ minimum: 1, maximum: 65535, default: 18080, description: 'port the proxy listens on (${flow.port})' }),
+  }, { additionalProperties: false, default: {}, description: 'where new flows go: the proxy\'s listening address and port in the client host' }),
+  upstreamPort: Type.Integer({ minimum: 1, maximum: 65535, default: 4510, description: 'echo server port in the gateway host (${gateway.port})' }),
+  startTimeout: DurationParam('10s', 'real time the proxy gets to come up'),
+  ...sleepModelProperties,
+}, { additionalProperties: false });
+type With = Static<typeof With>;
+
+const Expect = Type.Object({
+  maxFlowMs: Type.Number({ exclusiveMinimum: 0, default: 200, description: 'each new flow must echo within this (real ms); must fit in a scaled dark wake' }),
+}, { additionalProperties: false });
+type Expect = Static<typeof Expect>;
 
 export default defineScenario<With, Expect>({
   id: 'darkwake.flows-after-wake',
@@ -40,33 +52,8 @@ export default defineScenario<With, Expect>({
   platforms: ['linux'],
   requires: ['linux', 'root', 'lab'],
   defaultTimeoutMs: 120_000,
-  withSchema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      proxy: { enum: ['good', 'stale-after-wake', 'sut'], default: 'good', description: 'reference proxy (good, or the known-bad stale-after-wake), or "sut": the profile\'s proxy, given ${gateway.address}, ${gateway.port} and ${flow.port}' },
-      flow: {
-        type: 'object',
-        additionalProperties: false,
-        default: {},
-        description: 'where new flows go: the proxy\'s listening address and port in the client host',
-        properties: {
-          address: { type: 'string', default: '127.0.0.1', description: 'loopback or a lab address' },
-          port: { type: 'integer', minimum: 1, maximum: 65535, default: 18080 },
-        },
-      },
-      upstreamPort: { type: 'integer', minimum: 1, maximum: 65535, default: 4510, description: 'echo server port in the gateway host' },
-      startTimeout: dur('10s', 'real time the proxy gets to come up'),
-      ...sleepModelProps,
-    },
-  },
-  expectSchema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      maxFlowMs: { type: 'number', exclusiveMinimum: 0, default: 200, description: 'each new flow must echo within this (real ms); must fit in a scaled dark wake' },
-    },
-  },
+  withSchema: With,
+  expectSchema: Expect,
 
   async run(ctx, { with: w, expect: e }, signal): Promise<Check[]> {
     const name = 'flows after wake';

@@ -11,11 +11,13 @@
  * segment) restarts the kernel's count; a client that waited for a CPU while the dead peer
  * was due reports it late. Past a quarter of the tolerance either is an error, not a verdict.
  */
+import { Type, type Static } from '@sinclair/typebox';
 import { check, type Check, type Evidence } from '../../harness/model/check.ts';
 import { defineScenario } from '../../harness/model/scenario.ts';
 import { startGateway } from '../lib/tunnel/gateway-handle.ts';
 import { EventLog, startTool } from '../lib/tunnel/launch.ts';
-import { hostsSchema, keepaliveSchema, type HostsParam, type KeepaliveParam } from '../lib/tunnel/params.ts';
+import { Hosts, keepaliveParam } from '../lib/tunnel/params.ts';
+import { Enum } from '../lib/params.ts';
 import { expectedDeadPeerMs, judgeDetection } from './lib/detection.ts';
 import { tunnelLab } from '../lib/tunnel/lab-hosts.ts';
 import { readRunQueueWait, waitedMs } from '../lib/lateness/cpu-wait.ts';
@@ -24,15 +26,21 @@ import { latenessBound, LatenessMonitor } from '../lib/lateness/monitor.ts';
 /** Real time a client gets to start (node + tsx) and complete its handshake; a busy machine needs seconds. */
 const START_TIMEOUT_MS = 15_000;
 
-interface With {
-  strategy: 'kernel-keepalive' | 'node-keepalive';
-  keepalive: KeepaliveParam;
-  hosts: HostsParam;
-  port: number;
-}
-interface Expect {
-  toleranceMs: number;
-}
+const With = Type.Object({
+  strategy: Enum(['kernel-keepalive', 'node-keepalive'], {
+    default: 'kernel-keepalive',
+    description: 'kernel-keepalive sets TCP_KEEPIDLE/INTVL/CNT through the addon; node-keepalive uses only socket.setKeepAlive (idle only: the known-bad case)',
+  }),
+  keepalive: keepaliveParam('what the client sets (tcp(7), whole seconds); keep it small: 1/1/2 takes 3 s'),
+  hosts: Hosts,
+  port: Type.Integer({ minimum: 1, maximum: 65535, default: 4501, description: 'TCP port the gateway listens on in its lab host' }),
+}, { additionalProperties: false });
+type With = Static<typeof With>;
+
+const Expect = Type.Object({
+  toleranceMs: Type.Number({ minimum: 0, default: 500, description: 'allowed |measured − (idle + interval × count)|, in ms' }),
+}, { additionalProperties: false });
+type Expect = Static<typeof Expect>;
 
 export default defineScenario<With, Expect>({
   id: 'keepalive.honoured',
@@ -40,27 +48,8 @@ export default defineScenario<With, Expect>({
   platforms: ['linux'],
   requires: ['linux', 'root', 'lab', 'addon'],
   defaultTimeoutMs: 60_000,
-  withSchema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      strategy: {
-        enum: ['kernel-keepalive', 'node-keepalive'],
-        default: 'kernel-keepalive',
-        description: 'kernel-keepalive sets TCP_KEEPIDLE/INTVL/CNT through the addon; node-keepalive uses only socket.setKeepAlive (idle only: the known-bad case)',
-      },
-      keepalive: { ...keepaliveSchema, description: 'what the client sets (tcp(7), whole seconds); keep it small: 1/1/2 takes 3 s' },
-      hosts: hostsSchema,
-      port: { type: 'integer', minimum: 1, maximum: 65535, default: 4501 },
-    },
-  },
-  expectSchema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      toleranceMs: { type: 'number', minimum: 0, default: 500, description: 'allowed |measured − (idle + interval × count)|' },
-    },
-  },
+  withSchema: With,
+  expectSchema: Expect,
 
   async run(ctx, { with: w, expect: e }, signal): Promise<Check[]> {
     const name = 'dead peer detected';

@@ -6,32 +6,42 @@
  * is sent. The check states which DPD design survives the suspension, with both timelines.
  * With `kernelAwake: false` the client host's link goes down too, and neither should survive.
  */
+import { Type, type Static } from '@sinclair/typebox';
 import { check, type Check, type Evidence } from '../../harness/model/check.ts';
 import { defineScenario } from '../../harness/model/scenario.ts';
-import { parseDuration, type Duration } from '../../harness/util/duration.ts';
+import { parseDuration } from '../../harness/util/duration.ts';
 import { startGateway, type GatewayHandle } from '../lib/tunnel/gateway-handle.ts';
 import { EventLog, startTool } from '../lib/tunnel/launch.ts';
-import { dur, hostsSchema, keepaliveSchema, type HostsParam, type KeepaliveParam } from '../lib/tunnel/params.ts';
-import { judgeSurvival, sessionFate, type Design, type Survivor } from './lib/survival.ts';
+import { Hosts, keepaliveParam } from '../lib/tunnel/params.ts';
+import { DurationParam, Enum } from '../lib/params.ts';
+import { judgeSurvival, sessionFate, SURVIVORS, type Design } from './lib/survival.ts';
 import { tunnelLab } from '../lib/tunnel/lab-hosts.ts';
 import { latenessBound, LatenessMonitor } from '../lib/lateness/monitor.ts';
 
 /** Real time a client gets to start (node + tsx) and complete its handshake; a busy machine needs seconds. */
 const START_TIMEOUT_MS = 15_000;
 
-interface With {
-  suspend: Duration;
-  after: Duration;
-  heartbeat: Duration;
-  dpdTimeout: Duration;
-  keepalive: KeepaliveParam;
-  kernelAwake: boolean;
-  hosts: HostsParam;
-  ports: { keepalive: number; heartbeat: number };
-}
-interface Expect {
-  survivor: Survivor;
-}
+const Port = (dflt: number, description: string) => Type.Integer({ minimum: 1, maximum: 65535, default: dflt, description });
+
+const With = Type.Object({
+  suspend: DurationParam('6s', 'how long both clients stay stopped (real time; longer than both DPD timeouts)'),
+  after: DurationParam('1s', 'how long the sessions are observed after the resume (real time)'),
+  heartbeat: DurationParam('250ms', 'the clients\' app heartbeat period (real time)'),
+  dpdTimeout: DurationParam('1s', 'app-heartbeat gateway: silence before it drops a session (real time)'),
+  keepalive: keepaliveParam('tcp-keepalive gateway: TCP_KEEPIDLE/INTVL/CNT on its sockets (tcp(7), seconds); drops after idle + interval × count unanswered'),
+  kernelAwake: Type.Boolean({ default: true, description: 'false: the client host\'s link goes down during the suspension as well (a full sleep without keepalive offload)' }),
+  hosts: Hosts,
+  ports: Type.Object({
+    keepalive: Port(4502, 'TCP port of the tcp-keepalive gateway'),
+    heartbeat: Port(4503, 'TCP port of the app-heartbeat gateway'),
+  }, { additionalProperties: false, default: {}, description: 'the two gateways\' listening ports in the gateway host' }),
+}, { additionalProperties: false });
+type With = Static<typeof With>;
+
+const Expect = Type.Object({
+  survivor: Enum(SURVIVORS, { default: 'tcp-keepalive', description: 'which DPD design must keep the suspended client\'s session: tcp-keepalive, app-heartbeat, both or neither' }),
+}, { additionalProperties: false });
+type Expect = Static<typeof Expect>;
 
 export default defineScenario<With, Expect>({
   id: 'keepalive.suspended-peer',
@@ -39,32 +49,8 @@ export default defineScenario<With, Expect>({
   platforms: ['linux'],
   requires: ['linux', 'root', 'lab', 'addon'],
   defaultTimeoutMs: 60_000,
-  withSchema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      suspend: dur('6s', 'how long both clients stay stopped (real time; longer than both DPD timeouts)'),
-      after: dur('1s', 'observed after the resume'),
-      heartbeat: dur('250ms', 'the clients\' app heartbeat period (real time)'),
-      dpdTimeout: dur('1s', 'app-heartbeat gateway: silence before it drops a session'),
-      keepalive: { ...keepaliveSchema, description: 'tcp-keepalive gateway: TCP_KEEPIDLE/INTVL/CNT on its sockets (tcp(7), seconds); drops after idle + interval × count unanswered' },
-      kernelAwake: { type: 'boolean', default: true, description: 'false: the client host\'s link goes down during the suspension as well (a full sleep without keepalive offload)' },
-      hosts: hostsSchema,
-      ports: {
-        type: 'object',
-        additionalProperties: false,
-        default: {},
-        properties: { keepalive: { type: 'integer', minimum: 1, maximum: 65535, default: 4502 }, heartbeat: { type: 'integer', minimum: 1, maximum: 65535, default: 4503 } },
-      },
-    },
-  },
-  expectSchema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      survivor: { enum: ['tcp-keepalive', 'app-heartbeat', 'both', 'neither'], default: 'tcp-keepalive', description: 'which DPD design must keep the suspended client\'s session' },
-    },
-  },
+  withSchema: With,
+  expectSchema: Expect,
 
   async run(ctx, { with: w, expect: e }, signal): Promise<Check[]> {
     const name = 'DPD under suspension';

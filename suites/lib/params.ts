@@ -3,6 +3,7 @@
  * params once: the schema the loader validates and publishes, and the type `run` sees.
  */
 import { Type, type SchemaOptions, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
+import { durationSchema, durationText, type Duration } from '../../harness/util/duration.ts';
 
 /**
  * `{ enum: [...] }`, typed as the union of its values. TypeBox's own `Type.Union` of literals
@@ -22,4 +23,15 @@ export function Enum<const V extends readonly (string | number)[]>(values: V, op
  */
 export function Described<T extends TSchema>(type: T, options: SchemaOptions & { description: string }): TUnsafe<Static<T>> {
   return Type.Unsafe<Static<T>>({ ...options, allOf: [type] });
+}
+
+/**
+ * A duration: whole milliseconds, or a string like 500ms, 30s, 15m, 1h (harness/util/duration.ts).
+ * Its own description is what the loader says of a value that is not one ("must be a duration up to …").
+ */
+export const DurationType = Type.Unsafe<Duration>({ ...durationSchema, description: durationText });
+
+/** A duration parameter with its default and its editor description (the type's text stays the error). */
+export function DurationParam(dflt: Duration, description: string, options: SchemaOptions = {}): TUnsafe<Duration> {
+  return Described(DurationType, { ...options, description, default: dflt });
 }

@@ -2,6 +2,7 @@
  * preflight.capabilities: what this host can do, one check per capability, with evidence.
  * Nothing here fails the run: a missing capability is a skip whose reason says what is missing.
  */
+import { Type, type Static } from '@sinclair/typebox';
 import { execa } from 'execa';
 import { check, type Check } from '../../harness/model/check.ts';
 import { defineScenario, type Capability } from '../../harness/model/scenario.ts';
@@ -29,13 +30,16 @@ async function multicastRoute(): Promise<Check> {
   return check.pass(name, `239.255.0.1 routes via ${route?.dev ?? '?'}`, [{ kind: 'text', title: 'ip route get 239.255.0.1', text: r.stdout }]);
 }
 
-export default defineScenario<Record<string, never>, Record<string, never>>({
+/** Nothing to set and nothing to expect: the probes are the host's. */
+const Nothing = Type.Object({}, { additionalProperties: false });
+
+export default defineScenario<Static<typeof Nothing>, Static<typeof Nothing>>({
   id: 'preflight.capabilities',
   summary: 'What this host can do: root, namespaces, netem, tbf, IPv6, the addon, a multicast route',
   platforms: ['linux', 'darwin'],
   requires: [],
-  withSchema: { type: 'object', additionalProperties: false, properties: {} },
-  expectSchema: { type: 'object', additionalProperties: false, properties: {} },
+  withSchema: Nothing,
+  expectSchema: Nothing,
   defaultTimeoutMs: 20_000,
   async run(ctx) {
     const checks: Check[] = PROBED.map(({ cap, name }) => {

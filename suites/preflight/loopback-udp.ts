@@ -5,16 +5,26 @@
  * receive timestamp agrees with the JS clock.
  */
 import dgram from 'node:dgram';
+import { Type, type Static } from '@sinclair/typebox';
 import { once } from 'node:events';
 import { check, type Check, type Evidence } from '../../harness/model/check.ts';
 import { defineScenario } from '../../harness/model/scenario.ts';
 import { assertSafeDestination } from '../../harness/net/safety.ts';
+import { Enum } from '../lib/params.ts';
 import { addonStatus, createUdpSocket, listInterfaces, type Datagram } from '../../native/index.ts';
 
-interface Params {
-  timeoutMs: number;
-  families: Array<4 | 6>;
-}
+const Params = Type.Object({
+  timeoutMs: Type.Integer({ minimum: 10, maximum: 60_000, default: 2000, description: 'how long each round trip may take, in ms' }),
+  families: Type.Array(Enum([4, 6], { description: 'an address family: 4 = 127.0.0.1, 6 = ::1' }), {
+    minItems: 1,
+    uniqueItems: true,
+    default: [4, 6],
+    description: 'address families to try: 4 = 127.0.0.1, 6 = ::1 (skipped, saying why, without IPv6)',
+  }),
+}, { additionalProperties: false });
+type Params = Static<typeof Params>;
+
+const Expect = Type.Object({}, { additionalProperties: false });
 
 const errText = (err: unknown) => {
   const e = err as { code?: string; syscall?: string; message?: string };
@@ -81,20 +91,13 @@ async function viaDgram(family: 4 | 6, address: string, p: Params, signal: Abort
   }
 }
 
-export default defineScenario<Params, Record<string, never>>({
+export default defineScenario<Params, Static<typeof Expect>>({
   id: 'preflight.loopback-udp',
   summary: 'UDP round trip on 127.0.0.1 and ::1; with the addon, arrival interface, destination and kernel timestamp',
   platforms: ['linux', 'darwin'],
   requires: [],
-  withSchema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      timeoutMs: { type: 'integer', minimum: 10, maximum: 60_000, default: 2000 },
-      families: { type: 'array', items: { enum: [4, 6] }, minItems: 1, uniqueItems: true, default: [4, 6] },
-    },
-  },
-  expectSchema: { type: 'object', additionalProperties: false, properties: {} },
+  withSchema: Params,
+  expectSchema: Expect,
   defaultTimeoutMs: 15_000,
   async run(ctx, { with: p }, signal) {
     const native = addonStatus().loaded;

@@ -2,6 +2,7 @@
  * Churn counting and the verdict text of darkwake.churn. Pure: the scenario hands in the
  * phase records and the gateway/client events (on the scenario's clock).
  */
+import { Type, type Static } from '@sinclair/typebox';
 import type { PhaseKind } from './schedule.ts';
 
 export interface PhaseMark {
@@ -94,13 +95,16 @@ export function countChurn(phases: PhaseMark[], events: ChurnEvent[], openAtEnd:
   };
 }
 
-export interface ChurnExpect {
-  maxReconnectsPerDarkWake?: number;
-  maxHandshakes?: number;
-  maxDpdDrops?: number;
-  maxDisconnectAlerts?: number;
-  sessionSurvivesFullWake?: boolean;
-}
+/** darkwake.churn's `expect:` bounds on the counts (each unset one is not checked). */
+export const churnExpectProperties = {
+  maxReconnectsPerDarkWake: Type.Integer({ minimum: 0, default: 0, description: 'most handshakes allowed in any one dark wake (0: the session must ride through every dark wake)' }),
+  maxHandshakes: Type.Optional(Type.Integer({ minimum: 1, description: 'most handshakes allowed over the whole night, the first one included (unset: not checked)' })),
+  maxDpdDrops: Type.Optional(Type.Integer({ minimum: 0, description: 'most sessions the gateway\'s dead-peer detection may drop over the night (unset: not checked)' })),
+  maxDisconnectAlerts: Type.Optional(Type.Integer({ minimum: 0, description: 'most "session disconnected" alerts the client may raise (a SUT that reports none is not checked; unset: not checked)' })),
+  sessionSurvivesFullWake: Type.Optional(Type.Boolean({ description: 'true: the session that was up before the first sleep must still be up after the full wake (unset: not checked)' })),
+};
+const ChurnBounds = Type.Object(churnExpectProperties);
+export type ChurnExpect = Partial<Static<typeof ChurnBounds>>;
 
 export interface ChurnContext {
   dpd: 'app-heartbeat' | 'tcp-keepalive' | 'none';

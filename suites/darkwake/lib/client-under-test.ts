@@ -9,8 +9,8 @@ import type { ManagedProcess, ProcessExit } from '../../../harness/process/types
 import { startTool, type EventLog } from '../../lib/tunnel/launch.ts';
 import type { KeepaliveParam } from './params.ts';
 
-export type Strategy = 'heartbeat-naive' | 'kernel-keepalive' | 'wake-aware' | 'sut';
-export const STRATEGIES: Strategy[] = ['heartbeat-naive', 'kernel-keepalive', 'wake-aware', 'sut'];
+export const STRATEGIES = ['heartbeat-naive', 'kernel-keepalive', 'wake-aware', 'sut'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
 
 export interface ClientUnderTest {
   proc: ManagedProcess;

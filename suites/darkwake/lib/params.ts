@@ -1,25 +1,20 @@
-/** `with:` pieces shared by the darkwake scenarios (schemas carry the docs an editor shows). */
-import type { Duration } from '../../../harness/util/duration.ts';
-import { hostsSchema, type HostsParam } from '../../lib/tunnel/params.ts';
-import { scheduleSchema, timeScaleSchema, type ScheduleSpec } from './schedule.ts';
+/** `with:` pieces shared by the darkwake scenarios, written once (TypeBox: the schema an editor shows and the type). */
+import { Type, type Static } from '@sinclair/typebox';
+import { Hosts } from '../../lib/tunnel/params.ts';
+import { Schedule, TimeScale } from './schedule.ts';
 
-export const sleepModelProps = {
-  schedule: scheduleSchema,
-  timeScale: timeScaleSchema,
-  kernelAwake: {
-    type: 'boolean',
+/** The sleep model's parameters; each darkwake scenario spreads them into its own `with:`. */
+export const sleepModelProperties = {
+  schedule: Schedule,
+  timeScale: TimeScale,
+  kernelAwake: Type.Boolean({
     default: false,
     description: 'true: only the process sleeps, its kernel keeps answering (models TCP keepalive offload); false: the client host\'s link is down while asleep',
-  },
-  hosts: hostsSchema,
-} as const;
+  }),
+  hosts: Hosts,
+};
 
-export interface SleepModelParams {
-  schedule: ScheduleSpec;
-  timeScale: number;
-  kernelAwake: boolean;
-  hosts: HostsParam;
-}
+const SleepModel = Type.Object(sleepModelProperties, { additionalProperties: false });
+export type SleepModelParams = Static<typeof SleepModel>;
 
-export type { Duration };
-export { dur, keepaliveSchema, type KeepaliveParam } from '../../lib/tunnel/params.ts';
+export { keepaliveParam, type KeepaliveParam } from '../../lib/tunnel/params.ts';

@@ -10,17 +10,11 @@
   *     after: 5m                                # observed after the full wake
  *   timeScale: 0.004                           # 15m → 3.6 s, 30s → 120 ms
  */
-import { durationSchema, formatMs, parseDuration, type Duration } from '../../../harness/util/duration.ts';
+import { Type, type Static } from '@sinclair/typebox';
+import { formatMs, parseDuration, type Duration } from '../../../harness/util/duration.ts';
+import { Described, DurationParam, DurationType, Enum } from '../../lib/params.ts';
 
 export type PhaseKind = 'awake' | 'sleep' | 'darkwake' | 'fullwake';
-
-export interface ScheduleSpec {
-  before?: Duration;
-  repeat?: number;
-  phases?: Array<{ sleep: Duration } | { darkwake: Duration }>;
-  then?: 'fullwake';
-  after?: Duration;
-}
 
 export interface Phase {
   kind: PhaseKind;
@@ -51,41 +45,38 @@ export const MAX_REPEAT = 500;
 /** A scaled phase shorter than this is below what SIGSTOP plus an `ip link` change can honour. */
 export const MIN_SCALED_MS = 5;
 
-const dur = { ...durationSchema, description: 'unscaled duration: 500ms, 30s, 15m, 1h' };
+const unscaled = (what: string) => Described(DurationType, { description: `${what}; unscaled (timeScale scales it)` });
 
-export const scheduleSchema = {
-  type: 'object',
+export const Schedule = Type.Object({
+  before: DurationParam('1m', 'awake before the first sleep, while the session comes up; unscaled'),
+  repeat: Type.Integer({ minimum: 1, maximum: MAX_REPEAT, default: 8, description: 'how many times the phases run (one lid-closed cycle each)' }),
+  phases: Type.Array(Type.Union([
+    Type.Object({ sleep: unscaled('a sleep: the client stopped (SIGSTOP) and, unless kernelAwake, its link down') }, { additionalProperties: false }),
+    Type.Object({ darkwake: unscaled('a dark wake: the client resumed (SIGCONT) and its link up for this window') }, { additionalProperties: false }),
+  ], { description: 'a phase: {sleep: <duration>} or {darkwake: <duration>}' }), {
+    minItems: 1,
+    maxItems: 8,
+    default: [{ sleep: '15m' }, { darkwake: '30s' }],
+    description: 'one cycle of the night, in order (at most 8 phases)',
+    examples: [[{ sleep: '15m' }, { darkwake: '30s' }]],
+  }),
+  then: Enum(['fullwake'], { default: 'fullwake', description: 'what ends the night: a full wake' }),
+  after: DurationParam('5m', 'observed after the full wake; unscaled'),
+}, {
   additionalProperties: false,
+  default: {},
   description:
     'sleep model: `before` awake, then `phases` × `repeat` (each phase is {sleep: 15m} = SIGSTOP of the client and, unless kernelAwake, its link down; or {darkwake: 30s} = SIGCONT and link up for the window), then a full wake (resume for good) observed for `after`. Durations are unscaled; timeScale scales them.',
-  default: {},
-  properties: {
-    before: { ...dur, default: '1m' },
-    repeat: { type: 'integer', minimum: 1, maximum: MAX_REPEAT, default: 8 },
-    phases: {
-      type: 'array',
-      minItems: 1,
-      maxItems: 8,
-      default: [{ sleep: '15m' }, { darkwake: '30s' }],
-      items: {
-        oneOf: [
-          { type: 'object', additionalProperties: false, required: ['sleep'], properties: { sleep: dur } },
-          { type: 'object', additionalProperties: false, required: ['darkwake'], properties: { darkwake: dur } },
-        ],
-      },
-    },
-    then: { enum: ['fullwake'], default: 'fullwake', description: 'what ends the night: a full wake' },
-    after: { ...dur, default: '5m' },
-  },
-} as const;
+});
+/** A schedule as the loader hands it over (defaults filled in); the compile functions take any part of it. */
+export type ScheduleSpec = Partial<Static<typeof Schedule>>;
 
-export const timeScaleSchema = {
-  type: 'number',
+export const TimeScale = Type.Number({
   exclusiveMinimum: 0,
   maximum: 1,
   default: DEFAULT_TIME_SCALE,
   description: 'real seconds per simulated second: the default 0.004 runs 15m of sleep in 3.6 s and a 30s dark wake in 120 ms (1 = real time)',
-} as const;
+});
 
 function scaled(ms: number, scale: number): number {
   return Math.max(1, Math.round(ms * scale));

@@ -2,7 +2,8 @@
 import type { KeepaliveParam } from '../../lib/tunnel/params.ts';
 
 export type Design = 'tcp-keepalive' | 'app-heartbeat';
-export type Survivor = Design | 'both' | 'neither';
+export const SURVIVORS = ['tcp-keepalive', 'app-heartbeat', 'both', 'neither'] as const;
+export type Survivor = (typeof SURVIVORS)[number];
 
 export interface GatewayEvent {
   t: number;
