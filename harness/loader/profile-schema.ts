@@ -27,8 +27,8 @@ export const sutSchema = {
   required: ['command'],
   properties: {
     host: { type: 'string', description: 'lab host to run in' },
-    command: { type: 'array', minItems: 1, items: { type: 'string' }, description: 'argv; ${var} substituted; a relative path is resolved against the profile folder' },
-    env: { type: 'object', additionalProperties: { type: 'string' }, description: 'environment variables to set for it (values: ${var} substituted)', examples: [{ LOG_LEVEL: 'debug' }] },
+    command: { type: 'array', minItems: 1, items: { type: 'string', description: 'one argument (the first: the program)' }, description: 'argv; ${var} substituted; a relative path is resolved against the profile folder' },
+    env: { type: 'object', additionalProperties: { type: 'string', description: 'the variable\'s value' }, description: 'environment variables to set for it (values: ${var} substituted)', examples: [{ LOG_LEVEL: 'debug' }] },
     ready: {
       type: 'object',
       additionalProperties: false,
@@ -47,12 +47,13 @@ export const sutSchema = {
 export const scenarioEntrySchema = {
   type: 'object',
   additionalProperties: false,
+  description: 'one scenario to run: a registered scenario (use:) with its parameters (with:) and what it must observe (expect:)',
   required: ['id', 'use'],
   properties: {
     id: { description: 'this scenario instance\'s id, unique in the profile (--grep matches it; reports name it)', examples: ['bcast-reach'], allOf: [name] },
     use: { type: 'string', pattern: '^[a-z0-9-]+\\.[a-z0-9-]+$', description: 'a scenario name like multicast.asymmetry' },
     description: { type: 'string', description: 'what this instance shows, in a sentence (shown in reports)' },
-    tags: { type: 'array', items: { type: 'string' }, description: 'tags --tag selects by, beside the profile\'s own' },
+    tags: { type: 'array', items: { type: 'string', description: 'a tag' }, description: 'tags --tag selects by, beside the profile\'s own' },
     with: { type: 'object', default: {}, description: 'the scenario\'s parameters (its schema depends on use:)' },
     expect: { type: 'object', default: {}, description: 'what the scenario should observe (its schema depends on use:); checks compare against it' },
     // allOf keeps the duration's own description as the error text ("must be a duration up to …").
@@ -73,15 +74,15 @@ export const profileSchema = {
     $schema: { type: 'string', description: 'the JSON Schema editors validate this file against (netconform.schema.json)' },
     profile: { description: 'the profile\'s name: the JUnit testsuite, and part of each scenario\'s key (profile/id); unique within a run', examples: ['broadcast'], allOf: [name] },
     description: { type: 'string', description: 'what the profile checks, in a sentence (netconform list shows it)' },
-    tags: { type: 'array', items: { type: 'string' }, default: [], description: 'tags every scenario of the profile carries (--tag selects by them)' },
+    tags: { type: 'array', items: { type: 'string', description: 'a tag' }, default: [], description: 'tags every scenario of the profile carries (--tag selects by them)' },
     requires: {
       type: 'object',
       additionalProperties: false,
       description: 'what the whole profile needs; scenarios are skipped with the reason when it is missing',
       properties: {
-        platforms: { type: 'array', items: { enum: ['linux', 'darwin'] }, description: 'operating systems it runs on' },
-        privileges: { type: 'array', items: { enum: ['root'] }, description: 'privileges it needs' },
-        capabilities: { type: 'array', items: { enum: CAPABILITIES }, description: 'host capabilities it needs (probed at the start of a run)' },
+        platforms: { type: 'array', items: { enum: ['linux', 'darwin'], description: 'an operating system: linux or darwin (macOS)' }, description: 'operating systems it runs on' },
+        privileges: { type: 'array', items: { enum: ['root'], description: 'a privilege: root' }, description: 'privileges it needs' },
+        capabilities: { type: 'array', items: { enum: CAPABILITIES, description: `a capability: ${CAPABILITIES.join(', ')}` }, description: 'host capabilities it needs (probed at the start of a run)' },
       },
     },
     lab: labSchema,

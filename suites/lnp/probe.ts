@@ -20,9 +20,9 @@ import { probeLabHost } from './lib/probe-lab.ts';
 import { TRAFFIC_KINDS } from './lib/plan.ts';
 
 const With = Type.Object({
-  hosts: Type.Optional(Type.Array(Type.String(), { uniqueItems: true, minItems: 1, description: 'lab hosts to probe (default: every host that shares a segment with another host)' })),
+  hosts: Type.Optional(Type.Array(Type.String({ description: 'a lab host' }), { uniqueItems: true, minItems: 1, description: 'lab hosts to probe (default: every host that shares a segment with another host)' })),
   segment: Type.Optional(Type.String({ description: "segment to probe on (default: the host's first segment that has another host)" })),
-  contexts: Type.Array(Type.Union(LAUNCH_CONTEXTS.map((c) => Type.Literal(c))), { uniqueItems: true, minItems: 1, default: [...LAUNCH_CONTEXTS], description: 'host mode: launch contexts to probe from (harness = a child of the harness; launchagent = launchctl gui/<uid>; sudo = root via sudo -n); launchagent and sudo are macOS only and skipped elsewhere' }),
+  contexts: Type.Array(Type.Union(LAUNCH_CONTEXTS.map((c) => Type.Literal(c)), { description: `a launch context: ${LAUNCH_CONTEXTS.join(', ')}` }), { uniqueItems: true, minItems: 1, default: [...LAUNCH_CONTEXTS], description: 'host mode: launch contexts to probe from (harness = a child of the harness; launchagent = launchctl gui/<uid>; sudo = root via sudo -n); launchagent and sudo are macOS only and skipped elsewhere' }),
   port: Type.Integer({ minimum: 1024, maximum: 65531, default: 47870, description: 'first of four UDP ports (unicast, broadcast, multicast v4, multicast v6)' }),
   count: Type.Integer({ minimum: 1, maximum: 20, default: 3, description: 'datagrams per kind and direction' }),
   receiveMs: Type.Integer({ minimum: 100, maximum: 30000, default: 1500, description: 'how long the probe listens after sending' }),

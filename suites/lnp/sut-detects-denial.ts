@@ -18,7 +18,7 @@ import { findReport, regex, tail, withPolicy, type TimedLine } from './lib/sut-w
 
 const With = Type.Object({
   host: Type.Optional(Type.String({ description: 'lab host for the SUT when sut.host is not set (default: the one with most links)' })),
-  policies: Type.Array(Type.Union([Type.Literal('denied'), Type.Literal('silent')]), { uniqueItems: true, minItems: 1, default: ['denied', 'silent'], description: 'policies to run the SUT under, one check each (denied = EHOSTUNREACH; silent = sends say yes, nothing leaves)' }),
+  policies: Type.Array(Type.Union([Type.Literal('denied'), Type.Literal('silent')], { description: 'a policy: denied or silent' }), { uniqueItems: true, minItems: 1, default: ['denied', 'silent'], description: 'policies to run the SUT under, one check each (denied = EHOSTUNREACH; silent = sends say yes, nothing leaves)' }),
   withinMs: Type.Integer({ minimum: 100, maximum: 120000, default: 5000, description: 'time from the SUT start to its report' }),
   port: Type.Integer({ minimum: 1024, maximum: 65535, default: 47880, description: 'discovery port the responders listen on (${port} in the SUT command)' }),
 }, { additionalProperties: false });
@@ -26,7 +26,7 @@ type With = Static<typeof With>;
 
 const Expect = Type.Object({
   reportPattern: Type.String({ default: 'local network access denied', description: 'regex (case-insensitive) a stdout line must match to count as telling the user' }),
-  exitCodes: Type.Array(Type.Integer({ minimum: 0, maximum: 255 }), { default: [], description: 'exit codes that also count as reporting the denial' }),
+  exitCodes: Type.Array(Type.Integer({ minimum: 0, maximum: 255, description: 'an exit code' }), { default: [], description: 'exit codes that also count as reporting the denial' }),
   successPattern: Type.String({ default: '^found ', description: 'regex (case-insensitive) of a stdout line that claims success; any before the report fails the check' }),
 }, { additionalProperties: false });
 type Expect = Static<typeof Expect>;

@@ -43,6 +43,20 @@ export function undescribedParams(published: Node, include: (scenarioId: string)
   return out;
 }
 
+/**
+ * Every key of the profile itself an editor would show without a description (top level,
+ * requires:, lab:, sut:, a scenario entry's own keys), the per-`use:` branches left to
+ * `undescribedParams`. Paths are dotted from the top: `lab.hosts.<key>.links[]`.
+ */
+export function undescribedProfileKeys(published: Node): string[] {
+  const props = published.properties as Node;
+  const scenarios = props.scenarios as Node;
+  const { allOf: _branches, ...entry } = scenarios.items as Node;
+  const out: string[] = [];
+  walk({ properties: { ...props, scenarios: { ...scenarios, items: entry } } }, '', out);
+  return out.map((p) => p.replace(/^\./, ''));
+}
+
 /** How many parameters the selected scenarios have, described or not (for reports). */
 export function paramCount(published: Node, include: (scenarioId: string) => boolean): number {
   const all: string[] = [];

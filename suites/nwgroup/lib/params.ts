@@ -5,7 +5,7 @@ const GROUP_PATTERN = '^2(2[4-9]|3[0-9])(\\.[0-9]{1,3}){3}$|^[fF][fF][0-9a-fA-F]
 
 export const PeersWith = Type.Object(
   {
-    peers: Type.Array(Type.Union([Type.Literal('nw'), Type.Literal('bsd')]), {
+    peers: Type.Array(Type.Union([Type.Literal('nw'), Type.Literal('bsd')], { description: 'a peer: nw or bsd' }), {
       minItems: 2,
       maxItems: 16,
       default: ['nw', 'nw', 'bsd', 'bsd'],
