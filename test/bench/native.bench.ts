@@ -146,16 +146,20 @@ async function peer(argv: string[]): Promise<void> {
     const s = createUdpSocket({ family: 4 });
     const data = Buffer.alloc(SIZE, 0x62);
     const batch = Array.from({ length: batchSize }, () => ({ data, address: HOST, port }));
-    const bench = new Bench({ name: 'sendBatch', iterations: Math.ceil(count / batchSize), time: 0, warmupIterations: 20, warmupTime: 0 });
+    // Warm-up outside the measurement (the JIT's tier-up would otherwise be counted as CPU).
+    for (let i = 0; i < 500; i++) s.sendBatch(batch);
+    const bench = new Bench({ name: 'sendBatch', iterations: Math.ceil(count / batchSize), time: 0, warmupIterations: 0, warmupTime: 0 });
     let sent = 0;
     bench.add('sendBatch', () => {
       sent += s.sendBatch(batch);
     });
+    const cpu0 = process.cpuUsage();
     await bench.run();
+    const cpu = process.cpuUsage(cpu0);
     const r = bench.tasks[0]!.result;
     if (r.state !== 'completed') throw new Error(`tinybench task ${r.state}`);
     // totalTime/runs, not the mean of instantaneous rates: the same measure as the C peer
-    say({ sent: r.latency.samplesCount * batchSize, perSec: (r.latency.samplesCount * batchSize) / (r.totalTime / 1000), calls: sent });
+    say({ sent: r.latency.samplesCount * batchSize, perSec: (r.latency.samplesCount * batchSize) / (r.totalTime / 1000), cpuNs: (cpu.user + cpu.system) * 1000, calls: sent });
     s.close();
   } else {
     throw new Error(`unknown peer role ${role}`);
@@ -231,6 +235,7 @@ async function run({ quick, log }: { quick: boolean; log: (line: string) => void
   const cpuWarm = (rate * cpuMs) / 1000 / 20;
   const blastCount = quick ? 64 * 800 : 64 * 4000;
   const batchSize = 64;
+  const sendBursts = 4;
   const impls = ['C', 'native', 'dgram'] as const;
   const notes: string[] = [];
   const tmp = mkdtempSync(join(tmpdir(), 'nc-bench-'));
@@ -244,6 +249,7 @@ async function run({ quick, log }: { quick: boolean; log: (line: string) => void
     };
     const cpu: Record<Impl, number[]> = { C: [], native: [], dgram: [], 'C epoll': [] };
     const send: Record<'C' | 'native', number[]> = { C: [], native: [] };
+    const sendCpu: Record<'C' | 'native', number[]> = { C: [], native: [] };
 
     for (let r = 0; r < runs; r++) {
       for (const impl of [...impls, 'C epoll'] as const) {
@@ -266,14 +272,25 @@ async function run({ quick, log }: { quick: boolean; log: (line: string) => void
         if (rres.count! + cpuWarm < tres.sent! * 0.99) notes.push(`run ${r + 1}: ${impl} receiver got ${rres.count}/${tres.sent} datagrams`);
         log(`run ${r + 1}/${runs} cpu ${impl}: ${(per / 1000).toFixed(2)} µs/datagram (${rres.count} datagrams)`);
       }
-      // a fresh unread sink per run: it drops once full, the same for both impls
+      // a fresh unread sink per run: it drops once full, the same for both impls. C and
+      // native alternate sendBursts times; each impl's run figure is its best burst, since on
+      // this shared 2-core machine a slower burst means the sender was descheduled by other
+      // load, not that its code was slower. CPU per datagram (user+sys) is the median burst.
       const sink = dgram.createSocket('udp4');
       await new Promise<void>((res) => sink.bind(0, HOST, () => res()));
       const sinkPort = sink.address().port;
+      const bursts: Record<'C' | 'native', { perSec: number[]; cpu: number[] }> = { C: { perSec: [], cpu: [] }, native: { perSec: [], cpu: [] } };
+      for (let b = 0; b < sendBursts; b++) {
+        for (const impl of ['C', 'native'] as const) {
+          const res = await startPeer(impl, cbin, 'blast', [sinkPort, blastCount / sendBursts, batchSize]).last;
+          bursts[impl].perSec.push(res.perSec!);
+          bursts[impl].cpu.push(res.cpuNs! / res.sent! / 1000);
+        }
+      }
       for (const impl of ['C', 'native'] as const) {
-        const res = await startPeer(impl, cbin, 'blast', [sinkPort, blastCount, batchSize]).last;
-        send[impl].push(res.perSec!);
-        log(`run ${r + 1}/${runs} send ${impl}: ${(res.perSec! / 1000).toFixed(0)} k datagrams/s`);
+        send[impl].push(Math.max(...bursts[impl].perSec));
+        sendCpu[impl].push(stats(bursts[impl].cpu).median);
+        log(`run ${r + 1}/${runs} send ${impl}: best ${(Math.max(...bursts[impl].perSec) / 1000).toFixed(0)} k datagrams/s of ${bursts[impl].perSec.map((x) => (x / 1000).toFixed(0)).join(', ')}; ${stats(bursts[impl].cpu).median.toFixed(2)} µs CPU/datagram`);
       }
       sink.close();
     }
@@ -302,12 +319,13 @@ async function run({ quick, log }: { quick: boolean; log: (line: string) => void
     add('UDP round trip p99', 'µs', pick('p99'));
     add('UDP round trip p99.9', 'µs', pick('p999'), { impl: 'native', text: '≤ 2×', ok: (x) => x <= 2 });
     add(`CPU per received datagram @${rate / 1000}k/s`, 'µs', cpu, { impl: 'native', text: '≤ 1.3×', ok: (x) => x <= 1.3 });
-    add(`batched send rate (batch ${batchSize})`, 'dgram/s', send, { impl: 'native', text: '≥ 0.9×', ok: (x) => x >= 0.9 });
+    add(`batched send rate (batch ${batchSize})`, 'dgram/s', send, { impl: 'native', text: '≥ 0.95×', ok: (x) => x >= 0.95 });
+    add(`CPU per sent datagram (batch ${batchSize})`, 'µs', sendCpu);
     notes.push(
       `${runs} runs per figure (median, min, max); ${pings} pings after ${warm} warm-up per RTT run; ` +
         `'C epoll' rows (informational): the C peers waiting the way any event loop does (non-blocking fd + epoll_wait), the floor for an event-driven receiver; ` +
         `CPU: C pacer at ${rate}/s for ${cpuMs} ms (sendmmsg of the datagrams due every ~50 µs), CPU counted after the first ${cpuWarm} datagrams (every impl), receivers read pktinfo+timestamps (native, C) or plain (dgram); ` +
-        `send: ${blastCount} datagrams per run into an unread sink; all on ${HOST}, ${SIZE}-byte payloads, each peer its own process.`,
+        `send: ${blastCount} datagrams per run in ${sendBursts} bursts per impl, C and native alternating, into an unread sink, the best burst's rate and the median burst's CPU (user+sys per datagram) per run; all on ${HOST}, ${SIZE}-byte payloads, each peer its own process.`,
     );
     return { name: 'native UDP addon vs dgram vs C', rows, notes };
   } finally {

@@ -15,7 +15,8 @@
  *                                       non-blocking fd, epoll_wait, then recvmmsg until drained
  *   udpbench send PORT RATE MS          paced 64-byte sender (RATE datagrams/s for MS ms),
  *                                       then "END" markers; the fixed offered load
- *   udpbench blast PORT COUNT BATCH     sendmmsg in batches of BATCH; datagrams/s
+ *   udpbench blast PORT COUNT BATCH     sendmmsg in batches of BATCH; datagrams/s and the CPU
+ *                                       time (getrusage) the sends took
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -249,14 +250,14 @@ static int mode_blast(int port, int count, int batch) {
     msgs[i].msg_hdr.msg_iovlen = 1;
   }
   long long sent = 0;
-  int64_t t0 = now_ns();
+  int64_t t0 = now_ns(), cpu0 = cpu_ns();
   while (sent < count) {
     int r = sendmmsg(fd, msgs, (unsigned)batch, 0);
     if (r < 0) { if (errno == EINTR) continue; perror("sendmmsg"); return 1; }
     sent += r;
   }
-  int64_t dt = now_ns() - t0;
-  printf("{\"sent\":%lld,\"perSec\":%.1f}\n", sent, (double)sent * 1e9 / (double)dt);
+  int64_t dt = now_ns() - t0, cpu = cpu_ns() - cpu0;
+  printf("{\"sent\":%lld,\"perSec\":%.1f,\"cpuNs\":%lld}\n", sent, (double)sent * 1e9 / (double)dt, (long long)cpu);
   return 0;
 }
 
