@@ -7,7 +7,7 @@
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
       "defines": ["NAPI_VERSION=8"],
       "conditions": [
-        ["OS!='win'", {"sources": ["src/socket_unix.cc"]}],
+        ["OS!='win'", {"sources": ["src/socket_unix.cc", "src/recv_thread.cc"]}],
         ["OS=='linux'", {
           "sources": ["src/socket_linux.cc", "src/lnp_linux.cc"],
           "cflags": ["-Wall", "-Wextra", "-Werror"],

@@ -25,6 +25,7 @@ import type {
   NativeError,
   NetInterface,
   OutgoingDatagram,
+  ReceiveOptions,
   TcpKeepalive,
   UdpSocket,
   UdpSocketOptions,
@@ -60,7 +61,8 @@ interface BindingSocket {
   handle(): SocketHandle;
   sendBatch(datagrams: OutgoingDatagram[]): number;
   recvBuffers(): RecvBuffers;
-  startReceiving(onBatch: (count: number, error?: NativeError, pool?: ArrayBuffer) => void): void;
+  /** thread: read on a native thread (recv_thread.cc), holding datagrams up to coalesceUs. */
+  startReceiving(onBatch: (count: number, error?: NativeError, pool?: ArrayBuffer) => void, thread?: boolean, coalesceUs?: number): void;
   stopReceiving(): void;
   ref(): void;
   unref(): void;
@@ -317,10 +319,17 @@ class NativeUdpSocket extends EventEmitter implements UdpSocket {
     return this.#b.sendStaged(this.#handle, stage, n, lens, destIndex, dests);
   }
 
-  startReceiving(): void {
+  startReceiving(options: ReceiveOptions = {}): void {
     if (this.#closed) throw Object.assign(new Error('socket is closed'), { code: 'ERR_SOCKET_CLOSED' });
+    if (typeof options !== 'object' || options === null) throw new TypeError('startReceiving options must be an object');
+    const { thread = false, coalesceUs = 0 } = options;
+    if (typeof thread !== 'boolean') throw new TypeError(`thread must be a boolean, got ${String(thread)}`);
+    if (typeof coalesceUs !== 'number' || !Number.isInteger(coalesceUs) || coalesceUs < 0 || coalesceUs > 1_000_000) {
+      throw new RangeError(`coalesceUs must be an integer in 0..1000000, got ${String(coalesceUs)}`);
+    }
+    if (coalesceUs > 0 && !thread) throw new TypeError('coalesceUs needs thread: true (the event-loop path delivers each wake-up at once)');
     this.#bufs ??= this.#h.recvBuffers();
-    this.#h.startReceiving(this.#onBatch);
+    this.#h.startReceiving(this.#onBatch, thread, coalesceUs);
     this.#receiving = true;
   }
 

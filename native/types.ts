@@ -56,6 +56,25 @@ export interface OutgoingDatagram {
   port: number;
 }
 
+/**
+ * How startReceiving reads. Default: on the event loop, each wake-up delivered at once (the
+ * lowest latency; an echo or a request/response peer wants this). `thread: true`: a native
+ * thread reads (recvmmsg on Linux, a recvmsg loop on macOS) and hands batches to JS, and with
+ * `coalesceUs` the JS thread wakes at most once per window, however many datagrams arrived in
+ * it: far less CPU per datagram at high rates, paid for with up to that much delivery delay.
+ * Kernel timestamps (timestampNs) still date each datagram at arrival.
+ */
+export interface ReceiveOptions {
+  /** Read on a native receive thread instead of the event loop. */
+  thread?: boolean;
+  /**
+   * With thread: after a delivery, hold datagrams for up to this many µs and deliver them
+   * together (0..1_000_000, default 0: deliver at once). The first datagram after a quiet
+   * window goes at once. macOS rounds it up to whole milliseconds (poll(2)).
+   */
+  coalesceUs?: number;
+}
+
 /** Emits 'message' (Datagram) and 'error' (NativeError) while receiving; 'close' once. */
 export interface UdpSocket extends EventEmitter {
   readonly family: 4 | 6;
@@ -76,8 +95,12 @@ export interface UdpSocket extends EventEmitter {
   send(data: Buffer, address: string, port: number): number;
   /** sendmmsg where available; returns how many were sent. */
   sendBatch(datagrams: OutgoingDatagram[]): number;
-  /** Starts event-driven receive on the libuv loop ('message' events). */
-  startReceiving(): void;
+  /**
+   * Starts receiving ('message' events): on the libuv loop, or on a native thread (see
+   * ReceiveOptions). Calling it again while receiving switches to the new options; datagrams
+   * the thread had read but not yet delivered are then dropped, as on stopReceiving/close.
+   */
+  startReceiving(options?: ReceiveOptions): void;
   stopReceiving(): void;
   close(): void;
 }

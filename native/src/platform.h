@@ -75,6 +75,14 @@ struct OutMsg {
 // the first one failed.
 int SendBatch(int fd, const OutMsg* msgs, int n, SysErr* e);
 
+// ---- receive thread support (recv_thread.cc) ---------------------------------------------
+// A pipe (both ends non-blocking, CLOEXEC) whose read end wakes a thread in WaitReadable.
+int OpenWakePipe(int fds[2], SysErr* e);  // socket_unix.cc
+// Blocks until fd (ignored when < 0) or wake_fd is readable, or timeout_ns passes (< 0: no
+// timeout). Returns 1 if fd is readable, 2 if woken, 0 on timeout, -1 with e set. EINTR is
+// retried. Per OS: ppoll(2) (ns resolution) on Linux, poll(2) (ms, rounded up) on macOS.
+int WaitReadable(int fd, int wake_fd, int64_t timeout_ns, SysErr* e);
+
 // ---- TCP keepalive --------------------------------------------------------------------
 struct Keepalive {
   bool enabled = false;

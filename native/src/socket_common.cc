@@ -11,6 +11,11 @@
 // is retained by the datagrams cut from it, exactly like Node's Buffer pool (kPoolSize is
 // Buffer.poolSize). Nothing ever blocks or spins on the JS thread.
 //
+// Receive thread (startReceiving(cb, true, coalesceUs), recv_thread.cc): a native thread reads
+// instead, and each ThreadSafeFunction wake-up delivers its batches (up to nc::kDeliverMax
+// datagrams each) through the same buffers and the same onBatch call; the JS arrays are
+// sized for that. The thread is stopped and joined before the fd is closed.
+//
 // Lifetime: the poll handle exists only while receiving. A receiving socket is ref'd (keeps
 // the loop and itself alive, like dgram) unless unref() was called; an idle socket keeps
 // nothing alive, and if it is garbage-collected without close() its fd is closed by the
@@ -26,6 +31,7 @@
 #include <vector>
 
 #include "platform.h"
+#include "recv_thread.h"
 #ifdef __linux__
 #include "lnp.h"
 #endif
@@ -35,7 +41,8 @@
 
 namespace {
 
-constexpr int kSlots = 32;
+constexpr int kSlots = 32;                  // loop path: datagrams per recvmmsg
+constexpr int kDeliverSlots = nc::kDeliverMax;  // JS arrays: datagrams per onBatch call
 constexpr size_t kSlotSize = 65536;    // any UDP payload fits
 constexpr int kMaxPerWake = 8 * kSlots;  // then yield to the loop (level-triggered poll)
 constexpr int kMetaStride = 5;         // len, port, ifindex, truncated, offset in the pool
@@ -251,7 +258,7 @@ struct DestCache {
   socklen_t len = 0;
 };
 
-class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
+class UdpSocket : public Napi::ObjectWrap<UdpSocket>, public nc::BatchSink {
  public:
   static Napi::Function Init(Napi::Env env) {
     return DefineClass(
@@ -318,7 +325,16 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
     self->CloseNow();
   }
 
+  void StopThread() {
+    if (thread_ != nullptr) {
+      thread_->Stop();  // joined: nothing reads fd_ any more
+      thread_ = nullptr;
+    }
+  }
+
   void CloseNow() {
+    StopThread();
+    polling_ = false;
     if (poll_ != nullptr) {
       uv_poll_stop(poll_);
       uv_close(reinterpret_cast<uv_handle_t*>(poll_),
@@ -675,9 +691,9 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
 
   void EnsureBuffers(Napi::Env env) {
     if (!metaRef_.IsEmpty()) return;
-    Napi::Int32Array meta = Napi::Int32Array::New(env, kSlots * kMetaStride);
-    Napi::BigInt64Array ts = Napi::BigInt64Array::New(env, kSlots);
-    Napi::Array addrs = Napi::Array::New(env, 2 * kSlots);
+    Napi::Int32Array meta = Napi::Int32Array::New(env, kDeliverSlots * kMetaStride);
+    Napi::BigInt64Array ts = Napi::BigInt64Array::New(env, kDeliverSlots);
+    Napi::Array addrs = Napi::Array::New(env, 2 * kDeliverSlots);
     metaPtr_ = meta.Data();
     tsPtr_ = ts.Data();
     metaRef_ = Napi::Persistent(meta);
@@ -685,17 +701,19 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
     addrsRef_ = Napi::Persistent(addrs.As<Napi::Object>());
     slotMem_.reset(new uint8_t[kSlots * kSlotSize]);
     slots_.resize(kSlots);
-    cache_.assign(2 * kSlots, AddrKey{});
+    cache_.assign(2 * kDeliverSlots, AddrKey{});
     for (int i = 0; i < kSlots; i++) {
       slots_[i].buf = slotMem_.get() + i * kSlotSize;
       slots_[i].cap = kSlotSize;
     }
   }
 
-  // Packs n received payloads into the pool; returns the new pool when one was started.
-  napi_value PackPayloads(Napi::Env env, int n) {
+  // Packs n received payloads (payload(i) -> pointer, slot[i].len) into the pool; returns the
+  // new pool when one was started.
+  template <typename Payload>
+  napi_value PackPayloads(Napi::Env env, const nc::RecvSlot* slot, int n, Payload payload) {
     size_t total = 0;
-    for (int i = 0; i < n; i++) total += (slots_[i].len + 7) & ~size_t{7};
+    for (int i = 0; i < n; i++) total += (slot[i].len + 7) & ~size_t{7};
     napi_value fresh = nullptr;
     if (poolRef_.IsEmpty() || poolOff_ + total > poolSize_) {
       size_t size = total > kPoolSize ? total : kPoolSize;
@@ -707,8 +725,8 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
       fresh = ab;
     }
     for (int i = 0; i < n; i++) {
-      size_t len = slots_[i].len;
-      memcpy(poolPtr_ + poolOff_, slots_[i].buf, len);
+      size_t len = slot[i].len;
+      memcpy(poolPtr_ + poolOff_, payload(i), len);
       metaPtr_[i * kMetaStride + 4] = static_cast<int32_t>(poolOff_);
       poolOff_ += (len + 7) & ~size_t{7};
     }
@@ -725,20 +743,55 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
     o.Set("meta", metaRef_.Value());
     o.Set("ts", tsRef_.Value());
     o.Set("addrs", addrsRef_.Value());
-    o.Set("slots", kSlots);
+    o.Set("slots", kDeliverSlots);
     o.Set("slotSize", static_cast<double>(kSlotSize));
     o.Set("stride", kMetaStride);
     return o;
   }
 
-  // startReceiving(onBatch(count, error?))
+  // startReceiving(onBatch(count, error?, pool?), thread?, coalesceUs?): thread true reads on
+  // a native thread (recv_thread.cc), holding datagrams for up to coalesceUs after a delivery.
   Napi::Value StartReceiving(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     CheckOpen(env);
     if (!info[0].IsFunction()) ThrowType(env, "startReceiving expects a callback");
+    bool threaded = info.Length() > 1 && info[1].ToBoolean();
+    int64_t coalesce_ns = 0;
+    if (info.Length() > 2 && !info[2].IsUndefined()) {
+      if (!info[2].IsNumber()) ThrowType(env, "coalesceUs must be a number");
+      double d = info[2].As<Napi::Number>().DoubleValue();
+      if (!(d >= 0 && d <= 1000000) || d != static_cast<double>(static_cast<int>(d)))
+        ThrowRange(env, "coalesceUs must be an integer in 0..1000000");
+      if (d > 0 && !threaded) ThrowType(env, "coalesceUs needs the receive thread");
+      coalesce_ns = static_cast<int64_t>(d) * 1000;
+    }
     EnsureBuffers(env);
     onBatch_ = Napi::Persistent(info[0].As<Napi::Function>());
     if (!asyncCtx_) asyncCtx_ = std::make_unique<Napi::AsyncContext>(env, "NetconformUdpSocket");
+    if (threaded) {
+      if (polling_) {  // the thread reads from now on
+        uv_poll_stop(poll_);
+        polling_ = false;
+      }
+      if (thread_ != nullptr && thread_->coalesce_ns() != coalesce_ns) StopThread();
+      if (thread_ == nullptr) {
+        nc::SysErr e;
+        thread_ = nc::ReceiveThread::Start(env, fd_, coalesce_ns, refed_, this, &e);
+        if (thread_ == nullptr) {
+          if (receiving_) {
+            receiving_ = false;
+            Unref();
+          }
+          ThrowSys(env, e);
+        }
+      }
+      if (!receiving_) {
+        receiving_ = true;
+        Ref();
+      }
+      return env.Undefined();
+    }
+    StopThread();
     if (poll_ == nullptr) {
       uv_loop_t* loop = nullptr;
       napi_get_uv_event_loop(env, &loop);
@@ -754,13 +807,20 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
       poll_->data = this;
       if (!refed_) uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
     }
-    if (!receiving_) {
+    if (!polling_) {
       int r = uv_poll_start(poll_, UV_READABLE, &UdpSocket::OnPoll);
       if (r != 0) {
+        if (receiving_) {  // it was the thread's until just now
+          receiving_ = false;
+          Unref();
+        }
         nc::SysErr e;
         e.set(-r, "uv_poll_start", "fd " + std::to_string(fd_));
         ThrowSys(env, e);
       }
+      polling_ = true;
+    }
+    if (!receiving_) {
       receiving_ = true;
       Ref();  // a receiving socket is not collected (its callback owns the JS wrapper)
     }
@@ -768,7 +828,9 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   }
 
   void StopNow() {
+    StopThread();
     if (poll_ != nullptr) uv_poll_stop(poll_);
+    polling_ = false;
     if (receiving_) {
       receiving_ = false;
       Unref();
@@ -784,12 +846,14 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
   Napi::Value RefMethod(const Napi::CallbackInfo& info) {
     refed_ = true;
     if (poll_ != nullptr) uv_ref(reinterpret_cast<uv_handle_t*>(poll_));
+    if (thread_ != nullptr) thread_->Ref(info.Env());
     return info.Env().Undefined();
   }
 
   Napi::Value UnrefMethod(const Napi::CallbackInfo& info) {
     refed_ = false;
     if (poll_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
+    if (thread_ != nullptr) thread_->Unref(info.Env());
     return info.Env().Undefined();
   }
 
@@ -857,8 +921,22 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
         break;
       }
       if (n == 0) break;
+      FillMeta(env, addrs, slots_.data(), n);
+      total += n;
+      napi_value pool = PackPayloads(env, slots_.data(), n, [this](int i) { return slots_[i].buf; });
+      if (pool != nullptr) {
+        Deliver(env, {Napi::Number::New(env, n), env.Undefined(), pool});
+      } else {
+        Deliver(env, {Napi::Number::New(env, n)});
+      }
+      if (n < kSlots) break;  // queue drained; level-triggered poll wakes us for more
+    }
+  }
+
+  // Datagram i's length, port, ifindex, truncation, addresses and timestamp into the JS arrays.
+  void FillMeta(Napi::Env env, Napi::Object addrs, const nc::RecvSlot* slot, int n) {
       for (int i = 0; i < n; i++) {
-        const nc::RecvSlot& s = slots_[i];
+        const nc::RecvSlot& s = slot[i];
         int32_t* m = metaPtr_ + i * kMetaStride;
         m[0] = static_cast<int32_t>(s.len);
         uint16_t port = 0;
@@ -884,22 +962,36 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket> {
         }
         tsPtr_[i] = s.ts_ns;
       }
-      total += n;
-      napi_value pool = PackPayloads(env, n);
-      if (pool != nullptr) {
-        Deliver(env, {Napi::Number::New(env, n), env.Undefined(), pool});
-      } else {
-        Deliver(env, {Napi::Number::New(env, n)});
-      }
-      if (n < kSlots) break;  // queue drained; level-triggered poll wakes us for more
+  }
+
+  // nc::BatchSink: the receive thread's batches, on the JS thread (inside its TSFN call).
+  void OnThreadBatch(Napi::Env env, const nc::ReceivedBatch& b) override {
+    Napi::HandleScope scope(env);
+    if (!receiving_ || fd_ < 0) return;
+    if (b.failed) {
+      Deliver(env, {Napi::Number::New(env, -1), MakeSysError(env, b.err).Value()});
+      return;
+    }
+    FillMeta(env, addrsRef_.Value(), b.info.data(), b.n);
+    napi_value pool = PackPayloads(env, b.info.data(), b.n,
+                                   [&b](int i) { return b.bytes.data() + b.offsets[i]; });
+    if (pool != nullptr) {
+      Deliver(env, {Napi::Number::New(env, b.n), env.Undefined(), pool});
+    } else {
+      Deliver(env, {Napi::Number::New(env, b.n)});
     }
   }
+
+  // Only at environment teardown, where every reference goes anyway: just forget the thread.
+  void OnReceiverGone() override { thread_ = nullptr; }
 
   int fd_ = -1;
   int family_ = 4;
   napi_env env_ = nullptr;
   bool hook_ = false;
   uv_poll_t* poll_ = nullptr;
+  nc::ReceiveThread* thread_ = nullptr;  // frees itself after Stop()
+  bool polling_ = false;                 // poll_ started
   bool receiving_ = false;
   bool refed_ = true;
   Napi::FunctionReference onBatch_;

@@ -7,7 +7,11 @@
 // IP_BOUND_IF / IPV6_BOUND_IF ("int; set/get bound interface", an interface index),
 // IP_MULTICAST_IFINDEX, TCP_KEEPALIVE (idle seconds) / TCP_KEEPINTVL / TCP_KEEPCNT,
 // SIOCGIFFUNCTIONALTYPE (ifr_functional_type, IFRTYPE_FUNCTIONAL_* in <net/if.h>).
-// No recvmmsg/sendmmsg (loops instead), no network namespaces.
+// No recvmmsg/sendmmsg (loops instead: recvmsg(2) and sendto(2), also on the receive thread).
+// Apple's batched recvmsg_x/sendmsg_x are private syscalls, declared only in xnu's sources, not
+// in the SDK (curl enables them only behind an "undocumented calls" opt-in, curl/curl#22417;
+// bun gates them to macOS 15.6+ for a socket-lock leak in older xnu, oven-sh/bun#34461), so
+// they are not used. No network namespaces.
 #ifndef __APPLE_USE_RFC_3542
 #define __APPLE_USE_RFC_3542 1
 #endif
@@ -17,6 +21,7 @@
 #include <net/if_dl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -113,6 +118,25 @@ int RecvBatch(int fd, RecvSlot* slots, int n, SysErr* e) {
     got++;
   }
   return got;
+}
+
+// No ppoll on macOS: poll(2) takes milliseconds, so a timeout is rounded up (a coalescing
+// window below 1 ms becomes 1 ms there).
+int WaitReadable(int fd, int wake_fd, int64_t timeout_ns, SysErr* e) {
+  pollfd p[2] = {{wake_fd, POLLIN, 0}, {fd, POLLIN, 0}};
+  nfds_t n = fd >= 0 ? 2 : 1;
+  int ms = timeout_ns < 0 ? -1 : static_cast<int>((timeout_ns + 999999) / 1000000);
+  int r;
+  do {
+    r = poll(p, n, ms);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0) {
+    e->set(errno, "poll", "fd " + std::to_string(fd));
+    return -1;
+  }
+  if (r == 0) return 0;
+  if (p[0].revents != 0) return 2;
+  return 1;
 }
 
 int SendBatch(int fd, const OutMsg* msgs, int n, SysErr* e) { return SendLoop(fd, msgs, n, e); }

@@ -9,6 +9,7 @@
 #include <linux/sockios.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <netinet/tcp.h>
 #include <sched.h>
 #include <string.h>
@@ -159,6 +160,24 @@ int RecvBatch(int fd, RecvSlot* slots, int n, SysErr* e) {
     ParseControl(&h.msgs[i].msg_hdr, &slots[i]);
   }
   return r;
+}
+
+int WaitReadable(int fd, int wake_fd, int64_t timeout_ns, SysErr* e) {
+  pollfd p[2] = {{wake_fd, POLLIN, 0}, {fd, POLLIN, 0}};
+  nfds_t n = fd >= 0 ? 2 : 1;
+  timespec ts{static_cast<time_t>(timeout_ns / 1000000000LL),
+              static_cast<long>(timeout_ns % 1000000000LL)};
+  int r;
+  do {
+    r = ppoll(p, n, timeout_ns < 0 ? nullptr : &ts, nullptr);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0) {
+    e->set(errno, "ppoll", "fd " + std::to_string(fd));
+    return -1;
+  }
+  if (r == 0) return 0;
+  if (p[0].revents != 0) return 2;
+  return 1;  // readable, or POLLERR/POLLHUP: the next recvmmsg reports the error
 }
 
 int SendBatch(int fd, const OutMsg* out, int n, SysErr* e) {

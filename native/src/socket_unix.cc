@@ -199,6 +199,24 @@ int SendLoop(int fd, const OutMsg* msgs, int n, SysErr* e) {
   return n;
 }
 
+int OpenWakePipe(int fds[2], SysErr* e) {
+  if (pipe(fds) != 0) {
+    e->set(errno, "pipe", "receive thread wake-up");
+    return -1;
+  }
+  for (int i = 0; i < 2; i++) {
+    int fl = fcntl(fds[i], F_GETFL, 0);
+    if (fl < 0 || fcntl(fds[i], F_SETFL, fl | O_NONBLOCK) < 0 ||
+        fcntl(fds[i], F_SETFD, FD_CLOEXEC) < 0) {
+      e->set(errno, "fcntl", "receive thread wake-up pipe");
+      close(fds[0]);
+      close(fds[1]);
+      return -1;
+    }
+  }
+  return 0;
+}
+
 static int PrefixBits(const uint8_t* p, size_t n) {
   int bits = 0;
   for (size_t i = 0; i < n; i++) {

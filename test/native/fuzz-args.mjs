@@ -126,6 +126,9 @@ const targets = [
   () => pick([v4, v6]).setBroadcast(value()),
   () => pick([v4, v6]).setBufferSizes(value(), value()),
   () => { const s = new b.UdpSocket(4, false, false, false); s.startReceiving(value()); s.close(); },
+  // the receive thread: hostile flag / window, then stop, switch or close in any order
+  () => { const s = new b.UdpSocket(pick([4, 6]), false, false, false); try { s.recvBuffers(); s.startReceiving(() => {}, value(), pick([0, 1000, value()])); } finally { pick([() => s.close(), () => { s.stopReceiving(); s.close(); }, () => { s.startReceiving(() => {}); s.close(); }, () => { s.unref(); s.ref(); s.close(); }])(); } },
+  () => { const s = new b.UdpSocket(4, false, false, false); try { s.startReceiving(pick([() => {}, value()]), true, pick([0, 1, 999999, 1000000, 1000001, -1, 0.5, NaN, 2 ** 53, '10', 10n, value()])); } finally { s.close(); } },
   () => b.sendTo(pick([v4.handle(), value()]), value(), value(), value()),
   () => b.sendTo(v4.handle(), Buffer.from('q'), '127.0.0.1', sinkPort),
   () => b.sendLast(pick([v4.handle(), v6.handle(), value()]), value()),

@@ -37,6 +37,7 @@ describe('binding.gyp for OS=mac (gyp -f make-mac)', () => {
     expect(arm64.sources).toContain('src/socket_common.cc');
     expect(arm64.sources).toContain('src/socket_unix.cc');
     expect(arm64.sources).toContain('src/socket_darwin.cc');
+    expect(arm64.sources).toContain('src/recv_thread.cc');
     expect(arm64.sources).not.toContain('src/socket_linux.cc');
   });
 

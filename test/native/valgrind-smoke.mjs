@@ -3,6 +3,7 @@
 //     --suppressions=test/native/valgrind.supp \
 //     node --expose-gc test/native/valgrind-smoke.mjs
 // Loopback only; a netns part runs when root (creates and deletes nct-vg-<pid>).
+// test/native/recv-thread-stress.mjs (the receive thread's lifetime) runs the same way.
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import net from 'node:net';
@@ -37,6 +38,35 @@ for (const [fam, host] of [[4, '127.0.0.1'], [6, '::1']]) {
   clearTimeout(timer);
   rx.stopReceiving();
   rx.close();
+  tx.close();
+}
+// the receive thread (recv_thread.cc): deliveries through the ThreadSafeFunction, a close
+// from inside a callback, a close while datagrams keep arriving, switching to the loop path
+for (const [coalesce, closeInside] of [[0, false], [500, true], [0, true], [2000, false]]) {
+  const rx = new b.UdpSocket(4, false, false, false);
+  rx.bind('127.0.0.1', 0);
+  rx.setBufferSizes(1 << 20, 0);
+  const port = rx.address().port;
+  const bufs = rx.recvBuffers();
+  const tx = new b.UdpSocket(4, false, false, false);
+  let got = 0;
+  const timer = setTimeout(() => assert(false, `thread received ${got}`), 60_000);
+  await new Promise((res) => {
+    rx.startReceiving((n, err) => {
+      assert(n >= 0, `thread error ${err?.code}`);
+      for (let i = 0; i < n; i++) assert(bufs.meta[i * bufs.stride + 2] > 0 && bufs.ts[i] > 0n, 'pktinfo and timestamp via the thread');
+      got += n;
+      if (closeInside) { rx.close(); res(); } else if (got >= 300) res();
+    }, true, coalesce);
+    tx.sendBatch(Array.from({ length: 300 }, (_, i) => ({ data: Buffer.alloc(40, i), address: '127.0.0.1', port })));
+  });
+  clearTimeout(timer);
+  if (!closeInside) {
+    tx.sendBatch(Array.from({ length: 100 }, () => ({ data: Buffer.alloc(8), address: '127.0.0.1', port })));
+    rx.startReceiving(() => {}); // back to the loop: the thread is joined first
+    rx.startReceiving(() => {}, true, 100);
+    rx.close();
+  }
   tx.close();
 }
 const s = new b.UdpSocket(4, false, false, false);
@@ -74,4 +104,7 @@ for (let i = 0; i < 5; i++) { globalThis.gc?.(); await new Promise((r) => setTim
 // and one left open and receiving (unref'd) at exit: the cleanup hook closes it
 const last = new b.UdpSocket(6, false, false, false);
 last.bind('::1', 0); last.startReceiving(() => {}); last.unref();
+// and one receiving on its thread (unref'd): the cleanup hook stops and joins it
+const lastThread = new b.UdpSocket(4, false, false, false);
+lastThread.bind('127.0.0.1', 0); lastThread.recvBuffers(); lastThread.startReceiving(() => {}, true, 1000); lastThread.unref();
 console.log('valgrind smoke ok');
