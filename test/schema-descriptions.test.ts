@@ -6,7 +6,12 @@ import { paramCount, undescribedParams, undescribedProfileKeys } from './helpers
 /** Every shipped scenario; the tests' own fixture scenarios (test/fixtures/suites, family `fixture`) are not published. */
 const SHIPPED = (id: string): boolean => !id.startsWith('fixture.');
 
-let published: Record<string, unknown>;
+type Json = Record<string, unknown>;
+/** The object at `keys` below `node` (plain JSON). */
+const at = (node: unknown, ...keys: string[]): Json => keys.reduce((n, k) => (n as Json)[k], node) as Json;
+const branchOf = (s: Json, id: string): Json => at((at(s, 'properties', 'scenarios', 'items').allOf as Json[]).find((b) => at(b, 'if', 'properties', 'use').const === id), 'then', 'properties');
+
+let published: Json;
 beforeAll(async () => {
   published = await profileJsonSchema();
 });
@@ -24,5 +29,17 @@ describe('descriptions in the published schema', () => {
     expect(undescribedParams(branch(w), () => false)).toEqual([]);
     const top = { properties: { a: { description: 'a', properties: { b: {} } }, scenarios: { description: 's', items: { properties: { id: {} }, allOf: [{ then: { properties: { with: { properties: { z: {} } } } } }] } } } };
     expect(undescribedProfileKeys(top)).toEqual(['a.b', 'scenarios[]', 'scenarios[].id']);
+  });
+
+  it('a description taken away from the real schema is found, at top level and nested', () => {
+    const copy = structuredClone(published);
+    delete at(branchOf(copy, 'broadcast.reach'), 'with', 'properties', 'port').description;
+    delete at(branchOf(copy, 'discovery.churn'), 'with', 'properties', 'steps', 'items', 'properties', 'action').description;
+    expect(undescribedParams(copy, SHIPPED)).toEqual(['broadcast.reach with.port', 'discovery.churn with.steps[].action']);
+  });
+
+  it('no property with a default is required (TypeBox lists every non-Optional one; the loader fills defaults first)', () => {
+    expect(at(branchOf(published, 'lnp.probe'), 'with').required).toBeUndefined();
+    expect(at(branchOf(published, 'discovery.churn'), 'with').required).toEqual(['steps']);
   });
 });
