@@ -59,16 +59,20 @@ export const LAB_NAME_PATTERN = '^[a-z][a-z0-9-]{0,19}$';
 
 const name = { type: 'string', pattern: LAB_NAME_PATTERN, description: 'lower-case letters, digits and "-", at most 20' };
 
+// A property's own description is for editors; a failed pattern reads "must be <the type's
+// description>" (loader/ajv.ts), so a described property wraps its patterned type in allOf.
+const rate = { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?(bit|kbit|mbit|gbit)$', description: 'a rate like 10mbit: a number, then bit, kbit, mbit or gbit' };
+
 export const linkPropsSchema = {
   mtu: { type: 'integer', minimum: 1280, maximum: 9000, description: 'MTU of the link (1280 is the IPv6 minimum)' },
-  rate: { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?(bit|kbit|mbit|gbit)$', description: 'egress rate in both directions (tc tbf), e.g. 10mbit' },
+  rate: { description: 'egress rate in both directions (tc tbf), e.g. 10mbit', examples: ['10mbit'], allOf: [rate] },
   delayMs: { type: 'number', minimum: 0, maximum: 60000, description: 'netem delay; scenarios are skipped where the kernel lacks netem' },
   jitterMs: { type: 'number', minimum: 0, maximum: 60000, description: 'netem jitter' },
   lossPercent: { type: 'number', minimum: 0, maximum: 100, description: 'netem loss' },
 } as const;
 
-const cidr4 = { type: 'string', pattern: '^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$' };
-const cidr6 = { type: 'string', pattern: '^[0-9a-fA-F:]+/[0-9]{1,3}$' };
+const cidr4 = { type: 'string', pattern: '^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$', description: 'an IPv4 address with its prefix length, like 198.18.1.0/24' };
+const cidr6 = { type: 'string', pattern: '^[0-9a-fA-F:]+/[0-9]{1,3}$', description: 'an IPv6 address with its prefix length, like 2001:2:0:1::/64' };
 
 export const labSchema = {
   type: 'object',
@@ -87,8 +91,8 @@ export const labSchema = {
         description: 'a segment: one bridge; its addresses are carved from the lab ranges unless given',
         properties: {
           description: { type: 'string', description: 'what the segment stands for, in a few words (shown in lab listings)' },
-          ipv4: { ...cidr4, description: 'IPv4 prefix inside 198.18.0.0/15 (default: a free /24)' },
-          ipv6: { ...cidr6, description: 'IPv6 prefix inside 2001:2::/48 (default: a free /64)' },
+          ipv4: { description: 'IPv4 prefix inside 198.18.0.0/15 (default: a free /24)', examples: ['198.18.10.0/24'], allOf: [cidr4] },
+          ipv6: { description: 'IPv6 prefix inside 2001:2::/48 (default: a free /64)', examples: ['2001:2:0:10::/64'], allOf: [cidr6] },
           ...linkPropsSchema,
         },
       },
@@ -116,8 +120,8 @@ export const labSchema = {
               properties: {
                 // allOf keeps the name's own description as the error text (loader/ajv.ts uses a pattern's description).
                 segment: { description: 'the segment this interface is on (a name under segments:)', allOf: [name] },
-                address: { ...cidr4, description: 'fixed IPv4 address/len inside the segment' },
-                address6: { ...cidr6, description: 'fixed IPv6 address/len inside the segment' },
+                address: { description: 'fixed IPv4 address/len inside the segment', examples: ['198.18.10.5/24'], allOf: [cidr4] },
+                address6: { description: 'fixed IPv6 address/len inside the segment', examples: ['2001:2:0:10::5/64'], allOf: [cidr6] },
                 ...linkPropsSchema,
               },
             },

@@ -38,7 +38,12 @@ const With = Type.Object({
       default: false,
       description: 'the gateway is a TLS server with a key and self-signed certificate (P-256, subjectAltName = its lab IP) generated at run time in-process (@peculiar/x509, no openssl) and removed at scenario end; a handshake is a completed TLS session. Reference clients verify it; a SUT gets ${gateway.tls} = "1" and ${gateway.ca} = the certificate\'s path (a PEM file readable in every lab host; "" without TLS)',
     }),
-  }, { additionalProperties: false, default: {}, description: 'the gateway emulator the client keeps its tunnel to: its dead-peer detection, port, echo and TLS' }),
+  }, {
+    additionalProperties: false,
+    default: {},
+    description: 'the gateway emulator the client keeps its tunnel to: its dead-peer detection, port, echo and TLS',
+    examples: [{ dpd: 'tcp-keepalive', keepalive: { idleSec: 1, intervalSec: 1, count: 2 } }],
+  }),
   startTimeout: DurationParam('10s', 'real time the client gets for its first handshake'),
   compressSleep: Type.Boolean({
     default: true,

@@ -12,6 +12,7 @@ export const Hosts = Type.Object({
   additionalProperties: false,
   default: {},
   description: 'lab hosts: the client (or SUT) that sleeps, the gateway, and the segment whose link goes down',
+  examples: [{ client: 'client', gateway: 'gateway', segment: 'lan' }],
 });
 export type HostsParam = Static<typeof Hosts>;
 
