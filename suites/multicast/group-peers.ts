@@ -19,7 +19,7 @@
  * failed check is an error naming it, not a verdict on delivery.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { check, type DistributionEvidence } from '../../harness/model/check.ts';
+import { check, type DistributionEvidence, type Evidence, type NumbersEvidence } from '../../harness/model/check.ts';
 import { defineScenario, type ScenarioContext } from '../../harness/model/scenario.ts';
 import { compareMatrix } from '../lib/net/matrix.ts';
 import { decodeProbe, encodeProbe, newRunTag } from '../lib/net/probe.ts';
@@ -38,7 +38,7 @@ import { latencySummary, pairStats, type MeshPeer, type Reception } from './lib/
 
 const With = Type.Object({
   driver: Enum(['bsd'], { default: 'bsd', description: 'peer implementation: bsd = BSD sockets (default; NWConnectionGroup on macOS later)' }),
-  count: Type.Integer({ minimum: 2, maximum: 24, default: 3, description: 'number of peers (default 3): in a lab the first hosts on the segments; in host mode this host and up to count − 1 agents, or count sockets on this host without agents' }),
+  count: Type.Integer({ minimum: 2, maximum: 64, default: 3, description: 'number of peers (default 3, at most 64: all send and receive in the harness process, 64 peers are 4,032 receptions a round): in a lab the first hosts on the segments; in host mode this host and up to count − 1 agents, or count sockets on this host without agents' }),
   segments: Type.Optional(Segments('lab segments the peers are on (default: the first); host mode: one interface name', { minItems: 1 })),
   group: Described(Group, { default: '239.255.0.2', description: 'the group every peer joins and sends to (default 239.255.0.2)', examples: ['239.255.0.2', 'ff05::115'] }),
   port: Type.Integer({ minimum: 1024, maximum: 65535, default: 47830, description: 'UDP port of the group (default 47830)' }),
@@ -145,6 +145,9 @@ export default defineScenario<With, Expect>({
     // Agents send their rounds on their own clocks while this host sends its own.
     const agentSends = agents.map((a) => a.send({ run: runTag, row: a.name, family, group: p.group, port: p.port, count: p.rounds, intervalMs: p.intervalMs, ttl: p.ttl, loopback })
       .catch((err: unknown) => void sendErrors.push(`${a.name}: ${errText(err)}`)));
+    const cpuFrom = process.cpuUsage();
+    const sendsFrom = performance.now();
+    let roundsSent = 0;
     for (let round = 0; round < p.rounds && !signal.aborted; round++) {
       if (round % 10 === 0) ctx.progress(`round ${round + 1}/${p.rounds}`, (p.rounds - round) * p.intervalMs);
       for (const peer of peers) {
@@ -154,11 +157,16 @@ export default defineScenario<With, Expect>({
           if (sendErrors.length < 5) sendErrors.push(`${peer.id} round ${round}: ${errText(err)}`);
         }
       }
-      if (p.intervalMs) await sleep(p.intervalMs, signal);
+      roundsSent++;
+      // Round k+1 is due at start + (k+1) × interval, so the rate is 1000/intervalMs per peer
+      // however long a round's sends take; a late round is sent at once (and the rate below says so).
+      if (p.intervalMs) await sleep(Math.max(0, sendsFrom + (round + 1) * p.intervalMs - performance.now()), signal);
     }
+    const sendSeconds = (performance.now() - sendsFrom) / 1000;
     await Promise.all(agentSends);
     await sleep(p.settleMs, signal);
     lower?.();
+    const cpu = process.cpuUsage(cpuFrom);
     const harnessWait = waitedMs(cpuBefore, readRunQueueWait(process.pid));
     // Loss: a receive queue left unread longer than the settle time. Latency: any hold-up past a quarter of the bound.
     const stall = lateness.loopWindow('the rounds', roundsFrom, ctx.elapsedMs(), p.settleMs);
@@ -180,6 +188,8 @@ export default defineScenario<With, Expect>({
     ];
     const stats = pairStats(mesh, rx, p.rounds, p.warmup, loopback);
     const ids = mesh.map((m) => m.id);
+    // receiver\0sender pairs that got anything at all (one pass; the matrix asks per cell).
+    const heard = new Set(rx.map((x) => `${x.to}\u0000${x.from}`));
     // Every pair that shares a segment must be within the loss bound; the others are not checked.
     const expected = stats.map((row) => row.map((s) => (s.expected === 0 ? undefined : true)));
     const { evidence, diffs } = compareMatrix({
@@ -192,19 +202,31 @@ export default defineScenario<With, Expect>({
       got: stats.map((row) => row.map((s) => s.expected === 0 || s.lossPercent <= e.maxLossPercent)),
       text: (r, c) => {
         const s = stats[r]![c]!;
-        const selfRecv = rx.some((x) => x.from === ids[c] && x.to === ids[r]);
-        return s.expected === 0 ? (selfRecv ? 'self' : '·') : `${s.received}/${s.expected}`;
+        return s.expected === 0 ? (heard.has(`${ids[r]}\u0000${ids[c]}`) ? 'self' : '·') : `${s.received}/${s.expected}`;
       },
       legend: `· = not expected (self without loopback, or no shared segment); driver ${driver.name}; loopback ${loopback ? 'on' : 'off'}; max loss per pair ${e.maxLossPercent}%${localOnly ? LOCAL_ONLY : ''}${agents.length ? `; peer agents: ${agents.map((a) => `${a.name} (${a.address} via ${a.iface.name})`).join(', ')}` : ''}`,
     });
     const lossValues: Record<string, number> = {};
     stats.forEach((row, r) => row.forEach((s, c) => { if (s.expected > 0 && s.lossPercent > 0) lossValues[`${ids[c]}→${ids[r]}`] = Math.round(s.lossPercent * 10) / 10; }));
     const lat = latencySummary(rx.filter((x) => x.seq >= p.warmup && x.latencyNs !== undefined && x.from !== x.to).map((x) => x.latencyNs!));
-    const ev = [
+    const ev: Evidence[] = [
       evidence,
       { kind: 'numbers' as const, title: 'loss per pair after warm-up (only pairs with loss)', values: Object.keys(lossValues).length ? lossValues : { none: 0 }, units: Object.fromEntries(Object.keys(lossValues).map((k) => [k, '%'])) },
       { kind: 'numbers' as const, title: 'one-way latency (kernel rx timestamp − sender clock)', values: lat, units: { p50: 'ms', p95: 'ms', p99: 'ms', max: 'ms' } },
       latencyPerPair(rx.filter((x) => x.seq >= p.warmup && x.from !== x.to)),
+      {
+        kind: 'numbers' as const,
+        title: `send rate and this process's CPU over the rounds (${list.length} peer${list.length === 1 ? '' : 's'} in this process send and receive)`,
+        values: {
+          rounds: roundsSent,
+          seconds: Math.round(sendSeconds * 1000) / 1000,
+          perPeerPerSecond: sendSeconds > 0 ? Math.round((roundsSent / sendSeconds) * 10) / 10 : null,
+          asked: p.intervalMs ? 1000 / p.intervalMs : null,
+          received: rx.length,
+          cpuSeconds: Math.round(((cpu.user + cpu.system) / 1e6) * 1000) / 1000,
+        },
+        units: { seconds: 's', perPeerPerSecond: '/s', asked: '/s', cpuSeconds: 's' },
+      } satisfies NumbersEvidence,
     ];
     const checks = [];
     if (diffs.length || sendErrors.length) {
@@ -216,7 +238,8 @@ export default defineScenario<With, Expect>({
       const hint = silent.length ? `; ${silent.join(', ')} reached no one (did it join on the right interface? is IP_MULTICAST_IF set?)` : '';
       checks.push(lateness.guard(check.fail('full mesh', `not a full mesh on ${p.group}: ${missing.join(', ')}${hint}${sendErrors.length ? `; send errors: ${sendErrors.join('; ')}` : ''}`, ev), { only: (l) => !forLatency(l) }));
     } else {
-      checks.push(check.pass('full mesh', `${ids.length} peers, every pair within ${e.maxLossPercent}% loss after ${p.warmup} warm-up round(s) (${rx.length} datagrams received)${localOnly ? LOCAL_ONLY : ''}`, ev));
+      const rate = p.intervalMs && sendSeconds > 0 ? `; ${(roundsSent / sendSeconds).toFixed(1)} datagrams/s per peer of the ${(1000 / p.intervalMs).toFixed(0)}/s asked` : '';
+      checks.push(check.pass('full mesh', `${ids.length} peers, every pair within ${e.maxLossPercent}% loss after ${p.warmup} warm-up round(s) (${rx.length} datagrams received${rate})${localOnly ? LOCAL_ONLY : ''}`, ev));
     }
     if (e.maxP99Ms !== undefined) {
       const p99 = lat.p99;
@@ -228,14 +251,22 @@ export default defineScenario<With, Expect>({
   },
 });
 
-/** Samples per sender→receiver pair for the report's CDF plot; ms to µs precision, at most 2,000 per pair. */
+/** Latency samples kept for the CDF plot, over all pairs (a 32-peer mesh has 992 pairs): results.json stays a few MB. */
+const MAX_LATENCY_SAMPLES = 200_000;
+
+/**
+ * Samples per sender→receiver pair for the report's CDF plot; ms to µs precision, the first
+ * ones of each pair: at most 2,000 per pair and MAX_LATENCY_SAMPLES in all (at least 100 per pair).
+ */
 function latencyPerPair(rx: Reception[]): DistributionEvidence {
+  const pairs = new Set(rx.map((x) => `${x.from}→${x.to}`)).size;
+  const perPair = Math.min(2000, Math.max(100, Math.floor(MAX_LATENCY_SAMPLES / Math.max(1, pairs))));
   const byPair = new Map<string, number[]>();
   for (const x of rx) {
     if (x.latencyNs === undefined) continue;
     const key = `${x.from}→${x.to}`;
     const list = byPair.get(key) ?? [];
-    if (list.length < 2000) list.push(Math.round(Number(x.latencyNs) / 1000) / 1000);
+    if (list.length < perPair) list.push(Math.round(Number(x.latencyNs) / 1000) / 1000);
     byPair.set(key, list);
   }
   return { kind: 'distribution', title: 'one-way latency per pair (CDF)', unit: 'ms', series: [...byPair].sort(([a], [b]) => a.localeCompare(b)).map(([name, samples]) => ({ name, samples })) };

@@ -58,6 +58,16 @@ describe('probe payload', () => {
     expect(decodeProbe(Buffer.from('DISCOVER x'))).toBeUndefined();
     expect(decodeProbe(Buffer.from('NCPROBE1 {bad'))).toBeUndefined();
   });
+  it('decodes rows with quotes, backslashes and non-ASCII as JSON.parse does (the fast path only takes plain ASCII rows)', () => {
+    for (const row of ['p1', 'if:lan-a', 'a "quoted" row', 'back\\slash', 'grüße', '東京', '']) {
+      const buf = encodeProbe('ab12', row, 42);
+      const slow = JSON.parse(buf.toString('utf8').slice('NCPROBE1 '.length)) as unknown;
+      expect(decodeProbe(buf)).toEqual(slow);
+    }
+    // Same prefix, wrong shape: neither path accepts it.
+    expect(decodeProbe(Buffer.from('NCPROBE1 {"run":"a","row":"b","seq":"1","sentNs":"2"}'))).toBeUndefined();
+    expect(decodeProbe(Buffer.from('NCPROBE1 {"run":"a","row":"b","seq":1,"sentNs":"2"} '))).toEqual({ run: 'a', row: 'b', seq: 1, sentNs: '2' });
+  });
   it('classifies destinations', () => {
     const b = new Set(['198.18.2.255']);
     expect(destinationKind('255.255.255.255', b)).toBe('broadcast');

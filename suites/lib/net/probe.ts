@@ -29,7 +29,16 @@ export function encodeProbe(run: string, row: string, seq: number): Buffer {
   return Buffer.from(MAGIC + JSON.stringify(p));
 }
 
+/**
+ * encodeProbe's exact output when the row is printable ASCII without `"` or `\`: matched
+ * without JSON.parse, which costs ~3–4× more (a 32-peer mesh at 100/s decodes ~100,000 a second).
+ */
+const FAST = /^NCPROBE1 \{"run":"([\x20\x21\x23-\x5b\x5d-\x7e]*)","row":"([\x20\x21\x23-\x5b\x5d-\x7e]*)","seq":(\d{1,15}),"sentNs":"(\d{1,25})"\}$/;
+
 export function decodeProbe(data: Buffer): Probe | undefined {
+  // latin1 maps each byte to one char: a non-ASCII byte can never match FAST's ASCII classes.
+  const fast = FAST.exec(data.toString('latin1'));
+  if (fast) return { run: fast[1]!, row: fast[2]!, seq: Number(fast[3]), sentNs: fast[4]! };
   const text = data.toString('utf8');
   if (!text.startsWith(MAGIC)) return undefined;
   try {

@@ -28,7 +28,11 @@ export function cdfPlot(e: DistributionEvidence): string {
   const per = e.series.map((s) => cdfPoints(s.samples));
   const all = per.flat();
   if (!all.length) return `<p class="muted">${esc(e.title)}: no samples</p>`;
-  const x = linear([Math.min(0, ...all.map((p) => p[0])), Math.max(...all.map((p) => p[0]))], [L, W - R]);
+  // A loop, not Math.min(...all): a 32-peer mesh has ~1,000 series × 200 points, past the argument-count limit.
+  let lo = 0;
+  let hi = -Infinity;
+  for (const [v] of all) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  const x = linear([lo, hi], [L, W - R]);
   const y = linear([0, 1], [H - B, T]);
   let points = 0;
   const lines = per.map((pts, i) => {
