@@ -34,7 +34,7 @@ import { drivers, type GroupPeer } from './lib/group-driver.ts';
 import { readRunQueueWait, waitedMs } from '../lib/lateness/cpu-wait.ts';
 import { latenessBound, LatenessMonitor } from '../lib/lateness/monitor.ts';
 import { raisePriority } from '../lib/lateness/priority.ts';
-import { latencySummary, pairStats, type MeshPeer, type Reception } from './lib/mesh.ts';
+import { latencySummaryMs, pairStats, ReceptionLog, type MeshPeer, type Reception } from './lib/mesh.ts';
 
 const With = Type.Object({
   driver: Enum(['bsd'], { default: 'bsd', description: 'peer implementation: bsd = BSD sockets (default; NWConnectionGroup on macOS later)' }),
@@ -122,7 +122,7 @@ export default defineScenario<With, Expect>({
     const family: 4 | 6 = p.group.includes(':') ? 6 : 4;
     for (const m of list) assertSafeDestination(p.group, sendFrom(ctx, m.ep));
     const runTag = newRunTag();
-    const rx: Reception[] = [];
+    const rx = new ReceptionLog();
     const peers: GroupPeer[] = [];
     for (const m of list) {
       const peer = driver.open(ctx, { id: m.id, endpoint: m.ep, ifaces: m.ifaces, family, group: p.group, port: p.port, loopback, ttl: p.ttl });
@@ -189,7 +189,8 @@ export default defineScenario<With, Expect>({
     const stats = pairStats(mesh, rx, p.rounds, p.warmup, loopback);
     const ids = mesh.map((m) => m.id);
     // receiver\0sender pairs that got anything at all (one pass; the matrix asks per cell).
-    const heard = new Set(rx.map((x) => `${x.to}\u0000${x.from}`));
+    const heard = new Set<string>();
+    for (const x of rx) heard.add(`${x.to}\u0000${x.from}`);
     // Every pair that shares a segment must be within the loss bound; the others are not checked.
     const expected = stats.map((row) => row.map((s) => (s.expected === 0 ? undefined : true)));
     const { evidence, diffs } = compareMatrix({
@@ -208,12 +209,12 @@ export default defineScenario<With, Expect>({
     });
     const lossValues: Record<string, number> = {};
     stats.forEach((row, r) => row.forEach((s, c) => { if (s.expected > 0 && s.lossPercent > 0) lossValues[`${ids[c]}→${ids[r]}`] = Math.round(s.lossPercent * 10) / 10; }));
-    const lat = latencySummary(rx.filter((x) => x.seq >= p.warmup && x.latencyNs !== undefined && x.from !== x.to).map((x) => x.latencyNs!));
+    const lat = latencySummaryMs(rx.latenciesMs((from, to, seq) => seq >= p.warmup && from !== to));
     const ev: Evidence[] = [
       evidence,
       { kind: 'numbers' as const, title: 'loss per pair after warm-up (only pairs with loss)', values: Object.keys(lossValues).length ? lossValues : { none: 0 }, units: Object.fromEntries(Object.keys(lossValues).map((k) => [k, '%'])) },
       { kind: 'numbers' as const, title: 'one-way latency (kernel rx timestamp − sender clock)', values: lat, units: { p50: 'ms', p95: 'ms', p99: 'ms', max: 'ms' } },
-      latencyPerPair(rx.filter((x) => x.seq >= p.warmup && x.from !== x.to)),
+      latencyPerPair(rx, (x) => x.seq >= p.warmup && x.from !== x.to),
       {
         kind: 'numbers' as const,
         title: `send rate and this process's CPU over the rounds (${list.length} peer${list.length === 1 ? '' : 's'} in this process send and receive)`,
@@ -258,12 +259,14 @@ const MAX_LATENCY_SAMPLES = 200_000;
  * Samples per sender→receiver pair for the report's CDF plot; ms to µs precision, the first
  * ones of each pair: at most 2,000 per pair and MAX_LATENCY_SAMPLES in all (at least 100 per pair).
  */
-function latencyPerPair(rx: Reception[]): DistributionEvidence {
-  const pairs = new Set(rx.map((x) => `${x.from}→${x.to}`)).size;
+function latencyPerPair(rx: Iterable<Reception>, keep: (x: Reception) => boolean): DistributionEvidence {
+  const keys = new Set<string>();
+  for (const x of rx) if (keep(x)) keys.add(`${x.from}→${x.to}`);
+  const pairs = keys.size;
   const perPair = Math.min(2000, Math.max(100, Math.floor(MAX_LATENCY_SAMPLES / Math.max(1, pairs))));
   const byPair = new Map<string, number[]>();
   for (const x of rx) {
-    if (x.latencyNs === undefined) continue;
+    if (x.latencyNs === undefined || !keep(x)) continue;
     const key = `${x.from}→${x.to}`;
     const list = byPair.get(key) ?? [];
     if (list.length < perPair) list.push(Math.round(Number(x.latencyNs) / 1000) / 1000);

@@ -1,7 +1,7 @@
 /** Pure logic behind multicast.* verdicts: fault sentences, full-mesh accounting, percentiles. */
 import { describe, expect, it } from 'vitest';
 import { explainReceiveRow, explainSendRow } from '../../suites/multicast/lib/explain.ts';
-import { expectedCount, latencySummary, pairStats, percentile } from '../../suites/multicast/lib/mesh.ts';
+import { expectedCount, latencySummary, latencySummaryMs, pairStats, percentile, ReceptionLog, type Reception } from '../../suites/multicast/lib/mesh.ts';
 
 const base = { group: '239.255.0.1', defaultRoute: 'lan-a', ttl: 1, loopback: false };
 
@@ -40,6 +40,22 @@ describe('mesh accounting', () => {
     expect(s[1]![0]).toEqual({ expected: 2, received: 2, lossPercent: 0 });
     const lossy = pairStats(peers, rx.filter((r) => r.seq !== 3), 4, 2, false);
     expect(lossy[1]![0]).toEqual({ expected: 2, received: 1, lossPercent: 50 });
+  });
+  it('ReceptionLog keeps every reception as given (past its first growth) and gives the same pair statistics as an array', () => {
+    const rx: Reception[] = [];
+    for (let seq = 0; seq < 3000; seq++) {
+      rx.push({ from: 'p1', to: 'p2', seq, segment: 'a', latencyNs: BigInt(1_000_000 + seq) });
+      if (seq % 7 !== 0) rx.push({ from: 'p2', to: 'p3', seq, segment: 'b', latencyNs: seq % 2 ? undefined : 2_500_000n });
+    }
+    const log = new ReceptionLog();
+    for (const r of rx) log.push(r);
+    expect(log.length).toBe(rx.length);
+    expect([...log]).toEqual(rx);
+    expect(pairStats(peers, log, 3000, 2, false)).toEqual(pairStats(peers, rx, 3000, 2, false));
+    expect(pairStats(peers, log, 3000, 2, false)[2]![1]!.received).toBeLessThan(2998);
+    const ms = log.latenciesMs((from, _to, seq) => from === 'p2' && seq >= 2);
+    expect(ms.every((x) => x === 2.5)).toBe(true);
+    expect(latencySummaryMs(log.latenciesMs(() => true))).toMatchObject({ samples: rx.filter((r) => r.latencyNs !== undefined).length, max: 2.5 });
   });
   it('percentiles', () => {
     expect(percentile([], 0.5)).toBeNull();
