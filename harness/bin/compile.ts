@@ -24,9 +24,10 @@
 import { build, type Plugin } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 
-import { scenarioFilesIn } from '../../suites/registry.ts';
+import { loaderSchemas, precompiledModule, standaloneValidators } from '../loader/standalone.ts';
+import { loadRegistry, scenarioFilesIn } from '../../suites/registry.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const dist = join(root, 'dist');
@@ -44,6 +45,20 @@ const sourceUrlPlugin: Plugin = {
     });
   },
 };
+
+/**
+ * harness/loader/precompiled.ts becomes the validators Ajv generates now for every shipped
+ * schema (standalone code), so a `validate` does not compile them at start.
+ */
+function precompiledValidators(moduleText: string): Plugin {
+  const target = join(root, 'harness/loader/precompiled.ts');
+  return {
+    name: 'netconform-precompiled-validators',
+    setup(b) {
+      b.onLoad({ filter: /precompiled\.ts$/ }, (args) => (args.path === target ? { contents: moduleText, loader: 'js', resolveDir: dirname(target) } : undefined));
+    },
+  };
+}
 
 /** The entry (main + the registry hand-over) and the module importing every shipped scenario. */
 function virtualModules(scenarios: { family: string; file: string }[]): Plugin {
@@ -77,9 +92,12 @@ async function stampOf(paths: string[]): Promise<[string, number, number][]> {
   );
 }
 
-export async function compile(): Promise<{ outdir: string; inputs: number; ms: number }> {
+export async function compile(): Promise<{ outdir: string; inputs: number; validators: number; ms: number }> {
   const t0 = performance.now();
   const scenarios = await scenarioFilesIn(join(root, 'suites'));
+  // Only the shipped scenarios: a test's fixture folder must not end up in the bundle.
+  delete process.env.NETCONFORM_EXTRA_SUITES;
+  const validators = standaloneValidators(loaderSchemas(await loadRegistry()));
   const tmp = `${dist}.tmp-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
   try {
@@ -100,11 +118,14 @@ export async function compile(): Promise<{ outdir: string; inputs: number; ms: n
       external: ['tsx', 'tsx/*', 'node-gyp-build'],
       // Bundled CommonJS calls require() for Node's built-ins: give the ES module one.
       banner: { js: `import { createRequire as __ncCreateRequire } from 'node:module'; const require = __ncCreateRequire(import.meta.url);` },
-      // Stack traces keep naming the .ts files a developer reads.
+      // Less text for V8 to parse at each start (parsing the bundle is a good part of a
+      // `validate`); names are kept, and the source map leads a stack back to the .ts files.
+      minifyWhitespace: true,
+      minifySyntax: true,
       sourcemap: 'linked',
       metafile: true,
       logLevel: 'warning',
-      plugins: [virtualModules(scenarios), sourceUrlPlugin],
+      plugins: [virtualModules(scenarios), precompiledValidators(precompiledModule(validators)), sourceUrlPlugin],
     });
     const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('netconform:') && !p.includes('node_modules/'));
     const dirs = ['suites', ...new Set(scenarios.map((s) => `suites/${s.family}`))];
@@ -114,7 +135,7 @@ export async function compile(): Promise<{ outdir: string; inputs: number; ms: n
     await writeFile(join(tmp, 'stamp.json'), `${JSON.stringify(stamp)}\n`);
     await rm(dist, { recursive: true, force: true });
     await rename(tmp, dist);
-    return { outdir: dist, inputs: inputs.length, ms: performance.now() - t0 };
+    return { outdir: dist, inputs: inputs.length, validators: validators.length, ms: performance.now() - t0 };
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
     throw e;
@@ -124,7 +145,7 @@ export async function compile(): Promise<{ outdir: string; inputs: number; ms: n
 if (process.argv[1] && resolve(process.argv[1]) === import.meta.filename) {
   try {
     const r = await compile();
-    process.stderr.write(`netconform: compiled the CLI into ${relative(root, r.outdir)}/ (${r.inputs} source files) in ${(r.ms / 1000).toFixed(1)} s\n`);
+    process.stderr.write(`netconform: compiled the CLI into ${relative(root, r.outdir)}/ (${r.inputs} source files, ${r.validators} validators generated) in ${(r.ms / 1000).toFixed(1)} s\n`);
   } catch (e) {
     // esbuild has printed the file:line:col of what it could not compile.
     process.stderr.write(`netconform: compiling the CLI failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}\n`);

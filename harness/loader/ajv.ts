@@ -3,10 +3,13 @@
  * and one compiled validator per schema object. Validation never changes the document it is
  * given: it runs on a copy, and that copy, with the schema's defaults filled in, is the result.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { createHash } from 'node:crypto';
 import { closest } from '../util/closest.ts';
-import { DURATION_FORMAT, MAX_DURATION_MS, maxDurationText, measureDuration } from '../util/duration.ts';
+import { DURATION_FORMAT, MAX_DURATION_MS, maxDurationText } from '../util/duration.ts';
+import { durationFormat } from './formats.ts';
+import { precompiled } from './precompiled.ts';
 import { dottedPath, pointerToPath } from './path.ts';
 import type { PathSegment } from './yaml-source.ts';
 
@@ -24,29 +27,37 @@ export interface SchemaIssue {
 let ajvInstance: Ajv | undefined;
 const compiled = new WeakMap<object, ValidateFunction>();
 
-/**
- * The duration format checks only the maximum: the schema's `pattern` beside it checks the
- * syntax, so a malformed string gets one message (the pattern's), not two.
- */
-function durationWithinMaximum(text: string): boolean {
-  const r = measureDuration(text);
-  return typeof r === 'number' || r.code !== 'DURATION_TOO_LONG';
+/** The options every validator is compiled with, at run time here and at build time (standalone.ts). */
+export const AJV_OPTIONS = { strict: true, allErrors: true, useDefaults: true, verbose: true, allowUnionTypes: true } as const;
+
+/** An Ajv with AJV_OPTIONS (plus `extra`) and every format of ./formats.ts. */
+export function newAjv(extra: Pick<Options, 'code'> = {}): Ajv {
+  const a = new Ajv({ ...AJV_OPTIONS, ...extra });
+  addFormats(a);
+  a.addFormat(DURATION_FORMAT, durationFormat);
+  return a;
 }
 
 function ajv(): Ajv {
-  if (!ajvInstance) {
-    ajvInstance = new Ajv({ strict: true, allErrors: true, useDefaults: true, verbose: true, allowUnionTypes: true });
-    addFormats(ajvInstance);
-    ajvInstance.addFormat(DURATION_FORMAT, { type: 'string', validate: durationWithinMaximum });
-  }
+  ajvInstance ??= newAjv();
   return ajvInstance;
 }
 
-/** The validator for `schema`, compiled once. It fills defaults into what it validates. */
+/** What identifies a schema across processes: its JSON text, hashed (symbol keys, e.g. TypeBox's, are not part of it, nor of what Ajv reads). */
+export function schemaKey(schema: object): string {
+  return createHash('sha256').update(JSON.stringify(schema)).digest('base64url');
+}
+
+/**
+ * The validator for `schema`, compiled once. It fills defaults into what it validates. The
+ * compiled CLI carries validators generated at build time for every shipped schema
+ * (./precompiled.ts), which skips Ajv's compile (most of a `validate`); any other schema (a
+ * fixture scenario's, or a source tree newer than the build) is compiled here.
+ */
 export function compile(schema: object): ValidateFunction {
   let fn = compiled.get(schema);
   if (!fn) {
-    fn = ajv().compile(schema);
+    fn = (precompiled.size > 0 ? precompiled.get(schemaKey(schema))?.() : undefined) ?? ajv().compile(schema);
     compiled.set(schema, fn);
   }
   return fn;
