@@ -15,22 +15,59 @@ export type AnyScenario = Scenario<object, object>;
 const suitesDir = dirname(fileURLToPath(import.meta.url));
 let cache: Promise<Map<string, AnyScenario>> | undefined;
 
+/** A scenario's description without its code: every field but `run`. */
+export type ScenarioMeta = Omit<AnyScenario, 'run'>;
+
 /** One shipped scenario file as the compiled CLI lists it: `suites/<family>/<file>`. */
-export interface BuiltinScenarioModule {
+export interface BuiltinScenario {
   family: string;
   file: string;
-  module: { default?: AnyScenario };
+  /** Its fields but `run`, as JSON, taken from the module when the CLI was compiled. */
+  meta: ScenarioMeta;
+  /** The module itself, imported when the scenario runs. */
+  load: () => Promise<{ default?: AnyScenario }>;
 }
-let builtins: (() => Promise<BuiltinScenarioModule[]>) | undefined;
+let builtins: (() => Promise<BuiltinScenario[]>) | undefined;
 
 /**
  * The compiled CLI (harness/bin/compile.ts) lists suites/'s scenario files at build time, with
- * `scenarioFilesIn`, and hands them over here: then suites/ itself is not read
- * and no `.ts` file is imported at run time. From source (tsx) this is never called.
+ * `scenarioFilesIn`, and describes each with `scenarioMeta`: then suites/ is not read, and a
+ * scenario's code (and its libraries: @peculiar/x509, asn1, plist, …) is imported only when it
+ * runs, so `validate` and `list` load none of it. From source (tsx) this is never called.
  */
-export function useBuiltinScenarios(load: () => Promise<BuiltinScenarioModule[]>): void {
+export function useBuiltinScenarios(load: () => Promise<BuiltinScenario[]>): void {
   builtins = load;
   cache = undefined;
+}
+
+/**
+ * The JSON of everything but `run` (what compile.ts stores). Throws when that would lose
+ * something: a function (other than `run`), a number JSON cannot hold, or a value that is not
+ * plain JSON data (symbol keys, e.g. TypeBox's, are not data and go).
+ */
+export function scenarioMeta(s: AnyScenario, path: string): ScenarioMeta {
+  const check = (v: unknown, at: string): void => {
+    if (typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint' || v === undefined) throw new Error(`${path}: ${at} is ${typeof v}, which the compiled CLI cannot store as JSON`);
+    if (typeof v === 'number' && !Number.isFinite(v)) throw new Error(`${path}: ${at} is ${v}, which JSON cannot hold`);
+    if (v === null || typeof v !== 'object') return;
+    const proto = Object.getPrototypeOf(v);
+    if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) throw new Error(`${path}: ${at} is a ${proto?.constructor?.name ?? 'non-plain object'}, not JSON data`);
+    for (const [k, x] of Object.entries(v)) check(x, `${at}.${k}`);
+  };
+  const { run: _run, ...meta } = s;
+  for (const [k, v] of Object.entries(meta)) if (v !== undefined) check(v, k);
+  return JSON.parse(JSON.stringify(meta)) as ScenarioMeta;
+}
+
+/** A scenario from its stored description, whose `run` imports the module on first use. */
+function lazyScenario(b: BuiltinScenario, path: string): AnyScenario {
+  let loaded: Promise<AnyScenario> | undefined;
+  const load = () =>
+    (loaded ??= b.load().then((m) => {
+      if (m.default?.id !== b.meta.id || typeof m.default.run !== 'function') throw new Error(`${path} no longer default-exports scenario ${b.meta.id}: rebuild the CLI (npm run build)`);
+      return m.default;
+    }));
+  return { ...b.meta, run: async (ctx, input, signal) => (await load()).run(ctx, input, signal) };
 }
 
 /**
@@ -44,7 +81,10 @@ function extraSuiteDirs(): string[] {
 async function discover(): Promise<Map<string, AnyScenario>> {
   const registry = new Map<string, AnyScenario>();
   if (builtins) {
-    for (const b of await builtins()) register(registry, join(suitesDir, b.family, b.file), `${b.family}.${b.file.slice(0, -3)}`, b.module);
+    for (const b of await builtins()) {
+      const path = join(suitesDir, b.family, b.file);
+      register(registry, path, `${b.family}.${b.file.slice(0, -3)}`, { default: lazyScenario(b, path) });
+    }
   } else {
     await discoverIn(suitesDir, registry);
   }

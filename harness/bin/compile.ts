@@ -14,7 +14,8 @@
  * resolves to the shipped source file). Paths built from it (profiles/, package.json,
  * native/build/, the tools suites start with tsx) therefore point where they do from source.
  * The scenario registry's directory listing becomes a list made here with the registry's own
- * `scenarioFilesIn`, handed over by `useBuiltinScenarios`.
+ * `scenarioFilesIn`, each scenario described by its fields as JSON (`scenarioMeta`) and its file
+ * imported only when it runs, handed over by `useBuiltinScenarios`.
  *
  * dist/stamp.json lists every source file the bundle was built from (and the suites/ folders,
  * whose listing is the registry, this script and the lockfile) with mtime and size; the bin
@@ -27,7 +28,7 @@ import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 
 import { loaderSchemas, precompiledModule, standaloneValidators } from '../loader/standalone.ts';
-import { loadRegistry, scenarioFilesIn } from '../../suites/registry.ts';
+import { loadRegistry, scenarioFilesIn, scenarioMeta, type ScenarioMeta } from '../../suites/registry.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const dist = join(root, 'dist');
@@ -60,17 +61,21 @@ function precompiledValidators(moduleText: string): Plugin {
   };
 }
 
-/** The entry (main + the registry hand-over) and the module importing every shipped scenario. */
-function virtualModules(scenarios: { family: string; file: string }[]): Plugin {
+/**
+ * The entry (main + the registry hand-over) and the module describing every shipped scenario:
+ * its stored fields (`scenarioMeta`) and an import of its file, made when it runs.
+ */
+function virtualModules(scenarios: { family: string; file: string; meta: ScenarioMeta }[]): Plugin {
   const entry = [
     `import { useBuiltinScenarios } from './suites/registry.ts';`,
     `export { main } from './harness/cli/main.ts';`,
     `useBuiltinScenarios(async () => (await import(${JSON.stringify(SCENARIOS)})).scenarios);`,
   ].join('\n');
   const all = [
-    ...scenarios.map((s, i) => `import * as s${i} from ${JSON.stringify(`./suites/${s.family}/${s.file}`)};`),
     `export const scenarios = [`,
-    ...scenarios.map((s, i) => `  { family: ${JSON.stringify(s.family)}, file: ${JSON.stringify(s.file)}, module: s${i} },`),
+    ...scenarios.map(
+      (s) => `  { family: ${JSON.stringify(s.family)}, file: ${JSON.stringify(s.file)}, meta: ${JSON.stringify(s.meta)}, load: () => import(${JSON.stringify(`./suites/${s.family}/${s.file}`)}) },`,
+    ),
     `];`,
   ].join('\n');
   return {
@@ -94,10 +99,14 @@ async function stampOf(paths: string[]): Promise<[string, number, number][]> {
 
 export async function compile(): Promise<{ outdir: string; inputs: number; validators: number; ms: number }> {
   const t0 = performance.now();
-  const scenarios = await scenarioFilesIn(join(root, 'suites'));
   // Only the shipped scenarios: a test's fixture folder must not end up in the bundle.
   delete process.env.NETCONFORM_EXTRA_SUITES;
-  const validators = standaloneValidators(loaderSchemas(await loadRegistry()));
+  const registry = await loadRegistry();
+  const scenarios = (await scenarioFilesIn(join(root, 'suites'))).map((s) => {
+    const path = `suites/${s.family}/${s.file}`;
+    return { ...s, meta: scenarioMeta(registry.get(`${s.family}.${s.file.slice(0, -3)}`)!, path) };
+  });
+  const validators = standaloneValidators(loaderSchemas(registry));
   const tmp = `${dist}.tmp-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
   try {

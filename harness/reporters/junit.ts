@@ -3,15 +3,16 @@
  * (classname = scenario id). Valid against test/fixtures/schemas/junit-10.xsd (Jenkins xUnit; the e2e tests check it).
  */
 import { join, relative } from 'node:path';
-import junitModule, { type Builder, type TestCase } from 'junit-report-builder';
+import type { Builder, TestCase } from 'junit-report-builder';
 import type { RunResult, ScenarioResult } from '../model/results.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { evidenceBlock } from './evidence-text.ts';
 import type { Reporter } from './reporter.ts';
 
 // The package's types declare an ES default export, but under Node's CJS interop the default
-// import is module.exports, which is the builder itself.
-const junitBuilder = junitModule as unknown as Builder;
+// import is module.exports, which is the builder itself. Imported at the first report: with its
+// lodash it is ~10 % of a `validate`'s start-up, which writes none (test/bench/startup.bench.ts).
+const junitBuilder = async (): Promise<Builder> => (await import('junit-report-builder')).default as unknown as Builder;
 
 /** XML 1.0 forbids most control characters; CDATA cannot contain "]]>". */
 export function xmlSafe(s: string): string {
@@ -63,7 +64,7 @@ export class JUnitReporter implements Reporter {
   constructor(private readonly outDir: string) {}
 
   async onEnd(result: RunResult): Promise<void> {
-    const builder = junitBuilder.newBuilder().name('netconform');
+    const builder = (await junitBuilder()).newBuilder().name('netconform');
     for (const profile of result.profiles) {
       const suite = builder.testSuite().name(profile.name).timestamp(new Date(result.startedAt));
       (suite as unknown as { _attributes: Record<string, string> })._attributes.file = xmlSafe(profile.file);
