@@ -20,7 +20,7 @@
  * dist/stamp.json lists every source file the bundle was built from (and the suites/ folders,
  * whose listing is the registry, this script and the lockfile) with mtime and size; the bin
  * compares them at start and runs the TypeScript through tsx instead when anything differs
- * (harness/bin/netconform.js).
+ * (harness/bin/dist-stamp.js).
  */
 import { build, type Plugin } from 'esbuild';
 import { existsSync } from 'node:fs';
@@ -87,14 +87,15 @@ function virtualModules(scenarios: { family: string; file: string; meta: Scenari
   };
 }
 
-/** What the bin compares at start: [path relative to the package, mtimeMs, size]. */
-async function stampOf(paths: string[]): Promise<[string, number, number][]> {
-  return Promise.all(
-    paths.sort().map(async (p): Promise<[string, number, number]> => {
-      const s = await stat(join(root, p));
+/** What the bin compares at start (./dist-stamp.js): [path relative to `pkgRoot`, mtimeMs, size]. */
+export async function stampOf(pkgRoot: string, paths: string[]): Promise<{ files: [string, number, number][] }> {
+  const files = await Promise.all(
+    [...paths].sort().map(async (p): Promise<[string, number, number]> => {
+      const s = await stat(join(pkgRoot, p));
       return [p, s.mtimeMs, s.size];
     }),
   );
+  return { files };
 }
 
 export async function compile(): Promise<{ outdir: string; inputs: number; validators: number; ms: number }> {
@@ -140,7 +141,7 @@ export async function compile(): Promise<{ outdir: string; inputs: number; valid
     const dirs = ['suites', ...new Set(scenarios.map((s) => `suites/${s.family}`))];
     // This script, and the lockfile (the bundle holds the dependencies' code), when present.
     const buildInputs = ['harness/bin/compile.ts', ...(existsSync(join(root, 'package-lock.json')) ? ['package-lock.json'] : [])];
-    const stamp = { builtBy: 'harness/bin/compile.ts', files: await stampOf([...inputs, ...dirs, ...buildInputs]) };
+    const stamp = { builtBy: 'harness/bin/compile.ts', ...(await stampOf(root, [...inputs, ...dirs, ...buildInputs])) };
     await writeFile(join(tmp, 'stamp.json'), `${JSON.stringify(stamp)}\n`);
     await rm(dist, { recursive: true, force: true });
     await rename(tmp, dist);

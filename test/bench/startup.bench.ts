@@ -67,13 +67,25 @@ function measure(argv: string[], env: NodeJS.ProcessEnv, into: Sample): void {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function measureAll(runs: number): Promise<{ reference: Sample; byCase: Map<string, Sample> }> {
+/** The bin's freshness check of dist/ (harness/bin/dist-stamp.js), first call in a fresh process: wall and CPU ms. */
+function stampCheck(env: NodeJS.ProcessEnv, into: Sample): void {
+  const script = `const { staleReason } = await import(${JSON.stringify(join(repoRoot, 'harness/bin/dist-stamp.js'))}); const c0 = process.cpuUsage(); const t0 = performance.now(); const r = staleReason(${JSON.stringify(repoRoot)}); const c = process.cpuUsage(c0); process.stdout.write(JSON.stringify([performance.now() - t0, (c.user + c.system) / 1000])); if (r) process.exitCode = 1;`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`dist/ is stale or the check failed (npm run build): ${r.stderr}`);
+  const [wall, cpu] = JSON.parse(r.stdout) as [number, number];
+  into.wallMs.push(wall);
+  into.cpuMs.push(cpu);
+}
+
+async function measureAll(runs: number): Promise<{ reference: Sample; byCase: Map<string, Sample>; stamp: Sample }> {
   // Fixture scenarios are a test-only addition: a user's start loads only the shipped ones.
   const base = { ...process.env, NETCONFORM_EXTRA_SUITES: '' };
   const reference: Sample = { wallMs: [], cpuMs: [] };
   const byCase = new Map<string, Sample>();
+  const stamp: Sample = { wallMs: [], cpuMs: [] };
   for (let i = 0; i < runs; i++) {
     measure(['-e', '0'], base, reference);
+    stampCheck(base, stamp);
     for (const c of CASES) {
       for (const l of LOADERS) {
         const key = `${l.impl}\u0000${c.name}`;
@@ -82,20 +94,22 @@ async function measureAll(runs: number): Promise<{ reference: Sample; byCase: Ma
       }
     }
   }
-  return { reference, byCase };
+  return { reference, byCase, stamp };
 }
 
 const suite: BenchSuite = {
   name: 'startup',
   async run({ quick, log }): Promise<BenchSection> {
     const runs = quick ? 3 : 15;
-    const { reference, byCase } = await measureAll(runs);
+    const { reference, byCase, stamp } = await measureAll(runs);
     const rows: BenchRow[] = [];
     const notes: string[] = [];
     for (const kind of ['wall', 'CPU'] as const) {
       const of = (s: Sample) => (kind === 'wall' ? s.wallMs : s.cpuMs);
       const ref = median(of(reference));
       rows.push({ case: `process start-up (${kind})`, impl: REFERENCE, unit: 'ms', median: ref, min: Math.min(...of(reference)), max: Math.max(...of(reference)) });
+      const st = of(stamp);
+      rows.push({ case: `dist/ freshness check, in every start (${kind})`, impl: 'dist-stamp.js', unit: 'ms', median: median(st), min: Math.min(...st), max: Math.max(...st), ratio: median(st) / ref, reference: REFERENCE });
       for (const c of CASES) {
         for (const l of LOADERS) {
           const xs = of(byCase.get(`${l.impl}\u0000${c.name}`)!);
