@@ -62,7 +62,7 @@ const suite: BenchSuite = {
     for (const family of [...new Set(timings.map((t) => t.c.family))]) rows.push(row('slowest of family', slowest(timings.filter((t) => t.c.family === family), 'CPU'), 'CPU'));
     const all = timings.map((t) => median(t.wallMs)).sort((a, b) => a - b);
     log(`validate: ${timings.length} malformed cases, median ${median(all).toFixed(1)} ms, max ${all.at(-1)!.toFixed(0)} ms (wall)`);
-    return { name: 'validate', rows, notes: [`${timings.length} malformed profiles; median of ${quick ? 1 : 3} runs per case; in process, without the CLI's start-up (~1 s: tsx and the scenario registry)`] };
+    return { name: 'validate', rows, notes: [`${timings.length} malformed profiles; median of ${quick ? 1 : 3} runs per case; in process, without the CLI's start-up (the startup suite times that)`] };
   },
 };
 export default suite;
