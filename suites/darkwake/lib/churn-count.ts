@@ -101,7 +101,7 @@ export const churnExpectProperties = {
   maxHandshakes: Type.Optional(Type.Integer({ minimum: 1, description: 'most handshakes allowed over the whole night, the first one included (unset: not checked)' })),
   maxDpdDrops: Type.Optional(Type.Integer({ minimum: 0, description: 'most sessions the gateway\'s dead-peer detection may drop over the night (unset: not checked)' })),
   maxDisconnectAlerts: Type.Optional(Type.Integer({ minimum: 0, description: 'most "session disconnected" alerts the client may raise (a SUT that reports none is not checked; unset: not checked)' })),
-  sessionSurvivesFullWake: Type.Optional(Type.Boolean({ description: 'true: the session that was up before the first sleep must still be up after the full wake (unset: not checked)' })),
+  sessionSurvivesFullWake: Type.Optional(Type.Boolean({ description: 'true: the session that was up before the first sleep must still be up after the full wake (false or unset: not checked)' })),
 };
 const ChurnBounds = Type.Object(churnExpectProperties);
 export type ChurnExpect = Partial<Static<typeof ChurnBounds>>;
