@@ -34,10 +34,6 @@ export function cellOverrides(rows: string, example: Cells) {
   });
 }
 
-/** Old names of the fragments above, while other branches may still import them. */
-export const rowReachSchema = RowReach;
-export const cellsSchema = cellOverrides('as the scenario names them', {});
-
 export interface ReachContext {
   cols: string[];
   /** The row's own column (the interface it was bound to), for `own`. */

@@ -20,10 +20,6 @@ export const Peers = Type.Array(Type.String({ format: 'ipv4', description: 'the 
 });
 export const PeerPort = Type.Integer({ minimum: 1024, maximum: 65535, default: DEFAULT_PEER_PORT, description: `host mode: the peer agents' UDP control port (default ${DEFAULT_PEER_PORT})` });
 
-/** Old names of the fragments above, while other branches may still import them. */
-export const peersSchema = Peers;
-export const peerPortSchema = PeerPort;
-
 export type SendArgs = Omit<Extract<Request, { op: 'send' }>, 'op' | 'id'>;
 
 export interface RemotePeer {
