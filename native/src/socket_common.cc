@@ -913,7 +913,7 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket>, public nc::BatchSink {
     }
     Napi::Object addrs = addrsRef_.Value();
     int total = 0;
-    while (receiving_ && fd_ >= 0 && total < kMaxPerWake) {
+    while (receiving_ && polling_ && fd_ >= 0 && total < kMaxPerWake) {  // a callback may hand over to the thread
       nc::SysErr e;
       int n = nc::RecvBatch(fd_, slots_.data(), kSlots, &e);
       if (n < 0) {
