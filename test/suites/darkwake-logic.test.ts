@@ -44,11 +44,18 @@ describe('sleep model', () => {
     const pid = child.pid!;
     const state = (): string => { const s = readFileSync(`/proc/${pid}/stat`, 'utf8'); return s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3); };
     const seen: string[] = [];
+    // A stopped process shows `T` once it has taken the SIGSTOP, which needs a CPU: wait for it here,
+    // inside onPhase (that only makes the phase longer, which the model allows), instead of sampling
+    // after a fixed delay that a busy machine can push past the phase's end.
+    const stoppedState = (): string => {
+      for (const until = performance.now() + 2000; performance.now() < until;) if (state() === 'T') return 'T';
+      return state();
+    };
     try {
       const phases = compileSchedule({ before: '0ms', repeat: 4, phases: [{ sleep: '1m' }, { darkwake: '10s' }], after: '10s' }, 0.004);
       const target = { suspend: () => process.kill(-pid, 'SIGSTOP'), resume: () => process.kill(-pid, 'SIGCONT') };
       const t0 = performance.now();
-      const run = await new SleepModel({ phases, target, now: () => performance.now() - t0, signal: new AbortController().signal, onPhase: (r) => { if (r.phase.kind === 'sleep') setTimeout(() => seen.push(state()), 20); } }).run();
+      const run = await new SleepModel({ phases, target, now: () => performance.now() - t0, signal: new AbortController().signal, onPhase: (r) => { if (r.phase.kind === 'sleep') seen.push(stoppedState()); } }).run();
       expect(run.stoppedEarly).toBeUndefined();
       // How late is the machine's business (a figure for the bench, not a test); asserted: lateness is
       // measured from the deadline to the process change, and no phase came out shorter than planned.

@@ -20,6 +20,7 @@ import { generateGatewayCert } from '../../suites/lib/tunnel/cert.ts';
 import { parseEventLine, type ToolEvent } from '../../suites/lib/tunnel/events.ts';
 import { toolArgv } from '../../suites/lib/tunnel/launch.ts';
 import { labNeeds, openssl } from '../helpers/requires.ts';
+import { earned } from '../helpers/verdict.ts';
 
 const withOpenssl = openssl();
 const TAG = `NC_TLS_TEST_${process.pid}`;
@@ -207,8 +208,10 @@ describe.skipIf(!labNeeds().ok)(labNeeds().title('darkwake.churn over TLS in a l
 
   it('heartbeat-naive fails naming the pattern, as over plain TCP; every re-handshake is a new TLS session', () => {
     const c = churn('naive-tls');
-    expect(c.verdict, c.reason).toBe('fail');
-    expect(c.reason).toMatch(/^re-handshook in [23] of 3 dark wakes \(at most 0 per dark wake allowed\): the gateway's heartbeat DPD dropped the session during sleep/);
+    // On a busy machine the check is an `error` naming the harness's lateness; the would-be verdict is still asserted.
+    const e = earned(c);
+    expect(e.verdict, c.reason).toBe('fail');
+    expect(e.reason).toMatch(/^re-handshook in [23] of 3 dark wakes \(at most 0 per dark wake allowed\): the gateway's heartbeat DPD dropped the session during sleep/);
     const tl = timeline(c);
     const tlsSessions = tl.filter((e) => e.source === 'gateway' && e.event === 'tls-handshake');
     expect(tlsSessions.length).toBe(tl.filter((e) => e.source === 'gateway' && e.event.startsWith('handshake')).length);
@@ -218,14 +221,15 @@ describe.skipIf(!labNeeds().ok)(labNeeds().title('darkwake.churn over TLS in a l
 
   it('kernel-keepalive passes with the same counts as over plain TCP', () => {
     const c = churn('kernel-keepalive-tls');
-    expect(c.verdict, c.reason).toBe('pass');
-    expect(c.reason).toBe('0 reconnects in 3 dark wakes, 1 handshake, 0 DPD drops, 0 disconnect alerts, session #1 survived the full wake');
+    const e = earned(c);
+    expect(e.verdict, c.reason).toBe('pass');
+    expect(e.reason).toBe('0 reconnects in 3 dark wakes, 1 handshake, 0 DPD drops, 0 disconnect alerts, session #1 survived the full wake');
     expect(timeline(c).some((e) => e.source === 'client' && e.event === 'tls-handshake')).toBe(true);
   });
 
   it('a SUT gets ${gateway.tls} and ${gateway.ca} and its TLS session is the handshake', () => {
     const c = churn('sut-tls');
-    expect(c.verdict, c.reason).toBe('pass');
+    expect(earned(c).verdict, c.reason).toBe('pass');
     expect(timeline(c).filter((e) => e.source === 'gateway' && e.event === 'tls-handshake')).toHaveLength(1);
   });
 
