@@ -143,8 +143,15 @@ export async function compile(): Promise<{ outdir: string; inputs: number; valid
     const buildInputs = ['harness/bin/compile.ts', ...(existsSync(join(root, 'package-lock.json')) ? ['package-lock.json'] : [])];
     const stamp = { builtBy: 'harness/bin/compile.ts', ...(await stampOf(root, [...inputs, ...dirs, ...buildInputs])) };
     await writeFile(join(tmp, 'stamp.json'), `${JSON.stringify(stamp)}\n`);
-    await rm(dist, { recursive: true, force: true });
+    // Swap by two renames, so a CLI starting meanwhile finds either build or none (then tsx),
+    // never a half-written one. A run already going keeps importing chunks lazily (commands,
+    // each scenario as it runs) from the build it started with: rebuild between runs.
+    const old = `${dist}.old-${process.pid}`;
+    await rename(dist, old).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+    });
     await rename(tmp, dist);
+    await rm(old, { recursive: true, force: true });
     return { outdir: dist, inputs: inputs.length, validators: validators.length, ms: performance.now() - t0 };
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
