@@ -1,6 +1,7 @@
 /**
  * CLI start-up (issue 16): `netconform --version` and `validate` of two shipped profiles, each a
- * fresh process of harness/bin/netconform.js, started the two ways the bin can start: the
+ * fresh process of harness/bin/netconform.js (in this checkout: dist/ is checked against the
+ * sources, ~190 stats, its own row), started the two ways the bin can start: the
  * compiled bundle (dist/, NETCONFORM_LOADER=compiled: the run fails if dist/ is stale, run
  * `npm run build`) and the TypeScript through tsx (NETCONFORM_LOADER=source, what every start
  * cost before dist/). Reference: `node -e 0`, a bare Node start, in the same round-robin, so
@@ -11,7 +12,8 @@
  * Also runnable alone: `node --import tsx test/bench/startup.bench.ts`.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BenchRow, BenchSection, BenchSuite } from './types.ts';
@@ -77,14 +79,20 @@ function stampCheck(env: NodeJS.ProcessEnv, into: Sample): void {
   into.cpuMs.push(cpu);
 }
 
-async function measureAll(runs: number): Promise<{ reference: Sample; byCase: Map<string, Sample>; stamp: Sample }> {
+async function measureAll(runs: number): Promise<{ reference: Sample; esmFloor: Sample; byCase: Map<string, Sample>; stamp: Sample }> {
   // Fixture scenarios are a test-only addition: a user's start loads only the shipped ones.
   const base = { ...process.env, NETCONFORM_EXTRA_SUITES: '' };
   const reference: Sample = { wallMs: [], cpuMs: [] };
+  // The floor for any ES-module CLI: Node's ESM loader, which `node -e 0` never starts.
+  const esmFloor: Sample = { wallMs: [], cpuMs: [] };
+  const scratch = mkdtempSync(join(tmpdir(), 'nc-startup-'));
+  const emptyModule = join(scratch, 'empty.mjs');
+  writeFileSync(emptyModule, '');
   const byCase = new Map<string, Sample>();
   const stamp: Sample = { wallMs: [], cpuMs: [] };
   for (let i = 0; i < runs; i++) {
     measure(['-e', '0'], base, reference);
+    measure([emptyModule], base, esmFloor);
     stampCheck(base, stamp);
     for (const c of CASES) {
       for (const l of LOADERS) {
@@ -94,22 +102,25 @@ async function measureAll(runs: number): Promise<{ reference: Sample; byCase: Ma
       }
     }
   }
-  return { reference, byCase, stamp };
+  rmSync(scratch, { recursive: true, force: true });
+  return { reference, esmFloor, byCase, stamp };
 }
 
 const suite: BenchSuite = {
   name: 'startup',
   async run({ quick, log }): Promise<BenchSection> {
     const runs = quick ? 3 : 15;
-    const { reference, byCase, stamp } = await measureAll(runs);
+    const { reference, esmFloor, byCase, stamp } = await measureAll(runs);
     const rows: BenchRow[] = [];
     const notes: string[] = [];
     for (const kind of ['wall', 'CPU'] as const) {
       const of = (s: Sample) => (kind === 'wall' ? s.wallMs : s.cpuMs);
       const ref = median(of(reference));
       rows.push({ case: `process start-up (${kind})`, impl: REFERENCE, unit: 'ms', median: ref, min: Math.min(...of(reference)), max: Math.max(...of(reference)) });
+      const floor = of(esmFloor);
+      rows.push({ case: `process start-up, an empty ES module (${kind})`, impl: 'node empty.mjs', unit: 'ms', median: median(floor), min: Math.min(...floor), max: Math.max(...floor), ratio: median(floor) / ref, reference: REFERENCE });
       const st = of(stamp);
-      rows.push({ case: `dist/ freshness check, in every start (${kind})`, impl: 'dist-stamp.js', unit: 'ms', median: median(st), min: Math.min(...st), max: Math.max(...st), ratio: median(st) / ref, reference: REFERENCE });
+      rows.push({ case: `dist/ freshness check, in every start from a git checkout (${kind})`, impl: 'dist-stamp.js', unit: 'ms', median: median(st), min: Math.min(...st), max: Math.max(...st), ratio: median(st) / ref, reference: REFERENCE });
       for (const c of CASES) {
         for (const l of LOADERS) {
           const xs = of(byCase.get(`${l.impl}\u0000${c.name}`)!);
@@ -126,7 +137,7 @@ const suite: BenchSuite = {
       log(`${c.name}: compiled ${compiled.toFixed(0)} ms, tsx ${source.toFixed(0)} ms (${(compiled / source).toFixed(2)}×)`);
     }
     notes.push(`${runs} rounds, each one process per row in turn (round-robin); ratio against ${REFERENCE} of the same rounds; CPU at ${clockTicks} ticks/s resolution`);
-    notes.push('absolute targets assume an otherwise idle machine: under load read the ratio to node -e 0 (an idle 2-core box starts node in ~40 ms)');
+    notes.push('the absolute targets include Node itself: read them against the node -e 0 and node empty.mjs rows of the same run (under load, read the ratios)');
     return { name: 'startup', rows, notes };
   },
 };
