@@ -15,15 +15,9 @@ import type { Lab } from '../../harness/lab/types.ts';
 import { sleepHorizon } from '../../suites/darkwake/lib/compression.ts';
 import { compileSchedule, compressSleeps, DEFAULT_TIME_SCALE, totals, type Phase, type SleepCompression } from '../../suites/darkwake/lib/schedule.ts';
 import { SleepModel, type ScheduleRun } from '../../suites/darkwake/lib/sleep-model.ts';
+import { stats } from './stats.ts';
 import type { BenchRow, BenchSection, BenchSuite } from './types.ts';
 
-const stats = (xs: number[]): { median: number; min: number; max: number } => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  const median = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-  const r = (x: number): number => Math.round(x * 100) / 100;
-  return { median: r(median), min: r(s[0]!), max: r(s[s.length - 1]!) };
-};
 
 function night(hours: number): Phase[] {
   // 15 min sleep + 30 s dark wake per cycle, the lid-closed pattern the issue describes.

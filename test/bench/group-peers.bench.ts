@@ -8,6 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { stats } from './stats.ts';
 import type { BenchRow, BenchSection, BenchSuite } from './types.ts';
 
 const CHILD = fileURLToPath(new URL('./group-peers/child.ts', import.meta.url));
@@ -26,13 +27,6 @@ interface ChildResult {
   loadAvg: number;
 }
 
-const stats = (xs: number[]): { median: number; min: number; max: number } => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  const median = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-  const r = (x: number): number => Math.round(x * 100) / 100;
-  return { median: r(median), min: r(s[0]!), max: r(s[s.length - 1]!) };
-};
 
 const suite: BenchSuite = {
   name: 'group-peers',

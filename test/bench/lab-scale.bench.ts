@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { stats } from './stats.ts';
 import type { BenchRow, BenchSection, BenchSuite } from './types.ts';
 
 const CHILD = fileURLToPath(new URL('./lab-scale/child.ts', import.meta.url));
@@ -14,13 +15,6 @@ const SIZES: Array<[hosts: number, segments: number]> = [[4, 2], [32, 8], [128, 
 
 interface ChildResult { upMs: number; downMs: number; maxRssMb: number; cpuS: number; childCpuS: number; left: number }
 
-const stats = (xs: number[]): { median: number; min: number; max: number } => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  const median = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-  const r = (x: number): number => Math.round(x * 10) / 10;
-  return { median: r(median), min: r(s[0]!), max: r(s[s.length - 1]!) };
-};
 
 const suite: BenchSuite = {
   name: 'lab-scale',
