@@ -64,7 +64,7 @@ async function main(): Promise<number> {
   for (const f of files) baseline.set(f, await runProfile(f));
 
   const checks = [...baseline.values()].reduce((n, v) => n + v.checks.size, 0);
-  const changes: Array<{ run: number; check: string; unloaded: string; loaded: string; reason: string; harnessLate: boolean }> = [];
+  const changes: Array<{ run: number; check: string; unloaded: string; loaded: string; reason: string; harnessLate: boolean; unloadedReason: string; unloadedHarnessLate: boolean }> = [];
   let done = 0;
   /** Written after every pass, so an interrupted experiment still leaves its figures. */
   const report = async (): Promise<string> => {
@@ -72,11 +72,13 @@ async function main(): Promise<number> {
       generatedAt: new Date().toISOString(), seconds: (Date.now() - started) / 1000, cores: availableParallelism(),
       profiles: files.map((f) => basename(f)), checksPerPass: checks, loadedPasses: done, changes: changes.length,
       changesToHarnessLateError: changes.filter((c) => c.harnessLate).length,
+      changesFromHarnessLateError: changes.filter((c) => c.unloadedHarnessLate).length,
+      otherChanges: changes.filter((c) => !c.harnessLate && !c.unloadedHarnessLate).length,
       baseline: Object.fromEntries([...baseline].flatMap(([, v]) => [...v.checks].map(([k, x]) => [k, x.verdict]))),
       changed: changes,
     };
     await writeFile(outFile, `${JSON.stringify(r, null, 2)}\n`);
-    return `${done} loaded pass(es) × ${checks} checks: ${changes.length} verdict change(s) vs the unloaded pass (${r.changesToHarnessLateError} of them to an error naming the harness's lateness); ${outFile}`;
+    return `${done} loaded pass(es) × ${checks} checks: ${changes.length} verdict change(s) vs the unloaded pass (${r.changesToHarnessLateError} to an error naming the harness's lateness, ${r.changesFromHarnessLateError} from one, ${r.otherChanges} other); ${outFile}`;
   };
 
   const loops = busyLoops();
@@ -91,9 +93,13 @@ async function main(): Promise<number> {
         for (const [key, base] of baseline.get(f)!.checks) {
           const now = got.checks.get(key);
           if (now?.verdict === base.verdict) continue;
-          const c = { run, check: key, unloaded: base.verdict, loaded: now?.verdict ?? 'missing', reason: now?.reason ?? '', harnessLate: now?.reason.startsWith(HARNESS_LATE) ?? false };
+          const c = {
+            run, check: key, unloaded: base.verdict, loaded: now?.verdict ?? 'missing', reason: now?.reason ?? '', harnessLate: now?.reason.startsWith(HARNESS_LATE) ?? false,
+            // The "unloaded" pass runs on whatever else the machine is doing: its own lateness errors are told apart too.
+            unloadedReason: base.reason, unloadedHarnessLate: base.reason.startsWith(HARNESS_LATE),
+          };
           changes.push(c);
-          console.error(`  run ${run}: ${key}: ${c.unloaded} → ${c.loaded}${c.reason ? ` (${c.reason.slice(0, 200)})` : ''}`);
+          console.error(`  run ${run}: ${key}: ${c.unloaded}${c.unloadedHarnessLate ? ' (harness late)' : ''} → ${c.loaded}${c.reason ? ` (${c.reason.slice(0, 200)})` : ''}`);
         }
       }
       done = run;
