@@ -61,7 +61,7 @@ export default defineScenario<With, Expect>({
     if (typeof tl === 'string') return [check.error(name, tl)];
     const { gatewayAddress: gwAddr } = tl;
     try {
-      const shortest = Math.min(...compileSchedule(w.schedule, w.timeScale).filter((p) => p.kind === 'darkwake').map((p) => p.scaledMs));
+      const shortest = Math.min(...compileSchedule(w.schedule, w.timeScale, { minDarkWakeMs: parseDuration(w.minDarkWake) }).filter((p) => p.kind === 'darkwake').map((p) => p.scaledMs));
       if (shortest < e.maxFlowMs) {
         return [check.error(name, `maxFlowMs ${e.maxFlowMs} ms does not fit in a dark wake of ${shortest} ms at timeScale ${w.timeScale}: lengthen the dark wake or raise timeScale`)];
       }

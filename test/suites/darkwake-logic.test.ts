@@ -31,6 +31,21 @@ describe('schedule', () => {
     expect(describeSchedule({ repeat: 8 }, compileSchedule({ repeat: 8 }), 0.004)).toBe('8 × [sleep 15m, dark wake 30.0s] then full wake: 130m unscaled, 31.2s at timeScale 0.004');
   });
 
+  it('raises a dark wake to the floor (minDarkWake), keeps its scaled length and says so; sleeps and longer dark wakes are untouched', () => {
+    const p = compileSchedule({ repeat: 2, phases: [{ sleep: '15m' }, { darkwake: '30s' }, { sleep: '1m' }, { darkwake: '2m' }] }, 0.004, { minDarkWakeMs: 300 });
+    expect(p[2]).toEqual({ kind: 'darkwake', label: 'dark wake 1/2', cycle: 1, unscaledMs: 30_000, scaledMs: 300, raisedFromMs: 120 });
+    expect(p[4]).toEqual({ kind: 'darkwake', label: 'dark wake 1/2', cycle: 1, unscaledMs: 120_000, scaledMs: 480 });
+    expect(p.filter((x) => x.kind === 'sleep').every((x) => x.raisedFromMs === undefined && x.scaledMs === x.unscaledMs * 0.004)).toBe(true);
+    expect(describeSchedule({ repeat: 2, phases: [{ sleep: '15m' }, { darkwake: '30s' }, { sleep: '1m' }, { darkwake: '2m' }] }, p, 0.004))
+      .toMatch(/at timeScale 0\.004 2 dark wakes raised from 120ms to 300ms \(minDarkWake: what a client needs to react on a busy machine\)$/);
+    // The floor also lifts a dark wake too short to honour; without it the same schedule is refused.
+    expect(compileSchedule({ phases: [{ sleep: '15m' }, { darkwake: '1s' }] }, 0.001, { minDarkWakeMs: 300 })[2]!.scaledMs).toBe(300);
+    // The scenarios' default floor: 300 ms.
+    const w: Record<string, unknown> = {};
+    expect(compile(churn.withSchema)(w)).toBe(true);
+    expect(w.minDarkWake).toBe('300ms');
+  });
+
   it('refuses a phase too short to honour and a bad timeScale, naming them', () => {
     expect(() => compileSchedule({ phases: [{ sleep: '15m' }, { darkwake: '1s' }] }, 0.001)).toThrow(/dark wake 1\/8 lasts 1 ms at timeScale 0.001 \(1.0s unscaled\)/);
     expect(() => compileSchedule({}, 0)).toThrow(/timeScale must be in \(0, 1\]/);

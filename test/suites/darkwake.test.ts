@@ -132,6 +132,8 @@ describe.skipIf(!lab.ok)(lab.title('darkwake scenarios in a lab (root)'), () => 
       const n = numbers(c, 'schedule');
       expect(n.timeScale).toBe(0.004);
       expect(n.unscaledTotal).toBe('22m30s'); // 1m + 3 × (5m + 30s) + 5m
+      // 30 s at 0.004 is 120 ms: raised to the default floor a client needs to react (minDarkWake).
+      expect(n.darkWakesRaisedTo).toBe(300);
       if (c.verdict === 'error') {
         // The harness was late (a busy machine): the reason names what and the bound, and the churn check yields too.
         expect(c.reason.startsWith(HARNESS_LATE), c.reason).toBe(true);

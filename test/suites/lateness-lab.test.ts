@@ -75,14 +75,14 @@ async function runProfile(name: string, body: string, meddle: (done: () => boole
 }
 
 describe.skipIf(!lab.ok)(lab.title('a harness made late on purpose (root, lab)'), () => {
-  it('darkwake.churn: the harness blocked for 300 ms in a dark wake is an error naming the phase and the bound', async () => {
+  it('darkwake.churn: the harness blocked for 600 ms in a 300 ms dark wake is an error naming the phase and the bound', async () => {
     const result = await runProfile('late-churn', `  - id: late
     use: darkwake.churn
     with: { strategy: wake-aware, schedule: { repeat: 3, phases: [{ sleep: 5m }, { darkwake: 30s }] } }
     expect: { maxReconnectsPerDarkWake: 0, maxHandshakes: 2 }
 `, async (done) => {
       const pid = await toolPid('client', done);
-      if (pid && (await resumedAfterStop(pid, done))) busy(300);
+      if (pid && (await resumedAfterStop(pid, done))) busy(600); // past the dark wake's end (30 s scaled = 120 ms, raised to minDarkWake 300 ms): it lasts twice as long
     });
     const checks = result.scenarios[0]!.checks;
     expect(checks.map((c) => c.verdict)).not.toContain('fail');

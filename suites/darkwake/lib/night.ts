@@ -6,7 +6,7 @@
  */
 import type { Evidence, TimelineEvent, TimelineEvidence } from '../../../harness/model/check.ts';
 import type { ScenarioContext } from '../../../harness/model/scenario.ts';
-import { formatMs } from '../../../harness/util/duration.ts';
+import { formatMs, parseDuration } from '../../../harness/util/duration.ts';
 import type { EventLog, TimedEvent } from '../../lib/tunnel/launch.ts';
 import type { PhaseMark } from './churn-count.ts';
 import type { ClientUnderTest } from './client-under-test.ts';
@@ -65,6 +65,13 @@ export interface NightResult {
 
 const STOP_GRACE_MS = 1000;
 
+/** "3.6s scaled, compressed to 1.1s", "120ms scaled, raised to 300ms (minDarkWake)", "3.6s scaled". */
+function phaseLength(p: Phase): string {
+  if (p.compressedFromMs !== undefined) return `${formatMs(p.compressedFromMs)} scaled, compressed to ${formatMs(p.scaledMs)}`;
+  if (p.raisedFromMs !== undefined) return `${formatMs(p.raisedFromMs)} scaled, raised to ${formatMs(p.scaledMs)} (minDarkWake)`;
+  return `${formatMs(p.scaledMs)} scaled`;
+}
+
 /** Resume detection threshold for the reference client: well under the shortest sleep, well over timer jitter. */
 function gapFor(phases: Phase[]): number {
   const shortest = Math.min(...phases.filter((p) => p.kind === 'sleep').map((p) => p.scaledMs));
@@ -83,7 +90,7 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
     }),
   };
   try {
-    res.phases = compileSchedule(w.schedule, w.timeScale);
+    res.phases = compileSchedule(w.schedule, w.timeScale, { minDarkWakeMs: parseDuration(w.minDarkWake) });
   } catch (err) {
     res.setupError = (err as Error).message;
     return res;
@@ -133,7 +140,7 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
       res.marks.push({ kind: rec.phase.kind, cycle: rec.phase.cycle, startMs: rec.enteredMs });
       phaseEvents.push({
         t: Math.round(rec.enteredMs), source: 'sleep-model', event: rec.phase.label,
-        detail: `${formatMs(rec.phase.unscaledMs)} unscaled = ${rec.phase.compressedFromMs !== undefined ? `${formatMs(rec.phase.compressedFromMs)} scaled, compressed to ` : ''}${formatMs(rec.phase.scaledMs)}${rec.phase.compressedFromMs !== undefined ? '' : ' scaled'}; ${rec.lateMs.toFixed(1)} ms late`,
+        detail: `${formatMs(rec.phase.unscaledMs)} unscaled = ${phaseLength(rec.phase)}; ${rec.lateMs.toFixed(1)} ms late`,
       });
       o.onPhase?.(rec);
       ctx.progress(rec.phase.label, res.phases.slice(rec.index).reduce((sum, p) => sum + p.scaledMs, 0));
@@ -207,7 +214,8 @@ export function scheduleEvidence(night: NightResult, scale: number): Evidence {
       stoppedEarly: r?.stoppedEarly ?? null,
       sleepsCompressedTo: night.compression ? Math.round(night.phases.find((p) => p.compressedFromMs !== undefined)!.scaledMs) : null,
       compression: night.compression ? night.compression.why : 'none',
+      darkWakesRaisedTo: night.phases.find((p) => p.raisedFromMs !== undefined)?.scaledMs ?? null,
     },
-    units: { plannedMs: 'ms', measuredMs: 'ms', maxLateMs: 'ms', meanLateMs: 'ms', sleepsCompressedTo: 'ms' },
+    units: { plannedMs: 'ms', measuredMs: 'ms', maxLateMs: 'ms', meanLateMs: 'ms', sleepsCompressedTo: 'ms', darkWakesRaisedTo: 'ms' },
   };
 }

@@ -27,7 +27,23 @@ export interface Phase {
   scaledMs: number;
   /** A compressed sleep: its scaled length before compression. */
   compressedFromMs?: number;
+  /** A dark wake raised to the floor (CompileOptions.minDarkWakeMs): its scaled length before. */
+  raisedFromMs?: number;
 }
+
+export interface CompileOptions {
+  /**
+   * Real ms a dark wake lasts at least, whatever timeScale. Issue 16's rule: time nothing
+   * observes may be compressed, but a dark wake is never shrunk below what a client needs to
+   * react — be scheduled after SIGCONT, notice the resume, reconnect — on a busy machine.
+   * A scaled 30 s dark wake is 120 ms; with one busy loop per core a normal-priority client
+   * waited up to 42 ms for a CPU in such a window (5 loaded passes of profiles/darkwake.yaml, issue 13): a third of it.
+   */
+  minDarkWakeMs?: number;
+}
+
+/** Default floor of a dark wake (real time): its lateness bounds (a quarter of it) are then ≥ 75 ms. */
+export const DEFAULT_MIN_DARK_WAKE = '300ms';
 
 /**
  * Sleep compression: a sleep is cut to `horizonMs` when nothing observes the rest of it —
@@ -83,14 +99,16 @@ function scaled(ms: number, scale: number): number {
 }
 
 /** Compiles the schedule; throws a RangeError naming the phase when one is too short to honour. */
-export function compileSchedule(spec: ScheduleSpec, timeScale: number = DEFAULT_TIME_SCALE): Phase[] {
+export function compileSchedule(spec: ScheduleSpec, timeScale: number = DEFAULT_TIME_SCALE, o: CompileOptions = {}): Phase[] {
   if (!(timeScale > 0 && timeScale <= 1)) throw new RangeError(`timeScale must be in (0, 1], got ${timeScale}`);
   const repeat = Math.min(spec.repeat ?? 8, MAX_REPEAT);
   const cycle = spec.phases ?? [{ sleep: '15m' }, { darkwake: '30s' }];
   const out: Phase[] = [];
   const push = (kind: PhaseKind, label: string, n: number, d: Duration): void => {
     const unscaledMs = parseDuration(d);
-    out.push({ kind, label, cycle: n, unscaledMs, scaledMs: scaled(unscaledMs, timeScale) });
+    const scaledMs = scaled(unscaledMs, timeScale);
+    const floor = kind === 'darkwake' ? (o.minDarkWakeMs ?? 0) : 0;
+    out.push(scaledMs < floor ? { kind, label, cycle: n, unscaledMs, scaledMs: Math.round(floor), raisedFromMs: scaledMs } : { kind, label, cycle: n, unscaledMs, scaledMs });
   };
   push('awake', 'before sleep', 0, spec.before ?? '1m');
   for (let n = 1; n <= repeat; n++) {
@@ -135,5 +153,9 @@ export function describeSchedule(spec: ScheduleSpec, phases: Phase[], timeScale:
   const how = cut.length && compression
     ? ` with ${cut.length} sleep${cut.length === 1 ? '' : 's'} compressed from ${formatMs(cut[0]!.compressedFromMs!)} to ${formatMs(cut[0]!.scaledMs)} (${compression.why})`
     : '';
-  return `${spec.repeat ?? 8} × [${cycle}] then full wake: ${formatMs(t.unscaledMs)} unscaled, ${formatMs(t.scaledMs)} at timeScale ${timeScale}${how}`;
+  const raised = phases.filter((p) => p.raisedFromMs !== undefined);
+  const floor = raised.length
+    ? `${how ? ';' : ''} ${raised.length} dark wake${raised.length === 1 ? '' : 's'} raised from ${formatMs(raised[0]!.raisedFromMs!)} to ${formatMs(raised[0]!.scaledMs)} (minDarkWake: what a client needs to react on a busy machine)`
+    : '';
+  return `${spec.repeat ?? 8} × [${cycle}] then full wake: ${formatMs(t.unscaledMs)} unscaled, ${formatMs(t.scaledMs)} at timeScale ${timeScale}${how}${floor}`;
 }
