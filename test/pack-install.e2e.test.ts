@@ -8,7 +8,7 @@
  */
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -65,23 +65,28 @@ describe('installed from an npm pack tarball into an empty project', () => {
     expect(tarballFiles).toContain('package/harness/bin/compile.ts');
     expect(tarballFiles.filter((f) => f.startsWith('package/dist/'))).toEqual([]);
     expect(existsSync(join(installed, 'dist', 'netconform.mjs'))).toBe(true);
-    const r = await npx(['--version'], { NETCONFORM_DEBUG_LOADER: '1' });
+    // `--help`, not `--version`: the bin answers `--version` alone itself, without a loader.
+    const r = await npx(['--help'], { NETCONFORM_DEBUG_LOADER: '1' });
     expect(r.all).toContain('netconform: loader compiled (dist/, an installed package: not checked against the sources)');
-    expect(r.all).toMatch(/^\d+\.\d+\.\d+$/m);
+    expect(r.all).toContain('Usage: netconform');
     expect(r.exitCode).toBe(0);
+    // The CLI's version (`--version list` reaches commander) and the bin's are the package's.
+    const version = (JSON.parse(await readFile(join(installed, 'package.json'), 'utf8')) as { version: string }).version;
+    expect((await npx(['--version'])).stdout).toBe(version);
+    expect((await npx(['--version', 'list'])).stdout).toBe(version);
   });
 
   // Last: it edits the installed package, then makes it look like a git checkout.
   it('in a git checkout, starts the TypeScript through tsx once a source file changed after the build, and says why', async () => {
     await appendFile(join(installed, 'harness', 'cli', 'main.ts'), '\n// edited after the build\n');
-    const unchecked = await npx(['--version'], { NETCONFORM_DEBUG_LOADER: '1' });
+    const unchecked = await npx(['--help'], { NETCONFORM_DEBUG_LOADER: '1' });
     expect(unchecked.all).toContain('netconform: loader compiled (dist/, an installed package: not checked against the sources)');
     await mkdir(join(installed, '.git'));
     const r = await npx(['validate', 'node_modules/netconform/profiles/host.yaml'], { NETCONFORM_DEBUG_LOADER: '1' });
     expect(r.all).toContain('netconform: loader source (tsx): harness/cli/main.ts changed since the build');
     expect(r.all).toContain('host.yaml: ok (5 scenarios)');
     expect(r.exitCode).toBe(0);
-    const forced = await npx(['--version'], { NETCONFORM_LOADER: 'compiled' });
+    const forced = await npx(['--help'], { NETCONFORM_LOADER: 'compiled' });
     expect(forced.all).toContain('NETCONFORM_LOADER=compiled, but harness/cli/main.ts changed since the build');
     expect(forced.exitCode).toBe(3);
   });
