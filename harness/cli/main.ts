@@ -17,11 +17,15 @@ import { registerLabCommands } from './lab-commands.ts';
 type Commands = typeof import('./commands.ts');
 const commands = (): Promise<Commands> => import('./commands.ts');
 const runCommand: Commands['runCommand'] = async (...a) => (await commands()).runCommand(...a);
-const listCommand: Commands['listCommand'] = async (...a) => (await commands()).listCommand(...a);
-const validateCommand: Commands['validateCommand'] = async (...a) => (await commands()).validateCommand(...a);
-const schemaCommand: Commands['schemaCommand'] = async () => (await commands()).schemaCommand();
-const loadProfileForLab: Commands['loadProfileForLab'] = async (file) => (await commands()).loadProfileForLab(file);
 const mergeCommand: Commands['mergeCommand'] = async (...a) => (await commands()).mergeCommand(...a);
+// validate, list, schema (and lab up's profile) need only the loader and the registry: their own
+// module, so they do not load the runner, the reporters or the lab either.
+type ProfileCommands = typeof import('./profile-commands.ts');
+const profileCommands = (): Promise<ProfileCommands> => import('./profile-commands.ts');
+const listCommand: ProfileCommands['listCommand'] = async (...a) => (await profileCommands()).listCommand(...a);
+const validateCommand: ProfileCommands['validateCommand'] = async (...a) => (await profileCommands()).validateCommand(...a);
+const schemaCommand: ProfileCommands['schemaCommand'] = async () => (await profileCommands()).schemaCommand();
+const loadProfileForLab: ProfileCommands['loadProfileForLab'] = async (file) => (await profileCommands()).loadProfileForLab(file);
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];

@@ -5,7 +5,7 @@
  * if/then branches so an editor can autocomplete `with:` (`netconform schema`).
  */
 import { labSchema } from '../lab/schema.ts';
-import { DEFAULT_READY_TIMEOUT_MS } from '../process/sut.ts';
+import { DEFAULT_READY_TIMEOUT_MS } from '../process/types.ts';
 import type { JsonSchema } from '../model/scenario.ts';
 import { durationSchema, durationText } from '../util/duration.ts';
 import { boundedParamsSchema } from './scenario-schema.ts';

@@ -11,6 +11,7 @@ import type { SutSpec } from '../process/types.ts';
 import { closest } from '../util/closest.ts';
 import { parseDuration, type Duration } from '../util/duration.ts';
 import { escapeControl } from '../util/escape.ts';
+import { CliError, ExitCode } from '../util/exit-codes.ts';
 import { validateWith, type Validation } from './ajv.ts';
 import { dottedPath } from './path.ts';
 import { profileSchema } from './profile-schema.ts';
@@ -126,6 +127,28 @@ export async function loadProfile(file: string, registry: Map<string, AnyScenari
   if (!decoded.ok) throw new ProfileError(decoded.issues.map((i) => ({ file: shown, ...i, path: '' })));
   const { profile: loaded, scenarioLines } = parseProfileSource(decoded.text, shown, registry);
   return { file: shown, dir: dirname(resolve(file)), sha256: createHash('sha256').update(bytes).digest('hex'), profile: loaded, scenarioLines };
+}
+
+/** Loads every profile; all issues of all files are reported together. */
+export async function loadProfiles(files: string[], registry: Map<string, AnyScenario>): Promise<LoadedProfile[]> {
+  const loaded: LoadedProfile[] = [];
+  const issues: ProfileIssue[] = [];
+  for (const f of files) {
+    try {
+      loaded.push(await loadProfile(f, registry));
+    } catch (err) {
+      if (err instanceof ProfileError) issues.push(...err.issues);
+      else throw err;
+    }
+  }
+  if (issues.length) throw new ProfileError(issues);
+  const names = new Map<string, string>();
+  for (const p of loaded) {
+    const other = names.get(p.profile.profile);
+    if (other) throw new CliError(`${p.file}: profile name "${p.profile.profile}" is also used by ${other}; names must differ within a run`, ExitCode.usage);
+    names.set(p.profile.profile, p.file);
+  }
+  return loaded;
 }
 
 /**

@@ -8,7 +8,9 @@ import { constants } from 'node:fs';
 import path from 'node:path';
 import { spawnManaged } from './spawn.ts';
 import { listeningTcpPorts } from './procfs.ts';
-import type { ManagedProcess, ProcessExit, SutHandle, SutSpec } from './types.ts';
+import { DEFAULT_READY_TIMEOUT_MS, type ManagedProcess, type ProcessExit, type SutHandle, type SutSpec } from './types.ts';
+
+export { DEFAULT_READY_TIMEOUT_MS };
 
 export type SutErrorCode = 'SUT_EXITED' | 'SUT_NOT_READY' | 'SUT_SPAWN' | 'SUT_CONFIG' | 'SUT_ABORTED';
 
@@ -37,7 +39,6 @@ export interface StartSutOptions {
   cgroup?: string;
 }
 
-export const DEFAULT_READY_TIMEOUT_MS = 10_000;
 const TAIL = 20;
 
 function substitute(text: string, vars: Record<string, string>, where: string): string {

@@ -1,6 +1,12 @@
 /** Contracts for child processes and the system under test (implemented in harness/process/). */
 import type { OutputCut } from '../util/bounded-lines.ts';
 
+/**
+ * How long a SUT may take to become ready when its profile says nothing. Here, not in ./sut.ts,
+ * because the profile schema names it and `validate` must not load ./sut.ts (execa).
+ */
+export const DEFAULT_READY_TIMEOUT_MS = 10_000;
+
 export interface SpawnOptions {
   /** Lab host to run in (its network namespace). Omit for the harness's own namespace. */
   host?: string;

@@ -8,18 +8,21 @@ import { join, resolve } from 'node:path';
 import { bringUpLab, downAllLabs, labNeedsLocalNetwork, labNeedsNetem, newRunId } from '../lab/index.ts';
 import { stopAllManaged } from '../process/index.ts';
 import type { Lab } from '../lab/types.ts';
-import { displayPath, loadProfile, ProfileError, type LoadedProfile, type ProfileIssue } from '../loader/profile.ts';
+import { displayPath, loadProfiles, type LoadedProfile } from '../loader/profile.ts';
 import { scenarioFailed, summarize, type LabInfo, type RunResult, type ScenarioResult } from '../model/results.ts';
 import type { Capabilities } from '../model/scenario.ts';
 import { ReporterMultiplexer } from '../reporters/multiplexer.ts';
 import type { Reporter, ScenarioStart } from '../reporters/reporter.ts';
 import { CliError, ExitCode } from '../util/exit-codes.ts';
-import { loadRegistry, type AnyScenario } from '../../suites/registry.ts';
+import { loadRegistry } from '../../suites/registry.ts';
 import { probeCapabilities } from './capabilities.ts';
 import { environment, VERSION } from './environment.ts';
 import type { CaptureMode } from './capture.ts';
 import { executeScenario } from './execute.ts';
 import { buildPlan, type PlannedScenario, type PlanOptions } from './plan.ts';
+
+// Lives with the loader (so `validate` loads no runner); exported here too, where it was.
+export { loadProfiles };
 
 /** The file each reporter writes into the output folder. */
 const REPORT_FILES: Record<string, string | undefined> = { junit: 'junit.xml', json: 'results.json', html: 'report.html' };
@@ -36,28 +39,6 @@ export interface RunOptions extends PlanOptions {
   interrupt: AbortSignal;
   /** Stop after this many scenarios with a failed or errored check (`--max-failures`, `--bail` = 1). */
   maxFailures?: number;
-}
-
-/** Loads every profile; all issues of all files are reported together. */
-export async function loadProfiles(files: string[], registry: Map<string, AnyScenario>): Promise<LoadedProfile[]> {
-  const loaded: LoadedProfile[] = [];
-  const issues: ProfileIssue[] = [];
-  for (const f of files) {
-    try {
-      loaded.push(await loadProfile(f, registry));
-    } catch (err) {
-      if (err instanceof ProfileError) issues.push(...err.issues);
-      else throw err;
-    }
-  }
-  if (issues.length) throw new ProfileError(issues);
-  const names = new Map<string, string>();
-  for (const p of loaded) {
-    const other = names.get(p.profile.profile);
-    if (other) throw new CliError(`${p.file}: profile name "${p.profile.profile}" is also used by ${other}; names must differ within a run`, ExitCode.usage);
-    names.set(p.profile.profile, p.file);
-  }
-  return loaded;
 }
 
 export async function planRun(opts: PlanOptions & { files: string[] }): Promise<PlannedScenario[]> {
