@@ -25,6 +25,7 @@ import type {
   NativeError,
   NetInterface,
   OutgoingDatagram,
+  ReceiveInfoOptions,
   ReceiveOptions,
   TcpKeepalive,
   UdpSocket,
@@ -48,6 +49,7 @@ interface BindingSocket {
   readonly fd: number;
   bind(address: string, port: number): void;
   address(): { address: string; port: number };
+  recvInfo(): ReceiveInfoOptions;
   bindToDevice(iface: string | number): void;
   setMulticastInterface(ifindex: number): void;
   addMembership(group: string, ifindex: number): void;
@@ -86,7 +88,7 @@ interface Binding {
   /** The same, to the destination the previous successful sendTo parsed (no parsing). */
   sendLast(h: SocketHandle, data: Uint8Array): number;
   /** sendBatch of payloads copied back to back into stage; dests = [address, port, ...]. */
-  sendStaged(h: SocketHandle, stage: Uint8Array, count: number, lens: Int32Array, destIndex: Int32Array, dests: (string | number)[]): number;
+  sendStaged(h: SocketHandle, stage: Uint8Array, count: number, lens: Int32Array, destIndex: Int32Array, dests: (string | number)[], offsets?: Int32Array): number;
   /** Linux only (native/src/lnp_linux.cc): hooks attached after the change. */
   setLocalNetworkPolicy?(cgroupDir: string, policy: LocalNetworkPolicyName): string[];
   /** macOS only (native/src/nwgroup_darwin.cc). */
@@ -211,6 +213,7 @@ class NativeUdpSocket extends EventEmitter implements UdpSocket {
   #stage: Uint8Array | undefined;
   #lens = new Int32Array(64);
   #destIndex = new Int32Array(64);
+  #offsets = new Int32Array(64);
   #closed = false;
   #receiving = false;
   #bufs: RecvBuffers | undefined;
@@ -234,6 +237,10 @@ class NativeUdpSocket extends EventEmitter implements UdpSocket {
   }
   address(): { address: string; port: number } {
     return this.#h.address();
+  }
+  /** Receive options as getsockopt reads them (on from the first bind or startReceiving). */
+  receiveInfoOptions(): ReceiveInfoOptions {
+    return this.#h.recvInfo();
   }
   bindToDevice(iface: string | number): void {
     if (typeof iface !== 'string' && typeof iface !== 'number') throw new TypeError('iface must be a name or an index');
@@ -276,7 +283,9 @@ class NativeUdpSocket extends EventEmitter implements UdpSocket {
   // STAGE_MAX_COUNT datagrams and STAGE_MAX_BYTES in all) is walked here, its payloads
   // copied back to back into one reused staging buffer, and handed over in one call: the
   // addon then does no property reads per datagram, which cost more than copying a small
-  // payload. Anything else (big batches, odd items) takes the addon's own sendBatch, which
+  // payload; consecutive items with the same payload object (one probe to many peers, a
+  // burst of one datagram) share one staged copy. Anything else (big batches, odd items)
+  // takes the addon's own sendBatch, which
   // also produces every argument error; destination errors are the same on both paths.
   sendBatch(datagrams: OutgoingDatagram[]): number {
     const n = Array.isArray(datagrams) ? datagrams.length : 0;
@@ -284,9 +293,12 @@ class NativeUdpSocket extends EventEmitter implements UdpSocket {
     if (this.#lens.length < n) {
       this.#lens = new Int32Array(n);
       this.#destIndex = new Int32Array(n);
+      this.#offsets = new Int32Array(n);
     }
     const lens = this.#lens;
     const destIndex = this.#destIndex;
+    const offsets = this.#offsets;
+    let lastData: Uint8Array | undefined;
     const dests: (string | number)[] = [];
     let stage = (this.#stage ??= new Uint8Array(16384));
     let lastAddress: string | undefined;
@@ -305,6 +317,15 @@ class NativeUdpSocket extends EventEmitter implements UdpSocket {
         d++;
       }
       const len = data.byteLength;
+      // Same object and length as the item before: its bytes are already staged. (Only a
+      // getter on this item that writes into that very buffer could tell the difference.)
+      if (data === lastData && len === lens[i - 1]) {
+        lens[i] = len;
+        destIndex[i] = d;
+        offsets[i] = offsets[i - 1]!;
+        continue;
+      }
+      lastData = data;
       if (off + len > stage.length) {
         if (off + len > STAGE_MAX_BYTES) return this.#h.sendBatch(datagrams);
         const bigger = new Uint8Array(Math.min(STAGE_MAX_BYTES, Math.max(2 * stage.length, off + len)));
@@ -312,11 +333,12 @@ class NativeUdpSocket extends EventEmitter implements UdpSocket {
         this.#stage = stage = bigger;
       }
       stage.set(data, off);
-      off += len;
       lens[i] = len;
       destIndex[i] = d;
+      offsets[i] = off;
+      off += len;
     }
-    return this.#b.sendStaged(this.#handle, stage, n, lens, destIndex, dests);
+    return this.#b.sendStaged(this.#handle, stage, n, lens, destIndex, dests, offsets);
   }
 
   startReceiving(options: ReceiveOptions = {}): void {
@@ -382,9 +404,13 @@ class NativeUdpSocket extends EventEmitter implements UdpSocket {
   };
 }
 
-/** A non-blocking UDP socket with pktinfo and kernel timestamps enabled. */
+/**
+ * A non-blocking UDP socket; pktinfo and kernel timestamps are turned on at its first bind()
+ * or startReceiving() (native/src/socket_common.cc EnsureRecvInfo says why and the order).
+ */
 export function createUdpSocket(opts: UdpSocketOptions): UdpSocket & {
   setBufferSizes(recvBytes: number, sendBytes: number): void;
+  receiveInfoOptions(): ReceiveInfoOptions;
   ref(): UdpSocket;
   unref(): UdpSocket;
 } {

@@ -46,8 +46,23 @@ export interface Datagram {
   ifindex: number;
   /** Destination address the datagram was sent to (unicast, broadcast or group). */
   destination: string;
-  /** Kernel receive timestamp in ns since the Unix epoch (SO_TIMESTAMPNS / SO_TIMESTAMP). */
+  /**
+   * Kernel receive timestamp in ns since the Unix epoch (SO_TIMESTAMPNS / SO_TIMESTAMP): the
+   * arrival time when the socket was bound, or receiving, before the datagram arrived.
+   */
   timestampNs: bigint;
+}
+
+/**
+ * The socket's receive options as getsockopt reads them. They are turned on at the first
+ * bind() or startReceiving(), not at creation: a socket that only sends never turns on
+ * SO_TIMESTAMPNS, which would make the kernel timestamp every packet the host receives.
+ */
+export interface ReceiveInfoOptions {
+  /** IP_PKTINFO (Linux) / IP_RECVPKTINFO (macOS), or IPV6_RECVPKTINFO. */
+  pktinfo: boolean;
+  /** SO_TIMESTAMPNS (Linux) / SO_TIMESTAMP (macOS). */
+  timestamps: boolean;
 }
 
 export interface OutgoingDatagram {

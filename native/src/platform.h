@@ -36,10 +36,15 @@ std::string FormatIn6(const in6_addr& a);
 const char* ErrnoCode(int err);  // "EACCES", ... ("UNKNOWN" when unmapped)
 
 // ---- sockets ------------------------------------------------------------------------
-// Creates a non-blocking UDP socket (CLOEXEC) and enables arrival-interface / destination
-// and kernel-timestamp ancillary data. netns (may be empty) is Linux-only.
+// Creates a non-blocking UDP socket (CLOEXEC, v6-only for family 6); netns (may be empty)
+// is Linux-only. No receive options yet: the caller turns them on with EnableRecvInfo
+// before the socket can receive (socket_common.cc: at the first bind or startReceiving).
 int OpenUdp(int family, const std::string& netns, SysErr* e);
-int EnableRecvInfo(int fd, int family, SysErr* e);       // per OS (timestamps differ)
+// Arrival-interface / destination (IP_PKTINFO or IP_RECVPKTINFO, IPV6_RECVPKTINFO) and
+// kernel-timestamp (SO_TIMESTAMPNS on Linux, SO_TIMESTAMP on macOS) ancillary data. Per OS.
+int EnableRecvInfo(int fd, int family, SysErr* e);
+// Reads those options back with getsockopt (per OS), for tests and diagnostics.
+int GetRecvInfo(int fd, int family, bool* pktinfo, bool* timestamps, SysErr* e);
 int BindToDevice(int fd, int family, const std::string& name, unsigned ifindex, SysErr* e);
 int SetMulticastIf(int fd, int family, unsigned ifindex, SysErr* e);
 int Membership(int fd, int family, bool join, const sockaddr_storage& group, unsigned ifindex,

@@ -265,6 +265,7 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket>, public nc::BatchSink {
         env, "UdpSocket",
         {InstanceMethod<&UdpSocket::Bind>("bind"),
          InstanceMethod<&UdpSocket::Address>("address"),
+         InstanceMethod<&UdpSocket::RecvInfo>("recvInfo"),
          InstanceMethod<&UdpSocket::BindToDevice>("bindToDevice"),
          InstanceMethod<&UdpSocket::SetMulticastInterface>("setMulticastInterface"),
          InstanceMethod<&UdpSocket::AddMembership>("addMembership"),
@@ -378,11 +379,56 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket>, public nc::BatchSink {
     c->valid = true;
   }
 
+  // Receive options (pktinfo, kernel timestamps) go on lazily, before the socket can first
+  // receive through this class: at an explicit bind, and at startReceiving (the only read
+  // path: the poll loop and the receive thread both start there). Not at creation, because
+  // SO_TIMESTAMPNS on any socket turns on the kernel's global receive-timestamp static key
+  // (net_enable_timestamp; Documentation/networking/timestamping.rst: "the destination
+  // socket, if any, is not known early in the network stack, the feature has to be enabled
+  // for all packets"), so a send-only socket would make the host timestamp every packet it
+  // receives, for every socket, while it is open. Bind alone is not enough: a socket that
+  // sends first is bound implicitly (autobind) and may then receive the replies.
+  //
+  // Order matters. Enabled before bind(2), every datagram that can reach the socket finds
+  // the options on: timestamps are arrival times and pktinfo is complete. A socket that
+  // autobinds by sending and only then calls startReceiving may already hold replies that
+  // arrived with the options off: the kernel stamps such a datagram when it is read
+  // (net/socket.c __sock_recv_timestamp stamps an skb that has none, unless another socket
+  // had the global key on at arrival), so its timestampNs is a receive time, not an arrival
+  // time (socket(7), SO_TIMESTAMP: "the reception time of the last packet passed to the
+  // user"), and on IPv4 its ifindex may be 0 (IP_PKTINFO's interface is recorded at
+  // enqueue, net/ipv4/ip_sockglue.c ipv4_pktinfo_prepare). So: bind, or startReceiving,
+  // before traffic arrives, as every caller in this repository does. (On a host where no
+  // socket had timestamps on, the kernel flips its global switch from a work item,
+  // net/core/dev.c net_enable_timestamp -> netstamp_clear, so datagrams in the first
+  // moments after the very first enable may get a read-time stamp either way; that was so
+  // when this ran at creation too.)
+  void EnsureRecvInfo(Napi::Env env) {
+    if (recvInfo_) return;
+    nc::SysErr e;
+    if (nc::EnableRecvInfo(fd_, family_, &e) != 0) ThrowSys(env, e);
+    recvInfo_ = true;
+  }
+
+  // recvInfo() -> {pktinfo, timestamps}: the options as getsockopt reads them now.
+  Napi::Value RecvInfo(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    CheckOpen(env);
+    bool pktinfo = false, timestamps = false;
+    nc::SysErr e;
+    if (nc::GetRecvInfo(fd_, family_, &pktinfo, &timestamps, &e) != 0) ThrowSys(env, e);
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("pktinfo", pktinfo);
+    o.Set("timestamps", timestamps);
+    return o;
+  }
+
   Napi::Value Bind(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     CheckOpen(env);
     DestCache c;
     ParseDest(env, info[0], info[1], &c, "bind");
+    EnsureRecvInfo(env);
     if (::bind(fd_, reinterpret_cast<sockaddr*>(&c.ss), c.len) != 0) {
       nc::SysErr e;
       e.set(errno, "bind", std::string(c.text) + ":" + std::to_string(c.port));
@@ -588,7 +634,10 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket>, public nc::BatchSink {
   // destIndex, dests). The wrapper has walked the batch in JS and copied the payloads back
   // to back into `stage` (cheaper for small datagrams than the several N-API property and
   // element reads per datagram that sendBatch needs); dests is [address, port, ...] of the
-  // distinct consecutive destinations, each parsed here (cached across calls). Same
+  // distinct consecutive destinations, each parsed here (cached across calls). With a 7th
+  // argument offsets (Int32Array), datagram i's payload is stage[offsets[i], +lens[i]]
+  // (the wrapper stages a payload object once when consecutive items share it); without,
+  // the payloads lie back to back. Same
   // argument errors as sendBatch for a bad destination; sendmmsg reads the payloads
   // straight from `stage`.
  public:
@@ -613,6 +662,12 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket>, public nc::BatchSink {
     const int32_t* lens = Int32Data(env, info[3], &nl, "lens");
     const int32_t* dix = Int32Data(env, info[4], &nd, "destIndex");
     if (n > nl || n > nd) ThrowType(env, "sendStaged: bad arguments");
+    const int32_t* offs = nullptr;
+    if (info.Length() > 6 && !info[6].IsUndefined()) {
+      size_t no;
+      offs = Int32Data(env, info[6], &no, "offsets");
+      if (n > no) ThrowType(env, "sendStaged: bad arguments");
+    }
     std::vector<DestCache>& parsed = self->stagedDests_;
     if (parsed.size() < ndest) parsed.resize(ndest);
     for (uint32_t k = 0; k < ndest; k++)
@@ -621,6 +676,10 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket>, public nc::BatchSink {
     size_t off = 0;
     for (uint32_t i = 0; i < n; i++) {
       nc::OutMsg& m = self->batch_[i];
+      if (offs != nullptr) {
+        if (offs[i] < 0) ThrowType(env, "sendStaged: bad arguments");
+        off = static_cast<size_t>(offs[i]);
+      }
       if (lens[i] < 0 || off + static_cast<size_t>(lens[i]) > stageLen || dix[i] < 0 ||
           static_cast<uint32_t>(dix[i]) >= ndest)
         ThrowType(env, "sendStaged: bad arguments");
@@ -765,6 +824,7 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket>, public nc::BatchSink {
       if (d > 0 && !threaded) ThrowType(env, "coalesceUs needs the receive thread");
       coalesce_ns = static_cast<int64_t>(d) * 1000;
     }
+    EnsureRecvInfo(env);  // before the first read, on either path
     EnsureBuffers(env);
     onBatch_ = Napi::Persistent(info[0].As<Napi::Function>());
     if (!asyncCtx_) asyncCtx_ = std::make_unique<Napi::AsyncContext>(env, "NetconformUdpSocket");
@@ -994,6 +1054,7 @@ class UdpSocket : public Napi::ObjectWrap<UdpSocket>, public nc::BatchSink {
   bool polling_ = false;                 // poll_ started
   bool receiving_ = false;
   bool refed_ = true;
+  bool recvInfo_ = false;  // EnsureRecvInfo has run
   Napi::FunctionReference onBatch_;
   std::unique_ptr<Napi::AsyncContext> asyncCtx_;
   Napi::Reference<Napi::ArrayBuffer> poolRef_;

@@ -46,6 +46,26 @@ int EnableRecvInfo(int fd, int family, SysErr* e) {
   return 0;
 }
 
+int GetRecvInfo(int fd, int family, bool* pktinfo, bool* timestamps, SysErr* e) {
+  int v = 0;
+  socklen_t len = sizeof v;
+  int r = family == 4 ? getsockopt(fd, IPPROTO_IP, IP_PKTINFO, &v, &len)
+                      : getsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &v, &len);
+  if (r != 0) {
+    e->set(errno, "getsockopt", family == 4 ? "IP_PKTINFO" : "IPV6_RECVPKTINFO");
+    return -1;
+  }
+  *pktinfo = v != 0;
+  v = 0;
+  len = sizeof v;
+  if (getsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &v, &len) != 0) {
+    e->set(errno, "getsockopt", "SO_TIMESTAMPNS");
+    return -1;
+  }
+  *timestamps = v != 0;
+  return 0;
+}
+
 void ParseTimestamp(const cmsghdr* c, RecvSlot* slot) {
   if (c->cmsg_type == SCM_TIMESTAMPNS) {
     timespec ts;

@@ -138,11 +138,7 @@ int OpenUdp(int family, const std::string& netns, SysErr* e) {
     int on = 1;  // v6 sockets are v6-only: v4 traffic uses a v4 socket
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
   }
-  if (EnableRecvInfo(fd, family, e) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
+  return fd;  // receive options: EnableRecvInfo, at the first bind or receive (socket_common.cc)
 }
 
 int Membership(int fd, int family, bool join, const sockaddr_storage& group, unsigned ifindex,

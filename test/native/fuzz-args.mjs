@@ -134,7 +134,9 @@ const targets = [
   () => b.sendLast(pick([v4.handle(), v6.handle(), value()]), value()),
   () => b.sendStaged(pick([v4.handle(), value()]), pick([new Uint8Array(64), value()]), pick([0, 1, 3, 2 ** 32 - 1, value()]),
     pick([new Int32Array([1, 1, 1]), new Int32Array([-1, 99, 2 ** 31 - 1]), value()]), pick([new Int32Array(3), new Int32Array([0, 5, -1]), value()]),
-    pick([['127.0.0.1', 9], array(0), Object.defineProperty(['127.0.0.1', 9], 1, { get: boom }), value()])),
+    pick([['127.0.0.1', 9], array(0), Object.defineProperty(['127.0.0.1', 9], 1, { get: boom }), value()]),
+    ...pick([[], [undefined], [new Int32Array([0, 0, 63])], [new Int32Array([0, 64, -1])], [new Int32Array([2 ** 31 - 1, 0, 0])], [new Int32Array(1)], [value()]])),
+  () => pick([v4, v6]).recvInfo(),
   () => { const h = v4.handle(); const stage = new Uint8Array(8); const dests = ['127.0.0.1', 9];
     Object.defineProperty(dests, 0, { get() { try { structuredClone(stage.buffer, { transfer: [stage.buffer] }); } catch { /* already */ } return '127.0.0.1'; } });
     return b.sendStaged(h, stage, 1, new Int32Array([8]), new Int32Array([0]), dests); },

@@ -175,6 +175,22 @@ describe('UDP on loopback', () => {
     expect(got.map((d) => d.data.toString())).toEqual(batch.map((b) => b.data.toString()));
   });
 
+  it('sendBatch: one payload object repeated (staged once) and other payloads between keep their own bytes', async () => {
+    const a = udp(4);
+    a.bind('127.0.0.1', 0);
+    const b = udp(4);
+    b.bind('127.0.0.1', 0);
+    const tx = udp(4);
+    const probe = Buffer.from('probe');
+    const other = Buffer.from('other-payload');
+    const to = (data: Buffer, s: Sock) => ({ data, address: '127.0.0.1', port: s.address().port });
+    const pa = collect(a, 4);
+    const pb = collect(b, 3);
+    expect(tx.sendBatch([to(probe, a), to(probe, b), to(probe, a), to(other, b), to(probe, a), to(other, b), to(probe.subarray(0, 2), a)])).toBe(7);
+    expect((await pa).map((d) => d.data.toString())).toEqual(['probe', 'probe', 'probe', 'pr']);
+    expect((await pb).map((d) => d.data.toString())).toEqual(['probe', 'other-payload', 'other-payload']);
+  });
+
   it('send to alternating destinations, after a failed send, each reaches its own peer', async () => {
     const a = udp(4);
     a.bind('127.0.0.1', 0);

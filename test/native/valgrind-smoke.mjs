@@ -33,6 +33,7 @@ for (const [fam, host] of [[4, '127.0.0.1'], [6, '::1']]) {
     b.sendTo(h, Buffer.from('t'), host, port);
     for (let i = 0; i < 49; i++) b.sendLast(h, Buffer.from('l'));
     b.sendStaged(h, Buffer.alloc(150, 1), 50, new Int32Array(50).fill(3), new Int32Array(50), [host, port]);
+    b.sendStaged(h, Buffer.alloc(150, 1), 50, new Int32Array(50).fill(3), new Int32Array(50), [host, port], new Int32Array(50).fill(147));
   })(tx.handle());
   await done;
   clearTimeout(timer);
