@@ -32,11 +32,17 @@ interface Verdicts {
   checks: Map<string, { verdict: string; reason: string }>;
 }
 
+/** The profile run in progress: a signal to this script is passed on to it, so it tears its lab down. */
+let current: ChildProcess | undefined;
+let interrupted = false;
+
 async function runProfile(file: string): Promise<Verdicts> {
   const out = await mkdtemp(join(tmpdir(), 'nc-loadv-'));
   try {
     const child = spawn(process.execPath, [join(root, 'harness/bin/netconform.js'), 'run', file, '-r', 'json', '-o', out], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    current = child;
     const exitCode: number = await new Promise((r) => child.on('exit', (code) => r(code ?? 1)));
+    current = undefined;
     const res = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResult;
     const checks = new Map<string, { verdict: string; reason: string }>();
     for (const s of res.scenarios) for (const c of s.checks) checks.set(`${basename(file, '.yaml')} › ${s.id} › ${c.name}`, { verdict: c.verdict, reason: c.reason });
@@ -60,8 +66,29 @@ async function main(): Promise<number> {
     .map((f) => join(root, 'profiles', f));
   console.error(`load-verdicts: ${files.length} profiles; 1 unloaded pass, then ${runs} with a busy loop on each of ${availableParallelism()} cores`);
   const started = Date.now();
+  // Ctrl-C or SIGTERM: the busy loops go at once; the profile run gets the signal too (its own
+  // handler tears its lab down) and is waited for, so nothing it made outlives this script.
+  let loops: ChildProcess[] = [];
+  const stopLoops = (): void => { for (const l of loops) { try { l.kill('SIGKILL'); } catch { /* gone */ } } };
+  const onSignal = (sig: NodeJS.Signals): void => {
+    interrupted = true;
+    stopLoops();
+    current?.kill(sig);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const baseline = new Map<string, Verdicts>();
-  for (const f of files) baseline.set(f, await runProfile(f));
+  for (const f of files) {
+    const v = await runProfile(f).catch((err: unknown) => {
+      if (interrupted) return undefined;
+      throw err;
+    });
+    if (!v || interrupted) {
+      console.error('interrupted during the unloaded pass: nothing to compare');
+      return 130;
+    }
+    baseline.set(f, v);
+  }
 
   const checks = [...baseline.values()].reduce((n, v) => n + v.checks.size, 0);
   const changes: Array<{ run: number; check: string; unloaded: string; loaded: string; reason: string; harnessLate: boolean; unloadedReason: string; unloadedHarnessLate: boolean }> = [];
@@ -81,15 +108,15 @@ async function main(): Promise<number> {
     return `${done} loaded pass(es) × ${checks} checks: ${changes.length} verdict change(s) vs the unloaded pass (${r.changesToHarnessLateError} to an error naming the harness's lateness, ${r.changesFromHarnessLateError} from one, ${r.otherChanges} other); ${outFile}`;
   };
 
-  const loops = busyLoops();
-  const stopLoops = (): void => { for (const l of loops) { try { l.kill('SIGKILL'); } catch { /* gone */ } } };
-  const onSignal = (): void => { stopLoops(); void report().then((line) => { console.log(`interrupted: ${line}`); process.exit(130); }); };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  loops = busyLoops();
   try {
-    for (let run = 1; run <= runs; run++) {
+    for (let run = 1; run <= runs && !interrupted; run++) {
       for (const f of files) {
-        const got = await runProfile(f);
+        const got = await runProfile(f).catch((err: unknown) => {
+          if (interrupted) return undefined;
+          throw err;
+        });
+        if (!got || interrupted) break;
         for (const [key, base] of baseline.get(f)!.checks) {
           const now = got.checks.get(key);
           if (now?.verdict === base.verdict) continue;
@@ -102,12 +129,17 @@ async function main(): Promise<number> {
           console.error(`  run ${run}: ${key}: ${c.unloaded}${c.unloadedHarnessLate ? ' (harness late)' : ''} → ${c.loaded}${c.reason ? ` (${c.reason.slice(0, 200)})` : ''}`);
         }
       }
+      if (interrupted) break;
       done = run;
       console.error(`load-verdicts: loaded pass ${run}/${runs} done, ${changes.length} change(s) so far`);
       await report();
     }
   } finally {
     stopLoops();
+  }
+  if (interrupted) {
+    console.log(`interrupted: ${await report()}`);
+    return 130;
   }
   console.log(await report());
   return changes.length ? 1 : 0;
