@@ -3,9 +3,9 @@
  * and one compiled validator per schema object. Validation never changes the document it is
  * given: it runs on a copy, and that copy, with the schema's defaults filled in, is the result.
  */
-import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { closest } from '../util/closest.ts';
 import { DURATION_FORMAT, MAX_DURATION_MS, maxDurationText } from '../util/duration.ts';
 import { durationFormat } from './formats.ts';
@@ -13,8 +13,15 @@ import { precompiled } from './precompiled.ts';
 import { dottedPath, pointerToPath } from './path.ts';
 import type { PathSegment } from './yaml-source.ts';
 
-// ajv-formats is CommonJS; under ESM its callable is the default export.
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+/*
+ * Ajv itself (and ajv-formats' plugin) is required when a validator is first compiled here, not
+ * imported: the compiled CLI validates shipped profiles with validators generated at build time
+ * (./precompiled.ts), which need only Ajv's small runtime helpers, so a `validate` neither
+ * parses nor initialises Ajv's compiler (~270 KB of bundle with fast-uri). `createRequire` keeps
+ * esbuild from bundling it: in the compiled CLI it loads node_modules/ajv when a schema has no
+ * generated validator (a fixture scenario's, NETCONFORM_EXTRA_SUITES).
+ */
+const requireHere = createRequire(import.meta.url);
 
 export interface SchemaIssue {
   code: string;
@@ -32,6 +39,9 @@ export const AJV_OPTIONS = { strict: true, allErrors: true, useDefaults: true, v
 
 /** An Ajv with AJV_OPTIONS (plus `extra`) and every format of ./formats.ts. */
 export function newAjv(extra: Pick<Options, 'code'> = {}): Ajv {
+  const { Ajv } = requireHere('ajv') as typeof import('ajv');
+  // CommonJS: the module is the plugin function.
+  const addFormats = requireHere('ajv-formats') as (ajv: Ajv) => Ajv;
   const a = new Ajv({ ...AJV_OPTIONS, ...extra });
   addFormats(a);
   a.addFormat(DURATION_FORMAT, durationFormat);
