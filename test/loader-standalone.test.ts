@@ -105,10 +105,18 @@ describe('validators generated at build time', () => {
     expect(pairs.size).toBeGreaterThan(10);
   }, 120_000);
 
-  it('are one factory per schema in the module that replaces precompiled.ts', () => {
-    const text = precompiledModule([{ key: 'k1', code: 'module.exports = 1;' }, { key: 'k2', code: 'module.exports = 2;' }]);
-    const table = new Function(`${text.replace('export const precompiled =', 'return')}`)() as Map<string, () => unknown>;
+  it('are one factory per schema in the module that replaces precompiled.ts, given the modules their code requires', () => {
+    const text = precompiledModule([
+      { key: 'k1', code: 'module.exports = 1;' },
+      { key: 'k2', code: 'module.exports = require("./formats.ts").two + require("x/y").default;' },
+    ]);
+    expect(text.match(/require\("[^"]+"\)/g)).toEqual(['require("./formats.ts")', 'require("x/y")']);
+    // `require` as an argument (esbuild bundles those calls); the export, as the function's result.
+    const modules: Record<string, unknown> = { './formats.ts': { two: 2 }, 'x/y': { default: 40 } };
+    const body = text.replace('export const precompiled =', 'return');
+    const table = new Function('require', body)((id: string) => modules[id]) as Map<string, () => unknown>;
     expect([...table.keys()]).toEqual(['k1', 'k2']);
-    expect(table.get('k2')!()).toBe(2);
+    expect(table.get('k1')!()).toBe(1);
+    expect(table.get('k2')!()).toBe(42);
   });
 });
