@@ -137,6 +137,7 @@ const suite: BenchSuite = {
       log(`${c.name}: compiled ${compiled.toFixed(0)} ms, tsx ${source.toFixed(0)} ms (${(compiled / source).toFixed(2)}×)`);
     }
     notes.push(`${runs} rounds, each one process per row in turn (round-robin); ratio against ${REFERENCE} of the same rounds; CPU at ${clockTicks} ticks/s resolution`);
+    notes.push('--version alone is answered by the bin from package.json before any loader is chosen: its two rows time the same path');
     notes.push('the absolute targets include Node itself: read them against the node -e 0 and node empty.mjs rows of the same run (under load, read the ratios)');
     return { name: 'startup', rows, notes };
   },
