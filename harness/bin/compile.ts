@@ -1,6 +1,6 @@
 /**
  * Builds the compiled CLI that harness/bin/netconform.js starts when it is fresh: dist/, one
- * ES module bundle of harness/, suites/ and native/index.ts (esbuild, code-split so `--version`
+ * ES module bundle of harness/, suites/ and native/index.ts (esbuild, code-split so `--help`
  * loads only the commander program), with node_modules left as ordinary imports.
  *
  * Run by the package's `install` script after the addon (`npm ci` / `npm install` in a clone,

@@ -9,10 +9,10 @@ import { VERSION } from '../runner/environment.ts';
 import { registerLabCommands } from './lab-commands.ts';
 
 /*
- * commands.ts pulls in the loader (ajv), the runner, every reporter and the scenario registry:
- * most of a start-up's module loading. It is imported when a command runs, so `--version` and
- * `--help` do not pay for it (measured with node --cpu-prof: module loading through tsx's hooks
- * is most of a start).
+ * commands.ts pulls in the runner, every reporter, the lab and the scenario registry: most of a
+ * start-up's module loading. It is imported when `run` or `merge` runs, so other commands and
+ * `--help` do not pay for it (measured with node --cpu-prof: module loading is most of a start).
+ * (`--version` alone never gets here: harness/bin/netconform.js answers it.)
  */
 type Commands = typeof import('./commands.ts');
 const commands = (): Promise<Commands> => import('./commands.ts');
