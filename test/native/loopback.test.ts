@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   addonStatus,
@@ -21,19 +21,9 @@ import {
   type Datagram,
   type UdpSocket,
 } from '../../native/index.ts';
+import { udp, type Sock } from '../helpers/udp-sockets.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
-type Sock = ReturnType<typeof createUdpSocket>;
-const open: Sock[] = [];
-afterEach(() => {
-  for (const s of open.splice(0)) s.close();
-});
-
-function udp(family: 4 | 6, opts: { broadcast?: boolean; reuseAddr?: boolean } = {}): Sock {
-  const s = createUdpSocket({ family, ...opts });
-  open.push(s);
-  return s;
-}
 
 /** Collects `n` datagrams or fails after `ms`. */
 function collect(s: UdpSocket, n: number, ms = 5000): Promise<Datagram[]> {

@@ -5,20 +5,11 @@
  * EnsureRecvInfo). Read back with getsockopt through receiveInfoOptions(); real loopback
  * traffic only.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { addonStatus, createUdpSocket, listInterfaces, type Datagram, type ReceiveOptions } from '../../native/index.ts';
+import { addonStatus, listInterfaces, type Datagram, type ReceiveOptions } from '../../native/index.ts';
+import { udp, type Sock } from '../helpers/udp-sockets.ts';
 
-type Sock = ReturnType<typeof createUdpSocket>;
-const open: Sock[] = [];
-afterEach(() => {
-  for (const s of open.splice(0)) s.close();
-});
-function udp(family: 4 | 6): Sock {
-  const s = createUdpSocket({ family });
-  open.push(s);
-  return s;
-}
 
 function next(s: Sock, opts: ReceiveOptions, ms = 5000): Promise<Datagram> {
   return new Promise((res, rej) => {

@@ -7,23 +7,13 @@
  */
 import { execa } from 'execa';
 import { resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { addonStatus, createUdpSocket, listInterfaces, type Datagram, type ReceiveOptions, type UdpSocket } from '../../native/index.ts';
+import { addonStatus, listInterfaces, type Datagram, type ReceiveOptions, type UdpSocket } from '../../native/index.ts';
+import { udp } from '../helpers/udp-sockets.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const built = addonStatus().loaded;
-type Sock = ReturnType<typeof createUdpSocket>;
-const open: Sock[] = [];
-afterEach(() => {
-  for (const s of open.splice(0)) s.close();
-});
-
-function udp(family: 4 | 6): Sock {
-  const s = createUdpSocket({ family });
-  open.push(s);
-  return s;
-}
 
 /** Collects `n` datagrams (with the JS clock at delivery) or fails after `ms`. */
 function collect(s: UdpSocket, n: number, opts: ReceiveOptions, ms = 10_000): Promise<{ d: Datagram; deliveredNs: bigint }[]> {
