@@ -134,6 +134,9 @@ describe.skipIf(!lab.ok)(lab.title('darkwake scenarios in a lab (root)'), () => 
       expect(n.unscaledTotal).toBe('22m30s'); // 1m + 3 × (5m + 30s) + 5m
       // 30 s at 0.004 is 120 ms: raised to the default floor a client needs to react (minDarkWake).
       expect(n.darkWakesRaisedTo).toBe(300);
+      // The night starts once the client is quiet after connecting (or after 3 s, said so).
+      expect(typeof n.clientQuiet).toBe('boolean');
+      expect(Number(n.clientQuietAfterMs)).toBeGreaterThanOrEqual(60);
       if (c.verdict === 'error') {
         // The harness was late (a busy machine): the reason names what and the bound, and the churn check yields too.
         expect(c.reason.startsWith(HARNESS_LATE), c.reason).toBe(true);

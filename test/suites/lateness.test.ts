@@ -13,6 +13,8 @@ import { compileSchedule, compressSleeps, describeSchedule, totals } from '../..
 import { phaseLateness, SleepModel, type ScheduleRun } from '../../suites/darkwake/lib/sleep-model.ts';
 import { CpuPressure, LoopLagSampler, type LagSource, type LoopStall } from '../../suites/lib/lateness/loop-lag.ts';
 import { describeLateness, guardCheck, latenessBound, LatenessMonitor } from '../../suites/lib/lateness/monitor.ts';
+import { readCpuTimeNs } from '../../suites/lib/lateness/cpu-wait.ts';
+import { untilQuiet } from '../../suites/lib/lateness/settle.ts';
 
 const busy = (ms: number): void => { const t = performance.now(); while (performance.now() - t < ms) { /* block the loop */ } };
 
@@ -107,6 +109,42 @@ describe('loop stalls and CPU pressure', () => {
     total += 25_000; // 25 ms of waiting in ~50 ms
     expect(p.percent()).toBeGreaterThan(20);
     expect(new CpuPressure(() => null).percent()).toBeNull();
+  });
+});
+
+describe('waiting for a client to go quiet before its night', () => {
+  const signal = new AbortController().signal;
+  /** CPU time that grows `busyShare` of wall time until `busyUntil`, then not at all. */
+  function fakeCpu(busyUntil: number, busyShare = 1): { now: () => number; read: () => number } {
+    let t = 0;
+    return { now: () => (t += 10), read: () => Math.min(t, busyUntil) * busyShare * 1e6 };
+  }
+
+  it('waits while it uses CPU and returns once a window was quiet', async () => {
+    const f = fakeCpu(400);
+    const got = await untilQuiet(1, { signal, now: f.now, read: f.read, stepMs: 0 });
+    expect(got).toMatchObject({ quiet: true });
+    expect(got!.afterMs).toBeGreaterThanOrEqual(400 + 60 - 10); // the fake clock starts at 10
+    expect(got!.cpuMs).toBeCloseTo(400 - 10, 0);
+  });
+
+  it('a client that stays busy is given up on at maxMs, said as not quiet; one whose CPU cannot be read is not waited for', async () => {
+    const f = fakeCpu(Infinity, 0.5);
+    const got = await untilQuiet(1, { signal, now: f.now, read: f.read, stepMs: 0, maxMs: 500 });
+    expect(got).toMatchObject({ quiet: false });
+    expect(got!.afterMs).toBeGreaterThanOrEqual(500);
+    expect(await untilQuiet(1, { signal, read: () => null })).toBeNull();
+  });
+
+  it.skipIf(readCpuTimeNs(process.pid) === null)('a real process busy for 300 ms is quiet only after it', async () => {
+    const child = spawn(process.execPath, ['-e', 'const t=Date.now(); while(Date.now()-t<300){} setInterval(()=>{}, 1000)'], { stdio: 'ignore' });
+    try {
+      const got = await untilQuiet(child.pid!, { signal, maxMs: 5000 });
+      expect(got).toMatchObject({ quiet: true });
+      expect(got!.cpuMs).toBeGreaterThan(100); // it was waited for while it ran
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });
 

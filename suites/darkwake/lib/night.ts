@@ -15,6 +15,7 @@ import type { SleepModelParams } from './params.ts';
 import { CpuWaitMeter } from '../../lib/lateness/cpu-wait.ts';
 import { latenessBound, type LatenessMonitor } from '../../lib/lateness/monitor.ts';
 import { raisePriority } from '../../lib/lateness/priority.ts';
+import { untilQuiet, type Settled } from '../../lib/lateness/settle.ts';
 import { compileSchedule, compressSleeps, describeSchedule, totals, type Phase, type SleepCompression } from './schedule.ts';
 import { phaseLateness, SleepModel, type PhaseRecord, type ScheduleRun } from './sleep-model.ts';
 
@@ -60,6 +61,8 @@ export interface NightResult {
   evidence: Evidence[];
   scheduleText: string;
   compression?: SleepCompression;
+  /** How long the client took to go quiet after its first handshake (null: not measurable here). */
+  settled?: Settled | null;
   timeline(): TimelineEvidence;
 }
 
@@ -118,6 +121,10 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
     res.evidence.push(log.timelineEvidence('start-up'));
     return res;
   }
+
+  // The night starts once the client is quiet after connecting: its start-up's CPU is not the night's.
+  res.settled = await untilQuiet(client.proc.pid, { signal }).catch(() => null);
+  if (res.settled) ctx.log(`the ${client.who} ${res.settled.quiet ? 'was quiet' : 'was still busy'} ${Math.round(res.settled.afterMs)} ms after its first handshake (${res.settled.cpuMs.toFixed(0)} ms of CPU meanwhile): the night starts`);
 
   const lab = ctx.lab!;
   const { client: host, segment } = w.hosts;
@@ -215,7 +222,9 @@ export function scheduleEvidence(night: NightResult, scale: number): Evidence {
       sleepsCompressedTo: night.compression ? Math.round(night.phases.find((p) => p.compressedFromMs !== undefined)!.scaledMs) : null,
       compression: night.compression ? night.compression.why : 'none',
       darkWakesRaisedTo: night.phases.find((p) => p.raisedFromMs !== undefined)?.scaledMs ?? null,
+      clientQuietAfterMs: night.settled ? Math.round(night.settled.afterMs) : null,
+      clientQuiet: night.settled ? night.settled.quiet : null,
     },
-    units: { plannedMs: 'ms', measuredMs: 'ms', maxLateMs: 'ms', meanLateMs: 'ms', sleepsCompressedTo: 'ms', darkWakesRaisedTo: 'ms' },
+    units: { plannedMs: 'ms', measuredMs: 'ms', maxLateMs: 'ms', meanLateMs: 'ms', sleepsCompressedTo: 'ms', darkWakesRaisedTo: 'ms', clientQuietAfterMs: 'ms' },
   };
 }

@@ -31,6 +31,30 @@ export function readRunQueueWait(pid: number): RunQueueWait | null {
   return out.size ? out : null;
 }
 
+/** CPU time (ns) all of `pid`'s threads have run so far (schedstat's first field), or null when unreadable. */
+export function readCpuTimeNs(pid: number): number | null {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return null;
+  }
+  let sum = 0;
+  let read = 0;
+  for (const t of tids) {
+    try {
+      const ran = Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').trim().split(/\s+/)[0]);
+      if (Number.isFinite(ran)) {
+        sum += ran;
+        read++;
+      }
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return read ? sum : null;
+}
+
 /** The longest any one thread waited for a CPU between two readings (ms); threads in both only. */
 export function waitedMs(before: RunQueueWait | null, after: RunQueueWait | null): number | null {
   if (!before || !after) return null;
