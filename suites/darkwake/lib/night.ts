@@ -131,9 +131,14 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
   // How long the client waited for a CPU in each awake window: a reaction the machine delayed is not the client's.
   const cpu = new CpuWaitMeter(client.proc.pid);
   let awake: PhaseRecord | undefined;
+  let markMs = ctx.elapsedMs();
   const cpuWait = (): void => {
-    const ms = cpu.since();
-    if (awake && ms !== null) o.lateness.record({ what: `the ${client.who} waited {ms} for a CPU during ${awake.phase.label}`, atMs: ctx.elapsedMs(), lateMs: ms, boundMs: phaseBound(awake.phase, o.scheduleErrorMs) });
+    const w = cpu.worstSince();
+    const now = ctx.elapsedMs();
+    // Which thread waited, and over how long a window: a helper thread's wait reads differently from the event loop's.
+    const detail = w ? `its thread ${w.name ? `'${w.name}' ` : ''}${w.tid}${w.tid === client.proc.pid ? ' (main)' : ''}, over ${Math.round(now - markMs)} ms` : undefined;
+    if (awake && w) o.lateness.record({ what: `the ${client.who} waited {ms} for a CPU during ${awake.phase.label}`, atMs: now, lateMs: w.ms, boundMs: phaseBound(awake.phase, o.scheduleErrorMs), ...(detail ? { detail } : {}) });
+    markMs = now;
   };
   const model = new SleepModel({
     phases: res.phases,

@@ -57,13 +57,23 @@ export function readCpuTimeNs(pid: number): number | null {
 
 /** The longest any one thread waited for a CPU between two readings (ms); threads in both only. */
 export function waitedMs(before: RunQueueWait | null, after: RunQueueWait | null): number | null {
+  return worstWait(before, after)?.ms ?? null;
+}
+
+/** waitedMs with the thread that waited: its id and, when still readable, its name (comm). */
+export function worstWait(before: RunQueueWait | null, after: RunQueueWait | null, pid?: number): { ms: number; tid: number; name?: string } | null {
   if (!before || !after) return null;
-  let worst = 0;
+  let worst = { ms: 0, tid: 0 };
   for (const [tid, ns] of after) {
     const was = before.get(tid);
-    if (was !== undefined) worst = Math.max(worst, (ns - was) / 1e6);
+    if (was !== undefined && (ns - was) / 1e6 > worst.ms) worst = { ms: (ns - was) / 1e6, tid };
   }
-  return worst;
+  if (pid === undefined || worst.tid === 0) return worst;
+  try {
+    return { ...worst, name: readFileSync(`/proc/${pid}/task/${worst.tid}/comm`, 'utf8').trim() };
+  } catch {
+    return worst;
+  }
 }
 
 /** Samples a process's wait at marks; `since()` is the wait from the last mark to now. */
@@ -76,9 +86,14 @@ export class CpuWaitMeter {
 
   /** The wait since the previous call (ms), then a new mark; null when unreadable. */
   since(): number | null {
+    return this.worstSince()?.ms ?? null;
+  }
+
+  /** since() with the thread that waited (see worstWait), for the evidence. */
+  worstSince(): { ms: number; tid: number; name?: string } | null {
     const now = this.read(this.pid);
-    const ms = waitedMs(this.last, now);
+    const w = worstWait(this.last, now, this.pid);
     this.last = now;
-    return ms;
+    return w;
   }
 }
