@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../../harness/loader/ajv.ts';
 import churn from '../../suites/darkwake/churn.ts';
 import { countChurn, judge, summary, type ChurnEvent, type PhaseMark } from '../../suites/darkwake/lib/churn-count.ts';
-import { flowVerdict } from '../../suites/darkwake/lib/flows.ts';
+import { flowVerdict, lateFlowExplained } from '../../suites/darkwake/lib/flows.ts';
 import { compileSchedule, describeSchedule, totals } from '../../suites/darkwake/lib/schedule.ts';
 import { SleepModel } from '../../suites/darkwake/lib/sleep-model.ts';
 import { judgeDetection } from '../../suites/keepalive/lib/detection.ts';
@@ -135,6 +135,19 @@ describe('verdict text of the other scenarios', () => {
     expect(v.ok).toBe(false);
     expect(v.reason).toBe('new flows failed after 1 of 2 wakes (first: dark wake 1/2, no echo within 200 ms) while the flow before sleep worked: the proxy stops handling new flows after a wake');
     expect(v.matrix.mismatches).toEqual([[1, 0]]);
+  });
+
+  it('flows-after-wake: a failed flow the harness\'s lateness explains, and one it cannot', () => {
+    const timedOut = { wake: 'dark wake 1/2', ok: false, ms: 300, detail: 'no echo within 300 ms', timedOut: true };
+    // Bound 200 ms, the prober waited 300 ms: a 56 ms delay cannot hide an echo; a 120 ms one could.
+    expect(lateFlowExplained(timedOut, 56, 200, 300)).toBe(false);
+    expect(lateFlowExplained(timedOut, 120, 200, 300)).toBe(true);
+    // A late echo: 250 ms less 56 ms of delay is still past 200; less 60 ms it is not.
+    expect(lateFlowExplained({ wake: 'w', ok: true, ms: 250, detail: 'ok' }, 49, 200, 300)).toBe(false);
+    expect(lateFlowExplained({ wake: 'w', ok: true, ms: 250, detail: 'ok' }, 60, 200, 300)).toBe(true);
+    // A refused connection is the proxy's doing; a flow never reported is not known.
+    expect(lateFlowExplained({ wake: 'w', ok: false, ms: 1, detail: 'ECONNREFUSED' }, 500, 200, 300)).toBe(false);
+    expect(lateFlowExplained({ wake: 'w', ok: false, ms: null, detail: 'no result from the prober', missing: true }, 0, 200, 300)).toBe(true);
   });
 
   it('keepalive.honoured: within tolerance passes; a wrong error code or an unapplied setting fails', () => {

@@ -76,6 +76,8 @@ describe('verdict conversion', () => {
   it('a pass also yields unless lateness can only make the SUT look worse; skips and errors stay', () => {
     expect(guardCheck(check.pass('churn', 'ok'), late, ev).verdict).toBe('error');
     expect(guardCheck(check.pass('flows', 'ok'), late, ev, { keepPass: true }).verdict).toBe('pass');
+    // A fail the caller showed the lateness cannot explain stands too.
+    expect(guardCheck(check.fail('flows', 'never echoed'), late, ev, { keepFail: true }).verdict).toBe('fail');
     expect(guardCheck(check.skip('x', 'no root'), late, ev).verdict).toBe('skip');
     expect(guardCheck(check.error('x', 'crashed'), late, ev).reason).toBe('crashed');
   });

@@ -7,6 +7,25 @@ export interface FlowResult {
   ok: boolean;
   ms: number | null;
   detail: string;
+  /** The prober gave up waiting for the echo (as opposed to a refused or closed connection). */
+  timedOut?: boolean;
+  /** The prober reported nothing for this flow. */
+  missing?: boolean;
+}
+
+/**
+ * Whether the harness's lateness on a flow (the proxy's wait for a CPU, the prober's late start
+ * and stalls: `delayMs` in all) could have turned a good flow into this failed one. An echo
+ * that came late is explained when, less the delay, it was within the bound; an echo that
+ * never came within the prober's window is explained when the bound plus the delay reaches
+ * that window (a good proxy made that late could have answered after it); a refused or closed
+ * connection is the proxy's doing whatever the load; a flow the prober never reported is not
+ * known either way, so lateness may explain it. A failure no delay explains stands.
+ */
+export function lateFlowExplained(r: FlowResult, delayMs: number, maxFlowMs: number, windowMs: number): boolean {
+  if (r.ok) return r.ms === null || r.ms - delayMs <= maxFlowMs;
+  if (r.timedOut) return maxFlowMs + delayMs >= windowMs;
+  return r.missing === true;
 }
 
 export function flowVerdict(results: FlowResult[], maxFlowMs: number): { ok: boolean; reason: string; summary: string; matrix: MatrixEvidence } {

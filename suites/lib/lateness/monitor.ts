@@ -158,18 +158,20 @@ export class LatenessMonitor {
    * The check as the SUT earned it, unless the harness was late past a bound: then `error`
    * with the lateness as the reason and the would-be verdict kept. A pass survives when
    * lateness can only have made the SUT look worse (`keepPass`: an echo that came in time
-   * although the prober was late); skips and errors are left alone. `only` picks the
+   * although the prober was late), and a fail when the caller has shown the lateness cannot
+   * explain it (`keepFail`: a proxy that never echoed in a window longer than the bound plus
+   * every measured delay); skips and errors are left alone. `only` picks the
    * measurements that bear on this check when one monitor serves several.
    */
-  guard(c: Check, o: { keepPass?: boolean; only?: (l: Lateness) => boolean } = {}): Check {
+  guard(c: Check, o: { keepPass?: boolean; keepFail?: boolean; only?: (l: Lateness) => boolean } = {}): Check {
     return guardCheck(c, this.reason(o.only), this.evidence(), o);
   }
 }
 
 /** The verdict conversion on its own (pure): see LatenessMonitor.guard. */
-export function guardCheck(c: Check, lateReason: string | undefined, evidence: NumbersEvidence, o: { keepPass?: boolean } = {}): Check {
+export function guardCheck(c: Check, lateReason: string | undefined, evidence: NumbersEvidence, o: { keepPass?: boolean; keepFail?: boolean } = {}): Check {
   const ev = [...(c.evidence ?? []), evidence];
-  if (!lateReason || c.verdict === 'skip' || c.verdict === 'error' || (c.verdict === 'pass' && o.keepPass)) return { ...c, evidence: ev };
+  if (!lateReason || c.verdict === 'skip' || c.verdict === 'error' || (c.verdict === 'pass' && o.keepPass) || (c.verdict === 'fail' && o.keepFail)) return { ...c, evidence: ev };
   const would = c.verdict === 'fail' ? 'it would have failed' : 'it would have passed';
   return check.error(c.name, `${lateReason}; the SUT is not judged (${would}: ${c.reason})`, ev);
 }
