@@ -10,20 +10,19 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 export type RunQueueWait = Map<number, number>;
 
-/** Per-thread runqueue wait (ns) of `pid` now, or null when it cannot be read. */
-export function readRunQueueWait(pid: number): RunQueueWait | null {
+/** Each thread's schedstat of `pid` now: [ns on CPU, ns waiting on a runqueue]; null when unreadable. */
+function readSchedstat(pid: number): Map<number, [number, number]> | null {
   let tids: string[];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
   } catch {
     return null;
   }
-  const out: RunQueueWait = new Map();
+  const out = new Map<number, [number, number]>();
   for (const t of tids) {
     try {
-      const f = readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').trim().split(/\s+/);
-      const wait = Number(f[1]);
-      if (Number.isFinite(wait)) out.set(Number(t), wait);
+      const [ran, wait] = readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+      if (Number.isFinite(ran) && Number.isFinite(wait)) out.set(Number(t), [ran!, wait!]);
     } catch {
       // the thread ended meanwhile
     }
@@ -31,28 +30,16 @@ export function readRunQueueWait(pid: number): RunQueueWait | null {
   return out.size ? out : null;
 }
 
+/** Per-thread runqueue wait (ns) of `pid` now, or null when it cannot be read. */
+export function readRunQueueWait(pid: number): RunQueueWait | null {
+  const s = readSchedstat(pid);
+  return s && new Map([...s].map(([tid, [, wait]]) => [tid, wait]));
+}
+
 /** CPU time (ns) all of `pid`'s threads have run so far (schedstat's first field), or null when unreadable. */
 export function readCpuTimeNs(pid: number): number | null {
-  let tids: string[];
-  try {
-    tids = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return null;
-  }
-  let sum = 0;
-  let read = 0;
-  for (const t of tids) {
-    try {
-      const ran = Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').trim().split(/\s+/)[0]);
-      if (Number.isFinite(ran)) {
-        sum += ran;
-        read++;
-      }
-    } catch {
-      // the thread ended meanwhile
-    }
-  }
-  return read ? sum : null;
+  const s = readSchedstat(pid);
+  return s && [...s.values()].reduce((sum, [ran]) => sum + ran, 0);
 }
 
 /** The longest any one thread waited for a CPU between two readings (ms); threads in both only. */
