@@ -133,11 +133,11 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
   let awake: PhaseRecord | undefined;
   let markMs = ctx.elapsedMs();
   const cpuWait = (): void => {
-    const w = cpu.worstSince();
+    const waited = cpu.worstSince();
     const now = ctx.elapsedMs();
     // Which thread waited, and over how long a window: a helper thread's wait reads differently from the event loop's.
-    const detail = w ? `its thread ${w.name ? `'${w.name}' ` : ''}${w.tid}${w.tid === client.proc.pid ? ' (main)' : ''}, over ${Math.round(now - markMs)} ms` : undefined;
-    if (awake && w) o.lateness.record({ what: `the ${client.who} waited {ms} for a CPU during ${awake.phase.label}`, atMs: now, lateMs: w.ms, boundMs: phaseBound(awake.phase, o.scheduleErrorMs), ...(detail ? { detail } : {}) });
+    const detail = waited ? `its thread ${waited.name ? `'${waited.name}' ` : ''}${waited.tid}${waited.tid === client.proc.pid ? ' (main)' : ''}, over ${Math.round(now - markMs)} ms` : undefined;
+    if (awake && waited) o.lateness.record({ what: `the ${client.who} waited {ms} for a CPU during ${awake.phase.label}`, atMs: now, lateMs: waited.ms, boundMs: phaseBound(awake.phase, o.scheduleErrorMs), ...(detail ? { detail } : {}) });
     markMs = now;
   };
   const model = new SleepModel({
