@@ -14,7 +14,7 @@ import { check, type Check, type Evidence } from '../../harness/model/check.ts';
 import { defineScenario } from '../../harness/model/scenario.ts';
 import { startGateway } from '../lib/tunnel/gateway-handle.ts';
 import { EventLog, startTool } from '../lib/tunnel/launch.ts';
-import { flowVerdict, lateFlowExplained, type FlowResult } from './lib/flows.ts';
+import { flowVerdict, goodFlow, lateFlowExplained, type FlowResult } from './lib/flows.ts';
 import { sleepModelProperties } from './lib/params.ts';
 import { DurationParam, Enum } from '../lib/params.ts';
 import { DEFAULT_SCHEDULE_ERROR_MS, runNight, scheduleEvidence } from './lib/night.ts';
@@ -128,21 +128,21 @@ export default defineScenario<With, Expect>({
     if (night.setupError) return [check.error(name, night.setupError, night.evidence)];
 
     const bound = latenessBound(e.maxFlowMs);
-    const results: FlowResult[] = sent.map((s) => {
+    // Each flow's result, and the harness's lateness on it, all of it: the proxy's CPU wait, the prober's late start and its stalls.
+    const flows = sent.map((s) => {
       const ev = log.events.find((x) => x.who === 'prober' && x.event === 'flow' && x.n?.seq === s.seq);
-      if (ev?.n?.t0 !== undefined) lateness.record({ what: `the prober began the flow at ${s.label}`, atMs: s.at, lateMs: ev.n.t0 - s.epoch, boundMs: bound, detail: 'after the harness signalled it' });
+      const beganLateMs = ev?.n?.t0 !== undefined ? ev.n.t0 - s.epoch : undefined;
+      if (beganLateMs !== undefined) lateness.record({ what: `the prober began the flow at ${s.label}`, atMs: s.at, lateMs: beganLateMs, boundMs: bound, detail: 'after the harness signalled it' });
       if (typeof s.proxyWaitMs === 'number') lateness.record({ what: `the proxy waited {ms} for a CPU during the flow at ${s.label}`, atMs: s.at, lateMs: s.proxyWaitMs, boundMs: bound, detail: 'the machine did not run it' });
       if (ev?.n?.stallMs !== undefined) lateness.record({ what: `the prober's event loop during the flow at ${s.label}`, atMs: s.at, lateMs: ev.n.stallMs, boundMs: bound, detail: 'it ran late by that much while timing the echo' });
-      return { wake: s.label, ok: ev?.n?.ok === 1, ms: ev?.n?.ms ?? null, detail: ev?.detail ?? 'no result from the prober', timedOut: ev?.n?.timedOut === 1, missing: ev === undefined };
+      const result: FlowResult = { wake: s.label, ok: ev?.n?.ok === 1, ms: ev?.n?.ms ?? null, detail: ev?.detail ?? 'no result from the prober', timedOut: ev?.n?.timedOut === 1, missing: ev === undefined };
+      const delayMs = (typeof s.proxyWaitMs === 'number' ? s.proxyWaitMs : 0) + Math.max(0, beganLateMs ?? 0) + (ev?.n?.stallMs ?? 0);
+      return { result, delayMs };
     });
-    // The harness's lateness on each flow, all of it: the proxy's CPU wait, the prober's late start and its stalls.
-    const delays = sent.map((s) => {
-      const ev = log.events.find((x) => x.who === 'prober' && x.event === 'flow' && x.n?.seq === s.seq);
-      return (typeof s.proxyWaitMs === 'number' ? s.proxyWaitMs : 0) + Math.max(0, ev?.n?.t0 !== undefined ? ev.n.t0 - s.epoch : 0) + (ev?.n?.stallMs ?? 0);
-    });
-    const failed = results.map((r, i) => ({ r, delay: delays[i]! })).filter(({ r }) => !(r.ok && r.ms !== null && r.ms <= e.maxFlowMs));
+    const results = flows.map((f) => f.result);
+    const failed = flows.filter((f) => !goodFlow(f.result, e.maxFlowMs));
     // A failure stands when no measured lateness explains any failed flow (a proxy that never answers is not slow).
-    const unexplained = failed.length > 0 && failed.every(({ r, delay }) => !lateFlowExplained(r, delay, e.maxFlowMs, windowMs));
+    const unexplained = failed.length > 0 && failed.every((f) => !lateFlowExplained(f.result, f.delayMs, e.maxFlowMs, windowMs));
     const verdict = flowVerdict(results, e.maxFlowMs);
     const swimlane = nightSwimlane({
       client: night.client?.who ?? 'proxy', marks: night.marks, nightEndMs: night.nightEndMs, events: log.events, title: `night (${night.scheduleText})`,

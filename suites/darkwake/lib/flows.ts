@@ -28,8 +28,13 @@ export function lateFlowExplained(r: FlowResult, delayMs: number, maxFlowMs: num
   return r.missing === true;
 }
 
+/** Connected and echoed within the bound. */
+export function goodFlow(r: FlowResult, maxFlowMs: number): boolean {
+  return r.ok && r.ms !== null && r.ms <= maxFlowMs;
+}
+
 export function flowVerdict(results: FlowResult[], maxFlowMs: number): { ok: boolean; reason: string; summary: string; matrix: MatrixEvidence } {
-  const good = (r: FlowResult): boolean => r.ok && r.ms !== null && r.ms <= maxFlowMs;
+  const good = (r: FlowResult): boolean => goodFlow(r, maxFlowMs);
   const matrix: MatrixEvidence = {
     kind: 'matrix',
     title: `new flow per wake (bound ${maxFlowMs} ms)`,
