@@ -134,6 +134,7 @@ export function spawnManaged(argv: string[], opts: SpawnManagedOptions = {}): Ma
   const proc: ManagedProcess = {
     pid,
     argv: [...argv],
+    ...(opts.cgroup ? { cgroup: opts.cgroup } : {}),
     output,
     outputCut,
     exited,

@@ -29,6 +29,8 @@ export interface ProcessExit {
 export interface ManagedProcess {
   readonly pid: number;
   readonly argv: string[];
+  /** The cgroup v2 directory it was started in (a lab host's own programs), if any. */
+  readonly cgroup?: string;
   /**
    * Output lines so far, prefixed `[stdout] ` / `[stderr] `: each cut to 4 KiB, the most recent
    * 256 KiB kept (harness/util/bounded-lines.ts); `outputCut` counts what was not kept.

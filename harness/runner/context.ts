@@ -79,9 +79,10 @@ export class AttemptContext implements ScenarioContext {
   }
 
   /**
-   * The cgroup of a lab host's own programs (its local network policy). Where cgroup v2 is not
-   * writable a host whose policy is `allowed` runs them unconfined (a later lnpDeny then fails
-   * with the reason); any other policy makes the start fail rather than run unconfined.
+   * The cgroup of a lab host's own programs (its local network policy; their CPU pressure, read
+   * by suites/lib/lateness/cpu-wait.ts). Where cgroup v2 is not writable a host whose policy is
+   * `allowed` runs them unconfined (a later lnpDeny then fails with the reason); any other
+   * policy makes the start fail rather than run unconfined.
    */
   private cgroupOf(host: string | undefined): string | undefined {
     if (!host || !this.lab) return undefined;
@@ -90,7 +91,7 @@ export class AttemptContext implements ScenarioContext {
       return h.appCgroup();
     } catch (err) {
       if (h.localNetwork() !== 'allowed') throw err;
-      this.log(`local network policy not available for ${host}'s programs: ${(err as Error).message}`);
+      this.log(`${host}'s programs run without a cgroup of their own (no local network policy; their CPU wait is read per thread): ${(err as Error).message}`);
       return undefined;
     }
   }

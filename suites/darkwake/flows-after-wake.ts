@@ -20,7 +20,7 @@ import { DurationParam, Enum } from '../lib/params.ts';
 import { DEFAULT_SCHEDULE_ERROR_MS, runNight, scheduleEvidence } from './lib/night.ts';
 import { describeLateness, latenessBound, LatenessMonitor } from '../lib/lateness/monitor.ts';
 import { epochNowMs } from '../lib/tunnel/events.ts';
-import { readRunQueueWait, waitedMs } from '../lib/lateness/cpu-wait.ts';
+import { CpuWaitMeter } from '../lib/lateness/cpu-wait.ts';
 import { nightSwimlane } from './lib/swimlane.ts';
 import { compileSchedule } from './lib/schedule.ts';
 import { parseDuration } from '../../harness/util/duration.ts';
@@ -81,8 +81,8 @@ export default defineScenario<With, Expect>({
 
     const lateness = new LatenessMonitor({ now: () => ctx.elapsedMs() }).start();
     ctx.defer(() => lateness.stop());
-    const sent: Array<{ label: string; seq: number; at: number; epoch: number; proxyWaitMs?: number | null }> = [];
-    let proxyPid = 0;
+    const sent: Array<{ label: string; seq: number; at: number; epoch: number; proxyWaitMs?: number | null; proxyWaitSource?: string }> = [];
+    let proxy: { pid: number; cgroup?: string | undefined } = { pid: 0 };
     const night = await runNight(ctx, log, {
       params: w,
       signal,
@@ -95,26 +95,31 @@ export default defineScenario<With, Expect>({
           if (!ctx.sut) throw new Error('proxy "sut" needs a sut: section naming your proxy\'s command');
           const h = await ctx.startSut({ ...ctx.sut, host: ctx.sut.host ?? clientHost }, { 'gateway.address': echo.address, 'gateway.port': String(echo.port), 'flow.port': String(w.flow.port) });
           log.mark('harness', 'proxy up', 'SUT ready');
-          proxyPid = h.process.pid;
+          proxy = h.process;
           return { proc: h.process, who: 'sut' as const, reportsAlerts: () => false };
         }
         const { proc } = await startTool(ctx, log, {
-          who: 'proxy', tool: 'proxy', host: clientHost, readyEvent: 'listening', signal,
+          who: 'proxy', tool: 'proxy', host: clientHost, readyEvent: 'listening', signal, app: true,
           args: ['--listen-port', String(w.flow.port), '--upstream', echo.address, '--upstream-port', String(echo.port), '--strategy', w.proxy, '--gap-ms', String(gapMs)],
         });
         log.mark('harness', 'proxy up', `reference proxy (${w.proxy})`);
-        proxyPid = proc.pid;
+        proxy = proc;
         return { proc, who: 'client' as const, reportsAlerts: () => false };
       },
       onPhase: (rec) => {
         if (rec.phase.kind === 'sleep') return;
         // One new flow at the start of each wake; the prober numbers them in SIGUSR1 order.
-        const flow = { label: rec.phase.label, seq: sent.length + 1, at: ctx.elapsedMs(), epoch: epochNowMs(), proxyWaitMs: undefined as number | null | undefined };
+        const flow = { label: rec.phase.label, seq: sent.length + 1, at: ctx.elapsedMs(), epoch: epochNowMs(), proxyWaitMs: undefined as number | null | undefined, proxyWaitSource: undefined as string | undefined };
         sent.push(flow);
         // How long the proxy waited for a CPU while this flow was timed (read again when the result comes).
-        const before = readRunQueueWait(proxyPid);
+        const cpu = CpuWaitMeter.of(proxy);
         void log.waitFor((x) => x.who === 'prober' && x.event === 'flow' && x.n?.seq === flow.seq, e.maxFlowMs + 2000, signal)
-          .then((ev) => { if (ev) flow.proxyWaitMs = waitedMs(before, readRunQueueWait(proxyPid)); });
+          .then((ev) => {
+            if (!ev) return;
+            const w = cpu.since();
+            flow.proxyWaitMs = w?.ms ?? null;
+            flow.proxyWaitSource = w?.source;
+          });
         try {
           process.kill(prober.proc.pid, 'SIGUSR1');
         } catch {
@@ -133,7 +138,7 @@ export default defineScenario<With, Expect>({
       const ev = log.events.find((x) => x.who === 'prober' && x.event === 'flow' && x.n?.seq === s.seq);
       const beganLateMs = ev?.n?.t0 !== undefined ? ev.n.t0 - s.epoch : undefined;
       if (beganLateMs !== undefined) lateness.record({ what: `the prober began the flow at ${s.label}`, atMs: s.at, lateMs: beganLateMs, boundMs: bound, detail: 'after the harness signalled it' });
-      if (typeof s.proxyWaitMs === 'number') lateness.record({ what: `the proxy waited {ms} for a CPU during the flow at ${s.label}`, atMs: s.at, lateMs: s.proxyWaitMs, boundMs: bound, detail: 'the machine did not run it' });
+      if (typeof s.proxyWaitMs === 'number') lateness.record({ what: `the proxy waited {ms} for a CPU during the flow at ${s.label}`, atMs: s.at, lateMs: s.proxyWaitMs, boundMs: bound, detail: `the machine did not run it (its ${s.proxyWaitSource ?? 'threads'})` });
       if (ev?.n?.stallMs !== undefined) lateness.record({ what: `the prober's event loop during the flow at ${s.label}`, atMs: s.at, lateMs: ev.n.stallMs, boundMs: bound, detail: 'it ran late by that much while timing the echo' });
       const result: FlowResult = { wake: s.label, ok: ev?.n?.ok === 1, ms: ev?.n?.ms ?? null, detail: ev?.detail ?? 'no result from the prober', timedOut: ev?.n?.timedOut === 1, missing: ev === undefined };
       const delayMs = (typeof s.proxyWaitMs === 'number' ? s.proxyWaitMs : 0) + Math.max(0, beganLateMs ?? 0) + (ev?.n?.stallMs ?? 0);

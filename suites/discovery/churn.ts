@@ -75,7 +75,7 @@ export default defineScenario<With, Expect>({
     timeline.push({ t: ctx.elapsedMs(), source: 'sut', event: 'started', detail: `in ${hostName}` });
 
     const phases: Phase[] = [];
-    const cpu = new CpuWaitMeter(sut.process.pid);
+    const cpu = CpuWaitMeter.of(sut.process);
     const observe = async (label: string, step: ChurnStep | undefined, bound: number): Promise<Phase> => {
       const ph: Phase = { label, step, t0: ctx.elapsedMs(), active: activeSegments(st).filter((s) => cols.includes(s)), firstMs: new Map() };
       cpu.since();
@@ -83,7 +83,7 @@ export default defineScenario<With, Expect>({
       const late = latenessBound(bound);
       lateness.loopWindow(`the wait after ${label}`, ph.t0, ctx.elapsedMs(), late);
       const waited = cpu.since();
-      if (waited !== null) lateness.record({ what: `the SUT waited {ms} for a CPU after ${label}`, atMs: ctx.elapsedMs(), lateMs: waited, boundMs: late, detail: 'the machine did not run it' });
+      if (waited !== null) lateness.record({ what: `the SUT waited {ms} for a CPU after ${label}`, atMs: ctx.elapsedMs(), lateMs: waited.ms, boundMs: late, detail: `the machine did not run it (its ${waited.source})` });
       for (const s of cols) {
         const h = resp.heard.find((x) => x.segment === s && x.t >= ph.t0);
         if (h) ph.firstMs.set(s, Math.round(h.t - ph.t0));

@@ -20,7 +20,7 @@ import { Hosts, keepaliveParam } from '../lib/tunnel/params.ts';
 import { Enum } from '../lib/params.ts';
 import { expectedDeadPeerMs, judgeDetection } from './lib/detection.ts';
 import { tunnelLab } from '../lib/tunnel/lab-hosts.ts';
-import { readRunQueueWait, waitedMs } from '../lib/lateness/cpu-wait.ts';
+import { CpuWaitMeter } from '../lib/lateness/cpu-wait.ts';
 import { latenessBound, LatenessMonitor } from '../lib/lateness/monitor.ts';
 
 /** Real time a client gets to start (node + tsx) and complete its handshake; a busy machine needs seconds. */
@@ -64,7 +64,7 @@ export default defineScenario<With, Expect>({
     const lateness = new LatenessMonitor({ now: () => ctx.elapsedMs() }).start();
     ctx.defer(() => lateness.stop());
     const { proc: client } = await startTool(ctx, log, {
-      who: 'client', tool: 'client', host: clientHost, signal,
+      who: 'client', tool: 'client', host: clientHost, signal, app: true,
       args: ['--gateway', gw.address, '--port', String(gw.port), '--strategy', w.strategy, '--keepalive', `${ka.idleSec},${ka.intervalSec},${ka.count}`, '--no-reconnect'],
     });
     const set = await log.waitFor((x) => x.who === 'client' && (x.event === 'keepalive-set' || x.event === 'keepalive-error' || x.event === 'fatal'), START_TIMEOUT_MS, signal);
@@ -80,9 +80,9 @@ export default defineScenario<With, Expect>({
     const hole = log.mark('harness', 'blackhole', `${gwHost}/${segment} link down`);
     const waitMs = expected + e.toleranceMs + Math.max(2000, expected);
     ctx.progress(`waiting for the client to declare its peer dead (expected after ${(expected / 1000).toFixed(1)}s)`, waitMs);
-    const cpuBefore = readRunQueueWait(client.pid);
+    const cpu = CpuWaitMeter.of(client);
     const dead = await log.waitFor((x) => x.who === 'client' && x.event === 'dead-peer', waitMs, signal);
-    const clientWait = waitedMs(cpuBefore, readRunQueueWait(client.pid));
+    const clientWait = cpu.since();
     await lab.linkUp(gwHost, segment);
     log.mark('harness', 'link restored', `${gwHost}/${segment} link up`);
 
@@ -90,7 +90,7 @@ export default defineScenario<With, Expect>({
     if (dead?.n?.lastRxTs !== undefined) {
       lateness.record({ what: 'the blackhole came {ms} after the last segment', atMs: blackholedAt, lateMs: hole.ts - dead.n.lastRxTs, boundMs: (ka.idleSec * 1000) / 2, detail: `past half the idle time (${ka.idleSec} s) the first keepalive probe may already have been answered` });
     }
-    if (clientWait !== null) lateness.record({ what: 'the client waited {ms} for a CPU while the dead peer was due', atMs: ctx.elapsedMs(), lateMs: clientWait, boundMs: latenessBound(e.toleranceMs), detail: 'the machine did not run it, so it reported late' });
+    if (clientWait !== null) lateness.record({ what: 'the client waited {ms} for a CPU while the dead peer was due', atMs: ctx.elapsedMs(), lateMs: clientWait.ms, boundMs: latenessBound(e.toleranceMs), detail: `the machine did not run it, so it reported late (its ${clientWait.source})` });
     const verdict = judgeDetection({ keepalive: ka, applied: set.n ?? {}, strategy: w.strategy, measuredMs: measured, code: dead?.detail, toleranceMs: e.toleranceMs, waitedMs: waitMs });
     const evidence: Evidence[] = [
       {

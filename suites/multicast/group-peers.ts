@@ -31,7 +31,7 @@ import { connectPeers, PeerPort, Peers, type RemotePeer } from '../lib/net/peers
 import { Group, Segments } from '../lib/net/params.ts';
 import { Described, Enum } from '../lib/params.ts';
 import { drivers, type GroupPeer } from './lib/group-driver.ts';
-import { readRunQueueWait, waitedMs } from '../lib/lateness/cpu-wait.ts';
+import { CpuWaitMeter } from '../lib/lateness/cpu-wait.ts';
 import { latenessBound, LatenessMonitor } from '../lib/lateness/monitor.ts';
 import { raisePriority } from '../lib/lateness/priority.ts';
 import { latencySummaryMs, pairStats, ReceptionLog, type MeshPeer, type Reception } from './lib/mesh.ts';
@@ -140,7 +140,7 @@ export default defineScenario<With, Expect>({
     ctx.defer(() => lateness.stop());
     const lower = raisePriority();
     const roundsFrom = ctx.elapsedMs();
-    const cpuBefore = readRunQueueWait(process.pid);
+    const cpuWait = CpuWaitMeter.of(process);
     const sendErrors: string[] = [];
     // Agents send their rounds on their own clocks while this host sends its own.
     const agentSends = agents.map((a) => a.send({ run: runTag, row: a.name, family, group: p.group, port: p.port, count: p.rounds, intervalMs: p.intervalMs, ttl: p.ttl, loopback })
@@ -167,14 +167,14 @@ export default defineScenario<With, Expect>({
     await sleep(p.settleMs, signal);
     lower?.();
     const cpu = process.cpuUsage(cpuFrom);
-    const harnessWait = waitedMs(cpuBefore, readRunQueueWait(process.pid));
+    const harnessWait = cpuWait.since();
     // Loss: a receive queue left unread longer than the settle time. Latency: any hold-up past a quarter of the bound.
     const stall = lateness.loopWindow('the rounds', roundsFrom, ctx.elapsedMs(), p.settleMs);
     const forLatency = (l: { about?: string }): boolean => l.about === 'latency';
     if (e.maxP99Ms !== undefined) {
       const bound = latenessBound(e.maxP99Ms);
       if (stall) lateness.record({ ...stall, boundMs: bound, about: 'latency' });
-      if (harnessWait !== null) lateness.record({ about: 'latency', what: 'the harness waited {ms} for a CPU while its peers sent', atMs: ctx.elapsedMs(), lateMs: harnessWait, boundMs: bound, detail: 'a datagram stamped and then held back looks that much slower' });
+      if (harnessWait !== null) lateness.record({ about: 'latency', what: 'the harness waited {ms} for a CPU while its peers sent', atMs: ctx.elapsedMs(), lateMs: harnessWait.ms, boundMs: bound, detail: `a datagram stamped and then held back looks that much slower (its ${harnessWait.source})` });
     }
     for (const a of agents) {
       for (const [row, seq, , , , rxNs, sentNs] of await a.collect(runTag)) {

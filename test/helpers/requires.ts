@@ -6,6 +6,9 @@
  * spawnSync reports, turned into a reason, never an uncaught `spawn … ENOENT`.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cgroup2Mount } from '../../harness/lab/local-network.ts';
 
 export interface Need {
   ok: boolean;
@@ -74,3 +77,13 @@ export function requires(...needs: Array<Need | (() => Need)>): Need {
 
 /** A lab test: Linux, root and iproute2 (`ip`, `tc`). */
 export const labNeeds = (): Need => requires(linux, root, ip, tc);
+
+/** A cgroup v2 mount (read-write) whose cgroups report CPU pressure (PSI: CONFIG_PSI, not booted with psi=0). */
+export function cgroupPsi(): Need {
+  const mount = cgroup2Mount();
+  let psi = false;
+  try {
+    psi = !!mount && /^some .*total=\d+/m.test(readFileSync(join(mount, 'cpu.pressure'), 'utf8'));
+  } catch { /* no PSI */ }
+  return need(psi, mount ? `needs PSI on the cgroup v2 mount ${mount} (CONFIG_PSI, not booted with psi=0)` : 'needs a read-write cgroup v2 mount');
+}

@@ -62,7 +62,7 @@ export async function startClient(ctx: ScenarioContext, log: EventLog, o: Client
     '--gap-ms', String(Math.round(o.gapMs)), '--keepalive', ka,
     ...(o.tlsCa ? ['--tls-ca', o.tlsCa] : []),
   ];
-  const { proc } = await startTool(ctx, log, { who: 'client', tool: 'client', host: o.host, args, signal });
+  const { proc } = await startTool(ctx, log, { who: 'client', tool: 'client', host: o.host, args, signal, app: true });
   return { proc, who: 'client', reportsAlerts: () => true };
 }
 

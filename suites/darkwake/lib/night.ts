@@ -129,15 +129,14 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
   const lab = ctx.lab!;
   const { client: host, segment } = w.hosts;
   // How long the client waited for a CPU in each awake window: a reaction the machine delayed is not the client's.
-  const cpu = new CpuWaitMeter(client.proc.pid);
+  const cpu = CpuWaitMeter.of(client.proc);
   let awake: PhaseRecord | undefined;
   let markMs = ctx.elapsedMs();
   const cpuWait = (): void => {
-    const waited = cpu.worstSince();
+    const waited = cpu.since();
     const now = ctx.elapsedMs();
-    // Which thread waited, and over how long a window: a helper thread's wait reads differently from the event loop's.
-    const detail = waited ? `its thread ${waited.name ? `'${waited.name}' ` : ''}${waited.tid}${waited.tid === client.proc.pid ? ' (main)' : ''}, over ${Math.round(now - markMs)} ms` : undefined;
-    if (awake && waited) o.lateness.record({ what: `the ${client.who} waited {ms} for a CPU during ${awake.phase.label}`, atMs: now, lateMs: waited.ms, boundMs: phaseBound(awake.phase, o.scheduleErrorMs), ...(detail ? { detail } : {}) });
+    // What was read (its cgroup, or which thread) and over how long a window.
+    if (awake && waited) o.lateness.record({ what: `the ${client.who} waited {ms} for a CPU during ${awake.phase.label}`, atMs: now, lateMs: waited.ms, boundMs: phaseBound(awake.phase, o.scheduleErrorMs), detail: `its ${waited.source}, over ${Math.round(now - markMs)} ms` });
     markMs = now;
   };
   const model = new SleepModel({

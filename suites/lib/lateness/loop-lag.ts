@@ -10,6 +10,7 @@
  * Both timers are unref'd: they never keep a process alive.
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { psiSomeTotalUs } from './cpu-wait.ts';
 
 export interface LoopStall {
   /** When the late tick ran (the clock the sampler was given). */
@@ -105,9 +106,7 @@ export class CpuPressure {
   constructor(private readonly read: () => string | null) {}
 
   private total(): number | null {
-    const text = this.read();
-    const m = text ? /^some .*total=(\d+)/m.exec(text) : null;
-    return m ? Number(m[1]) : null;
+    return psiSomeTotalUs(this.read());
   }
 
   start(): void {

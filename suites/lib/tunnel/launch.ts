@@ -111,20 +111,34 @@ export async function startTool(
   log: EventLog,
   o: {
     who: string; tool: Tool; host: string; args: string[]; readyEvent?: string; timeoutMs?: number; signal: AbortSignal;
-    /** The harness's own helper whose timing is measurement (gateway, prober): raised priority (../lateness/priority.ts). */
+    /**
+     * The harness's own helper whose timing is measurement (gateway, prober): its main thread is
+     * raised (../lateness/priority.ts) once it is ready. Not before: a thread inherits its
+     * creator's nice value, so raised at spawn every thread of the tool (V8's compiler and GC
+     * workers, tsx's loader) ran at nice −10, and its start-up took the CPU in 30–60 ms runs
+     * (ftrace, one busy loop per core) from everything at normal priority, the client included.
+     */
     timely?: boolean;
+    /** The tool stands for the program under test (a reference client or proxy): it runs as its host's own program (SpawnOptions.app), so its CPU wait is read from its cgroup. */
+    app?: boolean;
   },
 ): Promise<Started> {
   const proc = ctx.spawn(toolArgv(o.tool, o.args), {
     host: o.host,
     cwd: repoRoot,
+    app: o.app,
     onLine: (stream, line) => {
       const e = stream === 'stdout' ? log.line(o.who, o.tool, line) : undefined;
       if (!e) ctx.log(`${o.who} ${stream}: ${line}`);
     },
   });
-  if (o.timely && proc.pid > 0 && !raisePriority(proc.pid)) ctx.log(`${o.who}: could not raise its scheduling priority (not root?); its lateness is still measured`);
-  if (!o.readyEvent) return { proc };
+  const raise = (): void => {
+    if (o.timely && proc.pid > 0 && !raisePriority(proc.pid)) ctx.log(`${o.who}: could not raise its scheduling priority (not root?); its lateness is still measured`);
+  };
+  if (!o.readyEvent) {
+    raise();
+    return { proc };
+  }
   const ready = o.readyEvent;
   const ev = await Promise.race([
     log.waitFor((e) => e.who === o.who && (e.event === ready || e.event === 'fatal'), o.timeoutMs ?? 15_000, o.signal),
@@ -135,5 +149,6 @@ export async function startTool(
     await proc.stop(1000);
     throw new Error(`${o.who} (${o.tool}) did not start in host ${o.host}: ${why}; output: ${proc.output.slice(-5).join(' | ') || 'none'}`);
   }
+  raise();
   return { proc, port: ev.n?.port };
 }
