@@ -1,6 +1,6 @@
 import type { Check } from './check.ts';
 import type { Lab } from '../lab/types.ts';
-import type { ManagedProcess, SpawnOptions, SutHandle, SutSpec } from '../process/types.ts';
+import type { HeldSut, ManagedProcess, SpawnOptions, SutHandle, SutSpec } from '../process/types.ts';
 
 /** A JSON Schema object (draft-07 subset that ajv compiles in strict mode). */
 export type JsonSchema = Record<string, unknown>;
@@ -62,6 +62,12 @@ export interface ScenarioContext {
   spawn(argv: string[], opts?: SpawnOptions): ManagedProcess;
   /** Starts the SUT with `${var}` substitution in its argv/env; waits for `ready`; stopped at scenario end. */
   startSut(spec: SutSpec, vars?: Record<string, string>): Promise<SutHandle>;
+  /**
+   * The SUT set up (forked, in its host's namespace and cgroup) but held before its program
+   * runs: `release()` starts it at once, `ready()` then waits for `ready`. For starts whose
+   * timing is the test (two instances `skew` ms apart). Stopped at scenario end.
+   */
+  prepareSut(spec: SutSpec, vars?: Record<string, string>): Promise<HeldSut>;
 }
 
 export interface ScenarioInput<W, E> {

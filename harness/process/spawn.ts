@@ -5,6 +5,7 @@
  * setns(2)es and then execvp(3)s, so the pid we hold is the program's own (ip-netns(8)).
  * Never a shell: argv goes to execve as is.
  */
+import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { LINE_MAX_BYTES, LineSplitter, PROCESS_OUTPUT_MAX_BYTES, TailLines, noCut } from '../util/bounded-lines.ts';
@@ -22,7 +23,16 @@ export interface SpawnManagedOptions {
    * host's own programs run under its local network policy (harness/lab/local-network.ts).
    */
   cgroup?: string;
+  /**
+   * Set up but held: everything up to the program's own exec happens now (the fork, the cgroup,
+   * `ip netns exec`), then a shell waits on a pipe (`read`) and `release()` lets the program run.
+   */
+  held?: boolean;
 }
+
+/** The last shell before a held program: it waits for one line on stdin, then execs argv as is. */
+const HELD_SCRIPT = 'read -r _ && exec "$@"';
+const HELD_NAME = 'netconform-held';
 
 /** After exit, how long to wait for the pipes to drain (a grandchild may hold them open). */
 const DRAIN_MS = 250;
@@ -90,14 +100,39 @@ export function argvInCgroup(dir: string, netns: string | undefined, argv: strin
   return ['/bin/sh', '-c', 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"', 'netconform-cgroup', dir, ...inner];
 }
 
+/**
+ * Resolves true once a held process waits at its gate (Linux: its command line is the gate
+ * shell's and it sleeps, /proc/PID/cmdline and stat, proc(5)), false if it exits first or not
+ * within `timeoutMs`. Elsewhere (no procfs) true at once: a release then also covers the
+ * shell's own start.
+ */
+export async function gateReached(proc: ManagedProcess, timeoutMs = 10_000): Promise<boolean> {
+  if (process.platform !== 'linux') return proc.running();
+  const until = performance.now() + timeoutMs;
+  while (proc.running() && performance.now() < until) {
+    try {
+      const cmd = readFileSync(`/proc/${proc.pid}/cmdline`, 'utf8').split('\0');
+      const stat = readFileSync(`/proc/${proc.pid}/stat`, 'utf8');
+      if (cmd[2] === HELD_SCRIPT && cmd[3] === HELD_NAME && stat[stat.lastIndexOf(')') + 2] === 'S') return true;
+    } catch {
+      return false; // it is gone
+    }
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  return false;
+}
+
 export function spawnManaged(argv: string[], opts: SpawnManagedOptions = {}): ManagedProcess {
   if (argv.length === 0) throw new Error('spawnManaged: empty argv');
   installExitHook();
-  const full = opts.cgroup ? argvInCgroup(opts.cgroup, opts.netns, argv) : opts.netns ? ['ip', 'netns', 'exec', opts.netns, ...argv] : argv;
+  const program = opts.held ? ['/bin/sh', '-c', HELD_SCRIPT, HELD_NAME, ...argv] : argv;
+  const full = opts.cgroup ? argvInCgroup(opts.cgroup, opts.netns, program) : opts.netns ? ['ip', 'netns', 'exec', opts.netns, ...program] : program;
   const [file, args] = [full[0]!, full.slice(1)];
   const sub = execa(file, args, {
     detached: true,
-    stdin: 'ignore',
+    // A held program's gate reads its one line here; after the release the pipe is closed, so the
+    // program reads end-of-file on stdin, as from /dev/null.
+    stdin: opts.held ? 'pipe' : 'ignore',
     buffer: false,
     reject: false,
     env: opts.env,
@@ -139,6 +174,11 @@ export function spawnManaged(argv: string[], opts: SpawnManagedOptions = {}): Ma
     outputCut,
     exited,
     running: () => !done,
+    release: () => {
+      if (!opts.held || !sub.stdin || sub.stdin.destroyed) return;
+      sub.stdin.on('error', () => undefined); // EPIPE: it died at the gate; its exit says so
+      sub.stdin.end('\n');
+    },
     suspend: () => { if (!done) signalGroup(pid, 'SIGSTOP'); },
     resume: () => { if (!done) signalGroup(pid, 'SIGCONT'); },
     stop: async (graceMs = DEFAULT_GRACE_MS) => {

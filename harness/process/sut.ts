@@ -6,9 +6,9 @@
 import { access, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import path from 'node:path';
-import { spawnManaged } from './spawn.ts';
+import { gateReached, spawnManaged } from './spawn.ts';
 import { listeningTcpPorts } from './procfs.ts';
-import { DEFAULT_READY_TIMEOUT_MS, type ManagedProcess, type ProcessExit, type SutHandle, type SutSpec } from './types.ts';
+import { DEFAULT_READY_TIMEOUT_MS, type HeldSut, type ManagedProcess, type ProcessExit, type SutHandle, type SutSpec } from './types.ts';
 
 export { DEFAULT_READY_TIMEOUT_MS };
 
@@ -105,7 +105,22 @@ async function waitReady(proc: ManagedProcess, spec: SutSpec, pattern: RegExp | 
   await Promise.all(waits);
 }
 
+/** Starts the SUT and resolves once it is ready; on any failure it is stopped and a SutError thrown. */
 export async function startSut(spec: SutSpec, opts: StartSutOptions): Promise<SutHandle> {
+  return (await launch(spec, opts, false)).ready();
+}
+
+/**
+ * The SUT set up in its host but held before its own program runs (spawnManaged `held`):
+ * `release()` lets it run — one pipe write, so two releases are as far apart as the caller
+ * means them, whatever forking a process costs on a busy machine — and `ready()` then waits
+ * for its readiness, the timeout counted from the release.
+ */
+export async function prepareSut(spec: SutSpec, opts: StartSutOptions): Promise<HeldSut> {
+  return launch(spec, opts, true);
+}
+
+async function launch(spec: SutSpec, opts: StartSutOptions, held: boolean): Promise<HeldSut> {
   const argv = spec.command.map((a, i) => substitute(a, opts.vars, `sut.command[${i}]`));
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(spec.env ?? {})) env[k] = substitute(v, opts.vars, `sut.env.${k}`);
@@ -120,15 +135,41 @@ export async function startSut(spec: SutSpec, opts: StartSutOptions): Promise<Su
   if (opts.signal?.aborted) throw new SutError('SUT_ABORTED', 'aborted before the SUT started');
 
   const where = opts.netns ? ` in ${opts.netns}` : '';
-  opts.log(`sut: starting ${JSON.stringify(argv)}${where}`);
+  opts.log(`sut: ${held ? 'setting up (held)' : 'starting'} ${JSON.stringify(argv)}${where}`);
   const proc = spawnManaged(argv, {
     netns: opts.netns,
     cgroup: opts.cgroup,
+    held,
     env,
     cwd: opts.profileDir,
     onLine: (stream, line) => opts.log(`sut ${stream}: ${line}`),
   });
   const graceMs = opts.graceMs;
+  const name = path.basename(argv[0]!);
+  if (held && !(await gateReached(proc))) {
+    const stuck = proc.running();
+    const exit = await proc.stop(graceMs);
+    const tail = proc.output.slice(-TAIL);
+    throw new SutError('SUT_SPAWN', `SUT ${name} could not be set up${where} (${stuck ? 'it never reached its start' : describeExit(exit)})${tail.length ? `; last output:\n  ${tail.join('\n  ')}` : ''}`, tail, exit);
+  }
+  let released = !held;
+  return {
+    process: proc,
+    release: () => {
+      if (released) return;
+      released = true;
+      proc.release();
+      opts.log(`sut: released (pid ${proc.pid})`);
+    },
+    ready: () => {
+      if (!released) return Promise.reject(new SutError('SUT_CONFIG', 'ready() before release()'));
+      return awaitReady(proc, spec, pattern, { ...opts, graceMs, where, name });
+    },
+  };
+}
+
+async function awaitReady(proc: ManagedProcess, spec: SutSpec, pattern: RegExp | undefined, opts: StartSutOptions & { where: string; name: string }): Promise<SutHandle> {
+  const { graceMs, where, name } = opts;
   const timeoutMs = spec.ready?.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
   const until = { over: false };
   let timer: NodeJS.Timeout | undefined;
@@ -155,7 +196,6 @@ export async function startSut(spec: SutSpec, opts: StartSutOptions): Promise<Su
   const exit = await proc.stop(graceMs);
   const tail = proc.output.slice(-TAIL);
   const shown = tail.length ? `; last output:\n  ${tail.join('\n  ')}` : '; no output';
-  const name = path.basename(argv[0]!);
   if (outcome.kind === 'exit' || outcome.kind === 'ready') {
     // `ip netns exec` reports a failed execvp as exit 255 with this message (ip-netns(8)).
     const execFailed = exit.code === 127 || (exit.code === 255 && tail.some((l) => /exec of ".*" failed/.test(l)));

@@ -41,6 +41,8 @@ export interface ManagedProcess {
   readonly exited: Promise<ProcessExit>;
   /** True until `exited` resolves. */
   running(): boolean;
+  /** A process started held (spawnManaged `held`): lets its program run. Otherwise nothing. */
+  release(): void;
   /** SIGSTOP / SIGCONT to the whole process group. */
   suspend(): void;
   resume(): void;
@@ -66,6 +68,15 @@ export interface SutSpec {
   command: string[];
   env?: Record<string, string>;
   ready?: SutReady;
+}
+
+/** A SUT set up in its host but not yet running its program (harness/process/sut.ts prepareSut). */
+export interface HeldSut {
+  readonly process: ManagedProcess;
+  /** Lets its program run; at once (a pipe write). Once only. */
+  release(): void;
+  /** After release(): resolves when it is ready, or throws SutError (it is then stopped). */
+  ready(): Promise<SutHandle>;
 }
 
 export interface SutHandle {

@@ -5,8 +5,8 @@
  */
 import type { Lab } from '../lab/types.ts';
 import type { Capabilities, ScenarioContext, ScenarioProgress } from '../model/scenario.ts';
-import { spawnManaged, startSut } from '../process/index.ts';
-import type { ManagedProcess, SpawnOptions, SutHandle, SutSpec } from '../process/types.ts';
+import { prepareSut, spawnManaged, startSut, type StartSutOptions } from '../process/index.ts';
+import type { HeldSut, ManagedProcess, SpawnOptions, SutHandle, SutSpec } from '../process/types.ts';
 import { LINE_MAX_BYTES, LOG_LINE_MAX_BYTES, PROCESS_OUTPUT_MAX_BYTES, SCENARIO_LOG_MAX_BYTES, TailLines, capLine, formatBytes, noCut, wasCut, type OutputCut } from '../util/bounded-lines.ts';
 
 export interface ContextInit {
@@ -103,17 +103,27 @@ export class AttemptContext implements ScenarioContext {
     return proc;
   }
 
-  async startSut(spec: SutSpec, vars: Record<string, string> = {}): Promise<SutHandle> {
-    const handle = await startSut(spec, {
+  private sutOptions(spec: SutSpec, vars: Record<string, string>): StartSutOptions {
+    return {
       netns: this.netnsOf(spec.host),
       cgroup: this.cgroupOf(spec.host),
       profileDir: this.profileDir,
       vars,
       log: (line) => this.log(`sut: ${line}`),
       signal: this.signal,
-    });
+    };
+  }
+
+  async startSut(spec: SutSpec, vars: Record<string, string> = {}): Promise<SutHandle> {
+    const handle = await startSut(spec, this.sutOptions(spec, vars));
     this.processes.push(handle.process);
     return handle;
+  }
+
+  async prepareSut(spec: SutSpec, vars: Record<string, string> = {}): Promise<HeldSut> {
+    const held = await prepareSut(spec, this.sutOptions(spec, vars));
+    this.processes.push(held.process);
+    return held;
   }
 
   /** Runs cleanups LIFO and stops processes; errors are logged, never thrown. */

@@ -3,7 +3,8 @@
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { liveManaged, spawnManaged, startSut, stopAllManaged, SutError } from '../../harness/process/index.ts';
+import { liveManaged, prepareSut, spawnManaged, startSut, stopAllManaged, SutError } from '../../harness/process/index.ts';
+import { gateReached } from '../../harness/process/spawn.ts';
 import { pidAlive } from '../../harness/process/procfs.ts';
 import { FIXTURES, childPids } from './helpers.ts';
 
@@ -59,6 +60,24 @@ describe('spawnManaged', () => {
     expect(p.output).toContain('[stdout] ignoring SIGTERM');
   });
 
+  it('a held process waits at its gate, its program unstarted, until release(); the program then reads end-of-file on stdin', async () => {
+    const p = spawnManaged([node, '-e', 'process.stdin.on("data", () => console.log("data")).on("end", () => console.log("eof")); console.log("ran")'], { held: true });
+    expect(await gateReached(p)).toBe(true);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(p.output).toEqual([]);
+    expect(procState(p.pid)).toBe('S');
+    p.release();
+    expect(await p.exited).toEqual({ code: 0, signal: null });
+    expect(p.output).toEqual(['[stdout] ran', '[stdout] eof']);
+  });
+
+  it('a held process stopped without a release never runs its program', async () => {
+    const p = spawnManaged([node, '-e', 'console.log("ran")'], { held: true });
+    expect(await gateReached(p)).toBe(true);
+    await p.stop(500);
+    expect(p.output).toEqual([]);
+  });
+
   it('reports a program that cannot be started as exit 127, never a throw', async () => {
     const p = spawnManaged(['/nonexistent/netconform-sut']);
     expect((await p.exited).code).toBe(127);
@@ -108,6 +127,25 @@ describe('startSut', () => {
     const h = await startSut({ command: ['${node}', '${sut}', 'stubborn'], ready: { stdout: 'ready' } }, { ...sutOpts(), graceMs: 300 });
     expect((await h.stop()).signal).toBe('SIGKILL');
     expect(childPids().length).toBe(before);
+  });
+
+  it('prepareSut: set up and held, ready only after release, the readiness timeout counted from the release', async () => {
+    const log: string[] = [];
+    const held = await prepareSut({ command: ['${node}', '${sut}', 'ready'], ready: { stdout: '^listening$', timeoutMs: 2000 } }, sutOpts(log));
+    await expect(held.ready()).rejects.toMatchObject({ code: 'SUT_CONFIG' });
+    await new Promise((r) => setTimeout(r, 2500)); // longer than the readiness timeout: it has not started counting
+    expect(held.process.output).toEqual([]);
+    held.release();
+    const h = await held.ready();
+    expect(h.process.running()).toBe(true);
+    expect(log).toContain('sut stdout: listening');
+    expect((await h.stop()).signal).toBe('SIGTERM');
+  });
+
+  it('prepareSut in a namespace that does not exist: SUT_SPAWN naming it, nothing left', async () => {
+    const e = await prepareSut({ command: ['${node}', '${sut}', 'ready'] }, { ...sutOpts(), netns: 'nc-no-such-netns' }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'SUT_SPAWN', message: expect.stringContaining('could not be set up in nc-no-such-netns') });
+    expect(liveManaged()).toEqual([]);
   });
 
   it('missing command: SUT_SPAWN before anything runs', async () => {

@@ -19,6 +19,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { cgroup2Mount } from '../../harness/lab/local-network.ts';
 
 /** The checkout whose CLI runs (NC_STRESS_ROOT: another checkout, e.g. to measure an older commit). */
 export const repoRoot = process.env.NC_STRESS_ROOT ?? resolve(import.meta.dirname, '../..');
@@ -46,6 +47,12 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 function netnsNames(): string[] {
   try { return readdirSync('/run/netns'); } catch { return []; }
+}
+
+/** The cgroups a lab host's own programs ran in (`<cgroup v2 mount>/nc-<runId>-<host>`, harness/lab/local-network.ts). */
+function cgroupNames(): string[] {
+  const mount = cgroup2Mount();
+  try { return mount ? readdirSync(mount).filter((n) => n.startsWith('nc-')) : []; } catch { return []; }
 }
 
 function statesIn(dir: string): Array<{ runId: string; ownerPid: number; namespaces: string[] }> {
@@ -149,6 +156,7 @@ export async function interruptedRun(o: InterruptOptions): Promise<InterruptOutc
   }
   const ours = (n: string): boolean => n.startsWith(`ncprobe-${pid}-`) || [...runIds].some((id) => n.startsWith(`nc-${id}-`) || n.startsWith(`ncs-${id}-`)) || seenNamespaces.has(n);
   for (const n of netnsNames()) if (ours(n)) leaks.push(`namespace ${n}`);
+  for (const n of cgroupNames()) if (ours(n)) leaks.push(`cgroup ${n}`);
   for (const s of statesIn(stateDir)) leaks.push(`state file of lab ${s.runId} (owner pid ${s.ownerPid})`);
   leaks.push(...tagged(tag));
   const tmpFiles = existsSync(outDir) ? readdirSync(outDir).filter((f) => f.endsWith('.tmp')) : [];

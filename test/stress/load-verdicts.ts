@@ -5,7 +5,12 @@
  * change to `error` whose reason is the harness's own lateness is reported apart from other
  * changes (it is honest, but still a change). Not part of `npm test`: it takes minutes per pass.
  *
- *   npm run stress:load -- [--runs 3] [--profiles darkwake,keepalive] [--out reports/load-verdicts.json]
+ *   npm run stress:load -- [--runs 3] [--profiles darkwake,keepalive] [--out reports/load-verdicts.json] [--own-sessions]
+ *
+ * Where the kernel groups tasks by session (autogroup, sched(7): on by default in Debian's and
+ * Ubuntu's kernels), the busy loops share one group, as another job's processes would; the
+ * harness's SUTs and helpers each run in a session of their own. `--own-sessions` gives each
+ * loop a session of its own, so each weighs as much as the SUT on its core: a harder load.
  *
  * Run as root (the lab profiles need it). The busy loops are this script's own children,
  * killed by pid on every path (end, error, Ctrl-C).
@@ -52,19 +57,20 @@ async function runProfile(file: string): Promise<Verdicts> {
   }
 }
 
-function busyLoops(): ChildProcess[] {
+function busyLoops(ownSessions: boolean): ChildProcess[] {
   return Array.from({ length: availableParallelism() }, (_, cpu) =>
-    spawn('taskset', ['-c', String(cpu), process.execPath, '-e', 'for(;;){}'], { stdio: 'ignore' }));
+    spawn('taskset', ['-c', String(cpu), process.execPath, '-e', 'for(;;){}'], { stdio: 'ignore', detached: ownSessions }));
 }
 
 async function main(): Promise<number> {
   const runs = Math.min(MAX_RUNS, Math.max(1, Number(arg('runs') ?? 3)));
   const wanted = arg('profiles')?.split(',');
   const outFile = resolve(arg('out') ?? join(root, 'reports/load-verdicts.json'));
+  const ownSessions = process.argv.includes('--own-sessions');
   const files = (await readdir(join(root, 'profiles')))
     .filter((f) => f.endsWith('.yaml') && (!wanted || wanted.includes(basename(f, '.yaml'))))
     .map((f) => join(root, 'profiles', f));
-  console.error(`load-verdicts: ${files.length} profiles; 1 unloaded pass, then ${runs} with a busy loop on each of ${availableParallelism()} cores`);
+  console.error(`load-verdicts: ${files.length} profiles; 1 unloaded pass, then ${runs} with a busy loop on each of ${availableParallelism()} cores${ownSessions ? ', each in a session of its own' : ''}`);
   const started = Date.now();
   // Ctrl-C or SIGTERM: the busy loops go at once; the profile run gets the signal too (its own
   // handler tears its lab down) and is waited for, so nothing it made outlives this script.
@@ -96,7 +102,7 @@ async function main(): Promise<number> {
   /** Written after every pass, so an interrupted experiment still leaves its figures. */
   const report = async (): Promise<string> => {
     const r = {
-      generatedAt: new Date().toISOString(), seconds: (Date.now() - started) / 1000, cores: availableParallelism(),
+      generatedAt: new Date().toISOString(), seconds: (Date.now() - started) / 1000, cores: availableParallelism(), ownSessions,
       profiles: files.map((f) => basename(f)), checksPerPass: checks, loadedPasses: done, changes: changes.length,
       changesToHarnessLateError: changes.filter((c) => c.harnessLate).length,
       changesFromHarnessLateError: changes.filter((c) => c.unloadedHarnessLate).length,
@@ -108,7 +114,7 @@ async function main(): Promise<number> {
     return `${done} loaded pass(es) × ${checks} checks: ${changes.length} verdict change(s) vs the unloaded pass (${r.changesToHarnessLateError} to an error naming the harness's lateness, ${r.changesFromHarnessLateError} from one, ${r.otherChanges} other); ${outFile}`;
   };
 
-  loops = busyLoops();
+  loops = busyLoops(ownSessions);
   try {
     for (let run = 1; run <= runs && !interrupted; run++) {
       for (const f of files) {
