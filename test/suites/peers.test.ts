@@ -27,7 +27,7 @@ lab:
     peer-a: { links: [{ segment: lan }] }
     peer-b: { links: [{ segment: lan }] }
 scenarios:
-${profile('tiebreak', 47960)}${profile('keep-both', 47980)}${profile('close-both', 48000)}`;
+${profile('tiebreak', 27960)}${profile('keep-both', 27980)}${profile('close-both', 28000)}`;
 
 /** Per responder port: how many connections (by SYN) lived ≥ holdMs before a FIN or RST, on the witness's clock. */
 function longLived(w: Witness): Map<number, number> {
@@ -61,25 +61,25 @@ function judgedPorts(c: CheckResult, base: number): Map<number, string> {
 
 describe.skipIf(!witnessedLabNeeds.ok)(witnessedLabNeeds.title('peers.symmetric-connect in a lab (root)'), () => {
   it('tie-break passes, keep-both fails with 2 established, close-both fails with 0 left; the witness counts the same connections', async () => {
-    const r = await runWitnessed([YAML], { filter: 'tcp and portrange 47960-48100', segments: ['lan'] });
+    const r = await runWitnessed([YAML], { filter: 'tcp and portrange 27960-28100', segments: ['lan'] });
     const wit = longLived(r.segments.get(r.runIds[0]!)!.get('lan')!);
 
     const tie = scenario(r.result, 'tiebreak').checks[0]!;
     expect(earned(tie).verdict).toBe('pass');
     expect(earned(tie).reason).toMatch(/^\d+ of \d+ attempts ended with 1 connection\(s\) held ≥ 250 ms, data both ways$/);
-    for (const [port] of judgedPorts(tie, 47960)) expect([port, wit.get(port)]).toEqual([port, 1]);
+    for (const [port] of judgedPorts(tie, 27960)) expect([port, wit.get(port)]).toEqual([port, 1]);
 
     const keep = scenario(r.result, 'keep-both').checks[0]!;
     expect(earned(keep).verdict).toBe('fail');
     expect(earned(keep).reason).toMatch(/both sides kept their own connection \(2 established\) after \d+ of \d+ attempts/);
     expect(matrixOf(keep).cols).toContain('2 established');
-    for (const [port, ev] of judgedPorts(keep, 47980)) expect([port, ev, wit.get(port)]).toEqual([port, 'FAIL', 2]);
+    for (const [port, ev] of judgedPorts(keep, 27980)) expect([port, ev, wit.get(port)]).toEqual([port, 'FAIL', 2]);
 
     const close = scenario(r.result, 'close-both').checks[0]!;
     expect(earned(close).verdict).toBe('fail');
     expect(earned(close).reason).toMatch(/each side closed the other's as a duplicate: 0 left after \d+ of \d+ attempts/);
     // Each judged attempt: the witness agrees with the scenario's observer (0 long-lived when FAIL, 1 when ok).
-    const closes = judgedPorts(close, 48000);
+    const closes = judgedPorts(close, 28000);
     expect([...closes.values()]).toContain('FAIL');
     for (const [port, ev] of closes) expect([port, wit.get(port)]).toEqual([port, ev === 'ok' ? 1 : 0]);
 
