@@ -87,3 +87,12 @@ export function cgroupPsi(): Need {
   } catch { /* no PSI */ }
   return need(psi, mount ? `needs PSI on the cgroup v2 mount ${mount} (CONFIG_PSI, not booted with psi=0)` : 'needs a read-write cgroup v2 mount');
 }
+
+/** Autogroups (sched(7): CONFIG_SCHED_AUTOGROUP, /proc/<pid>/autogroup; not booted with noautogroup). */
+export function autogroups(): Need {
+  let ok = false;
+  try {
+    ok = /\bnice -?\d+/.test(readFileSync('/proc/self/autogroup', 'utf8'));
+  } catch { /* no autogroups */ }
+  return need(ok, 'needs a kernel with autogroups (CONFIG_SCHED_AUTOGROUP, /proc/<pid>/autogroup)');
+}

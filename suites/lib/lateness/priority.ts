@@ -7,7 +7,16 @@
  * default priority: it is judged under the machine's real load, and how long it waited for a
  * CPU is measured instead (./cpu-wait.ts). Raising needs root (CAP_SYS_NICE); without it
  * nothing changes and the lateness measurements still decide.
+ *
+ * Autogrouping (sched(7), "The autogroup feature"; on by default in Debian's and Ubuntu's
+ * kernels) puts each session in a scheduler task group of its own, and a thread's nice value
+ * then weighs only against threads of the same group: against another job's processes, in
+ * other sessions, the group's own nice decides (`/proc/<pid>/autogroup`). A helper leads a
+ * session of its own (harness/process/spawn.ts starts every child with setsid), so its group
+ * is raised too. The harness's own session is left as it is: it is the user's or the CI job's
+ * shell, whose group would outlive a SIGKILL of the harness at the raised priority.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
 export const TIMELY_NICE = -10;
@@ -17,16 +26,56 @@ export function raisePriority(pid = 0): (() => void) | undefined {
   let before: number;
   try {
     before = getPriority(pid);
-    if (before <= TIMELY_NICE) return () => undefined;
-    setPriority(pid, TIMELY_NICE);
+    if (before > TIMELY_NICE) setPriority(pid, TIMELY_NICE);
+  } catch {
+    return undefined;
+  }
+  const lowerGroup = pid > 0 ? raiseAutogroup(pid) : undefined;
+  return () => {
+    lowerGroup?.();
+    try {
+      if (before > TIMELY_NICE) setPriority(pid, before);
+    } catch {
+      // the process is gone, or lowering back was refused: nothing to undo then
+    }
+  };
+}
+
+/** The nice value of the autogroup `pid` is in ("/autogroup-42 nice 0"), or null (no autogroups, gone). */
+export function autogroupNice(pid: number): number | null {
+  try {
+    const m = /\bnice (-?\d+)/.exec(readFileSync(`/proc/${pid}/autogroup`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** True when `pid` leads its session (proc(5): /proc/<pid>/stat field 6, after the parenthesised name). */
+export function leadsSession(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[3]) === pid;
+  } catch {
+    return false;
+  }
+}
+
+/** Raises the autogroup of a session leader; returns how to undo it, or undefined when nothing was changed. */
+function raiseAutogroup(pid: number): (() => void) | undefined {
+  const before = autogroupNice(pid);
+  if (before === null || before <= TIMELY_NICE || !leadsSession(pid)) return undefined;
+  try {
+    writeFileSync(`/proc/${pid}/autogroup`, String(TIMELY_NICE));
   } catch {
     return undefined;
   }
   return () => {
     try {
-      setPriority(pid, before);
+      writeFileSync(`/proc/${pid}/autogroup`, String(before));
     } catch {
-      // the process is gone, or lowering back was refused: nothing to undo then
+      // the session is gone (its group with it)
     }
   };
 }
