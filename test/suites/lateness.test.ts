@@ -124,24 +124,39 @@ describe('waiting for a client to go quiet before its night', () => {
 
   it('waits while it uses CPU and returns once a window was quiet', async () => {
     const f = fakeCpu(400);
-    const got = await untilQuiet(1, { signal, now: f.now, read: f.read, stepMs: 0 });
+    const got = await untilQuiet({ pid: 1 }, { signal, now: f.now, read: f.read, stepMs: 0 });
     expect(got).toMatchObject({ quiet: true });
     expect(got!.afterMs).toBeGreaterThanOrEqual(400 + 60 - 10); // the fake clock starts at 10
     expect(got!.cpuMs).toBeCloseTo(400 - 10, 0);
   });
 
+  it('a client whose threads wait for a CPU is not quiet, though it uses none: quiet once the wait stops too', async () => {
+    // No CPU used at all; its threads wait for one (cgroup CPU pressure) until t = 300.
+    let t = 0;
+    const now = (): number => (t += 10);
+    const got = await untilQuiet({ pid: 1 }, { signal, now, read: () => 0, readWait: () => Math.min(t, 300) * 1e6, stepMs: 0 });
+    expect(got).toMatchObject({ quiet: true });
+    expect(got!.afterMs).toBeGreaterThanOrEqual(300 + 60 - 10);
+    expect(got!.waitedMs).toBeCloseTo(300 - 10, 0);
+    expect(got!.cpuMs).toBe(0);
+    // Where the wait cannot be read, the CPU used decides alone (and no wait is reported).
+    const alone = await untilQuiet({ pid: 1 }, { signal, now: () => (t += 10), read: () => 0, readWait: () => null, stepMs: 0 });
+    expect(alone).toMatchObject({ quiet: true });
+    expect(alone!.waitedMs).toBeUndefined();
+  });
+
   it('a client that stays busy is given up on at maxMs, said as not quiet; one whose CPU cannot be read is not waited for', async () => {
     const f = fakeCpu(Infinity, 0.5);
-    const got = await untilQuiet(1, { signal, now: f.now, read: f.read, stepMs: 0, maxMs: 500 });
+    const got = await untilQuiet({ pid: 1 }, { signal, now: f.now, read: f.read, stepMs: 0, maxMs: 500 });
     expect(got).toMatchObject({ quiet: false });
     expect(got!.afterMs).toBeGreaterThanOrEqual(500);
-    expect(await untilQuiet(1, { signal, read: () => null })).toBeNull();
+    expect(await untilQuiet({ pid: 1 }, { signal, read: () => null })).toBeNull();
   });
 
   it.skipIf(readCpuTimeNs(process.pid) === null)('a real process busy for 300 ms is quiet only after it', async () => {
     const child = spawn(process.execPath, ['-e', 'const t=Date.now(); while(Date.now()-t<300){} setInterval(()=>{}, 1000)'], { stdio: 'ignore' });
     try {
-      const got = await untilQuiet(child.pid!, { signal, maxMs: 5000 });
+      const got = await untilQuiet({ pid: child.pid! }, { signal, maxMs: 5000 });
       expect(got).toMatchObject({ quiet: true });
       expect(got!.cpuMs).toBeGreaterThan(100); // it was waited for while it ran
     } finally {

@@ -123,8 +123,9 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
   }
 
   // The night starts once the client is quiet after connecting: its start-up's CPU is not the night's.
-  res.settled = await untilQuiet(client.proc.pid, { signal }).catch(() => null);
-  if (res.settled) ctx.log(`the ${client.who} ${res.settled.quiet ? 'was quiet' : 'was still busy'} ${Math.round(res.settled.afterMs)} ms after its first handshake (${res.settled.cpuMs.toFixed(0)} ms of CPU meanwhile): the night starts`);
+  res.settled = await untilQuiet(client.proc, { signal }).catch(() => null);
+  const s = res.settled;
+  if (s) ctx.log(`the ${client.who} ${s.quiet ? 'was quiet' : 'was still busy'} ${Math.round(s.afterMs)} ms after its first handshake (${s.cpuMs.toFixed(0)} ms of CPU meanwhile${s.waitedMs === undefined ? '' : `, ${s.waitedMs.toFixed(0)} ms waiting for one`}): the night starts`);
 
   const lab = ctx.lab!;
   const { client: host, segment } = w.hosts;

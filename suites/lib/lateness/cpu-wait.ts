@@ -93,10 +93,15 @@ interface WaitSource<T> {
   between(before: T | null, after: T | null): CpuWait | null;
 }
 
+/** A cgroup's CPU pressure "some" total now (µs), or null where it cannot be read (no such cgroup, PSI off). */
+export function readCgroupCpuPressureUs(dir: string): number | null {
+  return psiSomeTotalUs(readText(join(dir, 'cpu.pressure')));
+}
+
 function cgroupSource(dir: string): WaitSource<number> {
   const source = `programs' cgroup ${basename(dir)} (CPU pressure)`;
   return {
-    read: () => psiSomeTotalUs(readText(join(dir, 'cpu.pressure'))),
+    read: () => readCgroupCpuPressureUs(dir),
     between: (a, b) => (a === null || b === null ? null : { ms: Math.max(0, b - a) / 1000, source }),
   };
 }
