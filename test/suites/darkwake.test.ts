@@ -12,7 +12,7 @@ import { tempDir } from '../helpers/tmp.ts';
 import type { NumbersEvidence } from '../../harness/model/check.ts';
 import type { CheckResult, RunResult, ScenarioResult } from '../../harness/model/results.ts';
 import { planRun, run } from '../../harness/runner/run.ts';
-import { labNeeds } from '../helpers/requires.ts';
+import { cgroupPsi, labNeeds } from '../helpers/requires.ts';
 import { earned, HARNESS_LATE } from '../helpers/verdict.ts';
 
 const lab = labNeeds();
@@ -137,6 +137,9 @@ describe.skipIf(!lab.ok)(lab.title('darkwake scenarios in a lab (root)'), () => 
       // The night starts once the client is quiet after connecting (or after 3 s, said so).
       expect(typeof n.clientQuiet).toBe('boolean');
       expect(Number(n.clientQuietAfterMs)).toBeGreaterThanOrEqual(60);
+      // How long its threads waited for a CPU meanwhile: read from its lab host's cgroup (null without cgroup v2 PSI).
+      if (cgroupPsi().ok) expect(Number(n.clientWaitedBeforeNightMs)).toBeGreaterThanOrEqual(0);
+      else expect(n.clientWaitedBeforeNightMs).toBeNull();
       if (c.verdict === 'error') {
         // The harness was late (a busy machine): the reason names what and the bound, and the churn check yields too.
         expect(c.reason.startsWith(HARNESS_LATE), c.reason).toBe(true);

@@ -229,7 +229,8 @@ export function scheduleEvidence(night: NightResult, scale: number): Evidence {
       darkWakesRaisedTo: night.phases.find((p) => p.raisedFromMs !== undefined)?.scaledMs ?? null,
       clientQuietAfterMs: night.settled ? Math.round(night.settled.afterMs) : null,
       clientQuiet: night.settled ? night.settled.quiet : null,
+      clientWaitedBeforeNightMs: night.settled?.waitedMs !== undefined ? Math.round(night.settled.waitedMs) : null,
     },
-    units: { plannedMs: 'ms', measuredMs: 'ms', maxLateMs: 'ms', meanLateMs: 'ms', sleepsCompressedTo: 'ms', darkWakesRaisedTo: 'ms', clientQuietAfterMs: 'ms' },
+    units: { plannedMs: 'ms', measuredMs: 'ms', maxLateMs: 'ms', meanLateMs: 'ms', sleepsCompressedTo: 'ms', darkWakesRaisedTo: 'ms', clientQuietAfterMs: 'ms', clientWaitedBeforeNightMs: 'ms' },
   };
 }
