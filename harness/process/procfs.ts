@@ -50,16 +50,28 @@ export function pidsInNetnsSync(names: string[]): number[] {
   return pids;
 }
 
-/** Start time of a process in clock ticks since boot (proc(5) stat field 22); pid-reuse guard. */
-export function pidStartTime(pid: number): string | undefined {
+/**
+ * The fields of /proc/PID/stat after the command name (proc(5)): [0] is field 3 (state), [3]
+ * field 6 (session), [19] field 22 (start time); undefined when it is gone. The name (field 2)
+ * may contain spaces and parens, so the split is after the last ')'.
+ */
+export function statFields(pid: number): string[] | undefined {
   try {
     const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may contain spaces and parens: split after the last ')'.
-    const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return rest[19];
+    return s.slice(s.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+/** Start time of a process in clock ticks since boot (proc(5) stat field 22); pid-reuse guard. */
+export function pidStartTime(pid: number): string | undefined {
+  return statFields(pid)?.[19];
+}
+
+/** True when `pid` leads its session (proc(5) stat field 6). */
+export function leadsSession(pid: number): boolean {
+  return Number(statFields(pid)?.[3]) === pid;
 }
 
 /** True when `pid` runs and, if given, started at `start` (so a reused pid is not mistaken for it). */

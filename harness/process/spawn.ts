@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
+import { statFields } from './procfs.ts';
 import { LINE_MAX_BYTES, LineSplitter, PROCESS_OUTPUT_MAX_BYTES, TailLines, noCut } from '../util/bounded-lines.ts';
 import type { ManagedProcess, ProcessExit } from './types.ts';
 
@@ -112,8 +113,7 @@ export async function gateReached(proc: ManagedProcess, timeoutMs = 10_000): Pro
   while (proc.running() && performance.now() < until) {
     try {
       const cmd = readFileSync(`/proc/${proc.pid}/cmdline`, 'utf8').split('\0');
-      const stat = readFileSync(`/proc/${proc.pid}/stat`, 'utf8');
-      if (cmd[2] === HELD_SCRIPT && cmd[3] === HELD_NAME && stat[stat.lastIndexOf(')') + 2] === 'S') return true;
+      if (cmd[2] === HELD_SCRIPT && cmd[3] === HELD_NAME && statFields(proc.pid)?.[0] === 'S') return true;
     } catch {
       return false; // it is gone
     }

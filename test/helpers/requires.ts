@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cgroup2Mount } from '../../harness/lab/local-network.ts';
+import { autogroupNice } from '../../suites/lib/lateness/priority.ts';
 
 export interface Need {
   ok: boolean;
@@ -90,9 +91,5 @@ export function cgroupPsi(): Need {
 
 /** Autogroups (sched(7): CONFIG_SCHED_AUTOGROUP, /proc/<pid>/autogroup; not booted with noautogroup). */
 export function autogroups(): Need {
-  let ok = false;
-  try {
-    ok = /\bnice -?\d+/.test(readFileSync('/proc/self/autogroup', 'utf8'));
-  } catch { /* no autogroups */ }
-  return need(ok, 'needs a kernel with autogroups (CONFIG_SCHED_AUTOGROUP, /proc/<pid>/autogroup)');
+  return need(autogroupNice(process.pid) !== null, 'needs a kernel with autogroups (CONFIG_SCHED_AUTOGROUP, /proc/<pid>/autogroup)');
 }

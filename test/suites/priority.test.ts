@@ -8,7 +8,8 @@ import { getPriority } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnManaged } from '../../harness/process/spawn.ts';
 import type { ManagedProcess } from '../../harness/process/types.ts';
-import { autogroupNice, leadsSession, raisePriority, TIMELY_NICE } from '../../suites/lib/lateness/priority.ts';
+import { leadsSession } from '../../harness/process/procfs.ts';
+import { autogroupNice, raisePriority, TIMELY_NICE } from '../../suites/lib/lateness/priority.ts';
 import { autogroups, linux, requires, root } from '../helpers/requires.ts';
 
 const started: ManagedProcess[] = [];

@@ -18,6 +18,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
+import { leadsSession } from '../../../harness/process/procfs.ts';
 
 export const TIMELY_NICE = -10;
 
@@ -48,17 +49,6 @@ export function autogroupNice(pid: number): number | null {
     return m ? Number(m[1]) : null;
   } catch {
     return null;
-  }
-}
-
-/** True when `pid` leads its session (proc(5): /proc/<pid>/stat field 6, after the parenthesised name). */
-export function leadsSession(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[3]) === pid;
-  } catch {
-    return false;
   }
 }
 

@@ -43,31 +43,41 @@ export interface Settled {
   waitedMs?: number;
 }
 
+/** A cgroup's CPU pressure in ns, or a reader that never reads (no cgroup of its own). */
+function cgroupWait(dir: string | undefined): () => number | null {
+  if (dir === undefined) return () => null;
+  return () => {
+    const us = readCgroupCpuPressureUs(dir);
+    return us === null ? null : us * 1000;
+  };
+}
+
 /** `p.cgroup`: the cgroup v2 directory it runs in (ManagedProcess.cgroup), whose CPU pressure is its wait. */
 export async function untilQuiet(p: { pid: number; cgroup?: string | undefined }, o: SettleOptions): Promise<Settled | null> {
   const { quietMs = 60, maxCpuShare = 0.1, maxMs = 3000, now = () => performance.now(), read = readCpuTimeNs, stepMs = 10 } = o;
-  const cgroup = p.cgroup;
-  const readWait = o.readWait ?? (cgroup === undefined ? () => null : () => { const us = readCgroupCpuPressureUs(cgroup); return us === null ? null : us * 1000; });
+  const readWait = o.readWait ?? cgroupWait(p.cgroup);
   const t0 = now();
   const first = read(p.pid);
   if (first === null) return null;
   const firstWait = readWait();
+  // The wait so far (ns): a reading that fails later (the cgroup went with the process) keeps the last one.
+  let wait = firstWait ?? 0;
   // (time, CPU used + CPU waited for, ns) samples over the last quietMs, oldest first.
-  const window: Array<[number, number]> = [[t0, first + (firstWait ?? 0)]];
-  const settled = (quiet: boolean, t: number, cpu: number, wait: number | null): Settled => ({
+  const window: Array<[number, number]> = [[t0, first + wait]];
+  const settled = (quiet: boolean, t: number, cpu: number): Settled => ({
     quiet, afterMs: t - t0, cpuMs: (cpu - first) / 1e6,
-    ...(firstWait !== null && wait !== null ? { waitedMs: (wait - firstWait) / 1e6 } : {}),
+    ...(firstWait !== null ? { waitedMs: (wait - firstWait) / 1e6 } : {}),
   });
   for (;;) {
     await sleep(stepMs, undefined, { signal: o.signal });
     const t = now();
     const cpu = read(p.pid);
     if (cpu === null) return null; // it exited: the caller sees that on its own
-    const wait = firstWait === null ? null : readWait();
-    window.push([t, cpu + (wait ?? 0)]);
+    if (firstWait !== null) wait = readWait() ?? wait;
+    window.push([t, cpu + wait]);
     while (window.length > 2 && t - window[1]![0] >= quietMs) window.shift();
     const [t1, busy1] = window[0]!;
-    if (t - t1 >= quietMs && (cpu + (wait ?? 0) - busy1) / 1e6 <= maxCpuShare * (t - t1)) return settled(true, t, cpu, wait);
-    if (t - t0 >= maxMs) return settled(false, t, cpu, wait);
+    if (t - t1 >= quietMs && (cpu + wait - busy1) / 1e6 <= maxCpuShare * (t - t1)) return settled(true, t, cpu);
+    if (t - t0 >= maxMs) return settled(false, t, cpu);
   }
 }
