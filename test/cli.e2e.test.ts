@@ -69,6 +69,32 @@ describe('netconform CLI end to end', () => {
     expect((await cli(['frobnicate'])).exitCode).toBe(2);
   });
 
+  it('--sut-priority: an unknown level is exit 2; raised without the privilege is refused before anything runs (exit 3)', async () => {
+    const bad = await cli(['run', fixture('good.yaml'), '--sut-priority', 'high']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/Allowed choices are normal, raised/);
+    if (process.getuid?.() !== 0) return;
+    const out = await tempOut();
+    await chmod(out, 0o777);
+    const r = await execa('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', 'node', bin, 'run', fixture('good.yaml'), '--sut-priority', 'raised', '--out', join(out, 'r')], { reject: false, all: true, cwd: repoRoot, env: { HOME: out } });
+    expect(r.exitCode, r.all).toBe(3);
+    expect(r.stderr.trim()).toBe('netconform: --sut-priority raised: setpriority(2) refused a nice value of -10: EACCES (root or CAP_SYS_NICE is needed)');
+    expect(r.stdout).toBe('');
+  });
+
+  it('--sut-priority raised is recorded in results.json, junit.xml and the HTML report', async (ctx) => {
+    if (process.getuid?.() !== 0) ctx.skip('needs root (CAP_SYS_NICE) to raise a priority');
+    const out = await tempOut();
+    const r = await cli(['run', fixture('good.yaml'), '--sut-priority', 'raised', '--out', out]);
+    expect(r.exitCode, r.all).toBe(0);
+    expect((await readJson<RunResult>(join(out, 'results.json'))).environment.sutPriority).toBe('raised');
+    expect(await readFile(join(out, 'junit.xml'), 'utf8')).toContain('<property name="sutPriority" value="raised"/>');
+    expect(await readFile(join(out, 'report.html'), 'utf8')).toContain('SUT priority raised');
+    const plain = await tempOut();
+    expect((await cli(['run', fixture('good.yaml'), '--out', plain])).exitCode).toBe(0);
+    expect((await readJson<RunResult>(join(plain, 'results.json'))).environment.sutPriority).toBeUndefined();
+  });
+
   it('prints the plan on --dry-run and runs nothing', async () => {
     const out = await tempOut();
     const r = await cli(['run', fixture('failing.yaml'), '--dry-run', '--shard', '1/2', '--out', out]);

@@ -9,6 +9,8 @@ import { closingLine, scenarioFailed } from '../model/results.ts';
 import type { CaptureMode } from '../runner/capture.ts';
 import { parseShard, type PlannedScenario } from '../runner/plan.ts';
 import { forceCleanup, planRun, run, writtenReports } from '../runner/run.ts';
+import { cannotRaise } from '../process/priority.ts';
+import type { SutPriority } from '../process/types.ts';
 import { parseDuration } from '../util/duration.ts';
 import { escapeControl } from '../util/escape.ts';
 import { CliError, ExitCode } from '../util/exit-codes.ts';
@@ -30,6 +32,7 @@ export interface RunFlags {
   dryRun?: boolean;
   passWithNoTests?: boolean;
   allowHostNetwork?: boolean;
+  sutPriority?: SutPriority;
   verbose?: boolean;
   bail?: boolean;
   maxFailures?: string;
@@ -127,6 +130,7 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<void
   };
   const timeoutMs = parseTimeout(flags.timeout);
   const retries = parseRetries(flags.retries);
+  const sutPriority = flags.sutPriority ?? 'normal';
   if (flags.list) {
     printList(await planRun(opts), Boolean(flags.json));
     return;
@@ -135,6 +139,9 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<void
     printPlan(await planRun(opts));
     return;
   }
+  // Asked for and not possible: refused before anything runs, not left to each scenario's log.
+  const refused = sutPriority === 'raised' ? cannotRaise() : undefined;
+  if (refused) throw new CliError(`--sut-priority raised: ${refused}`, ExitCode.environment);
   const firstLook = files.length === 0;
   const reporters = makeReporters(reporterNames, { outDir, verbose: flags.verbose, color: colorWanted(flags.color), allEvidence: firstLook });
 
@@ -167,6 +174,7 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<void
       retries,
       capture: flags.capture ?? 'on-failure',
       allowHostNetwork: Boolean(flags.allowHostNetwork),
+      sutPriority,
       interrupt: interrupt.signal,
       maxFailures,
     });

@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { escapeControl } from '../util/escape.ts';
 import { CliError, ExitCode } from '../util/exit-codes.ts';
 import { VERSION } from '../runner/environment.ts';
+import { SUT_PRIORITIES } from '../process/types.ts';
 import { registerLabCommands } from './lab-commands.ts';
 
 /*
@@ -54,6 +55,7 @@ export function buildProgram(): Command {
     .option('--dry-run', 'print the plan and run nothing')
     .option('--pass-with-no-tests', 'exit 0 when --grep/--tag select no scenario (otherwise exit 2)')
     .option('--allow-host-network', 'allow scenarios to send on this host\'s real interfaces when there is no lab')
+    .addOption(new Option('--sut-priority <level>', 'scheduling priority of the programs under test: raised (nice -10, root) delays them less on a busy machine, so fewer verdicts become a lateness error; recorded in the reports').choices([...SUT_PRIORITIES]).default('normal'))
     .option('-v, --verbose', 'stream each scenario\'s log and print evidence of passing and expected-failing checks too')
     .option('--bail', 'stop after the first scenario with a failed check (= --max-failures 1)')
     .option('--max-failures <n>', 'stop after n scenarios with a failed check; the rest are counted as not run')

@@ -59,6 +59,8 @@ export interface Environment {
   netconform: string;
   root: boolean;
   hostname: string;
+  /** Set when the run had `--sut-priority raised`: the programs under test ran raised (harness/process/priority.ts). */
+  sutPriority?: 'raised';
 }
 
 export interface Summary {

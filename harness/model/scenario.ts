@@ -1,6 +1,6 @@
 import type { Check } from './check.ts';
 import type { Lab } from '../lab/types.ts';
-import type { HeldSut, ManagedProcess, SpawnOptions, SutHandle, SutSpec } from '../process/types.ts';
+import type { HeldSut, ManagedProcess, SpawnOptions, SutHandle, SutPriority, SutSpec } from '../process/types.ts';
 
 /** A JSON Schema object (draft-07 subset that ajv compiles in strict mode). */
 export type JsonSchema = Record<string, unknown>;
@@ -44,6 +44,11 @@ export interface ScenarioContext {
   /** The SUT the profile names for this scenario (scenario-level `sut:` overrides the profile's). */
   readonly sut: SutSpec | undefined;
   readonly allowHostNetwork: boolean;
+  /**
+   * `--sut-priority`: `raised` runs the SUT and the programs that stand for it (SpawnOptions.app)
+   * at a raised scheduling priority, so a busy machine delays them less (harness/process/priority.ts).
+   */
+  readonly sutPriority: SutPriority;
   readonly capabilities: Capabilities;
   /** Retry attempt, 1-based. */
   readonly attempt: number;

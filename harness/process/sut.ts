@@ -7,6 +7,7 @@ import { access, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import path from 'node:path';
 import { gateReached, spawnManaged } from './spawn.ts';
+import { raiseHeld } from './priority.ts';
 import { listeningTcpPorts } from './procfs.ts';
 import { DEFAULT_READY_TIMEOUT_MS, type HeldSut, type ManagedProcess, type ProcessExit, type SutHandle, type SutSpec } from './types.ts';
 
@@ -37,6 +38,8 @@ export interface StartSutOptions {
   graceMs?: number;
   /** cgroup v2 directory of its lab host's own programs (local network policy). */
   cgroup?: string;
+  /** `--sut-priority raised`: raised at its gate, before its program runs (./priority.ts raiseHeld). */
+  raised?: boolean;
 }
 
 const TAIL = 20;
@@ -136,22 +139,29 @@ async function launch(spec: SutSpec, opts: StartSutOptions, held: boolean): Prom
 
   const where = opts.netns ? ` in ${opts.netns}` : '';
   opts.log(`sut: ${held ? 'setting up (held)' : 'starting'} ${JSON.stringify(argv)}${where}`);
+  // Raised, it is held at its gate either way: raised there, its program starts raised whole.
+  const gated = held || opts.raised === true;
   const proc = spawnManaged(argv, {
     netns: opts.netns,
     cgroup: opts.cgroup,
-    held,
+    held: gated,
     env,
     cwd: opts.profileDir,
     onLine: (stream, line) => opts.log(`sut ${stream}: ${line}`),
   });
   const graceMs = opts.graceMs;
   const name = path.basename(argv[0]!);
-  if (held && !(await gateReached(proc))) {
+  if (gated && !(await gateReached(proc))) {
     const stuck = proc.running();
     const exit = await proc.stop(graceMs);
     const tail = proc.output.slice(-TAIL);
     throw new SutError('SUT_SPAWN', `SUT ${name} could not be set up${where} (${stuck ? 'it never reached its start' : describeExit(exit)})${tail.length ? `; last output:\n  ${tail.join('\n  ')}` : ''}`, tail, exit);
   }
+  if (opts.raised) {
+    const r = await raiseHeld(proc);
+    opts.log(r.raised ? `sut: raised (${r.detail})` : `sut: could not be raised (${r.detail}); it runs at normal priority`);
+  }
+  if (!held) proc.release();
   let released = !held;
   return {
     process: proc,

@@ -7,6 +7,13 @@ import type { OutputCut } from '../util/bounded-lines.ts';
  */
 export const DEFAULT_READY_TIMEOUT_MS = 10_000;
 
+/**
+ * The scheduling priority of the programs under test (`run --sut-priority`): `normal`, judged
+ * under the machine's load with their CPU wait measured, or `raised` (./priority.ts).
+ */
+export type SutPriority = 'normal' | 'raised';
+export const SUT_PRIORITIES: readonly SutPriority[] = ['normal', 'raised'];
+
 export interface SpawnOptions {
   /** Lab host to run in (its network namespace). Omit for the harness's own namespace. */
   host?: string;

@@ -79,6 +79,7 @@ export class JUnitReporter implements Reporter {
         .property('profileFile', profile.file)
         .property('profileSha256', profile.sha256)
         .property('interrupted', String(result.interrupted));
+      if (env.sutPriority) suite.property('sutPriority', env.sutPriority);
       for (const s of scenarios) this.addScenario(suite.testCase.bind(suite), s);
     }
     await writeFileAtomic(join(this.outDir, 'junit.xml'), withoutRootSkipped(builder.build()));

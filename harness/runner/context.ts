@@ -6,7 +6,8 @@
 import type { Lab } from '../lab/types.ts';
 import type { Capabilities, ScenarioContext, ScenarioProgress } from '../model/scenario.ts';
 import { prepareSut, spawnManaged, startSut, type StartSutOptions } from '../process/index.ts';
-import type { HeldSut, ManagedProcess, SpawnOptions, SutHandle, SutSpec } from '../process/types.ts';
+import { raiseCgroup, raiseHeld } from '../process/priority.ts';
+import type { HeldSut, ManagedProcess, SpawnOptions, SutHandle, SutPriority, SutSpec } from '../process/types.ts';
 import { LINE_MAX_BYTES, LOG_LINE_MAX_BYTES, PROCESS_OUTPUT_MAX_BYTES, SCENARIO_LOG_MAX_BYTES, TailLines, capLine, formatBytes, noCut, wasCut, type OutputCut } from '../util/bounded-lines.ts';
 
 export interface ContextInit {
@@ -15,6 +16,8 @@ export interface ContextInit {
   lab: Lab | undefined;
   sut: SutSpec | undefined;
   allowHostNetwork: boolean;
+  /** `--sut-priority`; default normal. */
+  sutPriority?: SutPriority;
   capabilities: Capabilities;
   attempt: number;
   signal: AbortSignal;
@@ -28,6 +31,7 @@ export class AttemptContext implements ScenarioContext {
   readonly lab: Lab | undefined;
   readonly sut: SutSpec | undefined;
   readonly allowHostNetwork: boolean;
+  readonly sutPriority: SutPriority;
   readonly capabilities: Capabilities;
   readonly attempt: number;
   /** The attempt's log: each line cut to 8 KiB, the most recent 1 MiB kept; `logCut` counts the rest. */
@@ -47,6 +51,7 @@ export class AttemptContext implements ScenarioContext {
     this.lab = init.lab;
     this.sut = init.sut;
     this.allowHostNetwork = init.allowHostNetwork;
+    this.sutPriority = init.sutPriority ?? 'normal';
     this.capabilities = init.capabilities;
     this.attempt = init.attempt;
     this.signal = init.signal;
@@ -88,7 +93,7 @@ export class AttemptContext implements ScenarioContext {
     if (!host || !this.lab) return undefined;
     const h = this.lab.host(host);
     try {
-      return h.appCgroup();
+      return this.raisedCgroup(h.appCgroup());
     } catch (err) {
       if (h.localNetwork() !== 'allowed') throw err;
       this.log(`${host}'s programs run without a cgroup of their own (no local network policy; their CPU wait is read per thread): ${(err as Error).message}`);
@@ -96,10 +101,32 @@ export class AttemptContext implements ScenarioContext {
     }
   }
 
+  /** Cgroups raised in this attempt (`--sut-priority raised`), each once, put back when it ends. */
+  private readonly raisedCgroups = new Set<string>();
+
+  private raisedCgroup(dir: string): string {
+    if (this.sutPriority !== 'raised' || this.raisedCgroups.has(dir)) return dir;
+    this.raisedCgroups.add(dir);
+    const lower = raiseCgroup(dir);
+    if (lower) {
+      this.log(`${dir}: cpu.weight.nice raised (--sut-priority raised)`);
+      this.defer(lower);
+    }
+    return dir;
+  }
+
   spawn(argv: string[], opts: SpawnOptions = {}): ManagedProcess {
     const cgroup = opts.app ? this.cgroupOf(opts.host) : undefined;
-    const proc = spawnManaged(argv, { netns: this.netnsOf(opts.host), env: opts.env, cwd: opts.cwd, onLine: opts.onLine, cgroup });
+    // A program that stands for the one under test is raised like a SUT: held at its gate, raised, released.
+    const raised = opts.app === true && this.sutPriority === 'raised';
+    const proc = spawnManaged(argv, { netns: this.netnsOf(opts.host), env: opts.env, cwd: opts.cwd, onLine: opts.onLine, cgroup, held: raised });
     this.processes.push(proc);
+    if (raised) {
+      void raiseHeld(proc).then((r) => {
+        this.log(r.raised ? `${argv[0]} (pid ${proc.pid}): raised (${r.detail})` : `${argv[0]} (pid ${proc.pid}): could not be raised (${r.detail}); it runs at normal priority`);
+        proc.release();
+      });
+    }
     return proc;
   }
 
@@ -111,6 +138,7 @@ export class AttemptContext implements ScenarioContext {
       vars,
       log: (line) => this.log(`sut: ${line}`),
       signal: this.signal,
+      raised: this.sutPriority === 'raised',
     };
   }
 

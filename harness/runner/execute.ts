@@ -12,6 +12,7 @@ import { formatMs, parseDuration } from '../util/duration.ts';
 import { SCENARIO_LOG_MAX_BYTES, TailLines, addCut, cutNotice, noCut, wasCut } from '../util/bounded-lines.ts';
 import { unmet } from './capabilities.ts';
 import { startCapture, type CaptureSettings } from './capture.ts';
+import type { SutPriority } from '../process/types.ts';
 import { AttemptContext } from './context.ts';
 import type { PlannedScenario } from './plan.ts';
 
@@ -21,6 +22,8 @@ export interface ExecuteOptions {
   /** Set when the profile's lab could not be brought up: lab-bound scenarios error with it. */
   labError?: string;
   allowHostNetwork: boolean;
+  /** `--sut-priority`; default normal. */
+  sutPriority?: SutPriority;
   timeoutMs?: number;
   retries?: number;
   /** Aborted on SIGINT/SIGTERM. */
@@ -134,6 +137,7 @@ async function runAttempt(p: PlannedScenario, opts: ExecuteOptions, attempt: num
     lab: opts.lab,
     sut: rawSut ? toSutSpec(rawSut) : undefined,
     allowHostNetwork: opts.allowHostNetwork,
+    sutPriority: opts.sutPriority,
     capabilities: opts.capabilities,
     attempt,
     signal: ac.signal,

@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { bringUpLab, downAllLabs, labNeedsLocalNetwork, labNeedsNetem, newRunId } from '../lab/index.ts';
 import { stopAllManaged } from '../process/index.ts';
+import type { SutPriority } from '../process/types.ts';
 import type { Lab } from '../lab/types.ts';
 import { displayPath, loadProfiles, type LoadedProfile } from '../loader/profile.ts';
 import { scenarioFailed, summarize, type LabInfo, type RunResult, type ScenarioResult } from '../model/results.ts';
@@ -36,6 +37,8 @@ export interface RunOptions extends PlanOptions {
   /** Packet captures (harness/runner/capture.ts); default off for programmatic runs, the CLI defaults to on-failure. */
   capture?: CaptureMode;
   allowHostNetwork: boolean;
+  /** `--sut-priority`; default normal. Recorded in the results' environment when raised. */
+  sutPriority?: SutPriority;
   interrupt: AbortSignal;
   /** Stop after this many scenarios with a failed or errored check (`--max-failures`, `--bail` = 1). */
   maxFailures?: number;
@@ -115,6 +118,7 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
           lab,
           labError,
           allowHostNetwork: opts.allowHostNetwork,
+          sutPriority: opts.sutPriority,
           timeoutMs: opts.timeoutMs,
           retries: opts.retries,
           capture: opts.capture ? { mode: opts.capture, outDir: opts.outDir } : undefined,
@@ -146,7 +150,7 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - t0),
     interrupted: opts.interrupt.aborted,
-    environment: environment(),
+    environment: { ...environment(), ...(opts.sutPriority === 'raised' ? { sutPriority: 'raised' as const } : {}) },
     scenarios: results,
     labs,
     summary: summarize(results),

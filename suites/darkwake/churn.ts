@@ -93,7 +93,7 @@ export default defineScenario<With, Expect>({
       agnostic: w.strategy === 'sut', echo: w.gateway.echo, ...(tls ? { tls } : {}),
     }, signal);
 
-    const lateness = new LatenessMonitor({ now: () => ctx.elapsedMs() }).start();
+    const lateness = new LatenessMonitor({ now: () => ctx.elapsedMs(), sutPriority: ctx.sutPriority }).start();
     ctx.defer(() => lateness.stop());
     const horizon = w.compressSleep
       ? sleepHorizon({

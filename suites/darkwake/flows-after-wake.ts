@@ -79,7 +79,7 @@ export default defineScenario<With, Expect>({
       args: ['--target', w.flow.address, '--port', String(w.flow.port), '--timeout-ms', String(windowMs)],
     });
 
-    const lateness = new LatenessMonitor({ now: () => ctx.elapsedMs() }).start();
+    const lateness = new LatenessMonitor({ now: () => ctx.elapsedMs(), sutPriority: ctx.sutPriority }).start();
     ctx.defer(() => lateness.stop());
     const sent: Array<{ label: string; seq: number; at: number; epoch: number; proxyWaitMs?: number | null; proxyWaitSource?: string }> = [];
     let proxy: { pid: number; cgroup?: string | undefined } = { pid: 0 };
@@ -138,7 +138,7 @@ export default defineScenario<With, Expect>({
       const ev = log.events.find((x) => x.who === 'prober' && x.event === 'flow' && x.n?.seq === s.seq);
       const beganLateMs = ev?.n?.t0 !== undefined ? ev.n.t0 - s.epoch : undefined;
       if (beganLateMs !== undefined) lateness.record({ what: `the prober began the flow at ${s.label}`, atMs: s.at, lateMs: beganLateMs, boundMs: bound, detail: 'after the harness signalled it' });
-      if (typeof s.proxyWaitMs === 'number') lateness.record({ what: `the proxy waited {ms} for a CPU during the flow at ${s.label}`, atMs: s.at, lateMs: s.proxyWaitMs, boundMs: bound, detail: `the machine did not run it (its ${s.proxyWaitSource ?? 'threads'})` });
+      if (typeof s.proxyWaitMs === 'number') lateness.record({ sutWait: true, what: `the proxy waited {ms} for a CPU during the flow at ${s.label}`, atMs: s.at, lateMs: s.proxyWaitMs, boundMs: bound, detail: `the machine did not run it (its ${s.proxyWaitSource ?? 'threads'})` });
       if (ev?.n?.stallMs !== undefined) lateness.record({ what: `the prober's event loop during the flow at ${s.label}`, atMs: s.at, lateMs: ev.n.stallMs, boundMs: bound, detail: 'it ran late by that much while timing the echo' });
       const result: FlowResult = { wake: s.label, ok: ev?.n?.ok === 1, ms: ev?.n?.ms ?? null, detail: ev?.detail ?? 'no result from the prober', timedOut: ev?.n?.timedOut === 1, missing: ev === undefined };
       const delayMs = (typeof s.proxyWaitMs === 'number' ? s.proxyWaitMs : 0) + Math.max(0, beganLateMs ?? 0) + (ev?.n?.stallMs ?? 0);

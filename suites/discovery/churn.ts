@@ -69,7 +69,7 @@ export default defineScenario<With, Expect>({
     const resp = startResponders(ctx, lab, hostName, labSegs, { port: p.port, group: p.group, reply: p.reply });
     const cols = labSegs.filter((s) => !resp.missing.includes(s));
     const timeline: TimelineEvent[] = [];
-    const lateness = new LatenessMonitor({ now: () => ctx.elapsedMs() }).start();
+    const lateness = new LatenessMonitor({ now: () => ctx.elapsedMs(), sutPriority: ctx.sutPriority }).start();
     ctx.defer(() => lateness.stop());
     const sut = await startSutIn(ctx, hostName, { port: String(p.port), group: p.group ?? '', timeoutMs: String(p.withinMs) });
     timeline.push({ t: ctx.elapsedMs(), source: 'sut', event: 'started', detail: `in ${hostName}` });
@@ -83,7 +83,7 @@ export default defineScenario<With, Expect>({
       const late = latenessBound(bound);
       lateness.loopWindow(`the wait after ${label}`, ph.t0, ctx.elapsedMs(), late);
       const waited = cpu.since();
-      if (waited !== null) lateness.record({ what: `the SUT waited {ms} for a CPU after ${label}`, atMs: ctx.elapsedMs(), lateMs: waited.ms, boundMs: late, detail: `the machine did not run it (its ${waited.source})` });
+      if (waited !== null) lateness.record({ sutWait: true, what: `the SUT waited {ms} for a CPU after ${label}`, atMs: ctx.elapsedMs(), lateMs: waited.ms, boundMs: late, detail: `the machine did not run it (its ${waited.source})` });
       for (const s of cols) {
         const h = resp.heard.find((x) => x.segment === s && x.t >= ph.t0);
         if (h) ph.firstMs.set(s, Math.round(h.t - ph.t0));

@@ -61,7 +61,7 @@ export default defineScenario<With, Expect>({
     const gw = await startGateway(ctx, log, { who: 'gateway', host: gwHost, address: gwAddr, port: w.port, dpd: 'none', dpdTimeoutMs: 0, agnostic: false }, signal);
     const ka = w.keepalive;
     const expected = expectedDeadPeerMs(ka);
-    const lateness = new LatenessMonitor({ now: () => ctx.elapsedMs() }).start();
+    const lateness = new LatenessMonitor({ now: () => ctx.elapsedMs(), sutPriority: ctx.sutPriority }).start();
     ctx.defer(() => lateness.stop());
     const { proc: client } = await startTool(ctx, log, {
       who: 'client', tool: 'client', host: clientHost, signal, app: true,
@@ -90,7 +90,7 @@ export default defineScenario<With, Expect>({
     if (dead?.n?.lastRxTs !== undefined) {
       lateness.record({ what: 'the blackhole came {ms} after the last segment', atMs: blackholedAt, lateMs: hole.ts - dead.n.lastRxTs, boundMs: (ka.idleSec * 1000) / 2, detail: `past half the idle time (${ka.idleSec} s) the first keepalive probe may already have been answered` });
     }
-    if (clientWait !== null) lateness.record({ what: 'the client waited {ms} for a CPU while the dead peer was due', atMs: ctx.elapsedMs(), lateMs: clientWait.ms, boundMs: latenessBound(e.toleranceMs), detail: `the machine did not run it, so it reported late (its ${clientWait.source})` });
+    if (clientWait !== null) lateness.record({ sutWait: true, what: 'the client waited {ms} for a CPU while the dead peer was due', atMs: ctx.elapsedMs(), lateMs: clientWait.ms, boundMs: latenessBound(e.toleranceMs), detail: `the machine did not run it, so it reported late (its ${clientWait.source})` });
     const verdict = judgeDetection({ keepalive: ka, applied: set.n ?? {}, strategy: w.strategy, measuredMs: measured, code: dead?.detail, toleranceMs: e.toleranceMs, waitedMs: waitMs });
     const evidence: Evidence[] = [
       {

@@ -60,7 +60,7 @@ export default defineScenario<With, Expect>({
     const log = new EventLog(ctx);
     const { client: clientHost, gateway: gwHost, segment } = w.hosts;
     const hbMs = parseDuration(w.heartbeat);
-    const lateness = new LatenessMonitor({ now: () => ctx.elapsedMs() }).start();
+    const lateness = new LatenessMonitor({ now: () => ctx.elapsedMs(), sutPriority: ctx.sutPriority }).start();
     ctx.defer(() => lateness.stop());
     const designs: Array<{ design: Design; who: string; client: string; gw?: GatewayHandle }> = [
       { design: 'tcp-keepalive', who: 'gw-keepalive', client: 'client-ka' },

@@ -33,7 +33,7 @@ import { Described, Enum } from '../lib/params.ts';
 import { drivers, type GroupPeer } from './lib/group-driver.ts';
 import { CpuWaitMeter } from '../lib/lateness/cpu-wait.ts';
 import { latenessBound, LatenessMonitor } from '../lib/lateness/monitor.ts';
-import { raisePriority } from '../lib/lateness/priority.ts';
+import { raisePriority } from '../../harness/process/priority.ts';
 import { latencySummaryMs, pairStats, ReceptionLog, type MeshPeer, type Reception } from './lib/mesh.ts';
 
 const With = Type.Object({
@@ -136,7 +136,7 @@ export default defineScenario<With, Expect>({
     }
     for (const a of agents) await a.listen(runTag, family, p.port, p.group);
     await sleep(p.settleMs, signal); // IGMP/MLD reports reach the bridge before the first round
-    const lateness = new LatenessMonitor({ now: () => ctx.elapsedMs() }).start();
+    const lateness = new LatenessMonitor({ now: () => ctx.elapsedMs(), sutPriority: ctx.sutPriority }).start();
     ctx.defer(() => lateness.stop());
     const lower = raisePriority();
     const roundsFrom = ctx.elapsedMs();

@@ -18,7 +18,7 @@ import { defineScenario } from '../../harness/model/scenario.ts';
 import type { Lab } from '../../harness/lab/types.ts';
 import type { HeldSut, SutHandle } from '../../harness/process/types.ts';
 import { assertSafeDestination } from '../../harness/net/safety.ts';
-import { raisePriority } from '../lib/lateness/priority.ts';
+import { raisePriority } from '../../harness/process/priority.ts';
 import { sleep } from '../lib/net/timing.ts';
 import { missingSut } from '../lib/discovery/sut.ts';
 import { CaptureError, startCapture } from './lib/capture.ts';

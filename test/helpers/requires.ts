@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cgroup2Mount } from '../../harness/lab/local-network.ts';
-import { autogroupNice } from '../../suites/lib/lateness/priority.ts';
+import { autogroupNice } from '../../harness/process/priority.ts';
 
 export interface Need {
   ok: boolean;

@@ -5,12 +5,13 @@
  * change to `error` whose reason is the harness's own lateness is reported apart from other
  * changes (it is honest, but still a change). Not part of `npm test`: it takes minutes per pass.
  *
- *   npm run stress:load -- [--runs 3] [--profiles darkwake,keepalive] [--out reports/load-verdicts.json] [--own-sessions]
+ *   npm run stress:load -- [--runs 3] [--profiles darkwake,keepalive] [--out reports/load-verdicts.json] [--own-sessions] [--sut-priority raised]
  *
  * Where the kernel groups tasks by session (autogroup, sched(7): on by default in Debian's and
  * Ubuntu's kernels), the busy loops share one group, as another job's processes would; the
  * harness's SUTs and helpers each run in a session of their own. `--own-sessions` gives each
  * loop a session of its own, so each weighs as much as the SUT on its core: a harder load.
+ * `--sut-priority raised` is passed on to every run (netconform run --sut-priority), both passes.
  *
  * Run as root (the lab profiles need it). The busy loops are this script's own children,
  * killed by pid on every path (end, error, Ctrl-C).
@@ -41,10 +42,10 @@ interface Verdicts {
 let current: ChildProcess | undefined;
 let interrupted = false;
 
-async function runProfile(file: string): Promise<Verdicts> {
+async function runProfile(file: string, sutPriority: string): Promise<Verdicts> {
   const out = await mkdtemp(join(tmpdir(), 'nc-loadv-'));
   try {
-    const child = spawn(process.execPath, [join(root, 'harness/bin/netconform.js'), 'run', file, '-r', 'json', '-o', out], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, [join(root, 'harness/bin/netconform.js'), 'run', file, '-r', 'json', '-o', out, '--sut-priority', sutPriority], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
     current = child;
     const exitCode: number = await new Promise((r) => child.on('exit', (code) => r(code ?? 1)));
     current = undefined;
@@ -67,10 +68,11 @@ async function main(): Promise<number> {
   const wanted = arg('profiles')?.split(',');
   const outFile = resolve(arg('out') ?? join(root, 'reports/load-verdicts.json'));
   const ownSessions = process.argv.includes('--own-sessions');
+  const sutPriority = arg('sut-priority') ?? 'normal';
   const files = (await readdir(join(root, 'profiles')))
     .filter((f) => f.endsWith('.yaml') && (!wanted || wanted.includes(basename(f, '.yaml'))))
     .map((f) => join(root, 'profiles', f));
-  console.error(`load-verdicts: ${files.length} profiles; 1 unloaded pass, then ${runs} with a busy loop on each of ${availableParallelism()} cores${ownSessions ? ', each in a session of its own' : ''}`);
+  console.error(`load-verdicts: ${files.length} profiles; 1 unloaded pass, then ${runs} with a busy loop on each of ${availableParallelism()} cores${ownSessions ? ', each in a session of its own' : ''}; --sut-priority ${sutPriority}`);
   const started = Date.now();
   // Ctrl-C or SIGTERM: the busy loops go at once; the profile run gets the signal too (its own
   // handler tears its lab down) and is waited for, so nothing it made outlives this script.
@@ -85,7 +87,7 @@ async function main(): Promise<number> {
   process.on('SIGTERM', onSignal);
   const baseline = new Map<string, Verdicts>();
   for (const f of files) {
-    const v = await runProfile(f).catch((err: unknown) => {
+    const v = await runProfile(f, sutPriority).catch((err: unknown) => {
       if (interrupted) return undefined;
       throw err;
     });
@@ -102,7 +104,7 @@ async function main(): Promise<number> {
   /** Written after every pass, so an interrupted experiment still leaves its figures. */
   const report = async (): Promise<string> => {
     const r = {
-      generatedAt: new Date().toISOString(), seconds: (Date.now() - started) / 1000, cores: availableParallelism(), ownSessions,
+      generatedAt: new Date().toISOString(), seconds: (Date.now() - started) / 1000, cores: availableParallelism(), ownSessions, sutPriority,
       profiles: files.map((f) => basename(f)), checksPerPass: checks, loadedPasses: done, changes: changes.length,
       changesToHarnessLateError: changes.filter((c) => c.harnessLate).length,
       changesFromHarnessLateError: changes.filter((c) => c.unloadedHarnessLate).length,
@@ -118,7 +120,7 @@ async function main(): Promise<number> {
   try {
     for (let run = 1; run <= runs && !interrupted; run++) {
       for (const f of files) {
-        const got = await runProfile(f).catch((err: unknown) => {
+        const got = await runProfile(f, sutPriority).catch((err: unknown) => {
           if (interrupted) return undefined;
           throw err;
         });

@@ -23,9 +23,9 @@ function fakeLoop(stalls: LoopStall[]): LagSource {
   return { start: () => undefined, stop: () => undefined, stallsIn: (a, b) => stalls.filter((s) => s.atMs >= a && s.atMs - s.lagMs <= b) };
 }
 
-function monitor(stalls: LoopStall[] = []): LatenessMonitor {
+function monitor(stalls: LoopStall[] = [], sutPriority: 'normal' | 'raised' = 'normal'): LatenessMonitor {
   let t = 0;
-  return new LatenessMonitor({ now: () => (t += 1), loop: fakeLoop(stalls), histogram: false, readPressure: () => null });
+  return new LatenessMonitor({ now: () => (t += 1), loop: fakeLoop(stalls), histogram: false, readPressure: () => null, sutPriority });
 }
 
 describe('lateness monitor', () => {
@@ -54,6 +54,19 @@ describe('lateness monitor', () => {
     expect(m.reason()).toBeUndefined();
     expect(m.loopWindow('the first step', 300, 400, 100)?.lateMs).toBe(300); // the stall spans 200..500
     expect(m.reason()).toMatch(/^the harness could not keep the schedule: the harness's event loop during the first step 300 ms late \(bound 100 ms\): it was blocked 300 ms/);
+  });
+
+  it('a SUT that waited for a CPU past its bound: the reason says how to lower it, unless it ran raised already', () => {
+    const wait = { sutWait: true, what: 'the client waited {ms} for a CPU during dark wake 7/8', atMs: 5, lateMs: 168, boundMs: 75 };
+    const normal = monitor();
+    normal.record(wait);
+    expect(normal.reason()).toBe('the harness could not keep the schedule: the client waited 168 ms for a CPU during dark wake 7/8 (bound 75 ms); on a busy machine, --sut-priority raised runs the programs under test ahead of other work');
+    const raised = monitor([], 'raised');
+    raised.record(wait);
+    expect(raised.reason()).toBe('the harness could not keep the schedule: the client waited 168 ms for a CPU during dark wake 7/8 (bound 75 ms)');
+    const harnessOwn = monitor();
+    harnessOwn.scheduled('dark wake 3/8 started', 0, 90, 75);
+    expect(harnessOwn.reason()).not.toMatch(/--sut-priority/);
   });
 
   it('a bound is a quarter of the SUT bound it protects, with a floor', () => {

@@ -14,7 +14,7 @@ import { stopClient } from './client-under-test.ts';
 import type { SleepModelParams } from './params.ts';
 import { CpuWaitMeter } from '../../lib/lateness/cpu-wait.ts';
 import { latenessBound, type LatenessMonitor } from '../../lib/lateness/monitor.ts';
-import { raisePriority } from '../../lib/lateness/priority.ts';
+import { raisePriority } from '../../../harness/process/priority.ts';
 import { untilQuiet, type Settled } from '../../lib/lateness/settle.ts';
 import { compileSchedule, compressSleeps, describeSchedule, totals, type Phase, type SleepCompression } from './schedule.ts';
 import { phaseLateness, SleepModel, type PhaseRecord, type ScheduleRun } from './sleep-model.ts';
@@ -137,7 +137,7 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
     const waited = cpu.since();
     const now = ctx.elapsedMs();
     // What was read (its cgroup, or which thread) and over how long a window.
-    if (awake && waited) o.lateness.record({ what: `the ${client.who} waited {ms} for a CPU during ${awake.phase.label}`, atMs: now, lateMs: waited.ms, boundMs: phaseBound(awake.phase, o.scheduleErrorMs), detail: `its ${waited.source}, over ${Math.round(now - markMs)} ms` });
+    if (awake && waited) o.lateness.record({ sutWait: true, what: `the ${client.who} waited {ms} for a CPU during ${awake.phase.label}`, atMs: now, lateMs: waited.ms, boundMs: phaseBound(awake.phase, o.scheduleErrorMs), detail: `its ${waited.source}, over ${Math.round(now - markMs)} ms` });
     markMs = now;
   };
   const model = new SleepModel({

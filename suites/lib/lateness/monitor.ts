@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { check, type Check, type NumbersEvidence } from '../../../harness/model/check.ts';
+import type { SutPriority } from '../../../harness/process/types.ts';
 import { CpuPressure, LoopDelayHistogram, LoopLagSampler, type LagSource } from './loop-lag.ts';
 
 export interface Lateness {
@@ -25,6 +26,8 @@ export interface Lateness {
   off?: boolean;
   /** Which check it bears on, when one monitor serves several (see guard's `only`). */
   about?: string;
+  /** How long the program under test waited for a CPU (not the harness's own lateness): `--sut-priority raised` lowers it. */
+  sutWait?: boolean;
 }
 
 /**
@@ -49,6 +52,8 @@ export interface MonitorOptions {
   readPressure?: () => string | null;
   /** false: no Node histogram (unit tests with a fake clock). */
   histogram?: boolean;
+  /** The run's `--sut-priority` (ScenarioContext.sutPriority): a reason naming the SUT's wait says how to lower it when not raised. */
+  sutPriority?: SutPriority;
 }
 
 /** The widest a bound is allowed to be relative to the SUT's own bound: a quarter of it. */
@@ -73,12 +78,14 @@ export class LatenessMonitor {
   private readonly loop: LagSource;
   private readonly hist: LoopDelayHistogram | undefined;
   private readonly pressure: CpuPressure;
+  private readonly sutPriority: SutPriority;
   private running = false;
 
   constructor(o: MonitorOptions) {
     this.loop = o.loop ?? new LoopLagSampler(o.now);
     this.hist = o.histogram === false ? undefined : new LoopDelayHistogram();
     this.pressure = new CpuPressure(o.readPressure ?? readPsi);
+    this.sutPriority = o.sutPriority ?? 'normal';
   }
 
   start(): this {
@@ -131,7 +138,8 @@ export class LatenessMonitor {
     const more = b.length > 1 ? `; ${b.length - 1} more over their bound` : '';
     const cpu = this.pressure.percent();
     const load = cpu !== null && cpu >= 10 ? `; tasks on this machine waited for a CPU ${cpu}% of the time` : '';
-    return `the harness could not keep the schedule: ${describeLateness(w)}${more}${load}`;
+    const hint = w.sutWait && this.sutPriority !== 'raised' ? '; on a busy machine, --sut-priority raised runs the programs under test ahead of other work' : '';
+    return `the harness could not keep the schedule: ${describeLateness(w)}${more}${load}${hint}`;
   }
 
   evidence(): NumbersEvidence {

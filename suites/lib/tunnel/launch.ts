@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { TimelineEvent, TimelineEvidence } from '../../../harness/model/check.ts';
 import type { ScenarioContext } from '../../../harness/model/scenario.ts';
 import type { ManagedProcess } from '../../../harness/process/types.ts';
-import { raisePriority } from '../lateness/priority.ts';
+import { raisePriority } from '../../../harness/process/priority.ts';
 import { epochNowMs, parseEventLine, type ToolEvent, type ToolSource } from './events.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -113,7 +113,7 @@ export async function startTool(
     who: string; tool: Tool; host: string; args: string[]; readyEvent?: string; timeoutMs?: number; signal: AbortSignal;
     /**
      * The harness's own helper whose timing is measurement (gateway, prober): its main thread is
-     * raised (../lateness/priority.ts) once it is ready. Not before: a thread inherits its
+     * raised (harness/process/priority.ts) once it is ready. Not before: a thread inherits its
      * creator's nice value, so raised at spawn every thread of the tool (V8's compiler and GC
      * workers, tsx's loader) ran at nice −10, and its start-up took the CPU in 30–60 ms runs
      * (ftrace, one busy loop per core) from everything at normal priority, the client included.
