@@ -5,10 +5,12 @@
  * `--sut-priority raised`: a program under test is raised at its gate, so all of it runs raised.
  * Real processes; root (CAP_SYS_NICE) for the raising half.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bringUpLab, newRunId } from '../../harness/lab/index.ts';
+import type { Lab } from '../../harness/lab/types.ts';
 import type { Capabilities } from '../../harness/model/scenario.ts';
 import { startSut } from '../../harness/process/sut.ts';
 import { spawnManaged } from '../../harness/process/spawn.ts';
@@ -17,6 +19,7 @@ import { leadsSession, statFields } from '../../harness/process/procfs.ts';
 import { autogroupNice, cannotRaise, raiseCgroup, raisePriority, TIMELY_NICE } from '../../harness/process/priority.ts';
 import { AttemptContext } from '../../harness/runner/context.ts';
 import { autogroups, linux, requires, root } from '../helpers/requires.ts';
+import { isolateState, labNeed, snapshot } from './helpers.ts';
 
 const started: ManagedProcess[] = [];
 afterAll(async () => { await Promise.all(started.map((p) => p.stop(500))); });
@@ -138,6 +141,44 @@ describe.skipIf(!raising.ok)(raising.title('--sut-priority raised'), () => {
       expect(new Set(threadNices(app.pid))).toEqual(new Set([TIMELY_NICE]));
       expect(new Set(threadNices(instrument.pid))).toEqual(new Set([0]));
       expect(ctx.lines.join('\n')).toMatch(/raised \(nice -10/);
+    } finally {
+      await ctx.finish();
+    }
+  });
+});
+
+const inLab = requires(labNeed, autogroups);
+describe.skipIf(!inLab.ok)(inLab.title('--sut-priority raised in a lab host'), () => {
+  const runId = newRunId();
+  isolateState();
+  let lab: Lab;
+  beforeAll(async () => {
+    lab = await bringUpLab({ segments: { a: {} }, hosts: { dut: { links: [{ segment: 'a' }] } } }, { runId, log: () => {} });
+  });
+  afterAll(async () => {
+    await lab?.down();
+    expect(snapshot(runId).netns).toEqual([]);
+  });
+
+  it('the SUT and an app program run raised in their host\'s namespace and cgroup; an instrument there does not', async () => {
+    const ctx = new AttemptContext({ scenarioId: 's', profileDir: tmpdir(), lab, sut: undefined, allowHostNetwork: false, sutPriority: 'raised', capabilities: {} as Capabilities, attempt: 1, signal: new AbortController().signal });
+    const up = (p: ManagedProcess) => new Promise<void>((resolve) => { const t = setInterval(() => { if (p.output.some((l) => l === '[stdout] worker up')) { clearInterval(t); resolve(); } }, 10); });
+    try {
+      const sut = await ctx.startSut({ host: 'dut', command: withWorker, ready: { stdout: '^worker up$' } });
+      const app = ctx.spawn(withWorker, { host: 'dut', app: true });
+      const instrument = ctx.spawn(withWorker, { host: 'dut' });
+      await Promise.all([up(app), up(instrument)]);
+      const netnsOf = (pid: number): string => readlinkSync(`/proc/${pid}/ns/net`);
+      // ip-netns(8): a named namespace is a bind mount of its nsfs inode under /run/netns.
+      const dutNetns = `net:[${statSync(`/run/netns/${lab.host('dut').netns}`).ino}]`;
+      for (const p of [sut.process, app]) {
+        expect(new Set(threadNices(p.pid))).toEqual(new Set([TIMELY_NICE]));
+        expect(autogroupNice(p.pid)).toBe(TIMELY_NICE);
+        expect(netnsOf(p.pid)).toBe(dutNetns);
+        expect(readFileSync(`/proc/${p.pid}/cgroup`, 'utf8')).toContain(`nc-${runId}-dut`);
+      }
+      expect(new Set(threadNices(instrument.pid))).toEqual(new Set([0]));
+      expect(netnsOf(instrument.pid)).toBe(dutNetns);
     } finally {
       await ctx.finish();
     }
