@@ -137,7 +137,10 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
     const waited = cpu.since();
     const now = ctx.elapsedMs();
     // What was read (its cgroup, or which thread) and over how long a window.
-    if (awake && waited) o.lateness.record({ sutWait: true, what: `the ${client.who} waited {ms} for a CPU during ${awake.phase.label}`, atMs: now, lateMs: waited.ms, boundMs: phaseBound(awake.phase, o.scheduleErrorMs), detail: `its ${waited.source}, over ${Math.round(now - markMs)} ms` });
+    if (awake && waited) {
+      o.lateness.record({ sutWait: true, what: `the ${client.who} waited {ms} for a CPU during ${awake.phase.label}`, atMs: now, lateMs: waited.ms, boundMs: phaseBound(awake.phase, o.scheduleErrorMs), detail: `its ${waited.source}, over ${Math.round(now - markMs)} ms` });
+      ctx.log(`${awake.phase.label}: the ${client.who} waited ${waited.ms.toFixed(0)} ms for a CPU over ${Math.round(now - markMs)} ms (its ${waited.source})`);
+    }
     markMs = now;
   };
   const model = new SleepModel({
