@@ -136,7 +136,8 @@ export class AttemptContext implements ScenarioContext {
       cgroup: this.cgroupOf(spec.host),
       profileDir: this.profileDir,
       vars,
-      log: (line) => this.log(`sut: ${line}`),
+      // sut.ts names the SUT in each of its lines ("sut: ready", "sut stdout: …").
+      log: (line) => this.log(line),
       signal: this.signal,
       raised: this.sutPriority === 'raised',
     };
