@@ -16,9 +16,21 @@ const MAX_EVENTS = 20_000;
 
 export type Tool = 'gateway' | 'client' | 'proxy' | 'prober';
 
+/**
+ * V8 flags for every tool. `--no-memory-reducer`: V8's memory reducer runs extra garbage
+ * collections, with concurrent marking threads, once a process has been idle a while after
+ * start-up (`--gc-memory-reducer-start-delay-ms`, 8000 by default: `node --v8-options`). In a
+ * scaled night that is dark wakes 5-7, and on a busy machine those threads waited for a CPU:
+ * 4 loaded runs of three darkwake strategies read 546 ms of client wait over 96 dark wakes,
+ * 60 ms at worst, almost all of it in dark wakes 5-7; with the flag, 39 ms, 6 ms at worst. The
+ * tools are short-lived stand-ins and instruments, so idle-time collection buys them nothing;
+ * a SUT runs as its own command line, untouched.
+ */
+export const TOOL_NODE_FLAGS = ['--no-memory-reducer'];
+
 /** argv for a tool: this node, with tsx, so the tool is one process (SIGSTOP freezes it whole). */
 export function toolArgv(tool: Tool, args: string[]): string[] {
-  return [process.execPath, '--import', 'tsx', resolve(here, `${tool}.ts`), ...args];
+  return [process.execPath, ...TOOL_NODE_FLAGS, '--import', 'tsx', resolve(here, `${tool}.ts`), ...args];
 }
 
 /** An event with `t` on the scenario's clock (ms since the attempt started). */
