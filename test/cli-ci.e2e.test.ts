@@ -129,6 +129,15 @@ describe('run flags', () => {
     expect((await cli(['run', fixture('good.yaml'), '--max-failures', '0'])).exitCode).toBe(2);
   }, 240_000);
 
+  it('--late-reruns takes 0 to 5: anything else is exit 2 naming the range', async () => {
+    for (const bad of ['6', '-1', '1.5', 'two', '']) {
+      const r = await cli(['run', fixture('good.yaml'), '--late-reruns', bad, '--dry-run']);
+      expect(r.exitCode, bad).toBe(2);
+      expect(r.stderr).toContain(`--late-reruns must be a whole number from 0 to 5, got "${bad}"`);
+    }
+    expect((await cli(['run', fixture('good.yaml'), '--late-reruns', '0', '--dry-run'])).exitCode).toBe(0);
+  }, 60_000);
+
   it('--repeat-each runs each selected scenario n times, numbered', async () => {
     const out = await tempOut();
     const r = await cli(['run', fixture('good.yaml'), '--out', out, '--repeat-each', '3', '-r', 'json']);

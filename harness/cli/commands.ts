@@ -9,6 +9,7 @@ import { closingLine, scenarioFailed } from '../model/results.ts';
 import type { CaptureMode } from '../runner/capture.ts';
 import { parseShard, type PlannedScenario } from '../runner/plan.ts';
 import { forceCleanup, planRun, run, writtenReports } from '../runner/run.ts';
+import { MAX_LATE_RERUNS } from '../runner/execute.ts';
 import { cannotRaise } from '../process/priority.ts';
 import type { SutPriority } from '../process/types.ts';
 import { parseDuration } from '../util/duration.ts';
@@ -28,6 +29,7 @@ export interface RunFlags {
   out: string;
   timeout?: string;
   retries?: string;
+  lateReruns?: string;
   capture: CaptureMode;
   dryRun?: boolean;
   passWithNoTests?: boolean;
@@ -44,10 +46,11 @@ export interface RunFlags {
   shardDurations?: string;
 }
 
+/** `--retries`, `--late-reruns`, `--repeat-each`, `--max-failures`: a whole number from `min` to `max`. */
 function parseCount(flag: string, text: string | undefined, min: number, max: number): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`${flag} must be a whole number from ${min} to ${max}, got "${text}"`, ExitCode.usage);
+  if (text.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new CliError(`${flag} must be a whole number from ${min} to ${max}, got "${text}"`, ExitCode.usage);
   return n;
 }
 
@@ -65,13 +68,6 @@ function parseGrep(text: string | undefined): RegExp | undefined {
   } catch (err) {
     throw new CliError(`--grep: ${(err as Error).message}`, ExitCode.usage);
   }
-}
-
-function parseRetries(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 10) throw new CliError(`--retries must be a whole number from 0 to 10, got "${text}"`, ExitCode.usage);
-  return n;
 }
 
 function parseTimeout(text: string | undefined): number | undefined {
@@ -129,7 +125,8 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<void
     onNote: (line: string) => void process.stdout.write(`netconform: ${escapeControl(line)}\n`),
   };
   const timeoutMs = parseTimeout(flags.timeout);
-  const retries = parseRetries(flags.retries);
+  const retries = parseCount('--retries', flags.retries, 0, 10);
+  const lateReruns = parseCount('--late-reruns', flags.lateReruns, 0, MAX_LATE_RERUNS);
   const sutPriority = flags.sutPriority ?? 'normal';
   if (flags.list) {
     printList(await planRun(opts), Boolean(flags.json));
@@ -172,6 +169,7 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<void
       reporters,
       timeoutMs,
       retries,
+      lateReruns,
       capture: flags.capture ?? 'on-failure',
       allowHostNetwork: Boolean(flags.allowHostNetwork),
       sutPriority,

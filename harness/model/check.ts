@@ -111,11 +111,22 @@ export interface Check {
   /** One line that names the fault (or, for a pass, what was verified; for a skip, why). */
   reason: string;
   evidence?: Evidence[];
+  /** Set on an `error` that is no verdict on the SUT for a known cause (see ErrorCause). */
+  cause?: ErrorCause;
 }
+
+/**
+ * `harness-late`: the harness (or the machine under it) could not keep the schedule the
+ * verdict depends on (suites/lib/lateness). The runner re-measures such a scenario
+ * (`--late-reruns`, harness/runner/execute.ts); the code is what it decides by, never the text.
+ */
+export type ErrorCause = 'harness-late';
 
 export const check = {
   pass: (name: string, reason: string, evidence?: Evidence[]): Check => ({ name, verdict: 'pass', reason, evidence }),
   fail: (name: string, reason: string, evidence?: Evidence[]): Check => ({ name, verdict: 'fail', reason, evidence }),
   skip: (name: string, reason: string, evidence?: Evidence[]): Check => ({ name, verdict: 'skip', reason, evidence }),
   error: (name: string, reason: string, evidence?: Evidence[]): Check => ({ name, verdict: 'error', reason, evidence }),
+  /** An error because the harness was late: `reason` starts "the harness could not keep the schedule: ". */
+  late: (name: string, reason: string, evidence?: Evidence[]): Check => ({ name, verdict: 'error', reason, evidence, cause: 'harness-late' }),
 };

@@ -1,4 +1,4 @@
-import type { Evidence, Verdict } from './check.ts';
+import type { ErrorCause, Evidence, Verdict } from './check.ts';
 import type { OutputCut } from '../util/bounded-lines.ts';
 
 /** Results as reporters and `results.json` see them. */
@@ -10,6 +10,16 @@ export interface CheckResult {
   evidence: Evidence[];
   /** Attempt (1-based) that produced this verdict. */
   attempt: number;
+  /** On an `error` that is no verdict on the SUT: why (harness-late: the harness's lateness). */
+  cause?: ErrorCause;
+}
+
+/** An attempt the runner set aside because the harness was late, and re-ran (`--late-reruns`). */
+export interface LateRerun {
+  attempt: number;
+  /** The first check the lateness turned into an error, and its reason. */
+  check: string;
+  reason: string;
 }
 
 export interface ScenarioResult {
@@ -20,7 +30,13 @@ export interface ScenarioResult {
   file: string;
   line: number;
   durationMs: number;
+  /** Attempts run: the first, retries (`--retries`) and re-runs after the harness was late. */
   attempts: number;
+  /**
+   * Attempts whose verdict the harness's lateness prevented, each re-run with the same input:
+   * the checks are those of the last attempt. Absent when none was.
+   */
+  lateReruns?: LateRerun[];
   /** With `--repeat-each N`: which repetition (1-based) this result is. */
   repeat?: number;
   /** The profile's `expectFail` reason, if the scenario is a known-bad case. */
@@ -93,6 +109,14 @@ export interface RunResult {
   notRun?: number;
   /** Set by `netconform merge`: the shard folders this result was merged from. */
   mergedFrom?: string[];
+}
+
+/**
+ * What reports say about attempts set aside for the harness's lateness, one line each:
+ * "attempt 1 set aside, the harness was late (churn: the harness could not keep …); re-run".
+ */
+export function lateRerunLines(s: Pick<ScenarioResult, 'lateReruns'>): string[] {
+  return (s.lateReruns ?? []).map((r) => `attempt ${r.attempt} set aside, the harness was late (${r.check}: ${r.reason}); re-run`);
 }
 
 /** Whether any check of the scenario failed or errored. */

@@ -4,7 +4,7 @@
  * `N passed, N failed, N skipped`.
  */
 import type { Verdict } from '../model/check.ts';
-import { closingLine, type RunResult, type ScenarioResult } from '../model/results.ts';
+import { closingLine, lateRerunLines, type RunResult, type ScenarioResult } from '../model/results.ts';
 import { formatMs } from '../util/duration.ts';
 import { evidenceBlock } from './evidence-text.ts';
 import type { PlanInfo, Reporter, ScenarioProgress, ScenarioStart } from './reporter.ts';
@@ -134,6 +134,7 @@ export class ConsoleReporter implements Reporter {
       // An expected failure's evidence is the known-bad case restated: only with -v.
       if ((bad || this.verbose || (this.allEvidence && c.verdict === 'pass')) && c.evidence.length) this.out(`${indent(evidenceBlock(c.evidence), 10)}\n`);
     }
+    for (const line of lateRerunLines(r)) this.out(`${indent(`↻ ${line}`, 10)}\n`);
     const bad = r.checks.some((c) => c.verdict === 'fail' || c.verdict === 'error');
     if (bad && r.log.length) {
       const tail = r.log.slice(-15);
@@ -144,7 +145,8 @@ export class ConsoleReporter implements Reporter {
 
   onEnd(result: RunResult): void {
     const s = result.summary;
-    const extras = [s.flaky && `${s.flaky} flaky`, s.xfail && `${s.xfail} expected failures`, s.errors && `${s.errors} error${s.errors === 1 ? '' : 's'}`].filter(Boolean);
+    const rerun = result.scenarios.filter((x) => x.lateReruns?.length).length;
+    const extras = [s.flaky && `${s.flaky} flaky`, rerun && `${rerun} scenario${rerun === 1 ? '' : 's'} re-run after the harness was late`, s.xfail && `${s.xfail} expected failures`, s.errors && `${s.errors} error${s.errors === 1 ? '' : 's'}`].filter(Boolean);
     if (result.interrupted) this.out('netconform: run interrupted; reports are marked interrupted\n');
     if (extras.length) this.out(`(${extras.join(', ')})\n`);
     this.out(`${closingLine(s)}\n`);

@@ -2,9 +2,16 @@
  * Runs one planned scenario: requirement check → attempts with a timeout each → verdict
  * rules (flaky after a passing retry; expectFail turns failures into xfail and a pass into
  * a failure). A scenario that throws or hangs becomes an `error` check; the run goes on.
+ *
+ * An attempt the harness's lateness kept from a verdict (a check with cause `harness-late`)
+ * is set aside and re-run with the same input, up to `lateReruns` times: a burst of load on
+ * the machine does not decide the gate either way. The re-run is a new measurement judged by
+ * the same bounds, never a second chance for a failure (that is `retries`, reported flaky);
+ * the result lists each attempt set aside and why, and after the last re-run a lateness
+ * error stands.
  */
 import type { Check } from '../model/check.ts';
-import type { CaptureFile, CheckResult, ScenarioResult } from '../model/results.ts';
+import type { CaptureFile, CheckResult, LateRerun, ScenarioResult } from '../model/results.ts';
 import type { Capabilities, ScenarioProgress } from '../model/scenario.ts';
 import type { Lab } from '../lab/types.ts';
 import { toSutSpec } from '../loader/profile.ts';
@@ -26,6 +33,8 @@ export interface ExecuteOptions {
   sutPriority?: SutPriority;
   timeoutMs?: number;
   retries?: number;
+  /** `--late-reruns`: re-runs of an attempt the harness's lateness kept from a verdict; default DEFAULT_LATE_RERUNS. */
+  lateReruns?: number;
   /** Aborted on SIGINT/SIGTERM. */
   interrupt: AbortSignal;
   onLog?: (line: string) => void;
@@ -33,6 +42,11 @@ export interface ExecuteOptions {
   /** Packet captures per attempt (harness/runner/capture.ts); none when unset. */
   capture?: CaptureSettings;
 }
+
+/** Re-runs of a late attempt by default: a short burst of load passes; a machine too busy to keep time still errors. */
+export const DEFAULT_LATE_RERUNS = 2;
+/** The most `--late-reruns` accepts: each re-run may take the scenario's whole timeout. */
+export const MAX_LATE_RERUNS = 5;
 
 /** Extra time a scenario gets after its signal aborts to return its own partial checks. */
 const ABORT_GRACE_MS = 1500;
@@ -49,6 +63,7 @@ export async function executeScenario(p: PlannedScenario, opts: ExecuteOptions):
   };
   const logLines: string[] = [];
   const logCut = noCut();
+  const lateReruns: LateRerun[] = [];
   const log = new TailLines(logLines, logCut, SCENARIO_LOG_MAX_BYTES);
   const captures: CaptureFile[] = [];
   const done = (checks: CheckResult[], attempts: number): ScenarioResult => {
@@ -58,6 +73,7 @@ export async function executeScenario(p: PlannedScenario, opts: ExecuteOptions):
       ...base,
       durationMs: Math.round(performance.now() - started),
       attempts,
+      ...(lateReruns.length ? { lateReruns } : {}),
       checks,
       log: notice ? [notice, ...logLines] : logLines,
       ...(wasCut(logCut) ? { logCut } : {}),
@@ -72,19 +88,29 @@ export async function executeScenario(p: PlannedScenario, opts: ExecuteOptions):
   }
 
   const timeoutMs = opts.timeoutMs ?? (p.spec.timeout !== undefined ? parseDuration(p.spec.timeout) : p.scenario.defaultTimeoutMs);
-  const maxAttempts = p.spec.expectFail ? 1 : 1 + (opts.retries ?? p.spec.retries ?? 0);
+  const maxRetries = p.spec.expectFail ? 0 : (opts.retries ?? p.spec.retries ?? 0);
+  const maxLateReruns = opts.lateReruns ?? DEFAULT_LATE_RERUNS;
   const failedBefore = new Set<string>();
   let checks: Check[] = [];
   let attempt = 0;
-  while (attempt < maxAttempts && !opts.interrupt.aborted) {
+  let retriesDone = 0;
+  while (!opts.interrupt.aborted) {
     attempt++;
-    if (attempt > 1) log.push(`--- retry ${attempt - 1} of ${maxAttempts - 1} ---`);
     const attemptResult = await runAttempt(p, opts, attempt, timeoutMs, log);
     checks = attemptResult.checks;
     captures.push(...attemptResult.captures);
+    if (opts.interrupt.aborted) break;
+    const late = checks.find((c) => c.verdict === 'error' && c.cause === 'harness-late');
+    if (late && lateReruns.length < maxLateReruns) {
+      lateReruns.push({ attempt, check: late.name, reason: oneLine(late.reason) });
+      log.push(`--- re-run ${lateReruns.length} of ${maxLateReruns}: attempt ${attempt} set aside, the harness was late (${late.name}: ${oneLine(late.reason)}) ---`);
+      continue;
+    }
     const bad = checks.filter((c) => c.verdict === 'fail' || c.verdict === 'error');
-    if (bad.length === 0) break;
+    if (bad.length === 0 || retriesDone >= maxRetries) break;
+    retriesDone++;
     for (const c of bad) failedBefore.add(c.name);
+    log.push(`--- retry ${retriesDone} of ${maxRetries} ---`);
   }
   let results: CheckResult[] = checks.map((c) => ({
     name: c.name,
@@ -92,6 +118,7 @@ export async function executeScenario(p: PlannedScenario, opts: ExecuteOptions):
     reason: oneLine(c.reason),
     evidence: c.evidence ?? [],
     attempt,
+    ...(c.cause ? { cause: c.cause } : {}),
   }));
   if (p.spec.expectFail) results = applyExpectFail(results, p.spec.expectFail, attempt);
   return done(results, attempt);

@@ -34,6 +34,8 @@ export interface RunOptions extends PlanOptions {
   reporters: Reporter[];
   timeoutMs?: number;
   retries?: number;
+  /** `--late-reruns` (harness/runner/execute.ts); default DEFAULT_LATE_RERUNS. */
+  lateReruns?: number;
   /** Packet captures (harness/runner/capture.ts); default off for programmatic runs, the CLI defaults to on-failure. */
   capture?: CaptureMode;
   allowHostNetwork: boolean;
@@ -121,6 +123,7 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
           sutPriority: opts.sutPriority,
           timeoutMs: opts.timeoutMs,
           retries: opts.retries,
+          lateReruns: opts.lateReruns,
           capture: opts.capture ? { mode: opts.capture, outDir: opts.outDir } : undefined,
           interrupt: opts.interrupt,
           onLog: (line) => void mux.emit('onScenarioLog', start, line),

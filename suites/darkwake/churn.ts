@@ -165,5 +165,5 @@ function scheduleCheck(night: NightResult, lateness: LatenessMonitor, scale: num
   if (r.stoppedEarly) return check.error('schedule timing', `the schedule stopped early: ${r.stoppedEarly}`, ev);
   const what = `${r.records.length} phases; phase starts at most ${r.maxLateMs.toFixed(1)} ms late (mean ${r.meanLateMs.toFixed(1)} ms), night took ${(r.measuredMs / 1000).toFixed(2)} s for ${(r.plannedMs / 1000).toFixed(2)} s planned`;
   const late = lateness.reason();
-  return late ? check.error('schedule timing', `${late}; ${what}`, ev) : check.pass('schedule timing', `${what}; every phase within its bound`, ev);
+  return late ? check.late('schedule timing', `${late}; ${what}`, ev) : check.pass('schedule timing', `${what}; every phase within its bound`, ev);
 }

@@ -208,7 +208,7 @@ export default defineScenario<With, Expect>({
     if (signal.aborted) checks.push(check.error(NAME, `aborted after ${results.length} of ${attempts} attempts`, ev));
     else if (lateOnes.length) {
       const worst = lateOnes.reduce((a, b) => (Math.abs(b.measuredMs - b.skewMs) > Math.abs(a.measuredMs - a.skewMs) ? b : a));
-      checks.push(check.error(NAME, `the harness could not keep the schedule: ${lateOnes.length} of ${results.length} attempts started off their skew by more than ${p.skewToleranceMs} ms (worst: intended ${worst.skewMs} ms, measured ${worst.measuredMs.toFixed(1)} ms); the SUT is not judged (it would have ${failures.length ? 'failed' : 'passed'}: ${verdictText})`, ev));
+      checks.push(check.late(NAME, `the harness could not keep the schedule: ${lateOnes.length} of ${results.length} attempts started off their skew by more than ${p.skewToleranceMs} ms (worst: intended ${worst.skewMs} ms, measured ${worst.measuredMs.toFixed(1)} ms); the SUT is not judged (it would have ${failures.length ? 'failed' : 'passed'}: ${verdictText})`, ev));
     } else if (failures.length) checks.push(check.fail(NAME, `expected exactly ${e.connections} connection between ${peers[0].name} and ${peers[1].name}: ${verdictText}`, ev));
     else checks.push(check.pass(NAME, verdictText, ev));
     if (cap.unparsed.length) ctx.log(`tcpdump lines not parsed (first ${cap.unparsed.length}): ${cap.unparsed.slice(0, 5).join(' | ')}`);

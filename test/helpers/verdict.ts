@@ -5,6 +5,7 @@
  * reason, so they keep asserting the behaviour on a loaded machine, and separately that a
  * late harness never produced a `fail`.
  */
+/** How a lateness error's reason starts (suites/lib/lateness/monitor.ts): tests assert the text users read. */
 export const HARNESS_LATE = 'the harness could not keep the schedule: ';
 
 export interface Earned {
@@ -14,8 +15,9 @@ export interface Earned {
   late: boolean;
 }
 
-export function earned(c: { verdict: string; reason: string }): Earned {
-  if (c.verdict !== 'error' || !c.reason.startsWith(HARNESS_LATE)) return { verdict: c.verdict, reason: c.reason, late: false };
+/** Decided by the check's `cause` (as the runner does), not by its text. */
+export function earned(c: { verdict: string; reason: string; cause?: string }): Earned {
+  if (c.verdict !== 'error' || c.cause !== 'harness-late') return { verdict: c.verdict, reason: c.reason, late: false };
   const m = /; the SUT is not judged \(it would have (passed|failed): (.*)\)$/.exec(c.reason);
   if (!m) return { verdict: c.verdict, reason: c.reason, late: true };
   return { verdict: m[1] === 'passed' ? 'pass' : 'fail', reason: m[2]!, late: true };

@@ -11,17 +11,25 @@
  * Ubuntu's kernels), the busy loops share one group, as another job's processes would; the
  * harness's SUTs and helpers each run in a session of their own. `--own-sessions` gives each
  * loop a session of its own, so each weighs as much as the SUT on its core: a harder load.
- * `--sut-priority raised` is passed on to every run (netconform run --sut-priority), both passes.
+ * `--sut-priority raised` is passed on to every run (netconform run --sut-priority), both passes;
+ * so is `--late-reruns N` (default: netconform's own, DEFAULT_LATE_RERUNS).
+ *
+ * Each profile run records the machine-wide CPU pressure over it (/proc/pressure/cpu, PSI: the
+ * share of time some task waited for a CPU) and how many of its scenarios the runner re-ran
+ * after an attempt the harness's lateness spoiled; a change is reported with both, so a stall
+ * of the whole machine is told apart from one of the harness or the SUT.
  *
  * Run as root (the lab profiles need it). The busy loops are this script's own children,
  * killed by pid on every path (end, error, Ctrl-C).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunResult } from '../../harness/model/results.ts';
+import { CpuPressure } from '../../suites/lib/lateness/loop-lag.ts';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const HARNESS_LATE = 'the harness could not keep the schedule: ';
@@ -34,6 +42,11 @@ function arg(name: string): string | undefined {
 
 interface Verdicts {
   exitCode: number;
+  /** Machine-wide CPU pressure over the profile run: % of the time some task waited for a CPU (null without PSI). */
+  cpuSomePercent: number | null;
+  /** Scenarios with an attempt set aside because the harness was late, "scenario: attempts". */
+  lateReruns: string[];
+  seconds: number;
   /** "profile › scenario › check" → verdict */
   checks: Map<string, { verdict: string; reason: string }>;
 }
@@ -42,17 +55,32 @@ interface Verdicts {
 let current: ChildProcess | undefined;
 let interrupted = false;
 
-async function runProfile(file: string, sutPriority: string): Promise<Verdicts> {
+/** Machine-wide CPU pressure (PSI), as the lateness monitor reads it. */
+const readCpuPressure = (): string | null => {
+  try {
+    return readFileSync('/proc/pressure/cpu', 'utf8');
+  } catch {
+    return null;
+  }
+};
+
+async function runProfile(file: string, sutPriority: string, lateReruns: string | undefined): Promise<Verdicts> {
   const out = await mkdtemp(join(tmpdir(), 'nc-loadv-'));
   try {
-    const child = spawn(process.execPath, [join(root, 'harness/bin/netconform.js'), 'run', file, '-r', 'json', '-o', out, '--sut-priority', sutPriority], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    const pressure = new CpuPressure(readCpuPressure);
+    pressure.start();
+    const t0 = performance.now();
+    const extra = lateReruns === undefined ? [] : ['--late-reruns', lateReruns];
+    const child = spawn(process.execPath, [join(root, 'harness/bin/netconform.js'), 'run', file, '-r', 'json', '-o', out, '--sut-priority', sutPriority, ...extra], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
     current = child;
     const exitCode: number = await new Promise((r) => child.on('exit', (code) => r(code ?? 1)));
     current = undefined;
+    const cpuSomePercent = pressure.percent();
     const res = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResult;
+    const reruns = res.scenarios.filter((s) => s.lateReruns?.length).map((s) => `${s.id}: ${s.lateReruns!.map((r) => r.attempt).join(', ')}`);
     const checks = new Map<string, { verdict: string; reason: string }>();
     for (const s of res.scenarios) for (const c of s.checks) checks.set(`${basename(file, '.yaml')} › ${s.id} › ${c.name}`, { verdict: c.verdict, reason: c.reason });
-    return { exitCode, checks };
+    return { exitCode, checks, cpuSomePercent, lateReruns: reruns, seconds: Math.round((performance.now() - t0) / 100) / 10 };
   } finally {
     await rm(out, { recursive: true, force: true });
   }
@@ -69,6 +97,7 @@ async function main(): Promise<number> {
   const outFile = resolve(arg('out') ?? join(root, 'reports/load-verdicts.json'));
   const ownSessions = process.argv.includes('--own-sessions');
   const sutPriority = arg('sut-priority') ?? 'normal';
+  const lateRerunsArg = arg('late-reruns');
   const files = (await readdir(join(root, 'profiles')))
     .filter((f) => f.endsWith('.yaml') && (!wanted || wanted.includes(basename(f, '.yaml'))))
     .map((f) => join(root, 'profiles', f));
@@ -87,7 +116,7 @@ async function main(): Promise<number> {
   process.on('SIGTERM', onSignal);
   const baseline = new Map<string, Verdicts>();
   for (const f of files) {
-    const v = await runProfile(f, sutPriority).catch((err: unknown) => {
+    const v = await runProfile(f, sutPriority, lateRerunsArg).catch((err: unknown) => {
       if (interrupted) return undefined;
       throw err;
     });
@@ -99,32 +128,46 @@ async function main(): Promise<number> {
   }
 
   const checks = [...baseline.values()].reduce((n, v) => n + v.checks.size, 0);
-  const changes: Array<{ run: number; check: string; unloaded: string; loaded: string; reason: string; harnessLate: boolean; unloadedReason: string; unloadedHarnessLate: boolean }> = [];
+  const changes: Array<{ run: number; check: string; unloaded: string; loaded: string; reason: string; harnessLate: boolean; unloadedReason: string; unloadedHarnessLate: boolean; cpuSomePercent: number | null }> = [];
+  /** Per loaded pass and profile: machine-wide CPU pressure and the scenarios re-run after a late attempt. */
+  const passes: Array<{ run: number; seconds: number; profiles: Record<string, { cpuSomePercent: number | null; lateReruns: string[]; seconds: number }> }> = [];
+  const baselineReruns = [...baseline].flatMap(([f, v]) => v.lateReruns.map((x) => `${basename(f, '.yaml')} › ${x}`));
   let done = 0;
   /** Written after every pass, so an interrupted experiment still leaves its figures. */
   const report = async (): Promise<string> => {
     const r = {
       generatedAt: new Date().toISOString(), seconds: (Date.now() - started) / 1000, cores: availableParallelism(), ownSessions, sutPriority,
+      lateReruns: lateRerunsArg ?? 'default',
       profiles: files.map((f) => basename(f)), checksPerPass: checks, loadedPasses: done, changes: changes.length,
+      scenariosReRunLoaded: passes.reduce((n, p) => n + Object.values(p.profiles).reduce((m, x) => m + x.lateReruns.length, 0), 0),
+      scenariosReRunUnloaded: baselineReruns.length,
       changesToHarnessLateError: changes.filter((c) => c.harnessLate).length,
       changesFromHarnessLateError: changes.filter((c) => c.unloadedHarnessLate).length,
       otherChanges: changes.filter((c) => !c.harnessLate && !c.unloadedHarnessLate).length,
+      unloadedReRuns: baselineReruns,
+      unloadedCpuSomePercent: Object.fromEntries([...baseline].map(([f, v]) => [basename(f, '.yaml'), v.cpuSomePercent])),
+      unloadedSeconds: Object.fromEntries([...baseline].map(([f, v]) => [basename(f, '.yaml'), v.seconds])),
+      passes,
       baseline: Object.fromEntries([...baseline].flatMap(([, v]) => [...v.checks].map(([k, x]) => [k, x.verdict]))),
       changed: changes,
     };
     await writeFile(outFile, `${JSON.stringify(r, null, 2)}\n`);
-    return `${done} loaded pass(es) × ${checks} checks: ${changes.length} verdict change(s) vs the unloaded pass (${r.changesToHarnessLateError} to an error naming the harness's lateness, ${r.changesFromHarnessLateError} from one, ${r.otherChanges} other); ${outFile}`;
+    return `${done} loaded pass(es) × ${checks} checks: ${changes.length} verdict change(s) vs the unloaded pass (${r.changesToHarnessLateError} to an error naming the harness's lateness, ${r.changesFromHarnessLateError} from one, ${r.otherChanges} other); ${r.scenariosReRunLoaded} scenario run(s) re-run after a late attempt (${r.scenariosReRunUnloaded} unloaded); ${outFile}`;
   };
 
   loops = busyLoops(ownSessions);
   try {
     for (let run = 1; run <= runs && !interrupted; run++) {
+      const pass = { run, seconds: 0, profiles: {} as Record<string, { cpuSomePercent: number | null; lateReruns: string[]; seconds: number }> };
+      const passStarted = Date.now();
       for (const f of files) {
-        const got = await runProfile(f, sutPriority).catch((err: unknown) => {
+        const got = await runProfile(f, sutPriority, lateRerunsArg).catch((err: unknown) => {
           if (interrupted) return undefined;
           throw err;
         });
         if (!got || interrupted) break;
+        pass.profiles[basename(f, '.yaml')] = { cpuSomePercent: got.cpuSomePercent, lateReruns: got.lateReruns, seconds: got.seconds };
+        for (const x of got.lateReruns) console.error(`  run ${run}: ${basename(f, '.yaml')} › ${x}: set aside (harness late) and re-run; machine-wide CPU pressure ${got.cpuSomePercent ?? '?'}%`);
         for (const [key, base] of baseline.get(f)!.checks) {
           const now = got.checks.get(key);
           if (now?.verdict === base.verdict) continue;
@@ -132,12 +175,15 @@ async function main(): Promise<number> {
             run, check: key, unloaded: base.verdict, loaded: now?.verdict ?? 'missing', reason: now?.reason ?? '', harnessLate: now?.reason.startsWith(HARNESS_LATE) ?? false,
             // The "unloaded" pass runs on whatever else the machine is doing: its own lateness errors are told apart too.
             unloadedReason: base.reason, unloadedHarnessLate: base.reason.startsWith(HARNESS_LATE),
+            cpuSomePercent: got.cpuSomePercent,
           };
           changes.push(c);
-          console.error(`  run ${run}: ${key}: ${c.unloaded}${c.unloadedHarnessLate ? ' (harness late)' : ''} → ${c.loaded}${c.reason ? ` (${c.reason.slice(0, 200)})` : ''}`);
+          console.error(`  run ${run}: ${key}: ${c.unloaded}${c.unloadedHarnessLate ? ' (harness late)' : ''} → ${c.loaded}${c.reason ? ` (${c.reason.slice(0, 200)})` : ''}; machine-wide CPU pressure over the profile run ${c.cpuSomePercent ?? '?'}%`);
         }
       }
       if (interrupted) break;
+      pass.seconds = Math.round((Date.now() - passStarted) / 1000);
+      passes.push(pass);
       done = run;
       console.error(`load-verdicts: loaded pass ${run}/${runs} done, ${changes.length} change(s) so far`);
       await report();

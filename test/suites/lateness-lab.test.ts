@@ -60,13 +60,14 @@ async function resumedAfterStop(pid: number, until: () => boolean): Promise<bool
   return false;
 }
 
-async function runProfile(name: string, body: string, meddle: (done: () => boolean) => Promise<void>): Promise<RunResult> {
+/** `lateReruns` 0 by default here: these tests look at the lateness error of the attempt they meddled with. */
+async function runProfile(name: string, body: string, meddle: (done: () => boolean) => Promise<void>, lateReruns = 0): Promise<RunResult> {
   const dir = await tempDir('nc-lateness-');
   const file = join(dir, `${name}.yaml`);
   await writeFile(file, `profile: ${name}\n${LAB}scenarios:\n${body}`);
   process.env[TAG] = '1';
   let finished = false;
-  const running = run({ files: [file], outDir: join(dir, 'out'), reporters: [], allowHostNetwork: false, interrupt: new AbortController().signal });
+  const running = run({ files: [file], outDir: join(dir, 'out'), reporters: [], allowHostNetwork: false, lateReruns, interrupt: new AbortController().signal });
   const meddling = meddle(() => finished);
   const { result } = await running.finally(() => { finished = true; });
   await meddling;
@@ -74,21 +75,26 @@ async function runProfile(name: string, body: string, meddle: (done: () => boole
   return result;
 }
 
-describe.skipIf(!lab.ok)(lab.title('a harness made late on purpose (root, lab)'), () => {
-  it('darkwake.churn: the harness blocked for 600 ms in a 300 ms dark wake is an error naming the phase and the bound', async () => {
-    const result = await runProfile('late-churn', `  - id: late
+const LATE_CHURN = `  - id: late
     use: darkwake.churn
     with: { strategy: wake-aware, schedule: { repeat: 3, phases: [{ sleep: 5m }, { darkwake: 30s }] } }
     expect: { maxReconnectsPerDarkWake: 0, maxHandshakes: 2 }
-`, async (done) => {
-      const pid = await toolPid('client', done);
-      if (pid && (await resumedAfterStop(pid, done))) busy(600); // past the dark wake's end (30 s scaled = 120 ms, raised to minDarkWake 300 ms): it lasts twice as long
-    });
+`;
+/** Blocks this process (it runs the harness) for 600 ms once the client is resumed for its first dark wake: only in the first attempt. */
+async function blockAtFirstDarkWake(done: () => boolean): Promise<void> {
+  const pid = await toolPid('client', done);
+  if (pid && (await resumedAfterStop(pid, done))) busy(600); // past the dark wake's end (30 s scaled = 120 ms, raised to minDarkWake 300 ms): it lasts twice as long
+}
+
+describe.skipIf(!lab.ok)(lab.title('a harness made late on purpose (root, lab)'), () => {
+  it('darkwake.churn: the harness blocked for 600 ms in a 300 ms dark wake is an error naming the phase and the bound', async () => {
+    const result = await runProfile('late-churn', LATE_CHURN, blockAtFirstDarkWake);
     const checks = result.scenarios[0]!.checks;
     expect(checks.map((c) => c.verdict)).not.toContain('fail');
     const churn = checks.find((c) => c.name === 'churn')!;
     expect(churn.verdict, churn.reason).toBe('error');
     expect(churn.reason).toMatch(/^the harness could not keep the schedule: .*dark wake 1\/3.*\(bound ±?\d+ ms\)/);
+    expect(churn.cause).toBe('harness-late');
     expect(churn.reason).toMatch(/; the SUT is not judged \(it would have (passed|failed): .*\)$/);
     const timing = checks.find((c) => c.name === 'schedule timing')!;
     expect(timing.verdict).toBe('error');
@@ -96,6 +102,16 @@ describe.skipIf(!lab.ok)(lab.title('a harness made late on purpose (root, lab)')
     const ev = churn.evidence.find((e) => e.kind === 'numbers' && e.title === 'harness lateness');
     expect(ev && ev.kind === 'numbers' && Number(ev.values.overBound)).toBeGreaterThanOrEqual(1);
   }, 90_000);
+
+  it('with the default --late-reruns the disturbed attempt is set aside and the clean re-run judges the client', async () => {
+    const result = await runProfile('late-churn-rerun', LATE_CHURN, blockAtFirstDarkWake, 2);
+    const s = result.scenarios[0]!;
+    expect(s.lateReruns?.[0]?.attempt).toBe(1);
+    expect(s.lateReruns?.[0]?.reason).toMatch(/^the harness could not keep the schedule: .*dark wake 1\/3/);
+    const churn = s.checks.find((c) => c.name === 'churn')!;
+    expect(churn.verdict, churn.reason).toBe('pass');
+    expect(churn.attempt).toBeGreaterThan(1);
+  }, 180_000);
 
   it('darkwake.flows-after-wake: a stopped prober makes its flow an error, not a fail of the good proxy', async () => {
     const result = await runProfile('late-flows', `  - id: late

@@ -181,5 +181,5 @@ export function guardCheck(c: Check, lateReason: string | undefined, evidence: N
   const ev = [...(c.evidence ?? []), evidence];
   if (!lateReason || c.verdict === 'skip' || c.verdict === 'error' || (c.verdict === 'pass' && o.keepPass) || (c.verdict === 'fail' && o.keepFail)) return { ...c, evidence: ev };
   const would = c.verdict === 'fail' ? 'it would have failed' : 'it would have passed';
-  return check.error(c.name, `${lateReason}; the SUT is not judged (${would}: ${c.reason})`, ev);
+  return check.late(c.name, `${lateReason}; the SUT is not judged (${would}: ${c.reason})`, ev);
 }
