@@ -44,7 +44,7 @@ interface Verdicts {
   exitCode: number;
   /** Machine-wide CPU pressure over the profile run: % of the time some task waited for a CPU (null without PSI). */
   cpuSomePercent: number | null;
-  /** Scenarios with an attempt set aside because the harness was late, "scenario: attempts". */
+  /** Attempts set aside because the harness was late: "scenario: attempt 1 set aside (check: what was late)". */
   lateReruns: string[];
   seconds: number;
   /** "profile › scenario › check" → verdict */
@@ -77,7 +77,8 @@ async function runProfile(file: string, sutPriority: string, lateReruns: string 
     current = undefined;
     const cpuSomePercent = pressure.percent();
     const res = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResult;
-    const reruns = res.scenarios.filter((s) => s.lateReruns?.length).map((s) => `${s.id}: ${s.lateReruns!.map((r) => r.attempt).join(', ')}`);
+    // What each set-aside attempt was late for, cut: the full reason is in that run's results.json.
+    const reruns = res.scenarios.flatMap((s) => (s.lateReruns ?? []).map((r) => `${s.id}: attempt ${r.attempt} set aside (${r.check}: ${r.reason.replace(HARNESS_LATE, '').slice(0, 200)})`));
     const checks = new Map<string, { verdict: string; reason: string }>();
     for (const s of res.scenarios) for (const c of s.checks) checks.set(`${basename(file, '.yaml')} › ${s.id} › ${c.name}`, { verdict: c.verdict, reason: c.reason });
     return { exitCode, checks, cpuSomePercent, lateReruns: reruns, seconds: Math.round((performance.now() - t0) / 100) / 10 };
@@ -139,8 +140,8 @@ async function main(): Promise<number> {
       generatedAt: new Date().toISOString(), seconds: (Date.now() - started) / 1000, cores: availableParallelism(), ownSessions, sutPriority,
       lateReruns: lateRerunsArg ?? 'default',
       profiles: files.map((f) => basename(f)), checksPerPass: checks, loadedPasses: done, changes: changes.length,
-      scenariosReRunLoaded: passes.reduce((n, p) => n + Object.values(p.profiles).reduce((m, x) => m + x.lateReruns.length, 0), 0),
-      scenariosReRunUnloaded: baselineReruns.length,
+      attemptsSetAsideLoaded: passes.reduce((n, p) => n + Object.values(p.profiles).reduce((m, x) => m + x.lateReruns.length, 0), 0),
+      attemptsSetAsideUnloaded: baselineReruns.length,
       changesToHarnessLateError: changes.filter((c) => c.harnessLate).length,
       changesFromHarnessLateError: changes.filter((c) => c.unloadedHarnessLate).length,
       otherChanges: changes.filter((c) => !c.harnessLate && !c.unloadedHarnessLate).length,
@@ -152,7 +153,7 @@ async function main(): Promise<number> {
       changed: changes,
     };
     await writeFile(outFile, `${JSON.stringify(r, null, 2)}\n`);
-    return `${done} loaded pass(es) × ${checks} checks: ${changes.length} verdict change(s) vs the unloaded pass (${r.changesToHarnessLateError} to an error naming the harness's lateness, ${r.changesFromHarnessLateError} from one, ${r.otherChanges} other); ${r.scenariosReRunLoaded} scenario run(s) re-run after a late attempt (${r.scenariosReRunUnloaded} unloaded); ${outFile}`;
+    return `${done} loaded pass(es) × ${checks} checks: ${changes.length} verdict change(s) vs the unloaded pass (${r.changesToHarnessLateError} to an error naming the harness's lateness, ${r.changesFromHarnessLateError} from one, ${r.otherChanges} other); ${r.attemptsSetAsideLoaded} attempt(s) set aside for the harness's lateness and re-run (${r.attemptsSetAsideUnloaded} unloaded); ${outFile}`;
   };
 
   loops = busyLoops(ownSessions);
@@ -167,7 +168,7 @@ async function main(): Promise<number> {
         });
         if (!got || interrupted) break;
         pass.profiles[basename(f, '.yaml')] = { cpuSomePercent: got.cpuSomePercent, lateReruns: got.lateReruns, seconds: got.seconds };
-        for (const x of got.lateReruns) console.error(`  run ${run}: ${basename(f, '.yaml')} › ${x}: set aside (harness late) and re-run; machine-wide CPU pressure ${got.cpuSomePercent ?? '?'}%`);
+        for (const x of got.lateReruns) console.error(`  run ${run}: ${basename(f, '.yaml')} › ${x}, re-run; machine-wide CPU pressure over the profile run ${got.cpuSomePercent ?? '?'}%`);
         for (const [key, base] of baseline.get(f)!.checks) {
           const now = got.checks.get(key);
           if (now?.verdict === base.verdict) continue;
