@@ -32,6 +32,7 @@ import type { RunResult } from '../../harness/model/results.ts';
 import { CpuPressure } from '../../suites/lib/lateness/loop-lag.ts';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
+/** How a lateness error's reason starts: cut from the set-aside lines, which say it already. */
 const HARNESS_LATE = 'the harness could not keep the schedule: ';
 const MAX_RUNS = 100;
 
@@ -48,7 +49,7 @@ interface Verdicts {
   lateReruns: string[];
   seconds: number;
   /** "profile › scenario › check" → verdict */
-  checks: Map<string, { verdict: string; reason: string }>;
+  checks: Map<string, { verdict: string; reason: string; late: boolean }>;
 }
 
 /** The profile run in progress: a signal to this script is passed on to it, so it tears its lab down. */
@@ -79,8 +80,8 @@ async function runProfile(file: string, sutPriority: string, lateReruns: string 
     const res = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResult;
     // What each set-aside attempt was late for, cut: the full reason is in that run's results.json.
     const reruns = res.scenarios.flatMap((s) => (s.lateReruns ?? []).map((r) => `${s.id}: attempt ${r.attempt} set aside (${r.check}: ${r.reason.replace(HARNESS_LATE, '').slice(0, 200)})`));
-    const checks = new Map<string, { verdict: string; reason: string }>();
-    for (const s of res.scenarios) for (const c of s.checks) checks.set(`${basename(file, '.yaml')} › ${s.id} › ${c.name}`, { verdict: c.verdict, reason: c.reason });
+    const checks = new Map<string, { verdict: string; reason: string; late: boolean }>();
+    for (const s of res.scenarios) for (const c of s.checks) checks.set(`${basename(file, '.yaml')} › ${s.id} › ${c.name}`, { verdict: c.verdict, reason: c.reason, late: c.cause === 'harness-late' });
     return { exitCode, checks, cpuSomePercent, lateReruns: reruns, seconds: Math.round((performance.now() - t0) / 100) / 10 };
   } finally {
     await rm(out, { recursive: true, force: true });
@@ -173,9 +174,9 @@ async function main(): Promise<number> {
           const now = got.checks.get(key);
           if (now?.verdict === base.verdict) continue;
           const c = {
-            run, check: key, unloaded: base.verdict, loaded: now?.verdict ?? 'missing', reason: now?.reason ?? '', harnessLate: now?.reason.startsWith(HARNESS_LATE) ?? false,
+            run, check: key, unloaded: base.verdict, loaded: now?.verdict ?? 'missing', reason: now?.reason ?? '', harnessLate: now?.late ?? false,
             // The "unloaded" pass runs on whatever else the machine is doing: its own lateness errors are told apart too.
-            unloadedReason: base.reason, unloadedHarnessLate: base.reason.startsWith(HARNESS_LATE),
+            unloadedReason: base.reason, unloadedHarnessLate: base.late,
             cpuSomePercent: got.cpuSomePercent,
           };
           changes.push(c);
