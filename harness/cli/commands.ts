@@ -3,13 +3,15 @@ import { join, resolve } from 'node:path';
 import { displayPath } from '../loader/profile.ts';
 import { colorWanted } from '../reporters/console.ts';
 import { DEFAULT_REPORTERS, isReporterName, makeReporters, REPORTER_NAMES, type ReporterName } from '../reporters/index.ts';
-import { durationsOf, failedKeys, loadShards, mergeResults, readResults } from '../runner/merge.ts';
+import { durationsOf, loadShards, mergeResults, readResults } from '../runner/merge.ts';
+import { readLastRun, writeLastRun } from '../runner/last-run.ts';
+import { unjudgedProblems } from '../runner/judged.ts';
 import { mkdir } from 'node:fs/promises';
 import { closingLine, scenarioFailed } from '../model/results.ts';
 import type { CaptureMode } from '../runner/capture.ts';
 import { parseShard, type PlannedScenario } from '../runner/plan.ts';
 import { forceCleanup, planRun, run, writtenReports } from '../runner/run.ts';
-import { MAX_LATE_RERUNS } from '../runner/execute.ts';
+import { MAX_CONFIRM_FAILURES, MAX_LATE_RERUNS } from '../runner/execute.ts';
 import { cannotRaise } from '../process/priority.ts';
 import type { SutPriority } from '../process/types.ts';
 import { parseDuration } from '../util/duration.ts';
@@ -30,6 +32,7 @@ export interface RunFlags {
   timeout?: string;
   retries?: string;
   lateReruns?: string;
+  confirmFailures?: string;
   capture: CaptureMode;
   dryRun?: boolean;
   passWithNoTests?: boolean;
@@ -99,16 +102,19 @@ function printList(plan: PlannedScenario[], json: boolean): void {
   process.stdout.write(`${rows.length} scenario${rows.length === 1 ? '' : 's'}\n`);
 }
 
-export async function runCommand(files: string[], flags: RunFlags): Promise<void> {
+export async function runCommand(given: string[], flags: RunFlags): Promise<void> {
+  let files = given;
   const reporterNames = parseReporters(flags.reporter);
   const outDir = resolve(flags.out);
   const repeatEach = parseCount('--repeat-each', flags.repeatEach, 1, 100);
   const maxFailures = flags.bail ? 1 : parseCount('--max-failures', flags.maxFailures, 1, 100_000);
   let only: Set<string> | undefined;
   if (flags.lastFailed) {
-    only = failedKeys(await readResults(join(outDir, 'results.json'), '--last-failed'));
+    const last = await readLastRun(outDir);
+    if (files.length === 0) files = last.profiles;
+    only = new Set(last.failed);
     if (only.size === 0) {
-      process.stdout.write(`netconform: --last-failed: no scenario failed in ${displayPath(join(outDir, 'results.json'))}; nothing to run\n`);
+      process.stdout.write(`netconform: --last-failed: no scenario failed in the last run recorded in ${displayPath(outDir)}; nothing to run\n`);
       return;
     }
   }
@@ -127,6 +133,7 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<void
   const timeoutMs = parseTimeout(flags.timeout);
   const retries = parseCount('--retries', flags.retries, 0, 10);
   const lateReruns = parseCount('--late-reruns', flags.lateReruns, 0, MAX_LATE_RERUNS);
+  const confirmFailures = parseCount('--confirm-failures', flags.confirmFailures, 0, MAX_CONFIRM_FAILURES);
   const sutPriority = flags.sutPriority ?? 'normal';
   if (flags.list) {
     printList(await planRun(opts), Boolean(flags.json));
@@ -170,6 +177,7 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<void
       timeoutMs,
       retries,
       lateReruns,
+      confirmFailures,
       capture: flags.capture ?? 'on-failure',
       allowHostNetwork: Boolean(flags.allowHostNetwork),
       sutPriority,
@@ -208,6 +216,9 @@ export async function mergeCommand(dirs: string[], flags: { out: string; reporte
   // The same reporters as a run, fed the merged result: only their end-of-run hook applies.
   for (const r of makeReporters(names.filter((n) => n !== 'console'), { outDir })) await r.onEnd?.(merged);
   const failing = merged.scenarios.filter(scenarioFailed).length;
-  process.stdout.write(`netconform: merged ${dirs.length} shard${dirs.length === 1 ? '' : 's'} (${merged.scenarios.length} scenarios) into ${displayPath(outDir)}\n${closingLine(merged.summary)}\n`);
-  process.exitCode = merged.interrupted ? ExitCode.interrupted : failing ? ExitCode.checkFailed : ExitCode.ok;
+  const unjudged = unjudgedProblems(merged);
+  await writeLastRun(outDir, merged, merged.profiles.map((p) => p.file));
+  const notes = unjudged.map((l) => `netconform: ${l}: exit ${ExitCode.nothingJudged}\n`).join('');
+  process.stdout.write(`netconform: merged ${dirs.length} shard${dirs.length === 1 ? '' : 's'} (${merged.scenarios.length} scenarios) into ${displayPath(outDir)}\n${notes}${closingLine(merged.summary)}\n`);
+  process.exitCode = merged.interrupted ? ExitCode.interrupted : failing ? ExitCode.checkFailed : unjudged.length ? ExitCode.nothingJudged : ExitCode.ok;
 }

@@ -52,16 +52,17 @@ export function buildProgram(): Command {
     .option('--timeout <duration>', 'timeout per scenario (e.g. 30s; default: the scenario\'s own)')
     .option('--retries <n>', 'retries for a failing scenario (a pass on retry is reported flaky)')
     .option('--late-reruns <n>', 're-runs of a scenario whose attempt the harness\'s lateness kept from a verdict (a lateness error); the verdict is the re-run\'s, the report lists what was set aside (0 to 5, default 2)')
+    .option('--confirm-failures <n>', 'how many re-runs must see a timing-judged failure again before it stands; one that does not reproduce is flaky (0 to 5, default 1)')
     .addOption(new Option('--capture <when>', 'packet captures per lab segment per attempt, kept under <out>/captures/').choices(['off', 'on-failure', 'always']).default('on-failure'))
     .option('--dry-run', 'print the plan and run nothing')
-    .option('--pass-with-no-tests', 'exit 0 when --grep/--tag select no scenario (otherwise exit 2)')
+    .option('--pass-with-no-tests', 'exit 0 when --grep/--tag select no scenario (otherwise exit 2), or when every check was skipped (otherwise exit 4)')
     .option('--allow-host-network', 'allow scenarios to send on this host\'s real interfaces when there is no lab')
     .addOption(new Option('--sut-priority <level>', 'scheduling priority of the programs under test: raised (nice -10, root) delays them less on a busy machine, so fewer verdicts become a lateness error; recorded in the reports').choices([...SUT_PRIORITIES]).default('normal'))
     .option('-v, --verbose', 'stream each scenario\'s log and print evidence of passing and expected-failing checks too')
     .option('--bail', 'stop after the first scenario with a failed check (= --max-failures 1)')
     .option('--max-failures <n>', 'stop after n scenarios with a failed check; the rest are counted as not run')
     .option('--repeat-each <n>', 'run each selected scenario n times (to find a flaky verdict)')
-    .option('--last-failed', 'run only the scenarios that failed in the last results.json in --out')
+    .option('--last-failed', 'run only the scenarios that failed in the last run recorded in --out (its profiles too, when none are given)')
     .option('--list', 'list the selected scenario instances (file:line, id, use) and run nothing')
     .option('--json', 'with --list: as JSON')
     .option('--no-color', 'no colour (also NO_COLOR=1; FORCE_COLOR=1 forces it off a TTY)')
@@ -74,7 +75,7 @@ Examples:
   netconform run p.yaml --grep '^bcast-reach$' -v  one scenario, with its log and evidence
   netconform run p.yaml --shard 2/3 --shard-durations last/results.json -o shard-2
   netconform merge shard-1 shard-2 shard-3 --out reports
-  netconform run p.yaml --last-failed              rerun what failed in reports/results.json
+  netconform run --last-failed                     rerun what failed in the last run (reports/.last-run.json)
   netconform run p.yaml --repeat-each 20 --bail    hunt a flaky verdict
 
 Exit codes:
@@ -82,6 +83,7 @@ Exit codes:
   1    a check failed or errored
   2    usage or profile error (profile errors as file:line:col)
   3    environment error (a lab did not come up, a reporter failed)
+  4    nothing failed, but nothing was judged (every check skipped) or a profile judged fewer than its minJudged
   130  interrupted (SIGINT/SIGTERM); reports are marked interrupted`,
     )
     .action(runCommand);

@@ -26,16 +26,26 @@ export const sutSchema = {
   additionalProperties: false,
   required: ['command'],
   properties: {
+    name: { type: 'string', minLength: 1, maxLength: 64, description: 'what reports and messages call it (default: the scenario\'s id)' },
     host: { type: 'string', description: 'lab host to run in' },
-    command: { type: 'array', minItems: 1, items: { type: 'string', description: 'one argument (the first: the program)' }, description: 'argv; ${var} substituted; a relative path is resolved against the profile folder' },
-    env: { type: 'object', additionalProperties: { type: 'string', description: 'the variable\'s value' }, description: 'environment variables to set for it (values: ${var} substituted)', examples: [{ LOG_LEVEL: 'debug' }] },
+    command: { type: 'array', minItems: 1, items: { type: 'string', description: 'one argument (the first: the program)' }, description: 'argv; ${var} substituted from what the scenario provides (netconform list <scenario>), $${ for a literal ${; a relative path is resolved against the profile folder' },
+    env: { type: 'object', additionalProperties: { type: 'string', description: 'the variable\'s value' }, description: 'environment variables to set for it (values: ${var} substituted, $${ for a literal ${)', examples: [{ LOG_LEVEL: 'debug' }] },
+    exit: { enum: ['failure', 'error'], description: 'what the SUT exiting before the scenario is done means: failure (the product failed: a fail naming its exit) or error (the run could not judge it); default: the scenario\'s (netconform list)' },
     ready: {
       type: 'object',
       additionalProperties: false,
       description: 'when the SUT counts as ready: once every condition given here holds (none: as soon as it has started)',
       properties: {
-        stdout: { type: 'string', description: 'regular expression a stdout line must match' },
-        port: { type: 'integer', minimum: 1, maximum: 65535, description: 'TCP port the SUT listens on in its host once it is ready' },
+        line: { type: 'string', description: 'pattern (RE2 syntax) a line of its output must match; read from stream' },
+        stream: { enum: ['either', 'stdout', 'stderr'], description: 'the stream ready.line is read from: either (default), stdout or stderr' },
+        stdout: { type: 'string', description: 'pattern (RE2 syntax) a stdout line must match (ready.line with stream: stdout)' },
+        port: {
+          description: 'TCP port the SUT listens on in its host once it is ready: a number, or a ${var} the scenario provides',
+          anyOf: [
+            { type: 'integer', minimum: 1, maximum: 65535, description: 'a TCP port' },
+            { type: 'string', pattern: '^\\$\\{[^}]+\\}$', description: 'a ${var} template' },
+          ],
+        },
         // allOf keeps the duration's own description as the error text.
         delay: { description: `a fixed wait from its start, beside any stdout/port condition (${durationText})`, allOf: [duration] },
         timeout: { description: `how long it may take to become ready; past it the SUT is stopped and the scenario is an error (default ${DEFAULT_READY_TIMEOUT_MS / 1000}s; ${durationText})`, allOf: [duration] },
@@ -87,6 +97,7 @@ export const profileSchema = {
     },
     lab: labSchema,
     sut: sutSchema,
+    minJudged: { type: 'integer', minimum: 0, maximum: 100000, description: 'the fewest checks this profile must judge (pass, fail, flaky or xfail: not skipped) for a run to be green; fewer is exit 4' },
     scenarios: { type: 'array', minItems: 1, items: scenarioEntrySchema, description: 'the scenarios to run, in order' },
   },
 } as const;

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { checkLabSpec, type LabSpec } from '../lab/schema.ts';
-import type { SutSpec } from '../process/types.ts';
+import type { StreamChoice, SutExitMeaning, SutSpec } from '../process/types.ts';
 import { closest } from '../util/closest.ts';
 import { parseDuration, type Duration } from '../util/duration.ts';
 import { escapeControl } from '../util/escape.ts';
@@ -15,15 +15,25 @@ import { CliError, ExitCode } from '../util/exit-codes.ts';
 import { validateWith, type Validation } from './ajv.ts';
 import { dottedPath } from './path.ts';
 import { profileSchema } from './profile-schema.ts';
+import { checkSutSections } from './sut-checks.ts';
 import { boundedParamsSchema } from './scenario-schema.ts';
 import { decodeProfile, MAX_PROFILE_BYTES, parseYaml, positionOf, type PathSegment } from './yaml-source.ts';
 import type { AnyScenario } from '../../suites/registry.ts';
 
 export interface RawSut {
+  name?: string;
   host?: string;
   command: string[];
   env?: Record<string, string>;
-  ready?: { stdout?: string; port?: number; delay?: Duration; timeout?: Duration };
+  exit?: SutExitMeaning;
+  ready?: {
+    line?: string;
+    stream?: StreamChoice;
+    stdout?: string;
+    port?: number | string;
+    delay?: Duration;
+    timeout?: Duration;
+  };
 }
 
 export interface ScenarioSpec {
@@ -48,6 +58,8 @@ export interface Profile {
   /** Validated by the lab's own schema and checks (harness/lab/schema.ts). */
   lab?: LabSpec;
   sut?: RawSut;
+  /** The fewest checks the profile must judge (pass, fail, flaky, xfail) for a green run. */
+  minJudged?: number;
   scenarios: ScenarioSpec[];
 }
 
@@ -190,7 +202,7 @@ function parseProfileSource(text: string, shown: string, registry: Map<string, A
   const issues = fromSchema(validated);
   const profile = validated.value;
   if (Array.isArray(profile.scenarios)) issues.push(...checkScenarios(profile, registry, at, fromSchema));
-  issues.push(...checkReadyPatterns(profile, at));
+  issues.push(...checkSutSections(profile, registry, at));
   if (profile.lab && typeof profile.lab === 'object' && issues.length === 0) {
     for (const li of checkLabSpec(profile.lab)) issues.push(at('lab', ['lab', ...li.path], `lab.${dottedPath(li.path)}: ${li.message}`.replace('lab.(top level): ', 'lab: ')));
   }
@@ -252,23 +264,6 @@ function checkScenarios(
   return issues;
 }
 
-/** `sut.ready.stdout` is compiled at validate time as the SUT runner compiles it (`new RegExp`, no flags), so a bad one fails here, not mid-run. */
-function checkReadyPatterns(profile: Profile, at: At): ProfileIssue[] {
-  const issues: ProfileIssue[] = [];
-  const check = (sut: RawSut | undefined, path: PathSegment[]) => {
-    const stdout = sut?.ready?.stdout;
-    if (typeof stdout !== 'string') return;
-    try {
-      new RegExp(stdout);
-    } catch (err) {
-      issues.push(at('bad-regex', [...path, 'ready', 'stdout'], `${dottedPath([...path, 'ready', 'stdout'])} is not a valid regular expression: ${(err as Error).message}`));
-    }
-  };
-  if (profile.sut && typeof profile.sut === 'object') check(profile.sut, ['sut']);
-  if (Array.isArray(profile.scenarios)) profile.scenarios.forEach((s, i) => s && typeof s === 'object' && check(s.sut, ['scenarios', i, 'sut']));
-  return issues;
-}
-
 function hostNames(lab: LabSpec | undefined): string[] | undefined {
   return lab?.hosts && typeof lab.hosts === 'object' ? Object.keys(lab.hosts) : undefined;
 }
@@ -277,10 +272,14 @@ function hostNames(lab: LabSpec | undefined): string[] | undefined {
 export function toSutSpec(raw: RawSut): SutSpec {
   const ready = raw.ready;
   return {
+    name: raw.name,
     host: raw.host,
     command: raw.command,
     env: raw.env,
+    exit: raw.exit,
     ready: ready && {
+      line: ready.line,
+      stream: ready.stream,
       stdout: ready.stdout,
       port: ready.port,
       delayMs: ready.delay === undefined ? undefined : parseDuration(ready.delay),

@@ -22,6 +22,19 @@ export interface LateRerun {
   reason: string;
 }
 
+/**
+ * A timing-judged scenario's failure, re-run with the same input to see it again before it
+ * stands (`--confirm-failures`): which checks failed first, and in how many confirmations.
+ */
+export interface Confirmation {
+  /** The attempt that re-ran it. */
+  attempt: number;
+  /** Checks that failed before and failed again. */
+  reproduced: string[];
+  /** Checks that failed before and passed this time (they become flaky). */
+  notReproduced: string[];
+}
+
 export interface ScenarioResult {
   id: string;
   use: string;
@@ -37,6 +50,8 @@ export interface ScenarioResult {
    * the checks are those of the last attempt. Absent when none was.
    */
   lateReruns?: LateRerun[];
+  /** Attempts that re-ran a timing-judged failure to confirm it (`--confirm-failures`). */
+  confirmations?: Confirmation[];
   /** With `--repeat-each N`: which repetition (1-based) this result is. */
   repeat?: number;
   /** The profile's `expectFail` reason, if the scenario is a known-bad case. */
@@ -107,16 +122,29 @@ export interface RunResult {
   summary: Summary;
   /** Scenarios of the plan that did not run because `--max-failures` (or `--bail`) stopped the run. */
   notRun?: number;
+  /**
+   * Why a run with no failure is still not green: nothing (or less than a profile's minJudged)
+   * was judged (harness/runner/judged.ts); it then exits 4.
+   */
+  unjudged?: string[];
   /** Set by `netconform merge`: the shard folders this result was merged from. */
   mergedFrom?: string[];
 }
 
 /**
- * What reports say about attempts set aside for the harness's lateness, one line each:
- * "attempt 1 set aside, the harness was late (churn: the harness could not keep …); re-run".
+ * What reports say about the attempts beside the verdict's own, one line each: "attempt 1 set
+ * aside, the harness was late (churn: …); re-run", "attempt 2 confirmed the failure (churn)".
  */
-export function lateRerunLines(s: Pick<ScenarioResult, 'lateReruns'>): string[] {
-  return (s.lateReruns ?? []).map((r) => `attempt ${r.attempt} set aside, the harness was late (${r.check}: ${r.reason}); re-run`);
+export function rerunLines(s: Pick<ScenarioResult, 'lateReruns' | 'confirmations'>): string[] {
+  const late = (s.lateReruns ?? []).map((r) => `attempt ${r.attempt} set aside, the harness was late (${r.check}: ${r.reason}); re-run`);
+  const confirm = (s.confirmations ?? []).map((c) => {
+    const parts = [
+      c.reproduced.length ? `confirmed the failure (${c.reproduced.join(', ')})` : '',
+      c.notReproduced.length ? `did not reproduce it (${c.notReproduced.join(', ')}: flaky)` : '',
+    ].filter(Boolean);
+    return `attempt ${c.attempt} re-ran the failing scenario: ${parts.join('; ')}`;
+  });
+  return [...late, ...confirm];
 }
 
 /** Whether any check of the scenario failed or errored. */

@@ -1,6 +1,6 @@
 import type { Check } from './check.ts';
 import type { Lab } from '../lab/types.ts';
-import type { HeldSut, ManagedProcess, SpawnOptions, SutHandle, SutPriority, SutSpec } from '../process/types.ts';
+import type { HeldSut, LineListener, ManagedProcess, ProcessExit, SpawnOptions, SutExitMeaning, SutHandle, SutPriority, SutSpec } from '../process/types.ts';
 
 /** A JSON Schema object (draft-07 subset that ajv compiles in strict mode). */
 export type JsonSchema = Record<string, unknown>;
@@ -66,13 +66,28 @@ export interface ScenarioContext {
   /** Starts a tracked process (in a lab host when `opts.host` is set); killed and reaped at scenario end. */
   spawn(argv: string[], opts?: SpawnOptions): ManagedProcess;
   /** Starts the SUT with `${var}` substitution in its argv/env; waits for `ready`; stopped at scenario end. */
-  startSut(spec: SutSpec, vars?: Record<string, string>): Promise<SutHandle>;
+  startSut(spec: SutSpec, vars?: Record<string, string>, opts?: SutWatchOptions): Promise<SutHandle>;
   /**
    * The SUT set up (forked, in its host's namespace and cgroup) but held before its program
    * runs: `release()` starts it at once, `ready()` then waits for `ready`. For starts whose
    * timing is the test (two instances `skew` ms apart). Stopped at scenario end.
    */
-  prepareSut(spec: SutSpec, vars?: Record<string, string>): Promise<HeldSut>;
+  prepareSut(spec: SutSpec, vars?: Record<string, string>, opts?: SutWatchOptions): Promise<HeldSut>;
+}
+
+export interface SutWatchOptions {
+  /**
+   * A judge of the SUT's output: every line, from its first, as it arrives. Judges read lines
+   * this way, never `process.output` by position, which keeps only the most recent lines.
+   */
+  onLine?: LineListener;
+}
+
+/** A `${name}` variable a scenario gives its SUT's command, env and ready.port. */
+export interface SutVariable {
+  description: string;
+  /** Provided only when this `with:` property is set (validate refuses the variable otherwise). */
+  ifWith?: string;
 }
 
 export interface ScenarioInput<W, E> {
@@ -98,7 +113,34 @@ export interface Scenario<W = Record<string, unknown>, E = Record<string, unknow
    * then skips it unless the run has --allow-host-network (harness/README.md "The safety rule").
    */
   sendsOnHostNetwork?: boolean;
+  /**
+   * Its verdicts depend on timing (windows, deadlines, schedules): a failure is re-run to be seen
+   * again before it stands (`--confirm-failures`, harness/runner/confirm.ts).
+   */
+  timingJudged?: boolean;
+  /**
+   * The `${name}` variables it gives its SUT (sut.command, sut.env, sut.ready.port); validate
+   * refuses any other name, with its position. Required of a scenario that requires 'sut'.
+   */
+  sutVariables?: Record<string, SutVariable>;
+  /**
+   * What its SUT exiting before it is done means when the profile's `sut.exit` does not say
+   * (default `error`): `failure` where an exit is the product failing (a proxy, a peer).
+   */
+  sutExit?: SutExitMeaning;
+  /** `with.x` / `expect.x` parameters that are line patterns: compiled as RE2 at validate. */
+  patternParams?: string[];
   run(ctx: ScenarioContext, input: ScenarioInput<W, E>, signal: AbortSignal): Promise<Check[]>;
+}
+
+/** True when the SUT's exit is the product failing: its profile's `sut.exit`, else the scenario's default. */
+export function sutExitIsFailure(s: Pick<Scenario, 'sutExit'>, sut: SutSpec | undefined): boolean {
+  return (sut?.exit ?? s.sutExit ?? 'error') === 'failure';
+}
+
+/** "exit code 3" / "killed by SIGSEGV". */
+export function describeExit(e: ProcessExit): string {
+  return e.signal ? `killed by ${e.signal}` : `exit code ${e.code}`;
 }
 
 /** Identity helper that keeps the param types of one scenario file. */

@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { statFields } from './procfs.ts';
 import { LINE_MAX_BYTES, LineSplitter, PROCESS_OUTPUT_MAX_BYTES, TailLines, noCut } from '../util/bounded-lines.ts';
-import type { ManagedProcess, ProcessExit } from './types.ts';
+import type { LineListener, ManagedProcess, ProcessExit } from './types.ts';
 
 
 export interface SpawnManagedOptions {
@@ -18,7 +18,7 @@ export interface SpawnManagedOptions {
   netns?: string;
   env?: Record<string, string>;
   cwd?: string;
-  onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
+  onLine?: LineListener;
   /**
    * cgroup v2 directory to start the process in (before it runs a single instruction): a lab
    * host's own programs run under its local network policy (harness/lab/local-network.ts).
@@ -71,16 +71,19 @@ function installExitHook(): void {
  * Reads one pipe as lines, each cut to LINE_MAX_BYTES (a 50 MB line costs 4 KiB), into the
  * process's bounded `output` (util/bounded-lines.ts): a chatty SUT must not exhaust memory.
  */
-function pump(stream: Readable | null, name: 'stdout' | 'stderr', output: TailLines, onLine: SpawnManagedOptions['onLine']): Promise<void> {
+function pump(stream: Readable | null, name: 'stdout' | 'stderr', output: TailLines, listeners: readonly LineListener[]): Promise<void> {
   if (!stream) return Promise.resolve();
   return new Promise((resolve) => {
     const lines = new LineSplitter((line, cutBytes) => {
       if (cutBytes > 0) { output.cut.cutLines++; output.cut.cutBytes += cutBytes; }
       output.push(`[${name}] ${line}`);
-      try {
-        onLine?.(name, line);
-      } catch {
-        // A faulty listener must not kill the pump.
+      // Every listener sees every line as it arrives; `output` is only what the report keeps.
+      for (const listener of [...listeners]) {
+        try {
+          listener(name, line);
+        } catch {
+          // A faulty listener must not kill the pump or starve the others.
+        }
       }
     }, LINE_MAX_BYTES);
     stream.on('data', (chunk: Buffer | string) => lines.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
@@ -144,7 +147,8 @@ export function spawnManaged(argv: string[], opts: SpawnManagedOptions = {}): Ma
   const output: string[] = [];
   const outputCut = noCut();
   const kept = new TailLines(output, outputCut, PROCESS_OUTPUT_MAX_BYTES);
-  const drained = Promise.all([pump(sub.stdout, 'stdout', kept, opts.onLine), pump(sub.stderr, 'stderr', kept, opts.onLine)]);
+  const listeners: LineListener[] = opts.onLine ? [opts.onLine] : [];
+  const drained = Promise.all([pump(sub.stdout, 'stdout', kept, listeners), pump(sub.stderr, 'stderr', kept, listeners)]);
   let done = false;
   const exited = new Promise<ProcessExit>((resolve) => {
     const finish = (e: ProcessExit): void => {
@@ -172,6 +176,13 @@ export function spawnManaged(argv: string[], opts: SpawnManagedOptions = {}): Ma
     ...(opts.cgroup ? { cgroup: opts.cgroup } : {}),
     output,
     outputCut,
+    onLine: (listener) => {
+      listeners.push(listener);
+      return () => {
+        const i = listeners.indexOf(listener);
+        if (i >= 0) listeners.splice(i, 1);
+      };
+    },
     exited,
     running: () => !done,
     release: () => {

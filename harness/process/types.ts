@@ -14,13 +14,17 @@ export const DEFAULT_READY_TIMEOUT_MS = 10_000;
 export type SutPriority = 'normal' | 'raised';
 export const SUT_PRIORITIES: readonly SutPriority[] = ['normal', 'raised'];
 
+export type OutputStream = 'stdout' | 'stderr';
+/** Called with every output line, in order, as it arrives (harness/process/spawn.ts). */
+export type LineListener = (stream: OutputStream, line: string) => void;
+
 export interface SpawnOptions {
   /** Lab host to run in (its network namespace). Omit for the harness's own namespace. */
   host?: string;
   env?: Record<string, string>;
   cwd?: string;
   /** Called for every line on stdout/stderr as it arrives. */
-  onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
+  onLine?: LineListener;
   /**
    * Runs as one of the host's own programs, under its `localNetwork` policy (as the SUT always
    * does). Harness instruments leave it unset and are never affected by the policy.
@@ -44,6 +48,12 @@ export interface ManagedProcess {
    */
   readonly output: string[];
   readonly outputCut: OutputCut;
+  /**
+   * Every line from now on, as it arrives; returns the unsubscribe. A judge reads the stream this
+   * way, never `output` by position: `output` drops its oldest lines past its bound. Subscribed in
+   * the same tick as the start, it sees every line (lines arrive in later ticks).
+   */
+  onLine(listener: LineListener): () => void;
   /** Resolves when the process has exited (never rejects). */
   readonly exited: Promise<ProcessExit>;
   /** True until `exited` resolves. */
@@ -57,11 +67,18 @@ export interface ManagedProcess {
   stop(graceMs?: number): Promise<ProcessExit>;
 }
 
+/** Which output stream a pattern reads. */
+export type StreamChoice = OutputStream | 'either';
+
 export interface SutReady {
-  /** A regular expression a stdout line must match. */
+  /** A regular expression (RE2 syntax) a line on `stream` must match. */
+  line?: string;
+  /** The stream `line` is read from; default either (many daemons log to stderr). */
+  stream?: StreamChoice;
+  /** A regular expression a stdout line must match (`line` with `stream: stdout`). */
   stdout?: string;
-  /** A TCP port that must accept connections (in the SUT's host). */
-  port?: number;
+  /** A TCP port that must accept connections (in the SUT's host); a `${var}` template is allowed. */
+  port?: number | string;
   /** Fixed delay, in ms. */
   delayMs?: number;
   /** How long to wait for readiness before the SUT is an error. */
@@ -69,13 +86,26 @@ export interface SutReady {
 }
 
 export interface SutSpec {
+  /** What reports call it (default: the scenario's id in its profile). */
+  name?: string;
   /** Lab host the SUT runs in. */
   host?: string;
-  /** argv; `${name}` is substituted from the scenario's variables. A relative argv[0] path is resolved against the profile's folder. */
+  /**
+   * argv; `${name}` is substituted from the scenario's variables (`$${` is a literal `${`). A
+   * relative argv[0] path is resolved against the profile's folder.
+   */
   command: string[];
   env?: Record<string, string>;
   ready?: SutReady;
+  /**
+   * What its exit before the scenario is done means: `failure`, the product failed (a relay that
+   * quits after its first connection), or `error`, the run could not judge it. Default: the
+   * scenario's (`Scenario.sutExit`).
+   */
+  exit?: SutExitMeaning;
 }
+
+export type SutExitMeaning = 'failure' | 'error';
 
 /** A SUT set up in its host but not yet running its program (harness/process/sut.ts prepareSut). */
 export interface HeldSut {

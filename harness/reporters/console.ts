@@ -4,7 +4,7 @@
  * `N passed, N failed, N skipped`.
  */
 import type { Verdict } from '../model/check.ts';
-import { closingLine, lateRerunLines, type RunResult, type ScenarioResult } from '../model/results.ts';
+import { closingLine, rerunLines, type RunResult, type ScenarioResult } from '../model/results.ts';
 import { formatMs } from '../util/duration.ts';
 import { evidenceBlock } from './evidence-text.ts';
 import type { PlanInfo, Reporter, ScenarioProgress, ScenarioStart } from './reporter.ts';
@@ -134,7 +134,7 @@ export class ConsoleReporter implements Reporter {
       // An expected failure's evidence is the known-bad case restated: only with -v.
       if ((bad || this.verbose || (this.allEvidence && c.verdict === 'pass')) && c.evidence.length) this.out(`${indent(evidenceBlock(c.evidence), 10)}\n`);
     }
-    for (const line of lateRerunLines(r)) this.out(`${indent(`↻ ${line}`, 10)}\n`);
+    for (const line of rerunLines(r)) this.out(`${indent(`↻ ${line}`, 10)}\n`);
     const bad = r.checks.some((c) => c.verdict === 'fail' || c.verdict === 'error');
     if (bad && r.log.length) {
       const tail = r.log.slice(-15);

@@ -9,7 +9,7 @@
  */
 import { appendFile } from 'node:fs/promises';
 import type { Evidence, MatrixEvidence } from '../model/check.ts';
-import { closingLine, lateRerunLines, type CheckResult, type RunResult, type ScenarioResult } from '../model/results.ts';
+import { closingLine, rerunLines, type CheckResult, type RunResult, type ScenarioResult } from '../model/results.ts';
 import { formatMs } from '../util/duration.ts';
 import type { Reporter, ScenarioStart } from './reporter.ts';
 
@@ -84,7 +84,7 @@ export class GithubReporter implements Reporter {
 
   onScenarioEnd(_s: ScenarioStart, r: ScenarioResult): void {
     for (const c of r.checks) this.out(`${escapeData(`${c.verdict.padEnd(5)} ${c.name}: ${c.reason}`)}\n`);
-    for (const line of lateRerunLines(r)) this.out(`${escapeData(line)}\n`);
+    for (const line of rerunLines(r)) this.out(`${escapeData(line)}\n`);
     this.out(`${escapeData(`done in ${formatMs(r.durationMs)}`)}\n::endgroup::\n`);
     for (const c of r.checks) {
       const props = { file: r.file, line: r.line, title: `${r.id} › ${c.name}` };

@@ -4,7 +4,7 @@
  */
 import { join, relative } from 'node:path';
 import type { Builder, TestCase } from 'junit-report-builder';
-import { lateRerunLines, type RunResult, type ScenarioResult } from '../model/results.ts';
+import { rerunLines, type RunResult, type ScenarioResult } from '../model/results.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { evidenceBlock } from './evidence-text.ts';
 import type { Reporter } from './reporter.ts';
@@ -111,7 +111,7 @@ export class JUnitReporter implements Reporter {
       if (c.verdict === 'flaky') notes.push(`flaky: passed on attempt ${c.attempt} after failing: ${c.reason}`);
       if (c.verdict === 'xfail') notes.push(`expected failure: ${c.reason}`, evidence);
       // Every check of the scenario came from the re-run: each says what was set aside.
-      notes.push(lateRerunLines(s).join('\n'));
+      notes.push(rerunLines(s).join('\n'));
       const withLog = i === 0 || c.verdict === 'fail' || c.verdict === 'error';
       if (withLog && s.log.length) notes.push(s.log.join('\n'));
       // Packet captures of a failing check: the attachment line Jenkins' junit-attachments and

@@ -4,7 +4,7 @@
  * path: pass, fail, throw, timeout, interrupt.
  */
 import type { Lab } from '../lab/types.ts';
-import type { Capabilities, ScenarioContext, ScenarioProgress } from '../model/scenario.ts';
+import type { Capabilities, ScenarioContext, ScenarioProgress, SutWatchOptions } from '../model/scenario.ts';
 import { prepareSut, spawnManaged, startSut, type StartSutOptions } from '../process/index.ts';
 import { raiseCgroup, raiseHeld } from '../process/priority.ts';
 import type { HeldSut, ManagedProcess, SpawnOptions, SutHandle, SutPriority, SutSpec } from '../process/types.ts';
@@ -130,8 +130,12 @@ export class AttemptContext implements ScenarioContext {
     return proc;
   }
 
-  private sutOptions(spec: SutSpec, vars: Record<string, string>): StartSutOptions {
+  private sutOptions(spec: SutSpec, vars: Record<string, string>, watch: SutWatchOptions): StartSutOptions {
     return {
+      name: this.scenarioId,
+      onLine: watch.onLine,
+      // Tracked from its spawn: a SUT that never got ready is still stopped, and its cut output counted.
+      onSpawn: (proc) => this.processes.push(proc),
       netns: this.netnsOf(spec.host),
       cgroup: this.cgroupOf(spec.host),
       profileDir: this.profileDir,
@@ -143,16 +147,12 @@ export class AttemptContext implements ScenarioContext {
     };
   }
 
-  async startSut(spec: SutSpec, vars: Record<string, string> = {}): Promise<SutHandle> {
-    const handle = await startSut(spec, this.sutOptions(spec, vars));
-    this.processes.push(handle.process);
-    return handle;
+  async startSut(spec: SutSpec, vars: Record<string, string> = {}, watch: SutWatchOptions = {}): Promise<SutHandle> {
+    return startSut(spec, this.sutOptions(spec, vars, watch));
   }
 
-  async prepareSut(spec: SutSpec, vars: Record<string, string> = {}): Promise<HeldSut> {
-    const held = await prepareSut(spec, this.sutOptions(spec, vars));
-    this.processes.push(held.process);
-    return held;
+  async prepareSut(spec: SutSpec, vars: Record<string, string> = {}, watch: SutWatchOptions = {}): Promise<HeldSut> {
+    return prepareSut(spec, this.sutOptions(spec, vars, watch));
   }
 
   /** Runs cleanups LIFO and stops processes; errors are logged, never thrown. */

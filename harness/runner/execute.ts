@@ -9,9 +9,13 @@
  * the same bounds, never a second chance for a failure (that is `retries`, reported flaky);
  * the result lists each attempt set aside and why, and after the last re-run a lateness
  * error stands.
+ *
+ * A timing-judged scenario's failure must reproduce before it stands (`confirmFailures`
+ * attempts, ./confirm.ts): a check that fails again stays `fail`, one that passes on the
+ * confirmation is `flaky` with both attempts' evidence — never a pass, never a fail.
  */
 import type { Check } from '../model/check.ts';
-import type { CaptureFile, CheckResult, LateRerun, ScenarioResult } from '../model/results.ts';
+import type { CaptureFile, CheckResult, Confirmation, LateRerun, ScenarioResult } from '../model/results.ts';
 import type { Capabilities, ScenarioProgress } from '../model/scenario.ts';
 import type { Lab } from '../lab/types.ts';
 import { toSutSpec } from '../loader/profile.ts';
@@ -20,6 +24,7 @@ import { SCENARIO_LOG_MAX_BYTES, TailLines, addCut, cutNotice, noCut, wasCut } f
 import { unmet } from './capabilities.ts';
 import { startCapture, type CaptureSettings } from './capture.ts';
 import type { SutPriority } from '../process/types.ts';
+import { confirmFailures } from './confirm.ts';
 import { AttemptContext } from './context.ts';
 import type { PlannedScenario } from './plan.ts';
 
@@ -35,6 +40,8 @@ export interface ExecuteOptions {
   retries?: number;
   /** `--late-reruns`: re-runs of an attempt the harness's lateness kept from a verdict; default DEFAULT_LATE_RERUNS. */
   lateReruns?: number;
+  /** `--confirm-failures`: re-runs that must see a timing-judged failure again; default DEFAULT_CONFIRM_FAILURES. */
+  confirmFailures?: number;
   /** Aborted on SIGINT/SIGTERM. */
   interrupt: AbortSignal;
   onLog?: (line: string) => void;
@@ -47,6 +54,10 @@ export interface ExecuteOptions {
 export const DEFAULT_LATE_RERUNS = 2;
 /** The most `--late-reruns` accepts: each re-run may take the scenario's whole timeout. */
 export const MAX_LATE_RERUNS = 5;
+
+/** One confirmation by default: a failure seen twice in a row is the product's, not the moment's. */
+export const DEFAULT_CONFIRM_FAILURES = 1;
+export const MAX_CONFIRM_FAILURES = 5;
 
 /** Extra time a scenario gets after its signal aborts to return its own partial checks. */
 const ABORT_GRACE_MS = 1500;
@@ -64,6 +75,7 @@ export async function executeScenario(p: PlannedScenario, opts: ExecuteOptions):
   const logLines: string[] = [];
   const logCut = noCut();
   const lateReruns: LateRerun[] = [];
+  const confirmations: Confirmation[] = [];
   const log = new TailLines(logLines, logCut, SCENARIO_LOG_MAX_BYTES);
   const captures: CaptureFile[] = [];
   const done = (checks: CheckResult[], attempts: number): ScenarioResult => {
@@ -74,6 +86,7 @@ export async function executeScenario(p: PlannedScenario, opts: ExecuteOptions):
       durationMs: Math.round(performance.now() - started),
       attempts,
       ...(lateReruns.length ? { lateReruns } : {}),
+      ...(confirmations.length ? { confirmations } : {}),
       checks,
       log: notice ? [notice, ...logLines] : logLines,
       ...(wasCut(logCut) ? { logCut } : {}),
@@ -91,26 +104,29 @@ export async function executeScenario(p: PlannedScenario, opts: ExecuteOptions):
   const maxRetries = p.spec.expectFail ? 0 : (opts.retries ?? p.spec.retries ?? 0);
   const maxLateReruns = opts.lateReruns ?? DEFAULT_LATE_RERUNS;
   const failedBefore = new Set<string>();
-  let checks: Check[] = [];
   let attempt = 0;
-  let retriesDone = 0;
-  while (!opts.interrupt.aborted) {
-    attempt++;
-    const attemptResult = await runAttempt(p, opts, attempt, timeoutMs, log);
-    checks = attemptResult.checks;
-    captures.push(...attemptResult.captures);
-    if (opts.interrupt.aborted) break;
-    const late = checks.find((c) => c.verdict === 'error' && c.cause === 'harness-late');
-    if (late && lateReruns.length < maxLateReruns) {
+  /** One attempt that counts: attempts the harness's lateness kept from a verdict are set aside and re-run. */
+  const judgedAttempt = async (): Promise<Check[]> => {
+    for (;;) {
+      attempt++;
+      const attemptResult = await runAttempt(p, opts, attempt, timeoutMs, log);
+      captures.push(...attemptResult.captures);
+      const late = attemptResult.checks.find((c) => c.verdict === 'error' && c.cause === 'harness-late');
+      if (opts.interrupt.aborted || !late || lateReruns.length >= maxLateReruns) return attemptResult.checks;
       lateReruns.push({ attempt, check: late.name, reason: oneLine(late.reason) });
       log.push(`--- re-run ${lateReruns.length} of ${maxLateReruns}: attempt ${attempt} set aside, the harness was late (${late.name}: ${oneLine(late.reason)}) ---`);
-      continue;
     }
+  };
+  if (opts.interrupt.aborted) return done([], 0);
+  let checks = await judgedAttempt();
+  let retriesDone = 0;
+  while (!opts.interrupt.aborted) {
     const bad = checks.filter((c) => c.verdict === 'fail' || c.verdict === 'error');
     if (bad.length === 0 || retriesDone >= maxRetries) break;
     retriesDone++;
     for (const c of bad) failedBefore.add(c.name);
     log.push(`--- retry ${retriesDone} of ${maxRetries} ---`);
+    checks = await judgedAttempt();
   }
   let results: CheckResult[] = checks.map((c) => ({
     name: c.name,
@@ -120,6 +136,20 @@ export async function executeScenario(p: PlannedScenario, opts: ExecuteOptions):
     attempt,
     ...(c.cause ? { cause: c.cause } : {}),
   }));
+  // A failure that retries already saw again needs no confirmation.
+  const confirmN = opts.confirmFailures ?? DEFAULT_CONFIRM_FAILURES;
+  if (p.scenario.timingJudged && retriesDone === 0 && confirmN > 0 && checks.some((c) => c.verdict === 'fail')) {
+    results = await confirmFailures(results, {
+      times: confirmN,
+      interrupt: opts.interrupt,
+      log: (line) => log.push(line),
+      attempt: async () => {
+        const again = await judgedAttempt();
+        return { attempt, checks: again.map((c) => ({ ...c, reason: oneLine(c.reason) })) };
+      },
+      onConfirmation: (c) => confirmations.push(c),
+    });
+  }
   if (p.spec.expectFail) results = applyExpectFail(results, p.spec.expectFail, attempt);
   return done(results, attempt);
 }
@@ -197,7 +227,9 @@ async function runAttempt(p: PlannedScenario, opts: ExecuteOptions, attempt: num
     const e = err as Error & { code?: string };
     const why = ac.signal.aborted ? (ac.signal.reason as Error).message : `threw ${e.code ? `${e.code}: ` : ''}${e.message}`;
     checks = [{ name: p.spec.use, verdict: 'error', reason: `${p.spec.id} ${why}` }];
-    if (!ac.signal.aborted && e.stack) ctx.log(e.stack);
+    // An expected error (a SUT that would not start, say) is its message; our stack is for us.
+    const expected = e.name === 'SutError';
+    if (!ac.signal.aborted && e.stack && (!expected || process.env.NETCONFORM_DEBUG)) ctx.log(e.stack);
   } finally {
     clearTimeout(timer);
     opts.interrupt.removeEventListener('abort', onInterrupt);
@@ -212,9 +244,11 @@ async function runAttempt(p: PlannedScenario, opts: ExecuteOptions, attempt: num
 }
 
 function applyExpectFail(results: CheckResult[], reason: string, attempt: number): CheckResult[] {
-  const failed = results.filter((r) => r.verdict === 'fail');
+  // In a known-bad case retries are off, so `flaky` means a failure its confirmation did not see
+  // again: the known failure showed, not every time; the reason says so.
+  const failed = results.filter((r) => r.verdict === 'fail' || r.verdict === 'flaky');
   if (failed.length > 0) {
-    return results.map((r) => (r.verdict === 'fail' ? { ...r, verdict: 'xfail', reason: `expected failure (${reason}): ${r.reason}` } : r));
+    return results.map((r) => (r.verdict === 'fail' || r.verdict === 'flaky' ? { ...r, verdict: 'xfail', reason: `expected failure (${reason}): ${r.reason}` } : r));
   }
   if (results.some((r) => r.verdict === 'pass' || r.verdict === 'flaky')) {
     return [

@@ -58,7 +58,3 @@ export function durationsOf(r: RunResult): Map<string, number> {
   return m;
 }
 
-/** `profile/id` of every scenario with a failed or errored check (`--last-failed`). */
-export function failedKeys(r: RunResult): Set<string> {
-  return new Set(r.scenarios.filter((s) => s.checks.some((c) => c.verdict === 'fail' || c.verdict === 'error')).map((s) => `${s.profile}/${s.id}`));
-}

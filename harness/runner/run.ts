@@ -20,6 +20,8 @@ import { probeCapabilities } from './capabilities.ts';
 import { environment, VERSION } from './environment.ts';
 import type { CaptureMode } from './capture.ts';
 import { executeScenario } from './execute.ts';
+import { unjudgedProblems } from './judged.ts';
+import { writeLastRun } from './last-run.ts';
 import { buildPlan, type PlannedScenario, type PlanOptions } from './plan.ts';
 
 // Lives with the loader (so `validate` loads no runner); exported here too, where it was.
@@ -36,6 +38,8 @@ export interface RunOptions extends PlanOptions {
   retries?: number;
   /** `--late-reruns` (harness/runner/execute.ts); default DEFAULT_LATE_RERUNS. */
   lateReruns?: number;
+  /** `--confirm-failures` (harness/runner/confirm.ts); default DEFAULT_CONFIRM_FAILURES. */
+  confirmFailures?: number;
   /** Packet captures (harness/runner/capture.ts); default off for programmatic runs, the CLI defaults to on-failure. */
   capture?: CaptureMode;
   allowHostNetwork: boolean;
@@ -124,6 +128,7 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
           timeoutMs: opts.timeoutMs,
           retries: opts.retries,
           lateReruns: opts.lateReruns,
+          confirmFailures: opts.confirmFailures,
           capture: opts.capture ? { mode: opts.capture, outDir: opts.outDir } : undefined,
           interrupt: opts.interrupt,
           onLog: (line) => void mux.emit('onScenarioLog', start, line),
@@ -162,6 +167,9 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
     result.notRun = plan.length - results.length;
     await mux.emit('onMessage', `stopped after ${failedScenarios} failing scenario${failedScenarios === 1 ? '' : 's'} (--max-failures ${opts.maxFailures}): ${result.notRun} not run`);
   }
+  const minJudged = new Map(profiles.flatMap((p) => (p.profile.minJudged === undefined ? [] : [[p.profile.profile, p.profile.minJudged] as const])));
+  const unjudged = opts.passWithNoTests ? [] : unjudgedProblems(result, minJudged);
+  if (unjudged.length) result.unjudged = unjudged;
   // File reporters first, then the line naming what was written (only files that were: a
   // reporter that threw wrote nothing), then the rest (the console's summary stays last).
   const writesFile = (r: Reporter): boolean => REPORT_FILES[r.name] !== undefined;
@@ -169,7 +177,14 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
   const written = opts.reporters.filter((r) => writesFile(r) && !threw.includes(r.name)).map((r) => REPORT_FILES[r.name]!);
   reportsWritten = written.map((f) => join(opts.outDir, f));
   if (written.length) await mux.emit('onMessage', `reports: ${written.map((f) => displayPath(join(opts.outDir, f))).join(', ')}`);
+  // Before the console's summary, which stays the last line.
+  for (const line of unjudged) await mux.emit('onMessage', `${line}: exit ${ExitCode.nothingJudged} (--pass-with-no-tests allows it)`);
   await mux.emitWhere((r) => !writesFile(r), 'onEnd', result);
+  try {
+    await writeLastRun(opts.outDir, result, opts.files);
+  } catch (err) {
+    await mux.emit('onMessage', `could not record the run for --last-failed: ${(err as Error).message}`);
+  }
   const s = result.summary;
   const exitCode = result.interrupted
     ? ExitCode.interrupted
@@ -177,7 +192,9 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
       ? ExitCode.environment
       : s.failed + s.errors > 0
         ? ExitCode.checkFailed
-        : ExitCode.ok;
+        : unjudged.length
+          ? ExitCode.nothingJudged
+          : ExitCode.ok;
   return { exitCode, result };
 }
 

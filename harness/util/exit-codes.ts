@@ -4,6 +4,8 @@ export const ExitCode = {
   checkFailed: 1,
   usage: 2,
   environment: 3,
+  /** Nothing failed, and nothing (or less than a profile's `minJudged`) was judged: no green. */
+  nothingJudged: 4,
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -5,6 +5,8 @@ application data, and exits 0; a refused handshake prints `refused: ...` and exi
   --mode verify       trusts only --ca, checks the name (ssl.create_default_context): refuses MITMs
   --mode verify-none  CERT_NONE, no name check: accepts anything (known bad)
   --mode no-hostname  trusts --ca but check_hostname off: accepts any name the CA issued (known bad)
+  --mode fallback-plaintext  verifies as `verify`, but on a refused handshake sends its request again
+                      in plaintext on a new connection (known bad: a MITM reads it)
   --pin B64           also require base64 SHA-256 of the leaf's SubjectPublicKeyInfo (RFC 7469 §2.4),
                       checked after the handshake and before any data is sent
 Usage: tls-client.py --address A --port P --name N --ca FILE [--mode M] [--pin B64]"""
@@ -44,7 +46,7 @@ def main():
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--name", required=True)
     ap.add_argument("--ca", required=True)
-    ap.add_argument("--mode", choices=["verify", "verify-none", "no-hostname"], default="verify")
+    ap.add_argument("--mode", choices=["verify", "verify-none", "no-hostname", "fallback-plaintext"], default="verify")
     ap.add_argument("--pin")
     a = ap.parse_args()
     if a.mode == "verify-none":
@@ -59,6 +61,11 @@ def main():
         tls = ctx.wrap_socket(raw, server_hostname=a.name)
     except ssl.SSLError as e:
         print(f"refused: {e}", flush=True)
+        if a.mode == "fallback-plaintext":
+            plain = socket.create_connection((a.address, a.port), timeout=5)
+            plain.sendall(b"GET /netconform HTTP/1.0\r\n\r\n")
+            print("sent the request in plaintext instead", flush=True)
+            plain.close()
         return 3
     if a.pin:
         got = base64.b64encode(hashlib.sha256(spki_of(tls.getpeercert(binary_form=True))).digest()).decode()

@@ -5,7 +5,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { check, type Check, type Evidence } from '../../harness/model/check.ts';
-import { defineScenario } from '../../harness/model/scenario.ts';
+import { defineScenario, describeExit, sutExitIsFailure } from '../../harness/model/scenario.ts';
 import { parseDuration } from '../../harness/util/duration.ts';
 import { generateGatewayCert } from '../lib/tunnel/cert.ts';
 import { startGateway } from '../lib/tunnel/gateway-handle.ts';
@@ -69,6 +69,14 @@ export default defineScenario<With, Expect>({
   platforms: ['linux'],
   requires: ['linux', 'root', 'lab'],
   defaultTimeoutMs: 120_000,
+  timingJudged: true,
+  sutExit: 'failure',
+  sutVariables: {
+    'gateway.address': { description: 'the gateway\'s address (with strategy: sut)' },
+    'gateway.port': { description: 'the gateway\'s port' },
+    'gateway.tls': { description: '1 when the gateway speaks TLS, else 0' },
+    'gateway.ca': { description: 'with TLS: the PEM file of the gateway certificate the client must trust; else empty' },
+  },
   withSchema: With,
   expectSchema: Expect,
 
@@ -145,7 +153,10 @@ export default defineScenario<With, Expect>({
     });
     const evidence = [swimlane, night.timeline(), numbers, ...night.evidence];
     const checks: Check[] = [];
-    if (night.clientError) {
+    if (night.clientExit && w.strategy === 'sut' && sutExitIsFailure(this, ctx.sut)) {
+      const { exit, during } = night.clientExit;
+      checks.push(check.fail('churn', `the client under test exited mid-schedule (${describeExit(exit)}) during ${during}: its tunnel is gone; counts so far: ${summary(counts)}`, evidence));
+    } else if (night.clientError) {
       checks.push(check.error('churn', `${night.clientError}; counts so far: ${summary(counts)}`, evidence));
     } else {
       const bad = judge(counts, e, { dpd, kernelAwake: w.kernelAwake });

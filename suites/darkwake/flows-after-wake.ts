@@ -11,7 +11,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { check, type Check, type Evidence } from '../../harness/model/check.ts';
-import { defineScenario } from '../../harness/model/scenario.ts';
+import { defineScenario, describeExit, sutExitIsFailure } from '../../harness/model/scenario.ts';
 import { startGateway } from '../lib/tunnel/gateway-handle.ts';
 import { EventLog, startTool } from '../lib/tunnel/launch.ts';
 import { flowVerdict, goodFlow, lateFlowExplained, type FlowResult } from './lib/flows.ts';
@@ -52,6 +52,13 @@ export default defineScenario<With, Expect>({
   platforms: ['linux'],
   requires: ['linux', 'root', 'lab'],
   defaultTimeoutMs: 120_000,
+  timingJudged: true,
+  sutExit: 'failure',
+  sutVariables: {
+    'gateway.address': { description: 'the echo server\'s address (the far side of every flow)' },
+    'gateway.port': { description: 'the echo server\'s port' },
+    'flow.port': { description: 'the port the proxy under test must listen on for new flows' },
+  },
   withSchema: With,
   expectSchema: Expect,
 
@@ -154,6 +161,10 @@ export default defineScenario<With, Expect>({
       bounds: night.marks.filter((m) => m.kind === 'darkwake' || m.kind === 'fullwake').map((m) => ({ label: `flow within ${e.maxFlowMs} ms`, fromMs: Math.round(m.startMs), toMs: Math.round(m.startMs + e.maxFlowMs) })),
     });
     const evidence: Evidence[] = [verdict.matrix, swimlane, night.timeline(), scheduleEvidence(night, w.timeScale)];
+    if (night.clientExit && w.proxy === 'sut' && sutExitIsFailure(this, ctx.sut)) {
+      const { exit, during } = night.clientExit;
+      return [check.fail(name, `the proxy under test exited mid-schedule (${describeExit(exit)}) during ${during}, so no later flow could pass; flows so far: ${verdict.summary}`, evidence)];
+    }
     if (night.clientError) return [check.error(name, `${night.clientError}; flows so far: ${verdict.summary}`, evidence)];
     // Lateness only makes a flow look slower: a pass stands; a failure yields to it unless the lateness cannot explain it.
     const worstLate = lateness.breaches()[0];

@@ -20,7 +20,7 @@ import { activeSegments, applyStep, ChurnStep, explainChurn, stepLabel, validate
 import { Reply, ResponderGroup } from './lib/params.ts';
 import { heardEvidence } from '../lib/discovery/evidence.ts';
 import { reachedSince, startResponders } from '../lib/discovery/responders.ts';
-import { missingSut, startSutIn, sutHint, sutHostName } from '../lib/discovery/sut.ts';
+import { DISCOVERY_SUT_VARIABLES, discoveryVars, missingSut, startSutIn, sutHint, sutHostName } from '../lib/discovery/sut.ts';
 import { CpuWaitMeter } from '../lib/lateness/cpu-wait.ts';
 import { latenessBound, LatenessMonitor } from '../lib/lateness/monitor.ts';
 
@@ -56,6 +56,8 @@ export default defineScenario<With, Expect>({
   withSchema: With,
   expectSchema: Expect,
   defaultTimeoutMs: 90_000,
+  timingJudged: true,
+  sutVariables: DISCOVERY_SUT_VARIABLES,
   async run(ctx, { with: p }, signal) {
     const missing = missingSut(ctx, 'discovery.churn');
     if (missing) return [check.error('discovery.churn', missing)];
@@ -71,7 +73,7 @@ export default defineScenario<With, Expect>({
     const timeline: TimelineEvent[] = [];
     const lateness = new LatenessMonitor({ now: () => ctx.elapsedMs(), sutPriority: ctx.sutPriority }).start();
     ctx.defer(() => lateness.stop());
-    const sut = await startSutIn(ctx, hostName, { port: String(p.port), group: p.group ?? '', timeoutMs: String(p.withinMs) });
+    const sut = await startSutIn(ctx, hostName, discoveryVars(p.port, p.group, p.withinMs));
     timeline.push({ t: ctx.elapsedMs(), source: 'sut', event: 'started', detail: `in ${hostName}` });
 
     const phases: Phase[] = [];

@@ -20,7 +20,7 @@ import { labEndpoint, routeSegment } from '../lib/net/topology.ts';
 import { explainDiscovery } from './lib/explain.ts';
 import { heardEvidence } from '../lib/discovery/evidence.ts';
 import { startResponders } from '../lib/discovery/responders.ts';
-import { missingSut, notFound, startSutIn, sutCrash, sutHint, sutHostName } from '../lib/discovery/sut.ts';
+import { DISCOVERY_SUT_VARIABLES, discoveryVars, MentionWatch, missingSut, startSutIn, sutCrash, sutHint, sutHostName } from '../lib/discovery/sut.ts';
 
 const With = Type.Object({
   host: Type.Optional(Type.String({ description: 'lab host for the SUT when sut.host is not set (default: the one with most links)', examples: ['multi'] })),
@@ -46,6 +46,8 @@ export default defineScenario<With, Expect>({
   withSchema: With,
   expectSchema: Expect,
   defaultTimeoutMs: 30_000,
+  timingJudged: true,
+  sutVariables: DISCOVERY_SUT_VARIABLES,
   async run(ctx, { with: p, expect: e }, signal) {
     const missing = missingSut(ctx, 'discovery.reach');
     if (missing) return [check.error('discovery.reach', missing)];
@@ -62,15 +64,17 @@ export default defineScenario<With, Expect>({
       return [check.skip('discovery reaches every segment', `no segment of ${hostName} has another host for a responder (${segments.join(', ')}): add a peer host per segment`)];
     }
     const defaultRoute = await routeSegment(host, '255.255.255.255');
-    const vars = { port: String(p.port), group: p.group ?? '', timeoutMs: String(p.timeoutMs) };
+    const vars = discoveryVars(p.port, p.group, p.timeoutMs);
     const started = ctx.elapsedMs(); // before start: a SUT may send before its ready line
-    const sut = await startSutIn(ctx, hostName, vars);
     const expected = expectedRow(e.reach, { cols: segments, defaultRoute });
     const want = segments.filter((_, k) => expected[k] === true && measurable.includes(segments[k]!));
+    const names = want.map((s) => resp.names.get(s)!);
+    // Every line is searched as it arrives: a name printed early by a chatty SUT still counts.
+    const mentioned = new MentionWatch(names);
+    const sut = await startSutIn(ctx, hostName, vars, { onLine: (_stream, line) => mentioned.line(line) });
     const reached = (): string[] => measurable.filter((s) => resp.heard.some((h) => h.segment === s));
     await waitUntil(() => want.every((s) => reached().includes(s)) || !sut.process.running(), p.timeoutMs, signal);
-    const names = want.map((s) => resp.names.get(s)!);
-    if (e.found) await waitUntil(() => notFound(sut.process.output, names).length === 0 || !sut.process.running(), Math.max(500, p.timeoutMs - (ctx.elapsedMs() - started)), signal);
+    if (e.found) await waitUntil(() => mentioned.missing().length === 0 || !sut.process.running(), Math.max(500, p.timeoutMs - (ctx.elapsedMs() - started)), signal);
     const got = reached();
     const exitInfo = sut.process.running() ? undefined : await sut.process.exited;
 
@@ -106,7 +110,7 @@ export default defineScenario<With, Expect>({
       checks.push(check.pass('discovery reaches every segment', `reached ${got.join(', ') || 'nothing'} as expected${resp.missing.length ? ` (not measured: ${resp.missing.join(', ')})` : ''}`, ev));
     }
     if (e.found) {
-      const absent = notFound(sut.process.output, names);
+      const absent = mentioned.missing();
       checks.push(absent.length
         ? check.fail('SUT reports every responder', `the SUT's output never mentions ${absent.join(', ')} (responders answered ${resp.replies} time(s))`, [ev[2]!])
         : check.pass('SUT reports every responder', `the SUT's output names ${names.join(', ')}`, [ev[2]!]));

@@ -49,6 +49,7 @@ export default defineScenario<With, Expect>({
   platforms: ['linux'],
   requires: ['linux', 'root', 'lab', 'addon'],
   defaultTimeoutMs: 60_000,
+  timingJudged: true,
   withSchema: With,
   expectSchema: Expect,
 

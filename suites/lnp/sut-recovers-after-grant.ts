@@ -11,7 +11,7 @@ import { check, type Check, type TimelineEvent } from '../../harness/model/check
 import { defineScenario } from '../../harness/model/scenario.ts';
 import { heardEvidence } from '../lib/discovery/evidence.ts';
 import { reachedSince, startResponders } from '../lib/discovery/responders.ts';
-import { missingSut, startSutIn, sutCrash, sutHostName } from '../lib/discovery/sut.ts';
+import { DISCOVERY_SUT_VARIABLES, discoveryVars, missingSut, startSutIn, sutCrash, sutHostName } from '../lib/discovery/sut.ts';
 import { compareMatrix, list } from '../lib/net/matrix.ts';
 import { sleep, waitUntil } from '../lib/net/timing.ts';
 import { tail, withPolicy } from './lib/sut-watch.ts';
@@ -37,6 +37,8 @@ export default defineScenario<With, Expect>({
   withSchema: With,
   expectSchema: Expect,
   defaultTimeoutMs: 60_000,
+  timingJudged: true,
+  sutVariables: DISCOVERY_SUT_VARIABLES,
   async run(ctx, { with: p }, signal) {
     const missing = missingSut(ctx, 'lnp.sut-recovers-after-grant');
     if (missing) return [check.error('lnp.sut-recovers-after-grant', missing)];
@@ -49,7 +51,7 @@ export default defineScenario<With, Expect>({
     const timeline: TimelineEvent[] = [];
     await withPolicy(ctx, lab, hostName, p.deniedAs);
     timeline.push({ t: ctx.elapsedMs(), source: 'lab', event: `localNetwork ${p.deniedAs}`, detail: hostName });
-    const sut = await startSutIn(ctx, hostName, { port: String(p.port), group: p.group ?? '', timeoutMs: String(p.withinMs) });
+    const sut = await startSutIn(ctx, hostName, discoveryVars(p.port, p.group, p.withinMs));
     const pid = sut.process.pid;
     timeline.push({ t: ctx.elapsedMs(), source: 'sut', event: 'started', detail: `pid ${pid}` });
     await sleep(p.deniedMs, signal);

@@ -108,6 +108,7 @@ export default defineScenario<With, Expect>({
   withSchema: With,
   expectSchema: Expect,
   defaultTimeoutMs: 30_000,
+  timingJudged: true,
   async run(ctx, { with: p, expect: e }, signal) {
     const driver = drivers[p.driver]!;
     const why = driver.unavailable();

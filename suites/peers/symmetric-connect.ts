@@ -14,7 +14,7 @@
  * start is off the intended skew by more than skewToleranceMs is the harness's lateness, not judged.
  */
 import { check, type Check, type MatrixEvidence, type TimelineEvent } from '../../harness/model/check.ts';
-import { defineScenario } from '../../harness/model/scenario.ts';
+import { defineScenario, describeExit, sutExitIsFailure } from '../../harness/model/scenario.ts';
 import type { Lab } from '../../harness/lab/types.ts';
 import type { HeldSut, SutHandle } from '../../harness/process/types.ts';
 import { assertSafeDestination } from '../../harness/net/safety.ts';
@@ -83,12 +83,22 @@ export default defineScenario<With, Expect>({
   withSchema: With,
   expectSchema: Expect,
   defaultTimeoutMs: 300_000,
+  timingJudged: true,
+  sutExit: 'failure',
+  sutVariables: {
+    'self.id': { description: 'this instance\'s id (a or b)' },
+    'listen.address': { description: 'the address this instance listens on' },
+    'listen.port': { description: 'the port this instance listens on' },
+    'peer.address': { description: 'the other instance\'s address' },
+    'peer.port': { description: 'the other instance\'s port' },
+  },
   async run(ctx, { with: p, expect: e }, signal) {
     const missing = missingSut(ctx, 'peers.symmetric-connect');
     if (missing) return [check.error(NAME, missing)];
     if (p.holdMs >= p.observeMs) return [check.error(NAME, `with.holdMs (${p.holdMs}) must be below with.observeMs (${p.observeMs}): a connection cannot be held longer than it is watched`)];
     const attempts = p.skewsMs.length * p.repeat;
     if (p.port + attempts * (LATE_RERUNS + 1) - 1 > 65535) return [check.error(NAME, `with.port ${p.port} + ${attempts} attempts (and up to ${LATE_RERUNS} reruns each) runs past port 65535`)];
+    const exitFails = sutExitIsFailure(this, ctx.sut);
     const peers = pickPeers(ctx.lab!, p.hosts, p.ids);
     if (typeof peers === 'string') return [check.error(NAME, peers)];
     for (const x of peers) assertSafeDestination(x.address, { where: 'lab' });
@@ -147,7 +157,11 @@ export default defineScenario<With, Expect>({
         const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
         if (failed) {
           await stopAll();
-          return [check.error(NAME, `attempt ${k + 1} (skew ${skewMs} ms): the SUT did not start: ${(failed.reason as Error).message}`, [{ kind: 'timeline', title: 'connections on the wire', events: timeline }])];
+          const err = failed.reason as Error & { code?: string };
+          const attemptEv = [{ kind: 'timeline' as const, title: 'connections on the wire', events: timeline }];
+          // An instance that ran and quit before it was ready is the product's doing when its exit is a failure.
+          if (err.code === 'SUT_EXITED' && exitFails) return [check.fail(NAME, `attempt ${k + 1} (skew ${skewMs} ms): an instance exited before it was ready: ${err.message}`, attemptEv)];
+          return [check.error(NAME, `attempt ${k + 1} (skew ${skewMs} ms): the SUT did not start: ${err.message}`, attemptEv)];
         }
         const ready = ctx.elapsedMs();
         timeline.push({ t: ready, source: `#${k + 1}`, event: 'both ready', detail: `observing ${p.observeMs} ms` });
@@ -155,7 +169,20 @@ export default defineScenario<With, Expect>({
         const end = ready + p.observeMs;
         await sleep(SETTLE_MS, signal);
         const conns = connections(cap.segments, from, end).filter((c) => String(c.responderPort) === port);
+        // Peers run until stopped: one that quit during the watch is a product that gave up its side.
+        const quit = await Promise.all([held1, held2].map(async (h, i) => (h.process.running() ? undefined : `${[first, second][i]!.name} (${describeExit(await h.process.exited)})`)));
         await stopAll();
+        const exited = quit.filter((x): x is string => x !== undefined);
+        if (exited.length && !signal.aborted) {
+          const what = `attempt ${k + 1} (skew ${skewMs} ms): ${exited.join(' and ')} exited while the peers were watched`;
+          if (!exitFails) return [check.error(NAME, `${what} (sut.exit: error)`, [{ kind: 'timeline', title: 'connections on the wire', events: timeline }])];
+          timeline.push({ t: end, source: `#${k + 1}`, event: 'FAIL', detail: `${exited.join(' and ')} exited` });
+          results.push({ skewMs, measuredMs, late: false, ok: false, outcome: 'a peer exited', pattern: `${exited.join(' and ')} exited mid-run` });
+          k++;
+          r++;
+          tries = -1;
+          continue;
+        }
         const firstSyn = (x: Peer): number | undefined => conns.find((c) => c.initiator === x.address)?.connectAt;
         const s1 = firstSyn(first);
         const s2 = firstSyn(second);

@@ -15,7 +15,7 @@ import type { ProcessExit } from '../../harness/process/types.ts';
 import { spkiPin } from '../lib/tls/certs.ts';
 import { pemDir } from '../lib/tls/pem-files.ts';
 import { EventLog } from '../lib/tunnel/launch.ts';
-import { judge, observe, type Expected } from './lib/outcome.ts';
+import { judge, observe, requireControl, type Expected } from './lib/outcome.ts';
 import { makeRunPki, presentedFor, VARIANTS, type Variant } from './lib/variants.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -42,11 +42,15 @@ const Expect = Type.Object({
 }, { additionalProperties: false });
 type Expect = Static<typeof Expect> & { variants?: Partial<Record<Variant, Expected>> };
 
-/** The variants to run and their expectations. */
+/**
+ * The variants to run and their expectations. `valid` (accepted) always runs, first: it is the
+ * control without which a refusal proves nothing (./lib/outcome.ts requireControl).
+ */
 export function planVariants(e: Expect): Array<[Variant, Expected]> | string {
   if (e.variants) {
     if (e.variants['pinned-mismatch'] && !e.pins) return 'expect.variants lists pinned-mismatch but expect.pins is false: only a SUT that pins ${pin} can refuse it';
-    return VARIANTS.filter((v) => e.variants![v]).map((v) => [v, e.variants![v]!]);
+    if (e.variants.valid === 'refused') return 'expect.variants says valid: refused, but the valid certificate is the control every refusal is judged against: a client must accept it';
+    return VARIANTS.filter((v) => v === 'valid' || e.variants![v]).map((v) => [v, v === 'valid' ? 'accepted' : e.variants![v]!]);
   }
   return VARIANTS.filter((v) => v !== 'pinned-mismatch' || e.pins).map((v) => [v, v === 'valid' ? 'accepted' : 'refused']);
 }
@@ -68,6 +72,13 @@ export default defineScenario<With, Expect>({
   withSchema: With,
   expectSchema: Expect,
   defaultTimeoutMs: 180_000,
+  sutVariables: {
+    'server.address': { description: 'the TLS server\'s IPv4 address' },
+    'server.port': { description: 'the TLS server\'s port' },
+    'server.name': { description: 'the name the certificates are issued to: use it for SNI and verification' },
+    ca: { description: 'the trusted root, a PEM file' },
+    pin: { description: 'base64 SHA-256 of the valid key\'s SPKI (RFC 7469 §2.4)' },
+  },
   async run(ctx, { with: w, expect: e }, signal): Promise<Check[]> {
     const plan = planVariants(e);
     if (typeof plan === 'string') return [check.error('tls.client-verifies', plan)];
@@ -134,11 +145,14 @@ export default defineScenario<With, Expect>({
       ];
       const c = judge(v, expected, o, { ended: describeExit(exit), printed: tail(sutOutput) }, evidence);
       checks.push(c);
-      rows.push([v, expected, o.kind, o.kind === 'accepted' ? `${o.handshake}; ${o.bytes} B data` : o.kind === 'refused' ? o.how : o.why]);
+      const saw = o.kind === 'accepted' ? `${o.handshake}; ${o.bytes} B data` : o.kind === 'refused' ? o.how : o.why;
+      const observed = o.clear.bytes > 0 ? `${o.kind} + ${o.clear.bytes} B in clear` : o.kind;
+      rows.push([v, expected, observed, saw]);
     }
     const mismatches = rows.flatMap((r, i): Array<[number, number]> => (r[2] !== r[1] ? [[i, 2]] : []));
-    const matrix: Evidence = { kind: 'matrix', title: 'variant × what the server saw', rowLabel: 'variant', colLabel: '', rows: rows.map((r) => r[0]!), cols: ['expected', 'observed', 'server saw'], cells: rows.map((r) => r.slice(1)), mismatches, legend: 'accepted = handshake completed and application data arrived; refused = a ClientHello arrived and no application data; never-tried = no ClientHello (an error)' };
-    if (checks[0]) checks[0] = { ...checks[0], evidence: [matrix, ...(checks[0].evidence ?? [])] };
-    return checks;
+    const matrix: Evidence = { kind: 'matrix', title: 'variant × what the server saw', rowLabel: 'variant', colLabel: '', rows: rows.map((r) => r[0]!), cols: ['expected', 'observed', 'server saw'], cells: rows.map((r) => r.slice(1)), mismatches, legend: 'accepted = handshake completed and application data arrived; refused = a ClientHello arrived and no application data; never-tried = no ClientHello (an error); in clear = application bytes on a plaintext connection (a failure)' };
+    const judged = requireControl(checks, checks.find((c) => c.name.startsWith('valid ')));
+    if (judged[0]) judged[0] = { ...judged[0], evidence: [matrix, ...(judged[0].evidence ?? [])] };
+    return judged;
   },
 });

@@ -148,6 +148,56 @@ describe('startSut', () => {
     expect(liveManaged()).toEqual([]);
   });
 
+  it('a ready line followed by a flood of output is seen: judges read the stream, not the bounded tail', async () => {
+    // 400,000 lines after the ready line: the kept output (256 KiB) has long dropped it.
+    const flood = 'console.log("ready now"); for (let i = 0; i < 400000; i++) console.log("flood " + i); setInterval(() => {}, 1000)';
+    const seen: string[] = [];
+    const h = await startSut({ command: ['${node}', '-e', flood], ready: { line: '^ready now$', timeoutMs: 20000 } }, { ...sutOpts(), onLine: (_s, l) => { if (seen.length < 3) seen.push(l); } });
+    expect(seen[0]).toBe('ready now');
+    await until(() => h.process.outputCut.droppedLines > 0, 20000);
+    expect(h.process.output.some((l) => l.includes('ready now'))).toBe(false);
+    await h.stop();
+  }, 40_000);
+
+  it('a SUT that prints its ready line and exits at once was ready: the exit is the scenario\'s to judge', async () => {
+    for (let i = 0; i < 5; i++) {
+      const h = await startSut({ command: ['${node}', '-e', 'console.log("ready"); process.exit(4)'], ready: { stdout: '^ready$' } }, sutOpts());
+      expect(await h.process.exited).toEqual({ code: 4, signal: null });
+    }
+  });
+
+  it('readiness on stderr (stream either by default, or stderr); a stdout-only pattern says what it did not search', async () => {
+    const log = 'console.error("daemon: listening on 7"); setInterval(() => {}, 1000)';
+    const either = await startSut({ command: ['${node}', '-e', log], ready: { line: 'listening on \\d+' } }, sutOpts());
+    await either.stop();
+    const stderr = await startSut({ command: ['${node}', '-e', log], ready: { line: 'listening', stream: 'stderr' } }, sutOpts());
+    await stderr.stop();
+    const e = await startSut({ command: ['${node}', '-e', log], ready: { stdout: 'listening', timeoutMs: 4000 } }, sutOpts()).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'SUT_NOT_READY' });
+    expect((e as SutError).message).toMatch(/waited for a line on stdout matching \/listening\/ \(stderr was not searched\)/);
+    expect((e as SutError).message).toContain('[stderr] daemon: listening on 7');
+  });
+
+  it('a pattern runs in linear time: one that backtracks exponentially in RegExp is answered at once', async () => {
+    const t0 = performance.now();
+    const e = await startSut({ command: ['${node}', '-e', 'console.log("a".repeat(40) + "!"); setInterval(() => {}, 1000)'], ready: { stdout: '^(a|a)*$', timeoutMs: 1500 } }, sutOpts()).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'SUT_NOT_READY' });
+    // Its own timeout fired: the event loop was never blocked (RegExp would take minutes here).
+    expect(performance.now() - t0).toBeLessThan(30_000);
+  });
+
+  it('$${ is a literal ${; ${constructor} is no variable; ready.port takes a template', async () => {
+    const log: string[] = [];
+    const h = await startSut({ command: ['${node}', '-e', 'console.log(process.argv[1]); setInterval(() => {}, 1000)', '$${HOME}'], ready: { stdout: '^\\$\\{HOME\\}$' } }, sutOpts(log));
+    expect(log).toContain('sut stdout: ${HOME}');
+    await h.stop();
+    await expect(startSut({ command: ['${node}', '${constructor}'] }, sutOpts())).rejects.toMatchObject({ code: 'SUT_CONFIG', message: expect.stringContaining('unknown variable ${constructor}') });
+    const port = 30000 + ((process.pid + 7) % 10000);
+    const p = await startSut({ command: ['${node}', '${sut}', 'listen', '${port}'], ready: { port: '${port}', timeoutMs: 5000 } }, { ...sutOpts(), vars: { node, sut: SUT, port: String(port) } });
+    await p.stop();
+    await expect(startSut({ command: ['${node}'], ready: { port: '${node}' } }, sutOpts())).rejects.toMatchObject({ code: 'SUT_CONFIG', message: expect.stringContaining('not a TCP port') });
+  });
+
   it('missing command: SUT_SPAWN before anything runs', async () => {
     await expect(startSut({ command: ['no-such-netconform-sut'] }, sutOpts())).rejects.toMatchObject({ code: 'SUT_SPAWN', message: expect.stringContaining('not found on PATH') });
   });

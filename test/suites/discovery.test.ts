@@ -19,7 +19,7 @@ describe.skipIf(!witnessedLabNeeds.ok)(witnessedLabNeeds.title('discovery gate i
     const naive = scenario(r.result, 'naive-reach');
     const reach = checkNamed(naive, /every segment/);
     expect(reach.verdict).toBe('xfail');
-    expect(reach.reason).toContain('reached lan-a only (default route): the product sent one all-hosts broadcast without binding to each interface; lan-b and lan-c never heard it');
+    expect(reach.reason).toContain('reached lan-a only (the default-route segment); lan-b and lan-c never heard it: typically one all-hosts broadcast (255.255.255.255) sent without binding a socket to each interface');
     expect(matrixOf(reach).mismatches).toEqual([[0, 1], [0, 2]]);
     expect(checkNamed(naive, /reports every responder/).reason).toContain('never mentions responder-lan-b, responder-lan-c');
     const churn = checkNamed(scenario(r.result, 'good-churn'), /churn/);

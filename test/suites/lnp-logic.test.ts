@@ -2,7 +2,7 @@
 // pattern, and finding the SUT's report in its output.
 import { describe, expect, it } from 'vitest';
 import { describePattern, outcomeMatrix, outcomes, sendMatches } from '../../suites/lnp/lib/outcome.ts';
-import { findReport, regex } from '../../suites/lnp/lib/sut-watch.ts';
+import { DenialWatch, regex, type DenialPatterns } from '../../suites/lnp/lib/sut-watch.ts';
 import { parseAgentLine, payloadFor, TRAFFIC_KINDS, type AgentEvent } from '../../suites/lnp/lib/plan.ts';
 
 const sends = (code?: string): AgentEvent[] => TRAFFIC_KINDS.map((kind) => (code ? { event: 'send', kind, sent: 0, code } : { event: 'send', kind, sent: 3 }));
@@ -60,16 +60,41 @@ describe('lnp outcomes', () => {
 });
 
 describe('lnp SUT report', () => {
-  const report = regex('local network access denied', 'r');
-  const success = regex('^found ', 's');
-  it('finds the first matching line or exit code, and a success claim before it', () => {
-    const lines = [{ t: 100, line: 'discovering' }, { t: 900, line: 'Local network access denied (sendto: EHOSTUNREACH)' }];
-    expect(findReport(lines, undefined, report, success, [])).toEqual({ reportedAfterMs: 900, how: 'printed "Local network access denied (sendto: EHOSTUNREACH)"', claimed: undefined });
-    expect(findReport([{ t: 50, line: 'found 3 devices' }, ...lines], undefined, report, success, []).claimed).toBe('found 3 devices');
-    expect(findReport([{ t: 1, line: 'discovering' }], { t: 300, e: { code: 3, signal: null } }, report, success, [3])).toMatchObject({ reportedAfterMs: 300, how: 'exited with code 3' });
-    expect(findReport([{ t: 1, line: 'discovering' }], { t: 300, e: { code: 1, signal: null } }, report, success, [3]).reportedAfterMs).toBeUndefined();
+  const pats = (o: Partial<DenialPatterns> = {}): DenialPatterns => ({
+    report: regex('local network access denied', 'r'), success: regex('^found ', 's'), exitCodes: [], stream: 'either', ...o,
   });
-  it('rejects a bad pattern naming the field', () => {
-    expect(() => regex('(', 'expect.reportPattern')).toThrow(/expect.reportPattern is not a valid regular expression/);
+  const feed = (w: DenialWatch, lines: Array<[number, string, ('stdout' | 'stderr')?]>): DenialWatch => {
+    for (const [t, line, stream] of lines) w.line(t, stream ?? 'stdout', line);
+    return w;
+  };
+  it('finds the first matching line or exit code', () => {
+    const w = feed(new DenialWatch(pats()), [[100, 'discovering'], [900, 'Local network access denied (sendto: EHOSTUNREACH)']]);
+    expect(w.report).toEqual({ t: 900, how: 'printed "Local network access denied (sendto: EHOSTUNREACH)"' });
+    const byExit = new DenialWatch(pats({ exitCodes: [3] }));
+    byExit.exited(300, { code: 3, signal: null });
+    expect(byExit.report).toEqual({ t: 300, how: 'exited with code 3' });
+    const otherExit = new DenialWatch(pats({ exitCodes: [3] }));
+    otherExit.exited(300, { code: 1, signal: null });
+    expect(otherExit.report).toBeUndefined();
+  });
+  it('counts a success claim anywhere in the window, after the report too', () => {
+    const w = feed(new DenialWatch(pats()), [[100, 'local network access denied'], [2000, 'found 3 devices'], [2100, 'found 4 devices']]);
+    expect(w.report?.t).toBe(100);
+    expect(w.claimCount).toBe(2);
+    expect(w.claims[0]).toMatchObject({ t: 2000, line: 'found 3 devices' });
+  });
+  it('judges every line however many there are, and reads the stream it is told to', () => {
+    const w = new DenialWatch(pats());
+    for (let i = 0; i < 100_000; i++) w.line(i, 'stdout', `chatter ${i}`);
+    w.line(100_001, 'stderr', 'Local network access denied');
+    expect(w.report?.t).toBe(100_001);
+    expect(w.lines.length).toBe(40);
+    expect(w.linesSeen).toBe(100_001);
+    const stdoutOnly = feed(new DenialWatch(pats({ stream: 'stdout' })), [[5, 'local network access denied', 'stderr']]);
+    expect(stdoutOnly.report).toBeUndefined();
+  });
+  it('rejects a bad pattern naming the field, and runs RE2 (no backreferences)', () => {
+    expect(() => regex('(', 'expect.reportPattern')).toThrow(/expect.reportPattern is not a valid pattern/);
+    expect(() => regex('(a)\\1', 'expect.reportPattern')).toThrow(/RE2/);
   });
 });

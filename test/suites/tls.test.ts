@@ -32,11 +32,16 @@ scenarios:
     sut: { host: client, command: [python3, -c, "import socket,sys; s=socket.create_connection((sys.argv[1], int(sys.argv[2]))); s.sendall(b'hello in clear'); print('sent')", '\${server.address}', '\${server.port}'] }
     with: { port: 4452, variantTimeoutMs: 3000 }
     expect: { variants: { untrusted-ca: refused } }
+  - id: says-nothing
+    use: tls.client-verifies
+    sut: { host: client, command: [python3, -c, "import socket,ssl,sys; c=ssl.create_default_context(cafile=sys.argv[3]); t=c.wrap_socket(socket.create_connection((sys.argv[1], int(sys.argv[2]))), server_hostname=sys.argv[4]); t.close()", '\${server.address}', '\${server.port}', '\${ca}', '\${server.name}'] }
+    with: { port: 4453, variantTimeoutMs: 3000 }
+    expect: { variants: { untrusted-ca: refused, expired: refused } }
 `;
 
 describe.skipIf(!witnessedLabNeeds.ok)(witnessedLabNeeds.title('tls.client-verifies in a lab'), () => {
   it('profiles/tls.yaml: verifying clients pass, known-bad ones xfail; each variant one real ClientHello; never-tried SUTs are errors', async () => {
-    const r = await runWitnessed(['profiles/tls.yaml', neverTried], { filter: 'tcp portrange 4443-4452', segments: ['lan'] });
+    const r = await runWitnessed(['profiles/tls.yaml', neverTried], { filter: 'tcp portrange 4443-4453', segments: ['lan'] });
     const verifying = scenario(r.result, 'verifying');
     expect(verifying.checks.map((c) => c.verdict)).toEqual(Array(9).fill('pass'));
     expect(checkNamed(verifying, /^valid /).reason).toMatch(/^accepted: handshake TLSv1\.[23] .* byte\(s\) of application data arrived/);
@@ -55,8 +60,16 @@ describe.skipIf(!witnessedLabNeeds.ok)(witnessedLabNeeds.title('tls.client-verif
     expect(crashes.checks.map((c) => c.verdict)).toEqual(['error', 'error']);
     expect(crashes.checks[1]!.reason).toMatch(/^the SUT never tried TLS with the server \(no TCP connection reached the server\), so this is no refusal; it exited with code 9; it printed: .*boom: no TLS for you/);
     const plain = scenario(r.result, 'plain-tcp');
-    expect(plain.checks[0]!.verdict).toBe('error');
-    expect(plain.checks[0]!.reason).toMatch(/first bytes were not a TLS ClientHello \(68656c6c6f20696e\)/);
+    expect(plain.checks.map((c) => c.verdict)).toEqual(['fail', 'fail']);
+    expect(plain.checks[1]!.reason).toBe('never tried TLS and sent its request in plaintext: 14 byte(s) of the request arrived in clear on 1 plaintext connection(s)');
+    // A client that completes the handshake and sends nothing "refuses" everything: the control makes that an error.
+    const silent = scenario(r.result, 'says-nothing');
+    expect(silent.checks.map((c) => c.verdict)).toEqual(['fail', 'error', 'error']);
+    expect(silent.checks[1]!.reason).toMatch(/^the client never completed a good handshake and sent its request \(valid: fail: refused the valid certificate/);
+    const fallback = scenario(r.result, 'fallback-plaintext');
+    expect(checkNamed(fallback, /^valid /).verdict).toBe('pass');
+    expect(checkNamed(fallback, /^untrusted-ca /).verdict).toBe('xfail');
+    expect(checkNamed(fallback, /^untrusted-ca /).reason).toMatch(/fell back to plaintext after refusing the certificate \(the client sent alert unknown_ca .*\): 28 byte\(s\) of the request arrived in clear on 1 plaintext connection/);
 
     // The witness: one ClientHello per variant run, each from its own connection.
     const lan = r.segments.get(r.runIds[0]!)!.get('lan')!;
@@ -67,6 +80,7 @@ describe.skipIf(!witnessedLabNeeds.ok)(witnessedLabNeeds.title('tls.client-verif
     const lan2 = r.segments.get(r.runIds[1]!)!.get('lan')!;
     expect(lan2.packets.filter((p) => p.header.includes('.4451: '))).toEqual([]); // the crashing SUT sent nothing
     expect(lan2.packets.some((p) => p.header.includes('.4452: ') && p.payload.includes('hello in clear'))).toBe(true);
+    expect(lan.packets.some((p) => p.header.includes('.4447: ') && p.payload.includes('GET /netconform'))).toBe(true);
     expect(r.root.packets).toEqual([]);
     expect(r.exitCode).not.toBe(0); // the never-tried profile's errors
     expect(netnsOfRuns(r.runIds)).toEqual([]);

@@ -3,7 +3,7 @@
  * expected failure), the command that reruns only it with a copy button, where the profile
  * declares it (file:line), its checks with their evidence and captures, and its log.
  */
-import { lateRerunLines, type ScenarioResult } from '../../model/results.ts';
+import { rerunLines, type ScenarioResult } from '../../model/results.ts';
 import { worstVerdict } from './verdicts.ts';
 import { checkAnchor, esc } from './escape.ts';
 import { evidenceHtml } from './evidence.ts';
@@ -25,7 +25,7 @@ export function scenarioSection(s: ScenarioResult, i: number): string {
     ? `<div class="captures">packet captures: ${s.captures.map((c) => `<a href="${esc(encodeURI(c.path))}">${esc(c.segment)} (attempt ${c.attempt})</a>`).join(', ')}</div>`
     : '';
   const checks = s.checks.map((c, j) => `<li id="${checkAnchor(i, j)}" class="v-${c.verdict}" data-verdict="${c.verdict}"><span class="badge">${c.verdict}</span> <b>${esc(c.name)}</b><span class="reason">${esc(c.reason)}</span>${failing(c.verdict) ? captures : ''}${c.evidence.map(evidenceHtml).join('')}</li>`).join('');
-  const reruns = lateRerunLines(s);
+  const reruns = rerunLines(s);
   const setAside = reruns.length ? `<div class="late-reruns muted">${reruns.map((l) => `<div>↻ ${esc(l)}</div>`).join('')}</div>` : '';
   const log = s.log.length ? `<details><summary>log (${s.log.length} lines${s.logCut ? ', cut: see its first line' : ''})</summary><pre>${esc(s.log.join('\n'))}</pre></details>` : '';
   const search = [s.profile, s.id, s.use, ...s.checks.flatMap((c) => [c.name, c.reason])].join(' ');

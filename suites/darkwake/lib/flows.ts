@@ -55,12 +55,29 @@ export function flowVerdict(results: FlowResult[], maxFlowMs: number): { ok: boo
     return { ok: false, summary, matrix, reason: `the flow before any sleep already failed (${baseline.detail}): the proxy does not relay new flows at all` };
   }
   if (badAfter.length === 0) return { ok: true, summary, matrix, reason: `every new flow after ${after.length} wakes connected and echoed within ${maxFlowMs} ms (slowest ${worst.toFixed(1)} ms)` };
-  const first = badAfter[0]!;
-  const what = first.ok ? `took ${first.ms?.toFixed(1)} ms` : first.detail;
+  // The reason says what the matrix shows: failures that persist to the last wake are a proxy
+  // that stops; a failure followed by working wakes is intermittent, and says which worked.
+  const firstBad = after.findIndex((r) => !good(r));
+  const first = after[firstBad]!;
+  const what = (r: FlowResult): string => (r.ok ? `took ${r.ms?.toFixed(1)} ms` : r.detail);
+  const laterGood = after.slice(firstBad + 1).filter(good);
+  const failedAt = `${badAfter.length} of ${after.length} wakes`;
+  if (laterGood.length === 0) {
+    const tail = after.length - firstBad > 1 ? `, and every wake after it` : '';
+    return {
+      ok: false,
+      summary,
+      matrix,
+      reason: `new flows failed from ${first.wake} on (${what(first)}${tail}: ${failedAt}) while the flow before sleep worked: the proxy stops handling new flows after a wake`,
+    };
+  }
+  const worked = laterGood.map((r) => r.wake);
+  const listed = worked.length > 3 ? `${worked.slice(0, 3).join(', ')} and ${worked.length - 3} more` : worked.join(', ');
+  const bad = badAfter.map((r) => `${r.wake}: ${what(r)}`).slice(0, 3).join('; ');
   return {
     ok: false,
     summary,
     matrix,
-    reason: `new flows failed after ${badAfter.length} of ${after.length} wakes (first: ${first.wake}, ${what}) while the flow before sleep worked: the proxy stops handling new flows after a wake`,
+    reason: `new flows failed at ${failedAt} (${bad}) while later wakes worked (${listed}): an intermittent failure, not a proxy that stops after a wake`,
   };
 }

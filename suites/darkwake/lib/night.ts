@@ -6,6 +6,7 @@
  */
 import type { Evidence, TimelineEvent, TimelineEvidence } from '../../../harness/model/check.ts';
 import type { ScenarioContext } from '../../../harness/model/scenario.ts';
+import type { ProcessExit } from '../../../harness/process/types.ts';
 import { formatMs, parseDuration } from '../../../harness/util/duration.ts';
 import type { EventLog, TimedEvent } from '../../lib/tunnel/launch.ts';
 import type { PhaseMark } from './churn-count.ts';
@@ -58,6 +59,8 @@ export interface NightResult {
   setupError?: string;
   /** The client crashed or hung mid-night: an error, not a verdict. */
   clientError?: string;
+  /** Set with clientError when the client exited on its own mid-schedule: its exit and the phase. */
+  clientExit?: { exit: ProcessExit; during: string };
   evidence: Evidence[];
   scheduleText: string;
   compression?: SleepCompression;
@@ -186,6 +189,7 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
   if (end.crashed && !res.clientError) {
     const how = end.exit.signal ? `killed by ${end.exit.signal}` : `exit code ${end.exit.code}`;
     res.clientError = `the ${client.who} exited mid-schedule (${how}) during ${during}; last output: ${client.proc.output.slice(-3).join(' | ') || 'none'}`;
+    res.clientExit = { exit: end.exit, during: during ?? 'start' };
   } else if (end.hung && !res.clientError) {
     res.clientError = `the ${client.who} hung: it ignored SIGTERM for ${STOP_GRACE_MS} ms after the night and was killed (SIGKILL)`;
   }

@@ -1,5 +1,7 @@
 /**
  * What the pattern of reached segments says about how the product discovers. Pure; tested.
+ * The reason states what was observed, then the usual causes as causes ("typically …"), never
+ * as fact: a product configured for one interface leaves the same pattern as a naive send.
  */
 import { list } from '../../lib/net/matrix.ts';
 import type { DestinationKind } from '../../lib/net/arrivals.ts';
@@ -25,12 +27,12 @@ export function explainDiscovery(o: DiscoveryOutcome): string {
   }
   const only = o.reached.length === 1 ? o.reached[0] : undefined;
   if (only !== undefined && only === o.defaultRoute) {
-    const how = o.limitedBroadcast
-      ? 'the product sent one all-hosts broadcast without binding to each interface'
+    const causes = o.limitedBroadcast
+      ? 'typically one all-hosts broadcast (255.255.255.255) sent without binding a socket to each interface, which leaves by the default route only'
       : o.kinds.includes('multicast')
-        ? 'the product sent multicast without choosing each interface (IP_MULTICAST_IF)'
-        : 'the product sent on the routed interface only';
-    return `reached ${only} only (default route): ${how}; ${list(o.missed)} never heard it${tail}`;
+        ? 'typically multicast sent without choosing each interface (IP_MULTICAST_IF), so the routing table picked one'
+        : 'typically a send on the routed interface only';
+    return `reached ${only} only (the default-route segment); ${list(o.missed)} never heard it: ${causes}; a product configured for that one interface looks the same${tail}`;
   }
   return `reached ${list(o.reached)}; ${list(o.missed)} got nothing within ${o.timeoutMs} ms${tail}`;
 }

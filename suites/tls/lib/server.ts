@@ -7,7 +7,8 @@
  *   tcp-accept     a TCP connection arrived (detail: peer)
  *   client-hello   its first bytes are a TLS handshake record carrying a ClientHello
  *                  (RFC 8446 §5.1: ContentType 22, then HandshakeType 1 §4) — the client tried TLS
- *   not-tls        its first bytes are something else (detail: hex of the first 8)
+ *   not-tls        its first bytes are something else (detail: hex of the first 8; n.bytes); the
+ *                  server keeps reading, and its close counts every byte that came in clear
  *   tls-error      the handshake failed (detail: OpenSSL's code, e.g. ERR_SSL_TLSV1_ALERT_UNKNOWN_CA:
  *                  the client's alert, RFC 8446 §6.2) or the client hung up mid-handshake
  *   secure         the handshake completed (detail: protocol, cipher, SNI)
@@ -50,13 +51,19 @@ function main(): void {
     const peer = `${raw.remoteAddress}:${raw.remotePort}`;
     emit('tcp-accept', { session: id, detail: peer });
     let bytes = 0;
+    let plaintext = -1;
     let secured = false;
     let failed = false;
     raw.once('data', (first: Buffer) => {
       raw.pause();
       if (!isClientHello(first)) {
-        emit('not-tls', { session: id, detail: first.subarray(0, 8).toString('hex') });
-        return void raw.destroy();
+        // A client that fell back to plaintext sends its request here: every byte is what a MITM reads.
+        plaintext = first.length;
+        emit('not-tls', { session: id, detail: first.subarray(0, 8).toString('hex'), n: { bytes: first.length } });
+        raw.on('data', (chunk: Buffer) => { plaintext += chunk.length; });
+        raw.once('close', () => emit('close', { session: id, n: { bytes: plaintext } }));
+        raw.resume();
+        return;
       }
       emit('client-hello', { session: id, n: { bytes: first.length } });
       // Put the bytes back: TLSSocket feeds a wrapped socket's buffered data to OpenSSL first.
@@ -82,7 +89,7 @@ function main(): void {
       });
     });
     raw.on('error', () => undefined); // reported through the TLS socket, or as a close
-    raw.on('close', () => { if (!secured && !failed && bytes === 0 && raw.listenerCount('data') > 0) emit('close', { session: id, n: { bytes: 0 } }); });
+    raw.on('close', () => { if (plaintext < 0 && !secured && !failed && bytes === 0 && raw.listenerCount('data') > 0) emit('close', { session: id, n: { bytes: 0 } }); });
   });
   const shutdown = (): void => {
     server.close(() => process.exit(0));
