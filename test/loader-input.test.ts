@@ -130,10 +130,39 @@ describe('input YAML forbids, or the run would only find out later', () => {
     expect(warnings).toEqual([]);
   });
 
-  it('an invalid sut.ready.stdout regular expression, at the profile and scenario level', () => {
+  it('an invalid sut.ready.stdout pattern, at the profile and scenario level', () => {
     expect(linesOf(`profile: p\nsut: { command: [x], ready: { stdout: "(ready" } }\nscenarios:\n  - id: a\n    use: fixture.counter\n    sut: { command: [y], ready: { stdout: "[" } }\n`)).toEqual([
-      'p.yaml:2:39: sut.ready.stdout is not a valid regular expression: Invalid regular expression: /(ready/: Unterminated group',
-      'p.yaml:6:43: scenarios[0].sut.ready.stdout is not a valid regular expression: Invalid regular expression: /[/: Unterminated character class',
+      'p.yaml:2:39: sut.ready.stdout is not a pattern netconform can run: missing closing ): `(ready` (patterns use RE2 syntax: no backreferences or lookaround)',
+      'p.yaml:6:43: scenarios[0].sut.ready.stdout is not a pattern netconform can run: missing closing ]: `[` (patterns use RE2 syntax: no backreferences or lookaround)',
+    ]);
+  });
+
+  it('every ${…} in a SUT section is one its scenario provides: unknown names, a with-only one, bad templates', () => {
+    const lab = 'lab:\n  segments: { a: {}, b: {} }\n  hosts:\n    h: { links: [{ segment: a }, { segment: b }] }\n    p: { links: [{ segment: a }] }\n    q: { links: [{ segment: b }] }\n';
+    const reach = (sut: string, w = '{}') => `profile: p\n${lab}scenarios:\n  - id: r\n    use: discovery.reach\n    with: ${w}\n    sut: ${sut}\n`;
+    expect(linesOf(reach('{ host: h, command: [x, --port, "${port}", --group, "${group}", "${constructor}"] }'))).toEqual([
+      "p.yaml:12:62: scenarios[0].sut.command[4]: unknown variable ${group}: discovery.reach provides ${port}, ${timeoutMs}; ${group} only with with.group; write $${ for a literal ${",
+      "p.yaml:12:74: scenarios[0].sut.command[5]: unknown variable ${constructor}: discovery.reach provides ${port}, ${timeoutMs}; ${group} only with with.group; write $${ for a literal ${",
+    ]);
+    expect(() => parseProfileText(reach('{ host: h, command: [x, "${group}"], env: { G: "${group}" } }', '{ group: 239.255.0.9 }'), 'p.yaml', registry)).not.toThrow();
+    // $${ passes a literal ${ through (a shell snippet), and a malformed one is located too.
+    expect(() => parseProfileText(reach('{ host: h, command: [sh, -c, "echo $${HOME##*/}"] }'), 'p.yaml', registry)).not.toThrow();
+    expect(linesOf(reach('{ host: h, command: [sh, -c, "echo ${d##*/}"] }'))).toEqual([
+      'p.yaml:12:39: scenarios[0].sut.command[2]: ${d##*/} is not a variable name (write $${ for a literal ${, as in a shell snippet)',
+    ]);
+    // The profile's own sut is checked against each scenario that uses it.
+    expect(linesOf(`profile: p\n${lab}sut: { host: h, command: [x, "\${nope}"] }\nscenarios:\n  - id: r\n    use: discovery.reach\n`)[0])
+      .toBe("p.yaml:8:30: sut.command[1] (the profile's sut, used by scenarios[0] \"r\"): unknown variable ${nope}: discovery.reach provides ${port}, ${timeoutMs}; ${group} only with with.group; write $${ for a literal ${");
+  });
+
+  it('ready.line with stream, or ready.stdout; scenario patterns compile as RE2', () => {
+    const p = (ready: string) => `profile: p\nsut: { command: [x], ready: ${ready} }\nscenarios:\n  - id: a\n    use: fixture.counter\n`;
+    expect(() => parseProfileText(p('{ line: "^up", stream: stderr }'), 'p.yaml', registry)).not.toThrow();
+    expect(linesOf(p('{ line: "^up", stdout: "^up" }'))).toEqual(['p.yaml:2:52: sut.ready: give line (with stream) or stdout, not both']);
+    expect(linesOf(p('{ stream: stderr }'))).toEqual(['p.yaml:2:39: sut.ready.stream says which stream ready.line is read from, and there is no ready.line']);
+    const lnp = `profile: p\nlab:\n  segments: { a: {} }\n  hosts:\n    h: { links: [{ segment: a }] }\nscenarios:\n  - id: d\n    use: lnp.sut-detects-denial\n    sut: { host: h, command: [x] }\n    expect: { reportPattern: "denied(?=!)" }\n`;
+    expect(linesOf(lnp)).toEqual([
+      'p.yaml:10:30: scenarios[0].expect.reportPattern is not a pattern netconform can run: invalid or unsupported Perl syntax: `(?=` (patterns use RE2 syntax: no backreferences or lookaround)',
     ]);
   });
 

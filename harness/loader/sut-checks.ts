@@ -56,7 +56,7 @@ function describeProvided(provided: Map<string, SutVariable>, scenario: AnyScena
   const conditional = Object.entries(scenario.sutVariables ?? {})
     .filter(([n, v]) => v.ifWith !== undefined && !provided.has(n))
     .map(([n, v]) => `\${${n}} only with with.${v.ifWith}`);
-  return [names.length ? `it provides ${names.join(', ')}` : 'it provides no variables', ...conditional].join('; ');
+  return [names.length ? `provides ${names.join(', ')}` : 'provides no variables', ...conditional].join('; ');
 }
 
 export function checkSutSections(profile: Profile, registry: Map<string, AnyScenario>, at: At): ProfileIssue[] {

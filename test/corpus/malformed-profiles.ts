@@ -204,11 +204,12 @@ export function malformedCases(uses: readonly string[]): CorpusCase[] {
   add('ids', 'id with a slash', baseProfile().replace('- id: s', '- id: a/b'), /scenarios\[0\]\.id must be a name/);
   add('ids', 'id empty', baseProfile().replace('- id: s', '- id: ""'), /scenarios\[0\]\.id must be a name/);
 
-  // Regular expressions the SUT runner would only reject at run time.
-  for (const re of ['(', '[', 'a{2,1}', '\\\\', '(?<n>a)(?<n>b)', '*']) {
-    add('regex', `sut.ready.stdout ${re}`, baseProfile().replace('stdout: "up"', `stdout: ${JSON.stringify(re.replace(/\\\\/g, '\\'))}`), /sut\.ready\.stdout is not a valid regular expression/);
+  // Patterns the SUT runner would only reject at run time, and those RE2 cannot run in linear
+  // time (a backreference, lookaround): refused at validate, located.
+  for (const re of ['(', '[', 'a{2,1}', '\\\\', '(?<n>a)(?<n>b)', '*', '(a)\\1', 'a(?=b)', '(?<!x)y']) {
+    add('regex', `sut.ready.stdout ${re}`, baseProfile().replace('stdout: "up"', `stdout: ${JSON.stringify(re.replace(/\\\\/g, '\\'))}`), /sut\.ready\.stdout is not a pattern netconform can run: .*RE2 syntax/);
   }
-  add('regex', 'scenario sut.ready.stdout', entry('    sut: { command: [x], ready: { stdout: "(" } }\n'), /scenarios\[0\]\.sut\.ready\.stdout is not a valid regular expression/);
+  add('regex', 'scenario sut.ready.stdout', entry('    sut: { command: [x], ready: { stdout: "(" } }\n'), /scenarios\[0\]\.sut\.ready\.stdout is not a pattern netconform can run/);
 
   // Control characters (by escape: legal YAML) in text that is echoed back.
   for (const [name, esc] of [['ESC [31m', '\\e[31m'], ['OSC title', '\\e]0;owned\\a'], ['C1 CSI', '\\x9b2J'], ['bidi override', '\\u202e'], ['newline', '\\n'], ['backspace', '\\b']] as const) {
