@@ -27,7 +27,13 @@ lab:
     peer-a: { links: [{ segment: lan }] }
     peer-b: { links: [{ segment: lan }] }
 scenarios:
-${profile('tiebreak', 27960)}${profile('keep-both', 27980)}${profile('close-both', 28000)}`;
+${profile('tiebreak', 27960)}${profile('keep-both', 27980)}${profile('close-both', 28000)}  - id: quits
+    use: peers.symmetric-connect
+    sut:
+      command: [python3, -c, "import socket, sys, time; s = socket.socket(); s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(); print('listening', flush=True); time.sleep(0.1); sys.exit(3)", '\${listen.address}', '\${listen.port}']
+      ready: { stdout: '^listening' }
+    with: { port: 28020, skewsMs: [0], repeat: 1, observeMs: 500, holdMs: 250 }
+`;
 
 /** Per responder port: how many connections (by SYN) lived ≥ holdMs before a FIN or RST, on the witness's clock. */
 function longLived(w: Witness): Map<number, number> {
@@ -61,7 +67,8 @@ function judgedPorts(c: CheckResult, base: number): Map<number, string> {
 
 describe.skipIf(!witnessedLabNeeds.ok)(witnessedLabNeeds.title('peers.symmetric-connect in a lab (root)'), () => {
   it('tie-break passes, keep-both fails with 2 established, close-both fails with 0 left; the witness counts the same connections', async () => {
-    const r = await runWitnessed([YAML], { filter: 'tcp and portrange 27960-28100', segments: ['lan'] });
+    // Each attempt's ports are compared with the witness: no confirmation re-runs on the same ports.
+    const r = await runWitnessed([YAML], { filter: 'tcp and portrange 27960-28100', segments: ['lan'], confirmFailures: 0 });
     const wit = longLived(r.segments.get(r.runIds[0]!)!.get('lan')!);
 
     const tie = scenario(r.result, 'tiebreak').checks[0]!;
@@ -82,6 +89,11 @@ describe.skipIf(!witnessedLabNeeds.ok)(witnessedLabNeeds.title('peers.symmetric-
     const closes = judgedPorts(close, 28000);
     expect([...closes.values()]).toContain('FAIL');
     for (const [port, ev] of closes) expect([port, wit.get(port)]).toEqual([port, ev === 'ok' ? 1 : 0]);
+
+    // Peers run until stopped: one that quits mid-run is the product failing, its exit named.
+    const quits = scenario(r.result, 'quits').checks[0]!;
+    expect(earned(quits).verdict).toBe('fail');
+    expect(earned(quits).reason).toMatch(/peer-[ab] \(exit code 3\) and peer-[ab] \(exit code 3\) exited mid-run after 1 of 1 attempts/);
 
     expect(r.exitCode).toBe(1);
     expect(r.root.packets.filter((p) => /HELLO/.test(p.payload))).toEqual([]);

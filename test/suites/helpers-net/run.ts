@@ -29,7 +29,7 @@ export interface WitnessedRun {
 }
 
 /** `profiles`: file paths, or YAML text (written to a temp file; relative SUT paths resolve against profiles/). */
-export async function runWitnessed(profiles: string[], opts: { grep?: RegExp; filter: string; segments: string[] }): Promise<WitnessedRun> {
+export async function runWitnessed(profiles: string[], opts: { grep?: RegExp; filter: string; segments: string[]; confirmFailures?: number }): Promise<WitnessedRun> {
   const files: string[] = [];
   for (const p of profiles) {
     if (p.includes('\n')) {
@@ -67,6 +67,7 @@ export async function runWitnessed(profiles: string[], opts: { grep?: RegExp; fi
     allowHostNetwork: false,
     interrupt: new AbortController().signal,
     grep: opts.grep,
+    confirmFailures: opts.confirmFailures,
   });
   await root.stop();
   return { ...out, segments, root, runIds };
