@@ -6,39 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { check, type Check } from '../harness/model/check.ts';
-import { defineScenario, type Capabilities } from '../harness/model/scenario.ts';
-import type { LoadedProfile } from '../harness/loader/profile.ts';
-import { rerunLines, type ScenarioResult } from '../harness/model/results.ts';
-import { executeScenario, type ExecuteOptions } from '../harness/runner/execute.ts';
-import type { AnyScenario } from '../suites/registry.ts';
+import { rerunLines } from '../harness/model/results.ts';
+import { runScripted, type ScriptOptions } from './helpers/scripted-scenario.ts';
 
-async function runWith(
-  attempts: Array<() => Check[]>,
-  o: { timingJudged?: boolean; expectFail?: string; opts?: Partial<ExecuteOptions>; retries?: number } = {},
-): Promise<ScenarioResult & { ran: number }> {
-  let ran = 0;
-  const scenario = defineScenario({
-    id: 'test.timed',
-    summary: 'judged by timing',
-    platforms: ['linux', 'darwin'],
-    requires: [],
-    defaultTimeoutMs: 10_000,
-    timingJudged: o.timingJudged ?? true,
-    withSchema: { type: 'object', additionalProperties: false, properties: {} },
-    expectSchema: { type: 'object', additionalProperties: false, properties: {} },
-    async run() {
-      ran++;
-      return (attempts[ran - 1] ?? attempts.at(-1)!)();
-    },
-  }) as unknown as AnyScenario;
-  const profile = { file: 'p.yaml', dir: '.', sha256: '', profile: { profile: 'p', tags: [], scenarios: [] }, scenarioLines: {} } as LoadedProfile;
-  const spec = { id: 'timed', use: 'test.timed', with: {}, expect: {}, ...(o.expectFail ? { expectFail: o.expectFail } : {}), ...(o.retries !== undefined ? { retries: o.retries } : {}) };
-  const result = await executeScenario(
-    { profile, spec, scenario, key: 'p/timed' },
-    { capabilities: {} as Capabilities, lab: undefined, allowHostNetwork: false, interrupt: new AbortController().signal, ...o.opts },
-  );
-  return { ...result, ran };
-}
+const runWith = (attempts: Array<() => Check[]>, o: ScriptOptions = {}) => runScripted(attempts, { timingJudged: true, ...o });
 
 const ev = (text: string) => [{ kind: 'text' as const, title: 'flows', text }];
 const fail = (): Check[] => [check.fail('flows', 'no echo at dark wake 3/4', ev('✗ at 3/4')), check.pass('other', 'fine')];

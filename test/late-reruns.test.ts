@@ -9,43 +9,18 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { check, type Check } from '../harness/model/check.ts';
-import { defineScenario, type Capabilities } from '../harness/model/scenario.ts';
-import type { LoadedProfile } from '../harness/loader/profile.ts';
 import { summarize, type RunResult, type ScenarioResult } from '../harness/model/results.ts';
 import { ConsoleReporter } from '../harness/reporters/console.ts';
 import { GithubReporter } from '../harness/reporters/github.ts';
 import { scenarioSection } from '../harness/reporters/html/scenario.ts';
 import { JUnitReporter } from '../harness/reporters/junit.ts';
 import { tempDir } from './helpers/tmp.ts';
-import { DEFAULT_LATE_RERUNS, executeScenario, type ExecuteOptions } from '../harness/runner/execute.ts';
-import type { AnyScenario } from '../suites/registry.ts';
+import { DEFAULT_LATE_RERUNS } from '../harness/runner/execute.ts';
+import { runScripted } from './helpers/scripted-scenario.ts';
 
 const LATE = 'the harness could not keep the schedule: dark wake 2/8 started 120 ms late (bound 75 ms)';
 
-/** A scenario whose attempt n returns `attempts[n - 1]` (the last one from then on). */
-async function runWith(attempts: Array<() => Check[]>, o: { expectFail?: string; opts?: Partial<ExecuteOptions>; retries?: number } = {}): Promise<ScenarioResult & { ran: number }> {
-  let ran = 0;
-  const scenario = defineScenario({
-    id: 'test.late',
-    summary: 'late on some attempts',
-    platforms: ['linux', 'darwin'],
-    requires: [],
-    defaultTimeoutMs: 10_000,
-    withSchema: { type: 'object', additionalProperties: false, properties: {} },
-    expectSchema: { type: 'object', additionalProperties: false, properties: {} },
-    async run() {
-      ran++;
-      return (attempts[ran - 1] ?? attempts.at(-1)!)();
-    },
-  }) as unknown as AnyScenario;
-  const profile = { file: 'p.yaml', dir: '.', sha256: '', profile: { profile: 'p', tags: [], scenarios: [] }, scenarioLines: {} } as LoadedProfile;
-  const spec = { id: 'late', use: 'test.late', with: {}, expect: {}, ...(o.expectFail ? { expectFail: o.expectFail } : {}), ...(o.retries !== undefined ? { retries: o.retries } : {}) };
-  const result = await executeScenario(
-    { profile, spec, scenario, key: 'p/late' },
-    { capabilities: {} as Capabilities, lab: undefined, allowHostNetwork: false, interrupt: new AbortController().signal, ...o.opts },
-  );
-  return { ...result, ran };
-}
+const runWith = runScripted;
 
 const late = (): Check[] => [check.late('churn', `${LATE}; the SUT is not judged (it would have failed: 3 reconnects)`), check.pass('other', 'fine')];
 const pass = (): Check[] => [check.pass('churn', '0 reconnects per dark wake'), check.pass('other', 'fine')];
