@@ -24,6 +24,7 @@ export interface RawSut {
   command: string[];
   env?: Record<string, string>;
   ready?: { stdout?: string; port?: number; delay?: Duration; timeout?: Duration };
+  minReaction?: Duration;
 }
 
 export interface ScenarioSpec {
@@ -280,6 +281,7 @@ export function toSutSpec(raw: RawSut): SutSpec {
     host: raw.host,
     command: raw.command,
     env: raw.env,
+    ...(raw.minReaction === undefined ? {} : { minReactionMs: parseDuration(raw.minReaction) }),
     ready: ready && {
       stdout: ready.stdout,
       port: ready.port,

@@ -75,6 +75,12 @@ export interface SutSpec {
   command: string[];
   env?: Record<string, string>;
   ready?: SutReady;
+  /**
+   * The product's own shortest timer a scenario with a compressed timeline must leave room for
+   * (its ping or heartbeat period, the time it needs to notice a resume), in real ms. Read by
+   * scenarios that scale time (darkwake.*), never by the SUT runner.
+   */
+  minReactionMs?: number;
 }
 
 /** A SUT set up in its host but not yet running its program (harness/process/sut.ts prepareSut). */

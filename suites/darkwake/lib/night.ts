@@ -81,6 +81,15 @@ function gapFor(phases: Phase[]): number {
   return Math.round(Math.min(1000, Math.max(40, shortest / 3)));
 }
 
+/**
+ * The phases a night runs, as it runs them: compiled at its timeScale (dark wakes raised to
+ * minDarkWake), sleeps cut to the compression's horizon. Throws on a schedule that cannot run.
+ */
+export function nightPhases(w: Pick<SleepModelParams, 'schedule' | 'timeScale' | 'minDarkWake'>, compression?: SleepCompression): Phase[] {
+  const phases = compileSchedule(w.schedule, w.timeScale, { minDarkWakeMs: parseDuration(w.minDarkWake) });
+  return compression ? compressSleeps(phases, compression) : phases;
+}
+
 export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOptions): Promise<NightResult> {
   const { params: w, signal } = o;
   const phaseEvents: TimelineEvent[] = [];
@@ -93,15 +102,12 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
     }),
   };
   try {
-    res.phases = compileSchedule(w.schedule, w.timeScale, { minDarkWakeMs: parseDuration(w.minDarkWake) });
+    res.phases = nightPhases(w, o.compression);
   } catch (err) {
     res.setupError = (err as Error).message;
     return res;
   }
-  if (o.compression) {
-    res.phases = compressSleeps(res.phases, o.compression);
-    if (res.phases.some((p) => p.compressedFromMs !== undefined)) res.compression = o.compression;
-  }
+  if (o.compression && res.phases.some((p) => p.compressedFromMs !== undefined)) res.compression = o.compression;
   res.scheduleText = describeSchedule(w.schedule, res.phases, w.timeScale, res.compression);
   ctx.log(`sleep model: ${res.scheduleText}; kernelAwake=${w.kernelAwake}`);
 
