@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EventLog } from '../../suites/lib/tunnel/launch.ts';
-import type { Segment } from '../../suites/lib/net/tcp-segments.ts';
+import { keepaliveProbes, type Segment } from '../../suites/lib/net/tcp-segments.ts';
 import { countChurn, judge, type PhaseMark } from '../../suites/darkwake/lib/churn-count.ts';
 import { describeConflicts, fittingTimeScale, nightTimers, timerConflicts, type NightTimersInput } from '../../suites/darkwake/lib/timers.ts';
-import { keepaliveProbes, WireSessions, wireMatrix } from '../../suites/darkwake/lib/wire.ts';
+import { WireSessions, wireMatrix } from '../../suites/darkwake/lib/wire.ts';
 import { nightPhases } from '../../suites/darkwake/lib/night.ts';
 
 const params = (over: Partial<NightTimersInput['params']> = {}): NightTimersInput['params'] => ({

@@ -6,20 +6,13 @@
  * the emulator names it), one from the client a `disconnect`. The events go into the night's
  * EventLog as they are captured, so the night starts on the first established connection and
  * countChurn (./churn-count.ts) counts them as it counts the emulator's.
- *
- * Keepalive probes (tcp(7)): a bare ACK with no payload sent after the connection was silent
- * both ways for at least KEEPALIVE_SILENCE_MS. TCP_KEEPIDLE is whole seconds (at least 1), and
- * a delayed ACK follows the data it acknowledges within 200 ms (RFC 1122 4.2.3.2 allows 500), so
- * an ACK after that much silence acknowledges nothing new: a probe (or the answer to one, which
- * follows the probe at once and is not counted).
+ * Keepalive probes are counted as suites/lib/net/tcp-segments.ts `keepaliveProbes` says.
  */
 import type { MatrixEvidence } from '../../../harness/model/check.ts';
-import { ConnectionTracker, openAt, type Connection, type Segment } from '../../lib/net/tcp-segments.ts';
+import { ConnectionTracker, keepaliveProbes, KEEPALIVE_SILENCE_MS, openAt, type Connection, type Segment } from '../../lib/net/tcp-segments.ts';
 import type { EventLog } from '../../lib/tunnel/launch.ts';
 import type { PhaseMark } from './churn-count.ts';
 import type { Phase } from './schedule.ts';
-
-export const KEEPALIVE_SILENCE_MS = 900;
 
 export class WireSessions {
   private readonly tracker = new ConnectionTracker();
@@ -71,19 +64,6 @@ export class WireSessions {
       return id === undefined ? [] : [{ id, c }];
     });
   }
-}
-
-/** Bare ACKs sent after KEEPALIVE_SILENCE_MS of silence on their connection, per sender address. */
-export function keepaliveProbes(segs: readonly Segment[]): Array<{ t: number; from: string; key: string }> {
-  const last = new Map<string, number>();
-  const out: Array<{ t: number; from: string; key: string }> = [];
-  for (const s of segs) {
-    const key = [`${s.src}:${s.sport}`, `${s.dst}:${s.dport}`].sort().join('|');
-    const prev = last.get(key);
-    last.set(key, s.t);
-    if (prev !== undefined && s.flags === '.' && s.length === 0 && s.t - prev >= KEEPALIVE_SILENCE_MS) out.push({ t: s.t, from: s.src, key });
-  }
-  return out;
 }
 
 export interface WireWindowInput {

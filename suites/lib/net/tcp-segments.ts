@@ -120,3 +120,26 @@ export function connections(segs: readonly Segment[], from: number, until: numbe
 export function openAt(c: Connection, at: number): boolean {
   return c.establishedAt !== undefined && c.establishedAt <= at && (c.closedAt === undefined || c.closedAt > at);
 }
+
+/**
+ * Keepalive probes (tcp(7)): a bare ACK with no payload sent after the connection was silent
+ * both ways for at least KEEPALIVE_SILENCE_MS. TCP_KEEPIDLE is whole seconds (at least 1), and
+ * a delayed ACK follows the data it acknowledges within 200 ms (RFC 1122 4.2.3.2 allows 500), so
+ * an ACK after that much silence acknowledges nothing new: a probe (or an unanswered probe's
+ * repeat; the answer to one follows it at once and is not counted).
+ */
+export const KEEPALIVE_SILENCE_MS = 900;
+
+/** Bare ACKs sent after KEEPALIVE_SILENCE_MS of silence on their connection, with their sender's address. */
+export function keepaliveProbes(segs: readonly Segment[]): Array<{ t: number; from: string; key: string }> {
+  const last = new Map<string, number>();
+  const out: Array<{ t: number; from: string; key: string }> = [];
+  for (const s of segs) {
+    const key = [`${s.src}:${s.sport}`, `${s.dst}:${s.dport}`].sort().join('|');
+    const prev = last.get(key);
+    last.set(key, s.t);
+    if (prev !== undefined && s.flags === '.' && s.length === 0 && s.t - prev >= KEEPALIVE_SILENCE_MS) out.push({ t: s.t, from: s.src, key });
+  }
+  return out;
+}
+
