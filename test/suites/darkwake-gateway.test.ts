@@ -25,6 +25,9 @@ const server = resolve('profiles/sut/keepalive-server.py');
 const night = '{ repeat: 3, phases: [{ sleep: 15m }, { darkwake: 30s }] }';
 const gateway = `{ command: [${server}, '\${gateway.address}', '\${gateway.port}', --keepalive, '1,1,2'], minReaction: 3s }`;
 
+/** A client with a real 1 s ping that says `stable` once a connection has lasted 2 s (then it is ready). */
+const pinger = "const net=require('net');const go=()=>{const s=net.connect({host:process.argv[1],port:+process.argv[2]},()=>{const p=setInterval(()=>s.write('p'),1000);const t=setTimeout(()=>console.log('stable'),2000);s.on('close',()=>{clearInterval(p);clearTimeout(t);setTimeout(go,50)})});s.on('error',()=>{})};go();";
+
 const PROFILE = `profile: darkwake-gw-test
 lab:
   segments: { lan: {} }
@@ -44,6 +47,10 @@ scenarios:
     use: darkwake.churn
     with: { strategy: sut, gateway: { dpd: app-heartbeat, dpdTimeout: 3m }, schedule: ${night} }
     sut: { command: [/bin/false], minReaction: 1s }
+  - id: undeclared
+    use: darkwake.churn
+    with: { strategy: sut, gateway: { dpd: app-heartbeat, dpdTimeout: 3m }, schedule: ${night} }
+    sut: { command: [node, -e, ${JSON.stringify(pinger)}, '\${gateway.address}', '\${gateway.port}'], ready: { stdout: stable, timeout: 4s } }
 `;
 
 const scenario = (r: RunResult, id: string): ScenarioResult => r.scenarios.find((x) => x.id === id)!;
@@ -98,6 +105,12 @@ describe.skipIf(!lab.ok || !wire.ok)(lab.title(wire.title('darkwake.churn with y
     expect(c.reason).toMatch(/timeScale 0\.034 fits/);
     // Nothing started: the SUT (/bin/false) never ran.
     expect(scenario(result, 'timers').log.join('\n')).not.toMatch(/sut: starting/);
+  });
+
+  it('undeclared, the same client is not ready, and the error names the drops that kept it from being so', () => {
+    const c = churn(result, 'undeclared');
+    expect(c.verdict).toBe('error');
+    expect(c.reason).toMatch(/^the client did not start: SUT node not ready after 4000 ms .*; meanwhile the gateway dropped \d+ sessions? \(last: app heartbeat: nothing received for \d+ ms \(timeout 720 ms\)\): is its scaled dead-peer timeout shorter than the client's own timers\? \(declare them as sut.minReaction\)$/s);
   });
 
   afterAll(async () => {

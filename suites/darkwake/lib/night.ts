@@ -115,7 +115,7 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
   try {
     client = await o.startClient(gapFor(res.phases));
   } catch (err) {
-    res.setupError = `the client did not start: ${(err as Error).message}`;
+    res.setupError = `the client did not start: ${(err as Error).message}${dropsSoFar(log)}`;
     return res;
   }
   res.client = client;
@@ -123,7 +123,7 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
   if (!first) {
     const why = client.proc.running() ? `no handshake within ${formatMs(o.startTimeoutMs)}` : 'it exited';
     await client.proc.stop(STOP_GRACE_MS);
-    res.setupError = `the ${client.who} never connected to the gateway (${why})${setupCause(log, client.who)}; last output: ${client.proc.output.slice(-4).join(' | ') || 'none'}`;
+    res.setupError = `the ${client.who} never connected to the gateway (${why})${setupCause(log, client.who)}${dropsSoFar(log)}; last output: ${client.proc.output.slice(-4).join(' | ') || 'none'}`;
     res.evidence.push(log.timelineEvidence('start-up'));
     return res;
   }
@@ -208,6 +208,16 @@ function setupCause(log: EventLog, who: string): string {
   const tlsErrors = log.events.filter((e) => e.src === 'gateway' && e.event === 'tls-error');
   if (!tlsErrors.length) return '';
   return `; the gateway saw ${tlsErrors.length} failed TLS handshake${tlsErrors.length === 1 ? '' : 's'} (last: ${tlsErrors.at(-1)!.detail ?? '?'}): does the client trust \${gateway.ca}?`;
+}
+
+/**
+ * The gateway's drops before the night could start: a client whose readiness waits for a stable
+ * session never gets one when the gateway's scaled dead-peer timeout is shorter than its own ping.
+ */
+function dropsSoFar(log: EventLog): string {
+  const drops = log.events.filter((e) => e.src === 'gateway' && e.event === 'dpd-drop');
+  if (!drops.length) return '';
+  return `; meanwhile the gateway dropped ${drops.length} session${drops.length === 1 ? '' : 's'} (last: ${drops.at(-1)!.detail ?? 'dpd-drop'}): is its scaled dead-peer timeout shorter than the client's own timers? (declare them as sut.minReaction)`;
 }
 
 /** Aborts when the client exits, so the schedule does not go on signalling a dead process. */
