@@ -50,7 +50,7 @@ const With = Type.Object({
     additionalProperties: false,
     default: {},
     description: 'the gateway the client keeps its tunnel to: the emulator (its dead-peer detection, port, echo and TLS) or, with command, your own server',
-    examples: [{ dpd: 'tcp-keepalive', keepalive: { idleSec: 1, intervalSec: 1, count: 2 } }, { command: ['./sut/idle-gateway.mjs', '${gateway.address}', '${gateway.port}'], minReaction: '2s' }],
+    examples: [{ dpd: 'tcp-keepalive', keepalive: { idleSec: 1, intervalSec: 1, count: 2 } }, { command: ['sut/keepalive-server.py', '${gateway.address}', '${gateway.port}'], minReaction: '3s' }],
   }),
   startTimeout: DurationParam('10s', 'real time the client gets for its first handshake'),
   compressSleep: Type.Boolean({
@@ -118,6 +118,7 @@ export default defineScenario<With, Expect>({
     if (command) {
       const started = await startOwnGateway(ctx, log, { hosts: w.hosts, address: gwAddr, port: w.gateway.port, params: { ...w.gateway, command }, ...(tls ? { tls } : {}), signal });
       if (typeof started === 'string') return [check.error('churn', started)];
+      ctx.log('gateway: your command, judged from the wire; dpd, dpdTimeout, keepalive and echo are the emulator\'s and do not apply');
       gateway = own = started;
     } else {
       gateway = await startGateway(ctx, log, {
