@@ -26,7 +26,8 @@ const night = '{ repeat: 3, phases: [{ sleep: 15m }, { darkwake: 30s }] }';
 const gateway = `{ command: [${server}, '\${gateway.address}', '\${gateway.port}', --keepalive, '1,1,2'], minReaction: 3s }`;
 
 /** A client with a real 1 s ping that says `stable` once a connection has lasted 2 s (then it is ready). */
-const pinger = "const net=require('net');const go=()=>{const s=net.connect({host:process.argv[1],port:+process.argv[2]},()=>{const p=setInterval(()=>s.write('p'),1000);const t=setTimeout(()=>console.log('stable'),2000);s.on('close',()=>{clearInterval(p);clearTimeout(t);setTimeout(go,50)})});s.on('error',()=>{})};go();";
+const pinger =
+  "const net=require('net');const go=()=>{const s=net.connect({host:process.argv[1],port:+process.argv[2]},()=>{const p=setInterval(()=>s.write('p'),1000);const t=setTimeout(()=>console.log('stable'),2000);s.on('close',()=>{clearInterval(p);clearTimeout(t);setTimeout(go,50)})});s.on('error',()=>{})};go();";
 
 const PROFILE = `profile: darkwake-gw-test
 lab:
@@ -55,67 +56,96 @@ scenarios:
 
 const scenario = (r: RunResult, id: string): ScenarioResult => r.scenarios.find((x) => x.id === id)!;
 const churn = (r: RunResult, id: string): CheckResult => scenario(r, id).checks.find((c) => c.name === 'churn')!;
-const numbers = (c: CheckResult): NumbersEvidence['values'] => (c.evidence.find((e) => e.kind === 'numbers' && e.title === 'churn') as NumbersEvidence).values;
+const numbers = (c: CheckResult): NumbersEvidence['values'] =>
+  (c.evidence.find((e) => e.kind === 'numbers' && e.title === 'churn') as NumbersEvidence).values;
 const matrix = (c: CheckResult): MatrixEvidence => c.evidence.find((e) => e.kind === 'matrix') as MatrixEvidence;
 
-describe.skipIf(!lab.ok || !wire.ok)(lab.title(wire.title('darkwake.churn with your own gateway, judged from the wire (root)')), () => {
-  let result: RunResult;
-  beforeAll(async () => {
-    const dir = await tempDir('nc-darkwake-gw-');
-    const file = join(dir, 'darkwake-gw-test.yaml');
-    await writeFile(file, PROFILE);
-    process.env[TAG] = '1';
-    ({ result } = await run({ files: [file], outDir: join(dir, 'out'), reporters: [], allowHostNetwork: false, interrupt: new AbortController().signal }));
-  }, 150_000);
+describe.skipIf(!lab.ok || !wire.ok)(
+  lab.title(wire.title('darkwake.churn with your own gateway, judged from the wire (root)')),
+  () => {
+    let result: RunResult;
+    beforeAll(async () => {
+      const dir = await tempDir('nc-darkwake-gw-');
+      const file = join(dir, 'darkwake-gw-test.yaml');
+      await writeFile(file, PROFILE);
+      process.env[TAG] = '1';
+      ({ result } = await run({
+        files: [file],
+        outDir: join(dir, 'out'),
+        reporters: [],
+        allowHostNetwork: false,
+        interrupt: new AbortController().signal,
+      }));
+    }, 150_000);
 
-  it('kernel awake: one connection on the wire rides through every dark wake and the full wake', () => {
-    const c = earned(churn(result, 'awake'));
-    expect(c.verdict, c.reason).toBe('pass');
-    expect(c.reason).toBe('0 reconnects in 3 dark wakes, 1 handshake, 0 DPD drops, 0 disconnect alerts, session #1 survived the full wake');
-    const n = numbers(churn(result, 'awake'));
-    expect(n.gateway).toBe('your command (judged from the wire)');
-    const m = matrix(churn(result, 'awake'));
-    expect(m.rows).toEqual(['before sleep', 'sleep 1/3', 'dark wake 1/3', 'sleep 2/3', 'dark wake 2/3', 'sleep 3/3', 'dark wake 3/3', 'full wake']);
-    // The connection open at the start of every dark wake is the one open at its end: #1 throughout.
-    const start = m.cols.indexOf('open at start');
-    const end = m.cols.indexOf('open at end');
-    for (const row of m.cells) expect([row[start], row[end]]).toEqual(['#1', '#1']);
-    // The server's kernel probed the sleeping client and its kernel answered: probes seen in the sleeps.
-    const probes = m.cols.indexOf('keepalive probes client / gateway');
-    const sleeps = m.rows.map((r, i) => (r.startsWith('sleep') ? Number(m.cells[i]![probes]!.split(' / ')[1]) : 0));
-    expect(sleeps.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
-  });
+    it('kernel awake: one connection on the wire rides through every dark wake and the full wake', () => {
+      const c = earned(churn(result, 'awake'));
+      expect(c.verdict, c.reason).toBe('pass');
+      expect(c.reason).toBe(
+        '0 reconnects in 3 dark wakes, 1 handshake, 0 DPD drops, 0 disconnect alerts, session #1 survived the full wake',
+      );
+      const n = numbers(churn(result, 'awake'));
+      expect(n.gateway).toBe('your command (judged from the wire)');
+      const m = matrix(churn(result, 'awake'));
+      expect(m.rows).toEqual([
+        'before sleep',
+        'sleep 1/3',
+        'dark wake 1/3',
+        'sleep 2/3',
+        'dark wake 2/3',
+        'sleep 3/3',
+        'dark wake 3/3',
+        'full wake',
+      ]);
+      // The connection open at the start of every dark wake is the one open at its end: #1 throughout.
+      const start = m.cols.indexOf('open at start');
+      const end = m.cols.indexOf('open at end');
+      for (const row of m.cells) expect([row[start], row[end]]).toEqual(['#1', '#1']);
+      // The server's kernel probed the sleeping client and its kernel answered: probes seen in the sleeps.
+      const probes = m.cols.indexOf('keepalive probes client / gateway');
+      const sleeps = m.rows.map((r, i) => (r.startsWith('sleep') ? Number(m.cells[i]![probes]!.split(' / ')[1]) : 0));
+      expect(sleeps.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    });
 
-  it('link down in sleep: the server resets the connection (seen on the wire) and the client re-handshakes in the dark wakes', () => {
-    const c = earned(churn(result, 'asleep'));
-    expect(c.verdict, c.reason).toBe('fail');
-    expect(c.reason).toMatch(/^re-handshook in [23] of 3 dark wakes \(at most 0 per dark wake allowed\): your gateway closed the connection during sleep \(its FIN or RST on the gateway link\)/);
-    const n = numbers(churn(result, 'asleep'));
-    expect(Number(n.dpdDropsDuringSleep)).toBeGreaterThanOrEqual(2);
-    const m = matrix(churn(result, 'asleep'));
-    expect(m.mismatches?.length).toBeGreaterThanOrEqual(2);
-    const closed = m.cols.indexOf('closed by gateway');
-    expect(m.cells.filter((row, i) => m.rows[i]!.startsWith('sleep') && row[closed]!.includes('(RST)')).length).toBeGreaterThanOrEqual(2);
-  });
+    it('link down in sleep: the server resets the connection (seen on the wire) and the client re-handshakes in the dark wakes', () => {
+      const c = earned(churn(result, 'asleep'));
+      expect(c.verdict, c.reason).toBe('fail');
+      expect(c.reason).toMatch(
+        /^re-handshook in [23] of 3 dark wakes \(at most 0 per dark wake allowed\): your gateway closed the connection during sleep \(its FIN or RST on the gateway link\)/,
+      );
+      const n = numbers(churn(result, 'asleep'));
+      expect(Number(n.dpdDropsDuringSleep)).toBeGreaterThanOrEqual(2);
+      const m = matrix(churn(result, 'asleep'));
+      expect(m.mismatches?.length).toBeGreaterThanOrEqual(2);
+      const closed = m.cols.indexOf('closed by gateway');
+      expect(
+        m.cells.filter((row, i) => m.rows[i]!.startsWith('sleep') && row[closed]!.includes('(RST)')).length,
+      ).toBeGreaterThanOrEqual(2);
+    });
 
-  it('a client timer longer than the scaled dead-peer timeout is refused before anything starts, with the timeScale that fits', () => {
-    const c = churn(result, 'timers');
-    expect(c.verdict).toBe('error');
-    expect(c.reason).toContain("the gateway emulator's dead-peer timeout (gateway.dpdTimeout 3m) runs 720ms at timeScale 0.004, shorter than your client's 1.0s (sut.minReaction)");
-    expect(c.reason).toMatch(/timeScale 0\.034 fits/);
-    // Nothing started: the SUT (/bin/false) never ran.
-    expect(scenario(result, 'timers').log.join('\n')).not.toMatch(/sut: starting/);
-  });
+    it('a client timer longer than the scaled dead-peer timeout is refused before anything starts, with the timeScale that fits', () => {
+      const c = churn(result, 'timers');
+      expect(c.verdict).toBe('error');
+      expect(c.reason).toContain(
+        "the gateway emulator's dead-peer timeout (gateway.dpdTimeout 3m) runs 720ms at timeScale 0.004, shorter than your client's 1.0s (sut.minReaction)",
+      );
+      expect(c.reason).toMatch(/timeScale 0\.034 fits/);
+      // Nothing started: the SUT (/bin/false) never ran.
+      expect(scenario(result, 'timers').log.join('\n')).not.toMatch(/sut: starting/);
+    });
 
-  it('undeclared, the same client is not ready, and the error names the drops that kept it from being so', () => {
-    const c = churn(result, 'undeclared');
-    expect(c.verdict).toBe('error');
-    expect(c.reason).toMatch(/^the client did not start: SUT node not ready after 4000 ms .*; meanwhile the gateway dropped \d+ sessions? \(last: app heartbeat: nothing received for \d+ ms \(timeout 720 ms\)\): is its scaled dead-peer timeout shorter than the client's own timers\? \(declare them as sut.minReaction\)$/s);
-  });
+    it('undeclared, the same client is not ready, and the error names the drops that kept it from being so', () => {
+      const c = churn(result, 'undeclared');
+      expect(c.verdict).toBe('error');
+      expect(c.reason).toMatch(
+        /^the client did not start: SUT node not ready after 4000 ms .*; meanwhile the gateway dropped \d+ sessions? \(last: app heartbeat: nothing received for \d+ ms \(timeout 720 ms\)\): is its scaled dead-peer timeout shorter than the client's own timers\? \(declare them as sut.minReaction\)$/s,
+      );
+    });
 
-  afterAll(async () => {
-    expect(await taggedProcesses(TAG)).toEqual([]);
-    const ns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
-    for (const l of result?.labs ?? []) expect(ns).not.toContain(l.runId);
-  });
-});
+    afterAll(async () => {
+      expect(await taggedProcesses(TAG)).toEqual([]);
+      const ns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+      for (const l of result?.labs ?? []) expect(ns).not.toContain(l.runId);
+    });
+  },
+);

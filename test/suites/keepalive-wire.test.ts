@@ -6,7 +6,9 @@ import { probeHint, readDetection } from '../../suites/keepalive/lib/wire-detect
 const C = '198.18.0.1';
 const G = '198.18.0.2';
 const seg = (t: number, from: 'c' | 'g', flags: string, length = 0): Segment =>
-  from === 'c' ? { t, src: C, sport: 40000, dst: G, dport: 4501, flags, length } : { t, src: G, sport: 4501, dst: C, dport: 40000, flags, length };
+  from === 'c'
+    ? { t, src: C, sport: 40000, dst: G, dport: 4501, flags, length }
+    : { t, src: G, sport: 4501, dst: C, dport: 40000, flags, length };
 const ka = { idleSec: 1, intervalSec: 1, count: 2 };
 const up = [seg(0, 'c', 'S'), seg(0.1, 'g', 'S.'), seg(0.2, 'c', '.'), seg(10, 'c', 'P.', 5), seg(10.2, 'g', '.')];
 
@@ -18,12 +20,21 @@ describe('keepalive from the wire', () => {
   });
 
   it('names the timer the probes contradict', () => {
-    expect(probeHint(readDetection(up, C, G, 50), ka, 500, 6000)).toMatch(/no keepalive probe left the client within 6\.00 s .*SO_KEEPALIVE is off, or TCP_KEEPIDLE is longer than 1 s$/);
+    expect(probeHint(readDetection(up, C, G, 50), ka, 500, 6000)).toMatch(
+      /no keepalive probe left the client within 6\.00 s .*SO_KEEPALIVE is off, or TCP_KEEPIDLE is longer than 1 s$/,
+    );
     const idleOnly = readDetection([...up, seg(1010, 'c', '.')], C, G, 50);
-    expect(probeHint(idleOnly, ka, 500, 6000)).toBe(': its probes left at 1.00 s after the last segment it received; no second probe 1 s later (TCP_KEEPINTVL is not 1 s)');
+    expect(probeHint(idleOnly, ka, 500, 6000)).toBe(
+      ': its probes left at 1.00 s after the last segment it received; no second probe 1 s later (TCP_KEEPINTVL is not 1 s)',
+    );
     const slowIdle = readDetection([...up, seg(2010, 'c', '.')], C, G, 50);
     expect(probeHint(slowIdle, ka, 500, 6000)).toMatch(/the first after 2\.00 s, not TCP_KEEPIDLE 1 s$/);
-    const manyProbes = readDetection([...up, seg(1010, 'c', '.'), seg(2010, 'c', '.'), seg(3010, 'c', '.'), seg(4011, 'c', 'R.')], C, G, 50);
+    const manyProbes = readDetection(
+      [...up, seg(1010, 'c', '.'), seg(2010, 'c', '.'), seg(3010, 'c', '.'), seg(4011, 'c', 'R.')],
+      C,
+      G,
+      50,
+    );
     expect(probeHint(manyProbes, ka, 500, 6000)).toMatch(/it gave up after 3 unanswered, not TCP_KEEPCNT 2$/);
   });
 

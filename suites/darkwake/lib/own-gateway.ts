@@ -28,7 +28,14 @@ export interface OwnGateway {
 export async function startOwnGateway(
   ctx: ScenarioContext,
   log: EventLog,
-  o: { hosts: HostsParam; address: string; port: number; params: GatewayCommandParams & { command: string[] }; tls?: { cert: string; key: string }; signal: AbortSignal },
+  o: {
+    hosts: HostsParam;
+    address: string;
+    port: number;
+    params: GatewayCommandParams & { command: string[] };
+    tls?: { cert: string; key: string };
+    signal: AbortSignal;
+  },
 ): Promise<OwnGateway | string> {
   const lab = ctx.lab!;
   const { client, gateway, segment } = o.hosts;
@@ -36,13 +43,17 @@ export async function startOwnGateway(
   if (!clientAddress) return `client host ${client} has no IPv4 address on ${segment}`;
   const wire = new WireSessions(log, epochNowMs() - ctx.elapsedMs(), { address: o.address, port: o.port });
   try {
-    await startCapture(ctx, gateway, lab.host(gateway).iface(segment).name, clientAddress, o.address, o.signal, { port: o.port, onSegment: wire.onSegment });
+    await startCapture(ctx, gateway, lab.host(gateway).iface(segment).name, clientAddress, o.address, o.signal, {
+      port: o.port,
+      onSegment: wire.onSegment,
+    });
   } catch (err) {
     if (err instanceof CaptureError) return `the gateway link cannot be read: ${err.message}`;
     throw err;
   }
   const vars: Record<string, string> = {
-    'gateway.address': o.address, 'gateway.port': String(o.port),
+    'gateway.address': o.address,
+    'gateway.port': String(o.port),
     ...(o.tls ? { 'gateway.cert': o.tls.cert, 'gateway.key': o.tls.key } : {}),
   };
   try {

@@ -49,14 +49,24 @@ export interface TimerConflict {
 
 /** One bound per distinct phase (kind, unscaled and real length) of the given kinds. */
 export function phaseBounds(phases: Phase[], kinds: ReadonlyArray<Phase['kind']>): ScaledBound[] {
-  const names: Record<Phase['kind'], string> = { awake: 'the awake time before the first sleep (schedule.before)', sleep: 'a sleep', darkwake: 'a dark wake', fullwake: 'the full wake (schedule.after)' };
+  const names: Record<Phase['kind'], string> = {
+    awake: 'the awake time before the first sleep (schedule.before)',
+    sleep: 'a sleep',
+    darkwake: 'a dark wake',
+    fullwake: 'the full wake (schedule.after)',
+  };
   const seen = new Set<string>();
   const out: ScaledBound[] = [];
   for (const p of phases.filter((x) => kinds.includes(x.kind))) {
     const key = `${p.kind}:${p.unscaledMs}:${p.scaledMs}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ what: `${names[p.kind]} of ${formatMs(p.unscaledMs)}`, unscaledMs: p.unscaledMs, realMs: p.scaledMs, ...(p.raisedFromMs !== undefined ? { raised: true } : {}) });
+    out.push({
+      what: `${names[p.kind]} of ${formatMs(p.unscaledMs)}`,
+      unscaledMs: p.unscaledMs,
+      realMs: p.scaledMs,
+      ...(p.raisedFromMs !== undefined ? { raised: true } : {}),
+    });
   }
   return out;
 }
@@ -68,9 +78,9 @@ export function paramBound(what: string, d: Duration, timeScale: number): Scaled
 
 /** Each bound on the other side of a product timer once scaled than unscaled. */
 export function timerConflicts(timers: ProductTimer[]): TimerConflict[] {
-  return timers.flatMap((timer) => timer.against
-    .filter((b) => (b.unscaledMs >= timer.ms) !== (b.realMs >= timer.ms))
-    .map((bound) => ({ timer, bound })));
+  return timers.flatMap((timer) =>
+    timer.against.filter((b) => b.unscaledMs >= timer.ms !== b.realMs >= timer.ms).map((bound) => ({ timer, bound })),
+  );
 }
 
 /** The smallest timeScale, up to two significant digits, that puts every scaled bound back on its unscaled side. */
@@ -82,7 +92,10 @@ export function fittingTimeScale(conflicts: TimerConflict[]): number | undefined
   return Math.min(1, Number((Math.ceil(x / step - 1e-9) * step).toPrecision(2)));
 }
 
-/** Scaled below the timer it is at least unscaled (a larger timeScale fits); otherwise raised above it (a lower minDarkWake fits). */
+/**
+ * Scaled below the timer it is at least unscaled (a larger timeScale fits); otherwise raised
+ * above it (a lower minDarkWake fits).
+ */
 const tooShort = (c: TimerConflict): boolean => c.bound.unscaledMs >= c.timer.ms;
 
 /** The refusal, in words; undefined when the night fits every product timer. */
@@ -90,17 +103,26 @@ export function describeConflicts(conflicts: TimerConflict[], timeScale: number)
   if (!conflicts.length) return undefined;
   const timer = (t: ProductTimer): string => `${t.whose}'s ${formatMs(t.ms)} (${t.field})`;
   const raisedNote = (b: ScaledBound): string => (b.raised ? ' (raised to minDarkWake)' : '');
-  const each = conflicts.map((c) => tooShort(c)
-    ? `${c.bound.what} runs ${formatMs(Math.round(c.bound.realMs))}${raisedNote(c.bound)} at timeScale ${timeScale}, shorter than ${timer(c.timer)}`
-    : `${c.bound.what} runs ${formatMs(Math.round(c.bound.realMs))}${raisedNote(c.bound)}, at least ${timer(c.timer)}, though unscaled it is shorter`);
+  const each = conflicts.map((c) => {
+    const runs = `${c.bound.what} runs ${formatMs(Math.round(c.bound.realMs))}${raisedNote(c.bound)}`;
+    return tooShort(c)
+      ? `${runs} at timeScale ${timeScale}, shorter than ${timer(c.timer)}`
+      : `${runs}, at least ${timer(c.timer)}, though unscaled it is shorter`;
+  });
   const fit = fittingTimeScale(conflicts);
   const over = conflicts.filter((c) => !tooShort(c));
   const fixes = [
     fit === undefined ? '' : `timeScale ${fit} fits`,
-    over.length ? `a minDarkWake below ${formatMs(Math.min(...over.map((c) => c.timer.ms)))} fits the raised dark wakes` : '',
-  ].filter(Boolean).join('; ');
-  return `the compressed night does not fit the product's own timers (real time, never scaled): ${each.join('; ')}. `
-    + `Unscaled each is on the other side of that timer, so the run would show what a real night does not; ${fixes}`;
+    over.length
+      ? `a minDarkWake below ${formatMs(Math.min(...over.map((c) => c.timer.ms)))} fits the raised dark wakes`
+      : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+  return (
+    `the compressed night does not fit the product's own timers (real time, never scaled): ${each.join('; ')}. ` +
+    `Unscaled each is on the other side of that timer, so the run would show what a real night does not; ${fixes}`
+  );
 }
 
 export interface NightTimersInput {
@@ -126,13 +148,28 @@ export function nightTimers(x: NightTimersInput): ProductTimer[] {
   const out: ProductTimer[] = [];
   if (x.clientMs !== undefined) {
     const against = phaseBounds(phases, ['awake', 'sleep', 'darkwake', 'fullwake']);
-    if (x.emulatorDpdTimeout !== undefined) against.push(paramBound(`the gateway emulator's dead-peer timeout (gateway.dpdTimeout ${x.emulatorDpdTimeout})`, x.emulatorDpdTimeout, w.timeScale));
+    if (x.emulatorDpdTimeout !== undefined)
+      against.push(
+        paramBound(
+          `the gateway emulator's dead-peer timeout (gateway.dpdTimeout ${x.emulatorDpdTimeout})`,
+          x.emulatorDpdTimeout,
+          w.timeScale,
+        ),
+      );
     out.push({ whose: 'your client', field: 'sut.minReaction', ms: x.clientMs, against });
   }
   if (x.gatewayMs !== undefined) {
     const against = phaseBounds(phases, ['sleep']);
-    if (w.strategy === 'heartbeat-naive' || w.strategy === 'wake-aware') against.push(paramBound(`the reference client's heartbeat (heartbeat ${w.heartbeat})`, w.heartbeat, w.timeScale));
-    if (w.strategy === 'wake-aware') against.push(paramBound(`the reference client's quiet time after a resume (wakeDefer ${w.wakeDefer})`, w.wakeDefer, w.timeScale));
+    if (w.strategy === 'heartbeat-naive' || w.strategy === 'wake-aware')
+      against.push(paramBound(`the reference client's heartbeat (heartbeat ${w.heartbeat})`, w.heartbeat, w.timeScale));
+    if (w.strategy === 'wake-aware')
+      against.push(
+        paramBound(
+          `the reference client's quiet time after a resume (wakeDefer ${w.wakeDefer})`,
+          w.wakeDefer,
+          w.timeScale,
+        ),
+      );
     out.push({ whose: 'your gateway', field: 'gateway.minReaction', ms: x.gatewayMs, against });
   }
   return out;

@@ -9,7 +9,14 @@
  * Keepalive probes are counted as suites/lib/net/tcp-segments.ts `keepaliveProbes` says.
  */
 import type { MatrixEvidence } from '../../../harness/model/check.ts';
-import { ConnectionTracker, keepaliveProbes, KEEPALIVE_SILENCE_MS, openAt, type Connection, type Segment } from '../../lib/net/tcp-segments.ts';
+import {
+  ConnectionTracker,
+  keepaliveProbes,
+  KEEPALIVE_SILENCE_MS,
+  openAt,
+  type Connection,
+  type Segment,
+} from '../../lib/net/tcp-segments.ts';
 import type { EventLog } from '../../lib/tunnel/launch.ts';
 import type { PhaseMark } from './churn-count.ts';
 import type { Phase } from './schedule.ts';
@@ -38,12 +45,22 @@ export class WireSessions {
       if (ch.kind === 'established') {
         const id = this.ids.size + 1;
         this.ids.set(c.key, id);
-        this.add(c.establishedAt!, 'handshake', id, `${c.initiator} → ${c.responder}:${c.responderPort} (SYN, SYN-ACK, ACK on the wire)`);
+        this.add(
+          c.establishedAt!,
+          'handshake',
+          id,
+          `${c.initiator} → ${c.responder}:${c.responderPort} (SYN, SYN-ACK, ACK on the wire)`,
+        );
       } else {
         const id = this.ids.get(c.key);
         if (id === undefined) continue;
         const byGateway = c.closedBy === c.responder;
-        this.add(c.closedAt!, byGateway ? 'dpd-drop' : 'disconnect', id, `${byGateway ? 'the gateway' : 'the client'} sent ${c.closedHow} (on the wire)`);
+        this.add(
+          c.closedAt!,
+          byGateway ? 'dpd-drop' : 'disconnect',
+          id,
+          `${byGateway ? 'the gateway' : 'the client'} sent ${c.closedHow} (on the wire)`,
+        );
       }
     }
   };
@@ -54,7 +71,9 @@ export class WireSessions {
 
   /** The sessions (connection ids) open at `t`. */
   openAt(t: number): number[] {
-    return this.sessions().filter(({ c }) => openAt(c, t)).map(({ id }) => id);
+    return this.sessions()
+      .filter(({ c }) => openAt(c, t))
+      .map(({ id }) => id);
   }
 
   /** Established connections to the gateway with their session ids. */
@@ -77,7 +96,16 @@ export interface WireWindowInput {
   maxReconnectsPerDarkWake: number;
 }
 
-const COLS = ['open at start', 'open at end', 'new', 'closed by gateway', 'closed by client', 'data segments client → gateway', 'data segments gateway → client', 'keepalive probes client / gateway'];
+const COLS = [
+  'open at start',
+  'open at end',
+  'new',
+  'closed by gateway',
+  'closed by client',
+  'data segments client → gateway',
+  'data segments gateway → client',
+  'keepalive probes client / gateway',
+];
 
 /**
  * Per phase of the night, what the wire showed: which sessions were open when it began and when
@@ -89,7 +117,8 @@ export function wireMatrix(x: WireWindowInput): MatrixEvidence {
   const rows: string[] = [];
   const cells: string[][] = [];
   const mismatches: Array<[number, number]> = [];
-  const ids = (list: Array<{ id: number | string }>): string => (list.length ? list.map((s) => `#${s.id}`).join(' ') : '–');
+  const ids = (list: Array<{ id: number | string }>): string =>
+    list.length ? list.map((s) => `#${s.id}`).join(' ') : '–';
   x.marks.forEach((m, i) => {
     const from = m.startMs;
     const to = x.marks[i + 1]?.startMs ?? x.nightEndMs;
@@ -97,6 +126,8 @@ export function wireMatrix(x: WireWindowInput): MatrixEvidence {
     const segs = x.segments.filter((s) => inside(s.t) && s.length > 0);
     const fresh = x.sessions.filter(({ c }) => inside(c.establishedAt));
     const closed = x.sessions.filter(({ c }) => inside(c.closedAt));
+    const probesIn = probes.filter((p) => inside(p.t));
+    const fromGateway = probesIn.filter((p) => p.from === x.gatewayAddress).length;
     rows.push(x.phases[i]?.label ?? m.kind);
     cells.push([
       ids(x.sessions.filter(({ c }) => openAt(c, from))),
@@ -106,7 +137,7 @@ export function wireMatrix(x: WireWindowInput): MatrixEvidence {
       ids(closed.filter(({ c }) => c.closedBy !== c.responder).map(({ id, c }) => ({ id: `${id} (${c.closedHow})` }))),
       String(segs.filter((s) => s.dst === x.gatewayAddress).length),
       String(segs.filter((s) => s.src === x.gatewayAddress).length),
-      `${probes.filter((p) => inside(p.t) && p.from !== x.gatewayAddress).length} / ${probes.filter((p) => inside(p.t) && p.from === x.gatewayAddress).length}`,
+      `${probesIn.length - fromGateway} / ${fromGateway}`,
     ]);
     if (m.kind === 'darkwake' && fresh.length > x.maxReconnectsPerDarkWake) mismatches.push([rows.length - 1, 2]);
   });
@@ -119,6 +150,8 @@ export function wireMatrix(x: WireWindowInput): MatrixEvidence {
     cols: COLS,
     cells,
     ...(mismatches.length ? { mismatches } : {}),
-    legend: `#n = the n-th TCP connection to the gateway (a session); a keepalive probe is a bare ACK after ≥ ${KEEPALIVE_SILENCE_MS} ms of silence on its connection`,
+    legend:
+      '#n = the n-th TCP connection to the gateway (a session); ' +
+      `a keepalive probe is a bare ACK after ≥ ${KEEPALIVE_SILENCE_MS} ms of silence on its connection`,
   };
 }

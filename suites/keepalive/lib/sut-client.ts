@@ -30,7 +30,10 @@ export async function honouredBySut(
   e: { toleranceMs: number },
   signal: AbortSignal,
 ): Promise<Check[]> {
-  if (!ctx.sut) return [check.error(NAME, 'strategy "sut" needs a sut: section (profile or scenario) naming your client\'s command')];
+  if (!ctx.sut)
+    return [
+      check.error(NAME, 'strategy "sut" needs a sut: section (profile or scenario) naming your client\'s command'),
+    ];
   const tl = tunnelLab(ctx, w.hosts);
   if (typeof tl === 'string') return [check.error(NAME, tl)];
   const { lab, gatewayAddress: gwAddr } = tl;
@@ -41,7 +44,12 @@ export async function honouredBySut(
   const log = new EventLog(ctx);
   const ka = w.keepalive;
   const expected = expectedDeadPeerMs(ka);
-  const gw = await startGateway(ctx, log, { who: 'gateway', host: gwHost, address: gwAddr, port: w.port, dpd: 'none', dpdTimeoutMs: 0, agnostic: true }, signal);
+  const gw = await startGateway(
+    ctx,
+    log,
+    { who: 'gateway', host: gwHost, address: gwAddr, port: w.port, dpd: 'none', dpdTimeoutMs: 0, agnostic: true },
+    signal,
+  );
   let cap: Awaited<ReturnType<typeof startCapture>>;
   try {
     cap = await startCapture(ctx, clientHost, clientIface.name, clientAddr, gwAddr, signal, { port: gw.port });
@@ -52,12 +60,22 @@ export async function honouredBySut(
   const lateness = new LatenessMonitor({ now: () => ctx.elapsedMs(), sutPriority: ctx.sutPriority }).start();
   ctx.defer(() => lateness.stop());
   // A SUT that does not start throws its SutError: the runner makes it the scenario's error.
-  const sut = await ctx.startSut({ ...ctx.sut, host: ctx.sut.host ?? clientHost }, {
-    'gateway.address': gwAddr, 'gateway.port': String(gw.port),
-    'keepalive.idleSec': String(ka.idleSec), 'keepalive.intervalSec': String(ka.intervalSec), 'keepalive.count': String(ka.count),
-  });
+  const sut = await ctx.startSut(
+    { ...ctx.sut, host: ctx.sut.host ?? clientHost },
+    {
+      'gateway.address': gwAddr,
+      'gateway.port': String(gw.port),
+      'keepalive.idleSec': String(ka.idleSec),
+      'keepalive.intervalSec': String(ka.intervalSec),
+      'keepalive.count': String(ka.count),
+    },
+  );
   if (!(await log.waitFor((x) => x.who === 'gateway' && x.event === 'handshake', START_TIMEOUT_MS, signal))) {
-    return [check.error(NAME, `the client never connected to the gateway within ${START_TIMEOUT_MS / 1000} s`, [log.timelineEvidence('client')])];
+    return [
+      check.error(NAME, `the client never connected to the gateway within ${START_TIMEOUT_MS / 1000} s`, [
+        log.timelineEvidence('client'),
+      ]),
+    ];
   }
 
   // Blackhole: the gateway's link down, so probes vanish (no answer, no RST). Undone on every path.
@@ -66,7 +84,10 @@ export async function honouredBySut(
   const blackholedAt = ctx.elapsedMs();
   log.mark('harness', 'blackhole', `${gwHost}/${segment} link down`);
   const waitMs = expected + e.toleranceMs + Math.max(2000, expected);
-  ctx.progress(`watching the client's keepalive on the wire (dead peer expected after ${(expected / 1000).toFixed(1)}s)`, waitMs);
+  ctx.progress(
+    `watching the client's keepalive on the wire (dead peer expected after ${(expected / 1000).toFixed(1)}s)`,
+    waitMs,
+  );
   const cpu = CpuWaitMeter.of(sut.process);
   const deadline = blackholedAt + waitMs;
   // The last segment in: its time is only known once tcpdump printed it.
@@ -80,14 +101,34 @@ export async function honouredBySut(
   const d = readDetection(cap.segments, clientAddr, gwAddr, blackholedAt);
   const waited = d.lastRxMs === undefined ? waitMs : deadline - d.lastRxMs;
   if (d.lastRxMs !== undefined) {
-    lateness.record({ what: 'the blackhole came {ms} after the last segment', atMs: blackholedAt, lateMs: blackholedAt - d.lastRxMs, boundMs: (ka.idleSec * 1000) / 2, detail: `past half the idle time (${ka.idleSec} s) the first keepalive probe may already have been answered` });
+    lateness.record({
+      what: 'the blackhole came {ms} after the last segment',
+      atMs: blackholedAt,
+      lateMs: blackholedAt - d.lastRxMs,
+      boundMs: (ka.idleSec * 1000) / 2,
+      detail: `past half the idle time (${ka.idleSec} s) the first keepalive probe may already have been answered`,
+    });
   }
-  if (clientWait !== null) lateness.record({ sutWait: true, what: 'the client waited {ms} for a CPU while the dead peer was due', atMs: ctx.elapsedMs(), lateMs: clientWait.ms, boundMs: latenessBound(e.toleranceMs), detail: `its kernel's timers do not wait for it, but its start did (its ${clientWait.source})` });
+  if (clientWait !== null)
+    lateness.record({
+      sutWait: true,
+      what: 'the client waited {ms} for a CPU while the dead peer was due',
+      atMs: ctx.elapsedMs(),
+      lateMs: clientWait.ms,
+      boundMs: latenessBound(e.toleranceMs),
+      detail: `its kernel's timers do not wait for it, but its start did (its ${clientWait.source})`,
+    });
   const unanswered = d.endMs === undefined ? d.probesMs.length : d.probesMs.filter((p) => p < d.endMs!).length;
+  const plural = unanswered === 1 ? 'probe' : 'probes';
   const verdict = judgeDetection({
-    keepalive: ka, applied: {}, strategy: 'sut', measuredMs: d.endMs, toleranceMs: e.toleranceMs, waitedMs: waitMs,
+    keepalive: ka,
+    applied: {},
+    strategy: 'sut',
+    measuredMs: d.endMs,
+    toleranceMs: e.toleranceMs,
+    waitedMs: waitMs,
     code: d.endHow === 'RST' && unanswered > 0 ? 'ETIMEDOUT' : d.endHow,
-    reported: `the client reset the connection (RST after ${unanswered} unanswered keepalive probe${unanswered === 1 ? '' : 's'}, on the wire)`,
+    reported: `the client reset the connection (RST after ${unanswered} unanswered keepalive ${plural}, on the wire)`,
     hint: probeHint(d, ka, e.toleranceMs, waited),
   });
   const evidence: Evidence[] = [
@@ -95,27 +136,57 @@ export async function honouredBySut(
       kind: 'numbers',
       title: 'expected vs measured (on the wire)',
       values: {
-        strategy: 'sut', idleSec: ka.idleSec, intervalSec: ka.intervalSec, count: ka.count,
-        expectedMs: expected, measuredMs: d.endMs === undefined ? null : Math.round(d.endMs), errorMs: d.endMs === undefined ? null : Math.round(d.endMs - expected),
-        toleranceMs: e.toleranceMs, probesAfterLastSegmentMs: d.probesMs.map((p) => Math.round(p)).join(' ') || null, ended: d.endHow ?? null,
+        strategy: 'sut',
+        idleSec: ka.idleSec,
+        intervalSec: ka.intervalSec,
+        count: ka.count,
+        expectedMs: expected,
+        measuredMs: d.endMs === undefined ? null : Math.round(d.endMs),
+        errorMs: d.endMs === undefined ? null : Math.round(d.endMs - expected),
+        toleranceMs: e.toleranceMs,
+        probesAfterLastSegmentMs: d.probesMs.map((p) => Math.round(p)).join(' ') || null,
+        ended: d.endHow ?? null,
         blackholeAfterLastSegmentMs: d.lastRxMs === undefined ? null : Math.round(blackholedAt - d.lastRxMs),
       },
-      units: { expectedMs: 'ms', measuredMs: 'ms', errorMs: 'ms', toleranceMs: 'ms', blackholeAfterLastSegmentMs: 'ms' },
+      units: {
+        expectedMs: 'ms',
+        measuredMs: 'ms',
+        errorMs: 'ms',
+        toleranceMs: 'ms',
+        blackholeAfterLastSegmentMs: 'ms',
+      },
     },
     {
       kind: 'expected-measured',
       title: 'dead-peer detection time: expected (idle + interval × count) vs measured on the wire',
       unit: 'ms',
-      items: [{ name: 'sut', expected, measured: d.endMs === undefined ? null : Math.round(d.endMs), tolerance: e.toleranceMs, ok: verdict.ok }],
+      items: [
+        {
+          name: 'sut',
+          expected,
+          measured: d.endMs === undefined ? null : Math.round(d.endMs),
+          tolerance: e.toleranceMs,
+          ok: verdict.ok,
+        },
+      ],
     },
     {
       kind: 'timeline',
-      title: 'the client\'s link (tcpdump)',
-      events: cap.segments.filter((x) => x.src === clientAddr || x.dst === clientAddr).slice(-40).map((x) => ({
-        t: Math.round(x.t), source: x.src === clientAddr ? 'client' : 'gateway', event: `[${x.flags}] ${x.length ? `${x.length} bytes` : ''}`.trim(),
-      })),
+      title: "the client's link (tcpdump)",
+      events: cap.segments
+        .filter((x) => x.src === clientAddr || x.dst === clientAddr)
+        .slice(-40)
+        .map((x) => ({
+          t: Math.round(x.t),
+          source: x.src === clientAddr ? 'client' : 'gateway',
+          event: `[${x.flags}] ${x.length ? `${x.length} bytes` : ''}`.trim(),
+        })),
     },
     log.timelineEvidence('keepalive'),
   ];
-  return [lateness.guard(verdict.ok ? check.pass(NAME, verdict.reason, evidence) : check.fail(NAME, verdict.reason, evidence))];
+  return [
+    lateness.guard(
+      verdict.ok ? check.pass(NAME, verdict.reason, evidence) : check.fail(NAME, verdict.reason, evidence),
+    ),
+  ];
 }
