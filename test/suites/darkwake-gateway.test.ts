@@ -52,6 +52,12 @@ scenarios:
     use: darkwake.churn
     with: { strategy: sut, gateway: { dpd: app-heartbeat, dpdTimeout: 3m }, schedule: ${night} }
     sut: { command: [node, -e, ${JSON.stringify(pinger)}, '\${gateway.address}', '\${gateway.port}'], ready: { stdout: stable, timeout: 4s } }
+  - id: gateway-exits
+    use: darkwake.churn
+    with: { strategy: kernel-keepalive, gateway: { command: [/bin/sh, -c, 'echo no licence; exit 3'] }, schedule: ${night} }
+  - id: gateway-unknown-variable
+    use: darkwake.churn
+    with: { strategy: kernel-keepalive, gateway: { command: [/bin/true, '\${gateway.host}'] }, schedule: ${night} }
 `;
 
 const scenario = (r: RunResult, id: string): ScenarioResult => r.scenarios.find((x) => x.id === id)!;
@@ -132,6 +138,17 @@ describe.skipIf(!lab.ok || !wire.ok)(
       expect(c.reason).toMatch(/timeScale 0\.034 fits/);
       // Nothing started: the SUT (/bin/false) never ran.
       expect(scenario(result, 'timers').log.join('\n')).not.toMatch(/sut: starting/);
+    });
+
+    it('a gateway command that exits, or names an unknown variable, is an error that says so with its output', () => {
+      expect(churn(result, 'gateway-exits')).toMatchObject({ verdict: 'error' });
+      expect(churn(result, 'gateway-exits').reason).toBe(
+        'your gateway command (/bin/sh) did not become ready: it exited (exit code 3); ' +
+          'waited for TCP port 4500 listening in gateway; last output: [stdout] no licence',
+      );
+      expect(churn(result, 'gateway-unknown-variable').reason).toBe(
+        'unknown variable ${gateway.host} in gateway.command[1] (known: gateway.address, gateway.port)',
+      );
     });
 
     it('undeclared, the same client is not ready, and the error names the drops that kept it from being so', () => {
