@@ -51,6 +51,10 @@ export const sutSchema = {
         timeout: { description: `how long it may take to become ready; past it the SUT is stopped and the scenario is an error (default ${DEFAULT_READY_TIMEOUT_MS / 1000}s; ${durationText})`, allOf: [duration] },
       },
     },
+    minReaction: {
+      description: `the product's own shortest timer that a scaled timeline (darkwake.*: timeScale) must leave room for: its ping or heartbeat period, the time it needs to notice a resume; real time, never scaled. A phase or bound longer than it unscaled but shorter once scaled is refused before anything starts, with the timeScale that fits (${durationText})`,
+      allOf: [duration],
+    },
   },
 } as const;
 

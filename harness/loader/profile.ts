@@ -34,6 +34,7 @@ export interface RawSut {
     delay?: Duration;
     timeout?: Duration;
   };
+  minReaction?: Duration;
 }
 
 export interface ScenarioSpec {
@@ -277,6 +278,7 @@ export function toSutSpec(raw: RawSut): SutSpec {
     command: raw.command,
     env: raw.env,
     exit: raw.exit,
+    ...(raw.minReaction === undefined ? {} : { minReactionMs: parseDuration(raw.minReaction) }),
     ready: ready && {
       line: ready.line,
       stream: ready.stream,

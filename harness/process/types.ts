@@ -103,6 +103,12 @@ export interface SutSpec {
    * scenario's (`Scenario.sutExit`).
    */
   exit?: SutExitMeaning;
+  /**
+   * The product's own shortest timer a scenario with a compressed timeline must leave room for
+   * (its ping or heartbeat period, the time it needs to notice a resume), in real ms. Read by
+   * scenarios that scale time (darkwake.*), never by the SUT runner.
+   */
+  minReactionMs?: number;
 }
 
 export type SutExitMeaning = 'failure' | 'error';

@@ -1,6 +1,8 @@
 /**
  * darkwake.churn: a long-lived tunnel client sleeps through a night of dark wakes; the
  * gateway's dead-peer detection and the client's strategy decide how often it re-handshakes.
+ * The gateway is the emulator (its events are the record) or your own server
+ * (`gateway.command`: the sessions are read from the wire on its link, ./lib/wire.ts).
  * Evidence: a timeline (phases, gateway and client events) and the churn counts.
  */
 import { Type, type Static } from '@sinclair/typebox';
@@ -19,6 +21,11 @@ import { sleepHorizon } from './lib/compression.ts';
 import { LatenessMonitor } from '../lib/lateness/monitor.ts';
 import { nightSwimlane } from './lib/swimlane.ts';
 import { tunnelLab } from '../lib/tunnel/lab-hosts.ts';
+import { GatewayCommandProperties } from '../lib/tunnel/gateway-command.ts';
+import { scaledParamMs } from './lib/schedule.ts';
+import { describeConflicts, nightTimers, timerConflicts } from './lib/timers.ts';
+import { startOwnGateway, type OwnGateway } from './lib/own-gateway.ts';
+import { wireMatrix } from './lib/wire.ts';
 
 const With = Type.Object({
   strategy: Enum(STRATEGIES, {
@@ -36,13 +43,14 @@ const With = Type.Object({
     echo: Type.Boolean({ default: false, description: 'with a SUT: echo what it sends' }),
     tls: Type.Boolean({
       default: false,
-      description: 'the gateway is a TLS server with a key and self-signed certificate (P-256, subjectAltName = its lab IP) generated at run time in-process (@peculiar/x509, no openssl) and removed at scenario end; a handshake is a completed TLS session. Reference clients verify it; a SUT gets ${gateway.tls} = "1" and ${gateway.ca} = the certificate\'s path (a PEM file readable in every lab host; "" without TLS)',
+      description: 'the gateway is a TLS server with a key and self-signed certificate (P-256, subjectAltName = its lab IP) generated at run time in-process (@peculiar/x509, no openssl) and removed at scenario end; a handshake is a completed TLS session. Reference clients verify it; a SUT gets ${gateway.tls} = "1" and ${gateway.ca} = the certificate\'s path (a PEM file readable in every lab host; "" without TLS). With command, your server gets the pair as ${gateway.cert} and ${gateway.key}',
     }),
+    ...GatewayCommandProperties,
   }, {
     additionalProperties: false,
     default: {},
-    description: 'the gateway emulator the client keeps its tunnel to: its dead-peer detection, port, echo and TLS',
-    examples: [{ dpd: 'tcp-keepalive', keepalive: { idleSec: 1, intervalSec: 1, count: 2 } }],
+    description: 'the gateway the client keeps its tunnel to: the emulator (its dead-peer detection, port, echo and TLS) or, with command, your own server',
+    examples: [{ dpd: 'tcp-keepalive', keepalive: { idleSec: 1, intervalSec: 1, count: 2 } }, { command: ['sut/keepalive-server.py', '${gateway.address}', '${gateway.port}'], minReaction: '3s' }],
   }),
   startTimeout: DurationParam('10s', 'real time the client gets for its first handshake'),
   compressSleep: Type.Boolean({
@@ -86,7 +94,26 @@ export default defineScenario<With, Expect>({
     const { gatewayAddress: gwAddr } = tl;
     const scale = w.timeScale;
     const log = new EventLog(ctx);
-    const dpd = w.gateway.dpd;
+    const command = w.gateway.command;
+    // Your own server's dead-peer detection is its own: the harness reads its decisions from the wire.
+    const dpd = command ? 'none' : w.gateway.dpd;
+    const horizon = command
+      ? { none: 'your gateway command: the harness cannot know when your server decides, so sleeps keep their scaled length' }
+      : w.compressSleep
+        ? sleepHorizon({
+          strategy: w.strategy, dpd, dpdTimeoutMs: scaledParamMs(w.gateway.dpdTimeout, scale), gatewayKeepalive: w.gateway.keepalive,
+          clientKeepalive: w.keepalive, kernelAwake: w.kernelAwake, scheduleErrorMs: e.maxScheduleErrorMs,
+        })
+        : { none: 'compressSleep: false' };
+    // Before anything starts: a night whose scaled bounds cross the products' own real timers would mislead.
+    const refusal = describeConflicts(timerConflicts(nightTimers({
+      params: w,
+      ...(command || dpd !== 'app-heartbeat' ? {} : { emulatorDpdTimeout: w.gateway.dpdTimeout }),
+      ...(w.strategy === 'sut' && ctx.sut?.minReactionMs !== undefined ? { clientMs: ctx.sut.minReactionMs } : {}),
+      ...(command && w.gateway.minReaction !== undefined ? { gatewayMs: parseDuration(w.gateway.minReaction) } : {}),
+      ...('none' in horizon ? {} : { compression: horizon }),
+    })), scale);
+    if (refusal) return [check.error('churn', refusal)];
     let tls: { cert: string; key: string } | undefined;
     if (w.gateway.tls) {
       const made = await generateGatewayCert(gwAddr, (f) => ctx.defer(f), signal);
@@ -94,21 +121,24 @@ export default defineScenario<With, Expect>({
       tls = made.cert;
       ctx.log(`gateway TLS: self-signed certificate for IP ${gwAddr} at ${tls.cert}`);
     }
-    const gateway = await startGateway(ctx, log, {
-      who: 'gateway', host: w.hosts.gateway, address: gwAddr, port: w.gateway.port, dpd,
-      dpdTimeoutMs: parseDuration(w.gateway.dpdTimeout) * scale,
-      keepalive: dpd === 'tcp-keepalive' ? w.gateway.keepalive : undefined,
-      agnostic: w.strategy === 'sut', echo: w.gateway.echo, ...(tls ? { tls } : {}),
-    }, signal);
+    let own: OwnGateway | undefined;
+    let gateway: { address: string; port: number; openSessions(signal: AbortSignal): Promise<number[] | null> };
+    if (command) {
+      const started = await startOwnGateway(ctx, log, { hosts: w.hosts, address: gwAddr, port: w.gateway.port, params: { ...w.gateway, command }, ...(tls ? { tls } : {}), signal });
+      if (typeof started === 'string') return [check.error('churn', started)];
+      ctx.log('gateway: your command, judged from the wire; dpd, dpdTimeout, keepalive and echo are the emulator\'s and do not apply');
+      gateway = own = started;
+    } else {
+      gateway = await startGateway(ctx, log, {
+        who: 'gateway', host: w.hosts.gateway, address: gwAddr, port: w.gateway.port, dpd: w.gateway.dpd,
+        dpdTimeoutMs: scaledParamMs(w.gateway.dpdTimeout, scale),
+        keepalive: dpd === 'tcp-keepalive' ? w.gateway.keepalive : undefined,
+        agnostic: w.strategy === 'sut', echo: w.gateway.echo, ...(tls ? { tls } : {}),
+      }, signal);
+    }
 
     const lateness = new LatenessMonitor({ now: () => ctx.elapsedMs(), sutPriority: ctx.sutPriority }).start();
     ctx.defer(() => lateness.stop());
-    const horizon = w.compressSleep
-      ? sleepHorizon({
-        strategy: w.strategy, dpd, dpdTimeoutMs: parseDuration(w.gateway.dpdTimeout) * scale, gatewayKeepalive: w.gateway.keepalive,
-        clientKeepalive: w.keepalive, kernelAwake: w.kernelAwake, scheduleErrorMs: e.maxScheduleErrorMs,
-      })
-      : { none: 'compressSleep: false' };
     if ('none' in horizon) ctx.log(`sleeps not compressed: ${horizon.none}`);
     const night: NightResult = await runNight(ctx, log, {
       params: w,
@@ -118,10 +148,10 @@ export default defineScenario<With, Expect>({
       ...('none' in horizon ? {} : { compression: horizon }),
       startClient: (gapMs) => startClient(ctx, log, {
         strategy: w.strategy, host: w.hosts.client, gatewayAddress: gateway.address, gatewayPort: gateway.port,
-        heartbeatMs: parseDuration(w.heartbeat) * scale, deferMs: parseDuration(w.wakeDefer) * scale,
+        heartbeatMs: scaledParamMs(w.heartbeat, scale), deferMs: scaledParamMs(w.wakeDefer, scale),
         gapMs, keepalive: w.keepalive, ...(tls ? { tlsCa: tls.cert } : {}),
       }, signal),
-      firstHandshake: (ev) => ev.who === 'gateway' && ev.event === 'handshake',
+      firstHandshake: (ev) => ev.who === (own ? 'wire' : 'gateway') && ev.event === 'handshake',
       startTimeoutMs: parseDuration(w.startTimeout),
       afterNight: () => gateway.openSessions(signal),
     });
@@ -135,7 +165,7 @@ export default defineScenario<With, Expect>({
       kind: 'numbers',
       title: 'churn',
       values: {
-        strategy: w.strategy, dpd, tls: w.gateway.tls, kernelAwake: w.kernelAwake,
+        strategy: w.strategy, gateway: own ? 'your command (judged from the wire)' : 'emulator', dpd, tls: w.gateway.tls, kernelAwake: w.kernelAwake,
         darkWakes: counts.darkWakes, handshakes: counts.handshakes, dpdDrops: counts.dpdDrops, dpdDropsDuringSleep: counts.dpdDropsDuringSleep,
         reconnectsPerDarkWake: counts.reconnectsPerDarkWake.join(' '), darkWakesWithReconnect: counts.darkWakesWithReconnect,
         maxReconnectsPerDarkWake: counts.maxReconnectsPerDarkWake, handshakesAtFullWake: counts.handshakesAtFullWake,
@@ -151,7 +181,11 @@ export default defineScenario<With, Expect>({
         toMs: Math.round(night.marks[night.marks.indexOf(m) + 1]?.startMs ?? night.nightEndMs),
       })),
     });
-    const evidence = [swimlane, night.timeline(), numbers, ...night.evidence];
+    const onWire = own && wireMatrix({
+      phases: night.phases, marks: night.marks, nightEndMs: night.nightEndMs, sessions: own.wire.sessions(), segments: own.wire.segments,
+      gatewayAddress: own.address, maxReconnectsPerDarkWake: e.maxReconnectsPerDarkWake,
+    });
+    const evidence = [swimlane, night.timeline(), numbers, ...(onWire ? [onWire] : []), ...night.evidence];
     const checks: Check[] = [];
     if (night.clientExit && w.strategy === 'sut' && sutExitIsFailure(this, ctx.sut)) {
       const { exit, during } = night.clientExit;
@@ -159,7 +193,7 @@ export default defineScenario<With, Expect>({
     } else if (night.clientError) {
       checks.push(check.error('churn', `${night.clientError}; counts so far: ${summary(counts)}`, evidence));
     } else {
-      const bad = judge(counts, e, { dpd, kernelAwake: w.kernelAwake });
+      const bad = judge(counts, e, { dpd, kernelAwake: w.kernelAwake, wire: own !== undefined });
       // A late harness can bias the counts either way (a longer dark wake, a shorter sleep): both verdicts yield to it.
       checks.push(lateness.guard(bad.length ? check.fail('churn', bad.join('; '), evidence) : check.pass('churn', summary(counts), evidence)));
     }

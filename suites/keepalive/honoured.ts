@@ -6,6 +6,9 @@
  * seconds; after TCP_KEEPCNT unanswered probes the connection is dropped — so the expected
  * time from the last received segment is idle + interval × count.
  *
+ * With `strategy: sut` the client is your own, and its kernel's keepalive is read from the wire
+ * on its link instead (./lib/sut-client.ts): the probes it sends and the reset that ends them.
+ *
  * What the harness's lateness can spoil, measured (suites/lib/lateness): a blackhole that lands
  * after the first probe was already answered (more than half the idle time after the last
  * segment) restarts the kernel's count; a client that waited for a CPU while the dead peer
@@ -21,15 +24,16 @@ import { Enum } from '../lib/params.ts';
 import { expectedDeadPeerMs, judgeDetection } from './lib/detection.ts';
 import { tunnelLab } from '../lib/tunnel/lab-hosts.ts';
 import { CpuWaitMeter } from '../lib/lateness/cpu-wait.ts';
+import { honouredBySut } from './lib/sut-client.ts';
 import { latenessBound, LatenessMonitor } from '../lib/lateness/monitor.ts';
 
 /** Real time a client gets to start (node + tsx) and complete its handshake; a busy machine needs seconds. */
 const START_TIMEOUT_MS = 15_000;
 
 const With = Type.Object({
-  strategy: Enum(['kernel-keepalive', 'node-keepalive'], {
+  strategy: Enum(['kernel-keepalive', 'node-keepalive', 'sut'], {
     default: 'kernel-keepalive',
-    description: 'kernel-keepalive sets TCP_KEEPIDLE/INTVL/CNT through the addon; node-keepalive uses only socket.setKeepAlive (idle only: the known-bad case)',
+    description: 'kernel-keepalive sets TCP_KEEPIDLE/INTVL/CNT through the addon; node-keepalive uses only socket.setKeepAlive (idle only: the known-bad case); sut: the profile\'s own client (argv gets ${gateway.address}, ${gateway.port}, ${keepalive.idleSec}, ${keepalive.intervalSec}, ${keepalive.count}), judged from the wire on its link (its probes and the reset that ends them)',
   }),
   keepalive: keepaliveParam('what the client sets (tcp(7), whole seconds); keep it small: 1/1/2 takes 3 s'),
   hosts: Hosts,
@@ -48,12 +52,20 @@ export default defineScenario<With, Expect>({
   platforms: ['linux'],
   requires: ['linux', 'root', 'lab', 'addon'],
   defaultTimeoutMs: 60_000,
+  sutVariables: {
+    'gateway.address': { description: 'the peer your client connects to (with strategy: sut)' },
+    'gateway.port': { description: 'the peer\'s TCP port' },
+    'keepalive.idleSec': { description: 'the keepalive idle time the client must set (TCP_KEEPIDLE), in s' },
+    'keepalive.intervalSec': { description: 'the probe interval it must set (TCP_KEEPINTVL), in s' },
+    'keepalive.count': { description: 'the probe count it must set (TCP_KEEPCNT)' },
+  },
   timingJudged: true,
   withSchema: With,
   expectSchema: Expect,
 
   async run(ctx, { with: w, expect: e }, signal): Promise<Check[]> {
     const name = 'dead peer detected';
+    if (w.strategy === 'sut') return honouredBySut(ctx, w, e, signal);
     const tl = tunnelLab(ctx, w.hosts);
     if (typeof tl === 'string') return [check.error(name, tl)];
     const { lab, gatewayAddress: gwAddr } = tl;

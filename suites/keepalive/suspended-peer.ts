@@ -5,6 +5,9 @@
  * ACKs keepalive probes — a stopped process does not stop its sockets — but no app heartbeat
  * is sent. The check states which DPD design survives the suspension, with both timelines.
  * With `kernelAwake: false` the client host's link goes down too, and neither should survive.
+ * With `client: sut` your own client stands for both: it gets `${gateway.address}`,
+ * `${gateway.keepalivePort}` and `${gateway.heartbeatPort}`, the gateways are protocol-agnostic
+ * (any bytes are a heartbeat, a new connection a session), and it is the process suspended.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { check, type Check, type Evidence } from '../../harness/model/check.ts';
@@ -17,6 +20,7 @@ import { DurationParam, Enum } from '../lib/params.ts';
 import { judgeSurvival, sessionFate, SURVIVORS, type Design } from './lib/survival.ts';
 import { tunnelLab } from '../lib/tunnel/lab-hosts.ts';
 import { latenessBound, LatenessMonitor } from '../lib/lateness/monitor.ts';
+import type { ManagedProcess } from '../../harness/process/types.ts';
 
 /** Real time a client gets to start (node + tsx) and complete its handshake; a busy machine needs seconds. */
 const START_TIMEOUT_MS = 15_000;
@@ -29,6 +33,7 @@ const With = Type.Object({
   heartbeat: DurationParam('250ms', 'the clients\' app heartbeat period (real time)'),
   dpdTimeout: DurationParam('1s', 'app-heartbeat gateway: silence before it drops a session (real time)'),
   keepalive: keepaliveParam('tcp-keepalive gateway: TCP_KEEPIDLE/INTVL/CNT on its sockets (tcp(7), seconds); drops after idle + interval × count unanswered'),
+  client: Enum(['reference', 'sut'], { default: 'reference', description: 'reference: two heartbeating reference clients; sut: the profile\'s own client, connected to both gateways (argv gets ${gateway.address}, ${gateway.keepalivePort}, ${gateway.heartbeatPort})' }),
   kernelAwake: Type.Boolean({ default: true, description: 'false: the client host\'s link goes down during the suspension as well (a full sleep without keepalive offload)' }),
   hosts: Hosts,
   ports: Type.Object({
@@ -49,6 +54,11 @@ export default defineScenario<With, Expect>({
   platforms: ['linux'],
   requires: ['linux', 'root', 'lab', 'addon'],
   defaultTimeoutMs: 60_000,
+  sutVariables: {
+    'gateway.address': { description: 'the peers\' address (with client: sut)' },
+    'gateway.keepalivePort': { description: 'the port of the peer judged by kernel keepalive' },
+    'gateway.heartbeatPort': { description: 'the port of the peer judged by heartbeats' },
+  },
   timingJudged: true,
   withSchema: With,
   expectSchema: Expect,
@@ -70,16 +80,26 @@ export default defineScenario<With, Expect>({
     for (const d of designs) {
       d.gw = await startGateway(ctx, log, {
         who: d.who, host: gwHost, address: gwAddr, port: d.design === 'tcp-keepalive' ? w.ports.keepalive : w.ports.heartbeat,
-        dpd: d.design, dpdTimeoutMs: parseDuration(w.dpdTimeout), keepalive: d.design === 'tcp-keepalive' ? w.keepalive : undefined, agnostic: false,
+        dpd: d.design, dpdTimeoutMs: parseDuration(w.dpdTimeout), keepalive: d.design === 'tcp-keepalive' ? w.keepalive : undefined, agnostic: w.client === 'sut',
       }, signal);
     }
-    const clients = await Promise.all(designs.map(async (d) => (await startTool(ctx, log, {
-      who: d.client, tool: 'client', host: clientHost, signal,
-      args: ['--gateway', gwAddr, '--port', String(d.gw!.port), '--strategy', 'heartbeat-naive', '--heartbeat-ms', String(hbMs), '--gap-ms', String(Math.max(200, hbMs))],
-    })).proc));
+    let clients: ManagedProcess[];
+    if (w.client === 'sut') {
+      if (!ctx.sut) return [check.error(name, 'client "sut" needs a sut: section (profile or scenario) naming your client\'s command')];
+      for (const d of designs) d.client = 'sut';
+      const sut = await ctx.startSut({ ...ctx.sut, host: ctx.sut.host ?? clientHost }, {
+        'gateway.address': gwAddr, 'gateway.keepalivePort': String(designs[0]!.gw!.port), 'gateway.heartbeatPort': String(designs[1]!.gw!.port),
+      });
+      clients = [sut.process];
+    } else {
+      clients = await Promise.all(designs.map(async (d) => (await startTool(ctx, log, {
+        who: d.client, tool: 'client', host: clientHost, signal,
+        args: ['--gateway', gwAddr, '--port', String(d.gw!.port), '--strategy', 'heartbeat-naive', '--heartbeat-ms', String(hbMs), '--gap-ms', String(Math.max(200, hbMs))],
+      })).proc));
+    }
     for (const d of designs) {
       if (!(await log.waitFor((x) => x.who === d.who && x.event === 'handshake', START_TIMEOUT_MS, signal))) {
-        return [check.error(name, `${d.client} never completed its handshake with ${d.who}`, [log.timelineEvidence('startup')])];
+        return [check.error(name, `${d.client} never ${w.client === 'sut' ? 'connected to' : 'completed its handshake with'} ${d.who}`, [log.timelineEvidence('startup')])];
       }
     }
     // Let the keepalive gateway's idle timer start from steady traffic, as in real life.
@@ -94,7 +114,7 @@ export default defineScenario<With, Expect>({
     for (const c of clients) c.suspend();
     ctx.progress('both clients suspended', suspendMs + parseDuration(w.after));
     const from = ctx.elapsedMs();
-    log.mark('harness', 'suspend', `SIGSTOP both clients${w.kernelAwake ? '; kernel awake' : `; ${clientHost}/${segment} link down`}`);
+    log.mark('harness', 'suspend', `SIGSTOP ${w.client === 'sut' ? 'the sut' : 'both clients'}${w.kernelAwake ? '; kernel awake' : `; ${clientHost}/${segment} link down`}`);
     if (!w.kernelAwake) await lab.linkDown(clientHost, segment);
     await sleepFor(Math.max(0, from + suspendMs - ctx.elapsedMs()), signal);
     if (!w.kernelAwake) await lab.linkUp(clientHost, segment);

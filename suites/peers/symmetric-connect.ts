@@ -8,7 +8,7 @@
  * and released `skew` ms apart — a release is a pipe write, where a start is a fork whose cost
  * on a busy machine (19 ms median, 32 ms p90 for the harness's size at one busy loop per core)
  * would sit inside the skew. It watches the wire itself: tcpdump in the first host's namespace
- * (lib/capture.ts says why not `ss` polling). Attempt k listens on port + k − 1 so its
+ * (suites/lib/net/tcp-capture.ts says why not `ss` polling). Attempt k listens on port + k − 1 so its
  * connections are told apart from the previous attempt's. The observation ends `observeMs` after
  * both instances are ready (the later ready line); then both are stopped. An attempt whose second
  * start is off the intended skew by more than skewToleranceMs is the harness's lateness, not judged.
@@ -21,9 +21,9 @@ import { assertSafeDestination } from '../../harness/net/safety.ts';
 import { raisePriority } from '../../harness/process/priority.ts';
 import { sleep } from '../lib/net/timing.ts';
 import { missingSut } from '../lib/discovery/sut.ts';
-import { CaptureError, startCapture } from './lib/capture.ts';
+import { CaptureError, startCapture } from '../lib/net/tcp-capture.ts';
 import { judgeAttempt, summarize, type Side } from './lib/judge.ts';
-import { connections, type Connection } from './lib/segments.ts';
+import { connections, type Connection } from '../lib/net/tcp-segments.ts';
 import { Expect, With } from './lib/params.ts';
 
 const NAME = 'symmetric peers end with one connection';

@@ -1,9 +1,9 @@
 /**
- * peers.symmetric-connect's reading of the wire (suites/peers/lib/segments.ts) and its verdict
+ * peers.symmetric-connect's reading of the wire (suites/lib/net/tcp-segments.ts) and its verdict
  * per attempt (judge.ts), from tcpdump lines written as tcpdump prints them. Pure, no lab.
  */
 import { describe, expect, it } from 'vitest';
-import { connections, parseTcpdumpLine } from '../../suites/peers/lib/segments.ts';
+import { connections, parseTcpdumpLine } from '../../suites/lib/net/tcp-segments.ts';
 import { judgeAttempt, summarize, type Side } from '../../suites/peers/lib/judge.ts';
 
 const A = '198.18.1.1';

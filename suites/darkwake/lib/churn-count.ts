@@ -109,6 +109,8 @@ export type ChurnExpect = Partial<Static<typeof ChurnBounds>>;
 export interface ChurnContext {
   dpd: 'app-heartbeat' | 'tcp-keepalive' | 'none';
   kernelAwake: boolean;
+  /** The sessions were read from the wire (your own gateway): a drop is its FIN or RST. */
+  wire?: boolean;
 }
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
@@ -118,6 +120,7 @@ function cause(c: ChurnCounts, x: ChurnContext): string {
   if (c.dpdDropsDuringSleep === 0) {
     return c.dpdDrops > 0 ? `the gateway's DPD dropped the session ${plural(c.dpdDrops, 'time')} while the client was awake` : 'the client reconnected although the gateway never dropped its session';
   }
+  if (x.wire) return 'your gateway closed the connection during sleep (its FIN or RST on the gateway link)';
   if (x.dpd === 'app-heartbeat') return 'the gateway\'s heartbeat DPD dropped the session during sleep';
   if (x.dpd === 'tcp-keepalive') {
     return x.kernelAwake

@@ -84,6 +84,15 @@ function gapFor(phases: Phase[]): number {
   return Math.round(Math.min(1000, Math.max(40, shortest / 3)));
 }
 
+/**
+ * The phases a night runs, as it runs them: compiled at its timeScale (dark wakes raised to
+ * minDarkWake), sleeps cut to the compression's horizon. Throws on a schedule that cannot run.
+ */
+export function nightPhases(w: Pick<SleepModelParams, 'schedule' | 'timeScale' | 'minDarkWake'>, compression?: SleepCompression): Phase[] {
+  const phases = compileSchedule(w.schedule, w.timeScale, { minDarkWakeMs: parseDuration(w.minDarkWake) });
+  return compression ? compressSleeps(phases, compression) : phases;
+}
+
 export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOptions): Promise<NightResult> {
   const { params: w, signal } = o;
   const phaseEvents: TimelineEvent[] = [];
@@ -96,15 +105,12 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
     }),
   };
   try {
-    res.phases = compileSchedule(w.schedule, w.timeScale, { minDarkWakeMs: parseDuration(w.minDarkWake) });
+    res.phases = nightPhases(w, o.compression);
   } catch (err) {
     res.setupError = (err as Error).message;
     return res;
   }
-  if (o.compression) {
-    res.phases = compressSleeps(res.phases, o.compression);
-    if (res.phases.some((p) => p.compressedFromMs !== undefined)) res.compression = o.compression;
-  }
+  if (o.compression && res.phases.some((p) => p.compressedFromMs !== undefined)) res.compression = o.compression;
   res.scheduleText = describeSchedule(w.schedule, res.phases, w.timeScale, res.compression);
   ctx.log(`sleep model: ${res.scheduleText}; kernelAwake=${w.kernelAwake}`);
 
@@ -112,7 +118,7 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
   try {
     client = await o.startClient(gapFor(res.phases));
   } catch (err) {
-    res.setupError = `the client did not start: ${(err as Error).message}`;
+    res.setupError = `the client did not start: ${(err as Error).message}${dropsSoFar(log)}`;
     return res;
   }
   res.client = client;
@@ -120,7 +126,7 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
   if (!first) {
     const why = client.proc.running() ? `no handshake within ${formatMs(o.startTimeoutMs)}` : 'it exited';
     await client.proc.stop(STOP_GRACE_MS);
-    res.setupError = `the ${client.who} never connected to the gateway (${why})${setupCause(log, client.who)}; last output: ${client.proc.output.slice(-4).join(' | ') || 'none'}`;
+    res.setupError = `the ${client.who} never connected to the gateway (${why})${setupCause(log, client.who)}${dropsSoFar(log)}; last output: ${client.proc.output.slice(-4).join(' | ') || 'none'}`;
     res.evidence.push(log.timelineEvidence('start-up'));
     return res;
   }
@@ -206,6 +212,16 @@ function setupCause(log: EventLog, who: string): string {
   const tlsErrors = log.events.filter((e) => e.src === 'gateway' && e.event === 'tls-error');
   if (!tlsErrors.length) return '';
   return `; the gateway saw ${tlsErrors.length} failed TLS handshake${tlsErrors.length === 1 ? '' : 's'} (last: ${tlsErrors.at(-1)!.detail ?? '?'}): does the client trust \${gateway.ca}?`;
+}
+
+/**
+ * The gateway's drops before the night could start: a client whose readiness waits for a stable
+ * session never gets one when the gateway's scaled dead-peer timeout is shorter than its own ping.
+ */
+function dropsSoFar(log: EventLog): string {
+  const drops = log.events.filter((e) => e.src === 'gateway' && e.event === 'dpd-drop');
+  if (!drops.length) return '';
+  return `; meanwhile the gateway dropped ${drops.length} session${drops.length === 1 ? '' : 's'} (last: ${drops.at(-1)!.detail ?? 'dpd-drop'}): is its scaled dead-peer timeout shorter than the client's own timers? (declare them as sut.minReaction)`;
 }
 
 /** Aborts when the client exits, so the schedule does not go on signalling a dead process. */

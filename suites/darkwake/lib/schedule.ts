@@ -94,6 +94,14 @@ export const TimeScale = Type.Number({
   description: 'real seconds per simulated second: the default 0.004 runs 15m of sleep in 3.6 s and a 30s dark wake in 120 ms (1 = real time)',
 });
 
+/**
+ * A duration parameter the harness's tools wait (the gateway emulator's dpdTimeout, the reference
+ * client's heartbeat and wakeDefer): its real ms at the time scale.
+ */
+export function scaledParamMs(d: Duration, timeScale: number): number {
+  return parseDuration(d) * timeScale;
+}
+
 function scaled(ms: number, scale: number): number {
   return Math.max(1, Math.round(ms * scale));
 }

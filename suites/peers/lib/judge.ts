@@ -4,7 +4,7 @@
  * observation, each established at least `holdMs` before it and, with `bidirectional`, having
  * carried payload both ways.
  */
-import { openAt, type Connection } from './segments.ts';
+import { openAt, type Connection } from '../../lib/net/tcp-segments.ts';
 
 export interface Side { name: string; address: string }
 
