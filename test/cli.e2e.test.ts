@@ -18,7 +18,7 @@ describe('netconform CLI end to end', () => {
     expect(junit.ok, junit.output).toBe(true);
     const xml = await readFile(join(out, 'junit.xml'), 'utf8');
     expect(xml).toContain('<property name="profileSha256"');
-    expect(xml).toContain('classname="counter"');
+    expect(xml).toContain('classname="good.counter"');
     const res = await readJson<RunResult>(join(out, 'results.json'));
     expect(res.interrupted).toBe(false);
     expect(res.summary).toEqual({ passed: 3, failed: 0, skipped: 0, errors: 0, flaky: 0, xfail: 0 });

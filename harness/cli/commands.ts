@@ -2,6 +2,7 @@
 import { join, resolve } from 'node:path';
 import { displayPath } from '../loader/profile.ts';
 import { colorWanted } from '../reporters/console.ts';
+import type { JUnitFlavour } from '../reporters/junit-flavour.ts';
 import { DEFAULT_REPORTERS, isReporterName, makeReporters, REPORTER_NAMES, type ReporterName } from '../reporters/index.ts';
 import { durationsOf, failedKeys, loadShards, mergeResults, readResults } from '../runner/merge.ts';
 import { mkdir } from 'node:fs/promises';
@@ -23,9 +24,10 @@ export const defaultProfile = join(profilesDir, 'first-run.yaml');
 
 export interface RunFlags {
   grep?: string;
-  tag: string[];
+  tag?: string[];
   shard?: string;
-  reporter: string[];
+  reporter?: string[];
+  junit?: JUnitFlavour;
   out: string;
   timeout?: string;
   retries?: string;
@@ -100,7 +102,7 @@ function printList(plan: PlannedScenario[], json: boolean): void {
 }
 
 export async function runCommand(files: string[], flags: RunFlags): Promise<void> {
-  const reporterNames = parseReporters(flags.reporter);
+  const reporterNames = parseReporters(flags.reporter ?? []);
   const outDir = resolve(flags.out);
   const repeatEach = parseCount('--repeat-each', flags.repeatEach, 1, 100);
   const maxFailures = flags.bail ? 1 : parseCount('--max-failures', flags.maxFailures, 1, 100_000);
@@ -119,7 +121,7 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<void
     repeatEach,
     shardDurations,
     grep: parseGrep(flags.grep),
-    tags: flags.tag,
+    tags: flags.tag ?? [],
     shard: flags.shard ? parseShard(flags.shard) : undefined,
     passWithNoTests: Boolean(flags.passWithNoTests),
     onNote: (line: string) => void process.stdout.write(`netconform: ${escapeControl(line)}\n`),
@@ -140,7 +142,7 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<void
   const refused = sutPriority === 'raised' ? cannotRaise() : undefined;
   if (refused) throw new CliError(`--sut-priority raised: ${refused}`, ExitCode.environment);
   const firstLook = files.length === 0;
-  const reporters = makeReporters(reporterNames, { outDir, verbose: flags.verbose, color: colorWanted(flags.color), allEvidence: firstLook });
+  const reporters = makeReporters(reporterNames, { outDir, verbose: flags.verbose, color: colorWanted(flags.color), allEvidence: firstLook, junit: flags.junit });
 
   // First SIGINT/SIGTERM: abort the running scenario, clean up, write reports marked interrupted.
   // A second one tears labs and processes down without waiting for the scenario, then exits.
@@ -200,14 +202,17 @@ function ignoreLateSignal(): void {
 }
 
 /** `netconform merge <dir…> --out <dir>`: one results.json, junit.xml and report.html from shards'. */
-export async function mergeCommand(dirs: string[], flags: { out: string; reporter: string[] }): Promise<void> {
-  const names = flags.reporter.length ? parseReporters(flags.reporter) : (['junit', 'json', 'html'] as ReporterName[]);
+export async function mergeCommand(dirs: string[], flags: { out: string; reporter?: string[]; junit?: JUnitFlavour }): Promise<void> {
+  const names = flags.reporter?.length ? parseReporters(flags.reporter) : (['junit', 'json', 'html'] as ReporterName[]);
   const outDir = resolve(flags.out);
   const merged = mergeResults(await loadShards(dirs.map((d) => resolve(d))), dirs);
   await mkdir(outDir, { recursive: true });
-  // The same reporters as a run, fed the merged result: only their end-of-run hook applies.
-  for (const r of makeReporters(names.filter((n) => n !== 'console'), { outDir })) await r.onEnd?.(merged);
+  process.stdout.write(`netconform: merged ${dirs.length} shard${dirs.length === 1 ? '' : 's'} (${merged.scenarios.length} scenarios) into ${displayPath(outDir)}\n`);
+  // The same reporters as a run, fed the merged result: only their end-of-run hook applies
+  // (github annotates there what it never saw live, and ends with the count line itself).
+  const reporters = makeReporters(names.filter((n) => n !== 'console'), { outDir, junit: flags.junit });
+  for (const r of reporters) await r.onEnd?.(merged);
+  if (!reporters.some((r) => r.name === 'github')) process.stdout.write(`${closingLine(merged.summary)}\n`);
   const failing = merged.scenarios.filter(scenarioFailed).length;
-  process.stdout.write(`netconform: merged ${dirs.length} shard${dirs.length === 1 ? '' : 's'} (${merged.scenarios.length} scenarios) into ${displayPath(outDir)}\n${closingLine(merged.summary)}\n`);
   process.exitCode = merged.interrupted ? ExitCode.interrupted : failing ? ExitCode.checkFailed : ExitCode.ok;
 }

@@ -20,7 +20,7 @@ import { probeCapabilities } from './capabilities.ts';
 import { environment, VERSION } from './environment.ts';
 import type { CaptureMode } from './capture.ts';
 import { executeScenario } from './execute.ts';
-import { buildPlan, type PlannedScenario, type PlanOptions } from './plan.ts';
+import { buildPlan, notRunScenarios, type PlannedScenario, type PlanOptions } from './plan.ts';
 
 // Lives with the loader (so `validate` loads no runner); exported here too, where it was.
 export { loadProfiles };
@@ -160,6 +160,8 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
   };
   if (stopped() && results.length < plan.length) {
     result.notRun = plan.length - results.length;
+    result.notRunScenarios = notRunScenarios(plan.slice(results.length), repeats, opts.repeatEach);
+    result.maxFailures = opts.maxFailures;
     await mux.emit('onMessage', `stopped after ${failedScenarios} failing scenario${failedScenarios === 1 ? '' : 's'} (--max-failures ${opts.maxFailures}): ${result.notRun} not run`);
   }
   // File reporters first, then the line naming what was written (only files that were: a
