@@ -1,5 +1,5 @@
 /** CI fit: JUnit file/line, --reporter github, merge of shards, and the run flags CI users reach for. */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../harness/model/results.ts';
@@ -143,6 +143,17 @@ describe('run flags', () => {
     expect(r.stdout).toContain('stopped after 1 failing scenario (--max-failures 1): 5 not run');
     expect(res.notRunScenarios?.map((s) => s.id)).toEqual(['flaky', 'known-bad', 'unexpected-pass', 'throws', 'hangs']);
     expect(res.maxFailures).toBe(1);
+  }, 240_000);
+
+  it('a run clears the captures an earlier run left in --out, and nothing else', async () => {
+    const out = await tempOut();
+    await mkdir(join(out, 'captures/old/x'), { recursive: true });
+    await writeFile(join(out, 'captures/old/x/stale.pcap'), 'stale');
+    await writeFile(join(out, 'mine.txt'), 'keep');
+    const r = await cli(['run', fixture('good.yaml'), '--out', out, '-r', 'json']);
+    expect(r.exitCode, r.all).toBe(0);
+    await expect(stat(join(out, 'captures'))).rejects.toThrow('ENOENT');
+    expect(await readFile(join(out, 'mine.txt'), 'utf8')).toBe('keep');
   }, 240_000);
 
   it('--max-failures 2 stops after the second', async () => {

@@ -11,6 +11,7 @@ import type { CaptureMode } from '../runner/capture.ts';
 import { parseShard, type PlannedScenario } from '../runner/plan.ts';
 import { forceCleanup, planRun, run, writtenReports } from '../runner/run.ts';
 import { MAX_LATE_RERUNS } from '../runner/execute.ts';
+import { AS_ROOT } from '../runner/capabilities.ts';
 import { cannotRaise } from '../process/priority.ts';
 import type { SutPriority } from '../process/types.ts';
 import { parseDuration } from '../util/duration.ts';
@@ -183,7 +184,7 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<void
     if (firstLook && skipped) {
       // One line on how to get the rest (stderr: stdout's last line stays the closing line).
       const how = process.platform === 'linux'
-        ? 'as root (sudo -E env "PATH=$PATH" npx netconform run) they build a lab of network namespaces'
+        ? `as root (${AS_ROOT.replace(' …', '')}) they build a lab of network namespaces`
         : 'they need a Linux lab (root); on this machine, npx netconform run profiles/host.yaml --allow-host-network tests the real interfaces';
       process.stderr.write(`netconform: ${skipped} of ${result.scenarios.length} scenarios were skipped; ${how}\n`);
     }
