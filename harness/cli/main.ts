@@ -26,13 +26,15 @@ type ProfileCommands = typeof import('./profile-commands.ts');
 const profileCommands = (): Promise<ProfileCommands> => import('./profile-commands.ts');
 const listCommand: ProfileCommands['listCommand'] = async (...a) => (await profileCommands()).listCommand(...a);
 const validateCommand: ProfileCommands['validateCommand'] = async (...a) => (await profileCommands()).validateCommand(...a);
-const schemaCommand: ProfileCommands['schemaCommand'] = async () => (await profileCommands()).schemaCommand();
+const schemaCommand: ProfileCommands['schemaCommand'] = async (...a) => (await profileCommands()).schemaCommand(...a);
 const loadProfileForLab: ProfileCommands['loadProfileForLab'] = async (file) => (await profileCommands()).loadProfileForLab(file);
 
 /**
  * A repeatable option's values. No commander default (`[]`): commander would print it as
  * "(default: [])" after the description, which says the real default itself.
  */
+const agentCommand = async (flags: import('./agent-command.ts').AgentFlags): Promise<void> => (await import('./agent-command.ts')).agentCommand(flags);
+
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
@@ -107,7 +109,21 @@ Exit codes:
     .addOption(junitOption())
     .action(mergeCommand);
 
-  program.command('list').description('list scenarios and shipped profiles').option('--json', 'as JSON').action(listCommand);
+  program
+    .command('list')
+    .description('list scenarios and shipped profiles; with a scenario (its use: name), its parameters')
+    .argument('[scenario]', 'a scenario, e.g. keepalive.honoured: its with:/expect: parameters with types, defaults and descriptions')
+    .option('--json', 'as JSON')
+    .action(listCommand);
+
+  program
+    .command('agent')
+    .description('run a peer agent: the responder on another segment for host-mode scenarios (name its address in with.peers)')
+    .option('--name <name>', 'the name it answers with (default: this host\'s name)')
+    .option('--port <port>', 'UDP control port (default: 47800; 0: any free port)')
+    .option('--allow-host-network', 'allow it to send multicast on this machine\'s real network (without it, it answers but refuses)')
+    .option('-v, --verbose', 'print each request')
+    .action(agentCommand);
 
   program
     .command('validate')
@@ -115,7 +131,11 @@ Exit codes:
     .argument('<profiles...>', 'profile files')
     .action(validateCommand);
 
-  program.command('schema').description('print the profile JSON Schema (for editors: # yaml-language-server: $schema=…)').action(schemaCommand);
+  program
+    .command('schema')
+    .description('print the profile JSON Schema (for editors: # yaml-language-server: $schema=node_modules/netconform/profiles/netconform.schema.json)')
+    .option('-o, --out <file>', 'write it to this file instead (a local copy: $schema=./netconform.schema.json)')
+    .action(schemaCommand);
 
   registerLabCommands(program, { loadProfileForLab });
   return program;
