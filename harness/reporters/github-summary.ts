@@ -4,7 +4,7 @@
  * failing check. It is where what the annotations leave out (GitHub shows at most 10 error
  * annotations per step) is read in full.
  */
-import type { Evidence, MatrixEvidence } from '../model/check.ts';
+import { matrixMismatches, type Evidence, type MatrixEvidence } from '../model/check.ts';
 import { notRunLabel, type CheckResult, type RunResult, type ScenarioResult, type Summary } from '../model/results.ts';
 import { formatMs } from '../util/duration.ts';
 
@@ -16,7 +16,7 @@ function cell(s: string): string {
 }
 
 export function matrixMarkdown(m: MatrixEvidence): string {
-  const mismatch = new Set((m.mismatches ?? []).map(([r, c]) => `${r},${c}`));
+  const mismatch = new Set(matrixMismatches(m).map(([r, c]) => `${r},${c}`));
   const corner = [m.rowLabel, m.colLabel].filter(Boolean).join(' \\ ') || ' ';
   const lines = [`**${cell(m.title)}**`, '', `| ${[corner, ...m.cols].map(cell).join(' | ')} |`, `|${' --- |'.repeat(m.cols.length + 1)}`];
   m.rows.forEach((row, r) => {
