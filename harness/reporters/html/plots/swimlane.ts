@@ -5,8 +5,26 @@
  */
 import type { LaneMarker, LaneState, SwimlaneEvidence } from '../../../model/check.ts';
 import { esc } from '../escape.ts';
-import { formatMs } from '../../../util/duration.ts';
-import { fmt, legend, linear, ticks, svg, xAxis, type Scale } from './svg.ts';
+import { fmt, legend, linear, svg, xAxis, type Scale } from './svg.ts';
+
+/** Tick steps a clock reads in: seconds to hours. */
+const CLOCK_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400].map((s) => s * 1000);
+
+/** About `count` ticks from 0 to `end` ms at a step a clock reads in (10m, not 8m20s). */
+export function clockTicks(end: number, count = 6): number[] {
+  const step = CLOCK_STEPS.find((s) => s >= end / count) ?? CLOCK_STEPS.at(-1)!;
+  const out: number[] = [];
+  for (let t = 0; t <= end && out.length < 50; t += step) out.push(t);
+  return out;
+}
+
+/** "0", "45s", "10m", "1h30m". */
+export function clockText(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s === 0) return '0';
+  const [h, m, sec] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
+  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${sec ? `${sec}s` : ''}`;
+}
 
 /**
  * The unscaled night's clock under the scenario's: a schedule run at a time scale (15 min of
@@ -25,9 +43,9 @@ export function nightAxis(e: SwimlaneEvidence, x: Scale, y: number): string | un
     const f = s.nightToMs! > s.nightFromMs! ? (u - s.nightFromMs!) / (s.nightToMs! - s.nightFromMs!) : 0;
     return x(s.fromMs + f * (s.toMs - s.fromMs));
   };
-  const marks = ticks([0, end]).flatMap((u) => {
+  const marks = clockTicks(end).flatMap((u) => {
     const px = at(u);
-    return px === undefined ? [] : [`<line x1="${px.toFixed(1)}" x2="${px.toFixed(1)}" y1="${y}" y2="${y + 4}" stroke="#666"/><text x="${px.toFixed(1)}" y="${y + 15}" text-anchor="middle">${formatMs(u)}</text>`];
+    return px === undefined ? [] : [`<line x1="${px.toFixed(1)}" x2="${px.toFixed(1)}" y1="${y}" y2="${y + 4}" stroke="#666"/><text x="${px.toFixed(1)}" y="${y + 15}" text-anchor="middle">${clockText(u)}</text>`];
   }).join('');
   const [a, b] = [x(x.domain[0]), x(x.domain[1])];
   return `<g class="axis clock-night"><line x1="${a}" x2="${b}" y1="${y}" y2="${y}" stroke="#666"/>${marks}<text x="${(a + b) / 2}" y="${y + 30}" text-anchor="middle">the night's clock (unscaled; each phase as the schedule wrote it)</text></g>`;
