@@ -2,7 +2,7 @@
 import { join, resolve } from 'node:path';
 import { displayPath } from '../loader/profile.ts';
 import { colorWanted } from '../reporters/console.ts';
-import type { JUnitFlavour } from '../reporters/junit-flavour.ts';
+import type { JUnitFlavour } from '../model/junit-flavour.ts';
 import { DEFAULT_REPORTERS, isReporterName, makeReporters, REPORTER_NAMES, type ReporterName } from '../reporters/index.ts';
 import { durationsOf, failedKeys, loadShards, mergeResults, readResults } from '../runner/merge.ts';
 import { mkdir } from 'node:fs/promises';

@@ -8,7 +8,7 @@ import { CliError, ExitCode } from '../util/exit-codes.ts';
 import { VERSION } from '../runner/environment.ts';
 import { SUT_PRIORITIES } from '../process/types.ts';
 import { registerLabCommands } from './lab-commands.ts';
-import { JUNIT_FLAVOURS } from '../reporters/junit-flavour.ts';
+import { JUNIT_FLAVOURS } from '../model/junit-flavour.ts';
 
 /*
  * commands.ts pulls in the runner, every reporter, the lab and the scenario registry: most of a

@@ -4,7 +4,7 @@ import { GithubReporter } from './github.ts';
 import { HtmlReporter } from './html/index.ts';
 import { JsonReporter } from './json.ts';
 import { JUnitReporter } from './junit.ts';
-import type { JUnitFlavour } from './junit-flavour.ts';
+import type { JUnitFlavour } from '../model/junit-flavour.ts';
 import type { Reporter } from './reporter.ts';
 
 export interface ReporterOptions {

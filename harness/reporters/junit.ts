@@ -11,7 +11,7 @@ import type { Builder, TestCase } from 'junit-report-builder';
 import { lateRerunLines, notRunLabel, type NotRunScenario, type RunResult, type ScenarioResult } from '../model/results.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { evidenceBlock } from './evidence-text.ts';
-import type { JUnitFlavour } from './junit-flavour.ts';
+import type { JUnitFlavour } from '../model/junit-flavour.ts';
 import type { Reporter } from './reporter.ts';
 
 // The package's types declare an ES default export, but under Node's CJS interop the default
@@ -64,7 +64,7 @@ function withoutRootSkipped(xml: string): string {
   return xml.replace(/(<testsuites\b[^>]*?)\s+skipped="\d+"/, '$1');
 }
 
-export { JUNIT_FLAVOURS, type JUnitFlavour } from './junit-flavour.ts';
+export { JUNIT_FLAVOURS, type JUnitFlavour } from '../model/junit-flavour.ts';
 
 /** A testcase's class: the profile and the scenario id, dot-joined as Jenkins reads package.class. */
 export const junitClassName = (s: Pick<ScenarioResult, 'profile' | 'id'>): string => `${s.profile}.${s.id}`;
