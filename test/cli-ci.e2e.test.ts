@@ -1,5 +1,5 @@
 /** CI fit: JUnit file/line, --reporter github, merge of shards, and the run flags CI users reach for. */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../harness/model/results.ts';
@@ -18,7 +18,7 @@ describe('JUnit for annotators', () => {
     const xml = await readFile(join(out, 'junit.xml'), 'utf8');
     const res = await readJson<RunResult>(join(out, 'results.json'));
     const fails = res.scenarios.find((s) => s.id === 'fails')!;
-    expect(xml).toMatch(new RegExp(`<testcase classname="fails" name="counter" time="[\\d.]+" file="test/fixtures/profiles/failing\\.yaml" line="${fails.line}"`));
+    expect(xml).toMatch(new RegExp(`<testcase classname="failing\\.fails" name="counter" file="test/fixtures/profiles/failing\\.yaml" line="${fails.line}" time="[\\d.]+"`));
     for (const t of xml.matchAll(/<testcase [^>]*time="([^"]+)"/g)) expect(t[1]).toMatch(/^\d+(\.\d{1,3})?$/);
     const reason = fails.checks.find((c) => c.verdict === 'fail')!.reason;
     expect(xml).toContain(`type="fail"><![CDATA[${reason}\n\ndelivery`);
@@ -28,6 +28,11 @@ describe('JUnit for annotators', () => {
     const complaints = strict.output.split('\n').filter((l) => /error/i.test(l));
     expect(complaints.length).toBeGreaterThan(0);
     for (const l of complaints) expect(l).toMatch(/attribute '(file|line)' is not allowed|fails to validate/);
+    // --junit strict: valid as published.
+    const strictOut = await tempOut();
+    await cli(['run', fixture('failing.yaml'), '--out', strictOut, '-r', 'junit', '--junit', 'strict']);
+    const v = await validateJunit(join(strictOut, 'junit.xml'), { strict: true });
+    expect(v.ok, v.output).toBe(true);
   }, 240_000);
 });
 
@@ -38,7 +43,7 @@ describe('--reporter github', () => {
     expect(workflowCommand('error', { file: 'p,1.yaml', line: 3 }, 'x: y\nz')).toBe('::error file=p%2C1.yaml,line=3::x: y%0Az');
   });
 
-  it('annotates failures with file and line, groups each scenario, writes the step summary', async () => {
+  it('annotates each failing scenario with file and line, groups each scenario, writes the step summary, ends with the count line', async () => {
     const out = await tempOut();
     const summary = join(out, 'summary.md');
     await writeFile(summary, 'before\n');
@@ -49,14 +54,22 @@ describe('--reporter github', () => {
     expect(lines.filter((l) => l.startsWith('::group::'))).toHaveLength(res.scenarios.length);
     expect(lines.filter((l) => l === '::endgroup::')).toHaveLength(res.scenarios.length);
     const fails = res.scenarios.find((s) => s.id === 'fails')!;
-    expect(lines).toContain(`::error file=test/fixtures/profiles/failing.yaml,line=${fails.line},title=fails › counter::${escapeData(fails.checks[1]!.reason)}`);
+    expect(lines).toContain(`::error file=test/fixtures/profiles/failing.yaml,line=${fails.line},title=failing › fails%3A 1 of 2 checks failed::${escapeData(`counter (fail): ${fails.checks[1]!.reason}`)}`);
     const errors = lines.filter((l) => l.startsWith('::error '));
-    expect(errors).toHaveLength(res.summary.failed + res.summary.errors);
+    expect(errors).toHaveLength(res.scenarios.filter((x) => x.checks.some((c) => c.verdict === 'fail' || c.verdict === 'error')).length);
+    expect(lines.filter(Boolean).at(-1)).toBe('7 passed, 4 failed, 0 skipped');
     const md = await readFile(summary, 'utf8');
     expect(md.startsWith('before\n')).toBe(true); // appended, not overwritten
-    expect(md).toContain('## netconform: 7 passed, 4 failed, 0 skipped');
+    expect(md).toContain('## netconform: 7 passed, 2 failed, 2 errors, 0 skipped');
     expect(md).toContain('### Failures');
     expect(md).toMatch(/\| dut \| ✓ \| \*\*—\*\* ← \|/); // the failing check's matrix, mismatch marked
+  }, 240_000);
+
+  it('beside the console: each check line once, and the annotations', async () => {
+    const r = await cli(['run', fixture('failing.yaml'), '--grep', '^fails$', '--out', await tempOut(), '-r', 'console', '-r', 'github']);
+    expect(r.stdout.split('\n').filter((l) => l.includes('counter: lan-b got nothing on attempt 1'))).toHaveLength(1);
+    expect(r.stdout).not.toContain('::group::');
+    expect(r.stdout).toContain('::error file=test/fixtures/profiles/failing.yaml');
   }, 240_000);
 });
 
@@ -69,13 +82,22 @@ describe('merge and shards', () => {
       cli(['run', fixture('failing.yaml'), '--out', s1, '--shard', '1/2', ...quiet]),
       cli(['run', fixture('failing.yaml'), '--out', s2, '--shard', '2/2', ...quiet]),
     ]);
-    const m = await cli(['merge', s1, s2, '--out', merged]);
+    const m = await cli(['merge', s2, s1, '--out', merged, '-r', 'junit', '-r', 'json', '-r', 'html', '-r', 'github']);
     expect(m.exitCode, m.all).toBe(1);
+    // merge -r github annotates too, and ends with the count line once.
+    expect(m.stdout.split('\n').filter((l) => l.startsWith('::error '))).toHaveLength(4);
+    expect(m.stdout.split('\n').filter((l) => l === '7 passed, 4 failed, 0 skipped')).toHaveLength(1);
     const a = await readJson<RunResult>(join(whole, 'results.json'));
     const b = await readJson<RunResult>(join(merged, 'results.json'));
     expect(b.summary).toEqual(a.summary);
-    expect(b.scenarios.map((s) => s.id).sort()).toEqual(a.scenarios.map((s) => s.id).sort());
-    expect(b.mergedFrom).toEqual([s1, s2]);
+    expect(b.scenarios.map((s) => s.id)).toEqual(a.scenarios.map((s) => s.id)); // the run's order, though s2 came first
+    expect(b.mergedFrom).toEqual([s2, s1]);
+    const twice = await cli(['merge', s1, s1, '--out', await tempOut()]);
+    expect(twice.exitCode).toBe(2);
+    expect(twice.stderr).toContain('is given twice');
+    const overlap = await cli(['merge', s1, whole, '--out', await tempOut()]);
+    expect(overlap.exitCode).toBe(2);
+    expect(overlap.stderr).toContain('the shards overlap');
     expect((await validateJunit(join(merged, 'junit.xml'))).ok).toBe(true);
     expect((await readFile(join(merged, 'junit.xml'), 'utf8')).match(/<testcase /g)).toHaveLength(a.scenarios.flatMap((s) => s.checks).length);
     expect(await readFile(join(merged, 'report.html'), 'utf8')).toContain('7 passed, 4 failed, 0 skipped');
@@ -119,6 +141,19 @@ describe('run flags', () => {
     expect(res.scenarios.map((s) => s.id)).toEqual(['fails']);
     expect(res.notRun).toBe(5);
     expect(r.stdout).toContain('stopped after 1 failing scenario (--max-failures 1): 5 not run');
+    expect(res.notRunScenarios?.map((s) => s.id)).toEqual(['flaky', 'known-bad', 'unexpected-pass', 'throws', 'hangs']);
+    expect(res.maxFailures).toBe(1);
+  }, 240_000);
+
+  it('a run clears the captures an earlier run left in --out, and nothing else', async () => {
+    const out = await tempOut();
+    await mkdir(join(out, 'captures/old/x'), { recursive: true });
+    await writeFile(join(out, 'captures/old/x/stale.pcap'), 'stale');
+    await writeFile(join(out, 'mine.txt'), 'keep');
+    const r = await cli(['run', fixture('good.yaml'), '--out', out, '-r', 'json']);
+    expect(r.exitCode, r.all).toBe(0);
+    await expect(stat(join(out, 'captures'))).rejects.toThrow('ENOENT');
+    expect(await readFile(join(out, 'mine.txt'), 'utf8')).toBe('keep');
   }, 240_000);
 
   it('--max-failures 2 stops after the second', async () => {
@@ -171,12 +206,17 @@ describe('run flags', () => {
     expect(r.stderr).toContain('unknown reporter "junitt" (choose from console, junit, json, html, github)');
   }, 240_000);
 
-  it('colour: NO_COLOR and --no-color win, FORCE_COLOR turns it on off a TTY', async () => {
+  it('colour: FORCE_COLOR beats NO_COLOR (Node\'s rule), --no-color beats both, FORCE_COLOR turns it on off a TTY', async () => {
     expect(colorWanted(undefined, {}, true)).toBe(true);
     expect(colorWanted(undefined, {}, false)).toBe(false);
     expect(colorWanted(undefined, { NO_COLOR: '1' }, true)).toBe(false);
+    expect(colorWanted(undefined, { NO_COLOR: '1', FORCE_COLOR: '1' }, false)).toBe(true);
+    expect(colorWanted(undefined, { NO_COLOR: '1', FORCE_COLOR: '0' }, true)).toBe(false);
+    expect(colorWanted(undefined, { FORCE_COLOR: '' }, false)).toBe(true);
     expect(colorWanted(false, { FORCE_COLOR: '1' }, true)).toBe(false);
     expect(colorWanted(undefined, { FORCE_COLOR: '1' }, false)).toBe(true);
+    const both = await cli(['run', fixture('good.yaml'), '-r', 'console', '--out', await tempOut()], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } });
+    expect(both.stdout).toContain('\x1b[32m✓ pass');
     const forced = await cli(['run', fixture('good.yaml'), '-r', 'console', '--out', await tempOut()], { env: { FORCE_COLOR: '1' } });
     expect(forced.stdout).toContain('\x1b[32m✓ pass');
     const off = await cli(['run', fixture('good.yaml'), '-r', 'console', '--no-color', '--out', await tempOut()], { env: { FORCE_COLOR: '1' } });

@@ -18,7 +18,7 @@ describe('netconform CLI end to end', () => {
     expect(junit.ok, junit.output).toBe(true);
     const xml = await readFile(join(out, 'junit.xml'), 'utf8');
     expect(xml).toContain('<property name="profileSha256"');
-    expect(xml).toContain('classname="counter"');
+    expect(xml).toContain('classname="good.counter"');
     const res = await readJson<RunResult>(join(out, 'results.json'));
     expect(res.interrupted).toBe(false);
     expect(res.summary).toEqual({ passed: 3, failed: 0, skipped: 0, errors: 0, flaky: 0, xfail: 0 });
@@ -153,6 +153,14 @@ describe('netconform CLI end to end', () => {
     expect(r.exitCode, r.all).toBe(0);
     expect(r.stderr.trim()).toBe('netconform: 3 of 4 scenarios were skipped; as root (sudo -E env "PATH=$PATH" npx netconform run) they build a lab of network namespaces');
     expect(r.stdout.trim().split('\n').at(-1)).toBe('2 passed, 0 failed, 3 skipped');
+    // The skip reason says "needs root" once, with a command that works for a local install too.
+    const res = await readJson<RunResult>(join(out, 'r', 'results.json'));
+    const reasons = res.scenarios.flatMap((sc) => sc.checks.filter((c) => c.verdict === 'skip').map((c) => c.reason));
+    expect(reasons.length).toBe(3);
+    for (const reason of reasons) {
+      expect(reason.match(/needs? root/g), reason).toHaveLength(1);
+      expect(reason).toContain('(sudo -E env "PATH=$PATH" npx netconform run …)');
+    }
   });
 
   it('lists scenarios and shipped profiles; the shipped schema file is current', async () => {

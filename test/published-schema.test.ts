@@ -15,7 +15,7 @@ import { DURATION_FORMAT } from '../harness/util/duration.ts';
 
 const root = join(import.meta.dirname, '..');
 const schema = JSON.parse(readFileSync(join(root, 'profiles/netconform.schema.json'), 'utf8')) as {
-  properties: { scenarios: { items: { properties: { use: { enum: string[]; enumDescriptions: string[] } } } } };
+  properties: { scenarios: { items: { properties: { use: { anyOf: Array<{ const: string; description: string }> } } } } };
 };
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -44,10 +44,26 @@ describe('the published profile schema', () => {
   });
 
   it('lists every scenario under use: with its summary, for completion and hover', async () => {
-    const { enum: ids, enumDescriptions } = schema.properties.scenarios.items.properties.use;
+    const values = schema.properties.scenarios.items.properties.use.anyOf;
     const registry = await loadRegistry();
-    expect(enumDescriptions).toHaveLength(ids.length);
-    expect(ids).toContain('darkwake.churn');
-    ids.forEach((id, i) => expect(enumDescriptions[i], id).toBe(registry.get(id)?.summary));
+    expect(values.map((v) => v.const)).toEqual([...registry.keys()].filter((id) => !id.startsWith('fixture.')));
+    expect(values.map((v) => v.const)).toContain('darkwake.churn');
+    for (const v of values) expect(v.description, v.const).toBe(registry.get(v.const)?.summary);
+  });
+
+  it('compiles under a stock draft-07 validator in strict mode (no formats added, no unknown keyword)', () => {
+    const ajv = new Ajv({ strict: true, allErrors: true });
+    const validate = ajv.compile(schema);
+    const profiles = readdirSync(join(root, 'profiles')).filter((f) => f.endsWith('.yaml'));
+    const refused = profiles.flatMap((f) => (validate(parse(readFileSync(join(root, 'profiles', f), 'utf8'))) ? [] : [`${f}: ${ajv.errorsText(validate.errors)}`]));
+    expect(refused).toEqual([]);
+    // Our formats, said as patterns: a malformed duration and a malformed peer address are still refused.
+    const peers = (list: string[]) => validate({ profile: 'p', scenarios: [{ id: 'a', use: 'broadcast.reach', with: { peers: list } }] });
+    expect(peers(['198.18.1.2'])).toBe(true);
+    expect(peers(['198.18.1.256'])).toBe(false);
+    const delay = (d: string) => validate({ profile: 'p', sut: { command: ['sut'], ready: { delay: d } }, scenarios: [{ id: 'a', use: 'preflight.loopback-udp' }] });
+    expect(delay('1s500ms')).toBe(true);
+    expect(delay('5 parsecs')).toBe(false);
+    expect(JSON.stringify(schema)).not.toContain('"format"');
   });
 });

@@ -2,6 +2,7 @@
 import { join, resolve } from 'node:path';
 import { displayPath } from '../loader/profile.ts';
 import { colorWanted } from '../reporters/console.ts';
+import type { JUnitFlavour } from '../model/junit-flavour.ts';
 import { DEFAULT_REPORTERS, isReporterName, makeReporters, REPORTER_NAMES, type ReporterName } from '../reporters/index.ts';
 import { durationsOf, loadShards, mergeResults, readResults } from '../runner/merge.ts';
 import { readLastRun, writeLastRun } from '../runner/last-run.ts';
@@ -12,6 +13,7 @@ import type { CaptureMode } from '../runner/capture.ts';
 import { parseShard, type PlannedScenario } from '../runner/plan.ts';
 import { forceCleanup, planRun, run, writtenReports } from '../runner/run.ts';
 import { MAX_CONFIRM_FAILURES, MAX_LATE_RERUNS } from '../runner/execute.ts';
+import { AS_ROOT } from '../runner/capabilities.ts';
 import { cannotRaise } from '../process/priority.ts';
 import type { SutPriority } from '../process/types.ts';
 import { parseDuration } from '../util/duration.ts';
@@ -25,9 +27,10 @@ export const defaultProfile = join(profilesDir, 'first-run.yaml');
 
 export interface RunFlags {
   grep?: string;
-  tag: string[];
+  tag?: string[];
   shard?: string;
-  reporter: string[];
+  reporter?: string[];
+  junit?: JUnitFlavour;
   out: string;
   timeout?: string;
   retries?: string;
@@ -104,7 +107,7 @@ function printList(plan: PlannedScenario[], json: boolean): void {
 
 export async function runCommand(given: string[], flags: RunFlags): Promise<void> {
   let files = given;
-  const reporterNames = parseReporters(flags.reporter);
+  const reporterNames = parseReporters(flags.reporter ?? []);
   const outDir = resolve(flags.out);
   const repeatEach = parseCount('--repeat-each', flags.repeatEach, 1, 100);
   const maxFailures = flags.bail ? 1 : parseCount('--max-failures', flags.maxFailures, 1, 100_000);
@@ -125,7 +128,7 @@ export async function runCommand(given: string[], flags: RunFlags): Promise<void
     repeatEach,
     shardDurations,
     grep: parseGrep(flags.grep),
-    tags: flags.tag,
+    tags: flags.tag ?? [],
     shard: flags.shard ? parseShard(flags.shard) : undefined,
     passWithNoTests: Boolean(flags.passWithNoTests),
     onNote: (line: string) => void process.stdout.write(`netconform: ${escapeControl(line)}\n`),
@@ -147,7 +150,7 @@ export async function runCommand(given: string[], flags: RunFlags): Promise<void
   const refused = sutPriority === 'raised' ? cannotRaise() : undefined;
   if (refused) throw new CliError(`--sut-priority raised: ${refused}`, ExitCode.environment);
   const firstLook = files.length === 0;
-  const reporters = makeReporters(reporterNames, { outDir, verbose: flags.verbose, color: colorWanted(flags.color), allEvidence: firstLook });
+  const reporters = makeReporters(reporterNames, { outDir, verbose: flags.verbose, color: colorWanted(flags.color), allEvidence: firstLook, junit: flags.junit });
 
   // First SIGINT/SIGTERM: abort the running scenario, clean up, write reports marked interrupted.
   // A second one tears labs and processes down without waiting for the scenario, then exits.
@@ -189,7 +192,7 @@ export async function runCommand(given: string[], flags: RunFlags): Promise<void
     if (firstLook && skipped) {
       // One line on how to get the rest (stderr: stdout's last line stays the closing line).
       const how = process.platform === 'linux'
-        ? 'as root (sudo -E env "PATH=$PATH" npx netconform run) they build a lab of network namespaces'
+        ? `as root (${AS_ROOT.replace(' …', '')}) they build a lab of network namespaces`
         : 'they need a Linux lab (root); on this machine, npx netconform run profiles/host.yaml --allow-host-network tests the real interfaces';
       process.stderr.write(`netconform: ${skipped} of ${result.scenarios.length} scenarios were skipped; ${how}\n`);
     }
@@ -208,17 +211,21 @@ function ignoreLateSignal(): void {
 }
 
 /** `netconform merge <dir…> --out <dir>`: one results.json, junit.xml and report.html from shards'. */
-export async function mergeCommand(dirs: string[], flags: { out: string; reporter: string[] }): Promise<void> {
-  const names = flags.reporter.length ? parseReporters(flags.reporter) : (['junit', 'json', 'html'] as ReporterName[]);
+export async function mergeCommand(dirs: string[], flags: { out: string; reporter?: string[]; junit?: JUnitFlavour }): Promise<void> {
+  const names = flags.reporter?.length ? parseReporters(flags.reporter) : (['junit', 'json', 'html'] as ReporterName[]);
   const outDir = resolve(flags.out);
   const merged = mergeResults(await loadShards(dirs.map((d) => resolve(d))), dirs);
   await mkdir(outDir, { recursive: true });
-  // The same reporters as a run, fed the merged result: only their end-of-run hook applies.
-  for (const r of makeReporters(names.filter((n) => n !== 'console'), { outDir })) await r.onEnd?.(merged);
-  const failing = merged.scenarios.filter(scenarioFailed).length;
+  process.stdout.write(`netconform: merged ${dirs.length} shard${dirs.length === 1 ? '' : 's'} (${merged.scenarios.length} scenarios) into ${displayPath(outDir)}\n`);
   const unjudged = unjudgedProblems(merged);
+  if (unjudged.length) merged.unjudged = unjudged;
+  // The same reporters as a run, fed the merged result: only their end-of-run hook applies
+  // (github annotates there what it never saw live, and ends with the count line itself).
+  const reporters = makeReporters(names.filter((n) => n !== 'console'), { outDir, junit: flags.junit });
+  for (const r of reporters) await r.onEnd?.(merged);
   await writeLastRun(outDir, merged, merged.profiles.map((p) => p.file));
-  const notes = unjudged.map((l) => `netconform: ${l}: exit ${ExitCode.nothingJudged}\n`).join('');
-  process.stdout.write(`netconform: merged ${dirs.length} shard${dirs.length === 1 ? '' : 's'} (${merged.scenarios.length} scenarios) into ${displayPath(outDir)}\n${notes}${closingLine(merged.summary)}\n`);
+  for (const l of unjudged) process.stdout.write(`netconform: ${l}: exit ${ExitCode.nothingJudged}\n`);
+  if (!reporters.some((r) => r.name === 'github')) process.stdout.write(`${closingLine(merged.summary)}\n`);
+  const failing = merged.scenarios.filter(scenarioFailed).length;
   process.exitCode = merged.interrupted ? ExitCode.interrupted : failing ? ExitCode.checkFailed : unjudged.length ? ExitCode.nothingJudged : ExitCode.ok;
 }

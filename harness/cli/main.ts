@@ -8,6 +8,7 @@ import { CliError, ExitCode } from '../util/exit-codes.ts';
 import { VERSION } from '../runner/environment.ts';
 import { SUT_PRIORITIES } from '../process/types.ts';
 import { registerLabCommands } from './lab-commands.ts';
+import { JUNIT_FLAVOURS } from '../model/junit-flavour.ts';
 
 /*
  * commands.ts pulls in the runner, every reporter, the lab and the scenario registry: most of a
@@ -25,12 +26,24 @@ type ProfileCommands = typeof import('./profile-commands.ts');
 const profileCommands = (): Promise<ProfileCommands> => import('./profile-commands.ts');
 const listCommand: ProfileCommands['listCommand'] = async (...a) => (await profileCommands()).listCommand(...a);
 const validateCommand: ProfileCommands['validateCommand'] = async (...a) => (await profileCommands()).validateCommand(...a);
-const schemaCommand: ProfileCommands['schemaCommand'] = async () => (await profileCommands()).schemaCommand();
+const schemaCommand: ProfileCommands['schemaCommand'] = async (...a) => (await profileCommands()).schemaCommand(...a);
 const loadProfileForLab: ProfileCommands['loadProfileForLab'] = async (file) => (await profileCommands()).loadProfileForLab(file);
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+/**
+ * A repeatable option's values. No commander default (`[]`): commander would print it as
+ * "(default: [])" after the description, which says the real default itself.
+ */
+const agentCommand = async (flags: import('./agent-command.ts').AgentFlags): Promise<void> => (await import('./agent-command.ts')).agentCommand(flags);
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
+
+/** `--junit`, for run and merge. */
+const junitOption = (): Option =>
+  new Option('--junit <flavour>', 'JUnit flavour: annotated adds file and line to each testcase (GitHub/GitLab annotators read them); strict validates against junit-10.xsd (Jenkins xUnit)')
+    .choices([...JUNIT_FLAVOURS])
+    .default('annotated');
 
 export function buildProgram(): Command {
   const program = new Command('netconform')
@@ -44,10 +57,11 @@ export function buildProgram(): Command {
     .description('run profiles (default: profiles/first-run.yaml) and write reports')
     .argument('[profiles...]', 'profile files')
     .option('-g, --grep <regex>', 'only scenarios whose id matches')
-    .option('-t, --tag <tag>', 'only scenarios with this tag (profile or scenario tags); repeatable', collect, [])
+    .option('-t, --tag <tag>', 'only scenarios with this tag (profile or scenario tags); repeatable', collect)
     .option('--shard <i/n>', 'run shard i of n (deterministic, balanced)')
     .option('--shard-durations <results.json>', 'balance --shard by the durations recorded in a previous results.json')
-    .addOption(new Option('-r, --reporter <name>', `reporter; repeatable (console, junit, json, html, github; default: console, junit, json, html)`).argParser(collect).default([]))
+    .option('-r, --reporter <name>', 'reporter; repeatable (console, junit, json, html, github; default: console, junit, json, html)', collect)
+    .addOption(junitOption())
     .option('-o, --out <dir>', 'output folder for report files', 'reports')
     .option('--timeout <duration>', 'timeout per scenario (e.g. 30s; default: the scenario\'s own)')
     .option('--retries <n>', 'retries for a failing scenario (a pass on retry is reported flaky)')
@@ -93,10 +107,25 @@ Exit codes:
     .description('merge shards\' results.json into one results.json, junit.xml and report.html')
     .argument('<dirs...>', 'the shards\' output folders')
     .requiredOption('-o, --out <dir>', 'output folder for the merged reports')
-    .option('-r, --reporter <name>', 'reporter; repeatable (default: junit, json, html)', collect, [])
+    .option('-r, --reporter <name>', 'reporter; repeatable (console, junit, json, html, github; default: junit, json, html)', collect)
+    .addOption(junitOption())
     .action(mergeCommand);
 
-  program.command('list').description('list scenarios and shipped profiles').option('--json', 'as JSON').action(listCommand);
+  program
+    .command('list')
+    .description('list scenarios and shipped profiles; with a scenario (its use: name), its parameters')
+    .argument('[scenario]', 'a scenario, e.g. keepalive.honoured: its with:/expect: parameters with types, defaults and descriptions')
+    .option('--json', 'as JSON')
+    .action(listCommand);
+
+  program
+    .command('agent')
+    .description('run a peer agent: the responder on another segment for host-mode scenarios (name its address in with.peers)')
+    .option('--name <name>', 'the name it answers with (default: this host\'s name)')
+    .option('--port <port>', 'UDP control port (default: 47800; 0: any free port)')
+    .option('--allow-host-network', 'allow it to send multicast on this machine\'s real network (without it, it answers but refuses)')
+    .option('-v, --verbose', 'print each request')
+    .action(agentCommand);
 
   program
     .command('validate')
@@ -104,7 +133,11 @@ Exit codes:
     .argument('<profiles...>', 'profile files')
     .action(validateCommand);
 
-  program.command('schema').description('print the profile JSON Schema (for editors: # yaml-language-server: $schema=…)').action(schemaCommand);
+  program
+    .command('schema')
+    .description('print the profile JSON Schema (for editors: # yaml-language-server: $schema=node_modules/netconform/profiles/netconform.schema.json)')
+    .option('-o, --out <file>', 'write it to this file instead (a local copy: $schema=./netconform.schema.json)')
+    .action(schemaCommand);
 
   registerLabCommands(program, { loadProfileForLab });
   return program;

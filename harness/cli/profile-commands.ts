@@ -8,6 +8,10 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { displayPath, loadProfile, loadProfiles } from '../loader/profile.ts';
 import { publishedSchema } from '../loader/profile-schema.ts';
+import { boundedParamsSchema } from '../loader/scenario-schema.ts';
+import { closest } from '../util/closest.ts';
+import { paramLines, paramRows } from './scenario-params.ts';
+import { writeFileAtomic } from '../util/atomic-write.ts';
 import { escapeControl } from '../util/escape.ts';
 import { CliError, ExitCode } from '../util/exit-codes.ts';
 import { loadRegistry } from '../../suites/registry.ts';
@@ -21,8 +25,12 @@ export async function validateCommand(files: string[]): Promise<void> {
   for (const p of loaded) process.stdout.write(`${escapeControl(p.file)}: ok (${p.profile.scenarios.length} scenario${p.profile.scenarios.length === 1 ? '' : 's'})\n`);
 }
 
-export async function listCommand(flags: { json?: boolean }): Promise<void> {
+export async function listCommand(scenario: string | undefined, flags: { json?: boolean }): Promise<void> {
   const registry = await loadRegistry();
+  if (scenario !== undefined) {
+    describeScenario(registry, scenario, Boolean(flags.json));
+    return;
+  }
   const scenarios = [...registry.values()].map((s) => ({ use: s.id, summary: s.summary, platforms: s.platforms, requires: s.requires }));
   const files = (await readdir(profilesDir)).filter((f) => f.endsWith('.yaml')).sort();
   const profiles = [];
@@ -45,8 +53,43 @@ export async function listCommand(flags: { json?: boolean }): Promise<void> {
   for (const p of profiles) process.stdout.write(escapeControl(`  ${p.file}  ${p.profile} (${p.scenarios} scenario${p.scenarios === 1 ? '' : 's'})${p.description ? ` — ${p.description.split('\n')[0]}` : ''}`) + '\n');
 }
 
-export async function schemaCommand(): Promise<void> {
-  process.stdout.write(`${JSON.stringify(await profileJsonSchema(), null, 2)}\n`);
+/** `netconform schema [--out file]`: to stdout, or written to a file (a local copy for an editor's modeline). */
+/** `netconform list <scenario>`: what it is, what it needs and its parameters (types, defaults, descriptions). */
+function describeScenario(registry: Awaited<ReturnType<typeof loadRegistry>>, id: string, json: boolean): void {
+  const s = registry.get(id);
+  if (!s) {
+    const near = closest(id, [...registry.keys()]);
+    throw new CliError(`list: unknown scenario "${escapeControl(id)}"${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; netconform list shows them all`, ExitCode.usage);
+  }
+  const withRows = paramRows(boundedParamsSchema(s.withSchema));
+  const expectRows = paramRows(boundedParamsSchema(s.expectSchema));
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ use: s.id, summary: s.summary, platforms: s.platforms, requires: s.requires, with: withRows, expect: expectRows }, null, 2)}\n`);
+    return;
+  }
+  const lines = [
+    `${s.id}: ${s.summary}`,
+    `  platforms: ${s.platforms.join(', ')}${s.requires.length ? `; requires: ${s.requires.join(', ')}` : ''}`,
+    '  with:',
+    ...paramLines(withRows),
+    '  expect:',
+    ...paramLines(expectRows),
+  ];
+  process.stdout.write(`${lines.map(escapeControl).join('\n')}\n`);
+}
+
+export async function schemaCommand(flags: { out?: string } = {}): Promise<void> {
+  const text = `${JSON.stringify(await profileJsonSchema(), null, 2)}\n`;
+  if (!flags.out) {
+    process.stdout.write(text);
+    return;
+  }
+  try {
+    await writeFileAtomic(resolve(flags.out), text);
+  } catch (err) {
+    throw new CliError(`schema --out: cannot write ${flags.out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, ExitCode.environment);
+  }
+  process.stdout.write(`netconform: wrote ${flags.out}\n`);
 }
 
 export async function profileJsonSchema(): Promise<Record<string, unknown>> {

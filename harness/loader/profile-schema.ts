@@ -9,6 +9,7 @@ import { DEFAULT_READY_TIMEOUT_MS } from '../process/types.ts';
 import type { JsonSchema } from '../model/scenario.ts';
 import { durationSchema, durationText } from '../util/duration.ts';
 import { boundedParamsSchema } from './scenario-schema.ts';
+import { publishable } from './publish.ts';
 
 export const SCHEMA_ID = 'https://netconform.dev/schema/profile.json';
 
@@ -129,7 +130,7 @@ export function publishedSchema(scenarios: Array<{ id: string; summary: string; 
     enum: scenarios.map((s) => s.id),
     enumDescriptions: scenarios.map((s) => s.summary),
   };
-  return {
+  return publishable({
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: SCHEMA_ID,
     ...rest,
@@ -137,5 +138,5 @@ export function publishedSchema(scenarios: Array<{ id: string; summary: string; 
       ...rest.properties,
       scenarios: { ...rest.properties.scenarios, items: { ...scenarioEntrySchema, properties: { ...scenarioEntrySchema.properties, use }, allOf: branches } },
     },
-  };
+  });
 }

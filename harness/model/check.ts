@@ -19,7 +19,26 @@ export interface MatrixEvidence {
   cells: string[][];
   /** Cells (row, col) that differ from what was expected; reporters highlight them. */
   mismatches?: Array<[number, number]>;
+  /**
+   * For a table of rows "expected | observed | context…": the two columns to compare. The
+   * observed cell of each row that differs from its expected cell is a mismatch (added to
+   * `mismatches`), and only the observed column is judged: the others are context, not coloured.
+   */
+  compare?: { expected: number; observed: number };
   legend?: string;
+}
+
+/** Every mismatch of a matrix: the listed ones and, with `compare`, each observed cell unlike its expected one. */
+export function matrixMismatches(m: MatrixEvidence): Array<[number, number]> {
+  const out = new Map<string, [number, number]>();
+  for (const [r, c] of m.mismatches ?? []) out.set(`${r},${c}`, [r, c]);
+  if (m.compare) {
+    const { expected, observed } = m.compare;
+    m.rows.forEach((_, r) => {
+      if ((m.cells[r]?.[observed] ?? '') !== (m.cells[r]?.[expected] ?? '')) out.set(`${r},${observed}`, [r, observed]);
+    });
+  }
+  return [...out.values()];
 }
 
 export interface TimelineEvent {
@@ -73,7 +92,8 @@ export interface SwimlaneEvidence {
   title: string;
   lanes: Array<{
     name: string;
-    spans: Array<{ state: LaneState; fromMs: number; toMs: number; label?: string }>;
+    /** `nightFromMs`/`nightToMs`: the span on the unscaled night's clock (a schedule run at a time scale). */
+    spans: Array<{ state: LaneState; fromMs: number; toMs: number; label?: string; nightFromMs?: number; nightToMs?: number }>;
     markers: Array<{ t: number; marker: LaneMarker; detail?: string }>;
   }>;
   bounds?: Array<{ label: string; fromMs: number; toMs: number }>;
@@ -85,6 +105,8 @@ export interface DistributionEvidence {
   title: string;
   unit: string;
   series: Array<{ name: string; samples: number[] }>;
+  /** The verdict's bound, e.g. p99 ≤ 5 ms: `quantile` 0.99, `value` 5. */
+  bound?: { quantile: number; value: number; label: string };
 }
 
 /** Expected vs measured values with a tolerance (keepalive detection time, …): a bar per item. */
@@ -92,7 +114,8 @@ export interface ExpectedMeasuredEvidence {
   kind: 'expected-measured';
   title: string;
   unit: string;
-  items: Array<{ name: string; expected: number; measured: number | null; tolerance?: number; ok: boolean }>;
+  /** `waited`: with nothing measured, how long the scenario waited for it (the plot shows that it came not within it). */
+  items: Array<{ name: string; expected: number; measured: number | null; tolerance?: number; ok: boolean; waited?: number }>;
 }
 
 export type Evidence =

@@ -127,8 +127,20 @@ export interface RunResult {
    * was judged (harness/runner/judged.ts); it then exits 4.
    */
   unjudged?: string[];
+  /** Which they were (reports list them as skipped, "not run (--bail)"), and the limit that stopped the run. */
+  notRunScenarios?: NotRunScenario[];
+  maxFailures?: number;
   /** Set by `netconform merge`: the shard folders this result was merged from. */
   mergedFrom?: string[];
+}
+
+/** A planned scenario instance the run did not reach. */
+export type NotRunScenario = Pick<ScenarioResult, 'id' | 'use' | 'profile' | 'file' | 'line' | 'repeat'>;
+
+/** "not run (--bail)": why the run's `notRunScenarios` did not run (`--bail` is `--max-failures 1`). */
+export function notRunLabel(r: Pick<RunResult, 'maxFailures'>): string {
+  if (r.maxFailures === undefined) return 'not run';
+  return `not run (${r.maxFailures === 1 ? '--bail' : `--max-failures ${r.maxFailures}`})`;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
- * Console: live progress (scenario k/n, elapsed), every check's verdict on one line, the
- * evidence of a failing check printed readably (matrices as tables), and the closing line
- * `N passed, N failed, N skipped`.
+ * Console: live progress (scenario k/n, then how long it took), every check's verdict on one
+ * line, the evidence of a failing check printed readably (matrices as tables), and at the end,
+ * as Playwright's list reporter does, a recap of every failed and flaky check (profile ›
+ * scenario › check, file:line) before the closing line `N passed, N failed, N skipped`.
  */
 import type { Verdict } from '../model/check.ts';
 import { closingLine, rerunLines, type RunResult, type ScenarioResult } from '../model/results.ts';
@@ -20,14 +21,18 @@ function indent(text: string, n: number): string {
 /** ANSI SGR colours (ECMA-48) per verdict; used only when colour is on. */
 const COLOR: Record<Verdict, string> = { pass: '32', fail: '31', error: '31;1', skip: '33', flaky: '35', xfail: '36' };
 
+/** FORCE_COLOR values that turn colour on, as Node's tty.getColorDepth reads them; any other value turns it off. */
+const FORCE_ON = new Set(['', '1', '2', '3', 'true']);
+
 /**
- * Colour on a TTY unless NO_COLOR is set (https://no-color.org: any non-empty value);
- * FORCE_COLOR (non-empty, not "0") turns it on anywhere; `--no-color` is passed as `flag: false`.
+ * Node's rule (https://nodejs.org/api/cli.html#force_color1-2-3): FORCE_COLOR, when set, decides
+ * and beats NO_COLOR; otherwise NO_COLOR (https://no-color.org: any non-empty value) turns it off,
+ * and a TTY turns it on. `--no-color` (passed as `flag: false`) beats both: it is asked for here.
  */
 export function colorWanted(flag: boolean | undefined, env: NodeJS.ProcessEnv = process.env, isTTY = Boolean(process.stdout.isTTY)): boolean {
   if (flag === false) return false;
+  if (env.FORCE_COLOR !== undefined) return FORCE_ON.has(env.FORCE_COLOR);
   if (env.NO_COLOR) return false;
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '') return env.FORCE_COLOR !== '0';
   return isTTY;
 }
 
@@ -56,9 +61,32 @@ interface Running {
   printedWhere?: string;
 }
 
+/**
+ * The end-of-run recap: every failed (or errored) check, then every flaky one, numbered, each as
+ * "profile › scenario › check (file:line)" with its reason below. Empty when there is none.
+ */
+export function recapLines(r: Pick<RunResult, 'scenarios'>, paint: (v: Verdict, text: string) => string = (_v, t) => t): string[] {
+  const groups: Array<{ title: string; verdicts: Verdict[] }> = [
+    { title: 'failed', verdicts: ['fail', 'error'] },
+    { title: 'flaky', verdicts: ['flaky'] },
+  ];
+  const out: string[] = [];
+  for (const g of groups) {
+    const hits = r.scenarios.flatMap((s) => s.checks.filter((c) => g.verdicts.includes(c.verdict)).map((c) => ({ s, c })));
+    if (!hits.length) continue;
+    out.push('', `  ${hits.length} ${g.title}:`);
+    hits.forEach(({ s, c }, i) => {
+      const repeat = s.repeat ? ` (repeat ${s.repeat})` : '';
+      out.push(`    ${i + 1}) ${s.profile} › ${s.id}${repeat} › ${c.name} (${s.file}:${s.line})`);
+      out.push(`       ${paint(c.verdict, LABEL[c.verdict])} ${c.reason}`);
+    });
+  }
+  if (out.length) out.push('');
+  return out;
+}
+
 export class ConsoleReporter implements Reporter {
   readonly name = 'console';
-  private started = performance.now();
   private heartbeat: NodeJS.Timeout | undefined;
   private running: Running | undefined;
 
@@ -74,18 +102,14 @@ export class ConsoleReporter implements Reporter {
     return this.color ? `\x1b[${COLOR[v]}m${text}\x1b[0m` : text;
   }
 
-  private elapsed(): string {
-    return formatMs(performance.now() - this.started);
-  }
-
   onBegin(plan: PlanInfo): void {
-    this.started = performance.now();
     const files = plan.profiles.map((p) => p.file).join(', ');
     this.out(`netconform: ${plan.total} scenario${plan.total === 1 ? '' : 's'} from ${files}\n`);
   }
 
   onScenarioBegin(s: ScenarioStart): void {
-    this.out(`[${s.index}/${s.total}] ${s.profile} › ${s.id} (${s.use}) … ${this.elapsed()}\n`);
+    // One clock per scenario: its own duration, said when it is done (not the run's, beside it).
+    this.out(`[${s.index}/${s.total}] ${s.profile} › ${s.id} (${s.use}) …\n`);
     const now = performance.now();
     const run: Running = { startedMs: now, printedMs: now, progressMs: now };
     this.running = run;
@@ -148,6 +172,7 @@ export class ConsoleReporter implements Reporter {
     const rerun = result.scenarios.filter((x) => x.lateReruns?.length).length;
     const extras = [s.flaky && `${s.flaky} flaky`, rerun && `${rerun} scenario${rerun === 1 ? '' : 's'} re-run after the harness was late`, s.xfail && `${s.xfail} expected failures`, s.errors && `${s.errors} error${s.errors === 1 ? '' : 's'}`].filter(Boolean);
     if (result.interrupted) this.out('netconform: run interrupted; reports are marked interrupted\n');
+    for (const line of recapLines(result, (v, t) => this.paint(v, t))) this.out(`${line}\n`);
     if (extras.length) this.out(`(${extras.join(', ')})\n`);
     this.out(`${closingLine(s)}\n`);
   }

@@ -1,5 +1,5 @@
 /** Plain-text rendering of evidence, shared by the console and JUnit reporters. */
-import type { Evidence, MatrixEvidence } from '../model/check.ts';
+import { matrixMismatches, type Evidence, type MatrixEvidence } from '../model/check.ts';
 
 function pad(s: string, w: number): string {
   // Width by code points so ✓/✗ line up.
@@ -8,7 +8,7 @@ function pad(s: string, w: number): string {
 }
 
 export function matrixText(m: MatrixEvidence): string {
-  const mismatch = new Set((m.mismatches ?? []).map(([r, c]) => `${r},${c}`));
+  const mismatch = new Set(matrixMismatches(m).map(([r, c]) => `${r},${c}`));
   const corner = [m.rowLabel, m.colLabel].filter(Boolean).join(' \\ ');
   const header = [corner, ...m.cols];
   const body = m.rows.map((row, r) => [row, ...m.cols.map((_, c) => `${m.cells[r]?.[c] ?? ''}${mismatch.has(`${r},${c}`) ? ' ←' : ''}`)]);

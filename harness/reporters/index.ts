@@ -4,6 +4,7 @@ import { GithubReporter } from './github.ts';
 import { HtmlReporter } from './html/index.ts';
 import { JsonReporter } from './json.ts';
 import { JUnitReporter } from './junit.ts';
+import type { JUnitFlavour } from '../model/junit-flavour.ts';
 import type { Reporter } from './reporter.ts';
 
 export interface ReporterOptions {
@@ -12,14 +13,18 @@ export interface ReporterOptions {
   color?: boolean;
   /** Console: evidence of passing checks too. */
   allEvidence?: boolean;
+  /** JUnit: `annotated` (file and line on each testcase) or `strict` (junit-10.xsd exactly). */
+  junit?: JUnitFlavour;
+  /** Set by makeReporters: the console reporter is in the run, so github prints annotations only. */
+  withConsole?: boolean;
 }
 
 export const REPORTERS = {
   console: (o: ReporterOptions): Reporter => new ConsoleReporter(undefined, o.verbose, o.color, o.allEvidence),
-  junit: (o: ReporterOptions): Reporter => new JUnitReporter(o.outDir),
+  junit: (o: ReporterOptions): Reporter => new JUnitReporter(o.outDir, o.junit),
   json: (o: ReporterOptions): Reporter => new JsonReporter(o.outDir),
   html: (o: ReporterOptions): Reporter => new HtmlReporter(o.outDir),
-  github: (): Reporter => new GithubReporter(),
+  github: (o: ReporterOptions): Reporter => new GithubReporter(undefined, undefined, !o.withConsole),
 } as const;
 
 export type ReporterName = keyof typeof REPORTERS;
@@ -31,5 +36,6 @@ export function isReporterName(n: string): n is ReporterName {
 }
 
 export function makeReporters(names: ReporterName[], o: ReporterOptions): Reporter[] {
-  return [...new Set(names)].map((n) => REPORTERS[n](o));
+  const unique = [...new Set(names)];
+  return unique.map((n) => REPORTERS[n]({ ...o, withConsole: unique.includes('console') }));
 }

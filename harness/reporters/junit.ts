@@ -1,12 +1,17 @@
 /**
  * JUnit XML via junit-report-builder: one testsuite per profile, one testcase per check
- * (classname = scenario id). Valid against test/fixtures/schemas/junit-10.xsd (Jenkins xUnit; the e2e tests check it).
+ * (classname = `<profile>.<scenario id>`, so one id in two profiles stays two classes in Jenkins;
+ * the name carries the repetition under `--repeat-each`), and a skipped testcase per scenario a
+ * stopped run did not reach ("not run (--bail)"). Two flavours: `annotated` (the default) adds
+ * `file` and `line` to each testcase for GitHub's and GitLab's annotators; `strict` leaves them
+ * out and is valid against test/fixtures/schemas/junit-10.xsd (Jenkins xUnit) as published.
  */
 import { join, relative } from 'node:path';
 import type { Builder, TestCase } from 'junit-report-builder';
-import { rerunLines, type RunResult, type ScenarioResult } from '../model/results.ts';
+import { rerunLines, notRunLabel, type NotRunScenario, type RunResult, type ScenarioResult } from '../model/results.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { evidenceBlock } from './evidence-text.ts';
+import type { JUnitFlavour } from '../model/junit-flavour.ts';
 import type { Reporter } from './reporter.ts';
 
 // The package's types declare an ES default export, but under Node's CJS interop the default
@@ -38,9 +43,9 @@ function skippedWithReason(tc: TestCase, reason: string): void {
 /**
  * GitHub's and GitLab's JUnit readers (e.g. mikepenz/action-junit-report, GitLab's unit test
  * reports) annotate from `file` and `line` on a testcase. junit-10.xsd declares neither on
- * <testcase> (only `file` on <testsuite>), so these two attributes are the one departure from
- * it; the tests validate everything else against the schema. junit-report-builder has `file()`
- * but no `line()`: the attribute goes into its attribute map.
+ * <testcase> (only `file` on <testsuite>), so these two attributes are the annotated flavour's
+ * one departure from it, and the strict flavour leaves them out. junit-report-builder has
+ * `file()` but no `line()`: the attribute goes into its attribute map.
  */
 function withLine(tc: TestCase, line: number): void {
   (tc as unknown as { _attributes: Record<string, string> })._attributes.line = String(line);
@@ -59,9 +64,30 @@ function withoutRootSkipped(xml: string): string {
   return xml.replace(/(<testsuites\b[^>]*?)\s+skipped="\d+"/, '$1');
 }
 
+export { JUNIT_FLAVOURS, type JUnitFlavour } from '../model/junit-flavour.ts';
+
+/** A testcase's class: the profile and the scenario id, dot-joined as Jenkins reads package.class. */
+export const junitClassName = (s: Pick<ScenarioResult, 'profile' | 'id'>): string => `${s.profile}.${s.id}`;
+
+/** A testcase's name: the check's, with the repetition when there are several. */
+export const junitCaseName = (check: string, s: Pick<ScenarioResult, 'repeat'>): string => (s.repeat ? `${check} (repeat ${s.repeat})` : check);
+
 export class JUnitReporter implements Reporter {
   readonly name = 'junit';
-  constructor(private readonly outDir: string) {}
+  constructor(
+    private readonly outDir: string,
+    private readonly flavour: JUnitFlavour = 'annotated',
+  ) {}
+
+  /** A testcase with its class and name, and where the profile declares it unless strict. */
+  private newCase(make: () => TestCase, s: NotRunScenario, name: string): TestCase {
+    const tc = make().className(xmlSafe(junitClassName(s))).name(xmlSafe(junitCaseName(name, s)));
+    if (this.flavour === 'annotated') {
+      tc.file(xmlSafe(s.file));
+      withLine(tc, s.line);
+    }
+    return tc;
+  }
 
   async onEnd(result: RunResult): Promise<void> {
     const builder = (await junitBuilder()).newBuilder().name('netconform');
@@ -81,6 +107,9 @@ export class JUnitReporter implements Reporter {
         .property('interrupted', String(result.interrupted));
       if (env.sutPriority) suite.property('sutPriority', env.sutPriority);
       for (const s of scenarios) this.addScenario(suite.testCase.bind(suite), s);
+      for (const s of (result.notRunScenarios ?? []).filter((x) => x.profile === profile.name)) {
+        skippedWithReason(this.newCase(suite.testCase.bind(suite), s, '(not run)').time(0), notRunLabel(result));
+      }
     }
     await writeFileAtomic(join(this.outDir, 'junit.xml'), withoutRootSkipped(builder.build()));
   }
@@ -88,8 +117,7 @@ export class JUnitReporter implements Reporter {
   private addScenario(newCase: () => TestCase, s: ScenarioResult): void {
     const per = s.checks.length ? seconds(s.durationMs / s.checks.length) : 0;
     s.checks.forEach((c, i) => {
-      const tc = newCase().className(s.id).name(xmlSafe(c.name)).time(per).file(xmlSafe(s.file));
-      withLine(tc, s.line);
+      const tc = this.newCase(newCase, s, c.name).time(per);
       const evidence = xmlSafe(evidenceBlock(c.evidence));
       // The body starts with the reason (readers that show only the body still name the fault), evidence after.
       const body = [xmlSafe(c.reason), evidence].filter(Boolean).join('\n\n');

@@ -41,7 +41,7 @@ async function probeNamespaces(root: boolean): Promise<{ netns: Probe; netem: Pr
     return { netns: r, netem: no('netem is a Linux qdisc'), tbf: no('tbf is a Linux qdisc') };
   }
   if (!root) {
-    const r = no('network namespaces need root (run as root, e.g. sudo netconform run …)');
+    const r = no(`network namespaces need root (${AS_ROOT})`);
     return { netns: r, netem: no('probing netem needs root'), tbf: no('probing tbf needs root') };
   }
   // Owner pid and start time in the name: `lab gc` removes it if this process dies mid-probe.
@@ -112,6 +112,16 @@ async function probeLocalNetwork(root: boolean, addon: Probe): Promise<Probe> {
   }
 }
 
+/**
+ * How to run as root from any install: sudo resets PATH (sudoers secure_path), so neither a local
+ * install's node_modules/.bin nor a user's node (nvm, fnm) is found by `sudo netconform`; passing
+ * the user's PATH through lets npx find the local or global netconform.
+ */
+export const AS_ROOT = 'sudo -E env "PATH=$PATH" npx netconform run …';
+
+/** Why something needing root cannot run; reads on after "the lab " too ("the lab needs root (…)"). */
+export const NEEDS_ROOT = `needs root (${AS_ROOT})`;
+
 let cached: Promise<Capabilities> | undefined;
 
 export function probeCapabilities(): Promise<Capabilities> {
@@ -122,7 +132,7 @@ export function probeCapabilities(): Promise<Capabilities> {
     const caps: Capabilities = {
       linux: process.platform === 'linux' ? yes('Linux') : no(`this is ${process.platform}, not Linux`),
       darwin: process.platform === 'darwin' ? yes('macOS') : no(`macOS only; this is ${process.platform}`),
-      root: root ? yes('running as root') : no('needs root (run as root, e.g. sudo netconform run …)'),
+      root: root ? yes('running as root') : no(NEEDS_ROOT),
       netns: ns.netns,
       lab: no('the profile has no lab: section'),
       addon,

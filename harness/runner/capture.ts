@@ -35,6 +35,17 @@ const LISTEN_TIMEOUT_MS = 5000;
 /** After the attempt: frames still in flight (a last datagram, a FIN) reach the ring before tcpdump stops. */
 const DRAIN_MS = 200;
 
+/** The folder under the report folder that captures go to: the run's own, emptied when a run starts. */
+export const CAPTURES_DIR = 'captures';
+
+/**
+ * Removes the captures an earlier run left in `outDir`: they are the run's to write, and a
+ * file left from before would sit beside this run's reports as if it were its evidence.
+ */
+export async function clearCaptures(outDir: string): Promise<void> {
+  await rm(join(outDir, CAPTURES_DIR), { recursive: true, force: true });
+}
+
 export interface CaptureSettings {
   mode: CaptureMode;
   /** The report folder; files go under `captures/` in it. */
@@ -62,7 +73,7 @@ export async function startCapture(settings: CaptureSettings | undefined, lab: L
   const none: AttemptCapture = { finish: async () => [] };
   if (!settings || settings.mode === 'off') return none;
   if (!lab) return none; // nothing of ours to capture: without a lab the scenario uses loopback or the host's own interfaces
-  const dir = join(settings.outDir, 'captures', safe(where.profile), safe(where.id));
+  const dir = join(settings.outDir, CAPTURES_DIR, safe(where.profile), safe(where.id));
   await mkdir(dir, { recursive: true });
   const started = await Promise.all(lab.segments.map((s) => startOne(lab.runId, s.name, join(dir, `attempt-${where.attempt}-${safe(s.name)}.pcap`), log)));
   const running = started.filter((r): r is Running => r !== undefined);

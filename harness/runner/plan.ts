@@ -6,6 +6,7 @@
  * jobs with --shard 1/n … n/n run every scenario exactly once and finish at similar times.
  */
 import type { LoadedProfile, ScenarioSpec } from '../loader/profile.ts';
+import type { NotRunScenario } from '../model/results.ts';
 import type { AnyScenario } from '../../suites/registry.ts';
 import { CliError, ExitCode } from '../util/exit-codes.ts';
 
@@ -120,4 +121,18 @@ export function shardsByDuration(plan: PlannedScenario[], total: number, duratio
     load[best]! += cost[i]!;
   }
   return shardOf;
+}
+
+/**
+ * The plan's instances a stopped run did not reach (`rest`, in plan order), numbered after the
+ * repetitions that ran (`ran`: key → repetitions run) when `--repeat-each` is on.
+ */
+export function notRunScenarios(rest: PlannedScenario[], ran: ReadonlyMap<string, number>, repeatEach = 1): NotRunScenario[] {
+  const count = new Map(ran);
+  return rest.map((p) => {
+    const n = (count.get(p.key) ?? 0) + 1;
+    count.set(p.key, n);
+    const at = { id: p.spec.id, use: p.spec.use, profile: p.profile.profile.profile, file: p.profile.file, line: p.profile.scenarioLines[p.spec.id] ?? 1 };
+    return repeatEach > 1 ? { ...at, repeat: n } : at;
+  });
 }

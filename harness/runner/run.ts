@@ -18,11 +18,11 @@ import { CliError, ExitCode } from '../util/exit-codes.ts';
 import { loadRegistry } from '../../suites/registry.ts';
 import { probeCapabilities } from './capabilities.ts';
 import { environment, VERSION } from './environment.ts';
-import type { CaptureMode } from './capture.ts';
+import { clearCaptures, type CaptureMode } from './capture.ts';
 import { executeScenario } from './execute.ts';
 import { unjudgedProblems } from './judged.ts';
 import { writeLastRun } from './last-run.ts';
-import { buildPlan, type PlannedScenario, type PlanOptions } from './plan.ts';
+import { buildPlan, notRunScenarios, type PlannedScenario, type PlanOptions } from './plan.ts';
 
 // Lives with the loader (so `validate` loads no runner); exported here too, where it was.
 export { loadProfiles };
@@ -60,7 +60,7 @@ function labCapability(profile: LoadedProfile, caps: Capabilities): { ok: boolea
   const spec = profile.profile.lab;
   if (!spec) return caps.lab;
   if (!caps.linux.ok) return { ok: false, reason: `labs need Linux network namespaces; ${caps.linux.reason}` };
-  if (!caps.root.ok) return { ok: false, reason: `the lab needs root: ${caps.root.reason}` };
+  if (!caps.root.ok) return { ok: false, reason: `the lab ${caps.root.reason}` };
   if (!caps.netns.ok) return { ok: false, reason: caps.netns.reason };
   if (labNeedsNetem(spec) && !caps.netem.ok) return { ok: false, reason: 'netem is not available in this kernel (the lab asks for delay, jitter or loss)' };
   if (labNeedsLocalNetwork(spec) && !caps.lnp.ok) return { ok: false, reason: `a host's localNetwork policy cannot be emulated here: ${caps.lnp.reason}` };
@@ -71,6 +71,7 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
   const plan = await planRun(opts);
   try {
     await mkdir(opts.outDir, { recursive: true });
+    await clearCaptures(opts.outDir);
   } catch (err) {
     throw new CliError(`cannot create the output folder ${opts.outDir}: ${(err as Error).message}`, ExitCode.environment);
   }
@@ -165,6 +166,8 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
   };
   if (stopped() && results.length < plan.length) {
     result.notRun = plan.length - results.length;
+    result.notRunScenarios = notRunScenarios(plan.slice(results.length), repeats, opts.repeatEach);
+    result.maxFailures = opts.maxFailures;
     await mux.emit('onMessage', `stopped after ${failedScenarios} failing scenario${failedScenarios === 1 ? '' : 's'} (--max-failures ${opts.maxFailures}): ${result.notRun} not run`);
   }
   const minJudged = new Map(profiles.flatMap((p) => (p.profile.minJudged === undefined ? [] : [[p.profile.profile, p.profile.minJudged] as const])));

@@ -121,7 +121,7 @@ export default defineScenario<With, Expect>({
         kind: 'expected-measured',
         title: 'dead-peer detection time: expected (idle + interval × count) vs measured',
         unit: 'ms',
-        items: [{ name: w.strategy, expected, measured: measured === undefined ? null : Math.round(measured), tolerance: e.toleranceMs, ok: verdict.ok }],
+        items: [{ name: w.strategy, expected, measured: measured === undefined ? null : Math.round(measured), tolerance: e.toleranceMs, ok: verdict.ok, ...(measured === undefined ? { waited: waitMs } : {}) }],
       },
       log.timelineEvidence('keepalive'),
     ];

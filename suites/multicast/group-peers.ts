@@ -215,7 +215,7 @@ export default defineScenario<With, Expect>({
       evidence,
       { kind: 'numbers' as const, title: 'loss per pair after warm-up (only pairs with loss)', values: Object.keys(lossValues).length ? lossValues : { none: 0 }, units: Object.fromEntries(Object.keys(lossValues).map((k) => [k, '%'])) },
       { kind: 'numbers' as const, title: 'one-way latency (kernel rx timestamp − sender clock)', values: lat, units: { p50: 'ms', p95: 'ms', p99: 'ms', max: 'ms' } },
-      latencyPerPair(rx, (x) => x.seq >= p.warmup && x.from !== x.to),
+      latencyPerPair(rx, (x) => x.seq >= p.warmup && x.from !== x.to, e.maxP99Ms),
       {
         kind: 'numbers' as const,
         title: `send rate and this process's CPU over the rounds (${list.length} peer${list.length === 1 ? '' : 's'} in this process send and receive)`,
@@ -260,7 +260,7 @@ const MAX_LATENCY_SAMPLES = 200_000;
  * Samples per sender→receiver pair for the report's CDF plot; ms to µs precision, the first
  * ones of each pair: at most 2,000 per pair and MAX_LATENCY_SAMPLES in all (at least 100 per pair).
  */
-function latencyPerPair(rx: Iterable<Reception>, keep: (x: Reception) => boolean): DistributionEvidence {
+function latencyPerPair(rx: Iterable<Reception>, keep: (x: Reception) => boolean, maxP99Ms?: number): DistributionEvidence {
   const keys = new Set<string>();
   for (const x of rx) if (keep(x)) keys.add(`${x.from}→${x.to}`);
   const pairs = keys.size;
@@ -273,5 +273,6 @@ function latencyPerPair(rx: Iterable<Reception>, keep: (x: Reception) => boolean
     if (list.length < perPair) list.push(Math.round(Number(x.latencyNs) / 1000) / 1000);
     byPair.set(key, list);
   }
-  return { kind: 'distribution', title: 'one-way latency per pair (CDF)', unit: 'ms', series: [...byPair].sort(([a], [b]) => a.localeCompare(b)).map(([name, samples]) => ({ name, samples })) };
+  const bound = maxP99Ms === undefined ? {} : { bound: { quantile: 0.99, value: maxP99Ms, label: `p99 ≤ ${maxP99Ms} ms` } };
+  return { kind: 'distribution', title: 'one-way latency per pair (CDF)', unit: 'ms', series: [...byPair].sort(([a], [b]) => a.localeCompare(b)).map(([name, samples]) => ({ name, samples })), ...bound };
 }

@@ -185,3 +185,16 @@ describe('tool line protocol (the address guard is test/safety.test.ts)', () => 
     expect(parseEventLine('{"event":"alert"}')).toBeUndefined();
   });
 });
+
+describe('the night as a swimlane', () => {
+  it('carries the unscaled night\'s clock on each span: the schedule\'s lengths, one after another', async () => {
+    const { nightSwimlane } = await import('../../suites/darkwake/lib/swimlane.ts');
+    const marks: PhaseMark[] = [
+      { kind: 'sleep', cycle: 1, startMs: 0, unscaledMs: 900_000 },
+      { kind: 'darkwake', cycle: 1, startMs: 3600, unscaledMs: 30_000 },
+      { kind: 'fullwake', cycle: 0, startMs: 3900, unscaledMs: 900_000 },
+    ];
+    const lane = nightSwimlane({ client: 'c', marks, nightEndMs: 7500, events: [], title: 'night' });
+    expect(lane.lanes[0]!.spans.map((s) => [s.fromMs, s.toMs, s.nightFromMs, s.nightToMs])).toEqual([[0, 3600, 0, 900_000], [3600, 3900, 900_000, 930_000], [3900, 7500, 930_000, 1_830_000]]);
+  });
+});

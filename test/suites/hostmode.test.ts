@@ -111,7 +111,7 @@ scenarios:
     expect(r.exitCode).toBe(1);
     const [silent, unsafe] = ['silent', 'unsafe'].map((id) => r.result.scenarios.find((s) => s.id === id)!.checks[0]!);
     expect(silent!.verdict).toBe('error');
-    expect(silent!.reason).toMatch(/peer agent 198\.18\.2\.250:47800 did not answer hello .*is peer-agent\.ts running there\?/);
+    expect(silent!.reason).toMatch(/peer agent 198\.18\.2\.250:47800 did not answer hello .*is netconform agent running there\?/);
     expect(unsafe!.verdict).toBe('error');
     expect(unsafe!.reason).toContain('192.0.2.7 is outside the addresses netconform sends to');
   });

@@ -10,6 +10,8 @@ export interface PhaseMark {
   cycle: number;
   /** When the phase had begun (scenario ms). */
   startMs: number;
+  /** Its length on the unscaled night's clock (the schedule as written). */
+  unscaledMs?: number;
 }
 
 export interface ChurnEvent {

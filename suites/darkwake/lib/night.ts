@@ -161,7 +161,7 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
     onPhase: (rec) => {
       cpuWait();
       awake = rec.phase.kind === 'sleep' ? undefined : rec;
-      res.marks.push({ kind: rec.phase.kind, cycle: rec.phase.cycle, startMs: rec.enteredMs });
+      res.marks.push({ kind: rec.phase.kind, cycle: rec.phase.cycle, startMs: rec.enteredMs, unscaledMs: rec.phase.unscaledMs });
       phaseEvents.push({
         t: Math.round(rec.enteredMs), source: 'sleep-model', event: rec.phase.label,
         detail: `${formatMs(rec.phase.unscaledMs)} unscaled = ${phaseLength(rec.phase)}; ${rec.lateMs.toFixed(1)} ms late`,

@@ -26,12 +26,19 @@ function markerOf(e: TimedEvent, handshakesSeen: number): LaneMarker | undefined
 
 export function nightSwimlane(o: LaneInput): SwimlaneEvidence {
   const end = Number.isFinite(o.nightEndMs) ? o.nightEndMs : (o.marks.at(-1)?.startMs ?? 0);
-  const spans = o.marks.map((m, i) => ({
-    state: m.kind,
-    fromMs: Math.round(m.startMs),
-    toMs: Math.round(Math.max(m.startMs, o.marks[i + 1]?.startMs ?? end)),
-    label: `${m.kind}${m.cycle ? ` ${m.cycle}` : ''}`,
-  }));
+  // The unscaled night's clock: each phase's length as the schedule wrote it, one after another.
+  let night = 0;
+  const spans = o.marks.map((m, i) => {
+    const clock = m.unscaledMs === undefined ? {} : { nightFromMs: night, nightToMs: night + m.unscaledMs };
+    night += m.unscaledMs ?? 0;
+    return {
+      state: m.kind,
+      fromMs: Math.round(m.startMs),
+      toMs: Math.round(Math.max(m.startMs, o.marks[i + 1]?.startMs ?? end)),
+      label: `${m.kind}${m.cycle ? ` ${m.cycle}` : ''}`,
+      ...clock,
+    };
+  });
   const markers: SwimlaneEvidence['lanes'][number]['markers'] = [];
   let handshakes = 0;
   for (const e of [...o.events].sort((a, b) => a.t - b.t)) {

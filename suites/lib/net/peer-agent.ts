@@ -1,7 +1,8 @@
 /**
  * The peer agent: a real responder for host mode. Run it on a machine on each segment you want
- * measured (`node --import tsx suites/lib/net/peer-agent.ts --name peer-b --allow-host-network
- * [--port 47800]`, in a checkout with the addon built); name its address in `with.peers`.
+ * measured (`netconform agent --name peer-b --allow-host-network [--port 47800]`, the command in
+ * harness/cli/agent-command.ts; in a checkout, this file run directly does the same); name its
+ * address in `with.peers`.
  * Without --allow-host-network it still listens and answers, but refuses to send multicast.
  *
  * It answers the control requests of peer-protocol.ts on one IPv4 UDP port. Everything it

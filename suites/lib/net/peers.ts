@@ -16,7 +16,7 @@ import { openSocket, sendFrom, type Endpoint, type SegIface } from './topology.t
 /** The `with.peers` / `with.peerPort` properties every host-mode scenario shares (JSON Schema via TypeBox). */
 export const Peers = Type.Array(Type.String({ format: 'ipv4', description: 'the IPv4 address of one peer agent (198.18.0.0/15, or link-local with --allow-host-network)', examples: ['198.18.1.2'] }), {
   uniqueItems: true,
-  description: 'host mode: IPv4 addresses of peer agents (suites/lib/net/peer-agent.ts), one per segment to measure; lab mode ignores it',
+  description: 'host mode: IPv4 addresses of peer agents (netconform agent), one per segment to measure; lab mode ignores it',
 });
 export const PeerPort = Type.Integer({ minimum: 1024, maximum: 65535, default: DEFAULT_PEER_PORT, description: `host mode: the peer agents' UDP control port (default ${DEFAULT_PEER_PORT})` });
 
@@ -97,7 +97,7 @@ export async function connectPeers(ctx: ScenarioContext, host: Endpoint, address
     try {
       hello = await request(address, { op: 'hello', id: newId() });
     } catch (err) {
-      problems.push(err instanceof PeerError ? `${err.message}: is peer-agent.ts running there?` : errText(err));
+      problems.push(err instanceof PeerError ? `${err.message}: is netconform agent running there?` : errText(err));
       continue;
     }
     if (hello.reply.op !== 'hello') continue;

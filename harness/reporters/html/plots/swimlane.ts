@@ -5,7 +5,51 @@
  */
 import type { LaneMarker, LaneState, SwimlaneEvidence } from '../../../model/check.ts';
 import { esc } from '../escape.ts';
-import { fmt, legend, linear, svg, xAxis } from './svg.ts';
+import { fmt, legend, linear, svg, xAxis, type Scale } from './svg.ts';
+
+/** Tick steps a clock reads in: seconds to hours. */
+const CLOCK_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400].map((s) => s * 1000);
+
+/** About `count` ticks from 0 to `end` ms at a step a clock reads in (10m, not 8m20s). */
+export function clockTicks(end: number, count = 6): number[] {
+  const step = CLOCK_STEPS.find((s) => s >= end / count) ?? CLOCK_STEPS.at(-1)!;
+  const out: number[] = [];
+  for (let t = 0; t <= end && out.length < 50; t += step) out.push(t);
+  return out;
+}
+
+/** "0", "45s", "10m", "1h30m". */
+export function clockText(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s === 0) return '0';
+  const [h, m, sec] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
+  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${sec ? `${sec}s` : ''}`;
+}
+
+/**
+ * The unscaled night's clock under the scenario's: a schedule run at a time scale (15 min of
+ * sleep in 3.6 s) is read in its own terms. Phases can be scaled unevenly (a dark wake has a
+ * floor, a sleep may be compressed), so a night time maps to the plot through the span it falls
+ * in, not one factor: nice night ticks land where that span puts them. Undefined without spans
+ * that carry the night's clock.
+ */
+export function nightAxis(e: SwimlaneEvidence, x: Scale, y: number): string | undefined {
+  const spans = e.lanes[0]?.spans.filter((s) => s.nightFromMs !== undefined && s.nightToMs !== undefined) ?? [];
+  if (!spans.length) return undefined;
+  const end = Math.max(...spans.map((s) => s.nightToMs!));
+  const at = (u: number): number | undefined => {
+    const s = spans.find((p) => u >= p.nightFromMs! && u <= p.nightToMs!);
+    if (!s) return undefined;
+    const f = s.nightToMs! > s.nightFromMs! ? (u - s.nightFromMs!) / (s.nightToMs! - s.nightFromMs!) : 0;
+    return x(s.fromMs + f * (s.toMs - s.fromMs));
+  };
+  const marks = clockTicks(end).flatMap((u) => {
+    const px = at(u);
+    return px === undefined ? [] : [`<line x1="${px.toFixed(1)}" x2="${px.toFixed(1)}" y1="${y}" y2="${y + 4}" stroke="#666"/><text x="${px.toFixed(1)}" y="${y + 15}" text-anchor="middle">${clockText(u)}</text>`];
+  }).join('');
+  const [a, b] = [x(x.domain[0]), x(x.domain[1])];
+  return `<g class="axis clock-night"><line x1="${a}" x2="${b}" y1="${y}" y2="${y}" stroke="#666"/>${marks}<text x="${(a + b) / 2}" y="${y + 30}" text-anchor="middle">the night's clock (unscaled; each phase as the schedule wrote it)</text></g>`;
+}
 
 const STATE_COLOR: Record<LaneState, string> = { awake: '#e5e7eb', sleep: '#1e3a8a', darkwake: '#93c5fd', fullwake: '#fde68a' };
 const STATE_LABEL: Record<LaneState, string> = { awake: 'awake', sleep: 'sleep', darkwake: 'dark wake', fullwake: 'full wake' };
@@ -55,5 +99,9 @@ export function swimlanePlot(e: SwimlaneEvidence): string {
     ...(['handshake', 'reconnect', 'dpd-drop', 'alert'] as const).filter((m) => usedMarks.has(m)).map((m) => ({ color: MARKER_COLOR[m], label: m === 'dpd-drop' ? 'DPD drop' : m })),
     ...(e.bounds?.length ? [{ color: '#111', label: 'expected bound', shape: 'outline' }] : []),
   ]);
-  return `<figure><figcaption>${esc(e.title)}</figcaption>${svg('swimlane', W, H, points, `${lanes}${bounds}${boundLabel}${xAxis(x, bottom + 2, 'scenario time (ms)')}`, e.title)}${key}</figure>`;
+  const night = nightAxis(e, x, bottom + 2);
+  const scenarioAxis = xAxis(x, bottom + 2, 'scenario time (ms)').replace('<g class="axis">', '<g class="axis clock-scenario">');
+  // Both clocks are drawn; the checkbox (filters.ts's script) shows one: the scenario's by default.
+  const toggle = night ? '<label class="clock"><input type="checkbox" class="clock-toggle"> the night\'s clock (unscaled)</label>' : '';
+  return `<figure class="swimlane" data-clock="scenario"><figcaption>${esc(e.title)}</figcaption>${svg('swimlane', W, H, points, `${lanes}${bounds}${boundLabel}${scenarioAxis}${night ?? ''}`, e.title)}${key}${toggle}</figure>`;
 }
