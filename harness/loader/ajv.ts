@@ -141,8 +141,9 @@ function selectErrors(errors: ErrorObject[]): ErrorObject[] {
     for (let o = owner.get(e); o; o = owner.get(o.union)) if (chosen.get(o.union) !== o.branch) return false;
     return true;
   };
-  // "if/then" failures repeat the branch's own errors.
-  return errors.filter((e) => e.keyword !== 'if' && visible(e) && (!isUnion(e) || chosen.get(e) === 'summary'));
+  // "if/then" failures repeat the branch's own errors; a failed property name's inner error (it
+  // carries `propertyName`) repeats its `propertyNames` error, which names the key.
+  return errors.filter((e) => e.keyword !== 'if' && e.propertyName === undefined && visible(e) && (!isUnion(e) || chosen.get(e) === 'summary'));
 }
 
 /** The union at `schemaPath` whose instance path is the longest prefix of `instancePath`. */
@@ -187,6 +188,12 @@ function describe(e: ErrorObject, path: PathSegment[]): SchemaIssue {
         atKey: true,
         message: `${where} is not allowed (unknown key${hint.length ? `; did you mean "${hint[0]}"?` : ''}${hint.length ? '' : expected})`,
       };
+    }
+    case 'propertyNames': {
+      const key = String(p.propertyName);
+      const rule = ((e.parentSchema as Record<string, unknown> | undefined)?.propertyNames as { description?: unknown } | undefined)?.description;
+      const name = path.length ? `${at}.${key}` : key;
+      return { code: 'bad-key', path: [...path, key], atKey: true, message: `${name}: the key must be ${typeof rule === 'string' ? rule : 'a valid name'}` };
     }
     case 'required': {
       const key = String(p.missingProperty);
