@@ -15,6 +15,7 @@ import type { SutPriority } from '../process/types.ts';
 import { parseDuration } from '../util/duration.ts';
 import { escapeControl } from '../util/escape.ts';
 import { CliError, ExitCode } from '../util/exit-codes.ts';
+import { pseudoFilesystemFor } from '../util/pseudo-fs.ts';
 import { profilesDir } from './profile-commands.ts';
 
 export { profileJsonSchema } from './profile-commands.ts';
@@ -102,6 +103,7 @@ function printList(plan: PlannedScenario[], json: boolean): void {
 export async function runCommand(files: string[], flags: RunFlags): Promise<void> {
   const reporterNames = parseReporters(flags.reporter);
   const outDir = resolve(flags.out);
+  await refusePseudoFolder(outDir);
   const repeatEach = parseCount('--repeat-each', flags.repeatEach, 1, 100);
   const maxFailures = flags.bail ? 1 : parseCount('--max-failures', flags.maxFailures, 1, 100_000);
   let only: Set<string> | undefined;
@@ -195,6 +197,15 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<void
   }
 }
 
+/**
+ * Reports never go to a kernel pseudo-filesystem: /proc and /sys make up or refuse entries,
+ * and Node's recursive mkdir under /proc retries without end.
+ */
+async function refusePseudoFolder(outDir: string): Promise<void> {
+  const pseudo = await pseudoFilesystemFor(outDir);
+  if (pseudo) throw new CliError(`cannot create the output folder ${outDir}: ${pseudo.at} is on ${pseudo.type}, a kernel pseudo-filesystem (choose a folder on a real one)`, ExitCode.environment);
+}
+
 function ignoreLateSignal(): void {
   // Nothing left to stop: the run has finished.
 }
@@ -203,6 +214,7 @@ function ignoreLateSignal(): void {
 export async function mergeCommand(dirs: string[], flags: { out: string; reporter: string[] }): Promise<void> {
   const names = flags.reporter.length ? parseReporters(flags.reporter) : (['junit', 'json', 'html'] as ReporterName[]);
   const outDir = resolve(flags.out);
+  await refusePseudoFolder(outDir);
   const merged = mergeResults(await loadShards(dirs.map((d) => resolve(d))), dirs);
   await mkdir(outDir, { recursive: true });
   // The same reporters as a run, fed the merged result: only their end-of-run hook applies.
