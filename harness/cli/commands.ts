@@ -16,6 +16,7 @@ import { parseDuration } from '../util/duration.ts';
 import { escapeControl } from '../util/escape.ts';
 import { CliError, ExitCode } from '../util/exit-codes.ts';
 import { pseudoFilesystemFor } from '../util/pseudo-fs.ts';
+import { keepRunningWithoutConsole, onInterruptSignals } from '../util/signals.ts';
 import { profilesDir } from './profile-commands.ts';
 
 export { profileJsonSchema } from './profile-commands.ts';
@@ -144,7 +145,7 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<void
   const firstLook = files.length === 0;
   const reporters = makeReporters(reporterNames, { outDir, verbose: flags.verbose, color: colorWanted(flags.color), allEvidence: firstLook });
 
-  // First SIGINT/SIGTERM: abort the running scenario, clean up, write reports marked interrupted.
+  // First interrupt signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT): abort the running scenario, clean up, write reports marked interrupted.
   // A second one tears labs and processes down without waiting for the scenario, then exits.
   const interrupt = new AbortController();
   let signals = 0;
@@ -162,8 +163,8 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<void
       });
     }
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  keepRunningWithoutConsole();
+  const offSignals = onInterruptSignals(onSignal);
   try {
     const { exitCode, result } = await run({
       ...opts,
@@ -188,12 +189,10 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<void
       process.stderr.write(`netconform: ${skipped} of ${result.scenarios.length} scenarios were skipped; ${how}\n`);
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    offSignals();
     // Everything is cleaned up and the CLI is about to exit with the run's code: a late
     // Ctrl-C must not turn that into a death by SIGINT (the exit code would lie).
-    process.on('SIGINT', ignoreLateSignal);
-    process.on('SIGTERM', ignoreLateSignal);
+    onInterruptSignals(ignoreLateSignal);
   }
 }
 

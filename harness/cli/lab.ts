@@ -9,6 +9,7 @@ import { bringUpLab, keepLab, labDown, labGc, labStatus, LabError, newRunId, typ
 import { RUN_ID_PATTERN } from '../lab/names.ts';
 import { listStates } from '../lab/state.ts';
 import { CliError, ExitCode } from '../util/exit-codes.ts';
+import { keepRunningWithoutConsole, onInterruptSignals } from '../util/signals.ts';
 import type { LabCommandDeps } from './lab-commands.ts';
 
 export { registerLabCommands, type LabCommandDeps } from './lab-commands.ts';
@@ -32,15 +33,14 @@ export async function up(file: string, opts: { runId?: string }, deps: LabComman
   // Ctrl-C during bring-up: stop, remove what was built, exit 130 (not a half lab for gc).
   const interrupt = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => interrupt.abort(new Error(sig));
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  keepRunningWithoutConsole();
+  const offSignals = onInterruptSignals(onSignal);
   let lab;
   try {
     lab = await bringUpLab(spec as LabSpec, { runId, profile: shown, profilePath: resolve(file), signal: interrupt.signal, log: (l) => process.stderr.write(`${l}\n`) }).catch(toCliError);
     keepLab(lab);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    offSignals();
   }
   out(`lab ${runId} is up (from ${shown}); it stays until: netconform lab down ${runId}`);
   const width = Math.max(...lab.hosts.map((h) => h.name.length));

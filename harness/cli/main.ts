@@ -82,7 +82,7 @@ Exit codes:
   1    a check failed or errored
   2    usage or profile error (profile errors as file:line:col)
   3    environment error (a lab did not come up, a reporter failed)
-  130  interrupted (SIGINT/SIGTERM); reports are marked interrupted`,
+  130  interrupted (SIGINT, SIGTERM, SIGHUP, SIGQUIT); reports are marked interrupted`,
     )
     .action(runCommand);
 
