@@ -7,6 +7,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
 import { LAB_NAME_PATTERN } from './schema.ts';
 import { RUN_ID_PATTERN } from './names.ts';
@@ -48,6 +49,18 @@ const fileFor = (runId: string): string => path.join(stateDir(), `${runId}.json`
  * that whatever removes the lab's record removes them first: `down()`, the exit hook, `lab gc`.
  */
 export const filesFor = (runId: string): string => path.join(stateDir(), `${runId}.files`);
+
+/**
+ * A fresh folder for files of lab `runId`'s run (mode 0755; put secrets in a 0700 folder
+ * inside): under `filesFor(runId)`, so a run killed by SIGKILL leaves them only until `lab gc`
+ * removes the lab. The lab's state file exists from bring-up on, so the folder is never
+ * without a record that finds it.
+ */
+export async function labFilesDir(runId: string, prefix: string): Promise<string> {
+  if (!RUN_ID_PATTERN.test(runId)) throw new TypeError(`labFilesDir: not a run id: ${runId}`);
+  await mkdir(filesFor(runId), { recursive: true, mode: 0o755 });
+  return mkdtemp(path.join(filesFor(runId), prefix));
+}
 
 /** Atomic (write + rename): a crash mid-write never leaves a half file for gc to trip on. */
 export function writeState(s: LabState): void {

@@ -81,7 +81,7 @@ export default defineScenario<With, Expect>({
     const dpd = w.gateway.dpd;
     let tls: { cert: string; key: string } | undefined;
     if (w.gateway.tls) {
-      const made = await generateGatewayCert(gwAddr, (f) => ctx.defer(f), signal);
+      const made = await generateGatewayCert(gwAddr, (f) => ctx.defer(f), signal, ctx.lab);
       if (!made.ok) return [check.error('churn', made.reason)];
       tls = made.cert;
       ctx.log(`gateway TLS: self-signed certificate for IP ${gwAddr} at ${tls.cert}`);
