@@ -112,3 +112,26 @@ describe('sut.env names', () => {
     ]);
   });
 });
+
+describe('aliases and long strings', () => {
+  it('a profile sharing a SUT block by anchor still loads (aliases under the caps)', () => {
+    const text = `${baseProfile('    use: preflight.loopback-udp\n    sut: &client { host: dut, command: [/bin/true], env: { MODE: x } }\n')}` +
+      '  - { id: t, use: preflight.loopback-udp, sut: *client }\n  - { id: u, use: preflight.loopback-udp, sut: *client }\n';
+    expect(linesOf(text)).toEqual([]);
+  });
+
+  it('the issue\'s amplifier (90 aliases to a 240 KB expectFail) is refused at the string, located', () => {
+    const text = `${baseProfile(`    use: preflight.loopback-udp\n    expectFail: &f "${'x'.repeat(240_000)}"\n`)}` +
+      Array.from({ length: 90 }, (_, i) => `  - { id: a${i}, use: preflight.loopback-udp, expectFail: *f }\n`).join('');
+    expect(linesOf(text)).toEqual(['p.yaml:14:20: invalid YAML: a string of 240000 characters; a profile\'s strings are at most 4096']);
+  });
+
+  it('under the string cap, the expanded size is what stops it: 64 aliases to a 30 KB mapping', () => {
+    const block = `{ ${Array.from({ length: 8 }, (_, i) => `k${i}: "${'y'.repeat(4000)}"`).join(', ')} }`;
+    const text = `${baseProfile(`    use: preflight.loopback-udp\n    with: { }\n`).replace('description: generated', `description: generated\nx-block: &b ${block}`)}` +
+      Array.from({ length: 64 }, (_, i) => `  - { id: a${i}, use: preflight.loopback-udp, description: *b }\n`).join('');
+    const lines = linesOf(text);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^p\.yaml:\d+:\d+: invalid YAML: with its aliases expanded \(\*b here\) the document passes 1048576 characters/);
+  });
+});
