@@ -198,8 +198,18 @@ function inspect(source: YamlSource): SourceIssue[] {
  */
 function checkExpandedSize(source: YamlSource): SourceIssue | undefined {
   const memo = new Map<Node, number>();
-  const resolve = (node: unknown): unknown => (isAlias(node) ? node.resolve(source.doc) : node);
   const children = (node: YAMLMap | YAMLSeq): unknown[] => node.items.flatMap((item) => (isPair(item) ? [item.key, item.value] : [item]));
+  // Each alias's target, in one pass in document order (an alias names the last anchor of its
+  // name before it, YAML 1.2 §7.1): yaml's own `Alias.resolve` walks the whole document per call.
+  const targets = new Map<Node, Node | undefined>();
+  const anchors = new Map<string, Node>();
+  for (const stack: unknown[] = [source.doc.contents]; stack.length > 0;) {
+    const node = stack.pop();
+    if (isAlias(node)) { targets.set(node, anchors.get(node.source)); continue; }
+    if (isScalar(node) || isMap(node) || isSeq(node)) { if (node.anchor) anchors.set(node.anchor, node); }
+    if (isMap(node) || isSeq(node)) { const kids = children(node); for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]); }
+  }
+  const resolve = (node: unknown): unknown => (isAlias(node) ? targets.get(node) : node);
   const leaf = (node: unknown): number => (isScalar(node) && typeof node.value === 'string' ? node.value.length + 1 : 1);
   /**
    * Post-order with an explicit stack: an alias chain can be far deeper than the nesting limit.
