@@ -145,7 +145,8 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<void
   const firstLook = files.length === 0;
   const reporters = makeReporters(reporterNames, { outDir, verbose: flags.verbose, color: colorWanted(flags.color), allEvidence: firstLook });
 
-  // First interrupt signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT): abort the running scenario, clean up, write reports marked interrupted.
+  // First interrupt signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT): abort the running scenario, clean up,
+  // write reports marked interrupted.
   // A second one tears labs and processes down without waiting for the scenario, then exits.
   const interrupt = new AbortController();
   let signals = 0;
@@ -202,7 +203,9 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<void
  */
 async function refusePseudoFolder(outDir: string): Promise<void> {
   const pseudo = await pseudoFilesystemFor(outDir);
-  if (pseudo) throw new CliError(`cannot create the output folder ${outDir}: ${pseudo.at} is on ${pseudo.type}, a kernel pseudo-filesystem (choose a folder on a real one)`, ExitCode.environment);
+  if (!pseudo) return;
+  const why = `${pseudo.at} is on ${pseudo.type}, a kernel pseudo-filesystem (choose a folder on a real one)`;
+  throw new CliError(`cannot create the output folder ${outDir}: ${why}`, ExitCode.environment);
 }
 
 function ignoreLateSignal(): void {

@@ -52,7 +52,9 @@ export async function up(file: string, opts: { runId?: string }, deps: LabComman
 
 export async function status(opts: { json?: boolean }): Promise<void> {
   const labs = await labStatus();
-  for (const c of listStateFiles().corrupt) process.stderr.write(`netconform: lab status: skipped ${c.file}: ${c.reason}\n`);
+  for (const c of listStateFiles().corrupt) {
+    process.stderr.write(`netconform: lab status: skipped ${c.file}: ${c.reason}\n`);
+  }
   if (opts.json) { out(JSON.stringify(labs, null, 2)); return; }
   if (labs.length === 0) { out('no labs'); return; }
   for (const l of labs) {
@@ -99,5 +101,6 @@ export async function gc(opts: { all?: boolean }): Promise<void> {
   const r = await labGc({ includePersistent: opts.all, log: (l) => out(l) });
   out(`gc: removed ${r.removed.length} namespaces${r.kept.length ? `; kept ${r.kept.length} with a live owner or from lab up (${r.kept.join(', ')})` : ''}`);
   if (r.orphans.length) out(`gc: not touched (no state file, owner unknown): ${r.orphans.join(', ')}; remove with ip netns del`);
-  if (r.corrupt.length) out(`gc: ${r.corrupt.length} state file${r.corrupt.length === 1 ? '' : 's'} skipped as invalid (above)`);
+  const bad = r.corrupt.length;
+  if (bad) out(`gc: ${bad} state file${bad === 1 ? '' : 's'} skipped as invalid (above)`);
 }

@@ -185,16 +185,20 @@ export interface GcOptions {
   log?: (line: string) => void;
 }
 
+export interface GcResult { removed: string[]; kept: string[]; orphans: string[]; corrupt: string[] }
+
 /**
  * Removes what dead owners left: labs whose state file names a pid that is gone (or reused),
  * and capability-probe namespaces (`ncprobe-<pid>-<start>-…`) whose owner is gone.
  * Namespaces that look like ours but have no state file are reported as `orphans`, not removed.
  */
-export async function labGc(opts: GcOptions = {}): Promise<{ removed: string[]; kept: string[]; orphans: string[]; corrupt: string[] }> {
+export async function labGc(opts: GcOptions = {}): Promise<GcResult> {
   const removed: string[] = [];
   const kept: string[] = [];
   const { states, corrupt } = listStateFiles();
-  for (const c of corrupt) opts.log?.(`gc: skipped ${c.file}: ${c.reason} (nothing it names was touched; remove the file by hand)`);
+  for (const c of corrupt) {
+    opts.log?.(`gc: skipped ${c.file}: ${c.reason} (nothing it names was touched; remove the file by hand)`);
+  }
   for (const s of states) {
     if ((s.persistent && !opts.includePersistent) || (!s.persistent && pidAlive(s.ownerPid, s.ownerStart))) { kept.push(s.runId); continue; }
     try {

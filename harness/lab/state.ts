@@ -94,12 +94,17 @@ export function readStateChecked(runId: string): StateRead | undefined {
   try { data = JSON.parse(text); } catch (e) { return { ok: false, reason: `not JSON: ${(e as Error).message}` }; }
   if (!Value.Check(LabStateSchema, data)) {
     const first = Value.Errors(LabStateSchema, data).First();
-    return { ok: false, reason: `not a lab state: ${first ? `${first.path || '(top level)'} ${first.message}` : 'invalid'}` };
+    const what = first ? `${first.path || '(top level)'} ${first.message}` : 'invalid';
+    return { ok: false, reason: `not a lab state: ${what}` };
   }
   if (data.runId !== runId) return { ok: false, reason: `its runId "${data.runId}" is not its file name's` };
   const names = [...data.namespaces, ...data.hosts.map((h) => h.netns), ...data.segments.map((x) => x.netns)];
   const foreign = names.find((n) => !ownNetns(runId, n));
-  if (foreign !== undefined) return { ok: false, reason: `lists namespace ${JSON.stringify(foreign.slice(0, 80))}, not one of run ${runId}'s (nc-${runId}-… / ncs-${runId}-…)` };
+  if (foreign !== undefined) {
+    const own = `nc-${runId}-… / ncs-${runId}-…`;
+    const name = JSON.stringify(foreign.slice(0, 80));
+    return { ok: false, reason: `lists namespace ${name}, not one of run ${runId}'s (${own})` };
+  }
   return { ok: true, state: data };
 }
 

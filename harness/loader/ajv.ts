@@ -143,7 +143,8 @@ function selectErrors(errors: ErrorObject[]): ErrorObject[] {
   };
   // "if/then" failures repeat the branch's own errors; a failed property name's inner error (it
   // carries `propertyName`) repeats its `propertyNames` error, which names the key.
-  return errors.filter((e) => e.keyword !== 'if' && e.propertyName === undefined && visible(e) && (!isUnion(e) || chosen.get(e) === 'summary'));
+  return errors.filter((e) => e.keyword !== 'if' && e.propertyName === undefined && visible(e)
+    && (!isUnion(e) || chosen.get(e) === 'summary'));
 }
 
 /** The union at `schemaPath` whose instance path is the longest prefix of `instancePath`. */
@@ -191,9 +192,11 @@ function describe(e: ErrorObject, path: PathSegment[]): SchemaIssue {
     }
     case 'propertyNames': {
       const key = String(p.propertyName);
-      const rule = ((e.parentSchema as Record<string, unknown> | undefined)?.propertyNames as { description?: unknown } | undefined)?.description;
+      const parent = e.parentSchema as { propertyNames?: { description?: unknown } } | undefined;
+      const names = parent?.propertyNames;
+      const rule = typeof names?.description === 'string' ? names.description : 'a valid name';
       const name = path.length ? `${at}.${key}` : key;
-      return { code: 'bad-key', path: [...path, key], atKey: true, message: `${name}: the key must be ${typeof rule === 'string' ? rule : 'a valid name'}` };
+      return { code: 'bad-key', path: [...path, key], atKey: true, message: `${name}: the key must be ${rule}` };
     }
     case 'required': {
       const key = String(p.missingProperty);

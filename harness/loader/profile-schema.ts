@@ -20,7 +20,10 @@ const duration = { ...durationSchema, description: durationText };
 // (loader/ajv.ts), so a property that describes itself wraps its type in allOf.
 const name = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'a name of letters, digits, ".", "_" and "-"' };
 
-const ENV_NAME = { pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'an environment variable name: letters, digits and "_", not starting with a digit' };
+const ENV_NAME = {
+  pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+  description: 'an environment variable name: letters, digits and "_", not starting with a digit',
+};
 
 export const sutSchema = {
   type: 'object',
@@ -32,7 +35,13 @@ export const sutSchema = {
     command: { type: 'array', minItems: 1, items: { type: 'string', description: 'one argument (the first: the program)' }, description: 'argv; ${var} substituted; a relative path is resolved against the profile folder' },
     // A name with "=" or NUL cannot be one environment entry (execve(2) passes "NAME=value");
     // POSIX.1-2017 Base Definitions §8.1 names portable ones.
-    env: { type: 'object', propertyNames: ENV_NAME, additionalProperties: { type: 'string', description: 'the variable\'s value' }, description: 'environment variables to set for it (values: ${var} substituted)', examples: [{ LOG_LEVEL: 'debug' }] },
+    env: {
+      type: 'object',
+      propertyNames: ENV_NAME,
+      additionalProperties: { type: 'string', description: 'the variable\'s value' },
+      description: 'environment variables to set for it (values: ${var} substituted)',
+      examples: [{ LOG_LEVEL: 'debug' }],
+    },
     ready: {
       type: 'object',
       additionalProperties: false,

@@ -121,6 +121,7 @@ export async function loadProfile(file: string, registry: Map<string, AnyScenari
   return { file: shown, dir: dirname(resolve(file)), sha256: createHash('sha256').update(bytes).digest('hex'), profile: loaded, scenarioLines };
 }
 
+const REGULAR = 'a profile is a regular file';
 const KINDS: Array<[string, (st: Stats | BigIntStats) => boolean]> = [
   ['a folder', (st) => st.isDirectory()], ['a named pipe', (st) => st.isFIFO()], ['a socket', (st) => st.isSocket()],
   ['a character device', (st) => st.isCharacterDevice()], ['a block device', (st) => st.isBlockDevice()],
@@ -139,7 +140,8 @@ async function readProfileBytes(file: string, fail: (code: string, message: stri
     const kind = KINDS.find(([, is]) => is(st))?.[0] ?? 'not a regular file';
     fail('not-a-file', `not a regular file (${kind}): a profile is a YAML file`);
   };
-  const cannot = (err: unknown): never => fail('not-found', `cannot read profile: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  const cannot = (err: unknown): never =>
+    fail('not-found', `cannot read profile: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   const before = await stat(file).catch(cannot);
   if (!before.isFile()) notRegular(before);
   const fh: FileHandle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY).catch(cannot);
@@ -147,15 +149,16 @@ async function readProfileBytes(file: string, fail: (code: string, message: stri
     const st = await fh.stat({ bigint: true });
     if (!st.isFile()) notRegular(st);
     const pseudo = await pseudoFilesystemOf(st.dev);
-    if (pseudo) fail('not-a-file', `is on ${pseudo}, a kernel pseudo-filesystem whose files are generated on read: a profile is a regular file`);
-    if (st.size > BigInt(MAX_PROFILE_BYTES)) fail('too-large', `file is ${st.size} bytes; a profile may be at most ${MAX_PROFILE_BYTES} bytes`);
+    if (pseudo) fail('not-a-file', `is on ${pseudo}, a kernel pseudo-filesystem (files made up on read): ${REGULAR}`);
+    const limit = `a profile may be at most ${MAX_PROFILE_BYTES} bytes`;
+    if (st.size > BigInt(MAX_PROFILE_BYTES)) fail('too-large', `file is ${st.size} bytes; ${limit}`);
     const buf = Buffer.alloc(MAX_PROFILE_BYTES + 1);
     let got = 0;
     for (;;) {
       const { bytesRead } = await fh.read(buf, got, buf.length - got, null).catch(cannot);
       if (bytesRead === 0) break;
       got += bytesRead;
-      if (got === buf.length) fail('too-large', `file is larger than ${MAX_PROFILE_BYTES} bytes (it grew while read); a profile may be at most ${MAX_PROFILE_BYTES} bytes`);
+      if (got === buf.length) fail('too-large', `file grew past ${MAX_PROFILE_BYTES} bytes while read; ${limit}`);
     }
     return buf.subarray(0, got);
   } finally {

@@ -8,7 +8,10 @@
  * `positionOf` uses instead of scanning the mapping once per error.
  */
 import { isUtf8 } from 'node:buffer';
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import {
+  isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument,
+  type Document, type Node, type Pair, type YAMLMap, type YAMLSeq,
+} from 'yaml';
 
 /**
  * The largest profile accepted. Shipped profiles are 1–5 KiB, so 256 KiB leaves room for any
@@ -28,6 +31,7 @@ const MAX_ALIAS_COUNT = 100;
 export const MAX_EXPANDED_CHARS = 4 * MAX_PROFILE_BYTES;
 export const MAX_ALIASES = 256;
 export const MAX_STRING_CHARS = 4096;
+const STRING_LIMIT = `a profile's strings are at most ${MAX_STRING_CHARS}`;
 /** Deeper than any profile needs; keeps recursion in toJS, Ajv and structuredClone far from the stack limit. */
 export const MAX_NESTING = 64;
 /** Explicit tags a profile may use: the YAML 1.2 core schema's (§10.3). Others (!!binary, !!set, custom) make values a profile cannot mean. */
@@ -158,7 +162,9 @@ function inspect(source: YamlSource): SourceIssue[] {
     if (node.tag !== undefined && !CORE_TAGS.has(node.tag)) at(node, 'yaml-tag', `tag ${node.tag.replace('tag:yaml.org,2002:', '!!')} is not supported (a profile uses plain YAML values)`);
     if (isScalar(node)) {
       if (typeof node.value === 'string' && node.value.includes('\0')) at(node, 'yaml-character', 'a value contains a NUL character (U+0000), which no argv, environment or name can hold');
-      if (typeof node.value === 'string' && node.value.length > MAX_STRING_CHARS) at(node, 'yaml-string-length', `a string of ${node.value.length} characters; a profile's strings are at most ${MAX_STRING_CHARS}`);
+      if (typeof node.value === 'string' && node.value.length > MAX_STRING_CHARS) {
+        at(node, 'yaml-string-length', `a string of ${node.value.length} characters; ${STRING_LIMIT}`);
+      }
       continue;
     }
     if (depth >= MAX_NESTING) {
@@ -178,7 +184,9 @@ function inspect(source: YamlSource): SourceIssue[] {
         if (first) at(key, 'yaml-duplicate-key', `duplicate key "${name}" (first at line ${source.lines.linePos((first.key as Node | null)?.range?.[0] ?? 0).line}); map keys must be unique`);
         else keys.set(name, pair);
         if (isScalar(key) && typeof key.value === 'string' && key.value.includes('\0')) at(key, 'yaml-character', 'a key contains a NUL character (U+0000)');
-        if (isScalar(key) && typeof key.value === 'string' && key.value.length > MAX_STRING_CHARS) at(key, 'yaml-string-length', `a key of ${key.value.length} characters; a profile's strings are at most ${MAX_STRING_CHARS}`);
+        if (isScalar(key) && typeof key.value === 'string' && key.value.length > MAX_STRING_CHARS) {
+          at(key, 'yaml-string-length', `a key of ${key.value.length} characters; ${STRING_LIMIT}`);
+        }
         stack.push({ node: pair.value as Node | null, depth: depth + 1 });
       }
       source.index.set(node, keys);
@@ -198,7 +206,8 @@ function inspect(source: YamlSource): SourceIssue[] {
  */
 function checkExpandedSize(source: YamlSource): SourceIssue | undefined {
   const memo = new Map<Node, number>();
-  const children = (node: YAMLMap | YAMLSeq): unknown[] => node.items.flatMap((item) => (isPair(item) ? [item.key, item.value] : [item]));
+  const children = (node: YAMLMap | YAMLSeq): unknown[] =>
+    node.items.flatMap((item) => (isPair(item) ? [item.key, item.value] : [item]));
   // Each alias's target, in one pass in document order (an alias names the last anchor of its
   // name before it, YAML 1.2 §7.1): yaml's own `Alias.resolve` walks the whole document per call.
   const targets = new Map<Node, Node | undefined>();
@@ -207,10 +216,14 @@ function checkExpandedSize(source: YamlSource): SourceIssue | undefined {
     const node = stack.pop();
     if (isAlias(node)) { targets.set(node, anchors.get(node.source)); continue; }
     if (isScalar(node) || isMap(node) || isSeq(node)) { if (node.anchor) anchors.set(node.anchor, node); }
-    if (isMap(node) || isSeq(node)) { const kids = children(node); for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]); }
+    if (isMap(node) || isSeq(node)) {
+      const kids = children(node);
+      for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
+    }
   }
   const resolve = (node: unknown): unknown => (isAlias(node) ? targets.get(node) : node);
-  const leaf = (node: unknown): number => (isScalar(node) && typeof node.value === 'string' ? node.value.length + 1 : 1);
+  const leaf = (node: unknown): number =>
+    (isScalar(node) && typeof node.value === 'string' ? node.value.length + 1 : 1);
   /**
    * Post-order with an explicit stack: an alias chain can be far deeper than the nesting limit.
    * An alias inside what it names (`&a [*a]`) would expand without end: Infinity.
@@ -244,16 +257,23 @@ function checkExpandedSize(source: YamlSource): SourceIssue | undefined {
   };
   let total = 0;
   let aliases = 0;
-  const at = (node: Node, message: string): SourceIssue => ({ ...source.lines.linePos(node.range?.[0] ?? 0), code: 'yaml-expansion', message: `invalid YAML: ${message}` });
+  const at = (node: Node, message: string): SourceIssue =>
+    ({ ...source.lines.linePos(node.range?.[0] ?? 0), code: 'yaml-expansion', message: `invalid YAML: ${message}` });
   // Document order: an explicit stack, last child pushed first.
   const stack: unknown[] = [source.doc.contents];
   while (stack.length > 0) {
     const node = stack.pop();
     if (isAlias(node)) {
-      if (++aliases > MAX_ALIASES) return at(node, `more than ${MAX_ALIASES} aliases (*${node.source}); a profile needs far fewer`);
+      const name = `*${node.source}`;
+      aliases++;
+      if (aliases > MAX_ALIASES) return at(node, `more than ${MAX_ALIASES} aliases (${name}); profiles need far fewer`);
       total += sizeOf(node);
-      if (total === Infinity) return at(node, `the alias *${node.source} is inside what it names, so it expands without end`);
-      if (total > MAX_EXPANDED_CHARS) return at(node, `with its aliases expanded (*${node.source} here) the document passes ${MAX_EXPANDED_CHARS} characters, ${MAX_EXPANDED_CHARS / MAX_PROFILE_BYTES} times the file limit; every alias copies what it names into the results`);
+      if (total === Infinity) return at(node, `the alias ${name} is inside what it names, so it expands without end`);
+      if (total > MAX_EXPANDED_CHARS) {
+        const times = MAX_EXPANDED_CHARS / MAX_PROFILE_BYTES;
+        return at(node, `with its aliases expanded (${name} here) the document passes ${MAX_EXPANDED_CHARS} `
+          + `characters, ${times} times the file limit; every alias copies what it names into the results`);
+      }
       continue;
     }
     if (isMap(node) || isSeq(node)) {

@@ -57,7 +57,8 @@ export async function pseudoFilesystemOf(dev: bigint): Promise<string | undefine
  */
 export async function pseudoFilesystemFor(folder: string): Promise<{ type: string; at: string } | undefined> {
   for (let at = resolve(folder); ; at = dirname(at)) {
-    const st = await stat(at, { bigint: true }).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : null));
+    const missing = (e: NodeJS.ErrnoException): null | undefined => (e.code === 'ENOENT' ? undefined : null);
+    const st = await stat(at, { bigint: true }).catch(missing);
     if (st === null) return undefined; // not ENOENT (a file in the way, no permission): mkdir reports it
     if (st) {
       const type = await pseudoFilesystemOf(st.dev);

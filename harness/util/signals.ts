@@ -7,7 +7,7 @@
  * when its controlling terminal hangs up, credentials(7)). Left at their default action, SIGHUP
  * and SIGQUIT kill Node at once, leaving the lab for `lab gc` and no reports.
  */
-export const INTERRUPT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const satisfies readonly NodeJS.Signals[];
+export const INTERRUPT_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 
 /** Calls `handler` on each interrupt signal until the returned function is called. */
 export function onInterruptSignals(handler: (sig: NodeJS.Signals) => void): () => void {

@@ -12,11 +12,13 @@ import { labFilesDir } from '../../../harness/lab/state.ts';
 
 export interface PemDir {
   dir: string;
-  /** Writes `name` (a certificate: 0644 in `dir`; a key: pass 0o600, it goes to `dir`/private, 0700) and returns its path. */
+  /** Writes `name` and returns its path: a certificate 0644 in `dir`; a key (pass 0o600) in `dir`/private, 0700. */
   write(name: string, pem: string, mode?: number): Promise<string>;
 }
 
-export async function pemDir(prefix: string, defer: (f: () => unknown) => void, lab?: { runId: string }): Promise<PemDir> {
+export async function pemDir(
+  prefix: string, defer: (f: () => unknown) => void, lab?: { runId: string },
+): Promise<PemDir> {
   const dir = lab ? await labFilesDir(lab.runId, prefix) : await mkdtemp(join(tmpdir(), prefix));
   defer(() => rm(dir, { recursive: true, force: true }));
   await chmod(dir, 0o755);

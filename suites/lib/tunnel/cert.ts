@@ -26,7 +26,9 @@ export const CERT_CN = 'netconform-gateway';
  * subjectAltName the gateway's IP. `defer` registers the removal of the temp dir before
  * anything is written, so a failure or timeout leaves nothing behind.
  */
-export async function generateGatewayCert(address: string, defer: (f: () => unknown) => void, signal: AbortSignal, lab?: { runId: string }): Promise<CertResult> {
+export async function generateGatewayCert(
+  address: string, defer: (f: () => unknown) => void, signal: AbortSignal, lab?: { runId: string },
+): Promise<CertResult> {
   assertSafeDestination(address, UNICAST_ONLY); // the address clients dial
   const files = await pemDir(lab ? 'gwtls-' : 'nc-gwtls-', defer, lab);
   try {
