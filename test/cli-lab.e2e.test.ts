@@ -1,5 +1,6 @@
 /**
- * The CLI with a lab: SIGINT and SIGTERM mid-run tear the lab down and stop child processes;
+ * The CLI with a lab: SIGINT, SIGTERM, SIGHUP and SIGQUIT mid-run tear the lab down and stop child
+ * processes, also when a hang-up took the console with it;
  * and the default profile runs as an ordinary user (labs skipped, never failed).
  */
 import { execa } from 'execa';
@@ -19,7 +20,7 @@ async function namespacesOf(runId: string): Promise<string[]> {
 
 
 describe.skipIf(!lab.ok)(lab.title('CLI with a lab (root)'), () => {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) {
     it(`${signal} mid-run: exit 130, lab torn down, processes gone, reports interrupted`, async () => {
       const out = await tempOut();
         const child = cli(['run', 'test/fixtures/profiles/lab-hang.yaml', '--out', out]);
@@ -49,6 +50,36 @@ describe.skipIf(!lab.ok)(lab.title('CLI with a lab (root)'), () => {
       expect(res.labs[0]!.runId).toBe(runId);
     }, 120_000);
   }
+
+  it('SIGHUP after the console went away (a pipe reader gone: EPIPE on every write): still torn down, reports written', async () => {
+    const out = await tempOut();
+    const child = execa('node', [bin, 'run', 'test/fixtures/profiles/lab-hang.yaml', '--out', out], { cwd: repoRoot, reject: false, timeout: 120_000 });
+    let seen = '';
+    let runId = '';
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`scenario never started:\n${seen}`)), 90_000);
+      child.stdout!.on('data', (d: Buffer) => {
+        seen += d.toString();
+        runId ||= /lab (\w{5}): bringing up/.exec(seen)?.[1] ?? '';
+        if (seen.includes('sleeper (fixture.hang)')) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+    expect((await namespacesOf(runId)).length).toBeGreaterThan(0);
+    // As `netconform run | tee log` when the terminal closes: the reader is gone before the harness writes again.
+    child.stdout!.destroy();
+    child.stderr!.destroy();
+    await new Promise((r) => setTimeout(r, 200));
+    child.kill('SIGHUP');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    expect(await namespacesOf(runId)).toEqual([]);
+    const res = await readJson<RunResult>(join(out, 'results.json'));
+    expect(res.interrupted).toBe(true);
+    expect(childPidsAlive(res)).toEqual([]);
+  }, 120_000);
 
   it('runs the default profile as an ordinary user: exit 0, lab-only checks skipped with the reason', async ({ skip }) => {
     const out = await tempOut();

@@ -53,7 +53,7 @@ describe('profile loading', () => {
   it('stops an alias bomb quickly', async () => {
     const t = performance.now();
     const errors = await errorsOf(fixture('alias-bomb.yaml'));
-    expect(errors[0]).toMatch(/alias-bomb.yaml:1:1: invalid YAML: Excessive alias count/);
+    expect(errors[0]).toMatch(/alias-bomb.yaml:\d+:\d+: invalid YAML: with its aliases expanded \(\*\w+ here\) the document passes 1048576 characters/);
     expect(performance.now() - t).toBeLessThan(5000); // a guard against hanging, not a speed assertion
   });
 

@@ -19,6 +19,8 @@ import type { SutPriority } from '../process/types.ts';
 import { parseDuration } from '../util/duration.ts';
 import { escapeControl } from '../util/escape.ts';
 import { CliError, ExitCode } from '../util/exit-codes.ts';
+import { pseudoFilesystemFor } from '../util/pseudo-fs.ts';
+import { keepRunningWithoutConsole, onInterruptSignals } from '../util/signals.ts';
 import { profilesDir } from './profile-commands.ts';
 
 export { profileJsonSchema } from './profile-commands.ts';
@@ -109,6 +111,7 @@ export async function runCommand(given: string[], flags: RunFlags): Promise<void
   let files = given;
   const reporterNames = parseReporters(flags.reporter ?? []);
   const outDir = resolve(flags.out);
+  await refusePseudoFolder(outDir);
   const repeatEach = parseCount('--repeat-each', flags.repeatEach, 1, 100);
   const maxFailures = flags.bail ? 1 : parseCount('--max-failures', flags.maxFailures, 1, 100_000);
   let only: Set<string> | undefined;
@@ -152,7 +155,8 @@ export async function runCommand(given: string[], flags: RunFlags): Promise<void
   const firstLook = files.length === 0;
   const reporters = makeReporters(reporterNames, { outDir, verbose: flags.verbose, color: colorWanted(flags.color), allEvidence: firstLook, junit: flags.junit });
 
-  // First SIGINT/SIGTERM: abort the running scenario, clean up, write reports marked interrupted.
+  // First interrupt signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT): abort the running scenario, clean up,
+  // write reports marked interrupted.
   // A second one tears labs and processes down without waiting for the scenario, then exits.
   const interrupt = new AbortController();
   let signals = 0;
@@ -170,8 +174,8 @@ export async function runCommand(given: string[], flags: RunFlags): Promise<void
       });
     }
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  keepRunningWithoutConsole();
+  const offSignals = onInterruptSignals(onSignal);
   try {
     const { exitCode, result } = await run({
       ...opts,
@@ -197,13 +201,22 @@ export async function runCommand(given: string[], flags: RunFlags): Promise<void
       process.stderr.write(`netconform: ${skipped} of ${result.scenarios.length} scenarios were skipped; ${how}\n`);
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    offSignals();
     // Everything is cleaned up and the CLI is about to exit with the run's code: a late
     // Ctrl-C must not turn that into a death by SIGINT (the exit code would lie).
-    process.on('SIGINT', ignoreLateSignal);
-    process.on('SIGTERM', ignoreLateSignal);
+    onInterruptSignals(ignoreLateSignal);
   }
+}
+
+/**
+ * Reports never go to a kernel pseudo-filesystem: /proc and /sys make up or refuse entries,
+ * and Node's recursive mkdir under /proc retries without end.
+ */
+async function refusePseudoFolder(outDir: string): Promise<void> {
+  const pseudo = await pseudoFilesystemFor(outDir);
+  if (!pseudo) return;
+  const why = `${pseudo.at} is on ${pseudo.type}, a kernel pseudo-filesystem (choose a folder on a real one)`;
+  throw new CliError(`cannot create the output folder ${outDir}: ${why}`, ExitCode.environment);
 }
 
 function ignoreLateSignal(): void {
@@ -214,6 +227,7 @@ function ignoreLateSignal(): void {
 export async function mergeCommand(dirs: string[], flags: { out: string; reporter?: string[]; junit?: JUnitFlavour }): Promise<void> {
   const names = flags.reporter?.length ? parseReporters(flags.reporter) : (['junit', 'json', 'html'] as ReporterName[]);
   const outDir = resolve(flags.out);
+  await refusePseudoFolder(outDir);
   const merged = mergeResults(await loadShards(dirs.map((d) => resolve(d))), dirs);
   await mkdir(outDir, { recursive: true });
   process.stdout.write(`netconform: merged ${dirs.length} shard${dirs.length === 1 ? '' : 's'} (${merged.scenarios.length} scenarios) into ${displayPath(outDir)}\n`);

@@ -7,8 +7,9 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { bringUpLab, keepLab, labDown, labGc, labStatus, LabError, newRunId, type LabSpec } from '../lab/index.ts';
 import { RUN_ID_PATTERN } from '../lab/names.ts';
-import { listStates } from '../lab/state.ts';
+import { listStateFiles, listStates } from '../lab/state.ts';
 import { CliError, ExitCode } from '../util/exit-codes.ts';
+import { keepRunningWithoutConsole, onInterruptSignals } from '../util/signals.ts';
 import type { LabCommandDeps } from './lab-commands.ts';
 
 export { registerLabCommands, type LabCommandDeps } from './lab-commands.ts';
@@ -32,15 +33,14 @@ export async function up(file: string, opts: { runId?: string }, deps: LabComman
   // Ctrl-C during bring-up: stop, remove what was built, exit 130 (not a half lab for gc).
   const interrupt = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => interrupt.abort(new Error(sig));
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  keepRunningWithoutConsole();
+  const offSignals = onInterruptSignals(onSignal);
   let lab;
   try {
     lab = await bringUpLab(spec as LabSpec, { runId, profile: shown, profilePath: resolve(file), signal: interrupt.signal, log: (l) => process.stderr.write(`${l}\n`) }).catch(toCliError);
     keepLab(lab);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    offSignals();
   }
   out(`lab ${runId} is up (from ${shown}); it stays until: netconform lab down ${runId}`);
   const width = Math.max(...lab.hosts.map((h) => h.name.length));
@@ -52,6 +52,9 @@ export async function up(file: string, opts: { runId?: string }, deps: LabComman
 
 export async function status(opts: { json?: boolean }): Promise<void> {
   const labs = await labStatus();
+  for (const c of listStateFiles().corrupt) {
+    process.stderr.write(`netconform: lab status: skipped ${c.file}: ${c.reason}\n`);
+  }
   if (opts.json) { out(JSON.stringify(labs, null, 2)); return; }
   if (labs.length === 0) { out('no labs'); return; }
   for (const l of labs) {
@@ -98,4 +101,6 @@ export async function gc(opts: { all?: boolean }): Promise<void> {
   const r = await labGc({ includePersistent: opts.all, log: (l) => out(l) });
   out(`gc: removed ${r.removed.length} namespaces${r.kept.length ? `; kept ${r.kept.length} with a live owner or from lab up (${r.kept.join(', ')})` : ''}`);
   if (r.orphans.length) out(`gc: not touched (no state file, owner unknown): ${r.orphans.join(', ')}; remove with ip netns del`);
+  const bad = r.corrupt.length;
+  if (bad) out(`gc: ${bad} state file${bad === 1 ? '' : 's'} skipped as invalid (above)`);
 }

@@ -98,7 +98,7 @@ Exit codes:
   2    usage or profile error (profile errors as file:line:col)
   3    environment error (a lab did not come up, a reporter failed)
   4    nothing failed, but nothing was judged (every check skipped) or a profile judged fewer than its minJudged
-  130  interrupted (SIGINT/SIGTERM); reports are marked interrupted`,
+  130  interrupted (SIGINT, SIGTERM, SIGHUP, SIGQUIT); reports are marked interrupted`,
     )
     .action(runCommand);
 

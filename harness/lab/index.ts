@@ -9,7 +9,7 @@ import { LabImpl, type NativeSockets } from './lab.ts';
 import { buildModel, createLines, hasShaping, hostLines, segmentLines } from './model.ts';
 import { NETNS_PATTERN, PROBE_NETNS_PATTERN, newRunId } from './names.ts';
 import { checkLabSpec, labNeedsNetem, type LabSpec } from './schema.ts';
-import { listStates, readState, removeState, writeState, type LabState } from './state.ts';
+import { listStateFiles, listStates, readState, removeState, writeState, type LabState } from './state.ts';
 import { destroyNamespaces, destroyNamespacesSync } from './teardown.ts';
 import type { Lab } from './types.ts';
 import { pidAlive, pidStartTime } from '../process/procfs.ts';
@@ -185,15 +185,21 @@ export interface GcOptions {
   log?: (line: string) => void;
 }
 
+export interface GcResult { removed: string[]; kept: string[]; orphans: string[]; corrupt: string[] }
+
 /**
  * Removes what dead owners left: labs whose state file names a pid that is gone (or reused),
  * and capability-probe namespaces (`ncprobe-<pid>-<start>-…`) whose owner is gone.
  * Namespaces that look like ours but have no state file are reported as `orphans`, not removed.
  */
-export async function labGc(opts: GcOptions = {}): Promise<{ removed: string[]; kept: string[]; orphans: string[] }> {
+export async function labGc(opts: GcOptions = {}): Promise<GcResult> {
   const removed: string[] = [];
   const kept: string[] = [];
-  for (const s of listStates()) {
+  const { states, corrupt } = listStateFiles();
+  for (const c of corrupt) {
+    opts.log?.(`gc: skipped ${c.file}: ${c.reason} (nothing it names was touched; remove the file by hand)`);
+  }
+  for (const s of states) {
     if ((s.persistent && !opts.includePersistent) || (!s.persistent && pidAlive(s.ownerPid, s.ownerStart))) { kept.push(s.runId); continue; }
     try {
       const gone = await destroyNamespaces(s.namespaces);
@@ -221,7 +227,7 @@ export async function labGc(opts: GcOptions = {}): Promise<{ removed: string[]; 
   }
   const known = new Set(listStates().map((s) => s.runId));
   const orphans = names.filter((n) => { const m = NETNS_PATTERN.exec(n); return m && !known.has(m[1]!); });
-  return { removed, kept, orphans };
+  return { removed, kept, orphans, corrupt: corrupt.map((c) => c.file) };
 }
 
 /**

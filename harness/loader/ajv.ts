@@ -141,8 +141,10 @@ function selectErrors(errors: ErrorObject[]): ErrorObject[] {
     for (let o = owner.get(e); o; o = owner.get(o.union)) if (chosen.get(o.union) !== o.branch) return false;
     return true;
   };
-  // "if/then" failures repeat the branch's own errors.
-  return errors.filter((e) => e.keyword !== 'if' && visible(e) && (!isUnion(e) || chosen.get(e) === 'summary'));
+  // "if/then" failures repeat the branch's own errors; a failed property name's inner error (it
+  // carries `propertyName`) repeats its `propertyNames` error, which names the key.
+  return errors.filter((e) => e.keyword !== 'if' && e.propertyName === undefined && visible(e)
+    && (!isUnion(e) || chosen.get(e) === 'summary'));
 }
 
 /** The union at `schemaPath` whose instance path is the longest prefix of `instancePath`. */
@@ -187,6 +189,14 @@ function describe(e: ErrorObject, path: PathSegment[]): SchemaIssue {
         atKey: true,
         message: `${where} is not allowed (unknown key${hint.length ? `; did you mean "${hint[0]}"?` : ''}${hint.length ? '' : expected})`,
       };
+    }
+    case 'propertyNames': {
+      const key = String(p.propertyName);
+      const parent = e.parentSchema as { propertyNames?: { description?: unknown } } | undefined;
+      const names = parent?.propertyNames;
+      const rule = typeof names?.description === 'string' ? names.description : 'a valid name';
+      const name = path.length ? `${at}.${key}` : key;
+      return { code: 'bad-key', path: [...path, key], atKey: true, message: `${name}: the key must be ${rule}` };
     }
     case 'required': {
       const key = String(p.missingProperty);

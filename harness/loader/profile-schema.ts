@@ -21,6 +21,11 @@ const duration = { ...durationSchema, description: durationText };
 // (loader/ajv.ts), so a property that describes itself wraps its type in allOf.
 const name = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'a name of letters, digits, ".", "_" and "-"' };
 
+const ENV_NAME = {
+  pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+  description: 'an environment variable name: letters, digits and "_", not starting with a digit',
+};
+
 export const sutSchema = {
   type: 'object',
   description: 'the system under test: the product’s own command, started in a lab host',
@@ -30,7 +35,15 @@ export const sutSchema = {
     name: { type: 'string', minLength: 1, maxLength: 64, description: 'what reports and messages call it (default: the scenario\'s id)' },
     host: { type: 'string', description: 'lab host to run in' },
     command: { type: 'array', minItems: 1, items: { type: 'string', description: 'one argument (the first: the program)' }, description: 'argv; ${var} substituted from what the scenario provides (netconform list <scenario>), $${ for a literal ${; a relative path is resolved against the profile folder' },
-    env: { type: 'object', additionalProperties: { type: 'string', description: 'the variable\'s value' }, description: 'environment variables to set for it (values: ${var} substituted, $${ for a literal ${)', examples: [{ LOG_LEVEL: 'debug' }] },
+    // A name with "=" or NUL cannot be one environment entry (execve(2) passes "NAME=value");
+    // POSIX.1-2017 Base Definitions §8.1 names portable ones.
+    env: {
+      type: 'object',
+      propertyNames: ENV_NAME,
+      additionalProperties: { type: 'string', description: 'the variable\'s value' },
+      description: 'environment variables to set for it (values: ${var} substituted, $${ for a literal ${)',
+      examples: [{ LOG_LEVEL: 'debug' }],
+    },
     exit: { enum: ['failure', 'error'], description: 'what the SUT exiting before the scenario is done means: failure (the product failed: a fail naming its exit) or error (the run could not judge it); default: the scenario\'s (netconform list)' },
     ready: {
       type: 'object',

@@ -4,13 +4,15 @@
  * `file:line:col: message` line; all are reported, not only the first.
  */
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import type { BigIntStats, Stats } from 'node:fs';
+import { constants, type FileHandle, open, stat } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { checkLabSpec, type LabSpec } from '../lab/schema.ts';
 import type { StreamChoice, SutExitMeaning, SutSpec } from '../process/types.ts';
 import { closest } from '../util/closest.ts';
 import { parseDuration, type Duration } from '../util/duration.ts';
 import { escapeControl } from '../util/escape.ts';
+import { pseudoFilesystemOf } from '../util/pseudo-fs.ts';
 import { CliError, ExitCode } from '../util/exit-codes.ts';
 import { validateWith, type Validation } from './ajv.ts';
 import { dottedPath } from './path.ts';
@@ -125,21 +127,56 @@ export async function loadProfile(file: string, registry: Map<string, AnyScenari
   const fail = (code: string, message: string): never => {
     throw new ProfileError([{ file: shown, line: 1, col: 1, code, path: '', message }]);
   };
-  let size = 0;
-  try {
-    const st = await stat(file);
-    if (!st.isFile()) fail('not-a-file', 'not a file');
-    size = st.size;
-  } catch (err) {
-    if (err instanceof ProfileError) throw err;
-    fail('not-found', `cannot read profile: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  if (size > MAX_PROFILE_BYTES) fail('too-large', `file is ${size} bytes; a profile may be at most ${MAX_PROFILE_BYTES} bytes`);
-  const bytes = await readFile(file);
+  const bytes = await readProfileBytes(file, fail);
   const decoded = decodeProfile(bytes);
   if (!decoded.ok) throw new ProfileError(decoded.issues.map((i) => ({ file: shown, ...i, path: '' })));
   const { profile: loaded, scenarioLines } = parseProfileSource(decoded.text, shown, registry);
   return { file: shown, dir: dirname(resolve(file)), sha256: createHash('sha256').update(bytes).digest('hex'), profile: loaded, scenarioLines };
+}
+
+const REGULAR = 'a profile is a regular file';
+const KINDS: Array<[string, (st: Stats | BigIntStats) => boolean]> = [
+  ['a folder', (st) => st.isDirectory()], ['a named pipe', (st) => st.isFIFO()], ['a socket', (st) => st.isSocket()],
+  ['a character device', (st) => st.isCharacterDevice()], ['a block device', (st) => st.isBlockDevice()],
+];
+
+/**
+ * A profile's bytes: from a regular file on an ordinary filesystem only, and at most
+ * MAX_PROFILE_BYTES + 1 of them, whatever its size says. `stat()` is not enough: files under
+ * /proc and /sys say size 0 and then yield without end (/proc/self/pagemap) or block
+ * (/proc/kmsg); a pipe or device would block or never end. The type is checked before opening
+ * (opening a device can act on it) and again on the open descriptor (the path may have changed);
+ * O_NONBLOCK keeps the open itself from waiting (a FIFO's writer).
+ */
+async function readProfileBytes(file: string, fail: (code: string, message: string) => never): Promise<Buffer> {
+  const notRegular = (st: Stats | BigIntStats): void => {
+    const kind = KINDS.find(([, is]) => is(st))?.[0] ?? 'not a regular file';
+    fail('not-a-file', `not a regular file (${kind}): a profile is a YAML file`);
+  };
+  const cannot = (err: unknown): never =>
+    fail('not-found', `cannot read profile: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  const before = await stat(file).catch(cannot);
+  if (!before.isFile()) notRegular(before);
+  const fh: FileHandle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY).catch(cannot);
+  try {
+    const st = await fh.stat({ bigint: true });
+    if (!st.isFile()) notRegular(st);
+    const pseudo = await pseudoFilesystemOf(st.dev);
+    if (pseudo) fail('not-a-file', `is on ${pseudo}, a kernel pseudo-filesystem (files made up on read): ${REGULAR}`);
+    const limit = `a profile may be at most ${MAX_PROFILE_BYTES} bytes`;
+    if (st.size > BigInt(MAX_PROFILE_BYTES)) fail('too-large', `file is ${st.size} bytes; ${limit}`);
+    const buf = Buffer.alloc(MAX_PROFILE_BYTES + 1);
+    let got = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, got, buf.length - got, null).catch(cannot);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+      if (got === buf.length) fail('too-large', `file grew past ${MAX_PROFILE_BYTES} bytes while read; ${limit}`);
+    }
+    return buf.subarray(0, got);
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Loads every profile; all issues of all files are reported together. */

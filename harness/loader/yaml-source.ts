@@ -8,7 +8,10 @@
  * `positionOf` uses instead of scanning the mapping once per error.
  */
 import { isUtf8 } from 'node:buffer';
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import {
+  isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument,
+  type Document, type Node, type Pair, type YAMLMap, type YAMLSeq,
+} from 'yaml';
 
 /**
  * The largest profile accepted. Shipped profiles are 1–5 KiB, so 256 KiB leaves room for any
@@ -18,6 +21,17 @@ import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, ty
 export const MAX_PROFILE_BYTES = 256 * 1024;
 /** yaml's own guard against "billion laughs": expanding more aliases than this throws. */
 const MAX_ALIAS_COUNT = 100;
+/**
+ * Aliases copy what they name into the data, and from there into every report: 90 aliases to
+ * one 240 KB string made a 245 KB file into 44 MB of results.json and 87 MB of report.html. So
+ * the document is capped as expanded (characters of keys and strings plus one per node, every
+ * alias counted as what it names) at four times the file limit, aliases at 256 in all, and any
+ * one string or key at 4 KiB (the longest in a shipped profile is ~160 characters).
+ */
+export const MAX_EXPANDED_CHARS = 4 * MAX_PROFILE_BYTES;
+export const MAX_ALIASES = 256;
+export const MAX_STRING_CHARS = 4096;
+const STRING_LIMIT = `a profile's strings are at most ${MAX_STRING_CHARS}`;
 /** Deeper than any profile needs; keeps recursion in toJS, Ajv and structuredClone far from the stack limit. */
 export const MAX_NESTING = 64;
 /** Explicit tags a profile may use: the YAML 1.2 core schema's (§10.3). Others (!!binary, !!set, custom) make values a profile cannot mean. */
@@ -106,6 +120,8 @@ export function parseYaml(text: string): ParseOutcome {
   const source: YamlSource = { text, doc, lines, index: new WeakMap() };
   const issues = inspect(source);
   if (issues.length) return { ok: false, issues };
+  const expanded = checkExpandedSize(source);
+  if (expanded) return { ok: false, issues: [expanded] };
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -146,6 +162,9 @@ function inspect(source: YamlSource): SourceIssue[] {
     if (node.tag !== undefined && !CORE_TAGS.has(node.tag)) at(node, 'yaml-tag', `tag ${node.tag.replace('tag:yaml.org,2002:', '!!')} is not supported (a profile uses plain YAML values)`);
     if (isScalar(node)) {
       if (typeof node.value === 'string' && node.value.includes('\0')) at(node, 'yaml-character', 'a value contains a NUL character (U+0000), which no argv, environment or name can hold');
+      if (typeof node.value === 'string' && node.value.length > MAX_STRING_CHARS) {
+        at(node, 'yaml-string-length', `a string of ${node.value.length} characters; ${STRING_LIMIT}`);
+      }
       continue;
     }
     if (depth >= MAX_NESTING) {
@@ -165,6 +184,9 @@ function inspect(source: YamlSource): SourceIssue[] {
         if (first) at(key, 'yaml-duplicate-key', `duplicate key "${name}" (first at line ${source.lines.linePos((first.key as Node | null)?.range?.[0] ?? 0).line}); map keys must be unique`);
         else keys.set(name, pair);
         if (isScalar(key) && typeof key.value === 'string' && key.value.includes('\0')) at(key, 'yaml-character', 'a key contains a NUL character (U+0000)');
+        if (isScalar(key) && typeof key.value === 'string' && key.value.length > MAX_STRING_CHARS) {
+          at(key, 'yaml-string-length', `a key of ${key.value.length} characters; ${STRING_LIMIT}`);
+        }
         stack.push({ node: pair.value as Node | null, depth: depth + 1 });
       }
       source.index.set(node, keys);
@@ -174,6 +196,95 @@ function inspect(source: YamlSource): SourceIssue[] {
   }
   // The stack visits last-written first; report in file order.
   return issues.sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+/**
+ * The document's size with every alias expanded, or the issue where it passes
+ * MAX_EXPANDED_CHARS or the MAX_ALIASES-th alias. Each node's expanded size is computed once
+ * (aliases share their target's), so the work is linear in the file even for an alias bomb;
+ * the walk in document order stops at the node where the running total passes the cap.
+ */
+function checkExpandedSize(source: YamlSource): SourceIssue | undefined {
+  const memo = new Map<Node, number>();
+  const children = (node: YAMLMap | YAMLSeq): unknown[] =>
+    node.items.flatMap((item) => (isPair(item) ? [item.key, item.value] : [item]));
+  // Each alias's target, in one pass in document order (an alias names the last anchor of its
+  // name before it, YAML 1.2 §7.1): yaml's own `Alias.resolve` walks the whole document per call.
+  const targets = new Map<Node, Node | undefined>();
+  const anchors = new Map<string, Node>();
+  for (const stack: unknown[] = [source.doc.contents]; stack.length > 0;) {
+    const node = stack.pop();
+    if (isAlias(node)) { targets.set(node, anchors.get(node.source)); continue; }
+    if (isScalar(node) || isMap(node) || isSeq(node)) { if (node.anchor) anchors.set(node.anchor, node); }
+    if (isMap(node) || isSeq(node)) {
+      const kids = children(node);
+      for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
+    }
+  }
+  const resolve = (node: unknown): unknown => (isAlias(node) ? targets.get(node) : node);
+  const leaf = (node: unknown): number =>
+    (isScalar(node) && typeof node.value === 'string' ? node.value.length + 1 : 1);
+  /**
+   * Post-order with an explicit stack: an alias chain can be far deeper than the nesting limit.
+   * An alias inside what it names (`&a [*a]`) would expand without end: Infinity.
+   */
+  const sizeOf = (root: unknown): number => {
+    const top = resolve(root);
+    if (!isMap(top) && !isSeq(top)) return leaf(top);
+    const open = new Set<Node>();
+    const stack: Array<YAMLMap | YAMLSeq> = [top];
+    while (stack.length > 0) {
+      const node = stack[stack.length - 1]!;
+      if (memo.has(node)) { stack.pop(); continue; }
+      const kids = children(node).map(resolve);
+      if (!open.has(node)) {
+        open.add(node);
+        for (const k of kids) {
+          if ((isMap(k) || isSeq(k)) && !memo.has(k)) {
+            if (open.has(k)) return Infinity;
+            stack.push(k);
+          }
+        }
+        continue;
+      }
+      let n = 1;
+      for (const k of kids) n += isMap(k) || isSeq(k) ? memo.get(k) ?? Infinity : leaf(k);
+      memo.set(node, n);
+      open.delete(node);
+      stack.pop();
+    }
+    return memo.get(top) ?? Infinity;
+  };
+  let total = 0;
+  let aliases = 0;
+  const at = (node: Node, message: string): SourceIssue =>
+    ({ ...source.lines.linePos(node.range?.[0] ?? 0), code: 'yaml-expansion', message: `invalid YAML: ${message}` });
+  // Document order: an explicit stack, last child pushed first.
+  const stack: unknown[] = [source.doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isAlias(node)) {
+      const name = `*${node.source}`;
+      aliases++;
+      if (aliases > MAX_ALIASES) return at(node, `more than ${MAX_ALIASES} aliases (${name}); profiles need far fewer`);
+      total += sizeOf(node);
+      if (total === Infinity) return at(node, `the alias ${name} is inside what it names, so it expands without end`);
+      if (total > MAX_EXPANDED_CHARS) {
+        const times = MAX_EXPANDED_CHARS / MAX_PROFILE_BYTES;
+        return at(node, `with its aliases expanded (${name} here) the document passes ${MAX_EXPANDED_CHARS} `
+          + `characters, ${times} times the file limit; every alias copies what it names into the results`);
+      }
+      continue;
+    }
+    if (isMap(node) || isSeq(node)) {
+      total += 1;
+      const children = node.items.flatMap((item) => (isPair(item) ? [item.key, item.value] : [item]));
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+    } else if (node !== null && node !== undefined) {
+      total += sizeOf(node);
+    }
+  }
+  return undefined;
 }
 
 /**

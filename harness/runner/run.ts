@@ -1,6 +1,6 @@
 /**
  * The run: load → plan → capabilities → per profile (lab up → scenarios → lab down) →
- * reporters. Interruption (SIGINT/SIGTERM, via `interrupt`) aborts the running scenario,
+ * reporters. Interruption (SIGINT/SIGTERM/SIGHUP/SIGQUIT, via `interrupt`) aborts the running scenario,
  * still runs every cleanup and writes reports marked `interrupted`.
  */
 import { mkdir } from 'node:fs/promises';

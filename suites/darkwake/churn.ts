@@ -116,7 +116,7 @@ export default defineScenario<With, Expect>({
     if (refusal) return [check.error('churn', refusal)];
     let tls: { cert: string; key: string } | undefined;
     if (w.gateway.tls) {
-      const made = await generateGatewayCert(gwAddr, (f) => ctx.defer(f), signal);
+      const made = await generateGatewayCert(gwAddr, (f) => ctx.defer(f), signal, ctx.lab);
       if (!made.ok) return [check.error('churn', made.reason)];
       tls = made.cert;
       ctx.log(`gateway TLS: self-signed certificate for IP ${gwAddr} at ${tls.cert}`);

@@ -89,7 +89,7 @@ export default defineScenario<With, Expect>({
     if (!address) return [check.error('tls.client-verifies', `server host ${w.serverHost} has no IPv4 address`)];
 
     const pki = await makeRunPki(w.serverName);
-    const files = await pemDir('nc-tls-', (f) => ctx.defer(f));
+    const files = await pemDir('tls-', (f) => ctx.defer(f), lab);
     const caFile = await files.write('ca.pem', pki.caPem);
     const pin = await spkiPin(pki.pinned);
     const log = new EventLog(ctx);

@@ -5,7 +5,7 @@
  * tripping over something unrelated. `valid` cases are controls that must load.
  * Used by test/malformed-corpus.test.ts and test/bench/validate.bench.ts.
  */
-import { MAX_PROFILE_BYTES } from '../../harness/loader/yaml-source.ts';
+import { MAX_ALIASES, MAX_PROFILE_BYTES, MAX_STRING_CHARS } from '../../harness/loader/yaml-source.ts';
 
 export interface CorpusCase {
   family: string;
@@ -13,6 +13,8 @@ export interface CorpusCase {
   bytes: Uint8Array;
   /** A message line the mutation must produce (matched against `file:line:col: message`). */
   expect: RegExp;
+  /** Validate this existing path instead of a file holding `bytes` (special files); skipped where it does not exist. */
+  path?: string;
 }
 
 const LAB = `lab:
@@ -126,7 +128,7 @@ export function malformedCases(uses: readonly string[]): CorpusCase[] {
   add('size', 'unknown keys under with: to the size limit', fill((i) => `      k${i}: 1\n`, entry('    with:\n')), /with\.k0 is not allowed/);
   add('size', 'scenarios to the size limit, every id a duplicate', fill(() => '  - { id: s, use: preflight.loopback-udp }\n', baseProfile()), /id "s" is already used/);
   add('size', 'scenarios to the size limit, every timeout too long', fill((i) => `  - { id: t${i}, use: preflight.loopback-udp, timeout: 1000h }\n`, baseProfile()), TOO_LONG);
-  add('size', 'one string to the size limit', `${baseProfile()}`.replace('description: generated', `description: ${'y'.repeat(MAX_PROFILE_BYTES - 600)}`).replace('tags: [corpus]', 'tags: corpus'), /tags must be an array/);
+  add('size', 'one string to the size limit', `${baseProfile()}`.replace('description: generated', `description: ${'y'.repeat(MAX_PROFILE_BYTES - 600)}`).replace('tags: [corpus]', 'tags: corpus'), /:2:14: invalid YAML: a string of \d+ characters; a profile's strings are at most/);
   add('size', 'darkwake schedule phases to the size limit', fill((i) => (i % 2 ? '        - { darkwake: 30s }\n' : '        - { sleep: 15m }\n'), baseProfile('    use: darkwake.churn\n    with:\n      schedule:\n        phases:\n')), /phases must NOT have more than 8 items/);
   add('size', 'top-level unknown keys with 1,000-character names', fill((i) => `k${i}${'z'.repeat(1000)}: 1\n`, baseProfile()), /k0z+ is not allowed/);
 
@@ -217,5 +219,77 @@ export function malformedCases(uses: readonly string[]): CorpusCase[] {
     add('control chars', `unknown key: ${name}`, entry(`    "k${esc}": 1\n`), /is not allowed/);
     add('control chars', `id: ${name}`, baseProfile().replace('- id: s', `- id: "s${esc}"`), /id must be a name/);
   }
+  cases.push(...hostileCases());
   return cases;
+}
+
+const STRING_CAP = new RegExp(`a (string|key) of \\d+ characters; a profile's strings are at most ${MAX_STRING_CHARS}`);
+const EXPANDED = /with its aliases expanded \(\*\w+ here\) the document passes \d+ characters/;
+const ENV_NAME = /the key must be an environment variable name/;
+
+/**
+ * Profiles built to hurt: amplification through aliases, strings far past any profile's,
+ * environment names a SUT cannot receive, special files. Each must be refused at validate in
+ * well under a second (test/malformed-corpus.test.ts times them).
+ */
+export function hostileCases(): CorpusCase[] {
+  const cases: CorpusCase[] = [];
+  const add = (name: string, text: string, expect: RegExp) => cases.push({ family: 'hostile', name, bytes: utf8(text), expect });
+  const entry = (lines: string) => baseProfile(`    use: preflight.loopback-udp\n${lines}`);
+  const scenariosOf = (n: number, line: (i: number) => string) => Array.from({ length: n }, (_, i) => line(i)).join('');
+  const big = 'x'.repeat(240_000);
+
+  // The issue's case: one 240 KB expectFail string, 90 aliases to it (44 MB of results.json before).
+  add('90 aliases to a 240 KB expectFail', `${entry(`    expectFail: &fail "${big}"\n`)}${scenariosOf(90, (i) => `  - { id: a${i}, use: preflight.loopback-udp, expectFail: *fail }\n`)}`, STRING_CAP);
+  // The same amplification under the string cap: a 4 KB string through a mapping aliased 30 times, each 30 times.
+  const block = `{ ${Array.from({ length: 9 }, (_, i) => `d${i}: &s${i} "${'y'.repeat(MAX_STRING_CHARS)}"`).join(', ')} }`;
+  add('aliases of aliases of 4 KB strings', `x-base: &b ${block}\nx-many: &m [${Array.from({ length: 30 }, () => '*b').join(', ')}]\n${baseProfile()}`.replace('description: generated', 'description: *m'), EXPANDED);
+  add('billion laughs, 9 levels of 9', `${['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].map((l, k, all) => `${l}: &${l} [${Array(9).fill(k === 0 ? 'lol' : `*${all[k - 1]}`).join(', ')}]`).join('\n')}\n${baseProfile()}`, EXPANDED);
+  add('quadratic blowup: one 4 KB string, a list of 250 aliases, aliased again', `s: &s "${'q'.repeat(MAX_STRING_CHARS)}"\nl: &l [${Array(250).fill('*s').join(', ')}]\nm: [*l, *l, *l]\n${baseProfile()}`, /more than 256 aliases|document passes/);
+  add(`more than ${MAX_ALIASES} aliases of a short value`, `${baseProfile()}${scenariosOf(MAX_ALIASES + 1, (i) => `  - { id: &i${i} a${i}, use: preflight.loopback-udp, description: *i${i} }\n`)}`, new RegExp(`more than ${MAX_ALIASES} aliases`));
+  add('an alias inside what it names', `loop: &loop [a, *loop]\n${baseProfile()}`, /inside what it names, so it expands without end/);
+  add('a merge key (<<) of a large mapping, many times', `base: &base ${block}\n${baseProfile()}${scenariosOf(40, (i) => `  - { id: m${i}, use: preflight.loopback-udp, with: { <<: *base } }\n`)}`, /document passes|is not allowed|merge/);
+
+  // Strings past the cap, at every kind of place a profile gives one.
+  const long = 'L'.repeat(MAX_STRING_CHARS + 1);
+  add('a long description', baseProfile().replace('description: generated', `description: ${long}`), STRING_CAP);
+  add('a long expectFail', entry(`    expectFail: ${long}\n`), STRING_CAP);
+  add('a long SUT argument', baseProfile().replace('command: [/bin/true]', `command: [/bin/true, ${long}]`), STRING_CAP);
+  add('a long environment value', baseProfile().replace('ready:', `env: { A: ${long} }, ready:`), STRING_CAP);
+  add('a long key (explicit: an implicit one is capped at 1024 by YAML itself)', entry(`    ? ${long}\n    : 1\n`), STRING_CAP);
+  add('a long tag', baseProfile().replace('tags: [corpus]', `tags: [${long}]`), STRING_CAP);
+  add('a long readiness pattern', baseProfile().replace('stdout: "up"', `stdout: "${'a'.repeat(MAX_STRING_CHARS + 1)}"`), STRING_CAP);
+  add('a long block scalar', entry(`    description: |\n${Array.from({ length: 100 }, () => `      ${'b'.repeat(60)}`).join('\n')}\n`), STRING_CAP);
+
+  // Environment names a SUT cannot receive as one variable (execve(2) passes "NAME=value").
+  for (const [name, key] of [['with "="', '"A=B"'], ['with a space', '"A B"'], ['empty', '""'], ['a leading digit', '"1A"'], ['a newline', '"A\\nB"'], ['non-ASCII', '"Ä"']] as const) {
+    add(`sut.env key ${name}`, baseProfile().replace('ready:', `env: { ${key}: x }, ready:`), ENV_NAME);
+    add(`scenario sut.env key ${name}`, entry(`    sut: { command: [x], env: { ${key}: x } }\n`), ENV_NAME);
+  }
+
+  // Special files given as the profile: endless, blocking or not files at all.
+  const special = (name: string, path: string, expect: RegExp) => cases.push({ family: 'hostile', name, bytes: new Uint8Array(), expect, path });
+  special('/proc/self/pagemap (size 0, gigabytes on read)', '/proc/self/pagemap', /is on proc, a kernel pseudo-filesystem/);
+  special('/proc/kmsg (blocks on read)', '/proc/kmsg', /is on proc, a kernel pseudo-filesystem/);
+  special('/sys/kernel/notes', '/sys/kernel/notes', /is on sysfs, a kernel pseudo-filesystem/);
+  special('/dev/zero', '/dev/zero', /not a regular file \(a character device\)/);
+  special('/dev/stdin', '/dev/stdin', /not a regular file|is on /);
+  return cases;
+}
+
+/**
+ * Patterns RE2 (re2js, linear time) cannot compile: refused at validate once profile patterns
+ * go through it (the integrator's change); until then `new RegExp` accepts them. Kept apart so
+ * the corpus test can list them as pending.
+ */
+export function pendingRegexCases(): CorpusCase[] {
+  const pattern = /sut\.ready\.stdout is not a valid regular expression|sut\.ready\.stdout/;
+  return [
+    ['a backreference', '(a+)\\1'],
+    ['a lookahead', 'up(?=!)'],
+    ['a negative lookahead', '^(?!error).*ready'],
+    ['a lookbehind', '(?<=port )\\d+'],
+    ['a repetition past RE2\'s 1000', 'a{1001}'],
+    ['catastrophic backtracking in a backtracking engine, with a backreference', '^((a+)+\\2)+$'],
+  ].map(([name, re]) => ({ family: 'hostile regex', name: name!, bytes: utf8(baseProfile().replace('stdout: "up"', `stdout: ${JSON.stringify(re)}`)), expect: pattern }));
 }

@@ -9,14 +9,17 @@
  *   SIGTERM  to the harness only (kill PID)
  *   SIGINT2  Ctrl-C, then a second Ctrl-C 0–400 ms later (often during teardown)
  *   SIGKILL  to the group, then `netconform lab gc`
+ *   SIGHUP   to the group (the terminal hung up: a closed window, a dropped SSH session)
+ *   SIGQUIT  to the group (a Ctrl-\)
  * Other helpers' labs exist on this machine at the same time, so leftovers are judged only by
  * this run's own names: every run uses a private state folder (NETCONFORM_STATE_DIR), its lab
  * run ids are collected while it runs (state files, its output), probe namespaces carry its
- * pid, and its processes carry an environment tag.
+ * pid, and its processes carry an environment tag. Key folders are looked for in the run's own
+ * TMPDIR and state folder (the lab's `<runId>.files`).
  */
 import { execa } from 'execa';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { cgroup2Mount } from '../../harness/lab/local-network.ts';
@@ -25,12 +28,12 @@ import { cgroup2Mount } from '../../harness/lab/local-network.ts';
 export const repoRoot = process.env.NC_STRESS_ROOT ?? resolve(import.meta.dirname, '../..');
 const bin = join(repoRoot, 'harness/bin/netconform.js');
 
-export type InterruptKind = 'SIGINT' | 'SIGTERM' | 'SIGINT2' | 'SIGKILL';
-export const KINDS: InterruptKind[] = ['SIGINT', 'SIGTERM', 'SIGINT2', 'SIGKILL'];
+export type InterruptKind = 'SIGINT' | 'SIGTERM' | 'SIGINT2' | 'SIGKILL' | 'SIGHUP' | 'SIGQUIT';
+export const KINDS: InterruptKind[] = ['SIGINT', 'SIGTERM', 'SIGINT2', 'SIGKILL', 'SIGHUP', 'SIGQUIT'];
 
 export interface InterruptOutcome {
   kind: InterruptKind;
-  from: 'spawn' | 'output';
+  from: 'spawn' | 'output' | 'files';
   profile: string;
   delayMs: number;
   pid: number;
@@ -85,9 +88,10 @@ export interface InterruptOptions {
   /**
    * What delayMs counts from: the spawn (covers start-up, before the handler exists) or the
    * run's first output line (the handler is installed by then: probe, bring-up, scenarios,
-   * teardown and reports follow within a few seconds).
+   * teardown and reports follow within a few seconds), or the moment the run has files of its
+   * lab on disk (key material: tls.yaml).
    */
-  from: 'spawn' | 'output';
+  from: 'spawn' | 'output' | 'files';
   /** For SIGINT2: the gap between the two Ctrl-Cs. */
   secondMs?: number;
   /** For SIGINT2: count that gap from the run's "tearing down" line instead (a Ctrl-C during teardown). */
@@ -98,8 +102,10 @@ export async function interruptedRun(o: InterruptOptions): Promise<InterruptOutc
   const work = await mkdtemp(join(tmpdir(), 'nc-stress-'));
   const stateDir = join(work, 'state');
   const outDir = join(work, 'reports');
+  const tmp = join(work, 'tmp');
+  await mkdir(tmp);
   const tag = `NC_STRESS_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const env = { NETCONFORM_STATE_DIR: stateDir, [tag]: '1' };
+  const env = { NETCONFORM_STATE_DIR: stateDir, TMPDIR: tmp, [tag]: '1' };
   const child = execa('node', [bin, 'run', o.profile, '-o', outDir], { cwd: repoRoot, env, detached: true, reject: false, all: true, stdin: 'ignore' });
   const pid = child.pid!;
   const runIds = new Set<string>();
@@ -110,9 +116,12 @@ export async function interruptedRun(o: InterruptOptions): Promise<InterruptOutc
     let text = '';
     child.all?.on('data', (d: Buffer) => { text += d.toString(); if (/: tearing down/.test(text)) { r(); text = ''; } else if (text.length > 65536) text = text.slice(-1024); });
   });
-  // Watch what the run creates while it runs: its state files (run ids) and probe namespaces.
+  // Watch what the run creates while it runs: its state files (run ids), probe namespaces, lab files.
+  let filesSeen = (): void => undefined;
+  const files = new Promise<void>((r) => { filesSeen = r; });
   const watcher = (async () => {
     while (!finished) {
+      if (readdirSync(tmp).some((f) => /^nc-(gw)?tls-/.test(f)) || (existsSync(stateDir) && readdirSync(stateDir).some((f) => f.endsWith('.files')))) filesSeen();
       for (const s of statesIn(stateDir)) if (s.ownerPid === pid) { runIds.add(s.runId); for (const n of s.namespaces) seenNamespaces.add(n); }
       for (const n of netnsNames()) if (n.startsWith(`ncprobe-${pid}-`)) seenNamespaces.add(n);
       await sleep(5);
@@ -120,6 +129,8 @@ export async function interruptedRun(o: InterruptOptions): Promise<InterruptOutc
   })();
   if (o.from === 'output') {
     await Promise.race([new Promise((r) => child.all?.once('data', r)), exit]);
+  } else if (o.from === 'files') {
+    await Promise.race([files, exit]);
   }
   await Promise.race([sleep(o.delayMs), exit]);
   if (!finished) {
@@ -127,6 +138,7 @@ export async function interruptedRun(o: InterruptOptions): Promise<InterruptOutc
     if (o.kind === 'SIGINT') kill('SIGINT', true);
     else if (o.kind === 'SIGTERM') kill('SIGTERM', false);
     else if (o.kind === 'SIGKILL') kill('SIGKILL', true);
+    else if (o.kind === 'SIGHUP' || o.kind === 'SIGQUIT') kill(o.kind, true);
     else {
       kill('SIGINT', true);
       if (o.secondInTeardown) await Promise.race([teardownSeen, exit]);
@@ -158,6 +170,10 @@ export async function interruptedRun(o: InterruptOptions): Promise<InterruptOutc
   for (const n of netnsNames()) if (ours(n)) leaks.push(`namespace ${n}`);
   for (const n of cgroupNames()) if (ours(n)) leaks.push(`cgroup ${n}`);
   for (const s of statesIn(stateDir)) leaks.push(`state file of lab ${s.runId} (owner pid ${s.ownerPid})`);
+  // Key material: a lab's files folder (harness/lab/state.ts), or a temp folder of a PEM writer.
+  const listing = (dir: string): string[] => { try { return readdirSync(dir); } catch { return []; } };
+  for (const f of listing(stateDir).filter((x) => x.endsWith('.files'))) leaks.push(`lab files folder ${f} (key material)`);
+  for (const f of listing(tmp).filter((x) => /^nc-(gw)?tls-/.test(x))) leaks.push(`key folder $TMPDIR/${f}`);
   leaks.push(...tagged(tag));
   const tmpFiles = existsSync(outDir) ? readdirSync(outDir).filter((f) => f.endsWith('.tmp')) : [];
   for (const f of tmpFiles) leaks.push(`temp file reports/${f}`);
@@ -175,7 +191,7 @@ export async function interruptedRun(o: InterruptOptions): Promise<InterruptOutc
     if (left.length) lies.push(`printed "lab ${m[1]}: down" but ${left.join(', ')} remain`);
   }
   // Killed by the signal itself = before the handler was installed: it must have created nothing.
-  if ((r.signal === 'SIGINT' || r.signal === 'SIGTERM') && (runIds.size > 0 || seenNamespaces.size > 0)) {
+  if (r.signal !== undefined && r.signal !== 'SIGKILL' && (runIds.size > 0 || seenNamespaces.size > 0)) {
     lies.push(`died by ${r.signal} (no handler yet) after creating ${[...runIds, ...seenNamespaces].join(', ')}`);
   }
   if (leaks.length === 0 && lies.length === 0) await rm(work, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 /**
  * `npm run stress:interrupts -- [count] [--profile=p.yaml ...] [--max-delay=ms] [--max-output-delay=ms] [--jobs=n]`:
- * `count` randomly interrupted runs (SIGINT, SIGTERM, double SIGINT, SIGKILL + `lab gc`, in
- * turn), each at a uniformly random moment — a quarter of them within max-delay (6 s) of the
+ * `count` randomly interrupted runs (SIGINT, SIGTERM, double SIGINT, SIGKILL + `lab gc`, SIGHUP,
+ * SIGQUIT, in turn, over broadcast, lab-example and tls: the last writes key material), each at a uniformly random moment — a quarter of them within max-delay (6 s) of the
  * spawn, the rest within max-output-delay (4 s) of the run's first output — each judged by
  * its own leftovers (see interrupts-lib.ts).
  * Needs root (labs). Prints one line per leaking run and a summary; exits 1 on any leak.
@@ -11,7 +11,7 @@ import { KINDS, interruptedRun, type InterruptOutcome } from './interrupts-lib.t
 const args = process.argv.slice(2);
 const count = Number(args.find((a) => /^\d+$/.test(a)) ?? 20);
 const profiles = args.filter((a) => a.startsWith('--profile=')).map((a) => a.slice(10));
-if (profiles.length === 0) profiles.push('profiles/broadcast.yaml', 'profiles/lab-example.yaml');
+if (profiles.length === 0) profiles.push('profiles/broadcast.yaml', 'profiles/lab-example.yaml', 'profiles/tls.yaml');
 const maxDelay = Number(args.find((a) => a.startsWith('--max-delay='))?.slice(12) ?? 6000);
 const maxOutputDelay = Number(args.find((a) => a.startsWith('--max-output-delay='))?.slice(19) ?? 4000);
 
@@ -28,8 +28,9 @@ async function worker(): Promise<void> {
     const kind = KINDS[i % KINDS.length]!;
     const profile = profiles[Math.floor(i / KINDS.length) % profiles.length]!;
     // A quarter from the spawn (start-up), the rest from the first output line (the handler is in place).
-    const from = Math.random() < 0.25 ? 'spawn' as const : 'output' as const;
-    const o = await interruptedRun({ kind, profile, from, delayMs: Math.floor(Math.random() * (from === 'spawn' ? maxDelay : maxOutputDelay)), secondMs: Math.floor(Math.random() * 400), ...(i % 8 === 2 ? { secondInTeardown: true, secondMs: Math.floor(Math.random() * 80) } : {}) });
+    // For tls.yaml, half from the moment its key material is on disk (it comes ~30 s in, past most draws).
+    const from = profile.endsWith('tls.yaml') && Math.random() < 0.5 ? 'files' as const : Math.random() < 0.25 ? 'spawn' as const : 'output' as const;
+    const o = await interruptedRun({ kind, profile, from, delayMs: Math.floor(Math.random() * (from === 'spawn' ? maxDelay : from === 'files' ? 1000 : maxOutputDelay)), secondMs: Math.floor(Math.random() * 400), ...(i % 8 === 2 ? { secondInTeardown: true, secondMs: Math.floor(Math.random() * 80) } : {}) });
     outcomes.push(o);
     const bad = [...o.leaks, ...o.lies];
     const how = o.signal ? `killed by ${o.signal}` : `exit ${o.exitCode}`;

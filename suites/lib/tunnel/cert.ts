@@ -1,8 +1,8 @@
 /**
  * A key and a self-signed certificate for the TLS gateway, made at run time in-process
- * (../tls/certs.ts: @peculiar/x509 over WebCrypto, no openssl) into a temp dir that `ctx.defer`
- * removes. Generated per scenario rather than shipped: a private key in the repo would be a
- * trusted key anyone has, and a fresh one per run means a client can only pass by verifying
+ * (../tls/certs.ts: @peculiar/x509 over WebCrypto, no openssl) into the lab's files (a temp dir
+ * without a lab) that `ctx.defer` removes. Generated per scenario rather than shipped: a private
+ * key in the repo would be a trusted key anyone has, and a fresh one per run means a client can only pass by verifying
  * this run's certificate.
  */
 import { assertSafeDestination, UNICAST_ONLY } from '../../../harness/net/safety.ts';
@@ -26,9 +26,11 @@ export const CERT_CN = 'netconform-gateway';
  * subjectAltName the gateway's IP. `defer` registers the removal of the temp dir before
  * anything is written, so a failure or timeout leaves nothing behind.
  */
-export async function generateGatewayCert(address: string, defer: (f: () => unknown) => void, signal: AbortSignal): Promise<CertResult> {
+export async function generateGatewayCert(
+  address: string, defer: (f: () => unknown) => void, signal: AbortSignal, lab?: { runId: string },
+): Promise<CertResult> {
   assertSafeDestination(address, UNICAST_ONLY); // the address clients dial
-  const files = await pemDir('nc-gwtls-', defer);
+  const files = await pemDir(lab ? 'gwtls-' : 'nc-gwtls-', defer, lab);
   try {
     const made = await createSelfSignedLeaf({ name: CERT_CN, ips: [address] });
     signal.throwIfAborted();
