@@ -151,7 +151,8 @@ describe('netconform CLI end to end', () => {
     if (process.getuid?.() !== 0) return; // already covered by the test above
     const r = await execa('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', 'node', bin, 'run', '--out', join(out, 'r'), '-r', 'console', '-r', 'json'], { reject: false, all: true, cwd: repoRoot, env: { HOME: out } });
     expect(r.exitCode, r.all).toBe(0);
-    expect(r.stderr.trim()).toBe('netconform: 3 of 4 scenarios were skipped; as root (sudo -E env "PATH=$PATH" npx netconform run) they build a lab of network namespaces');
+    expect(r.stderr.trim()).toBe('netconform: 3 of 4 scenarios were skipped; as root (sudo env "PATH=$PATH" "$PWD/node_modules/.bin/netconform" run; '
+      + 'not npx, which leaves root-owned files in ~/.npm) they build a lab of network namespaces');
     expect(r.stdout.trim().split('\n').at(-1)).toBe('2 passed, 0 failed, 3 skipped');
   });
 

@@ -181,7 +181,8 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<void
     if (firstLook && skipped) {
       // One line on how to get the rest (stderr: stdout's last line stays the closing line).
       const how = process.platform === 'linux'
-        ? 'as root (sudo -E env "PATH=$PATH" npx netconform run) they build a lab of network namespaces'
+        ? 'as root (sudo env "PATH=$PATH" "$PWD/node_modules/.bin/netconform" run; not npx, which leaves root-owned '
+          + 'files in ~/.npm) they build a lab of network namespaces'
         : 'they need a Linux lab (root); on this machine, npx netconform run profiles/host.yaml --allow-host-network tests the real interfaces';
       process.stderr.write(`netconform: ${skipped} of ${result.scenarios.length} scenarios were skipped; ${how}\n`);
     }
