@@ -77,6 +77,23 @@ describe('netconform doctor on this host', () => {
     expect(Object.values(guess).filter(([runs]) => !runs)).toHaveLength(3);
   }, 120_000);
 
+  it('--allow-host-network runs the local network quick probe per launch context (own namespace)', async () => {
+    if (process.getuid?.() !== 0) return; // unshare -n needs root
+    // A veth pair with a lab address: the probe's link-local sends stay inside this namespace.
+    const setup = 'ip link set lo up && ip link add v0 type veth peer name v1 && ip addr add 198.18.5.1/24 dev v0 '
+      + '&& ip link set v1 up && ip link set v0 up';
+    const argv = ['-n', 'sh', '-c', `${setup} && exec "$0" "$@"`, process.execPath, bin, 'doctor', '--json', '--allow-host-network'];
+    const r = await execa('unshare', argv, { reject: false, all: true, cwd: repoRoot });
+    expect(r.exitCode, r.all).toBe(0);
+    const lnp = (JSON.parse(r.stdout) as DoctorReport).localNetwork;
+    expect(lnp.probed).toBe(true);
+    expect(lnp.reason).toMatch(/^one datagram per kind on v0 in each launch context/);
+    expect(lnp.contexts.map((c) => c.context)).toEqual(['harness', 'launchagent', 'sudo']);
+    expect(lnp.contexts[0]!.sends.map((x) => x.kind)).toEqual(['unicast', 'broadcast', 'multicast4', 'multicast6']);
+    expect(lnp.contexts[0]!.sends.every((x) => x.state !== 'not-run')).toBe(true);
+    expect(lnp.contexts[1]!.skipped).toMatch(/matters only on macOS/);
+  }, 60_000);
+
   it('predicts host.yaml without --allow-host-network as a real run skips it', async () => {
     const out = await tempOut();
     const doc = await cli(['doctor', '--json']);
