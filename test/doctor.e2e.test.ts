@@ -82,7 +82,8 @@ describe('netconform doctor on this host', () => {
     // A veth pair with a lab address: the probe's link-local sends stay inside this namespace.
     const setup = 'ip link set lo up && ip link add v0 type veth peer name v1 && ip addr add 198.18.5.1/24 dev v0 '
       + '&& ip link set v1 up && ip link set v0 up';
-    const argv = ['-n', 'sh', '-c', `${setup} && exec "$0" "$@"`, process.execPath, bin, 'doctor', '--json', '--allow-host-network'];
+    const argv = ['-n', 'sh', '-c', `${setup} && exec "$0" "$@"`, process.execPath, bin,
+      'doctor', '--json', '--allow-host-network'];
     const r = await execa('unshare', argv, { reject: false, all: true, cwd: repoRoot });
     expect(r.exitCode, r.all).toBe(0);
     const lnp = (JSON.parse(r.stdout) as DoctorReport).localNetwork;
