@@ -7,6 +7,9 @@
 // Missing toolchain (no C++ compiler, make or python3): prints what to install and exits 0,
 // so the package still installs and native/index.ts reports the addon as not built.
 // A real compile error exits 1. NETCONFORM_SKIP_NATIVE=1 skips the build.
+// Warnings are printed and the build goes on: a user's compiler (a newer Xcode, gcc) may warn
+// about what ours does not. NETCONFORM_WERROR=1 makes them errors, for this repo's CI only
+// (.ci/run; `npm run check:macos` sets the same gyp variable for the macOS cross-compile).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -49,6 +52,9 @@ if (!gyp) {
 }
 
 const args = [...gyp.slice(1), 'rebuild', '--jobs=max'];
+// node-gyp turns an unknown --flag into a gyp variable (create-config-gypi.js): binding.gyp's
+// netconform_werror.
+if (process.env.NETCONFORM_WERROR === '1') args.push('--netconform-werror=1');
 // Local headers for this exact Node version avoid a download (this machine has no network).
 if (!process.env.npm_config_nodedir) {
   const prefix = join(dirname(process.execPath), '..');

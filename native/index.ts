@@ -190,6 +190,11 @@ export function setLocalNetworkPolicy(cgroupDir: string, policy: LocalNetworkPol
  * A Network framework multicast group peer (NWConnectionGroup). macOS only: elsewhere throws
  * code ERR_NW_UNSUPPORTED. Call start(), then send(); events arrive through onEvent.
  */
+/** Whether the loaded addon has NwGroup (built for macOS with Network framework). */
+export function nwGroupAvailable(): boolean {
+  return binding?.NwGroup !== undefined;
+}
+
 export function openNwGroup(options: NwGroupOptions, onEvent: (e: NwGroupEvent) => void): NwGroupHandle {
   const b = need();
   if (!b.NwGroup) {

@@ -151,7 +151,8 @@ describe('netconform CLI end to end', () => {
     if (process.getuid?.() !== 0) return; // already covered by the test above
     const r = await execa('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', 'node', bin, 'run', '--out', join(out, 'r'), '-r', 'console', '-r', 'json'], { reject: false, all: true, cwd: repoRoot, env: { HOME: out } });
     expect(r.exitCode, r.all).toBe(0);
-    expect(r.stderr.trim()).toBe('netconform: 3 of 4 scenarios were skipped; as root (sudo -E env "PATH=$PATH" npx netconform run) they build a lab of network namespaces');
+    expect(r.stderr.trim()).toBe('netconform: 3 of 4 scenarios were skipped; as root (sudo env "PATH=$PATH" "$PWD/node_modules/.bin/netconform" run; '
+      + 'not npx, which leaves root-owned files in ~/.npm) they build a lab of network namespaces');
     expect(r.stdout.trim().split('\n').at(-1)).toBe('2 passed, 0 failed, 3 skipped');
     // The skip reason says "needs root" once, with a command that works for a local install too.
     const res = await readJson<RunResult>(join(out, 'r', 'results.json'));
@@ -159,7 +160,7 @@ describe('netconform CLI end to end', () => {
     expect(reasons.length).toBe(3);
     for (const reason of reasons) {
       expect(reason.match(/needs? root/g), reason).toHaveLength(1);
-      expect(reason).toContain('(sudo -E env "PATH=$PATH" npx netconform run …)');
+      expect(reason).toContain('(sudo env "PATH=$PATH" "$PWD/node_modules/.bin/netconform" run …)');
     }
   });
 

@@ -5,6 +5,10 @@
  * shipped profiles found inside the package. Dependencies come from npm's cache when `npm ci`
  * has filled it (--prefer-offline). The install also compiles the CLI into dist/ (harness/bin/
  * compile.ts); the bin must start that, and fall back to the sources when one was edited.
+ *
+ * The tarball gets a planted compiler warning first: a user's compiler (a newer Xcode) may warn
+ * where ours does not, and that must not fail their install; only NETCONFORM_WERROR=1 (this
+ * repo's CI) makes it an error.
  */
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
@@ -16,11 +20,14 @@ import { repoRoot } from './helpers/cli.ts';
 import { tempDir } from './helpers/tmp.ts';
 
 const INSTALL_TIMEOUT_MS = 10 * 60_000; // the addon's compile is most of it (about 1 min here)
+// An unused function with internal linkage: -Wunused-function under -Wall, in gcc and clang.
+const PLANTED_WARNING = '\nnamespace { int NcPlantedWarning() { return 0; } }\n';
 
 describe('installed from an npm pack tarball into an empty project', () => {
   let project = '';
   let installed = '';
   let tarballFiles: string[] = [];
+  let installLog = '';
   const npx = (args: string[], env: Record<string, string> = {}) =>
     execa('npx', ['--no', '--', 'netconform', ...args], { cwd: project, reject: false, all: true, stdin: 'ignore', env });
 
@@ -30,13 +37,15 @@ describe('installed from an npm pack tarball into an empty project', () => {
     const tarball = (await readdir(packDir)).find((f) => f.endsWith('.tgz'));
     if (!tarball) throw new Error(`npm pack wrote no .tgz into ${packDir}`);
     tarballFiles = (await execa('tar', ['-tzf', join(packDir, tarball)])).stdout.split('\n');
+    await execa('tar', ['-xzf', tarball], { cwd: packDir });
+    await appendFile(join(packDir, 'package', 'native', 'src', 'socket_unix.cc'), PLANTED_WARNING);
+    await execa('tar', ['-czf', tarball, 'package'], { cwd: packDir });
     project = await tempDir('nc-consumer-');
     await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
-    await execa('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(packDir, tarball)], {
-      cwd: project,
-      stdin: 'ignore',
-      timeout: INSTALL_TIMEOUT_MS,
-    });
+    // --foreground-scripts: npm shows an install script's output only on failure otherwise.
+    const args = ['install', '--no-audit', '--no-fund', '--prefer-offline', '--foreground-scripts', join(packDir, tarball)];
+    const env = { NETCONFORM_WERROR: '' };
+    installLog = (await execa('npm', args, { cwd: project, stdin: 'ignore', timeout: INSTALL_TIMEOUT_MS, all: true, env })).all;
     installed = join(project, 'node_modules', 'netconform');
   }, INSTALL_TIMEOUT_MS + 60_000);
 
@@ -45,6 +54,12 @@ describe('installed from an npm pack tarball into an empty project', () => {
     expect(existsSync(join(installed, 'profiles', 'host.yaml'))).toBe(true);
     expect(existsSync(join(installed, 'test'))).toBe(false);
     expect(existsSync(join(installed, 'native', 'macos-check'))).toBe(false);
+  });
+
+  it('printed the planted compiler warning and went on (warnings are errors only in CI)', () => {
+    expect(installLog).toMatch(/socket_unix\.cc:\d+:\d+: warning: .*NcPlantedWarning/);
+    expect(installLog).not.toContain('-Werror');
+    expect(existsSync(join(installed, 'native', 'build', 'Release', 'netconform_native.node'))).toBe(true);
   });
 
   it('validates a shipped profile from the consumer project', async () => {
@@ -76,6 +91,25 @@ describe('installed from an npm pack tarball into an empty project', () => {
     expect((await npx(['--version', 'list'])).stdout).toBe(version);
   });
 
+  // The templates' root form (test/ci-templates.test.ts): as root, the installed bin with the user's
+  // PATH. It must write nothing into HOME (the runner user's ~/.npm); npx does, as root root-owned.
+  it('the installed bin writes nothing into HOME, where npx leaves npm\'s logs and cache', async () => {
+    // As a shell in CI has it: no npm_config_* from a surrounding `npm test` (its cache path among them).
+    const userEnv = (home: string) => ({
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k))),
+      HOME: home,
+    });
+    const bin = join(project, 'node_modules', '.bin', 'netconform');
+    const homeBin = await tempDir('nc-home-bin-');
+    const r = await execa('env', [`PATH=${process.env.PATH ?? ''}`, bin, 'validate', 'node_modules/netconform/profiles/host.yaml'],
+      { cwd: project, reject: false, all: true, env: userEnv(homeBin), extendEnv: false });
+    expect(r.all).toContain('host.yaml: ok (5 scenarios)');
+    expect(await readdir(homeBin)).toEqual([]);
+    const homeNpx = await tempDir('nc-home-npx-');
+    await execa('npx', ['--no', '--', 'netconform', '--version'], { cwd: project, env: userEnv(homeNpx), extendEnv: false });
+    expect(await readdir(homeNpx)).toContain('.npm');
+  });
+
   // Last: it edits the installed package, then makes it look like a git checkout.
   it('in a git checkout, starts the TypeScript through tsx once a source file changed after the build, and says why', async () => {
     await appendFile(join(installed, 'harness', 'cli', 'main.ts'), '\n// edited after the build\n');
@@ -90,4 +124,11 @@ describe('installed from an npm pack tarball into an empty project', () => {
     expect(forced.all).toContain('NETCONFORM_LOADER=compiled, but harness/cli/main.ts changed since the build');
     expect(forced.exitCode).toBe(3);
   });
+
+  // After the tests that use the addon: a failed rebuild leaves none.
+  it('fails the build on that warning when NETCONFORM_WERROR=1 (as .ci/run builds)', async () => {
+    const r = await execa('node', ['native/build.mjs'], { cwd: installed, reject: false, all: true, env: { NETCONFORM_WERROR: '1' } });
+    expect(r.all).toMatch(/socket_unix\.cc:\d+:\d+: error: .*NcPlantedWarning/);
+    expect(r.exitCode).toBe(1);
+  }, INSTALL_TIMEOUT_MS);
 });

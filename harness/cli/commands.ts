@@ -24,8 +24,27 @@ import { keepRunningWithoutConsole, onInterruptSignals } from '../util/signals.t
 import { profilesDir } from './profile-commands.ts';
 
 export { profileJsonSchema } from './profile-commands.ts';
-/** `netconform run` with no profile: a first look at the product (profiles/first-run.yaml). */
-export const defaultProfile = join(profilesDir, 'first-run.yaml');
+/**
+ * `netconform run` with no profile: a first look at the product. Linux: profiles/first-run.yaml,
+ * a lab of network namespaces. Elsewhere (macOS has no namespaces) profiles/first-run-host.yaml,
+ * the same matrices on this machine's own interfaces, which need --allow-host-network.
+ */
+export function defaultProfileFor(platform: NodeJS.Platform): string {
+  return join(profilesDir, platform === 'linux' ? 'first-run.yaml' : 'first-run-host.yaml');
+}
+export const defaultProfile = defaultProfileFor(process.platform);
+
+/** The one stderr line after a first look that skipped some scenarios: how to get them. */
+export function firstLookHint(platform: NodeJS.Platform, skipped: number, total: number, allowHostNetwork: boolean): string {
+  const how = platform === 'linux'
+    ? `as root (${AS_ROOT.replace(' …', '')}; not npx, which leaves root-owned files in ~/.npm) they build a lab `
+      + 'of network namespaces'
+    : allowHostNetwork
+      ? 'their reasons are in the report; `netconform doctor` lists what this machine lacks'
+      : 'with --allow-host-network they send link-local broadcast and multicast on this machine\'s own interfaces '
+        + '(netconform run --allow-host-network)';
+  return `netconform: ${skipped} of ${total} scenarios were skipped; ${how}`;
+}
 
 export interface RunFlags {
   grep?: string;
@@ -195,10 +214,8 @@ export async function runCommand(given: string[], flags: RunFlags): Promise<void
     const skipped = result.scenarios.filter((sc) => sc.checks.length > 0 && sc.checks.every((c) => c.verdict === 'skip')).length;
     if (firstLook && skipped) {
       // One line on how to get the rest (stderr: stdout's last line stays the closing line).
-      const how = process.platform === 'linux'
-        ? `as root (${AS_ROOT.replace(' …', '')}) they build a lab of network namespaces`
-        : 'they need a Linux lab (root); on this machine, npx netconform run profiles/host.yaml --allow-host-network tests the real interfaces';
-      process.stderr.write(`netconform: ${skipped} of ${result.scenarios.length} scenarios were skipped; ${how}\n`);
+      const hint = firstLookHint(process.platform, skipped, result.scenarios.length, Boolean(flags.allowHostNetwork));
+      process.stderr.write(`${hint}\n`);
     }
   } finally {
     offSignals();

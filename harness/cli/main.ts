@@ -28,6 +28,9 @@ const listCommand: ProfileCommands['listCommand'] = async (...a) => (await profi
 const validateCommand: ProfileCommands['validateCommand'] = async (...a) => (await profileCommands()).validateCommand(...a);
 const schemaCommand: ProfileCommands['schemaCommand'] = async (...a) => (await profileCommands()).schemaCommand(...a);
 const loadProfileForLab: ProfileCommands['loadProfileForLab'] = async (file) => (await profileCommands()).loadProfileForLab(file);
+// doctor probes the host (capabilities, interfaces, tools): its own module, loaded when it runs.
+type DoctorCommands = typeof import('./doctor.ts');
+const doctorCommand: DoctorCommands['doctorCommand'] = async (...a) => (await import('./doctor.ts')).doctorCommand(...a);
 
 /**
  * A repeatable option's values. No commander default (`[]`): commander would print it as
@@ -132,6 +135,16 @@ Exit codes:
     .description('load and validate profiles only')
     .argument('<profiles...>', 'profile files')
     .action(validateCommand);
+
+  program
+    .command('doctor')
+    .description('what this host is and what netconform can do here: OS, addon, interfaces, routes, privileges, '
+      + 'local network privacy, and per shipped profile what would run or be skipped and why')
+    .option('--json', 'as JSON, to attach to a bug report (schema: --json-schema)')
+    .option('--json-schema', 'print the JSON Schema of --json and exit')
+    .option('--allow-host-network', 'probe local network privacy (sends four link-local datagrams per launch context) '
+      + 'and judge the profiles as a run with --allow-host-network')
+    .action(doctorCommand);
 
   program
     .command('schema')

@@ -113,11 +113,11 @@ async function probeLocalNetwork(root: boolean, addon: Probe): Promise<Probe> {
 }
 
 /**
- * How to run as root from any install: sudo resets PATH (sudoers secure_path), so neither a local
- * install's node_modules/.bin nor a user's node (nvm, fnm) is found by `sudo netconform`; passing
- * the user's PATH through lets npx find the local or global netconform.
+ * How to run as root from a local install: sudo resets PATH (sudoers secure_path), so a user's
+ * node (nvm, fnm) is found only through the PATH passed on, and the installed binary is named by
+ * its path. Not npx: under sudo it writes root-owned files into the user's ~/.npm.
  */
-export const AS_ROOT = 'sudo -E env "PATH=$PATH" npx netconform run …';
+export const AS_ROOT = 'sudo env "PATH=$PATH" "$PWD/node_modules/.bin/netconform" run …';
 
 /** Why something needing root cannot run; reads on after "the lab " too ("the lab needs root (…)"). */
 export const NEEDS_ROOT = `needs root (${AS_ROOT})`;

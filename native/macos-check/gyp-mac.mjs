@@ -5,7 +5,8 @@
 // files added later), the defines (NAPI_VERSION, BUILDING_NODE_EXTENSION,
 // NODE_GYP_MODULE_NAME, _DARWIN_USE_64_BIT_INODE, __APPLE_USE_RFC_3542, NAPI_CPP_EXCEPTIONS)
 // and the flags (xcode_settings translated by gyp's xcode_emulation: -std=c++17, exceptions,
-// -Werror, -mmacosx-version-min) are gyp's, not a copy kept here.
+// -Werror, which binding.gyp adds for netconform_werror=1 as CI builds, -mmacosx-version-min) are
+// gyp's, not a copy kept here.
 //
 // Differences from a real Mac, on purpose and small:
 // - gyp's xcode_emulation insists on an Xcode version (`xcodebuild -version`); a two-line
@@ -84,6 +85,8 @@ export function macBuildFlags({ nativeDir, workDir, arch }) {
     '-Dlibrary=shared_library', '-Dvisibility=default', `-Dnode_root_dir=${nodeDir}`,
     `-Dnode_gyp_dir=${gypDir}`, `-Dnode_lib_file=${join(nodeDir, '$(Configuration)', 'node.lib')}`,
     `-Dmodule_root_dir=${nativeDir}`, '-Dnode_engine=v8', '--depth=.', '--no-parallel',
+    // CI's build: warnings are errors (a user's install only prints them; binding.gyp).
+    '-Dnetconform_werror=1',
     '--generator-output', out, '-Goutput_dir=.',
   ];
   const python = ['python3', 'python'].find((p) => spawnSync(p, ['--version'], { stdio: 'ignore' }).status === 0);

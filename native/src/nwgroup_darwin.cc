@@ -12,7 +12,8 @@
 // ThreadSafeFunction. The JS object is kept alive (Ref) from start() until the group reports
 // `cancelled`, the last event the framework sends (nw_connection_group_cancel docs).
 //
-// Compiled for arm64 and x86_64 macOS by `npm run check:macos`; it has not run here.
+// Compiled for arm64 and x86_64 macOS by `npm run check:macos`; run on Linux only against a
+// model of libdispatch and Network framework (`npm run check:darwin-model`, native/model/).
 #include "nwgroup_darwin.h"
 
 #include <stdlib.h>

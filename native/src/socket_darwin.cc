@@ -1,5 +1,6 @@
-// macOS-specific parts. Compiled (not run) in this repo's CI by `npm run check:macos` for
-// arm64 and x86_64 against zig 0.11's macOS 11 libc headers with -Werror; only a Mac runs it.
+// macOS-specific parts. Compiled in this repo's CI by `npm run check:macos` for arm64 and x86_64
+// against zig 0.11's macOS 11 libc headers with -Werror, and run on Linux against a model of the
+// Darwin calls (`npm run check:darwin-model`, native/model/); only a Mac runs it for real.
 // Keep it small and keep #ifdef guards for SDK differences. Uses, as <netinet/in.h>,
 // <netinet6/in6.h>, <sys/socket.h>, <netinet/tcp.h> and <sys/sockio.h> define them:
 // IP_RECVPKTINFO (== IP_PKTINFO, cmsg struct in_pktinfo) / IPV6_RECVPKTINFO (RFC 3542 values

@@ -12,7 +12,7 @@ import { parseRequest, type Reply } from '../../suites/lib/net/peer-protocol.ts'
 import { isSegmentInterface } from '../../suites/lib/net/topology.ts';
 
 const iface = (over: Partial<NetInterface['flags']>, type: NetInterface['type'] = 'ethernet'): NetInterface => ({
-  name: 'x0', index: 9, mtu: 1500, mac: undefined, type, addresses: [],
+  name: 'x0', index: 9, mtu: 1500, mac: undefined, type, addresses: [{ family: 6, address: 'fe80::1', prefixLength: 64 }],
   flags: { up: true, running: true, loopback: false, broadcast: true, multicast: true, pointToPoint: false, ...over },
 });
 
@@ -25,6 +25,7 @@ describe('host-mode interface inventory', () => {
     expect(isSegmentInterface(iface({ pointToPoint: true, broadcast: false }))).toBe(false);
     expect(isSegmentInterface(iface({}, 'awdl'))).toBe(false);
     expect(isSegmentInterface(iface({ broadcast: false, multicast: false }))).toBe(false);
+    expect(isSegmentInterface({ ...iface({}), addresses: [] })).toBe(false); // no address: no IP on it
   });
 });
 

@@ -1,6 +1,6 @@
 /**
- * macOS only (loaded by codesign.ts when process.platform is darwin). Compiled on Linux by
- * `npm run typecheck`, never run there. codesign(1): `--verify --deep --strict` checks every
+ * macOS only (loaded by codesign.ts when process.platform is darwin). On Linux it runs only in
+ * test/suites/darwin-host.test.ts, against a fake codesign replaying recorded output. codesign(1): `--verify --deep --strict` checks every
  * nested bundle's signature; `-d --entitlements - --xml` prints the signed entitlements.
  */
 import { realpath } from 'node:fs/promises';

@@ -9,6 +9,7 @@ import type { ScenarioContext } from '../../../harness/model/scenario.ts';
 import type { SendFrom } from '../../../harness/net/safety.ts';
 import { createUdpSocket, listInterfaces } from '../../../native/index.ts';
 import type { NetInterface, UdpSocket, UdpSocketOptions } from '../../../native/types.ts';
+import { parseRouteGet } from './route-get.darwin.ts';
 
 export interface SegIface {
   segment: string;
@@ -41,14 +42,28 @@ export function labEndpoint(host: LabHost): Endpoint {
 }
 
 /**
- * Whether a real interface stands for a segment in host mode: up, running, able to carry
- * broadcast or multicast, and a LAN — not loopback, not point-to-point (utun/ppp/VPN tunnels:
- * no segment behind them), not AWDL (macOS's peer-to-peer Wi-Fi for AirDrop, functional type
- * IFRTYPE_FUNCTIONAL_WIFI_AWDL in <net/if.h>). `with.segments` narrows further.
+ * Why a real interface does not stand for a segment in host mode (undefined when it does): it
+ * must be up, running, addressed, able to carry broadcast or multicast, and a LAN — not loopback, not
+ * point-to-point (utun/ppp/VPN tunnels: no segment behind them), not AWDL (macOS's peer-to-peer
+ * Wi-Fi for AirDrop, functional type IFRTYPE_FUNCTIONAL_WIFI_AWDL in <net/if.h>).
+ * `with.segments` narrows further.
  */
-export function isSegmentInterface(i: NetInterface): boolean {
+export function notSegmentReason(i: NetInterface): string | undefined {
   const f = i.flags;
-  return f.up && f.running && !f.loopback && !f.pointToPoint && (f.broadcast || f.multicast) && i.type !== 'awdl';
+  if (f.loopback) return 'loopback';
+  if (!f.up) return 'down';
+  if (!f.running) return 'not running (no link)';
+  if (f.pointToPoint) return 'point-to-point (a tunnel: no segment behind it)';
+  if (i.type === 'awdl') return 'AWDL (Apple Wireless Direct Link, peer-to-peer Wi-Fi)';
+  if (!f.broadcast && !f.multicast) return 'carries neither broadcast nor multicast';
+  // macOS sets IFF_RUNNING even where the media status is inactive (an idle Thunderbolt port, an
+  // empty bridge0): an interface with no address cannot send or receive IP, so it is no segment.
+  if (i.addresses.length === 0) return 'no IP address';
+  return undefined;
+}
+
+export function isSegmentInterface(i: NetInterface): boolean {
+  return notSegmentReason(i) === undefined;
 }
 
 /** This host's real interfaces that stand for segments (isSegmentInterface), from the addon's getifaddrs inventory. */
@@ -94,11 +109,17 @@ export function openSocket(ctx: ScenarioContext, ep: Endpoint, opts: Omit<UdpSoc
  * the interface: that is where an unbound all-hosts broadcast or an IP_MULTICAST_IF-less
  * multicast goes (ip(7): with no interface chosen the routing table decides).
  */
-export async function routeSegment(ep: Endpoint, dest: string): Promise<string | undefined> {
+export async function routeSegment(
+  ep: Endpoint,
+  dest: string,
+  platform: NodeJS.Platform = process.platform,
+): Promise<string | undefined> {
   let dev: string | undefined;
   try {
-    if (process.platform === 'darwin') {
-      dev = /interface:\s*(\S+)/.exec(await ep.exec(['route', '-n', 'get', dest]))?.[1];
+    if (platform === 'darwin') {
+      // route(8): an IPv6 destination needs -inet6, or it is parsed as an IPv4 address.
+      const family = dest.includes(':') ? ['-inet6'] : [];
+      dev = parseRouteGet(await ep.exec(['route', '-n', 'get', ...family, dest]))?.interface;
     } else {
       const out = JSON.parse(await ep.exec(['ip', '-j', ...(dest.includes(':') ? ['-6'] : []), 'route', 'get', dest])) as Array<{ dev?: string }>;
       dev = out[0]?.dev;

@@ -1,6 +1,8 @@
 /**
- * macOS launch contexts for the lnp probe. COMPILED AND TYPE-CHECKED ON LINUX, RUN ONLY ON A
- * MAC: nothing here has run on this project's CI.
+ * macOS launch contexts for the lnp probe. On Linux, test/suites/darwin-host.test.ts runs it
+ * against a fake `launchctl` and `sudo` that record what they were asked and do what launchd
+ * and sudo document (RunAtLoad starts ProgramArguments with StandardOutPath; `sudo -n` fails
+ * without cached credentials): the decisions and the plist have run; the real launchd has not.
  *
  * - harness: the agent as our child; it shares the harness's responsible process (Terminal,
  *   an IDE, the CI runner agent), hence its permission (Apple TN3179).
@@ -21,8 +23,12 @@ import { parseAgentLine, type AgentEvent, type AgentPlan } from './plan.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function viaLaunchAgent(plan: AgentPlan, timeoutMs: number, signal: AbortSignal): Promise<ContextRun> {
-  const uid = process.getuid?.() ?? -1;
+/** Who the harness runs as (process.getuid(); a test passes a user's uid while running as root). */
+export interface DarwinContextOptions {
+  uid: number;
+}
+
+async function viaLaunchAgent(plan: AgentPlan, timeoutMs: number, signal: AbortSignal, uid: number): Promise<ContextRun> {
   if (uid === 0) return { context: 'launchagent', skipped: 'the harness runs as root: a LaunchAgent belongs to a logged-in user (run without sudo to get this row)', events: [], output: [], detail: '' };
   const label = `dev.netconform.lnp-probe.${plan.token}`;
   const dir = await mkdtemp(join(tmpdir(), 'nc-lnp-'));
@@ -59,19 +65,20 @@ async function viaLaunchAgent(plan: AgentPlan, timeoutMs: number, signal: AbortS
   }
 }
 
-async function viaSudo(plan: AgentPlan, timeoutMs: number, signal: AbortSignal): Promise<ContextRun> {
-  if (process.getuid?.() === 0) return runAgentArgv('sudo', harnessArgv(plan), timeoutMs, signal, 'uid 0 (the harness itself runs as root)');
+async function viaSudo(plan: AgentPlan, timeoutMs: number, signal: AbortSignal, uid: number): Promise<ContextRun> {
+  if (uid === 0) return runAgentArgv('sudo', harnessArgv(plan), timeoutMs, signal, 'uid 0 (the harness itself runs as root)');
   const can = await execa('sudo', ['-n', 'true'], { reject: false });
   if (can.exitCode !== 0) return { context: 'sudo', skipped: 'sudo needs a password here (sudo -n failed): run on a machine with passwordless sudo, e.g. a CI runner', events: [], output: [], detail: '' };
   return runAgentArgv('sudo', ['sudo', '-n', ...harnessArgv(plan)], timeoutMs, signal, 'uid 0 (sudo -n)');
 }
 
-export function darwinContexts(): LaunchContexts {
+export function darwinContexts(opts: DarwinContextOptions = { uid: process.getuid?.() ?? -1 }): LaunchContexts {
+  const { uid } = opts;
   return {
     async run(context, plan, timeoutMs, signal) {
-      if (context === 'launchagent') return viaLaunchAgent(plan, timeoutMs, signal);
-      if (context === 'sudo') return viaSudo(plan, timeoutMs, signal);
-      return runAgentArgv('harness', harnessArgv(plan), timeoutMs, signal, `uid ${process.getuid?.() ?? '?'} (child of the harness)`);
+      if (context === 'launchagent') return viaLaunchAgent(plan, timeoutMs, signal, uid);
+      if (context === 'sudo') return viaSudo(plan, timeoutMs, signal, uid);
+      return runAgentArgv('harness', harnessArgv(plan), timeoutMs, signal, `uid ${uid} (child of the harness)`);
     },
   };
 }
