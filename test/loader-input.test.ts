@@ -155,6 +155,15 @@ describe('input YAML forbids, or the run would only find out later', () => {
       .toBe("p.yaml:8:30: sut.command[1] (the profile's sut, used by scenarios[0] \"r\"): unknown variable ${nope}: discovery.reach provides ${port}, ${timeoutMs}; ${group} only with with.group; write $${ for a literal ${");
   });
 
+  it('sut.files: names stay inside ${files}, and ${files} exists only with sut.files', () => {
+    const lab = 'lab:\n  segments: { a: {} }\n  hosts:\n    h: { links: [{ segment: a }] }\n    p: { links: [{ segment: a }] }\n';
+    const reach = (sut: string) => `profile: p\n${lab}scenarios:\n  - id: r\n    use: discovery.reach\n    sut: ${sut}\n`;
+    expect(() => parseProfileText(reach('{ host: h, command: [x, "${files}/a.conf"], files: { a.conf: "port ${port}" } }'), 'p.yaml', registry)).not.toThrow();
+    expect(linesOf(reach('{ host: h, command: [x, "${files}/a.conf"] }'))[0]).toMatch(/unknown variable \$\{files\}/);
+    expect(linesOf(reach('{ host: h, command: [x], files: { ../a.conf: x } }'))[0]).toMatch(/scenarios\[0\]\.sut\.files: "\.\.\/a\.conf" may not contain "\.\."/);
+    expect(linesOf(reach('{ host: h, command: [x], files: { a.conf: "${nope}" } }'))[0]).toMatch(/scenarios\[0\]\.sut\.files\.a\.conf: unknown variable \$\{nope\}/);
+  });
+
   it('ready.line with stream, or ready.stdout; scenario patterns compile as RE2', () => {
     const p = (ready: string) => `profile: p\nsut: { command: [x], ready: ${ready} }\nscenarios:\n  - id: a\n    use: fixture.counter\n`;
     expect(() => parseProfileText(p('{ line: "^up", stream: stderr }'), 'p.yaml', registry)).not.toThrow();

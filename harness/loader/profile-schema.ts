@@ -44,6 +44,13 @@ export const sutSchema = {
       description: 'environment variables to set for it (values: ${var} substituted, $${ for a literal ${)',
       examples: [{ LOG_LEVEL: 'debug' }],
     },
+    files: {
+      type: 'object',
+      maxProperties: 64,
+      additionalProperties: { type: 'string', description: 'the file\'s content (${var} substituted)' },
+      description: 'files written before it starts (a relative path → its content; ${var} in both), in a folder of their own that is ${files} and is removed with the lab',
+      examples: [{ 'app.conf': 'listen ${port}\n' }],
+    },
     exit: { enum: ['failure', 'error'], description: 'what the SUT exiting before the scenario is done means: failure (the product failed: a fail naming its exit) or error (the run could not judge it); default: the scenario\'s (netconform list)' },
     ready: {
       type: 'object',

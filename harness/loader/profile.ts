@@ -27,6 +27,7 @@ export interface RawSut {
   host?: string;
   command: string[];
   env?: Record<string, string>;
+  files?: Record<string, string>;
   exit?: SutExitMeaning;
   ready?: {
     line?: string;
@@ -314,6 +315,7 @@ export function toSutSpec(raw: RawSut): SutSpec {
     host: raw.host,
     command: raw.command,
     env: raw.env,
+    files: raw.files,
     exit: raw.exit,
     ...(raw.minReaction === undefined ? {} : { minReactionMs: parseDuration(raw.minReaction) }),
     ready: ready && {

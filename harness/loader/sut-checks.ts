@@ -7,6 +7,7 @@
  */
 import type { AnyScenario } from '../../suites/registry.ts';
 import type { SutVariable } from '../model/scenario.ts';
+import { sutFileProblem } from '../process/sut-files.ts';
 import { patternProblem } from '../util/pattern.ts';
 import { isTemplateProblem, parseTemplate } from '../util/template.ts';
 import { dottedPath } from './path.ts';
@@ -29,6 +30,12 @@ function templates(sut: RawSut): Array<[PathSegment[], string]> {
     for (const [k, v] of Object.entries(sut.env)) if (typeof v === 'string') out.push([['env', k], v]);
   }
   if (typeof sut.ready?.port === 'string') out.push([['ready', 'port'], sut.ready.port]);
+  if (sut.files && typeof sut.files === 'object') {
+    for (const [name, content] of Object.entries(sut.files)) {
+      out.push([['files', name], name]);
+      if (typeof content === 'string') out.push([['files', name], content]);
+    }
+  }
   return out;
 }
 
@@ -51,6 +58,15 @@ function checkPatterns(sut: RawSut, base: PathSegment[], at: At): ProfileIssue[]
   return issues;
 }
 
+/** A `sut.files` name that is no template must already be a path inside its folder. */
+function checkFileNames(sut: RawSut, base: PathSegment[], at: At): ProfileIssue[] {
+  if (!sut.files || typeof sut.files !== 'object') return [];
+  return Object.keys(sut.files).flatMap((name) => {
+    const why = name.includes('${') ? undefined : sutFileProblem(name);
+    return why ? [at('bad-file-name', [...base, 'files', name], `${dottedPath([...base, 'files'])}: "${name}" ${why}`)] : [];
+  });
+}
+
 function describeProvided(provided: Map<string, SutVariable>, scenario: AnyScenario): string {
   const names = [...provided.keys()].map((n) => `\${${n}}`);
   const conditional = Object.entries(scenario.sutVariables ?? {})
@@ -67,11 +83,17 @@ export function checkSutSections(profile: Profile, registry: Map<string, AnyScen
     if (!seen.has(key)) issues.push(i);
     seen.add(key);
   };
-  if (profile.sut && typeof profile.sut === 'object') checkPatterns(profile.sut, ['sut'], at).forEach(push);
+  if (profile.sut && typeof profile.sut === 'object') {
+    checkPatterns(profile.sut, ['sut'], at).forEach(push);
+    checkFileNames(profile.sut, ['sut'], at).forEach(push);
+  }
   if (!Array.isArray(profile.scenarios)) return issues;
   profile.scenarios.forEach((s, i) => {
     if (!s || typeof s !== 'object') return;
-    if (s.sut && typeof s.sut === 'object') checkPatterns(s.sut, ['scenarios', i, 'sut'], at).forEach(push);
+    if (s.sut && typeof s.sut === 'object') {
+      checkPatterns(s.sut, ['scenarios', i, 'sut'], at).forEach(push);
+      checkFileNames(s.sut, ['scenarios', i, 'sut'], at).forEach(push);
+    }
     const scenario = typeof s.use === 'string' ? registry.get(s.use) : undefined;
     if (!scenario) return;
     for (const param of scenario.patternParams ?? []) {
@@ -86,6 +108,7 @@ export function checkSutSections(profile: Profile, registry: Map<string, AnyScen
     if (!sut || typeof sut !== 'object' || !drivesSut) return;
     const base: PathSegment[] = s.sut ? ['scenarios', i, 'sut'] : ['sut'];
     const provided = providedVariables(scenario, (s.with ?? {}) as Record<string, unknown>);
+    if (sut.files && typeof sut.files === 'object') provided.set('files', { description: 'the folder sut.files are written to' });
     for (const [path, text] of templates(sut)) {
       const where = dottedPath([...base, ...path]);
       const parts = parseTemplate(text);

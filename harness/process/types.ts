@@ -96,6 +96,11 @@ export interface SutSpec {
    */
   command: string[];
   env?: Record<string, string>;
+  /**
+   * Files written before each start (relative path → content, both `${var}` templates), in a
+   * folder of their own given as `${files}` (harness/process/sut-files.ts).
+   */
+  files?: Record<string, string>;
   ready?: SutReady;
   /**
    * What its exit before the scenario is done means: `failure`, the product failed (a relay that

@@ -5,7 +5,9 @@
  */
 import type { Lab } from '../lab/types.ts';
 import type { Capabilities, ScenarioContext, ScenarioProgress, SutWatchOptions } from '../model/scenario.ts';
-import { prepareSut, spawnManaged, startSut, type StartSutOptions } from '../process/index.ts';
+import { prepareSut, spawnManaged, startSut, SutError, type StartSutOptions } from '../process/index.ts';
+import { tempFolder, writeSutFiles } from '../process/sut-files.ts';
+import { labFilesDir } from '../lab/state.ts';
 import { raiseCgroup, raiseHeld } from '../process/priority.ts';
 import type { HeldSut, ManagedProcess, SpawnOptions, SutHandle, SutPriority, SutSpec } from '../process/types.ts';
 import { LINE_MAX_BYTES, LOG_LINE_MAX_BYTES, PROCESS_OUTPUT_MAX_BYTES, SCENARIO_LOG_MAX_BYTES, TailLines, capLine, formatBytes, noCut, wasCut, type OutputCut } from '../util/bounded-lines.ts';
@@ -148,11 +150,26 @@ export class AttemptContext implements ScenarioContext {
   }
 
   async startSut(spec: SutSpec, vars: Record<string, string> = {}, watch: SutWatchOptions = {}): Promise<SutHandle> {
-    return startSut(spec, this.sutOptions(spec, vars, watch));
+    return startSut(spec, this.sutOptions(spec, await this.withFiles(spec, vars), watch));
   }
 
   async prepareSut(spec: SutSpec, vars: Record<string, string> = {}, watch: SutWatchOptions = {}): Promise<HeldSut> {
-    return prepareSut(spec, this.sutOptions(spec, vars, watch));
+    return prepareSut(spec, this.sutOptions(spec, await this.withFiles(spec, vars), watch));
+  }
+
+  /** Writes `sut.files` (removed when the attempt ends; with the lab if the run is killed) and adds `${files}`. */
+  private async withFiles(spec: SutSpec, vars: Record<string, string>): Promise<Record<string, string>> {
+    if (!spec.files || Object.keys(spec.files).length === 0) return vars;
+    const lab = this.lab;
+    const folder = lab ? () => labFilesDir(lab.runId, 'sut-') : tempFolder;
+    try {
+      const written = await writeSutFiles(spec.files, vars, folder);
+      this.defer(() => written.remove());
+      this.log(`sut: wrote ${Object.keys(spec.files).length} file(s) to ${written.dir}`);
+      return { ...vars, files: written.dir };
+    } catch (err) {
+      throw new SutError('SUT_CONFIG', (err as Error).message);
+    }
   }
 
   /** Runs cleanups LIFO and stops processes; errors are logged, never thrown. */
