@@ -181,14 +181,14 @@ describe('run flags', () => {
     expect(res.scenarios.map((s) => `${s.id}#${s.repeat}`)).toEqual(['counter#1', 'counter#2', 'counter#3', 'loopback#1', 'loopback#2', 'loopback#3']);
   }, 240_000);
 
-  it('--last-failed reruns only what failed in --out\'s results.json', async () => {
+  it('--last-failed reruns only what failed in the run recorded in --out', async () => {
     const out = await tempOut();
     await cli(['run', fixture('failing.yaml'), '--out', out, '-r', 'json']);
     const r = await cli(['run', fixture('failing.yaml'), '--out', out, '--last-failed', '--list', '--json']);
     expect((JSON.parse(r.stdout) as Array<{ id: string }>).map((x) => x.id)).toEqual(['fails', 'unexpected-pass', 'throws', 'hangs']);
     const none = await cli(['run', fixture('good.yaml'), '--out', await tempOut(), '--last-failed']);
     expect(none.exitCode).toBe(2);
-    expect(none.stderr).toContain('--last-failed: cannot read');
+    expect(none.stderr).toContain('--last-failed: no last run is recorded in');
   }, 240_000);
 
   it('--list prints the selected instances with file:line, and --json', async () => {
@@ -227,7 +227,7 @@ describe('run flags', () => {
     const r = await cli(['run', '--help']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('Examples:');
-    expect(r.stdout).toMatch(/Exit codes:\n {2}0 .*\n {2}1 .*\n {2}2 .*\n {2}3 .*\n {2}130 /);
+    expect(r.stdout).toMatch(/Exit codes:\n {2}0 .*\n {2}1 .*\n {2}2 .*\n {2}3 .*\n {2}4 .*\n {2}130 /);
   }, 240_000);
 
   it('prints an expected failure\'s evidence only with -v', async () => {
