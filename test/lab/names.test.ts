@@ -9,6 +9,7 @@ import type { LabSpec } from '../../harness/lab/schema.ts';
 import type { Lab } from '../../harness/lab/types.ts';
 import { PRIVATE_ROOT, netnsExecArgv, privateDirOf } from '../../harness/process/netns-exec.ts';
 import { isolateState, labNeed } from './helpers.ts';
+import { cgroup2Mount } from '../../harness/lab/local-network.ts';
 
 const spec: LabSpec = {
   segments: { 'lan-a': {}, 'lan-b': {} },
@@ -112,6 +113,12 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab names and private folders in a r
     await p.exited;
     expect(p.output).toEqual(['[stdout] /run:', '[stdout] daemon.pid', '[stdout] ', '[stdout] /tmp:', '[stdout] daemon.sock']);
     expect(readdirSync(privateDirOf(ns, 'run'))).toEqual(['daemon.pid']);
+    // The host's own programs (a SUT) start through its cgroup first, then the same mounts.
+    if (cgroup2Mount()) {
+      const app = server.spawn(['/bin/ls', '-A', '/run'], { app: true });
+      await app.exited;
+      expect(app.output).toEqual(['[stdout] daemon.pid']);
+    }
     // Nowhere else: not in this namespace's /run, not in a host without `private`.
     expect(existsSync('/run/daemon.pid') || existsSync('/tmp/daemon.sock')).toBe(false);
     expect((await lab.host('client').exec(['ls', '/run/netns'])).stdout).toContain(ns);
