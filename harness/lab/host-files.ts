@@ -20,13 +20,21 @@ export const ETC_NETNS = '/etc/netns';
 export const etcDirOf = (netns: string): string => path.join(ETC_NETNS, netns);
 
 const dnsName = new RegExp(DNS_NAME_PATTERN);
+const errCode = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
 
 /** Why `name` → `target` cannot go into a lab's /etc/hosts, or undefined when it can. */
 export function nameProblem(m: LabModel, name: string, target: string): string | undefined {
-  if (name.length > DNS_NAME_MAX || !dnsName.test(name)) return `"${name}" is not a host name (dot-separated labels of letters, digits and "-")`;
+  if (name.length > DNS_NAME_MAX || !dnsName.test(name)) {
+    return `"${name}" is not a host name (dot-separated labels of letters, digits and "-")`;
+  }
+  if (m.hosts.has(name)) return `${name} is already the name of a lab host`;
   if (m.hosts.has(target)) return undefined;
-  if (isIP(target) === 4) return contains4(labV4, parseV4(target)!) ? undefined : `${target} is outside 198.18.0.0/15, the lab's IPv4 range`;
-  if (isIP(target) === 6) return contains6(labV6, parseV6(target)!) ? undefined : `${target} is outside 2001:2::/48, the lab's IPv6 range`;
+  if (isIP(target) === 4) {
+    return contains4(labV4, parseV4(target)!) ? undefined : `${target} is outside 198.18.0.0/15, the lab's IPv4 range`;
+  }
+  if (isIP(target) === 6) {
+    return contains6(labV6, parseV6(target)!) ? undefined : `${target} is outside 2001:2::/48, the lab's IPv6 range`;
+  }
   return `"${target}" is neither a host of this lab (${[...m.hosts.keys()].join(', ')}) nor an address`;
 }
 
@@ -68,12 +76,12 @@ export function writeHostsFiles(m: LabModel, names: ReadonlyMap<string, string>)
       mkdirSync(dir, { recursive: true, mode: 0o755 });
       writeFileSync(path.join(dir, 'hosts'), hostsText(m, h, names), { mode: 0o644 });
     } catch (e) {
-      throw new LabError('EIP', `cannot write ${dir}/hosts: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new LabError('EIP', `cannot write ${dir}/hosts: ${errCode(e)}`);
     }
   }
 }
 
-/** Creates the host's empty private folders (`hosts.X.private`); /tmp's sticky, world-writable mode as on any system. */
+/** Creates the host's empty private folders (`hosts.X.private`); tmp gets /tmp's mode (sticky, world-writable). */
 export function makePrivateDirs(h: HostModel): void {
   for (const d of h.privateDirs) {
     const dir = privateDirOf(h.netns, d);
@@ -81,7 +89,7 @@ export function makePrivateDirs(h: HostModel): void {
       mkdirSync(dir, { recursive: true, mode: 0o755 });
       if (d === 'tmp') chmodSync(dir, 0o1777);
     } catch (e) {
-      throw new LabError('EIP', `cannot create ${dir} (private /${d} of host ${h.name}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new LabError('EIP', `cannot create ${dir} (private /${d} of host ${h.name}): ${errCode(e)}`);
     }
   }
 }

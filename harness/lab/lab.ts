@@ -128,8 +128,10 @@ export class LabImpl implements Lab {
 
   addNames(names: Record<string, string>): void {
     if (this.downing) throw new LabError('EDOWN', `lab ${this.runId} is down`);
-    const problems = Object.entries(names).map(([n, t]) => nameProblem(this.model, n, t)).filter((x): x is string => x !== undefined);
-    if (problems.length) throw new LabError('ESPEC', `cannot add names to the lab's /etc/hosts: ${problems.join('; ')}`);
+    const problems = Object.entries(names).flatMap(([n, t]) => nameProblem(this.model, n, t) ?? []);
+    if (problems.length) {
+      throw new LabError('ESPEC', `cannot add names to the lab's /etc/hosts: ${problems.join('; ')}`);
+    }
     for (const [n, target] of Object.entries(names)) this.names.set(n, target);
     writeHostsFiles(this.model, this.names);
     this.log(`lab: names ${Object.entries(names).map(([n, t]) => `${n} → ${t}`).join(', ')}`);

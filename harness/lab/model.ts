@@ -26,7 +26,12 @@ export interface IfModel {
   shaping: LinkProps;
 }
 export interface HostModel {
-  name: string; idx: number; netns: string; ifs: Map<string, IfModel>; defaultRoute: string | undefined; localNetwork: LocalNetworkPolicy;
+  name: string;
+  idx: number;
+  netns: string;
+  ifs: Map<string, IfModel>;
+  defaultRoute: string | undefined;
+  localNetwork: LocalNetworkPolicy;
   /** Folders of its own (`hosts.X.private`). */
   privateDirs: PrivateDir[];
 }
@@ -70,7 +75,8 @@ export function buildModel(spec: LabSpec, runId: string): LabModel {
   });
   Object.entries(spec.hosts).forEach(([name, h], idx) => {
     const host: HostModel = {
-      name, idx, netns: hostNetns(runId, name), ifs: new Map(), defaultRoute: h.defaultRoute, localNetwork: h.localNetwork ?? 'allowed',
+      name, idx, netns: hostNetns(runId, name), ifs: new Map(), defaultRoute: h.defaultRoute,
+      localNetwork: h.localNetwork ?? 'allowed',
       privateDirs: [...(h.private ?? [])],
     };
     for (const l of h.links) {

@@ -65,7 +65,8 @@ export const LAB_NAME_PATTERN = '^[a-z][a-z0-9-]{0,19}$';
  * (RFC 1123 section 2.1), at most DNS_NAME_MAX characters; no space or newline can reach the file.
  */
 export const DNS_NAME_MAX = 253;
-export const DNS_NAME_PATTERN = '^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$';
+const DNS_LABEL = '[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+export const DNS_NAME_PATTERN = `^${DNS_LABEL}(\\.${DNS_LABEL})*$`;
 
 const name = { type: 'string', pattern: LAB_NAME_PATTERN, description: 'lower-case letters, digits and "-", at most 20' };
 
@@ -92,9 +93,15 @@ export const labSchema = {
   properties: {
     names: {
       type: 'object',
-      description: "extra names every lab host resolves through its /etc/hosts (getaddrinfo): <name>: <lab host>; each host's own name resolves too",
+      description: 'extra names every lab host resolves through its /etc/hosts (getaddrinfo): <name>: <lab host>; '
+        + "each host's own name resolves too",
       examples: [{ 'api.example.test': 'server' }],
-      propertyNames: { type: 'string', maxLength: DNS_NAME_MAX, pattern: DNS_NAME_PATTERN, description: 'a host name: dot-separated labels of letters, digits and "-", at most 253 characters' },
+      propertyNames: {
+        type: 'string',
+        maxLength: DNS_NAME_MAX,
+        pattern: DNS_NAME_PATTERN,
+        description: `a host name: dot-separated labels of letters, digits and "-", at most ${DNS_NAME_MAX} characters`,
+      },
       additionalProperties: { description: 'the lab host the name resolves to (a name under hosts:)', allOf: [name] },
     },
     segments: {
@@ -152,7 +159,8 @@ export const labSchema = {
             type: 'array',
             uniqueItems: true,
             items: { enum: ['run', 'tmp'], description: 'run or tmp' },
-            description: "folders of the host's own, empty at bring-up and shared by its programs only (a daemon's pid file or socket): run = /run, tmp = /tmp",
+            description: "folders of the host's own, empty at bring-up and shared by its programs only "
+              + "(a daemon's pid file or socket): run = /run, tmp = /tmp",
             examples: [['run', 'tmp']],
           },
         },
@@ -201,7 +209,11 @@ export function checkLabSpec(spec: LabSpec): LabSpecIssue[] {
     }
   }
   for (const [n, target] of Object.entries(spec.names ?? {})) {
-    if (!(target in spec.hosts)) issues.push({ path: ['names', n], message: `name ${n} points at unknown host "${target}" (hosts: ${hostNames.join(', ') || 'none'})` });
+    if (n in spec.hosts) issues.push({ path: ['names', n], message: `${n} is already the name of a lab host` });
+    else if (!(target in spec.hosts)) {
+      const message = `name ${n} points at unknown host "${target}" (hosts: ${hostNames.join(', ') || 'none'})`;
+      issues.push({ path: ['names', n], message });
+    }
   }
   if (issues.length === 0) issues.push(...allocate(spec).issues);
   return issues;

@@ -127,7 +127,8 @@ export function spawnManaged(argv: string[], opts: SpawnManagedOptions = {}): Ma
   if (argv.length === 0) throw new Error('spawnManaged: empty argv');
   installExitHook();
   const program = opts.held ? ['/bin/sh', '-c', HELD_SCRIPT, HELD_NAME, ...argv] : argv;
-  const full = opts.cgroup ? argvInCgroup(opts.cgroup, opts.netns, program) : opts.netns ? netnsExecArgv(opts.netns, program) : program;
+  const full = opts.cgroup ? argvInCgroup(opts.cgroup, opts.netns, program)
+    : opts.netns ? netnsExecArgv(opts.netns, program) : program;
   const [file, args] = [full[0]!, full.slice(1)];
   const sub = execa(file, args, {
     detached: true,

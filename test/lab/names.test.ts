@@ -52,6 +52,7 @@ describe('lab names and private folders: the pure parts', () => {
     expect(nameProblem(m, 'bad name', 'server')).toMatch(/is not a host name/);
     expect(nameProblem(m, 'x\n10.0.0.1 evil', 'server')).toMatch(/is not a host name/);
     expect(nameProblem(m, 'ok.test', '10.0.0.1')).toBe("10.0.0.1 is outside 198.18.0.0/15, the lab's IPv4 range");
+    expect(nameProblem(m, 'far', 'server')).toBe('far is already the name of a lab host');
     expect(nameProblem(m, 'ok.test', 'nobody')).toMatch(/neither a host of this lab \(client, server, far\) nor an address/);
   });
 
@@ -59,6 +60,7 @@ describe('lab names and private folders: the pure parts', () => {
     expect(checkLabSpec({ ...spec, names: { 'a.test': 'srv' } })).toEqual([
       { path: ['names', 'a.test'], message: 'name a.test points at unknown host "srv" (hosts: client, server, far)' },
     ]);
+    expect(checkLabSpec({ ...spec, names: { client: 'server' } })).toEqual([{ path: ['names', 'client'], message: 'client is already the name of a lab host' }]);
   });
 
   it('a host without private folders is entered by a plain ip netns exec', () => {

@@ -62,18 +62,26 @@ export function makeQuery(p: QueryParams): Query | string {
   const group = p.group ?? (d ? (p.family === 6 ? d.group6 : d.group4) : undefined);
   const port = p.port ?? d?.port;
   if (port === undefined) return 'with.port is needed without a preset (the port the SUT serves)';
-  if (!p.preset && p.payload === undefined) return 'with.payload (the query to send) is needed without a preset (mdns or ssdp)';
+  if (!p.preset && p.payload === undefined) {
+    return 'with.payload (the query to send) is needed without a preset (mdns or ssdp)';
+  }
   if (!group && p.family === 6) return 'with.group is needed for IPv6 (there is no IPv6 broadcast)';
   const target = p.target ?? d?.target ?? '';
-  const vars = (segment: string): Record<string, string> => ({ segment, group: group ?? 'broadcast', port: String(port), target });
+  const vars = (segment: string): Record<string, string> =>
+    ({ segment, group: group ?? 'broadcast', port: String(port), target });
   let pattern: RegExp | undefined;
   if (p.answerPattern !== undefined) {
-    try { pattern = new RegExp(p.answerPattern); } catch (e) { return `with.answerPattern is not a regular expression: ${(e as Error).message}`; }
+    try {
+      pattern = new RegExp(p.answerPattern);
+    } catch (e) {
+      return `with.answerPattern is not a regular expression: ${(e as Error).message}`;
+    }
   }
   const byPattern = (data: Buffer, fallback: () => Answer): Answer => {
     if (!pattern) return fallback();
     const text = data.toString('latin1');
-    return pattern.test(text) ? { ok: true, summary: `matches /${p.answerPattern}/: ${oneLine(text)}` } : { ok: false, summary: `does not match /${p.answerPattern}/: ${oneLine(text)}` };
+    const ok = pattern.test(text);
+    return { ok, summary: `${ok ? 'matches' : 'does not match'} /${p.answerPattern}/: ${oneLine(text)}` };
   };
   const base = { group, port, target, ttl: d?.ttl ?? 1 };
   if (p.payload !== undefined) {
@@ -81,32 +89,44 @@ export function makeQuery(p: QueryParams): Query | string {
     return {
       ...base, kind: 'payload', describe: `the profile's payload (${payload.length} characters)`,
       build: (segment) => Buffer.from(fillTemplate(payload, vars(segment)), 'latin1'),
-      judge: (data) => byPattern(data, () => ({ ok: true, summary: `${data.length} B: ${oneLine(data.toString('latin1'))}` })),
+      judge: (data) => byPattern(data, () => anyDatagram(data)),
     };
   }
   if (p.preset === 'mdns') {
     return {
       ...base, kind: 'mdns', describe: `mDNS ${p.mdnsType} ${target}`,
-      build: () => dnsPacket.encode({ type: 'query', id: 0, flags: 0, questions: [{ name: target, type: p.mdnsType, class: 'IN' }] }),
+      build: () => dnsPacket.encode({
+        type: 'query', id: 0, flags: 0, questions: [{ name: target, type: p.mdnsType, class: 'IN' }],
+      }),
       judge: (data) => byPattern(data, () => judgeMdns(data, target)),
     };
   }
   const host = p.family === 6 ? `[${group}]` : group;
   return {
     ...base, kind: 'ssdp', describe: `SSDP M-SEARCH ST ${target}`,
-    build: () => Buffer.from(`M-SEARCH * HTTP/1.1\r\nHOST: ${host}:${port}\r\nMAN: "ssdp:discover"\r\nMX: 1\r\nST: ${target}\r\n\r\n`, 'latin1'),
+    build: () => Buffer.from([
+      'M-SEARCH * HTTP/1.1', `HOST: ${host}:${port}`, 'MAN: "ssdp:discover"', 'MX: 1', `ST: ${target}`, '', '',
+    ].join('\r\n'), 'latin1'),
     judge: (data) => byPattern(data, () => judgeSsdp(data, target)),
   };
 }
 
 export function judgeMdns(data: Buffer, target: string): Answer {
   let m: dnsPacket.Packet;
-  try { m = dnsPacket.decode(data); } catch (e) { return { ok: false, summary: `not a DNS message (${(e as Error).message})` }; }
+  try {
+    m = dnsPacket.decode(data);
+  } catch (e) {
+    return { ok: false, summary: `not a DNS message (${(e as Error).message})` };
+  }
   const records = [...(m.answers ?? []), ...(m.additionals ?? [])];
-  if (m.type !== 'response') return { ok: false, summary: `a query, not a response (${(m.questions ?? []).map((q) => q.name).join(', ')})` };
+  if (m.type !== 'response') {
+    return { ok: false, summary: `a query, not a response (${(m.questions ?? []).map((q) => q.name).join(', ')})` };
+  }
   const named = records.filter((r) => r.name.toLowerCase() === target.toLowerCase());
-  const shown = records.slice(0, 3).map((r) => `${r.type} ${r.name}${'data' in r && typeof r.data === 'string' ? ` → ${r.data}` : ''}`).join(', ');
-  return named.length ? { ok: true, summary: `mDNS response: ${shown}` } : { ok: false, summary: `mDNS response without ${target} (${shown || 'no records'})` };
+  const shown = records.slice(0, 3)
+    .map((r) => `${r.type} ${r.name}${'data' in r && typeof r.data === 'string' ? ` → ${r.data}` : ''}`).join(', ');
+  if (named.length) return { ok: true, summary: `mDNS response: ${shown}` };
+  return { ok: false, summary: `mDNS response without ${target} (${shown || 'no records'})` };
 }
 
 export function judgeSsdp(data: Buffer, target: string): Answer {
@@ -119,4 +139,6 @@ export function judgeSsdp(data: Buffer, target: string): Answer {
   return { ok: true, summary: `SSDP 200, ST ${st}` };
 }
 
+const anyDatagram = (data: Buffer): Answer =>
+  ({ ok: true, summary: `${data.length} B: ${oneLine(data.toString('latin1'))}` });
 const oneLine = (s: string): string => s.replace(/[\r\n]+/g, ' ⏎ ').replace(/[^\x20-\x7e⏎]/g, '.').slice(0, 120);
