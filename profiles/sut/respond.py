@@ -106,7 +106,8 @@ def main():
     else:
         for _, _, addr in ifaces:
             s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, group + socket.inet_aton(addr))
-    print(f"responding to {a.proto} on {a.group}:{a.port} ({a.mode}, interfaces: {', '.join(n for _, n, _ in ifaces)})", flush=True)
+    names = ", ".join(n for _, n, _ in ifaces)
+    print(f"responding to {a.proto} on {a.group}:{a.port} ({a.mode}, interfaces: {names})", flush=True)
     end = time.monotonic() + a.duration
     s.settimeout(0.2)
     while time.monotonic() < end:
@@ -114,7 +115,9 @@ def main():
             msg, anc, _, src = s.recvmsg(2048, socket.CMSG_SPACE(12))
         except socket.timeout:
             continue
-        ifindex = next((struct.unpack("i", d[:4])[0] for lvl, t, d in anc if lvl == socket.IPPROTO_IP and t == IP_PKTINFO), 0)
+        # struct in_pktinfo starts with the arrival interface's index (ip(7)).
+        ifindex = next((struct.unpack("i", d[:4])[0] for lvl, t, d in anc
+                        if lvl == socket.IPPROTO_IP and t == IP_PKTINFO), 0)
         name, addr = by_index.get(ifindex, ("?", "0.0.0.0"))
         if a.proto == "mdns":
             reply = mdns_answer(msg, a.name, f"example-responder-{a.mode}.{a.name}")

@@ -42,7 +42,8 @@ describe('lab names and private folders: the pure parts', () => {
     expect(server).toContain('198.18.2.2\tserver');
     // No shared segment: every address (the product's routing decides).
     expect(text('client')).toContain('198.18.2.3\tfar');
-    expect(client.split('\n').slice(1, 3)).toEqual(['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback']);
+    expect(client.split('\n').slice(1, 3))
+      .toEqual(['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback']);
   });
 
   it('a name must be a host name, its target a host or an address inside the lab ranges', () => {
@@ -53,14 +54,16 @@ describe('lab names and private folders: the pure parts', () => {
     expect(nameProblem(m, 'x\n10.0.0.1 evil', 'server')).toMatch(/is not a host name/);
     expect(nameProblem(m, 'ok.test', '10.0.0.1')).toBe("10.0.0.1 is outside 198.18.0.0/15, the lab's IPv4 range");
     expect(nameProblem(m, 'far', 'server')).toBe('far is already the name of a lab host');
-    expect(nameProblem(m, 'ok.test', 'nobody')).toMatch(/neither a host of this lab \(client, server, far\) nor an address/);
+    expect(nameProblem(m, 'ok.test', 'nobody'))
+      .toMatch(/neither a host of this lab \(client, server, far\) nor an address/);
   });
 
   it('checkLabSpec names a lab.names entry that points at no host', () => {
     expect(checkLabSpec({ ...spec, names: { 'a.test': 'srv' } })).toEqual([
       { path: ['names', 'a.test'], message: 'name a.test points at unknown host "srv" (hosts: client, server, far)' },
     ]);
-    expect(checkLabSpec({ ...spec, names: { client: 'server' } })).toEqual([{ path: ['names', 'client'], message: 'client is already the name of a lab host' }]);
+    expect(checkLabSpec({ ...spec, names: { client: 'server' } }))
+      .toEqual([{ path: ['names', 'client'], message: 'client is already the name of a lab host' }]);
   });
 
   it('a host without private folders is entered by a plain ip netns exec', () => {
@@ -73,7 +76,7 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab names and private folders in a r
   const labs: Lab[] = [];
   afterAll(async () => { await Promise.all(labs.map((l) => l.down())); });
 
-  it('getaddrinfo in a host resolves the other hosts and lab.names; scenario names and address changes reach running programs', async () => {
+  it('getaddrinfo in a host resolves hosts and lab.names; later names and addresses reach running ones', async () => {
     const lab = await bringUpLab(spec, { runId: newRunId(), log: () => {} });
     labs.push(lab);
     const serverA = lab.host('server').iface('lan-a');
@@ -89,7 +92,8 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab names and private folders in a r
     expect((await lab.host('client').exec([process.execPath, '-e', js])).stdout.trim()).toBe(serverA.ipv4!.address);
 
     // A program that started before the name existed resolves it once it is added.
-    const waiter = lab.host('client').spawn(['/bin/sh', '-c', 'for i in $(seq 100); do getent ahostsv4 late.example.test && exit 0; sleep 0.05; done; exit 1']);
+    const poll = 'for i in $(seq 100); do getent ahostsv4 late.example.test && exit 0; sleep 0.05; done; exit 1';
+    const waiter = lab.host('client').spawn(['/bin/sh', '-c', poll]);
     lab.addNames({ 'late.example.test': 'far' });
     expect((await waiter.exited).code).toBe(0);
     expect(waiter.output.join('\n')).toContain(`${lab.host('far').iface('lan-b').ipv4!.address} `);
@@ -103,7 +107,7 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab names and private folders in a r
     expect(await ahosts(lab, 'client', 'api.example.test')).not.toContain(serverA.ipv4!.address);
   }, 60_000);
 
-  it('private: [run, tmp] gives the host its own empty /run and /tmp, shared by its programs; other hosts and this one keep theirs', async () => {
+  it('private: [run, tmp] gives a host an empty /run and /tmp, shared by its programs, seen nowhere else', async () => {
     const lab = await bringUpLab(spec, { runId: newRunId(), log: () => {} });
     labs.push(lab);
     const server = lab.host('server');
@@ -113,7 +117,8 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab names and private folders in a r
     // Another program in the same host sees them (a daemon and its control client).
     const p = server.spawn(['/bin/sh', '-c', 'ls -A /run /tmp']);
     await p.exited;
-    expect(p.output).toEqual(['[stdout] /run:', '[stdout] daemon.pid', '[stdout] ', '[stdout] /tmp:', '[stdout] daemon.sock']);
+    expect(p.output)
+      .toEqual(['[stdout] /run:', '[stdout] daemon.pid', '[stdout] ', '[stdout] /tmp:', '[stdout] daemon.sock']);
     expect(readdirSync(privateDirOf(ns, 'run'))).toEqual(['daemon.pid']);
     // The host's own programs (a SUT) start through its cgroup first, then the same mounts.
     if (cgroup2Mount()) {

@@ -131,7 +131,7 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab teardown'), () => {
     }
   });
 
-  it('labGc removes a lab folder (/etc/netns, private) whose lab has no state file and no namespace, and nothing else', async () => {
+  it('labGc removes a lab folder (/etc/netns, private) with no state file and no namespace, nothing else', async () => {
     const lab = await up();
     const stale = `nc-${newRunId()}-gone`;
     mkdirSync(path.join(ETC_NETNS, stale), { recursive: true });
