@@ -188,12 +188,20 @@ export interface GcOptions {
   log?: (line: string) => void;
 }
 
+export interface GcResult {
+  removed: string[];
+  kept: string[];
+  orphans: string[];
+  /** Namespaces whose /etc/netns or private folders were left without a lab or a namespace, now removed. */
+  folders: string[];
+}
+
 /**
  * Removes what dead owners left: labs whose state file names a pid that is gone (or reused),
  * and capability-probe namespaces (`ncprobe-<pid>-<start>-…`) whose owner is gone.
  * Namespaces that look like ours but have no state file are reported as `orphans`, not removed.
  */
-export async function labGc(opts: GcOptions = {}): Promise<{ removed: string[]; kept: string[]; orphans: string[] }> {
+export async function labGc(opts: GcOptions = {}): Promise<GcResult> {
   const removed: string[] = [];
   const kept: string[] = [];
   for (const s of listStates()) {
@@ -226,16 +234,17 @@ export async function labGc(opts: GcOptions = {}): Promise<{ removed: string[]; 
   // A lab's /etc/netns and private folders whose lab has neither a state file nor a namespace left.
   // Folders first, then namespaces: a lab makes its folders only once its namespaces exist.
   const folders = hostFileNamespaces();
+  const swept: string[] = [];
   // A namespace list that cannot be read removes nothing.
   const present = await listNetnsStrict().then((l) => new Set(l), () => undefined);
   for (const n of present ? folders : []) {
     if (known.has(NETNS_PATTERN.exec(n)![1]!) || present?.has(n)) continue;
     removeHostFilesSync(n);
-    removed.push(n);
+    swept.push(n);
     opts.log?.(`gc: folders of namespace ${n} (no lab, no namespace): removed`);
   }
   const orphans = names.filter((n) => { const m = NETNS_PATTERN.exec(n); return m && !known.has(m[1]!); });
-  return { removed, kept, orphans };
+  return { removed, kept, orphans, folders: swept };
 }
 
 /**

@@ -137,8 +137,8 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab teardown'), () => {
     mkdirSync(path.join(ETC_NETNS, stale), { recursive: true });
     writeFileSync(path.join(ETC_NETNS, stale, 'hosts'), '127.0.0.1 localhost\n');
     mkdirSync(path.join(PRIVATE_ROOT, stale, 'run'), { recursive: true });
-    const { removed } = await labGc();
-    expect(removed).toContain(stale);
+    const { folders: swept } = await labGc();
+    expect(swept).toContain(stale);
     expect(hostFileNamespaces()).not.toContain(stale);
     expect(folders(lab.runId)).toHaveLength(2); // a live lab's (hosts a and b) stay
     await lab.down();
