@@ -3,7 +3,7 @@
  * killed runs left, and status for the CLI. See README.md in this folder for the format.
  */
 import { execa } from 'execa';
-import { LabError, ipBatch, ipJson, listNetns, type IpLink } from './ip.ts';
+import { LabError, ipBatch, ipJson, listNetns, listNetnsStrict, type IpLink } from './ip.ts';
 import { ipBatchEach } from './ip-many.ts';
 import { LabImpl, type NativeSockets } from './lab.ts';
 import { buildModel, createLines, hasShaping, hostLines, segmentLines } from './model.ts';
@@ -11,6 +11,7 @@ import { NETNS_PATTERN, PROBE_NETNS_PATTERN, newRunId } from './names.ts';
 import { checkLabSpec, labNeedsNetem, type LabSpec } from './schema.ts';
 import { listStateFiles, listStates, readState, removeState, writeState, type LabState } from './state.ts';
 import { destroyNamespaces, destroyNamespacesSync } from './teardown.ts';
+import { hostFileNamespaces, removeHostFilesSync } from './host-files.ts';
 import type { Lab } from './types.ts';
 import { pidAlive, pidStartTime } from '../process/procfs.ts';
 
@@ -140,6 +141,8 @@ export async function bringUpLab(spec: LabSpec, opts: BringUpOptions): Promise<L
   try {
     abortCheck();
     await ipBatch(createLines(model), { signal: opts.signal });
+    // After the namespaces: `lab gc` takes such folders without a namespace for leftovers.
+    lab.makeHostFiles(spec.names ?? {});
     abortCheck();
     const hosts = [...model.hosts.values()];
     // Switches first, so each host interface has carrier as soon as it is up.
@@ -185,7 +188,15 @@ export interface GcOptions {
   log?: (line: string) => void;
 }
 
-export interface GcResult { removed: string[]; kept: string[]; orphans: string[]; corrupt: string[] }
+export interface GcResult {
+  removed: string[];
+  kept: string[];
+  orphans: string[];
+  /** State files that are not a lab's valid record: reported and skipped. */
+  corrupt: string[];
+  /** Namespaces whose /etc/netns or private folders were left without a lab or a namespace, now removed. */
+  folders: string[];
+}
 
 /**
  * Removes what dead owners left: labs whose state file names a pid that is gone (or reused),
@@ -226,8 +237,20 @@ export async function labGc(opts: GcOptions = {}): Promise<GcResult> {
     }
   }
   const known = new Set(listStates().map((s) => s.runId));
+  // A lab's /etc/netns and private folders whose lab has neither a state file nor a namespace left.
+  // Folders first, then namespaces: a lab makes its folders only once its namespaces exist.
+  const folders = hostFileNamespaces();
+  const swept: string[] = [];
+  // A namespace list that cannot be read removes nothing.
+  const present = await listNetnsStrict().then((l) => new Set(l), () => undefined);
+  for (const n of present ? folders : []) {
+    if (known.has(NETNS_PATTERN.exec(n)![1]!) || present?.has(n)) continue;
+    removeHostFilesSync(n);
+    swept.push(n);
+    opts.log?.(`gc: folders of namespace ${n} (no lab, no namespace): removed`);
+  }
   const orphans = names.filter((n) => { const m = NETNS_PATTERN.exec(n); return m && !known.has(m[1]!); });
-  return { removed, kept, orphans, corrupt: corrupt.map((c) => c.file) };
+  return { removed, kept, orphans, corrupt: corrupt.map((c) => c.file), folders: swept };
 }
 
 /**

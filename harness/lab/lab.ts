@@ -15,6 +15,8 @@ import { writeState, type LabState } from './state.ts';
 import { destroyNamespaces } from './teardown.ts';
 import { applyPolicy, ensureCgroup, type LocalNetworkPolicy, type PolicyBinding } from './local-network.ts';
 import type { Lab, LabHost, LabInterface, LabSegment, LinkProps } from './types.ts';
+import { makePrivateDirs, nameProblem, writeHostsFiles } from './host-files.ts';
+import { netnsExecArgv } from '../process/netns-exec.ts';
 import { spawnManaged } from '../process/spawn.ts';
 import { pidStartTime } from '../process/procfs.ts';
 import type { ManagedProcess, SpawnOptions } from '../process/types.ts';
@@ -37,6 +39,8 @@ export class LabImpl implements Lab {
   profilePath: string | undefined;
   private readonly infos = new Map<string, Map<string, LabInterface>>();
   private readonly procs = new Set<ManagedProcess>();
+  /** Extra /etc/hosts names (the profile's `lab.names`, then scenarios'): name → host or address. */
+  private readonly names = new Map<string, string>();
   private downing: Promise<void> | undefined;
 
   constructor(
@@ -102,13 +106,46 @@ export class LabImpl implements Lab {
         return lab.native.mod.createUdpSocket({ ...opts, netns: h.netns });
       },
       exec: async (argv) => {
-        const r = await execa('ip', ['netns', 'exec', h.netns, ...argv], { reject: false, stdin: 'ignore' });
+        const [file, ...args] = netnsExecArgv(h.netns, argv);
+        const r = await execa(file!, args, { reject: false, stdin: 'ignore' });
         if (r.exitCode !== 0) throw new Error(`${argv.join(' ')} (in host ${h.name}) failed: ${r.stderr.trim() || r.shortMessage}`);
         return { stdout: r.stdout, stderr: r.stderr };
       },
       localNetwork: () => h.localNetwork,
       appCgroup: () => lab.appCgroup(h),
     };
+  }
+
+  /**
+   * Each host's /etc/hosts and private folders (host-files.ts); at bring-up, before any program
+   * runs in the lab, since `ip netns exec` mounts only what exists when it starts.
+   */
+  makeHostFiles(names: Record<string, string>): void {
+    for (const [n, target] of Object.entries(names)) this.names.set(n, target);
+    writeHostsFiles(this.model, this.names);
+    for (const h of this.model.hosts.values()) makePrivateDirs(h);
+  }
+
+  addNames(names: Record<string, string>): void {
+    if (this.downing) throw new LabError('EDOWN', `lab ${this.runId} is down`);
+    const problems = Object.entries(names).flatMap(([n, t]) => nameProblem(this.model, n, t) ?? []);
+    if (problems.length) {
+      throw new LabError('ESPEC', `cannot add names to the lab's /etc/hosts: ${problems.join('; ')}`);
+    }
+    for (const [n, target] of Object.entries(names)) this.names.set(n, target);
+    writeHostsFiles(this.model, this.names);
+    this.log(`lab: names ${Object.entries(names).map(([n, t]) => `${n} → ${t}`).join(', ')}`);
+  }
+
+  removeNames(names: string[]): void {
+    if (this.downing) return;
+    for (const n of names) this.names.delete(n);
+    writeHostsFiles(this.model, this.names);
+  }
+
+  /** After an address or a link changed: every host's /etc/hosts names what is there now. */
+  private refreshNames(): void {
+    if (!this.downing) writeHostsFiles(this.model, this.names);
   }
 
   /** The host's cgroup for its own programs; created on first use (see local-network.ts). */
@@ -271,6 +308,7 @@ export class LabImpl implements Lab {
     await this.hostBatch(h, lines);
     const got = this.infos.get(host)?.get(segment)?.ipv4?.address;
     if (got !== formatV4(c.addr)) throw new LabError('EIP', `${i.name} in ${host} shows ${got ?? 'no address'}, not ${cidr}`);
+    this.refreshNames();
     this.log(`lab: ${host}/${segment} address ${old} → ${cidr}`);
   }
 
@@ -305,6 +343,7 @@ export class LabImpl implements Lab {
     await this.waitOperUp(h, [i.name], links);
     this.segment(segment).members.push(host);
     this.save();
+    this.refreshNames();
     this.log(`lab: ${host} linked to ${segment} as ${i.name} (${formatV4(v4)}, ${formatV6(v6)})`);
     return this.host(host).iface(segment);
   }
@@ -319,6 +358,7 @@ export class LabImpl implements Lab {
     const seg = this.segment(segment);
     seg.members.splice(seg.members.indexOf(host), 1);
     this.save();
+    this.refreshNames();
     this.log(`lab: ${host} unlinked from ${segment}`);
   }
 

@@ -10,6 +10,7 @@ import type { LabSpec, LinkSpecProps } from './schema.ts';
 import type { LinkProps } from './types.ts';
 import { LabError } from './ip.ts';
 import type { LocalNetworkPolicy } from './local-network.ts';
+import type { PrivateDir } from '../process/netns-exec.ts';
 
 export interface IfModel {
   host: string;
@@ -24,7 +25,16 @@ export interface IfModel {
   /** Shaping currently applied (rate, delay, jitter, loss). */
   shaping: LinkProps;
 }
-export interface HostModel { name: string; idx: number; netns: string; ifs: Map<string, IfModel>; defaultRoute: string | undefined; localNetwork: LocalNetworkPolicy }
+export interface HostModel {
+  name: string;
+  idx: number;
+  netns: string;
+  ifs: Map<string, IfModel>;
+  defaultRoute: string | undefined;
+  localNetwork: LocalNetworkPolicy;
+  /** Folders of its own (`hosts.X.private`). */
+  privateDirs: PrivateDir[];
+}
 export interface SegModel { name: string; idx: number; netns: string; bridge: string; v4: Prefix4; v6: Prefix6; props: LinkSpecProps }
 export interface LabModel { runId: string; hosts: Map<string, HostModel>; segments: Map<string, SegModel> }
 
@@ -64,7 +74,11 @@ export function buildModel(spec: LabSpec, runId: string): LabModel {
     m.segments.set(name, { name, idx, netns: segmentNetns(runId, name), bridge: bridgeName(runId), v4: plan.v4, v6: plan.v6, props: s });
   });
   Object.entries(spec.hosts).forEach(([name, h], idx) => {
-    const host: HostModel = { name, idx, netns: hostNetns(runId, name), ifs: new Map(), defaultRoute: h.defaultRoute, localNetwork: h.localNetwork ?? 'allowed' };
+    const host: HostModel = {
+      name, idx, netns: hostNetns(runId, name), ifs: new Map(), defaultRoute: h.defaultRoute,
+      localNetwork: h.localNetwork ?? 'allowed',
+      privateDirs: [...(h.private ?? [])],
+    };
     for (const l of h.links) {
       const a = alloc.links.get(name)!.get(l.segment)!;
       host.ifs.set(l.segment, newIf(m, host, m.segments.get(l.segment)!, a.v4, a.v6, l));

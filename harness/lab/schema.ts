@@ -32,10 +32,14 @@ export interface HostSpec {
   defaultRoute?: string;
   /** Local network privacy of the host's own programs (the SUT), as on macOS; default allowed. */
   localNetwork?: 'allowed' | 'denied' | 'silent';
+  /** Folders of its own, shared by its programs only (harness/process/netns-exec.ts). */
+  private?: Array<'run' | 'tmp'>;
 }
 export interface LabSpec {
   segments: Record<string, SegmentSpec>;
   hosts: Record<string, HostSpec>;
+  /** Extra names in every host's /etc/hosts: DNS name → the lab host it stands for. */
+  names?: Record<string, string>;
 }
 export interface LabSpecIssue {
   path: Array<string | number>;
@@ -56,6 +60,13 @@ export const MAX_SEGMENTS = 64;
 export const MAX_LINKS_PER_HOST = 8;
 /** Lower-case names: they end up in namespace names and in `ip netns exec` lines. */
 export const LAB_NAME_PATTERN = '^[a-z][a-z0-9-]{0,19}$';
+/**
+ * A host name as /etc/hosts takes it: dot-separated labels of letters, digits and inner "-"
+ * (RFC 1123 section 2.1), at most DNS_NAME_MAX characters; no space or newline can reach the file.
+ */
+export const DNS_NAME_MAX = 253;
+const DNS_LABEL = '[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+export const DNS_NAME_PATTERN = `^${DNS_LABEL}(\\.${DNS_LABEL})*$`;
 
 const name = { type: 'string', pattern: LAB_NAME_PATTERN, description: 'lower-case letters, digits and "-", at most 20' };
 
@@ -80,6 +91,19 @@ export const labSchema = {
   additionalProperties: false,
   required: ['segments', 'hosts'],
   properties: {
+    names: {
+      type: 'object',
+      description: 'extra names every lab host resolves through its /etc/hosts (getaddrinfo): <name>: <lab host>; '
+        + "each host's own name resolves too",
+      examples: [{ 'api.example.test': 'server' }],
+      propertyNames: {
+        type: 'string',
+        maxLength: DNS_NAME_MAX,
+        pattern: DNS_NAME_PATTERN,
+        description: `a host name: dot-separated labels of letters, digits and "-", at most ${DNS_NAME_MAX} characters`,
+      },
+      additionalProperties: { description: 'the lab host the name resolves to (a name under hosts:)', allOf: [name] },
+    },
     segments: {
       type: 'object',
       propertyNames: name,
@@ -131,6 +155,14 @@ export const labSchema = {
             enum: ['allowed', 'denied', 'silent'],
             description: "local network privacy of the host's own programs (its SUT), as on macOS: denied = sends and connects to the lab fail with EHOSTUNREACH, silent = sends say yes and nothing leaves; receiving and loopback always work (default allowed)",
           },
+          private: {
+            type: 'array',
+            uniqueItems: true,
+            items: { enum: ['run', 'tmp'], description: 'run or tmp' },
+            description: "folders of the host's own, empty at bring-up and shared by its programs only "
+              + "(a daemon's pid file or socket): run = /run, tmp = /tmp",
+            examples: [['run', 'tmp']],
+          },
         },
       },
     },
@@ -174,6 +206,13 @@ export function checkLabSpec(spec: LabSpec): LabSpecIssue[] {
     });
     if (host.defaultRoute !== undefined && !host.links.some((l) => l.segment === host.defaultRoute)) {
       issues.push({ path: ['hosts', h, 'defaultRoute'], message: `host ${h} has no link on segment "${host.defaultRoute}"` });
+    }
+  }
+  for (const [n, target] of Object.entries(spec.names ?? {})) {
+    if (n in spec.hosts) issues.push({ path: ['names', n], message: `${n} is already the name of a lab host` });
+    else if (!(target in spec.hosts)) {
+      const message = `name ${n} points at unknown host "${target}" (hosts: ${hostNames.join(', ') || 'none'})`;
+      issues.push({ path: ['names', n], message });
     }
   }
   if (issues.length === 0) issues.push(...allocate(spec).issues);

@@ -14,6 +14,7 @@ import { existsSync } from 'node:fs';
 import { killPids, pidsInNetns, pidsInNetnsSync } from '../process/procfs.ts';
 import { LabError, ipBatchForce, listNetnsStrict } from './ip.ts';
 import { removeCgroupSync } from './local-network.ts';
+import { removeHostFilesSync } from './host-files.ts';
 
 /** Deletes `names` (those that exist); resolves with the ones it deleted, or throws EIP naming what is left. */
 export async function destroyNamespaces(names: string[]): Promise<string[]> {
@@ -32,8 +33,9 @@ export async function destroyNamespaces(names: string[]): Promise<string[]> {
     const present = new Set(await listNetnsStrict());
     left = names.filter((n) => present.has(n) || existsSync(`/run/netns/${n}`));
   }
-  // A host's cgroup for its own programs is named like its namespace (local-network.ts).
-  for (const n of names) removeCgroupSync(n);
+  // A host's cgroup for its own programs and its folders are named like its namespace
+  // (local-network.ts, host-files.ts); they go even when the namespace could not.
+  for (const n of names) { removeCgroupSync(n); removeHostFilesSync(n); }
   if (left.length > 0) {
     const each = left.map((n) => `${n} (${why.has(n) ? `"netns del ${n}" failed: ${why.get(n)}` : 'still listed by `ip netns list` after its deletion'})`);
     throw new LabError('EIP', `teardown left ${left.length} namespace${left.length === 1 ? '' : 's'}: ${each.join(', ')}`);
@@ -48,6 +50,6 @@ export function destroyNamespacesSync(names: string[]): boolean {
   const argv = ['ip', '-force', '-batch', '-'];
   const [file, ...args] = existsSync('/usr/bin/setsid') ? ['/usr/bin/setsid', ...argv] : argv;
   spawnSync(file!, args, { input: names.map((n) => `netns del ${n}\n`).join(''), stdio: ['pipe', 'ignore', 'ignore'], timeout: 5_000 });
-  for (const n of names) removeCgroupSync(n);
+  for (const n of names) { removeCgroupSync(n); removeHostFilesSync(n); }
   return names.every((n) => !existsSync(`/run/netns/${n}`));
 }

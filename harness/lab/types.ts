@@ -91,6 +91,15 @@ export interface Lab {
   lnpGrant(host: string): Promise<void>;
   setLocalNetwork(host: string, policy: LocalNetworkPolicy): Promise<void>;
 
+  /**
+   * Names every host resolves through its /etc/hosts from now on (a product that connects by
+   * name): name → a host of this lab (its addresses on the segments the resolving host shares
+   * with it) or an address inside the lab's ranges. Programs already running see them too.
+   * Throws LabError ESPEC for a malformed name or an unknown target.
+   */
+  addNames(names: Record<string, string>): void;
+  removeNames(names: string[]): void;
+
   /** Tears everything down (processes, namespaces, veths, bridges). Idempotent. */
   down(): Promise<void>;
 }

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
+import { netnsExecArgv } from './netns-exec.ts';
 import { statFields } from './procfs.ts';
 import { LINE_MAX_BYTES, LineSplitter, PROCESS_OUTPUT_MAX_BYTES, TailLines, noCut } from '../util/bounded-lines.ts';
 import type { LineListener, ManagedProcess, ProcessExit } from './types.ts';
@@ -100,7 +101,7 @@ function pump(stream: Readable | null, name: 'stdout' | 'stderr', output: TailLi
  * cgroup. If joining fails the program never starts (sh exits non-zero).
  */
 export function argvInCgroup(dir: string, netns: string | undefined, argv: string[]): string[] {
-  const inner = netns ? ['ip', 'netns', 'exec', netns, ...argv] : argv;
+  const inner = netns ? netnsExecArgv(netns, argv) : argv;
   return ['/bin/sh', '-c', 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"', 'netconform-cgroup', dir, ...inner];
 }
 
@@ -129,7 +130,8 @@ export function spawnManaged(argv: string[], opts: SpawnManagedOptions = {}): Ma
   if (argv.length === 0) throw new Error('spawnManaged: empty argv');
   installExitHook();
   const program = opts.held ? ['/bin/sh', '-c', HELD_SCRIPT, HELD_NAME, ...argv] : argv;
-  const full = opts.cgroup ? argvInCgroup(opts.cgroup, opts.netns, program) : opts.netns ? ['ip', 'netns', 'exec', opts.netns, ...program] : program;
+  const full = opts.cgroup ? argvInCgroup(opts.cgroup, opts.netns, program)
+    : opts.netns ? netnsExecArgv(opts.netns, program) : program;
   const [file, args] = [full[0]!, full.slice(1)];
   const sub = execa(file, args, {
     detached: true,

@@ -2,7 +2,8 @@
  * tls.client-verifies: does the TLS client under test refuse what a man in the middle presents?
  * Per variant the harness makes a certificate at run time, starts a fresh TLS server with it in
  * one lab host (./lib/server.ts) and the SUT once in another with `${server.address}`,
- * `${server.port}`, `${server.name}` (the certificate's name: SNI and verification), `${ca}`
+ * `${server.port}`, `${server.name}` (the certificate's name: SNI and verification; every lab
+ * host's /etc/hosts resolves it to the server, for a client that dials by name), `${ca}`
  * (the trusted root, PEM) and `${pin}` (base64 SHA-256 of the valid key's SPKI, RFC 7469 §2.4).
  * The verdict is the server's observation (./lib/outcome.ts), never what the SUT says.
  */
@@ -87,6 +88,9 @@ export default defineScenario<With, Expect>({
     const clientHost = ctx.sut.host ?? w.clientHost;
     const address = lab.host(w.serverHost).interfaces().map((i) => i.ipv4?.address).find(Boolean);
     if (!address) return [check.error('tls.client-verifies', `server host ${w.serverHost} has no IPv4 address`)];
+    // A client that dials ${server.name} rather than ${server.address} resolves it to the server.
+    lab.addNames({ [w.serverName]: address });
+    ctx.defer(() => lab.removeNames([w.serverName]));
 
     const pki = await makeRunPki(w.serverName);
     const files = await pemDir('tls-', (f) => ctx.defer(f), lab);

@@ -8,6 +8,12 @@ import type { Lab } from '../../harness/lab/types.ts';
 import { spawnManaged, startSut, SutError } from '../../harness/process/index.ts';
 import { pidAlive, pidsInNetns } from '../../harness/process/procfs.ts';
 import { FIXTURES, labNeed, isolateState, netnsList, snapshot } from './helpers.ts';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { ETC_NETNS, hostFileNamespaces } from '../../harness/lab/host-files.ts';
+import { PRIVATE_ROOT } from '../../harness/process/netns-exec.ts';
+
+/** The /etc/netns and private folders a lab with `runId` has. */
+const folders = (runId: string): string[] => hostFileNamespaces().filter((n) => n.includes(runId));
 
 const small: LabSpec = { segments: { lan: {} }, hosts: { a: { links: [{ segment: 'lan' }] }, b: { links: [{ segment: 'lan' }] } } };
 const SUT = path.join(FIXTURES, 'sut.mjs');
@@ -111,7 +117,9 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab teardown'), () => {
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
       expect(snapshot(runId).netns).toHaveLength(3); // SIGKILL ran no cleanup
+      expect(folders(runId).sort()).toEqual(ns.filter((n) => n.startsWith('nc-')).sort());
       const { removed, kept } = await labGc();
+      expect(folders(runId)).toEqual([]);
       expect(removed.sort()).toEqual(ns.sort());
       expect(kept).toContain(bystander.runId);
       expect(snapshot(runId).netns).toEqual([]);
@@ -121,6 +129,20 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab teardown'), () => {
       child.kill('SIGKILL');
       await bystander.down();
     }
+  });
+
+  it('labGc removes a lab folder (/etc/netns, private) with no state file and no namespace, nothing else', async () => {
+    const lab = await up();
+    const stale = `nc-${newRunId()}-gone`;
+    mkdirSync(path.join(ETC_NETNS, stale), { recursive: true });
+    writeFileSync(path.join(ETC_NETNS, stale, 'hosts'), '127.0.0.1 localhost\n');
+    mkdirSync(path.join(PRIVATE_ROOT, stale, 'run'), { recursive: true });
+    const { folders: swept } = await labGc();
+    expect(swept).toContain(stale);
+    expect(hostFileNamespaces()).not.toContain(stale);
+    expect(folders(lab.runId)).toHaveLength(2); // a live lab's (hosts a and b) stay
+    await lab.down();
+    expect(folders(lab.runId)).toEqual([]);
   });
 
   it.each([
@@ -137,11 +159,13 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab teardown'), () => {
       });
       if (sig) {
         expect(snapshot(runId).netns).toHaveLength(3);
+        expect(folders(runId)).toHaveLength(2);
         child.kill(sig);
       }
       const code = await exited;
       expect(code).toBe(mode === 'exit' ? 0 : 143);
       expect(snapshot(runId).netns).toEqual([]);
+      expect(folders(runId)).toEqual([]);
       expect(await labGc()).toMatchObject({ removed: [] });
     } finally {
       child.kill('SIGKILL');

@@ -36,3 +36,50 @@ export function explainDiscovery(o: DiscoveryOutcome): string {
   }
   return `reached ${list(o.reached)}; ${list(o.missed)} got nothing within ${o.timeoutMs} ms${tail}`;
 }
+
+export interface RespondsOutcome {
+  /** Query segments whose answer came back on the query's own segment. */
+  answered: string[];
+  /** Query segments expected to be answered that were not, each with the segments its answers arrived on instead. */
+  missed: Array<{ segment: string; elsewhere: string[] }>;
+  defaultRoute: string | undefined;
+  /** "224.0.0.251:5353" or "the directed broadcast, port 7000". */
+  to: string;
+  queries: number;
+  timeoutMs: number;
+  /** Datagrams from the SUT that were not answers (e.g. NOTIFYs), for the no-answer case. */
+  nonAnswers: number;
+  sutHint?: string;
+  sutExit?: string;
+}
+
+/**
+ * What the pattern of answered segments suggests. Says what was observed and the usual causes,
+ * never one cause as fact: the harness sees packets, not the product's code.
+ */
+export function explainResponds(o: RespondsOutcome): string {
+  const tail = `${o.sutExit ? `; the SUT ${o.sutExit}` : ''}${o.sutHint ? `; it said: "${o.sutHint}"` : ''}`;
+  const sent = `${o.queries} quer${o.queries === 1 ? 'y' : 'ies'} to ${o.to} from each segment`;
+  const others = o.nonAnswers ? ` (${o.nonAnswers} datagram(s) from the SUT did not answer the query)` : '';
+  if (o.answered.length === 0 && o.missed.every((m) => m.elsewhere.length === 0)) {
+    return `no answer came back on any segment within ${o.timeoutMs} ms of ${sent}${others}: typically the responder `
+      + `is not listening on that port, did not join the group, or answers something else${tail}`;
+  }
+  const parts: string[] = [];
+  const redirected = o.missed.filter((m) => m.elsewhere.length > 0);
+  const silent = o.missed.filter((m) => m.elsewhere.length === 0).map((m) => m.segment);
+  if (redirected.length) {
+    const via = [...new Set(redirected.flatMap((m) => m.elsewhere))];
+    const viaDefault = o.defaultRoute !== undefined && via.length === 1 && via[0] === o.defaultRoute;
+    parts.push(`the queries on ${list(redirected.map((m) => m.segment))} were answered on ${list(via)}`
+      + `${viaDefault ? ' (the default route)' : ''} instead: typically the responder sends its answers without choosing `
+      + 'the interface the query arrived on (IP_MULTICAST_IF from IP_PKTINFO), so the routing table picks one');
+  }
+  if (silent.length) {
+    const onlyDefault = o.answered.length === 1 && o.answered[0] === o.defaultRoute
+      ? ` (it answered only on ${o.defaultRoute}, the default route)` : '';
+    parts.push(`no answer came back on ${list(silent)} within ${o.timeoutMs} ms${onlyDefault}: typically the responder `
+      + 'joined the group on one interface only or bound its socket to one address');
+  }
+  return `${parts.join('; ')}${tail}`;
+}

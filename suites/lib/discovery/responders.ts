@@ -40,16 +40,25 @@ export interface Responders {
 
 export const responderName = (segment: string): string => `responder-${segment}`;
 
-export function startResponders(ctx: ScenarioContext, lab: Lab, sutHost: string, segments: string[], o: { port: number; group?: string; reply: boolean }): Responders {
-  const r: Responders = { names: new Map(), heard: [], missing: [], replies: 0, replyErrors: [] };
+/**
+ * When a datagram arrived, in ms since the scenario started: from the kernel's receive timestamp
+ * (SO_TIMESTAMPNS) when there is one, so a late harness event loop does not move it; otherwise
+ * when the harness read it.
+ */
+export function arrivalClock(ctx: Pick<ScenarioContext, 'elapsedMs'>): (d: Datagram) => number {
   // Epoch ms at the scenario's t = 0; kernel timestamps are CLOCK_REALTIME (socket(7) SO_TIMESTAMPNS).
   const epochZero = performance.timeOrigin + performance.now() - ctx.elapsedMs();
-  const arrival = (d: Datagram): number => {
+  return (d) => {
     const read = ctx.elapsedMs();
     if (d.timestampNs <= 0n) return read;
     const k = Number(d.timestampNs / 1000n) / 1000 - epochZero;
     return k <= read && k > read - 60_000 ? k : read; // a stepped wall clock falls back to the read time
   };
+}
+
+export function startResponders(ctx: ScenarioContext, lab: Lab, sutHost: string, segments: string[], o: { port: number; group?: string; reply: boolean }): Responders {
+  const r: Responders = { names: new Map(), heard: [], missing: [], replies: 0, replyErrors: [] };
+  const arrival = arrivalClock(ctx);
   const broadcasts = new Set<string>();
   for (const seg of segments) {
     const hostName = lab.segment(seg).members.find((h) => h !== sutHost);
