@@ -55,12 +55,17 @@ describe('confirming a timing-judged failure', () => {
     expect(three.checks[0]!.reason).toMatch(/seen again in all 2 confirmations: attempts 2, 3\)$/);
   });
 
-  it('a known-bad case is confirmed too and keeps its xfail, also when it failed only once', async () => {
-    const always = await runWith([fail, fail], { expectFail: 'stale proxy' });
-    expect(always.checks[0]!.verdict).toBe('xfail');
-    const once = await runWith([fail, pass], { expectFail: 'stale proxy' });
-    expect(once.checks[0]!.verdict).toBe('xfail');
-    expect(once.checks[0]!.reason).toMatch(/^expected failure \(stale proxy\): failed in attempt 1/);
+  it('a known-bad case is not re-run: its failure is the expected one either way (xfail)', async () => {
+    const r = await runWith([fail, pass], { expectFail: 'stale proxy' });
+    expect(r.ran).toBe(1);
+    expect(r.checks[0]!.verdict).toBe('xfail');
+  });
+
+  it('a confirmation the harness was too late for keeps the lateness cause, the would-be verdict last', async () => {
+    const lateConfirm = (): Check[] => [check.late('flows', 'the prober was 120 ms late (bound 50 ms); the SUT is not judged (it would have failed: no echo)'), check.pass('other', 'fine')];
+    const r = await runWith([fail, lateConfirm], { opts: { lateReruns: 0 } });
+    expect(r.checks[0]).toMatchObject({ verdict: 'error', cause: 'harness-late' });
+    expect(r.checks[0]!.reason).toMatch(/^attempt 1 failed \(no echo at dark wake 3\/4\); its confirmation, attempt 2: the prober was 120 ms late .*\(it would have failed: no echo\)$/);
   });
 
   it('a failure retries already saw again needs no confirmation', async () => {

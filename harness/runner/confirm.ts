@@ -56,6 +56,12 @@ export async function confirmFailures(first: CheckResult[], o: ConfirmOptions): 
       };
     }
     const unjudged = later.find((x) => x.check?.verdict !== 'fail');
+    // The harness was too late to confirm it: that lateness stands (and keeps its cause), the
+    // first failure said beside it.
+    if (unjudged?.check?.cause === 'harness-late') {
+      const late = unjudged.check;
+      return { ...c, verdict: 'error', cause: 'harness-late', reason: `attempt ${c.attempt} failed (${c.reason}); its confirmation, attempt ${unjudged.attempt}: ${late.reason}`, evidence: late.evidence ?? c.evidence };
+    }
     if (unjudged) {
       const why = unjudged.check ? `${unjudged.check.verdict}: ${unjudged.check.reason}` : 'it returned no such check';
       return { ...c, verdict: 'error', reason: `failed in attempt ${c.attempt} (${c.reason}), and attempt ${unjudged.attempt} could not confirm it (${why})` };

@@ -136,9 +136,11 @@ export async function executeScenario(p: PlannedScenario, opts: ExecuteOptions):
     attempt,
     ...(c.cause ? { cause: c.cause } : {}),
   }));
-  // A failure that retries already saw again needs no confirmation.
+  // A failure that retries already saw again needs no confirmation, and a known-bad case's
+  // failure is its expected one whether or not it shows again (an xfail either way).
   const confirmN = opts.confirmFailures ?? DEFAULT_CONFIRM_FAILURES;
-  if (p.scenario.timingJudged && retriesDone === 0 && confirmN > 0 && checks.some((c) => c.verdict === 'fail')) {
+  const confirmable = p.scenario.timingJudged && !p.spec.expectFail && retriesDone === 0;
+  if (confirmable && confirmN > 0 && checks.some((c) => c.verdict === 'fail')) {
     results = await confirmFailures(results, {
       times: confirmN,
       interrupt: opts.interrupt,
@@ -244,11 +246,9 @@ async function runAttempt(p: PlannedScenario, opts: ExecuteOptions, attempt: num
 }
 
 function applyExpectFail(results: CheckResult[], reason: string, attempt: number): CheckResult[] {
-  // In a known-bad case retries are off, so `flaky` means a failure its confirmation did not see
-  // again: the known failure showed, not every time; the reason says so.
-  const failed = results.filter((r) => r.verdict === 'fail' || r.verdict === 'flaky');
+  const failed = results.filter((r) => r.verdict === 'fail');
   if (failed.length > 0) {
-    return results.map((r) => (r.verdict === 'fail' || r.verdict === 'flaky' ? { ...r, verdict: 'xfail', reason: `expected failure (${reason}): ${r.reason}` } : r));
+    return results.map((r) => (r.verdict === 'fail' ? { ...r, verdict: 'xfail', reason: `expected failure (${reason}): ${r.reason}` } : r));
   }
   if (results.some((r) => r.verdict === 'pass' || r.verdict === 'flaky')) {
     return [

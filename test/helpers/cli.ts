@@ -9,8 +9,10 @@ import { tempDir } from './tmp.ts';
 export const repoRoot = resolve(import.meta.dirname, '../..');
 export const bin = join(repoRoot, 'harness/bin/netconform.js');
 
-export function cli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): ResultPromise<{ reject: false; all: true }> {
-  return execa('node', [bin, ...args], { cwd: opts.cwd ?? repoRoot, env: opts.env, reject: false, all: true, timeout: 120_000 });
+export function cli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): ResultPromise<{ reject: false; all: true; forceKillAfterDelay: false }> {
+  // No SIGKILL 5 s after a test's own signal (execa's default): a test that signals the CLI is
+  // judging its shutdown, which may take longer than that on a loaded machine.
+  return execa('node', [bin, ...args], { cwd: opts.cwd ?? repoRoot, env: opts.env, reject: false, all: true, timeout: 120_000, forceKillAfterDelay: false });
 }
 
 export async function tempOut(prefix = 'nc-e2e-'): Promise<string> {

@@ -94,7 +94,7 @@ describe.skipIf(!lab.ok)(lab.title('darkwake scenarios in a lab (root)'), () => 
     await writeFile(file, PROFILE);
     process.env[TAG] = '1';
     ({ result, exitCode } = await run({ files: [file], outDir: join(dir, 'out'), reporters: [], allowHostNetwork: false, interrupt: new AbortController().signal }));
-  }, 120_000);
+  }, 240_000); // confirmations re-run the failing cases; a loaded 2-core machine doubles it
 
   it('heartbeat-naive fails naming the pattern; the counts and the timeline are evidence', () => {
     expect(exitCode).toBe(1);

@@ -65,7 +65,8 @@ scenarios:
     expect(r.exitCode).toBe(1);
     const c = scenario(r.result, 'naive-churn').checks[0]!;
     expect(c.verdict).toBe('fail');
-    expect(c.reason).toBe('the SUT never reached lan-b after it started (within 1500 ms)');
+    // A timing-judged failure stands once seen again (or is said to be the harness's lateness).
+    expect(c.reason).toMatch(/^the SUT never reached lan-b after it started \(within 1500 ms\)( \(seen again in the confirmation: attempt \d+\))?$/);
     expect(matrixOf(c).mismatches).toEqual([[0, 1]]);
     const e = scenario(r.result, 'bad-step').checks[0]!;
     expect(e.verdict).toBe('error');

@@ -90,10 +90,10 @@ describe('nwgroup.peers verdicts (fake driver)', () => {
 });
 
 describe('profiles/nwgroup.yaml on Linux', () => {
-  it.skipIf(process.platform === 'darwin')('validates, and every check is skipped saying Network framework is macOS-only', async () => {
+  it.skipIf(process.platform === 'darwin')('validates, every check is skipped saying Network framework is macOS-only, and a run that judged nothing is exit 4', async () => {
     const out = await tempOut('nc-nwgroup-');
     const r = await cli(['run', 'profiles/nwgroup.yaml', '--allow-host-network', '--out', out, '--reporter', 'json']);
-    expect(r.exitCode, r.all).toBe(0);
+    expect(r.exitCode, r.all).toBe(4);
     const res = await readJson<{ scenarios: Array<{ checks: Array<{ verdict: string; reason: string }> }> }>(join(out, 'results.json'));
     const checks = res.scenarios.flatMap((s) => s.checks);
     expect(checks.length).toBe(2);

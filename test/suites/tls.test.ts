@@ -30,12 +30,12 @@ scenarios:
   - id: plain-tcp
     use: tls.client-verifies
     sut: { host: client, command: [python3, -c, "import socket,sys; s=socket.create_connection((sys.argv[1], int(sys.argv[2]))); s.sendall(b'hello in clear'); print('sent')", '\${server.address}', '\${server.port}'] }
-    with: { port: 4452, variantTimeoutMs: 3000 }
+    with: { port: 4452, variantTimeoutMs: 8000 }
     expect: { variants: { untrusted-ca: refused } }
   - id: says-nothing
     use: tls.client-verifies
     sut: { host: client, command: [python3, -c, "import socket,ssl,sys; c=ssl.create_default_context(cafile=sys.argv[3]); t=c.wrap_socket(socket.create_connection((sys.argv[1], int(sys.argv[2]))), server_hostname=sys.argv[4]); t.close()", '\${server.address}', '\${server.port}', '\${ca}', '\${server.name}'] }
-    with: { port: 4453, variantTimeoutMs: 3000 }
+    with: { port: 4453, variantTimeoutMs: 8000 }
     expect: { variants: { untrusted-ca: refused, expired: refused } }
 `;
 
