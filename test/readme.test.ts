@@ -186,12 +186,14 @@ describe('the README commands that are cheap, run', () => {
   it.skipIf(!lab.ok)(lab.title('run: the own-product example with an example SUT as the product passes'), async () => {
     const dir = await tempOut('nc-readme-lab-');
     const product = join(repoRoot, 'profiles/sut/discover-good.py');
-    const body = ownProfile!.body.replace(/^ {2}command: .*$/m, `  command: [${product}, --port, "\${port}", --duration, "10"]`);
+    const command = `  command: [${product}, --port, "\${port}", --duration, "10"]`;
+    const body = ownProfile!.body.replace(/^ {2}command: .*$/m, command);
     expect(body).toContain(product);
     await writeFile(join(dir, 'my-product.yaml'), body);
     const r = await cli(['run', join(dir, 'my-product.yaml'), '-r', 'json', '-o', join(dir, 'reports')]);
     expect(r.exitCode, r.all).toBe(0);
-    const result = await readJson<{ summary: { passed: number; failed: number; skipped: number } }>(join(dir, 'reports/results.json'));
+    type Summary = { passed: number; failed: number; skipped: number };
+    const result = await readJson<{ summary: Summary }>(join(dir, 'reports/results.json'));
     expect(result.summary).toMatchObject({ failed: 0, skipped: 0 });
     expect(result.summary.passed).toBeGreaterThan(0);
   });
