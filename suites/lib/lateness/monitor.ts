@@ -5,7 +5,7 @@
  * its own event loop — each with the bound past which the SUT can no longer be judged. Past a
  * bound, `guard()` turns the would-be verdict into `error`, naming what was late, by how much
  * and the bound, and keeps the would-be verdict in the reason: a SUT never fails because the
- * harness was late (README "Verdicts the harness's lateness cannot change").
+ * harness was late (suites/lib/lateness/README.md).
  */
 import { readFileSync } from 'node:fs';
 import { check, type Check, type NumbersEvidence } from '../../../harness/model/check.ts';
