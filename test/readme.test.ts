@@ -21,11 +21,12 @@ const RUN_ELSEWHERE: Record<string, string> = {
   'npm test': '.ci/run',
   'npm install --save-dev git+https://github.com/<org>/netconform.git#<tag>': 'test/pack-install.e2e.test.ts',
   'npx netconform run': 'test/pack-install.e2e.test.ts', // from the installed package
-  'sudo npx netconform run my-product.yaml': 'test/readme.test.ts', // the lab test below, as root
-  'sudo npx netconform lab up profiles/lab-example.yaml': 'test/lab/cli.test.ts',
-  'sudo npx netconform lab status': 'test/lab/cli.test.ts',
-  'sudo npx netconform lab down <runId>': 'test/lab/cli.test.ts',
-  'sudo npx netconform lab gc': 'test/lab/cli.test.ts',
+  // the lab test below, as root; the installed bin under sudo: test/pack-install.e2e.test.ts
+  'sudo env "PATH=$PATH" "$PWD/node_modules/.bin/netconform" run my-product.yaml': 'test/readme.test.ts',
+  'nc lab up profiles/lab-example.yaml': 'test/lab/cli.test.ts',
+  'nc lab status': 'test/lab/cli.test.ts',
+  'nc lab down <runId>': 'test/lab/cli.test.ts',
+  'nc lab gc': 'test/lab/cli.test.ts',
 };
 
 interface Fence {
@@ -48,18 +49,22 @@ function fences(text: string): Fence[] {
 }
 
 /** Each command of the `sh` blocks, its comment cut off. */
+/** A shell function the README defines for netconform as root (`nc() { sudo … netconform "$@"; }`). */
+const ALIAS_DEFINITION = /^(\w+)\(\) \{ .*netconform"? "\$@"; \}$/;
+
 function shCommands(text: string): string[] {
   return fences(text)
     .filter((f) => f.lang === 'sh')
     .flatMap((f) => f.body.split('\n'))
     .map((l) => l.replace(/\s+#.*$/, '').trim())
-    .filter((l) => l !== '');
+    .filter((l) => l !== '' && !ALIAS_DEFINITION.test(l));
 }
 
-/** The words after `netconform` in a command: `['lab', 'up', 'profiles/…']`. */
+/** The words after `netconform` (or the README's alias for it) in a command: `['lab', 'up', 'profiles/…']`. */
 function netconformArgs(command: string): string[] | undefined {
   const words = command.split(/\s+/);
-  const at = words.indexOf('netconform');
+  if (words[0] === 'nc') return words.slice(1);
+  const at = words.findIndex((w) => /(^|\/)netconform"?$/.test(w));
   return at < 0 ? undefined : words.slice(at + 1);
 }
 
