@@ -63,10 +63,18 @@ function describeScenario(registry: Awaited<ReturnType<typeof loadRegistry>>, id
   }
   const withRows = paramRows(boundedParamsSchema(s.withSchema));
   const expectRows = paramRows(boundedParamsSchema(s.expectSchema));
+  const sut = s.sutVariables ? { variables: s.sutVariables, exit: s.sutExit ?? 'error' } : undefined;
   if (json) {
-    process.stdout.write(`${JSON.stringify({ use: s.id, summary: s.summary, platforms: s.platforms, requires: s.requires, with: withRows, expect: expectRows }, null, 2)}\n`);
+    const out = { use: s.id, summary: s.summary, platforms: s.platforms, requires: s.requires, with: withRows, expect: expectRows, ...(sut ? { sut } : {}) };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return;
   }
+  const sutLines = sut
+    ? [
+      `  sut: variables for its command, env and ready.port; an exit mid-run is ${sut.exit === 'failure' ? 'a failure' : 'an error'} (sut.exit)`,
+      ...Object.entries(sut.variables).map(([n, v]) => `    \${${n}}  ${v.description}${v.ifWith ? ` (only with with.${v.ifWith})` : ''}`),
+    ]
+    : [];
   const lines = [
     `${s.id}: ${s.summary}`,
     `  platforms: ${s.platforms.join(', ')}${s.requires.length ? `; requires: ${s.requires.join(', ')}` : ''}`,
@@ -74,6 +82,7 @@ function describeScenario(registry: Awaited<ReturnType<typeof loadRegistry>>, id
     ...paramLines(withRows),
     '  expect:',
     ...paramLines(expectRows),
+    ...sutLines,
   ];
   process.stdout.write(`${lines.map(escapeControl).join('\n')}\n`);
 }
