@@ -1,4 +1,4 @@
-// Internal contract between the N-API layer (socket_common.cc) and the per-OS code
+// Internal contract between the N-API layer (udp_*.cc, interfaces.cc, keepalive.cc) and the per-OS code
 // (socket_unix.cc shared by every POSIX system, socket_linux.cc, socket_darwin.cc).
 // Nothing in here touches N-API: every function returns 0 / a count on success and fills
 // a SysErr on failure, so the same code can run on the JS thread or in an AsyncWorker.
@@ -38,7 +38,7 @@ const char* ErrnoCode(int err);  // "EACCES", ... ("UNKNOWN" when unmapped)
 // ---- sockets ------------------------------------------------------------------------
 // Creates a non-blocking UDP socket (CLOEXEC, v6-only for family 6); netns (may be empty)
 // is Linux-only. No receive options yet: the caller turns them on with EnableRecvInfo
-// before the socket can receive (socket_common.cc: at the first bind or startReceiving).
+// before the socket can receive (udp_socket.cc: at the first bind or startReceiving).
 int OpenUdp(int family, const std::string& netns, SysErr* e);
 // Arrival-interface / destination (IP_PKTINFO or IP_RECVPKTINFO, IPV6_RECVPKTINFO) and
 // kernel-timestamp (SO_TIMESTAMPNS on Linux, SO_TIMESTAMP on macOS) ancillary data. Per OS.

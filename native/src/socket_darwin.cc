@@ -36,39 +36,13 @@
 
 namespace nc {
 
-int EnableRecvInfo(int fd, int family, SysErr* e) {
-  int on = 1;
-  if (family == 4 ? setsockopt(fd, IPPROTO_IP, IP_RECVPKTINFO, &on, sizeof on)
-                  : setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on)) {
-    e->set(errno, "setsockopt", family == 4 ? "IP_RECVPKTINFO" : "IPV6_RECVPKTINFO");
-    return -1;
-  }
-  if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMP, &on, sizeof on) != 0) {
-    e->set(errno, "setsockopt", "SO_TIMESTAMP");
-    return -1;
-  }
-  return 0;
-}
-
-int GetRecvInfo(int fd, int family, bool* pktinfo, bool* timestamps, SysErr* e) {
-  int v = 0;
-  socklen_t len = sizeof v;
-  int r = family == 4 ? getsockopt(fd, IPPROTO_IP, IP_RECVPKTINFO, &v, &len)
-                      : getsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &v, &len);
-  if (r != 0) {
-    e->set(errno, "getsockopt", family == 4 ? "IP_RECVPKTINFO" : "IPV6_RECVPKTINFO");
-    return -1;
-  }
-  *pktinfo = v != 0;
-  v = 0;
-  len = sizeof v;
-  if (getsockopt(fd, SOL_SOCKET, SO_TIMESTAMP, &v, &len) != 0) {
-    e->set(errno, "getsockopt", "SO_TIMESTAMP");
-    return -1;
-  }
-  *timestamps = v != 0;
-  return 0;
-}
+// The receive options (socket_unix.cc EnableRecvInfo / GetRecvInfo): macOS asks for IPv4
+// pktinfo with IP_RECVPKTINFO (ip(4)); it has SO_TIMESTAMP (microseconds), no SO_TIMESTAMPNS.
+const RecvInfoOptions kRecvInfoOptions = {
+    {IPPROTO_IP, IP_RECVPKTINFO, "IP_RECVPKTINFO"},
+    {IPPROTO_IPV6, IPV6_RECVPKTINFO, "IPV6_RECVPKTINFO"},
+    {SOL_SOCKET, SO_TIMESTAMP, "SO_TIMESTAMP"},
+};
 
 void ParseTimestamp(const cmsghdr* c, RecvSlot* slot) {
   if (c->cmsg_type == SCM_TIMESTAMP) {

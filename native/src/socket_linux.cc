@@ -28,43 +28,14 @@
 
 namespace nc {
 
-int EnableRecvInfo(int fd, int family, SysErr* e) {
-  int on = 1;
-  if (family == 4) {
-    if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on) != 0) {
-      e->set(errno, "setsockopt", "IP_PKTINFO");
-      return -1;
-    }
-  } else if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on) != 0) {
-    e->set(errno, "setsockopt", "IPV6_RECVPKTINFO");
-    return -1;
-  }
-  if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0) {
-    e->set(errno, "setsockopt", "SO_TIMESTAMPNS");
-    return -1;
-  }
-  return 0;
-}
-
-int GetRecvInfo(int fd, int family, bool* pktinfo, bool* timestamps, SysErr* e) {
-  int v = 0;
-  socklen_t len = sizeof v;
-  int r = family == 4 ? getsockopt(fd, IPPROTO_IP, IP_PKTINFO, &v, &len)
-                      : getsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &v, &len);
-  if (r != 0) {
-    e->set(errno, "getsockopt", family == 4 ? "IP_PKTINFO" : "IPV6_RECVPKTINFO");
-    return -1;
-  }
-  *pktinfo = v != 0;
-  v = 0;
-  len = sizeof v;
-  if (getsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &v, &len) != 0) {
-    e->set(errno, "getsockopt", "SO_TIMESTAMPNS");
-    return -1;
-  }
-  *timestamps = v != 0;
-  return 0;
-}
+// The receive options (socket_unix.cc EnableRecvInfo / GetRecvInfo): IP_PKTINFO carries
+// both the arrival interface and the destination on Linux (ip(7)); SO_TIMESTAMPNS stamps
+// with nanoseconds (socket(7)).
+const RecvInfoOptions kRecvInfoOptions = {
+    {IPPROTO_IP, IP_PKTINFO, "IP_PKTINFO"},
+    {IPPROTO_IPV6, IPV6_RECVPKTINFO, "IPV6_RECVPKTINFO"},
+    {SOL_SOCKET, SO_TIMESTAMPNS, "SO_TIMESTAMPNS"},
+};
 
 void ParseTimestamp(const cmsghdr* c, RecvSlot* slot) {
   if (c->cmsg_type == SCM_TIMESTAMPNS) {

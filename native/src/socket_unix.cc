@@ -1,5 +1,5 @@
 // POSIX code shared by Linux and macOS: address parsing and formatting, errno names,
-// socket creation, multicast membership (protocol-independent MCAST_JOIN_GROUP), ancillary
+// socket creation, the receive options (with per-OS constants), multicast membership (protocol-independent MCAST_JOIN_GROUP), ancillary
 // data parsing and the getifaddrs inventory. No N-API here.
 #include <arpa/inet.h>
 #include <errno.h>
@@ -138,7 +138,37 @@ int OpenUdp(int family, const std::string& netns, SysErr* e) {
     int on = 1;  // v6 sockets are v6-only: v4 traffic uses a v4 socket
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
   }
-  return fd;  // receive options: EnableRecvInfo, at the first bind or receive (socket_common.cc)
+  return fd;  // receive options: EnableRecvInfo, at the first bind or receive (udp_socket.cc)
+}
+
+int EnableRecvInfo(int fd, int family, SysErr* e) {
+  const RecvInfoOptions& o = kRecvInfoOptions;
+  int on = 1;
+  for (const SockOpt* opt : {family == 4 ? &o.pktinfo4 : &o.pktinfo6, &o.timestamps}) {
+    if (setsockopt(fd, opt->level, opt->name, &on, sizeof on) != 0) {
+      e->set(errno, "setsockopt", opt->label);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+int GetRecvInfo(int fd, int family, bool* pktinfo, bool* timestamps, SysErr* e) {
+  const RecvInfoOptions& o = kRecvInfoOptions;
+  struct {
+    const SockOpt* opt;
+    bool* out;
+  } reads[] = {{family == 4 ? &o.pktinfo4 : &o.pktinfo6, pktinfo}, {&o.timestamps, timestamps}};
+  for (const auto& r : reads) {
+    int v = 0;
+    socklen_t len = sizeof v;
+    if (getsockopt(fd, r.opt->level, r.opt->name, &v, &len) != 0) {
+      e->set(errno, "getsockopt", r.opt->label);
+      return -1;
+    }
+    *r.out = v != 0;
+  }
+  return 0;
 }
 
 int Membership(int fd, int family, bool join, const sockaddr_storage& group, unsigned ifindex,
