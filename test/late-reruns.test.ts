@@ -18,7 +18,7 @@ import { scenarioSection } from '../harness/reporters/html/scenario.ts';
 import { JUnitReporter } from '../harness/reporters/junit.ts';
 import { tempDir } from './helpers/tmp.ts';
 import { DEFAULT_LATE_RERUNS, executeScenario, type ExecuteOptions } from '../harness/runner/execute.ts';
-import type { AnyScenario } from '../suites/registry.ts';
+import type { AnyScenario } from '../harness/model/scenario.ts';
 
 const LATE = 'the harness could not keep the schedule: dark wake 2/8 started 120 ms late (bound 75 ms)';
 

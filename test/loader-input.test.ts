@@ -13,7 +13,8 @@ import { boundedParamsSchema } from '../harness/loader/scenario-schema.ts';
 import { parseYaml } from '../harness/loader/yaml-source.ts';
 import { DurationError, MAX_DURATION_MS, parseDuration } from '../harness/util/duration.ts';
 import { escapeControl } from '../harness/util/escape.ts';
-import { loadRegistry, type AnyScenario } from '../suites/registry.ts';
+import type { AnyScenario } from '../harness/model/scenario.ts';
+import { loadRegistry } from '../harness/runner/registry.ts';
 import { tempDir } from './helpers/tmp.ts';
 
 let registry: Map<string, AnyScenario>;

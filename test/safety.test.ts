@@ -23,7 +23,7 @@ import {
 } from '../harness/net/safety.ts';
 import { parseEventLine } from '../suites/lib/tunnel/events.ts';
 import { formatIssue, loadProfile, ProfileError } from '../harness/loader/profile.ts';
-import { loadRegistry } from '../suites/registry.ts';
+import { loadRegistry } from '../harness/runner/registry.ts';
 import { tempDir } from './helpers/tmp.ts';
 
 const FROM: Record<'lab' | 'lo' | 'host' | 'allowed', SendFrom> = {

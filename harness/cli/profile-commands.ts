@@ -10,7 +10,7 @@ import { displayPath, loadProfile, loadProfiles } from '../loader/profile.ts';
 import { publishedSchema } from '../loader/profile-schema.ts';
 import { escapeControl } from '../util/escape.ts';
 import { CliError, ExitCode } from '../util/exit-codes.ts';
-import { loadRegistry } from '../../suites/registry.ts';
+import { loadRegistry } from '../runner/registry.ts';
 
 const packageRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const profilesDir = join(packageRoot, 'profiles');

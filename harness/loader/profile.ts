@@ -17,7 +17,7 @@ import { dottedPath } from './path.ts';
 import { profileSchema } from './profile-schema.ts';
 import { boundedParamsSchema } from './scenario-schema.ts';
 import { decodeProfile, MAX_PROFILE_BYTES, parseYaml, positionOf, type PathSegment } from './yaml-source.ts';
-import type { AnyScenario } from '../../suites/registry.ts';
+import type { AnyScenario } from '../model/scenario.ts';
 
 export interface RawSut {
   host?: string;

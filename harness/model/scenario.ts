@@ -101,6 +101,9 @@ export interface Scenario<W = Record<string, unknown>, E = Record<string, unknow
   run(ctx: ScenarioContext, input: ScenarioInput<W, E>, signal: AbortSignal): Promise<Check[]>;
 }
 
+/** Any registered scenario: its params are typed inside its own file (method parameters are bivariant). */
+export type AnyScenario = Scenario<object, object>;
+
 /** Identity helper that keeps the param types of one scenario file. */
 export function defineScenario<W, E>(s: Scenario<W, E>): Scenario<W, E> {
   return s;

@@ -6,7 +6,7 @@
  * jobs with --shard 1/n … n/n run every scenario exactly once and finish at similar times.
  */
 import type { LoadedProfile, ScenarioSpec } from '../loader/profile.ts';
-import type { AnyScenario } from '../../suites/registry.ts';
+import type { AnyScenario } from '../model/scenario.ts';
 import { CliError, ExitCode } from '../util/exit-codes.ts';
 
 export interface PlannedScenario {

@@ -10,7 +10,7 @@
 import { pathToFileURL } from 'node:url';
 import { decodeProfile } from '../../harness/loader/yaml-source.ts';
 import { formatIssues, parseProfileText, ProfileError } from '../../harness/loader/profile.ts';
-import { loadRegistry } from '../../suites/registry.ts';
+import { loadRegistry } from '../../harness/runner/registry.ts';
 import { malformedCases, type CorpusCase } from '../corpus/malformed-profiles.ts';
 import type { BenchRow, BenchSection, BenchSuite } from './types.ts';
 
