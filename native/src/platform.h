@@ -16,9 +16,9 @@
 namespace nc {
 
 struct SysErr {
-  int err = 0;                // errno value
-  std::string syscall;        // e.g. "sendto"
-  std::string detail;         // names the address / interface / namespace involved
+  int err = 0;          // errno value
+  std::string syscall;  // e.g. "sendto"
+  std::string detail;   // names the address / interface / namespace involved
   void set(int e, const char* sc, std::string d) {
     err = e;
     syscall = sc;
@@ -28,8 +28,7 @@ struct SysErr {
 
 // ---- addresses (socket_unix.cc) -------------------------------------------------------
 // Parses "1.2.3.4" or "fe80::1%ifname" / "ff02::1%3". Returns false if not a literal.
-bool ParseAddress(int family, const std::string& text, uint16_t port, sockaddr_storage* out,
-                  socklen_t* len);
+bool ParseAddress(int family, const std::string& text, uint16_t port, sockaddr_storage* out, socklen_t* len);
 std::string FormatAddress(const sockaddr* sa, uint16_t* port_out);
 std::string FormatIn4(const in_addr& a);
 std::string FormatIn6(const in6_addr& a);
@@ -107,8 +106,7 @@ struct IfAddr {
 struct IfInfo {
   std::string name;
   unsigned index = 0;
-  bool up = false, running = false, loopback = false, broadcast = false, multicast = false,
-       p2p = false;
+  bool up = false, running = false, loopback = false, broadcast = false, multicast = false, p2p = false;
   int mtu = 0;
   std::string mac;  // empty if none
   std::string type = "other";

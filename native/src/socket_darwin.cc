@@ -65,8 +65,7 @@ int BindToDevice(int fd, int family, const std::string& name, unsigned ifindex, 
                       : setsockopt(fd, IPPROTO_IPV6, IPV6_BOUND_IF, &idx, sizeof idx);
   if (r != 0) {
     e->set(errno, "setsockopt",
-           std::string(family == 4 ? "IP_BOUND_IF " : "IPV6_BOUND_IF ") +
-               (name.empty() ? std::to_string(idx) : name));
+           std::string(family == 4 ? "IP_BOUND_IF " : "IPV6_BOUND_IF ") + (name.empty() ? std::to_string(idx) : name));
     return -1;
   }
   return 0;
@@ -77,8 +76,7 @@ int SetMulticastIf(int fd, int family, unsigned ifindex, SysErr* e) {
                       : setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex, sizeof ifindex);
   if (r != 0) {
     e->set(errno, "setsockopt",
-           std::string(family == 4 ? "IP_MULTICAST_IFINDEX " : "IPV6_MULTICAST_IF ") +
-               std::to_string(ifindex));
+           std::string(family == 4 ? "IP_MULTICAST_IFINDEX " : "IPV6_MULTICAST_IF ") + std::to_string(ifindex));
     return -1;
   }
   return 0;
@@ -149,8 +147,7 @@ int SetKeepalive(int fd, int idle, int interval, int count, SysErr* e) {
 
 int GetKeepalive(int fd, Keepalive* out, SysErr* e) {
   int on = 0;
-  socklen_t l1 = sizeof on, l2 = sizeof out->idle, l3 = sizeof out->interval,
-            l4 = sizeof out->count;
+  socklen_t l1 = sizeof on, l2 = sizeof out->idle, l3 = sizeof out->interval, l4 = sizeof out->count;
   if (getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, &l1) != 0 ||
       getsockopt(fd, IPPROTO_TCP, TCP_KEEPALIVE, &out->idle, &l2) != 0 ||
       getsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &out->interval, &l3) != 0 ||
@@ -183,12 +180,23 @@ std::string InterfaceType(const std::string& name, unsigned, bool) {
   std::string out = "other";
   if (ioctl(fd, SIOCGIFFUNCTIONALTYPE, &req) == 0) {
     switch (req.ifr_ifru.ifru_functional_type) {
-      case IFRTYPE_FUNCTIONAL_LOOPBACK: out = "loopback"; break;
-      case IFRTYPE_FUNCTIONAL_WIRED: out = "wired"; break;
-      case IFRTYPE_FUNCTIONAL_WIFI_INFRA: out = "wifi-infra"; break;
-      case IFRTYPE_FUNCTIONAL_WIFI_AWDL: out = "awdl"; break;
-      case IFRTYPE_FUNCTIONAL_CELLULAR: out = "cellular"; break;
-      default: break;
+      case IFRTYPE_FUNCTIONAL_LOOPBACK:
+        out = "loopback";
+        break;
+      case IFRTYPE_FUNCTIONAL_WIRED:
+        out = "wired";
+        break;
+      case IFRTYPE_FUNCTIONAL_WIFI_INFRA:
+        out = "wifi-infra";
+        break;
+      case IFRTYPE_FUNCTIONAL_WIFI_AWDL:
+        out = "awdl";
+        break;
+      case IFRTYPE_FUNCTIONAL_CELLULAR:
+        out = "cellular";
+        break;
+      default:
+        break;
     }
   }
   close(fd);

@@ -24,12 +24,12 @@
 namespace nc::js {
 
 namespace {
-constexpr int kSlots = 32;                   // loop path: datagrams per recvmmsg
-constexpr int kDeliverSlots = kDeliverMax;   // JS arrays: datagrams per onBatch call
-constexpr size_t kSlotSize = 65536;          // any UDP payload fits
-constexpr int kMaxPerWake = 8 * kSlots;      // then yield to the loop (level-triggered poll)
-constexpr int kMetaStride = 5;               // len, port, ifindex, truncated, offset in the pool
-constexpr size_t kPoolSize = 8192;           // as Buffer.poolSize: what one retained datagram pins
+constexpr int kSlots = 32;                  // loop path: datagrams per recvmmsg
+constexpr int kDeliverSlots = kDeliverMax;  // JS arrays: datagrams per onBatch call
+constexpr size_t kSlotSize = 65536;         // any UDP payload fits
+constexpr int kMaxPerWake = 8 * kSlots;     // then yield to the loop (level-triggered poll)
+constexpr int kMetaStride = 5;              // len, port, ifindex, truncated, offset in the pool
+constexpr size_t kPoolSize = 8192;          // as Buffer.poolSize: what one retained datagram pins
 }  // namespace
 
 void UdpSocket::EnsureBuffers(Napi::Env env) {
@@ -196,8 +196,7 @@ Napi::Value UdpSocket::StopReceiving(const Napi::CallbackInfo& info) {
 void UdpSocket::OnPoll(uv_poll_t* h, int status, int) { static_cast<UdpSocket*>(h->data)->OnReadable(status); }
 
 // Writes the address string into addrs[pos] unless that slot already holds it.
-void UdpSocket::SetAddr(Napi::Env env, Napi::Object addrs, uint32_t pos, int family, const void* raw,
-                        uint32_t scope) {
+void UdpSocket::SetAddr(Napi::Env env, Napi::Object addrs, uint32_t pos, int family, const void* raw, uint32_t scope) {
   AddrKey& k = cache_[pos];
   size_t n = family == 4 ? 4 : 16;
   if (k.family == family && k.scope == scope && memcmp(k.bytes, raw, n) == 0) return;
@@ -298,8 +297,7 @@ void UdpSocket::OnThreadBatch(Napi::Env env, const ReceivedBatch& b) {
     return;
   }
   FillMeta(env, addrsRef_.Value(), b.info.data(), b.n);
-  DeliverBatch(env, b.n,
-               PackPayloads(env, b.info.data(), b.n, [&b](int i) { return b.bytes.data() + b.offsets[i]; }));
+  DeliverBatch(env, b.n, PackPayloads(env, b.info.data(), b.n, [&b](int i) { return b.bytes.data() + b.offsets[i]; }));
 }
 
 }  // namespace nc::js
