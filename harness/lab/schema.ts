@@ -5,6 +5,10 @@
  */
 import { allocate } from './alloc.ts';
 
+/** Local network privacy of a host's own programs, as on macOS (harness/lab/README.md). */
+export const LOCAL_NETWORK_POLICIES = ['allowed', 'denied', 'silent'] as const;
+export type LocalNetworkPolicy = (typeof LOCAL_NETWORK_POLICIES)[number];
+
 export interface LinkSpecProps {
   mtu?: number;
   rate?: string;
@@ -31,7 +35,7 @@ export interface HostSpec {
   /** Segment that carries the host's IPv4 and IPv6 default route (on-link, no gateway). */
   defaultRoute?: string;
   /** Local network privacy of the host's own programs (the SUT), as on macOS; default allowed. */
-  localNetwork?: 'allowed' | 'denied' | 'silent';
+  localNetwork?: LocalNetworkPolicy;
 }
 export interface LabSpec {
   segments: Record<string, SegmentSpec>;
@@ -128,7 +132,7 @@ export const labSchema = {
           },
           defaultRoute: { description: 'segment for the default route (IPv4 and IPv6, on-link)', allOf: [name] },
           localNetwork: {
-            enum: ['allowed', 'denied', 'silent'],
+            enum: [...LOCAL_NETWORK_POLICIES],
             description: "local network privacy of the host's own programs (its SUT), as on macOS: denied = sends and connects to the lab fail with EHOSTUNREACH, silent = sends say yes and nothing leaves; receiving and loopback always work (default allowed)",
           },
         },

@@ -37,6 +37,7 @@ let builtins: (() => Promise<BuiltinScenario[]>) | undefined;
  * `scenarioFilesIn`, and describes each with `scenarioMeta`: then suites/ is not read, and a
  * scenario's code (and its libraries: @peculiar/x509, asn1, plist, …) is imported only when it
  * runs, so `validate` and `list` load none of it. From source (tsx) this is never called.
+ * @public (called by the generated entry, which knip does not see)
  */
 export function useBuiltinScenarios(load: () => Promise<BuiltinScenario[]>): void {
   builtins = load;

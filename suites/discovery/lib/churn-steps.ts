@@ -8,7 +8,6 @@ import { Described, Enum } from '../../lib/params.ts';
 import { list } from '../../lib/net/matrix.ts';
 
 export const CHURN_ACTIONS = ['link-down', 'link-up', 'set-address', 'add-link', 'remove-link'] as const;
-export type ChurnAction = (typeof CHURN_ACTIONS)[number];
 
 const LabCidr = Type.String({ pattern: '^198\\.1[89]\\.[0-9]{1,3}\\.[0-9]{1,3}/[0-9]{1,2}$', description: 'an IPv4 address/prefix inside 198.18.0.0/15, like 198.18.2.50/24' });
 
