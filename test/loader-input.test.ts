@@ -1,5 +1,5 @@
 /**
- * Bad input refused at validate (issue 13, items 8–10): durations a timer cannot wait, input
+ * Bad input refused at validate: durations a timer cannot wait, input
  * YAML forbids, values that only failed at run time, user text echoed raw; and validation that
  * is linear, capped in what it prints, and leaves the document alone.
  */

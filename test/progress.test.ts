@@ -1,5 +1,5 @@
 /**
- * Progress of long scenarios (issue 14): a scenario says where it is through ctx.progress, the
+ * Progress of long scenarios: a scenario says where it is through ctx.progress, the
  * runner forwards it to reporters, and the console prints it sparingly ("dark wake 3/8, 41s
  * left") instead of only "still running".
  */

@@ -1,5 +1,5 @@
 /**
- * What a `validate` of a shipped profile loads, from the compiled CLI (issue 16): the loader and
+ * What a `validate` of a shipped profile loads, from the compiled CLI: the loader and
  * the registry, not the runner, the reporters, the lab, the process code (execa), the native
  * addon, TLS/x509 libraries, any scenario's code or Ajv's compiler. The spawned bin logs each
  * module it loads (./fixtures/hooks/log-loaded-modules.mjs); each loaded dist/ chunk's source

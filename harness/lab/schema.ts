@@ -47,7 +47,7 @@ export interface LabSpecIssue {
 }
 
 /**
- * What bounds a lab's size (the old 24/24 was a guess, nothing needed it):
+ * What bounds a lab's size (each limit is what something below needs, no more):
  * - a host's and a segment's index are one byte each of its interfaces' MACs (names.ts macFor),
  *   so 256 hosts and 256 segments at most before two MACs on a segment could collide;
  * - a carved /24 holds 254 hosts; a bigger segment needs an explicit prefix (e.g. ipv4: …/22);
