@@ -7,7 +7,8 @@
   "targets": [
     {
       "target_name": "netconform_native",
-      "sources": ["src/socket_common.cc"],
+      "sources": ["src/module.cc", "src/js_args.cc", "src/udp_socket.cc", "src/udp_send.cc",
+                  "src/udp_receive.cc", "src/interfaces.cc", "src/keepalive.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
       "defines": ["NAPI_VERSION=8"],

@@ -34,7 +34,7 @@ import type {
 
 export type * from './types.ts';
 
-/** Shape of the compiled binding (native/src/socket_common.cc). */
+/** Shape of the compiled binding (native/src/module.cc exports it). */
 interface RecvBuffers {
   meta: Int32Array;
   ts: BigInt64Array;
@@ -219,6 +219,8 @@ class NativeUdpSocket extends EventEmitter implements UdpSocket {
   #lens = new Int32Array(64);
   #destIndex = new Int32Array(64);
   #offsets = new Int32Array(64);
+  /** sendBatch is walking a batch into the staging buffer. */
+  #staging = false;
   #closed = false;
   #receiving = false;
   #bufs: RecvBuffers | undefined;
@@ -292,9 +294,21 @@ class NativeUdpSocket extends EventEmitter implements UdpSocket {
   // burst of one datagram) share one staged copy. Anything else (big batches, odd items)
   // takes the addon's own sendBatch, which
   // also produces every argument error; destination errors are the same on both paths.
+  // A getter on an item may itself send a batch on this socket; the staging buffer and
+  // arrays hold the outer call's half-walked batch then, so that inner call takes the
+  // addon's path, which pins its own items.
   sendBatch(datagrams: OutgoingDatagram[]): number {
     const n = Array.isArray(datagrams) ? datagrams.length : 0;
-    if (n === 0 || n > STAGE_MAX_COUNT) return this.#h.sendBatch(datagrams);
+    if (n === 0 || n > STAGE_MAX_COUNT || this.#staging) return this.#h.sendBatch(datagrams);
+    this.#staging = true;
+    try {
+      return this.#sendStaged(datagrams, n);
+    } finally {
+      this.#staging = false;
+    }
+  }
+
+  #sendStaged(datagrams: OutgoingDatagram[], n: number): number {
     if (this.#lens.length < n) {
       this.#lens = new Int32Array(n);
       this.#destIndex = new Int32Array(n);
@@ -411,7 +425,7 @@ class NativeUdpSocket extends EventEmitter implements UdpSocket {
 
 /**
  * A non-blocking UDP socket; pktinfo and kernel timestamps are turned on at its first bind()
- * or startReceiving() (native/src/socket_common.cc EnsureRecvInfo says why and the order).
+ * or startReceiving() (native/src/udp_socket.cc EnsureRecvInfo says why and the order).
  */
 export function createUdpSocket(opts: UdpSocketOptions): UdpSocket & {
   setBufferSizes(recvBytes: number, sendBytes: number): void;

@@ -1,5 +1,5 @@
 /**
- * The real CLI on selection and bad flags (issue 13, items 8 and 13): a --grep/--tag that selects
+ * The real CLI on selection and bad flags: a --grep/--tag that selects
  * nothing is exit 2 unless --pass-with-no-tests; an empty shard is exit 0 and says so; a
  * --timeout past the longest timer is exit 2 naming the maximum.
  */

@@ -1,7 +1,7 @@
 /**
  * `netconform --version` through the real entry (harness/bin/netconform.js, spawned): the bin
- * answers `--version` / `-V` alone itself, from package.json, before any loader (issue 16's
- * start-up row); any other command line reaches the CLI (commander's `.version(VERSION)`, VERSION
+ * answers `--version` / `-V` alone itself, from package.json, before any loader (the start-up
+ * target); any other command line reaches the CLI (commander's `.version(VERSION)`, VERSION
  * from harness/runner/environment.ts). Both must print package.json's version, under each loader.
  */
 import { readFileSync } from 'node:fs';

@@ -1,13 +1,14 @@
 /**
  * What the compiled CLI (harness/bin/compile.ts) stores about each shipped scenario: its fields
- * but `run`, as JSON (suites/registry.ts `scenarioMeta`). Stored, they must say what the module
+ * but `run`, as JSON (harness/runner/registry.ts `scenarioMeta`). Stored, they must say what the module
  * says, and their with:/expect: schemas must find the validators generated for the module's.
  */
 import { describe, expect, it } from 'vitest';
 
 import { schemaKey } from '../harness/loader/ajv.ts';
 import { boundedParamsSchema } from '../harness/loader/scenario-schema.ts';
-import { loadRegistry, scenarioMeta, type AnyScenario } from '../suites/registry.ts';
+import type { AnyScenario } from '../harness/model/scenario.ts';
+import { loadRegistry, scenarioMeta } from '../harness/runner/registry.ts';
 
 const fake = (extra: Record<string, unknown>): AnyScenario =>
   ({ id: 'x.y', summary: 's', platforms: ['linux'], requires: [], withSchema: { type: 'object' }, expectSchema: { type: 'object' }, defaultTimeoutMs: 1, run: async () => [], ...extra }) as AnyScenario;

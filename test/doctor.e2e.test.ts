@@ -13,7 +13,7 @@ import type { DoctorReport } from '../harness/cli/doctor-schema.ts';
 import { loadProfile } from '../harness/loader/profile.ts';
 import type { RunResult } from '../harness/model/results.ts';
 import type { Capabilities } from '../harness/model/scenario.ts';
-import { loadRegistry } from '../suites/registry.ts';
+import { loadRegistry } from '../harness/runner/registry.ts';
 import { bin, cli, readJson, repoRoot, tempOut } from './helpers/cli.ts';
 import { darwinFixture } from './helpers/darwin-fixtures.ts';
 

@@ -91,7 +91,7 @@ describe('a missing program is a reason, not an exception', () => {
     expect(root.ok).toBe(process.getuid?.() === 0);
   });
 
-  it('the tcpdump witness rejects with a coded error when tcpdump is missing (was an uncaught spawn ENOENT)', async () => {
+  it('the tcpdump witness rejects with a coded error when tcpdump is missing, never an uncaught spawn ENOENT', async () => {
     const saved = process.env.PATH;
     process.env.PATH = '/nonexistent-nc';
     try {

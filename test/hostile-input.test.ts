@@ -11,7 +11,8 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../harness/cli/main.ts';
 import { formatIssue, parseProfileText, ProfileError } from '../harness/loader/profile.ts';
 import { pseudoFilesystemFor } from '../harness/util/pseudo-fs.ts';
-import { loadRegistry, type AnyScenario } from '../suites/registry.ts';
+import { loadRegistry } from '../harness/runner/registry.ts';
+import type { AnyScenario } from '../harness/model/scenario.ts';
 import { baseProfile } from './corpus/malformed-profiles.ts';
 import { tempDir } from './helpers/tmp.ts';
 

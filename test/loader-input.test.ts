@@ -1,5 +1,5 @@
 /**
- * Bad input refused at validate (issue 13, items 8–10): durations a timer cannot wait, input
+ * Bad input refused at validate: durations a timer cannot wait, input
  * YAML forbids, values that only failed at run time, user text echoed raw; and validation that
  * is linear, capped in what it prints, and leaves the document alone.
  */
@@ -13,7 +13,8 @@ import { boundedParamsSchema } from '../harness/loader/scenario-schema.ts';
 import { parseYaml } from '../harness/loader/yaml-source.ts';
 import { DurationError, MAX_DURATION_MS, parseDuration } from '../harness/util/duration.ts';
 import { escapeControl } from '../harness/util/escape.ts';
-import { loadRegistry, type AnyScenario } from '../suites/registry.ts';
+import type { AnyScenario } from '../harness/model/scenario.ts';
+import { loadRegistry } from '../harness/runner/registry.ts';
 import { tempDir } from './helpers/tmp.ts';
 
 let registry: Map<string, AnyScenario>;

@@ -17,7 +17,7 @@ import { profileSchema } from '../harness/loader/profile-schema.ts';
 import { boundedParamsSchema } from '../harness/loader/scenario-schema.ts';
 import { loaderSchemas, precompiledModule, standaloneValidators } from '../harness/loader/standalone.ts';
 import { decodeProfile, parseYaml } from '../harness/loader/yaml-source.ts';
-import { loadRegistry } from '../suites/registry.ts';
+import { loadRegistry } from '../harness/runner/registry.ts';
 import { malformedCases } from './corpus/malformed-profiles.ts';
 import { repoRoot } from './helpers/cli.ts';
 

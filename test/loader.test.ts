@@ -2,7 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { formatIssue, loadProfile, ProfileError } from '../harness/loader/profile.ts';
-import { loadRegistry, type AnyScenario } from '../suites/registry.ts';
+import type { AnyScenario } from '../harness/model/scenario.ts';
+import { loadRegistry } from '../harness/runner/registry.ts';
 import { tempDir } from './helpers/tmp.ts';
 
 const fixture = (name: string) => join('test/fixtures/profiles', name);

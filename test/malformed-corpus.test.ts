@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../harness/cli/main.ts';
 import { parseProfileText } from '../harness/loader/profile.ts';
-import { loadRegistry } from '../suites/registry.ts';
+import { loadRegistry } from '../harness/runner/registry.ts';
 import { existsSync } from 'node:fs';
 import { baseProfile, entryFor, hostileCases, malformedCases, pendingRegexCases, type CorpusCase } from './corpus/malformed-profiles.ts';
 import { cli } from './helpers/cli.ts';

@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadProfile, type LoadedProfile } from '../harness/loader/profile.ts';
 import { buildPlan, parseShard } from '../harness/runner/plan.ts';
 import { CliError } from '../harness/util/exit-codes.ts';
-import { loadRegistry, type AnyScenario } from '../suites/registry.ts';
+import type { AnyScenario } from '../harness/model/scenario.ts';
+import { loadRegistry } from '../harness/runner/registry.ts';
 
 let registry: Map<string, AnyScenario>;
 let profiles: LoadedProfile[];

@@ -1,5 +1,5 @@
 /**
- * Progress of long scenarios (issue 14): a scenario says where it is through ctx.progress, the
+ * Progress of long scenarios: a scenario says where it is through ctx.progress, the
  * runner forwards it to reporters, and the console prints it sparingly ("dark wake 3/8, 41s
  * left") instead of only "still running".
  */
@@ -10,7 +10,7 @@ import type { LoadedProfile } from '../harness/loader/profile.ts';
 import { ConsoleReporter, progressText } from '../harness/reporters/console.ts';
 import type { ScenarioStart } from '../harness/reporters/reporter.ts';
 import { executeScenario } from '../harness/runner/execute.ts';
-import type { AnyScenario } from '../suites/registry.ts';
+import type { AnyScenario } from '../harness/model/scenario.ts';
 
 const start: ScenarioStart = { index: 1, total: 1, profile: 'p', id: 'night', use: 'darkwake.churn' };
 

@@ -10,7 +10,7 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { loadRegistry } from '../suites/registry.ts';
+import { loadRegistry } from '../harness/runner/registry.ts';
 import { DURATION_FORMAT } from '../harness/util/duration.ts';
 
 const root = join(import.meta.dirname, '..');

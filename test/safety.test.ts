@@ -23,7 +23,7 @@ import {
 } from '../harness/net/safety.ts';
 import { parseEventLine } from '../suites/lib/tunnel/events.ts';
 import { formatIssue, loadProfile, ProfileError } from '../harness/loader/profile.ts';
-import { loadRegistry } from '../suites/registry.ts';
+import { loadRegistry } from '../harness/runner/registry.ts';
 import { tempDir } from './helpers/tmp.ts';
 
 const FROM: Record<'lab' | 'lo' | 'host' | 'allowed', SendFrom> = {
@@ -237,8 +237,8 @@ describe('assertSafeBindAddress', () => {
 
 describe('the tunnel tools refuse before opening a socket (real processes)', () => {
   const tool = (name: string) => fileURLToPath(new URL(`../suites/lib/tunnel/${name}.ts`, import.meta.url));
-  // Each was accepted or judged differently by the old per-tool guard: 0.0.0.0 as a dial target,
-  // a %zone on a global lab address, and 2001:2:1::5 outside 2001:2::/48.
+  // Each is easy for a per-tool guard to get wrong: 0.0.0.0 as a dial target, a %zone on a
+  // global lab address, and 2001:2:1::5 outside 2001:2::/48.
   it.each([
     ['client', ['--gateway', '0.0.0.0', '--port', '1'], 'refusing to send to 0.0.0.0: unspecified'],
     ['client', ['--gateway', '2001:2:1::5', '--port', '1'], 'refusing to send to 2001:2:1::5: outside 2001:2::/48'],

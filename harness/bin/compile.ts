@@ -28,7 +28,7 @@ import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 
 import { loaderSchemas, precompiledModule, standaloneValidators } from '../loader/standalone.ts';
-import { loadRegistry, scenarioFilesIn, scenarioMeta, type ScenarioMeta } from '../../suites/registry.ts';
+import { loadRegistry, scenarioFilesIn, scenarioMeta, type ScenarioMeta } from '../runner/registry.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const dist = join(root, 'dist');
@@ -67,7 +67,7 @@ function precompiledValidators(moduleText: string): Plugin {
  */
 function virtualModules(scenarios: { family: string; file: string; meta: ScenarioMeta }[]): Plugin {
   const entry = [
-    `import { useBuiltinScenarios } from './suites/registry.ts';`,
+    `import { useBuiltinScenarios } from './harness/runner/registry.ts';`,
     `export { main } from './harness/cli/main.ts';`,
     `useBuiltinScenarios(async () => (await import(${JSON.stringify(SCENARIOS)})).scenarios);`,
   ].join('\n');

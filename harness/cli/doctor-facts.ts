@@ -10,7 +10,7 @@ import { parseRouteGet } from '../../suites/lib/net/route-get.darwin.ts';
 import { notSegmentReason } from '../../suites/lib/net/topology.ts';
 import type { ContextRun } from '../../suites/lnp/lib/launch-context.ts';
 import { outcomes } from '../../suites/lnp/lib/outcome.ts';
-import type { AnyScenario } from '../../suites/registry.ts';
+import type { AnyScenario } from '../model/scenario.ts';
 import type { DoctorContextRow, DoctorInterface, DoctorRoute, DoctorScenarioRow } from './doctor-schema.ts';
 
 type Exec = (argv: string[]) => Promise<string>;

@@ -14,7 +14,7 @@ import { cgroup2Mount } from '../lab/local-network.ts';
 import { displayPath, loadProfile } from '../loader/profile.ts';
 import { probeCapabilities } from '../runner/capabilities.ts';
 import { VERSION } from '../runner/environment.ts';
-import { loadRegistry } from '../../suites/registry.ts';
+import { loadRegistry } from '../runner/registry.ts';
 import { LAUNCH_CONTEXTS, launchContexts } from '../../suites/lnp/lib/launch-context.ts';
 import { hostInterface, hostPlan } from '../../suites/lnp/lib/probe-host.ts';
 import { contextRow, defaultRoutes, interfaceRow, predictScenario } from './doctor-facts.ts';

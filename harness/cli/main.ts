@@ -7,6 +7,7 @@ import { escapeControl } from '../util/escape.ts';
 import { CliError, ExitCode } from '../util/exit-codes.ts';
 import { VERSION } from '../runner/environment.ts';
 import { SUT_PRIORITIES } from '../process/types.ts';
+import { CAPTURE_MODES } from '../model/results.ts';
 import { registerLabCommands } from './lab-commands.ts';
 import { JUNIT_FLAVOURS } from '../model/junit-flavour.ts';
 
@@ -70,7 +71,7 @@ export function buildProgram(): Command {
     .option('--retries <n>', 'retries for a failing scenario (a pass on retry is reported flaky)')
     .option('--late-reruns <n>', 're-runs of a scenario whose attempt the harness\'s lateness kept from a verdict (a lateness error); the verdict is the re-run\'s, the report lists what was set aside (0 to 5, default 2)')
     .option('--confirm-failures <n>', 'how many re-runs must see a timing-judged failure again before it stands; one that does not reproduce is flaky (0 to 5, default 1)')
-    .addOption(new Option('--capture <when>', 'packet captures per lab segment per attempt, kept under <out>/captures/').choices(['off', 'on-failure', 'always']).default('on-failure'))
+    .addOption(new Option('--capture <when>', 'packet captures per lab segment per attempt, kept under <out>/captures/').choices(CAPTURE_MODES).default('on-failure'))
     .option('--dry-run', 'print the plan and run nothing')
     .option('--pass-with-no-tests', 'exit 0 when --grep/--tag select no scenario (otherwise exit 2), or when every check was skipped (otherwise exit 4)')
     .option('--allow-host-network', 'allow scenarios to send on this host\'s real interfaces when there is no lab')

@@ -14,7 +14,7 @@ import { paramLines, paramRows } from './scenario-params.ts';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { escapeControl } from '../util/escape.ts';
 import { CliError, ExitCode } from '../util/exit-codes.ts';
-import { loadRegistry } from '../../suites/registry.ts';
+import { loadRegistry } from '../runner/registry.ts';
 
 const packageRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const profilesDir = join(packageRoot, 'profiles');

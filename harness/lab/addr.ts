@@ -4,8 +4,7 @@
  * sends can be routed to a real network even if it escaped its namespace.
  */
 
-export const LAB_V4 = '198.18.0.0/15';
-export const LAB_V6 = '2001:2::/48';
+import { LAB_V4_CIDR, LAB_V6_CIDR } from '../net/safety.ts';
 
 export interface Prefix4 { base: number; len: number }
 export interface Prefix6 { base: bigint; len: number }
@@ -106,8 +105,8 @@ export function overlap6(a: Prefix6, b: Prefix6): boolean {
   return contains6(a.len <= b.len ? a : b, (a.len <= b.len ? b : a).base);
 }
 
-export const labV4 = parseCidr4(LAB_V4)!.prefix;
-export const labV6 = parseCidr6(LAB_V6)!.prefix;
+export const labV4 = parseCidr4(LAB_V4_CIDR)!.prefix;
+export const labV6 = parseCidr6(LAB_V6_CIDR)!.prefix;
 
 /** EUI-64 link-local address for a MAC (RFC 4291 §2.5.1: flip the U/L bit, insert ff:fe). */
 export function linkLocalFromMac(mac: string): string {

@@ -16,10 +16,9 @@ import type { Lab } from './types.ts';
 import { pidAlive, pidStartTime } from '../process/procfs.ts';
 
 export { newRunId } from './names.ts';
-export { LabError, type LabErrorCode } from './ip.ts';
-export { labSchema, checkLabSpec, labNeedsNetem, labNeedsLocalNetwork, type LabSpec, type LabSpecIssue } from './schema.ts';
-export { type LocalNetworkPolicy } from './local-network.ts';
-export { stateDir, type LabState } from './state.ts';
+export { LabError } from './ip.ts';
+export { labNeedsNetem, labNeedsLocalNetwork, type LabSpec } from './schema.ts';
+export { type LabState } from './state.ts';
 
 export interface BringUpOptions {
   runId: string;

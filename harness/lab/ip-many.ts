@@ -1,8 +1,8 @@
 /**
  * Many per-namespace `ip -n NS -batch -` runs through a few shell processes instead of one
  * Node child process each. A Node/execa spawn costs tens of milliseconds on a loaded machine
- * (fork of a large process, pipes, event-loop round trips); `sh` forking `ip` costs a few (measured for
- * issue 16: 250 host batches took 4.5–5.6 s as 250 execa children, 16 at a time; see
+ * (fork of a large process, pipes, event-loop round trips); `sh` forking `ip` costs a few (measured:
+ * 250 host batches took 4.5–5.6 s as 250 execa children, 16 at a time; see
  * harness/lab/README.md). Each worker is one `sh` reading a script on stdin that runs the
  * namespaces' batches one after another, each fed by a quoted here-document (no expansion:
  * sh(1) "Here-Documents"), and marks where each namespace's output begins and ends on both

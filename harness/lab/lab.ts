@@ -13,7 +13,8 @@ import {
 } from './model.ts';
 import { writeState, type LabState } from './state.ts';
 import { destroyNamespaces } from './teardown.ts';
-import { applyPolicy, ensureCgroup, type LocalNetworkPolicy, type PolicyBinding } from './local-network.ts';
+import { applyPolicy, ensureCgroup, type PolicyBinding } from './local-network.ts';
+import type { LocalNetworkPolicy } from './schema.ts';
 import type { Lab, LabHost, LabInterface, LabSegment, LinkProps } from './types.ts';
 import { makePrivateDirs, nameProblem, writeHostsFiles } from './host-files.ts';
 import { netnsExecArgv } from '../process/netns-exec.ts';

@@ -14,9 +14,7 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabError } from './ip.ts';
-
-export type LocalNetworkPolicy = 'allowed' | 'denied' | 'silent';
-export const LOCAL_NETWORK_POLICIES: readonly LocalNetworkPolicy[] = ['allowed', 'denied', 'silent'];
+import type { LocalNetworkPolicy } from './schema.ts';
 
 /** The addon's hook (Linux build only). */
 export interface PolicyBinding {

@@ -9,7 +9,7 @@ import { bridgeName, hostIfName, hostNetns, macFor, portName, segmentNetns } fro
 import type { LabSpec, LinkSpecProps } from './schema.ts';
 import type { LinkProps } from './types.ts';
 import { LabError } from './ip.ts';
-import type { LocalNetworkPolicy } from './local-network.ts';
+import type { LocalNetworkPolicy } from './schema.ts';
 import type { PrivateDir } from '../process/netns-exec.ts';
 
 export interface IfModel {

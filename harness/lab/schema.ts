@@ -5,6 +5,10 @@
  */
 import { allocate } from './alloc.ts';
 
+/** Local network privacy of a host's own programs, as on macOS (harness/lab/README.md). */
+export const LOCAL_NETWORK_POLICIES = ['allowed', 'denied', 'silent'] as const;
+export type LocalNetworkPolicy = (typeof LOCAL_NETWORK_POLICIES)[number];
+
 export interface LinkSpecProps {
   mtu?: number;
   rate?: string;
@@ -31,7 +35,7 @@ export interface HostSpec {
   /** Segment that carries the host's IPv4 and IPv6 default route (on-link, no gateway). */
   defaultRoute?: string;
   /** Local network privacy of the host's own programs (the SUT), as on macOS; default allowed. */
-  localNetwork?: 'allowed' | 'denied' | 'silent';
+  localNetwork?: LocalNetworkPolicy;
   /** Folders of its own, shared by its programs only (harness/process/netns-exec.ts). */
   private?: Array<'run' | 'tmp'>;
 }
@@ -47,7 +51,7 @@ export interface LabSpecIssue {
 }
 
 /**
- * What bounds a lab's size (the old 24/24 was a guess, nothing needed it):
+ * What bounds a lab's size (each limit is what something below needs, no more):
  * - a host's and a segment's index are one byte each of its interfaces' MACs (names.ts macFor),
  *   so 256 hosts and 256 segments at most before two MACs on a segment could collide;
  * - a carved /24 holds 254 hosts; a bigger segment needs an explicit prefix (e.g. ipv4: …/22);
@@ -152,7 +156,7 @@ export const labSchema = {
           },
           defaultRoute: { description: 'segment for the default route (IPv4 and IPv6, on-link)', allOf: [name] },
           localNetwork: {
-            enum: ['allowed', 'denied', 'silent'],
+            enum: [...LOCAL_NETWORK_POLICIES],
             description: "local network privacy of the host's own programs (its SUT), as on macOS: denied = sends and connects to the lab fail with EHOSTUNREACH, silent = sends say yes and nothing leaves; receiving and loopback always work (default allowed)",
           },
           private: {

@@ -5,9 +5,9 @@
  */
 import type { UdpSocket, UdpSocketOptions } from '../../native/types.ts';
 import type { ManagedProcess, SpawnOptions } from '../process/types.ts';
-import type { LocalNetworkPolicy } from './local-network.ts';
+import type { LocalNetworkPolicy } from './schema.ts';
 
-export type { LocalNetworkPolicy } from './local-network.ts';
+export type { LocalNetworkPolicy } from './schema.ts';
 
 export interface LabInterface {
   /** Generated name inside the host, e.g. `nc2a`. */

@@ -18,4 +18,5 @@ function durationWithinMaximum(text: string): boolean {
 
 export const durationFormat = { type: 'string', validate: durationWithinMaximum } as const;
 
+/** @public Looked up by name by the generated validators (loader/standalone.ts). */
 export const formats = { ...fullFormats, [DURATION_FORMAT]: durationFormat };

@@ -20,7 +20,7 @@ import { profileSchema } from './profile-schema.ts';
 import { checkSutSections } from './sut-checks.ts';
 import { boundedParamsSchema } from './scenario-schema.ts';
 import { decodeProfile, MAX_PROFILE_BYTES, parseYaml, positionOf, type PathSegment } from './yaml-source.ts';
-import type { AnyScenario } from '../../suites/registry.ts';
+import type { AnyScenario } from '../model/scenario.ts';
 
 export interface RawSut {
   name?: string;

@@ -5,7 +5,7 @@
  */
 import { _, type ValidateFunction } from 'ajv';
 import standaloneModule from 'ajv/dist/standalone/index.js';
-import type { AnyScenario } from '../../suites/registry.ts';
+import type { AnyScenario } from '../model/scenario.ts';
 import { newAjv, schemaKey } from './ajv.ts';
 import { profileSchema } from './profile-schema.ts';
 import { boundedParamsSchema } from './scenario-schema.ts';

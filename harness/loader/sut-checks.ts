@@ -5,7 +5,7 @@
  * line, a scenario's report or claim pattern — must compile as RE2 (harness/util/pattern.ts).
  * Each problem carries its position in the profile.
  */
-import type { AnyScenario } from '../../suites/registry.ts';
+import type { AnyScenario } from '../model/scenario.ts';
 import type { SutVariable } from '../model/scenario.ts';
 import { sutFileProblem } from '../process/sut-files.ts';
 import { patternProblem } from '../util/pattern.ts';

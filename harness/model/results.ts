@@ -68,6 +68,9 @@ export interface ScenarioResult {
   captures?: CaptureFile[];
 }
 
+/** When the runner keeps a segment's packet capture (`--capture`). */
+export const CAPTURE_MODES = ['off', 'on-failure', 'always'] as const;
+
 export interface CaptureFile {
   attempt: number;
   segment: string;

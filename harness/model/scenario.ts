@@ -143,6 +143,9 @@ export function describeExit(e: ProcessExit): string {
   return e.signal ? `killed by ${e.signal}` : `exit code ${e.code}`;
 }
 
+/** Any registered scenario: its params are typed inside its own file (method parameters are bivariant). */
+export type AnyScenario = Scenario<object, object>;
+
 /** Identity helper that keeps the param types of one scenario file. */
 export function defineScenario<W, E>(s: Scenario<W, E>): Scenario<W, E> {
   return s;

@@ -151,8 +151,13 @@ function in6(r: Range6, n: bigint): boolean {
   return n >> shift === r.base >> shift;
 }
 
-export const LAB_V4 = r4('198.18.0.0/15', 'lab 198.18.0.0/15');
-export const LAB_V6 = r6('2001:2::/48', 'lab 2001:2::/48');
+/** The lab ranges (RFC 2544 benchmarking, RFC 5180): the lab allocator takes its prefixes from them. */
+export const LAB_V4_CIDR = '198.18.0.0/15';
+export const LAB_V6_CIDR = '2001:2::/48';
+/** Schema pattern for an IPv4 address/prefix inside LAB_V4_CIDR (198.18.x.y or 198.19.x.y). */
+export const LAB_CIDR4_PATTERN = '^198\\.1[89]\\.[0-9]{1,3}\\.[0-9]{1,3}/[0-9]{1,2}$';
+const LAB_V4 = r4(LAB_V4_CIDR, `lab ${LAB_V4_CIDR}`);
+const LAB_V6 = r6(LAB_V6_CIDR, `lab ${LAB_V6_CIDR}`);
 const LOOPBACK_V4 = r4('127.0.0.0/8', 'loopback');
 const LINK_LOCAL_V4 = r4('169.254.0.0/16', 'link-local');
 const LOCAL_CONTROL_V4 = r4('224.0.0.0/24', 'local network control multicast');

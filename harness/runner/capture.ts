@@ -23,10 +23,9 @@ import type { Lab } from '../lab/types.ts';
 import { bridgeName, segmentNetns } from '../lab/names.ts';
 import { spawnManaged } from '../process/index.ts';
 import type { ManagedProcess } from '../process/types.ts';
-import type { CaptureFile } from '../model/results.ts';
+import type { CAPTURE_MODES, CaptureFile } from '../model/results.ts';
 
-export type CaptureMode = 'off' | 'on-failure' | 'always';
-export const CAPTURE_MODES: readonly CaptureMode[] = ['off', 'on-failure', 'always'];
+export type CaptureMode = (typeof CAPTURE_MODES)[number];
 
 export const CAPTURE_MAX_PACKETS = 4096;
 export const CAPTURE_SNAPLEN = 2048;

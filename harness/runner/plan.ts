@@ -7,7 +7,7 @@
  */
 import type { LoadedProfile, ScenarioSpec } from '../loader/profile.ts';
 import type { NotRunScenario } from '../model/results.ts';
-import type { AnyScenario } from '../../suites/registry.ts';
+import type { AnyScenario } from '../model/scenario.ts';
 import { CliError, ExitCode } from '../util/exit-codes.ts';
 
 export interface PlannedScenario {

@@ -15,7 +15,7 @@ import type { Capabilities } from '../model/scenario.ts';
 import { ReporterMultiplexer } from '../reporters/multiplexer.ts';
 import type { Reporter, ScenarioStart } from '../reporters/reporter.ts';
 import { CliError, ExitCode } from '../util/exit-codes.ts';
-import { loadRegistry } from '../../suites/registry.ts';
+import { loadRegistry } from './registry.ts';
 import { probeCapabilities } from './capabilities.ts';
 import { environment, VERSION } from './environment.ts';
 import { clearCaptures, type CaptureMode } from './capture.ts';

@@ -16,7 +16,7 @@ enum class LocalNetworkPolicy { kAllowed = 0, kDenied = 1, kSilent = 2 };
 // then attaches the policy's programs. On success fills `attached` with the hooks that now
 // carry a program (read back with BPF_PROG_QUERY, so the caller sees what the kernel shows)
 // and returns 0; -1 with e set otherwise.
-int SetLocalNetworkPolicy(const std::string& cgroup_dir, LocalNetworkPolicy policy,
-                          std::vector<std::string>* attached, SysErr* e);
+int SetLocalNetworkPolicy(const std::string& cgroup_dir, LocalNetworkPolicy policy, std::vector<std::string>* attached,
+                          SysErr* e);
 
 }  // namespace nc

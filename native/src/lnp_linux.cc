@@ -56,38 +56,23 @@ constexpr size_t kIp4 = offsetof(bpf_sock_addr, user_ip4);
 constexpr size_t kIp6 = offsetof(bpf_sock_addr, user_ip6);
 
 // Deny tail: bpf_set_retval(-EHOSTUNREACH); return 0 (reject).
-#define LNP_DENY                                               \
-  Insn(kMovK, 1, 0, 0, -EHOSTUNREACH), Insn(kCall, 0, 0, 0, BPF_FUNC_set_retval), \
-      Insn(kMovK, 0, 0, 0, 0), Insn(kExit, 0, 0, 0, 0)
+#define LNP_DENY                                                                                           \
+  Insn(kMovK, 1, 0, 0, -EHOSTUNREACH), Insn(kCall, 0, 0, 0, BPF_FUNC_set_retval), Insn(kMovK, 0, 0, 0, 0), \
+      Insn(kExit, 0, 0, 0, 0)
 
 // IPv4: 127.0.0.0/8 passes, anything else is refused.
 const bpf_insn kDeny4[] = {
-    Insn(kLdxB, 2, 1, kIp4, 0),
-    Insn(kJeqK, 2, 0, 4, 127),
-    LNP_DENY,
-    Insn(kMovK, 0, 0, 0, 1),
-    Insn(kExit, 0, 0, 0, 0),
+    Insn(kLdxB, 2, 1, kIp4, 0), Insn(kJeqK, 2, 0, 4, 127), LNP_DENY, Insn(kMovK, 0, 0, 0, 1), Insn(kExit, 0, 0, 0, 0),
 };
 
 // IPv6: ::1 passes (bytes 0..14 zero, byte 15 one), anything else is refused.
 const bpf_insn kDeny6[] = {
-    Insn(kLdxW, 2, 1, kIp6 + 0, 0),
-    Insn(kLdxW, 3, 1, kIp6 + 4, 0),
-    Insn(kOrX, 2, 3, 0, 0),
-    Insn(kLdxW, 3, 1, kIp6 + 8, 0),
-    Insn(kOrX, 2, 3, 0, 0),
-    Insn(kLdxB, 3, 1, kIp6 + 12, 0),
-    Insn(kOrX, 2, 3, 0, 0),
-    Insn(kLdxB, 3, 1, kIp6 + 13, 0),
-    Insn(kOrX, 2, 3, 0, 0),
-    Insn(kLdxB, 3, 1, kIp6 + 14, 0),
-    Insn(kOrX, 2, 3, 0, 0),
-    Insn(kJneK, 2, 0, 4, 0),  // → deny
-    Insn(kLdxB, 3, 1, kIp6 + 15, 0),
-    Insn(kJneK, 3, 0, 2, 1),  // → deny
-    Insn(kMovK, 0, 0, 0, 1),
-    Insn(kExit, 0, 0, 0, 0),
-    LNP_DENY,
+    Insn(kLdxW, 2, 1, kIp6 + 0, 0),  Insn(kLdxW, 3, 1, kIp6 + 4, 0),  Insn(kOrX, 2, 3, 0, 0),
+    Insn(kLdxW, 3, 1, kIp6 + 8, 0),  Insn(kOrX, 2, 3, 0, 0),          Insn(kLdxB, 3, 1, kIp6 + 12, 0),
+    Insn(kOrX, 2, 3, 0, 0),          Insn(kLdxB, 3, 1, kIp6 + 13, 0), Insn(kOrX, 2, 3, 0, 0),
+    Insn(kLdxB, 3, 1, kIp6 + 14, 0), Insn(kOrX, 2, 3, 0, 0),          Insn(kJneK, 2, 0, 4, 0),  // → deny
+    Insn(kLdxB, 3, 1, kIp6 + 15, 0), Insn(kJneK, 3, 0, 2, 1),                                   // → deny
+    Insn(kMovK, 0, 0, 0, 1),         Insn(kExit, 0, 0, 0, 0),         LNP_DENY,
 };
 #undef LNP_DENY
 
@@ -107,7 +92,7 @@ struct Hook {
   const char* name;
 };
 const Hook kHooks[] = {
-    {BPF_CGROUP_UDP4_SENDMSG, "sendmsg4"}, {BPF_CGROUP_UDP6_SENDMSG, "sendmsg6"},
+    {BPF_CGROUP_UDP4_SENDMSG, "sendmsg4"},  {BPF_CGROUP_UDP6_SENDMSG, "sendmsg6"},
     {BPF_CGROUP_INET4_CONNECT, "connect4"}, {BPF_CGROUP_INET6_CONNECT, "connect6"},
     {BPF_CGROUP_INET_EGRESS, "egress"},
 };
@@ -173,8 +158,8 @@ int DetachAll(int cg, bpf_attach_type at, const char* name, SysErr* e) {
   return 0;
 }
 
-int Attach(int cg, bpf_prog_type type, bpf_attach_type at, const char* name, const bpf_insn* insns,
-           size_t n, SysErr* e) {
+int Attach(int cg, bpf_prog_type type, bpf_attach_type at, const char* name, const bpf_insn* insns, size_t n,
+           SysErr* e) {
   Fd prog(Load(type, at, insns, n, e));
   if (prog.get() < 0) return -1;
   bpf_attr a;
@@ -194,8 +179,8 @@ int Attach(int cg, bpf_prog_type type, bpf_attach_type at, const char* name, con
 
 }  // namespace
 
-int SetLocalNetworkPolicy(const std::string& cgroup_dir, LocalNetworkPolicy policy,
-                          std::vector<std::string>* attached, SysErr* e) {
+int SetLocalNetworkPolicy(const std::string& cgroup_dir, LocalNetworkPolicy policy, std::vector<std::string>* attached,
+                          SysErr* e) {
   Fd cg(open(cgroup_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (cg.get() < 0) {
     e->set(errno, "open", cgroup_dir);

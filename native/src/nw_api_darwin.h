@@ -49,7 +49,8 @@ typedef enum {
 
 typedef void (^nw_parameters_configure_protocol_block_t)(nw_protocol_options_t options);
 typedef void (^nw_connection_group_state_changed_handler_t)(nw_connection_group_state_t state, nw_error_t error);
-typedef void (^nw_connection_group_receive_handler_t)(dispatch_data_t content, nw_content_context_t context, bool is_complete);
+typedef void (^nw_connection_group_receive_handler_t)(dispatch_data_t content, nw_content_context_t context,
+                                                      bool is_complete);
 typedef void (^nw_connection_group_send_completion_t)(nw_error_t error);
 typedef void (^nw_path_monitor_update_handler_t)(nw_path_t path);
 typedef bool (^nw_path_enumerate_interfaces_block_t)(nw_interface_t interface);

@@ -41,20 +41,29 @@ struct NwEvent {
 
 const char* StateName(int s) {
   switch (s) {
-    case nw_connection_group_state_waiting: return "waiting";
-    case nw_connection_group_state_ready: return "ready";
-    case nw_connection_group_state_failed: return "failed";
-    case nw_connection_group_state_cancelled: return "cancelled";
-    default: return "invalid";
+    case nw_connection_group_state_waiting:
+      return "waiting";
+    case nw_connection_group_state_ready:
+      return "ready";
+    case nw_connection_group_state_failed:
+      return "failed";
+    case nw_connection_group_state_cancelled:
+      return "cancelled";
+    default:
+      return "invalid";
   }
 }
 
 const char* DomainName(int d) {
   switch (d) {
-    case nw_error_domain_posix: return "posix";
-    case nw_error_domain_dns: return "dns";
-    case nw_error_domain_tls: return "tls";
-    default: return "invalid";
+    case nw_error_domain_posix:
+      return "posix";
+    case nw_error_domain_dns:
+      return "dns";
+    case nw_error_domain_tls:
+      return "tls";
+    default:
+      return "invalid";
   }
 }
 
@@ -83,7 +92,8 @@ class NwGroup : public Napi::ObjectWrap<NwGroup> {
     Napi::Value port = o.Get("port");
     if (env.IsExceptionPending()) return;
     if (!group.IsString() || !port.IsNumber()) {
-      Napi::TypeError::New(env, "options.group (string) and options.port (number) are required").ThrowAsJavaScriptException();
+      Napi::TypeError::New(env, "options.group (string) and options.port (number) are required")
+          .ThrowAsJavaScriptException();
       return;
     }
     group_ = group.As<Napi::String>().Utf8Value();
@@ -113,7 +123,9 @@ class NwGroup : public Napi::ObjectWrap<NwGroup> {
     tsfn_ = Napi::ThreadSafeFunction::New(info.Env(), on_event_.Value(), "netconform-nwgroup", 0, 1);
     Ref();  // until `cancelled` (Deliver)
     if (iface_name_.empty()) {
-      dispatch_async(queue_, ^{ CreateAndStart(nullptr); });
+      dispatch_async(queue_, ^{
+        CreateAndStart(nullptr);
+      });
     } else {
       ResolveInterfaceThenStart();
     }
@@ -197,25 +209,26 @@ class NwGroup : public Napi::ObjectWrap<NwGroup> {
       Emit(ev);
       if (state == nw_connection_group_state_cancelled) tsfn_.Release();
     });
-    nw_connection_group_set_receive_handler(group_obj_, 65535, true, ^(dispatch_data_t content, nw_content_context_t ctx, bool) {
-      auto* ev = new NwEvent(NwEvent::kMessage);
-      if (content != nullptr) {
-        ev->data.reserve(dispatch_data_get_size(content));
-        dispatch_data_apply(content, ^bool(dispatch_data_t, size_t, const void* buf, size_t size) {
-          const auto* p = static_cast<const uint8_t*>(buf);
-          ev->data.insert(ev->data.end(), p, p + size);
-          return true;
+    nw_connection_group_set_receive_handler(
+        group_obj_, 65535, true, ^(dispatch_data_t content, nw_content_context_t ctx, bool) {
+          auto* ev = new NwEvent(NwEvent::kMessage);
+          if (content != nullptr) {
+            ev->data.reserve(dispatch_data_get_size(content));
+            dispatch_data_apply(content, ^bool(dispatch_data_t, size_t, const void* buf, size_t size) {
+              const auto* p = static_cast<const uint8_t*>(buf);
+              ev->data.insert(ev->data.end(), p, p + size);
+              return true;
+            });
+          }
+          nw_endpoint_t from = nw_connection_group_copy_remote_endpoint_for_message(group_obj_, ctx);
+          if (from != nullptr) {
+            char* s = nw_endpoint_copy_address_string(from);
+            if (s != nullptr) ev->from = s;
+            free(s);
+            nw_release(from);
+          }
+          Emit(ev);
         });
-      }
-      nw_endpoint_t from = nw_connection_group_copy_remote_endpoint_for_message(group_obj_, ctx);
-      if (from != nullptr) {
-        char* s = nw_endpoint_copy_address_string(from);
-        if (s != nullptr) ev->from = s;
-        free(s);
-        nw_release(from);
-      }
-      Emit(ev);
-    });
     nw_connection_group_start(group_obj_);
   }
 
@@ -231,7 +244,8 @@ class NwGroup : public Napi::ObjectWrap<NwGroup> {
     }
     Napi::Uint8Array data = info[0].As<Napi::Uint8Array>();
     // DISPATCH_DATA_DESTRUCTOR_DEFAULT: dispatch copies the bytes now (dispatch_data_create).
-    dispatch_data_t content = dispatch_data_create(data.Data(), data.ByteLength(), queue_, DISPATCH_DATA_DESTRUCTOR_DEFAULT);
+    dispatch_data_t content =
+        dispatch_data_create(data.Data(), data.ByteLength(), queue_, DISPATCH_DATA_DESTRUCTOR_DEFAULT);
     const uint32_t id = next_send_id_++;
     dispatch_async(queue_, ^{
       if (group_obj_ == nullptr) {
@@ -242,12 +256,13 @@ class NwGroup : public Napi::ObjectWrap<NwGroup> {
         Emit(ev);
       } else {
         // endpoint NULL: to the whole group (nw_connection_group_send_message docs).
-        nw_connection_group_send_message(group_obj_, content, nullptr, _nw_content_context_default_message, ^(nw_error_t err) {
-          auto* ev = new NwEvent(NwEvent::kSent);
-          ev->send_id = id;
-          SetError(ev, err);
-          Emit(ev);
-        });
+        nw_connection_group_send_message(group_obj_, content, nullptr, _nw_content_context_default_message,
+                                         ^(nw_error_t err) {
+                                           auto* ev = new NwEvent(NwEvent::kSent);
+                                           ev->send_id = id;
+                                           SetError(ev, err);
+                                           Emit(ev);
+                                         });
       }
       dispatch_release(content);
     });
@@ -283,7 +298,9 @@ class NwGroup : public Napi::ObjectWrap<NwGroup> {
   }
 
   void Emit(NwEvent* ev) {
-    if (tsfn_.NonBlockingCall(ev, [this](Napi::Env env, Napi::Function cb, NwEvent* e) { Deliver(env, cb, e); }) != napi_ok) delete ev;
+    if (tsfn_.NonBlockingCall(ev, [this](Napi::Env env, Napi::Function cb, NwEvent* e) { Deliver(env, cb, e); }) !=
+        napi_ok)
+      delete ev;
   }
 
   // JS thread.
@@ -321,8 +338,8 @@ class NwGroup : public Napi::ObjectWrap<NwGroup> {
   uint8_t ttl_ = 1;
   bool loopback_ = true;
   bool started_ = false, closed_ = false;  // JS thread
-  bool cancel_requested_ = false;           // queue_
-  uint32_t next_send_id_ = 1;               // JS thread
+  bool cancel_requested_ = false;          // queue_
+  uint32_t next_send_id_ = 1;              // JS thread
   Napi::FunctionReference on_event_;
   Napi::ThreadSafeFunction tsfn_;
   dispatch_queue_t queue_ = nullptr;

@@ -1,5 +1,5 @@
 // NwGroup: one NWConnectionGroup multicast peer (Network framework), macOS only.
-// See nwgroup_darwin.cc; registered by socket_common.cc's Init on __APPLE__ builds.
+// See nwgroup_darwin.cc; registered by module.cc's Init on __APPLE__ builds.
 #pragma once
 
 #include <napi.h>

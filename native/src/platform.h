@@ -1,4 +1,4 @@
-// Internal contract between the N-API layer (socket_common.cc) and the per-OS code
+// Internal contract between the N-API layer (udp_*.cc, interfaces.cc, keepalive.cc) and the per-OS code
 // (socket_unix.cc shared by every POSIX system, socket_linux.cc, socket_darwin.cc).
 // Nothing in here touches N-API: every function returns 0 / a count on success and fills
 // a SysErr on failure, so the same code can run on the JS thread or in an AsyncWorker.
@@ -16,9 +16,9 @@
 namespace nc {
 
 struct SysErr {
-  int err = 0;                // errno value
-  std::string syscall;        // e.g. "sendto"
-  std::string detail;         // names the address / interface / namespace involved
+  int err = 0;          // errno value
+  std::string syscall;  // e.g. "sendto"
+  std::string detail;   // names the address / interface / namespace involved
   void set(int e, const char* sc, std::string d) {
     err = e;
     syscall = sc;
@@ -28,8 +28,7 @@ struct SysErr {
 
 // ---- addresses (socket_unix.cc) -------------------------------------------------------
 // Parses "1.2.3.4" or "fe80::1%ifname" / "ff02::1%3". Returns false if not a literal.
-bool ParseAddress(int family, const std::string& text, uint16_t port, sockaddr_storage* out,
-                  socklen_t* len);
+bool ParseAddress(int family, const std::string& text, uint16_t port, sockaddr_storage* out, socklen_t* len);
 std::string FormatAddress(const sockaddr* sa, uint16_t* port_out);
 std::string FormatIn4(const in_addr& a);
 std::string FormatIn6(const in6_addr& a);
@@ -38,7 +37,7 @@ const char* ErrnoCode(int err);  // "EACCES", ... ("UNKNOWN" when unmapped)
 // ---- sockets ------------------------------------------------------------------------
 // Creates a non-blocking UDP socket (CLOEXEC, v6-only for family 6); netns (may be empty)
 // is Linux-only. No receive options yet: the caller turns them on with EnableRecvInfo
-// before the socket can receive (socket_common.cc: at the first bind or startReceiving).
+// before the socket can receive (udp_socket.cc: at the first bind or startReceiving).
 int OpenUdp(int family, const std::string& netns, SysErr* e);
 // Arrival-interface / destination (IP_PKTINFO or IP_RECVPKTINFO, IPV6_RECVPKTINFO) and
 // kernel-timestamp (SO_TIMESTAMPNS on Linux, SO_TIMESTAMP on macOS) ancillary data. Per OS.
@@ -107,8 +106,7 @@ struct IfAddr {
 struct IfInfo {
   std::string name;
   unsigned index = 0;
-  bool up = false, running = false, loopback = false, broadcast = false, multicast = false,
-       p2p = false;
+  bool up = false, running = false, loopback = false, broadcast = false, multicast = false, p2p = false;
   int mtu = 0;
   std::string mac;  // empty if none
   std::string type = "other";

@@ -28,21 +28,20 @@
 namespace nc {
 
 namespace {
-constexpr int kThreadSlots = 32;            // datagrams per RecvBatch call
-constexpr size_t kSlotSize = 65536;         // any UDP payload fits
-constexpr int kMaxQueued = 4;               // ready batches before the thread stops reading
-constexpr size_t kBatchBytes = 256 * 1024;  // a batch is closed once its payloads reach this
+constexpr int kThreadSlots = 32;             // datagrams per RecvBatch call
+constexpr size_t kSlotSize = 65536;          // any UDP payload fits
+constexpr int kMaxQueued = 4;                // ready batches before the thread stops reading
+constexpr size_t kBatchBytes = 256 * 1024;   // a batch is closed once its payloads reach this
 constexpr int64_t kErrorPauseNs = 10000000;  // after a receive error: no hot loop
 
 int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 }  // namespace
 
-ReceiveThread* ReceiveThread::Start(Napi::Env env, int fd, int64_t coalesce_ns, bool refed,
-                                    BatchSink* sink, SysErr* e) {
+ReceiveThread* ReceiveThread::Start(Napi::Env env, int fd, int64_t coalesce_ns, bool refed, BatchSink* sink,
+                                    SysErr* e) {
   auto* self = new ReceiveThread(fd, coalesce_ns, sink);
   if (OpenWakePipe(self->wake_, e) != 0) {
     delete self;
@@ -51,8 +50,7 @@ ReceiveThread* ReceiveThread::Start(Napi::Env env, int fd, int64_t coalesce_ns, 
   napi_value name;
   napi_status st = napi_create_string_utf8(env, "netconform:receive", NAPI_AUTO_LENGTH, &name);
   if (st == napi_ok)
-    st = napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, self,
-                                         &ReceiveThread::Finalize, self,
+    st = napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, self, &ReceiveThread::Finalize, self,
                                          &ReceiveThread::CallJs, &self->tsfn_);
   if (st != napi_ok) {
     delete self;

@@ -50,8 +50,7 @@ class ReceiveThread {
   // > 0: after a delivery, datagrams arriving within that time are held and go in the next
   // batch (the first one after a quiet period goes at once). Returns nullptr with e set, or
   // throws a JS error if the ThreadSafeFunction cannot be made.
-  static ReceiveThread* Start(Napi::Env env, int fd, int64_t coalesce_ns, bool refed,
-                              BatchSink* sink, SysErr* e);
+  static ReceiveThread* Start(Napi::Env env, int fd, int64_t coalesce_ns, bool refed, BatchSink* sink, SysErr* e);
   // JS thread. Stops and joins the thread; queued batches are discarded and nothing more is
   // delivered. The object frees itself once the ThreadSafeFunction is finalized; the caller
   // must forget the pointer. Safe from inside a delivery.
@@ -61,8 +60,7 @@ class ReceiveThread {
   int64_t coalesce_ns() const { return coalesce_ns_; }
 
  private:
-  ReceiveThread(int fd, int64_t coalesce_ns, BatchSink* sink)
-      : fd_(fd), coalesce_ns_(coalesce_ns), sink_(sink) {}
+  ReceiveThread(int fd, int64_t coalesce_ns, BatchSink* sink) : fd_(fd), coalesce_ns_(coalesce_ns), sink_(sink) {}
   ~ReceiveThread();
   void Loop();
   ReceivedBatch* Acquire();  // nullptr once stopping; waits while kMaxQueued are ready
@@ -80,15 +78,15 @@ class ReceiveThread {
   int wake_[2] = {-1, -1};
   std::thread thread_;
   std::mutex mu_;
-  std::condition_variable space_;     // signalled when JS took the ready batches, or on stop
+  std::condition_variable space_;      // signalled when JS took the ready batches, or on stop
   std::vector<ReceivedBatch*> ready_;  // guarded by mu_
   std::vector<ReceivedBatch*> free_;   // guarded by mu_
   bool signaled_ = false;              // guarded by mu_: a TSFN call is pending
   std::atomic<bool> stop_{false};
-  bool stopped_ = false;               // JS thread
-  bool in_dispatch_ = false;           // JS thread
-  bool release_pending_ = false;       // JS thread
-  bool released_ = false;              // JS thread
+  bool stopped_ = false;          // JS thread
+  bool in_dispatch_ = false;      // JS thread
+  bool release_pending_ = false;  // JS thread
+  bool released_ = false;         // JS thread
 };
 
 }  // namespace nc

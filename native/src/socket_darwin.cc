@@ -37,39 +37,13 @@
 
 namespace nc {
 
-int EnableRecvInfo(int fd, int family, SysErr* e) {
-  int on = 1;
-  if (family == 4 ? setsockopt(fd, IPPROTO_IP, IP_RECVPKTINFO, &on, sizeof on)
-                  : setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on)) {
-    e->set(errno, "setsockopt", family == 4 ? "IP_RECVPKTINFO" : "IPV6_RECVPKTINFO");
-    return -1;
-  }
-  if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMP, &on, sizeof on) != 0) {
-    e->set(errno, "setsockopt", "SO_TIMESTAMP");
-    return -1;
-  }
-  return 0;
-}
-
-int GetRecvInfo(int fd, int family, bool* pktinfo, bool* timestamps, SysErr* e) {
-  int v = 0;
-  socklen_t len = sizeof v;
-  int r = family == 4 ? getsockopt(fd, IPPROTO_IP, IP_RECVPKTINFO, &v, &len)
-                      : getsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &v, &len);
-  if (r != 0) {
-    e->set(errno, "getsockopt", family == 4 ? "IP_RECVPKTINFO" : "IPV6_RECVPKTINFO");
-    return -1;
-  }
-  *pktinfo = v != 0;
-  v = 0;
-  len = sizeof v;
-  if (getsockopt(fd, SOL_SOCKET, SO_TIMESTAMP, &v, &len) != 0) {
-    e->set(errno, "getsockopt", "SO_TIMESTAMP");
-    return -1;
-  }
-  *timestamps = v != 0;
-  return 0;
-}
+// The receive options (socket_unix.cc EnableRecvInfo / GetRecvInfo): macOS asks for IPv4
+// pktinfo with IP_RECVPKTINFO (ip(4)); it has SO_TIMESTAMP (microseconds), no SO_TIMESTAMPNS.
+const RecvInfoOptions kRecvInfoOptions = {
+    {IPPROTO_IP, IP_RECVPKTINFO, "IP_RECVPKTINFO"},
+    {IPPROTO_IPV6, IPV6_RECVPKTINFO, "IPV6_RECVPKTINFO"},
+    {SOL_SOCKET, SO_TIMESTAMP, "SO_TIMESTAMP"},
+};
 
 void ParseTimestamp(const cmsghdr* c, RecvSlot* slot) {
   if (c->cmsg_type == SCM_TIMESTAMP) {
@@ -92,8 +66,7 @@ int BindToDevice(int fd, int family, const std::string& name, unsigned ifindex, 
                       : setsockopt(fd, IPPROTO_IPV6, IPV6_BOUND_IF, &idx, sizeof idx);
   if (r != 0) {
     e->set(errno, "setsockopt",
-           std::string(family == 4 ? "IP_BOUND_IF " : "IPV6_BOUND_IF ") +
-               (name.empty() ? std::to_string(idx) : name));
+           std::string(family == 4 ? "IP_BOUND_IF " : "IPV6_BOUND_IF ") + (name.empty() ? std::to_string(idx) : name));
     return -1;
   }
   return 0;
@@ -104,8 +77,7 @@ int SetMulticastIf(int fd, int family, unsigned ifindex, SysErr* e) {
                       : setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex, sizeof ifindex);
   if (r != 0) {
     e->set(errno, "setsockopt",
-           std::string(family == 4 ? "IP_MULTICAST_IFINDEX " : "IPV6_MULTICAST_IF ") +
-               std::to_string(ifindex));
+           std::string(family == 4 ? "IP_MULTICAST_IFINDEX " : "IPV6_MULTICAST_IF ") + std::to_string(ifindex));
     return -1;
   }
   return 0;
@@ -176,8 +148,7 @@ int SetKeepalive(int fd, int idle, int interval, int count, SysErr* e) {
 
 int GetKeepalive(int fd, Keepalive* out, SysErr* e) {
   int on = 0;
-  socklen_t l1 = sizeof on, l2 = sizeof out->idle, l3 = sizeof out->interval,
-            l4 = sizeof out->count;
+  socklen_t l1 = sizeof on, l2 = sizeof out->idle, l3 = sizeof out->interval, l4 = sizeof out->count;
   if (getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, &l1) != 0 ||
       getsockopt(fd, IPPROTO_TCP, TCP_KEEPALIVE, &out->idle, &l2) != 0 ||
       getsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &out->interval, &l3) != 0 ||
@@ -210,12 +181,23 @@ std::string InterfaceType(const std::string& name, unsigned, bool) {
   std::string out = "other";
   if (ioctl(fd, SIOCGIFFUNCTIONALTYPE, &req) == 0) {
     switch (req.ifr_ifru.ifru_functional_type) {
-      case IFRTYPE_FUNCTIONAL_LOOPBACK: out = "loopback"; break;
-      case IFRTYPE_FUNCTIONAL_WIRED: out = "wired"; break;
-      case IFRTYPE_FUNCTIONAL_WIFI_INFRA: out = "wifi-infra"; break;
-      case IFRTYPE_FUNCTIONAL_WIFI_AWDL: out = "awdl"; break;
-      case IFRTYPE_FUNCTIONAL_CELLULAR: out = "cellular"; break;
-      default: break;
+      case IFRTYPE_FUNCTIONAL_LOOPBACK:
+        out = "loopback";
+        break;
+      case IFRTYPE_FUNCTIONAL_WIRED:
+        out = "wired";
+        break;
+      case IFRTYPE_FUNCTIONAL_WIFI_INFRA:
+        out = "wifi-infra";
+        break;
+      case IFRTYPE_FUNCTIONAL_WIFI_AWDL:
+        out = "awdl";
+        break;
+      case IFRTYPE_FUNCTIONAL_CELLULAR:
+        out = "cellular";
+        break;
+      default:
+        break;
     }
   }
   close(fd);

@@ -4,13 +4,13 @@
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <linux/ethtool.h>
-#include <net/if_arp.h>
 #include <linux/if_packet.h>
 #include <linux/sockios.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -28,43 +28,14 @@
 
 namespace nc {
 
-int EnableRecvInfo(int fd, int family, SysErr* e) {
-  int on = 1;
-  if (family == 4) {
-    if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on) != 0) {
-      e->set(errno, "setsockopt", "IP_PKTINFO");
-      return -1;
-    }
-  } else if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on) != 0) {
-    e->set(errno, "setsockopt", "IPV6_RECVPKTINFO");
-    return -1;
-  }
-  if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0) {
-    e->set(errno, "setsockopt", "SO_TIMESTAMPNS");
-    return -1;
-  }
-  return 0;
-}
-
-int GetRecvInfo(int fd, int family, bool* pktinfo, bool* timestamps, SysErr* e) {
-  int v = 0;
-  socklen_t len = sizeof v;
-  int r = family == 4 ? getsockopt(fd, IPPROTO_IP, IP_PKTINFO, &v, &len)
-                      : getsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &v, &len);
-  if (r != 0) {
-    e->set(errno, "getsockopt", family == 4 ? "IP_PKTINFO" : "IPV6_RECVPKTINFO");
-    return -1;
-  }
-  *pktinfo = v != 0;
-  v = 0;
-  len = sizeof v;
-  if (getsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &v, &len) != 0) {
-    e->set(errno, "getsockopt", "SO_TIMESTAMPNS");
-    return -1;
-  }
-  *timestamps = v != 0;
-  return 0;
-}
+// The receive options (socket_unix.cc EnableRecvInfo / GetRecvInfo): IP_PKTINFO carries
+// both the arrival interface and the destination on Linux (ip(7)); SO_TIMESTAMPNS stamps
+// with nanoseconds (socket(7)).
+const RecvInfoOptions kRecvInfoOptions = {
+    {IPPROTO_IP, IP_PKTINFO, "IP_PKTINFO"},
+    {IPPROTO_IPV6, IPV6_RECVPKTINFO, "IPV6_RECVPKTINFO"},
+    {SOL_SOCKET, SO_TIMESTAMPNS, "SO_TIMESTAMPNS"},
+};
 
 void ParseTimestamp(const cmsghdr* c, RecvSlot* slot) {
   if (c->cmsg_type == SCM_TIMESTAMPNS) {
@@ -94,8 +65,7 @@ int BindToDevice(int fd, int, const std::string& name, unsigned ifindex, SysErr*
     }
     return BindToDevice(fd, 0, buf, 0, e);
   }
-  if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name.c_str(),
-                 static_cast<socklen_t>(name.size())) != 0) {
+  if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name.c_str(), static_cast<socklen_t>(name.size())) != 0) {
     e->set(errno, "setsockopt", "SO_BINDTODEVICE " + name);
     return -1;
   }
@@ -115,8 +85,7 @@ int SetMulticastIf(int fd, int family, unsigned ifindex, SysErr* e) {
   }
   if (r != 0) {
     e->set(errno, "setsockopt",
-           std::string(family == 4 ? "IP_MULTICAST_IF" : "IPV6_MULTICAST_IF") + " ifindex " +
-               std::to_string(ifindex));
+           std::string(family == 4 ? "IP_MULTICAST_IF" : "IPV6_MULTICAST_IF") + " ifindex " + std::to_string(ifindex));
     return -1;
   }
   return 0;
@@ -185,8 +154,7 @@ int RecvBatch(int fd, RecvSlot* slots, int n, SysErr* e) {
 int WaitReadable(int fd, int wake_fd, int64_t timeout_ns, SysErr* e) {
   pollfd p[2] = {{wake_fd, POLLIN, 0}, {fd, POLLIN, 0}};
   nfds_t n = fd >= 0 ? 2 : 1;
-  timespec ts{static_cast<time_t>(timeout_ns / 1000000000LL),
-              static_cast<long>(timeout_ns % 1000000000LL)};
+  timespec ts{static_cast<time_t>(timeout_ns / 1000000000LL), static_cast<long>(timeout_ns % 1000000000LL)};
   int r;
   do {
     r = ppoll(p, n, timeout_ns < 0 ? nullptr : &ts, nullptr);
@@ -224,8 +192,7 @@ int SendBatch(int fd, const OutMsg* out, int n, SysErr* e) {
     } while (r < 0 && errno == EINTR);
     if (r < 0) {
       if (sent > 0) return sent;
-      e->set(errno, "sendmmsg",
-             FormatAddress(reinterpret_cast<const sockaddr*>(&out[sent].to), nullptr));
+      e->set(errno, "sendmmsg", FormatAddress(reinterpret_cast<const sockaddr*>(&out[sent].to), nullptr));
       return -1;
     }
     sent += r;
@@ -249,8 +216,7 @@ int SetKeepalive(int fd, int idle, int interval, int count, SysErr* e) {
               {TCP_KEEPCNT, count, "TCP_KEEPCNT"}};
   for (auto& o : opts) {
     if (setsockopt(fd, IPPROTO_TCP, o.opt, &o.val, sizeof o.val) != 0) {
-      e->set(errno, "setsockopt",
-             std::string(o.name) + "=" + std::to_string(o.val) + " on fd " + std::to_string(fd));
+      e->set(errno, "setsockopt", std::string(o.name) + "=" + std::to_string(o.val) + " on fd " + std::to_string(fd));
       return -1;
     }
   }
@@ -370,8 +336,7 @@ std::string InterfaceType(const std::string& name, unsigned index, bool same_net
   if (drv == "bridge") return "bridge";
   if (drv == "tun") return "tun";
   // Software devices with an Ethernet header but no wire are not "ethernet".
-  if (drv == "ifb" || drv == "dummy" || drv == "vxlan" || drv == "macvlan" || drv == "ipvlan")
-    return "other";
+  if (drv == "ifb" || drv == "dummy" || drv == "vxlan" || drv == "macvlan" || drv == "ipvlan") return "other";
   if (arp == ARPHRD_ETHER) return "ethernet";
   return "other";
 }

@@ -1,6 +1,6 @@
 // POSIX code shared by Linux and macOS: address parsing and formatting, errno names,
-// socket creation, multicast membership (protocol-independent MCAST_JOIN_GROUP), ancillary
-// data parsing and the getifaddrs inventory. No N-API here.
+// socket creation, the receive options (with per-OS constants), multicast membership (protocol-independent
+// MCAST_JOIN_GROUP), ancillary data parsing and the getifaddrs inventory. No N-API here.
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -21,26 +21,34 @@
 
 namespace nc {
 
-const char* ErrnoCode(int err) {
-  switch (err) {
-#define C(x) \
-  case x:    \
-    return #x;
-    C(EACCES) C(EPERM) C(EADDRINUSE) C(EADDRNOTAVAIL) C(EAFNOSUPPORT) C(EAGAIN) C(EBADF)
-    C(ECONNREFUSED) C(EHOSTUNREACH) C(EHOSTDOWN) C(EINVAL) C(EMSGSIZE) C(ENETDOWN) C(ENETUNREACH)
-    C(ENOBUFS) C(ENODEV) C(ENOENT) C(ENOMEM) C(ENOPROTOOPT) C(ENOTSOCK) C(ENXIO) C(EOPNOTSUPP)
-    C(EPROTONOSUPPORT) C(EMFILE) C(ENFILE) C(EINTR) C(ENOTDIR) C(EISDIR) C(ESRCH) C(ENOSYS)
-    C(EPROTOTYPE) C(EFAULT) C(EDESTADDRREQ) C(ENOTCONN) C(ECONNRESET) C(ETIMEDOUT)
+// The errno names this addon reports as an error's `code` (as Node's own errors do).
+#define NC_ERRNO(x) {x, #x}
+constexpr struct {
+  int err;
+  const char* name;
+} kErrnoNames[] = {
+    NC_ERRNO(EACCES),       NC_ERRNO(EPERM),       NC_ERRNO(EADDRINUSE),      NC_ERRNO(EADDRNOTAVAIL),
+    NC_ERRNO(EAFNOSUPPORT), NC_ERRNO(EAGAIN),      NC_ERRNO(EBADF),           NC_ERRNO(ECONNREFUSED),
+    NC_ERRNO(EHOSTUNREACH), NC_ERRNO(EHOSTDOWN),   NC_ERRNO(EINVAL),          NC_ERRNO(EMSGSIZE),
+    NC_ERRNO(ENETDOWN),     NC_ERRNO(ENETUNREACH), NC_ERRNO(ENOBUFS),         NC_ERRNO(ENODEV),
+    NC_ERRNO(ENOENT),       NC_ERRNO(ENOMEM),      NC_ERRNO(ENOPROTOOPT),     NC_ERRNO(ENOTSOCK),
+    NC_ERRNO(ENXIO),        NC_ERRNO(EOPNOTSUPP),  NC_ERRNO(EPROTONOSUPPORT), NC_ERRNO(EMFILE),
+    NC_ERRNO(ENFILE),       NC_ERRNO(EINTR),       NC_ERRNO(ENOTDIR),         NC_ERRNO(EISDIR),
+    NC_ERRNO(ESRCH),        NC_ERRNO(ENOSYS),      NC_ERRNO(EPROTOTYPE),      NC_ERRNO(EFAULT),
+    NC_ERRNO(EDESTADDRREQ), NC_ERRNO(ENOTCONN),    NC_ERRNO(ECONNRESET),      NC_ERRNO(ETIMEDOUT),
 #if defined(ENOTSUP) && ENOTSUP != EOPNOTSUPP
-    C(ENOTSUP)
+    NC_ERRNO(ENOTSUP),
 #endif
 #if defined(EWOULDBLOCK) && EWOULDBLOCK != EAGAIN
-    C(EWOULDBLOCK)
+    NC_ERRNO(EWOULDBLOCK),
 #endif
-#undef C
-    default:
-      return "UNKNOWN";
-  }
+};
+#undef NC_ERRNO
+
+const char* ErrnoCode(int err) {
+  for (const auto& e : kErrnoNames)
+    if (e.err == err) return e.name;
+  return "UNKNOWN";
 }
 
 std::string FormatIn4(const in_addr& a) {
@@ -73,8 +81,7 @@ std::string FormatAddress(const sockaddr* sa, uint16_t* port_out) {
   return "";
 }
 
-bool ParseAddress(int family, const std::string& text, uint16_t port, sockaddr_storage* out,
-                  socklen_t* len) {
+bool ParseAddress(int family, const std::string& text, uint16_t port, sockaddr_storage* out, socklen_t* len) {
   memset(out, 0, sizeof *out);
   if (family == 4) {
     auto* s = reinterpret_cast<sockaddr_in*>(out);
@@ -123,9 +130,7 @@ int OpenUdp(int family, const std::string& netns, SysErr* e) {
   int saved = errno;
   guard.Leave();  // back to the original namespace before anything else can fail
   if (fd < 0) {
-    e->set(saved, "socket",
-           std::string(family == 6 ? "udp6" : "udp4") +
-               (netns.empty() ? "" : " in netns " + netns));
+    e->set(saved, "socket", std::string(family == 6 ? "udp6" : "udp4") + (netns.empty() ? "" : " in netns " + netns));
     return -1;
   }
   int fl = fcntl(fd, F_GETFL, 0);
@@ -138,7 +143,37 @@ int OpenUdp(int family, const std::string& netns, SysErr* e) {
     int on = 1;  // v6 sockets are v6-only: v4 traffic uses a v4 socket
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
   }
-  return fd;  // receive options: EnableRecvInfo, at the first bind or receive (socket_common.cc)
+  return fd;  // receive options: EnableRecvInfo, at the first bind or receive (udp_socket.cc)
+}
+
+int EnableRecvInfo(int fd, int family, SysErr* e) {
+  const RecvInfoOptions& o = kRecvInfoOptions;
+  int on = 1;
+  for (const SockOpt* opt : {family == 4 ? &o.pktinfo4 : &o.pktinfo6, &o.timestamps}) {
+    if (setsockopt(fd, opt->level, opt->name, &on, sizeof on) != 0) {
+      e->set(errno, "setsockopt", opt->label);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+int GetRecvInfo(int fd, int family, bool* pktinfo, bool* timestamps, SysErr* e) {
+  const RecvInfoOptions& o = kRecvInfoOptions;
+  struct {
+    const SockOpt* opt;
+    bool* out;
+  } reads[] = {{family == 4 ? &o.pktinfo4 : &o.pktinfo6, pktinfo}, {&o.timestamps, timestamps}};
+  for (const auto& r : reads) {
+    int v = 0;
+    socklen_t len = sizeof v;
+    if (getsockopt(fd, r.opt->level, r.opt->name, &v, &len) != 0) {
+      e->set(errno, "getsockopt", r.opt->label);
+      return -1;
+    }
+    *r.out = v != 0;
+  }
+  return 0;
 }
 
 int Membership(int fd, int family, bool join, const sockaddr_storage& group, unsigned ifindex,
@@ -151,8 +186,8 @@ int Membership(int fd, int family, bool join, const sockaddr_storage& group, uns
   int opt = join ? MCAST_JOIN_GROUP : MCAST_LEAVE_GROUP;
   if (setsockopt(fd, level, opt, &req, sizeof req) != 0) {
     e->set(errno, "setsockopt",
-           std::string(join ? "MCAST_JOIN_GROUP " : "MCAST_LEAVE_GROUP ") + group_text +
-               " on ifindex " + std::to_string(ifindex));
+           std::string(join ? "MCAST_JOIN_GROUP " : "MCAST_LEAVE_GROUP ") + group_text + " on ifindex " +
+               std::to_string(ifindex));
     return -1;
   }
   return 0;
@@ -183,12 +218,10 @@ void ParseControl(msghdr* msg, RecvSlot* slot) {
 
 int SendLoop(int fd, const OutMsg* msgs, int n, SysErr* e) {
   for (int i = 0; i < n; i++) {
-    ssize_t r = sendto(fd, msgs[i].data, msgs[i].len, 0,
-                       reinterpret_cast<const sockaddr*>(&msgs[i].to), msgs[i].tolen);
+    ssize_t r = sendto(fd, msgs[i].data, msgs[i].len, 0, reinterpret_cast<const sockaddr*>(&msgs[i].to), msgs[i].tolen);
     if (r < 0) {
       if (i > 0) return i;
-      e->set(errno, "sendto",
-             FormatAddress(reinterpret_cast<const sockaddr*>(&msgs[i].to), nullptr));
+      e->set(errno, "sendto", FormatAddress(reinterpret_cast<const sockaddr*>(&msgs[i].to), nullptr));
       return -1;
     }
   }
@@ -202,8 +235,7 @@ int OpenWakePipe(int fds[2], SysErr* e) {
   }
   for (int i = 0; i < 2; i++) {
     int fl = fcntl(fds[i], F_GETFL, 0);
-    if (fl < 0 || fcntl(fds[i], F_SETFL, fl | O_NONBLOCK) < 0 ||
-        fcntl(fds[i], F_SETFD, FD_CLOEXEC) < 0) {
+    if (fl < 0 || fcntl(fds[i], F_SETFL, fl | O_NONBLOCK) < 0 || fcntl(fds[i], F_SETFD, FD_CLOEXEC) < 0) {
       e->set(errno, "fcntl", "receive thread wake-up pipe");
       close(fds[0]);
       close(fds[1]);
@@ -277,8 +309,7 @@ int ListInterfaces(const std::string& netns, std::vector<IfInfo>* out, SysErr* e
       const sockaddr* mask = ifa->ifa_netmask;
       if (mask != nullptr) {
         // Some systems leave sa_family unset in netmasks: go by the address family.
-        size_t offset = a.family == 6 ? offsetof(sockaddr_in6, sin6_addr)
-                                      : offsetof(sockaddr_in, sin_addr);
+        size_t offset = a.family == 6 ? offsetof(sockaddr_in6, sin6_addr) : offsetof(sockaddr_in, sin_addr);
         size_t bytes = a.family == 6 ? 16 : 4;
 #ifdef __APPLE__
         // macOS hands out netmasks cut after their last non-zero byte (sa_len 5 for
@@ -291,8 +322,7 @@ int ListInterfaces(const std::string& netns, std::vector<IfInfo>* out, SysErr* e
       if (a.family == 4 && (ifa->ifa_flags & IFF_BROADCAST) && ifa->ifa_broadaddr != nullptr &&
           ifa->ifa_broadaddr->sa_family == AF_INET) {
         // glibc reports the address itself when no broadcast address is configured
-        std::string b =
-            FormatIn4(reinterpret_cast<const sockaddr_in*>(ifa->ifa_broadaddr)->sin_addr);
+        std::string b = FormatIn4(reinterpret_cast<const sockaddr_in*>(ifa->ifa_broadaddr)->sin_addr);
         if (b != a.address && b != "0.0.0.0") a.broadcast = b;
       }
       info.addrs.push_back(a);

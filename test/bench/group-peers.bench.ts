@@ -1,5 +1,5 @@
 /**
- * multicast.group-peers at 32 peers (issue 16): full mesh, each peer sending 100 datagrams/s
+ * multicast.group-peers at 32 peers: full mesh, each peer sending 100 datagrams/s
  * (intervalMs 10, 500 rounds) in one lab segment — test/bench/group-peers/mesh-32.yaml through
  * the runner, each run in a child process of its own (./group-peers/child.ts) so its peak RSS is
  * that run's. Targets: 0 loss in the matrix, at the asked rate. All 32 peers send and receive in

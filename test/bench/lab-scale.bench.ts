@@ -1,5 +1,5 @@
 /**
- * Lab size scaling (issue 16): bring-up + teardown of 4, 32, 128 and 250 hosts (one link each,
+ * Lab size scaling: bring-up + teardown of 4, 32, 128 and 250 hosts (one link each,
  * spread over up to 64 segments), each run in a child process of its own so peak RSS is that
  * lab's. Target: 250 hosts ≤ 5 s up + down, growing linearly (the ratio column is the time per
  * namespace against the 4-host lab's: ≈ 1 is linear).

@@ -2,7 +2,7 @@
  * Lab bring-up and teardown (4 hosts, 3 segments) against the same topology built by a plain
  * shell script of `ip` commands, one process per command — what an engineer would write.
  * The script is generated at run time from the same model, so both build identical labs.
- * Target (issue 4): no slower than the script (≤ 1.0×).
+ * Target: no slower than the script (≤ 1.0×).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * CLI start-up (issue 16): `netconform --version` and `validate` of two shipped profiles, each a
+ * CLI start-up: `netconform --version` and `validate` of two shipped profiles, each a
  * fresh process of harness/bin/netconform.js (in this checkout: dist/ is checked against the
  * sources, ~190 stats, its own row), started the two ways the bin can start: the
  * compiled bundle (dist/, NETCONFORM_LOADER=compiled: the run fails if dist/ is stale, run
@@ -7,7 +7,7 @@
  * cost before dist/). Reference: `node -e 0`, a bare Node start, in the same round-robin, so
  * machine load moves every row alike. Wall time per process, and CPU time (user + system, from
  * this process's children totals in /proc/self/stat, clock-tick resolution), which load
- * inflates less. Targets (issue 16): --version ≤ 150 ms, validate ≤ 300 ms, wall, compiled.
+ * inflates less. Targets: --version ≤ 150 ms, validate ≤ 300 ms, wall, compiled.
  *
  * Also runnable alone: `node --import tsx test/bench/startup.bench.ts`.
  */

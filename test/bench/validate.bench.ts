@@ -2,7 +2,7 @@
  * Validate time per malformed profile (test/corpus/malformed-profiles.ts): decode + YAML +
  * schemas + cross-checks + formatting the printed lines, in process (no CLI start-up), for every
  * case. Rows: the slowest case overall and the slowest of each family, wall time and CPU time
- * (the machine is shared; CPU time is what load does not inflate). Target (issue 13, item 9):
+ * (the machine is shared; CPU time is what load does not inflate). Target:
  * ≤ 1 s per case, the largest ones at the 256 KiB size limit.
  *
  * Also runnable alone: `node --import tsx test/bench/validate.bench.ts` prints every case's time.
@@ -10,7 +10,7 @@
 import { pathToFileURL } from 'node:url';
 import { decodeProfile } from '../../harness/loader/yaml-source.ts';
 import { formatIssues, parseProfileText, ProfileError } from '../../harness/loader/profile.ts';
-import { loadRegistry } from '../../suites/registry.ts';
+import { loadRegistry } from '../../harness/runner/registry.ts';
 import { malformedCases, type CorpusCase } from '../corpus/malformed-profiles.ts';
 import type { BenchRow, BenchSection, BenchSuite } from './types.ts';
 

@@ -55,7 +55,6 @@ export const ip = (): Need => program('ip', 'iproute2', ['-V']);
 export const tc = (): Need => program('tc', 'iproute2', ['-V']);
 export const tcpdump = (): Need => program('tcpdump', 'tcpdump', ['--version']);
 export const openssl = (): Need => program('openssl', 'openssl', ['version']);
-export const socat = (): Need => program('socat', 'socat', ['-V']);
 export const chromium = (): Need => program('chromium', 'chromium', ['--version']);
 export const setpriv = (): Need => program('setpriv', 'util-linux', ['--version']);
 export const sysctl = (): Need => program('sysctl', 'procps', ['-V']);

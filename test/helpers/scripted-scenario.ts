@@ -8,7 +8,7 @@ import { defineScenario, type Capabilities } from '../../harness/model/scenario.
 import type { LoadedProfile } from '../../harness/loader/profile.ts';
 import type { ScenarioResult } from '../../harness/model/results.ts';
 import { executeScenario, type ExecuteOptions } from '../../harness/runner/execute.ts';
-import type { AnyScenario } from '../../suites/registry.ts';
+import type { AnyScenario } from '../../harness/model/scenario.ts';
 
 export interface ScriptOptions {
   expectFail?: string;

@@ -2,10 +2,10 @@
 // /etc/hosts `ip netns exec` mounts), and a host that opts in has its own /run and /tmp.
 import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bringUpLab, checkLabSpec, newRunId } from '../../harness/lab/index.ts';
+import { bringUpLab, newRunId } from '../../harness/lab/index.ts';
 import { etcDirOf, hostsText, nameProblem } from '../../harness/lab/host-files.ts';
 import { buildModel } from '../../harness/lab/model.ts';
-import type { LabSpec } from '../../harness/lab/schema.ts';
+import { checkLabSpec, type LabSpec } from '../../harness/lab/schema.ts';
 import type { Lab } from '../../harness/lab/types.ts';
 import { PRIVATE_ROOT, netnsExecArgv, privateDirOf } from '../../harness/process/netns-exec.ts';
 import { isolateState, labNeed } from './helpers.ts';

@@ -12,13 +12,13 @@ import { addonStatus } from '../../native/index.ts';
 const repoRoot = resolve(import.meta.dirname, '../..');
 const built = addonStatus().loaded;
 
-async function inChild(script: string): Promise<{ exitCode: number | undefined; signal: string | undefined; stdout: string; stderr: string }> {
-  const r = await execa('node', ['--input-type=module', '-e', script], { cwd: repoRoot, reject: false, timeout: 60_000 });
+async function inChild(script: string, nodeArgs: string[] = []): Promise<{ exitCode: number | undefined; signal: string | undefined; stdout: string; stderr: string }> {
+  const r = await execa('node', [...nodeArgs, '--input-type=module', '-e', script], { cwd: repoRoot, reject: false, timeout: 60_000 });
   return { exitCode: r.exitCode, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe.skipIf(!built)('addon argument handling (child processes)', () => {
-  it('sendBatch over 1024 items with a throwing getter throws that error in JS (was exit 134)', async () => {
+  it('sendBatch over 1024 items with a throwing getter throws that error in JS, no abort', async () => {
     const r = await inChild(`
       import { createRequire } from 'node:module';
       const b = createRequire(process.cwd() + '/')('node-gyp-build')(process.cwd() + '/native');
@@ -56,6 +56,42 @@ describe.skipIf(!built)('addon argument handling (child processes)', () => {
     expect(r.stderr).toBe('');
     // Every datagram went (the detached one as an empty payload), read after the last getter ran.
     expect(r.stdout).toBe('1100 0');
+  });
+
+  it('sendBatch re-entered from a getter on the same socket sends each call\'s own payloads', async () => {
+    const r = await inChild(`
+      import { createUdpSocket } from './native/index.ts';
+      const rx = createUdpSocket({ family: 4 }); rx.bind('127.0.0.1', 0); rx.setBufferSizes(16 << 20, 0);
+      const port = rx.address().port;
+      const got = [];
+      rx.on('message', (d) => got.push(d.data.toString()));
+      rx.startReceiving();
+      const tx = createUdpSocket({ family: 4 });
+      const items = (tag, n, len) => Array.from({ length: n }, (_, i) => ({ data: Buffer.from((tag + i).padEnd(len, '.')), address: '127.0.0.1', port }));
+      const report = [];
+      for (const [k, [outerN, innerN, at]] of [[3, 2, 1], [1100, 1100, 1050], [1100, 3, 1050]].entries()) {
+        const outer = items('outer' + k + '-', outerN, 10);
+        const own = outer[at].data;
+        Object.defineProperty(outer[at], 'data', { get() { tx.sendBatch(items('inner' + k + '-', innerN, 4000)); return own; } });
+        try { report.push(tx.sendBatch(outer)); } catch (e) { report.push(e.message); }
+      }
+      await new Promise((res) => setTimeout(res, 500));
+      const count = (prefix) => got.filter((p) => p.startsWith(prefix)).length;
+      const intact = got.every((p) => /^(outer|inner)\\d+-\\d+\\.*$/.test(p));
+      console.log(JSON.stringify({ report, outer: [0, 1, 2].map((k) => count('outer' + k + '-')), inner: [0, 1, 2].map((k) => count('inner' + k + '-')), intact, distinct: new Set(got).size === got.length }));
+      rx.close(); tx.close();
+    `, ['--import', 'tsx']);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ report: [3, 1100, 1100], outer: [3, 1100, 1100], inner: [2, 1100, 3], intact: true, distinct: true });
+  });
+
+  it.each([1, 2, 3])('re-entry fuzz seed %i: nested sendBatch calls each send exactly their own datagrams', async (seed) => {
+    const r = await execa('node', ['--import', 'tsx', 'test/native/fuzz-reentry.ts', String(seed), '20'], { cwd: repoRoot, reject: false, timeout: 120_000 });
+    expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({ exitCode: 0, stderr: '' });
+    const out = JSON.parse(r.stdout) as { calls: number; reentered: number; datagrams: number; missing: number; foreign: number; duplicated: number; wrongCounts: string[] };
+    expect(out.reentered).toBeGreaterThan(10);
+    expect(out.datagrams).toBeGreaterThan(5000);
+    expect({ missing: out.missing, foreign: out.foreign, duplicated: out.duplicated, wrongCounts: out.wrongCounts }).toEqual({ missing: 0, foreign: 0, duplicated: 0, wrongCounts: [] });
   });
 
   it.each([1, 2, 3, 4])('fuzz seed %i: 2000 hostile calls return or throw a JS error, none aborts', async (seed) => {

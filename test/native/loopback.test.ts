@@ -17,6 +17,7 @@ import {
   isNativeError,
   listInterfaces,
   listInterfacesAsync,
+  setLocalNetworkPolicy,
   setTcpKeepalive,
   type Datagram,
   type UdpSocket,
@@ -299,13 +300,24 @@ describe('UDP on loopback', () => {
     expect(() => setTcpKeepalive(0, { idleSec: 0, intervalSec: 1, count: 1 })).toThrow(TypeError);
   });
 
-  it('multicast options apply on a v4 and a v6 socket', () => {
-    for (const family of [4, 6] as const) {
-      const s = udp(family);
-      s.setMulticastLoopback(false);
-      s.setMulticastTTL(3);
-      s.setMulticastInterface(0);
-    }
+  it('a string for the kernel with a NUL inside is refused, never cut at the NUL', () => {
+    const s = udp(4);
+    const v6 = udp(6);
+    const nul = /must not contain a NUL character|is not an IPv[46] literal/;
+    expect(() => s.bindToDevice('lo\0evil')).toThrow(nul);
+    expect(() => createUdpSocket({ family: 4, netns: 'nc-x\0evil' })).toThrow(nul);
+    expect(() => listInterfaces({ netns: 'nc-x\0evil' })).toThrow(nul);
+    expect(() => s.bind('127.0.0.1\0evil', 0)).toThrow(nul);
+    expect(() => s.send(Buffer.from('x'), '127.0.0.1\0evil', 9)).toThrow(nul);
+    expect(() => s.sendBatch([{ data: Buffer.from('x'), address: '127.0.0.1\0evil', port: 9 }])).toThrow(nul);
+    const many = Array.from({ length: 1100 }, () => ({ data: Buffer.from('x'), address: '127.0.0.1\0evil', port: 9 }));
+    expect(() => s.sendBatch(many)).toThrow(nul);
+    expect(() => v6.addMembership('ff01::1\0evil', 1)).toThrow(nul);
+    expect(() => v6.send(Buffer.from('x'), '::1%lo\0evil', 9)).toThrow(nul);
+    // Without the NUL each is accepted: the refusal is the NUL's, not the name's.
+    s.bindToDevice('lo');
+    expect(s.send(Buffer.from('x'), '127.0.0.1', 9)).toBe(1);
+    if (process.platform === 'linux') expect(() => setLocalNetworkPolicy('/sys/fs/cgroup\0evil', 'allowed')).toThrow(nul);
   });
 
   it('close() stops receiving, emits close once, and later calls fail with EBADF', async () => {

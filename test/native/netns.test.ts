@@ -196,6 +196,36 @@ describe.skipIf(!netns.ok)(netns.title('native addon in network namespaces'), ()
     });
   }
 
+  for (const family of [4, 6] as const) {
+    const group = family === 4 ? '239.255.77.78' : 'ff12::4e43:7478';
+    it(`IPv${family}: multicast loopback (and on IPv4 the TTL) take effect as set`, async () => {
+      const any = family === 4 ? '0.0.0.0' : '::';
+      const local = udp(family, nsA);
+      local.bind(any, 0);
+      const port = local.address().port;
+      local.addMembership(group, indexIn(nsA, ta1));
+      const remote = udp(family, nsB);
+      remote.bind(any, port);
+      remote.addMembership(group, indexIn(nsB, tb1));
+      const [atLocal, atRemote] = [receive(local, 800), receive(remote, 800)];
+      const tx = udp(family, nsA);
+      tx.setMulticastInterface(indexIn(nsA, ta1));
+      // IPv6: Linux puts a hop limit 0 datagram on the link all the same (the receiver's
+      // stack does not check it), so only IPv4 can show the TTL by its effect.
+      const ttls = family === 4 ? [0, 1] : [1];
+      for (const [loop, ttl] of ttls.flatMap((t) => [[false, t], [true, t]] as const)) {
+        tx.setMulticastLoopback(loop);
+        tx.setMulticastTTL(ttl);
+        tx.send(Buffer.from(`loop=${loop} ttl=${ttl}`), group, port);
+      }
+      const names = (got: Datagram[]) => got.map((d) => d.data.toString()).sort();
+      // The looped-back copy is this host's own delivery, which the TTL does not limit; a
+      // TTL of 0 keeps the datagram off the link (ip(7) IP_MULTICAST_TTL, ipv6(7) hops).
+      expect(names(await atLocal)).toEqual(ttls.map((t) => `loop=true ttl=${t}`));
+      expect(names(await atRemote)).toEqual(['loop=false ttl=1', 'loop=true ttl=1']);
+    });
+  }
+
   it('an unprivileged process gets EPERM, and the caller stays in its namespace', async (ctx) => {
     const r = await execa(
       'setpriv',

@@ -1,7 +1,7 @@
 /**
  * When the addon turns on its receive options (pktinfo, SO_TIMESTAMPNS / SO_TIMESTAMP): at
  * the first bind() or startReceiving(), never at creation, so a socket that only sends
- * leaves the kernel's global receive-timestamp switch alone (native/src/socket_common.cc
+ * leaves the kernel's global receive-timestamp switch alone (native/src/udp_socket.cc
  * EnsureRecvInfo). Read back with getsockopt through receiveInfoOptions(); real loopback
  * traffic only.
  */

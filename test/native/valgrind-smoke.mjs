@@ -26,7 +26,11 @@ for (const [fam, host] of [[4, '127.0.0.1'], [6, '::1']]) {
   const done = new Promise((res) => rx.startReceiving((n) => { for (let i = 0; i < n; i++) assert(bufs.meta[i * bufs.stride + 2] > 0, 'ifindex'); got += n; if (got >= 400) res(); }));
   const tx = new b.UdpSocket(fam, false, false, false);
   for (let i = 0; i < 100; i++) tx.send(Buffer.from('x'.repeat(i + 1)), host, port);
-  tx.sendBatch(Array.from({ length: 200 }, (_, i) => ({ data: Buffer.alloc(64, i), address: host, port })));
+  // 150 items, one of whose getters sends a 50-item batch on the same socket (re-entry)
+  const outer = Array.from({ length: 150 }, (_, i) => ({ data: Buffer.alloc(64, i), address: host, port }));
+  const own = outer[75].data;
+  Object.defineProperty(outer[75], 'data', { get() { tx.sendBatch(Array.from({ length: 50 }, () => ({ data: Buffer.alloc(64), address: host, port }))); return own; } });
+  assert(tx.sendBatch(outer) === 150, 'outer sendBatch count');
   // the wrapper's fast paths (native/index.ts): External handle, cached destination, staged batch
   // (in a function: the External must become garbage for the GC below to free its wrapper)
   ((h) => {

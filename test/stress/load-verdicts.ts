@@ -1,5 +1,5 @@
 /**
- * Verdicts that do not depend on machine load (issue 13 item 14): runs every shipped profile
+ * Verdicts that do not depend on machine load: runs every shipped profile
  * once unloaded, then `--runs N` times with a busy loop pinned to each core (taskset(1)), and
  * reports every check whose verdict differs from the unloaded run. The goal is 0 changes; a
  * change to `error` whose reason is the harness's own lateness is reported apart from other

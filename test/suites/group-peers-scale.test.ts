@@ -1,4 +1,4 @@
-// multicast.group-peers at 32 peers (issue 16): the count cap is 64; a 32-peer full mesh in one
+// multicast.group-peers at 32 peers: the count cap is 64; a 32-peer full mesh in one
 // lab segment gives a 32 × 32 matrix with every off-diagonal cell complete, says the send rate it
 // reached and this process's CPU, keeps the latency samples bounded, and its report renders.
 import { writeFile } from 'node:fs/promises';

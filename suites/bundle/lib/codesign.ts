@@ -7,8 +7,6 @@
 import { check, type Check } from '../../../harness/model/check.ts';
 import type { AppModel } from './walker.ts';
 
-export const CODESIGN_CHECKS = ['codesign-verify', 'codesign-entitlements', 'installed-location'] as const;
-
 export async function codesignChecks(model: AppModel, opts: { installed: boolean }, signal: AbortSignal): Promise<Check[]> {
   if (process.platform !== 'darwin') {
     const why = `codesign exists only on macOS; this is ${process.platform}`;

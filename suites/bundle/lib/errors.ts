@@ -25,7 +25,3 @@ export class BundleInputError extends Error {
     super(`${file}: ${detail}`);
   }
 }
-
-export function isBundleInputError(err: unknown): err is BundleInputError {
-  return err instanceof BundleInputError;
-}

@@ -10,8 +10,6 @@ import { BundleInputError } from './errors.ts';
 
 export const MH_MAGIC = 0xfeedface;
 export const MH_MAGIC_64 = 0xfeedfacf;
-export const MH_CIGAM = 0xcefaedfe;
-export const MH_CIGAM_64 = 0xcffaedfe;
 export const FAT_MAGIC = 0xcafebabe;
 export const FAT_MAGIC_64 = 0xcafebabf;
 export const LC_CODE_SIGNATURE = 0x1d;

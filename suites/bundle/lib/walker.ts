@@ -7,7 +7,7 @@
  * A part that cannot be read is recorded with its BundleInputError; the walk goes on.
  */
 import { readdir, stat } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileSource, LIMITS } from './bytes.ts';
 import { BundleInputError } from './errors.ts';
 import { readMachO, readSignatureBytes } from './macho.ts';
@@ -194,8 +194,4 @@ async function readSignatures(executable: string): Promise<SlicedSignature[]> {
   } finally {
     await src.close();
   }
-}
-
-export function displayName(b: Bundle): string {
-  return basename(b.path);
 }

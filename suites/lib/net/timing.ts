@@ -22,7 +22,3 @@ export async function waitUntil(cond: () => boolean, timeoutMs: number, signal?:
   }
   return true;
 }
-
-export function throwIfAborted(signal: AbortSignal): void {
-  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
-}

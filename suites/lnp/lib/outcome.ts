@@ -4,6 +4,7 @@
  * work? Pure: classification, expectation per policy, matrix and the reason naming the pattern
  * (unit-tested in test/suites/lnp-logic.test.ts).
  */
+import type { LocalNetworkPolicy } from '../../../harness/lab/types.ts';
 import type { MatrixEvidence } from '../../../harness/model/check.ts';
 import { list } from '../../lib/net/matrix.ts';
 import { KIND_LABEL, TRAFFIC_KINDS, type AgentEvent, type TrafficKind } from './plan.ts';
@@ -37,9 +38,7 @@ export function outcomes(events: AgentEvent[], peerSaw: Partial<Record<TrafficKi
   });
 }
 
-export type PolicyName = 'allowed' | 'denied' | 'silent';
-/** `policy` = the host's configured localNetwork (lab) or allowed (host mode); `any` = report only. */
-export type SendExpectation = PolicyName | 'policy' | 'any';
+export type PolicyName = LocalNetworkPolicy;
 
 /** Whether a send outcome is what the policy makes of it (macOS: denied = EHOSTUNREACH). */
 export function sendMatches(o: KindOutcome, policy: PolicyName | 'any'): boolean {

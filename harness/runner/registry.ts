@@ -1,19 +1,22 @@
 /**
- * The scenario registry: every `suites/<family>/<name>.ts` default-exports one scenario,
- * registered as `<family>.<name>` (toxiproxy-style: one file per kind, registered by name).
- * Helpers shared inside a family live in `suites/<family>/lib/`, across families in
- * `suites/lib/`; files starting with `_` are ignored. A scenario never imports another.
+ * The scenario registry: in a suites folder, every `<family>/<name>.ts` default-exports one
+ * scenario, registered as `<family>.<name>` (toxiproxy-style: one file per kind, registered
+ * by name). Helpers shared inside a family live in `<family>/lib/`, across families in
+ * `lib/`; files starting with `_` are ignored. A scenario never imports another.
+ *
+ * The folder is a parameter: the harness finds scenarios by listing it and importing each
+ * file, never by importing suites/ code itself (harness/README.md "Layers and import
+ * direction"); by default it is the shipped suites/ beside harness/.
  */
 import { readdir } from 'node:fs/promises';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Scenario } from '../harness/model/scenario.ts';
+import type { AnyScenario } from '../model/scenario.ts';
 
-/** Any registered scenario: its params are typed inside its own file (method parameters are bivariant). */
-export type AnyScenario = Scenario<object, object>;
+/** The suites/ folder this package ships (a path, not an import). */
+export const SHIPPED_SUITES_DIR = fileURLToPath(new URL('../../suites', import.meta.url));
 
-const suitesDir = dirname(fileURLToPath(import.meta.url));
-let cache: Promise<Map<string, AnyScenario>> | undefined;
+const cache = new Map<string, Promise<Map<string, AnyScenario>>>();
 
 /** A scenario's description without its code: every field but `run`. */
 export type ScenarioMeta = Omit<AnyScenario, 'run'>;
@@ -34,10 +37,11 @@ let builtins: (() => Promise<BuiltinScenario[]>) | undefined;
  * `scenarioFilesIn`, and describes each with `scenarioMeta`: then suites/ is not read, and a
  * scenario's code (and its libraries: @peculiar/x509, asn1, plist, …) is imported only when it
  * runs, so `validate` and `list` load none of it. From source (tsx) this is never called.
+ * @public (called by the generated entry, which knip does not see)
  */
 export function useBuiltinScenarios(load: () => Promise<BuiltinScenario[]>): void {
   builtins = load;
-  cache = undefined;
+  cache.clear();
 }
 
 /**
@@ -78,9 +82,9 @@ function extraSuiteDirs(): string[] {
   return process.env.NETCONFORM_EXTRA_SUITES?.split(delimiter).filter(Boolean) ?? [];
 }
 
-async function discover(): Promise<Map<string, AnyScenario>> {
+async function discover(suitesDir: string): Promise<Map<string, AnyScenario>> {
   const registry = new Map<string, AnyScenario>();
-  if (builtins) {
+  if (builtins && suitesDir === SHIPPED_SUITES_DIR) {
     for (const b of await builtins()) {
       const path = join(suitesDir, b.family, b.file);
       register(registry, path, `${b.family}.${b.file.slice(0, -3)}`, { default: lazyScenario(b, path) });
@@ -130,8 +134,12 @@ function register(registry: Map<string, AnyScenario>, path: string, use: string,
   registry.set(use, scenario);
 }
 
-/** All scenarios by `use:` name (loaded once). */
-export function loadRegistry(): Promise<Map<string, AnyScenario>> {
-  cache ??= discover();
-  return cache;
+/** All scenarios in `suitesDir` (and NETCONFORM_EXTRA_SUITES) by `use:` name, loaded once per folder. */
+export function loadRegistry(suitesDir: string = SHIPPED_SUITES_DIR): Promise<Map<string, AnyScenario>> {
+  let registry = cache.get(suitesDir);
+  if (registry === undefined) {
+    registry = discover(suitesDir);
+    cache.set(suitesDir, registry);
+  }
+  return registry;
 }
