@@ -20,8 +20,6 @@ import { formatMs } from '../util/duration.ts';
 import { isBad, scenarioTitle, summaryMarkdown } from './github-summary.ts';
 import type { Reporter, ScenarioStart } from './reporter.ts';
 
-export { matrixMarkdown, summaryMarkdown } from './github-summary.ts';
-
 /** Annotations of one kind GitHub shows per step. */
 export const ANNOTATIONS_PER_STEP = 10;
 

@@ -48,12 +48,6 @@ export function parseTemplate(text: string): TemplatePart[] | TemplateProblem {
 
 export const isTemplateProblem = (x: TemplatePart[] | TemplateProblem): x is TemplateProblem => !Array.isArray(x);
 
-/** The variable names `text` uses (none when it does not parse). */
-export function templateVariables(text: string): string[] {
-  const parts = parseTemplate(text);
-  return isTemplateProblem(parts) ? [] : parts.flatMap((p) => ('variable' in p ? [p.variable] : []));
-}
-
 /**
  * `text` with each variable replaced from `vars` (own properties only: `${constructor}` is not a
  * variable). Throws an Error naming the first unknown variable or malformed template.
