@@ -64,7 +64,11 @@ interface BindingSocket {
   sendBatch(datagrams: OutgoingDatagram[]): number;
   recvBuffers(): RecvBuffers;
   /** thread: read on a native thread (recv_thread.cc), holding datagrams up to coalesceUs. */
-  startReceiving(onBatch: (count: number, error?: NativeError, pool?: ArrayBuffer) => void, thread?: boolean, coalesceUs?: number): void;
+  startReceiving(
+    onBatch: (count: number, error?: NativeError, pool?: ArrayBuffer) => void,
+    thread?: boolean,
+    coalesceUs?: number,
+  ): void;
   stopReceiving(): void;
   ref(): void;
   unref(): void;
@@ -88,11 +92,22 @@ interface Binding {
   /** The same, to the destination the previous successful sendTo parsed (no parsing). */
   sendLast(h: SocketHandle, data: Uint8Array): number;
   /** sendBatch of payloads copied back to back into stage; dests = [address, port, ...]. */
-  sendStaged(h: SocketHandle, stage: Uint8Array, count: number, lens: Int32Array, destIndex: Int32Array, dests: (string | number)[], offsets?: Int32Array): number;
+  sendStaged(
+    h: SocketHandle,
+    stage: Uint8Array,
+    count: number,
+    lens: Int32Array,
+    destIndex: Int32Array,
+    dests: (string | number)[],
+    offsets?: Int32Array,
+  ): number;
   /** Linux only (native/src/lnp_linux.cc): hooks attached after the change. */
   setLocalNetworkPolicy?(cgroupDir: string, policy: LocalNetworkPolicyName): string[];
   /** macOS only (native/src/nwgroup_darwin.cc). */
-  NwGroup?: new (options: NwGroupOptions, onEvent: (e: NwGroupEvent) => void) => NwGroupHandle;
+  NwGroup?: new (
+    options: NwGroupOptions,
+    onEvent: (e: NwGroupEvent) => void,
+  ) => NwGroupHandle;
 }
 
 /** Batches up to this many datagrams and bytes go through the staged sendBatch path. */
@@ -167,7 +182,12 @@ function positiveInt(name: string, v: unknown): number {
 export function setTcpKeepalive(fd: number, ka: { idleSec: number; intervalSec: number; count: number }): void {
   const b = need();
   if (typeof ka !== 'object' || ka === null) throw new TypeError('keepalive settings must be an object');
-  b.setTcpKeepalive(fd, positiveInt('idleSec', ka.idleSec), positiveInt('intervalSec', ka.intervalSec), positiveInt('count', ka.count));
+  b.setTcpKeepalive(
+    fd,
+    positiveInt('idleSec', ka.idleSec),
+    positiveInt('intervalSec', ka.intervalSec),
+    positiveInt('count', ka.count),
+  );
 }
 
 /** Local network privacy emulation for Linux labs (native/src/lnp_linux.cc). */
@@ -181,7 +201,9 @@ export type LocalNetworkPolicyName = 'allowed' | 'denied' | 'silent';
 export function setLocalNetworkPolicy(cgroupDir: string, policy: LocalNetworkPolicyName): string[] {
   const b = need();
   if (!b.setLocalNetworkPolicy) {
-    throw Object.assign(new Error(`local network policy emulation is Linux only (this is ${process.platform})`), { code: 'ERR_LNP_UNSUPPORTED' });
+    throw Object.assign(new Error(`local network policy emulation is Linux only (this is ${process.platform})`), {
+      code: 'ERR_LNP_UNSUPPORTED',
+    });
   }
   return b.setLocalNetworkPolicy(cgroupDir, policy);
 }
@@ -198,7 +220,9 @@ export function nwGroupAvailable(): boolean {
 export function openNwGroup(options: NwGroupOptions, onEvent: (e: NwGroupEvent) => void): NwGroupHandle {
   const b = need();
   if (!b.NwGroup) {
-    throw Object.assign(new Error(`Network framework is macOS-only (this is ${process.platform})`), { code: 'ERR_NW_UNSUPPORTED' });
+    throw Object.assign(new Error(`Network framework is macOS-only (this is ${process.platform})`), {
+      code: 'ERR_NW_UNSUPPORTED',
+    });
   }
   return new b.NwGroup(options, onEvent);
 }
@@ -328,7 +352,8 @@ class NativeUdpSocket extends EventEmitter implements UdpSocket {
       const dg = datagrams[i];
       if (typeof dg !== 'object' || dg === null) return this.#h.sendBatch(datagrams);
       const { data, address, port } = dg;
-      if (!(data instanceof Uint8Array) || typeof address !== 'string' || typeof port !== 'number') return this.#h.sendBatch(datagrams);
+      if (!(data instanceof Uint8Array) || typeof address !== 'string' || typeof port !== 'number')
+        return this.#h.sendBatch(datagrams);
       if (address !== lastAddress || port !== lastPort) {
         dests.push(address, port);
         lastAddress = address;
@@ -362,13 +387,15 @@ class NativeUdpSocket extends EventEmitter implements UdpSocket {
 
   startReceiving(options: ReceiveOptions = {}): void {
     if (this.#closed) throw Object.assign(new Error('socket is closed'), { code: 'ERR_SOCKET_CLOSED' });
-    if (typeof options !== 'object' || options === null) throw new TypeError('startReceiving options must be an object');
+    if (typeof options !== 'object' || options === null)
+      throw new TypeError('startReceiving options must be an object');
     const { thread = false, coalesceUs = 0 } = options;
     if (typeof thread !== 'boolean') throw new TypeError(`thread must be a boolean, got ${String(thread)}`);
     if (typeof coalesceUs !== 'number' || !Number.isInteger(coalesceUs) || coalesceUs < 0 || coalesceUs > 1_000_000) {
       throw new RangeError(`coalesceUs must be an integer in 0..1000000, got ${String(coalesceUs)}`);
     }
-    if (coalesceUs > 0 && !thread) throw new TypeError('coalesceUs needs thread: true (the event-loop path delivers each wake-up at once)');
+    if (coalesceUs > 0 && !thread)
+      throw new TypeError('coalesceUs needs thread: true (the event-loop path delivers each wake-up at once)');
     this.#bufs ??= this.#h.recvBuffers();
     this.#h.startReceiving(this.#onBatch, thread, coalesceUs);
     this.#receiving = true;

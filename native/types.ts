@@ -5,8 +5,16 @@
 import type { EventEmitter } from 'node:events';
 
 export type InterfaceType =
-  | 'ethernet' | 'wireless' | 'loopback' | 'veth' | 'bridge' | 'tun' // Linux sysfs
-  | 'wired' | 'wifi-infra' | 'awdl' | 'cellular' // macOS SIOCGIFFUNCTIONALTYPE
+  | 'ethernet'
+  | 'wireless'
+  | 'loopback'
+  | 'veth'
+  | 'bridge'
+  | 'tun' // Linux sysfs
+  | 'wired'
+  | 'wifi-infra'
+  | 'awdl'
+  | 'cellular' // macOS SIOCGIFFUNCTIONALTYPE
   | 'other';
 
 export interface InterfaceAddress {
@@ -20,7 +28,14 @@ export interface InterfaceAddress {
 export interface NetInterface {
   name: string;
   index: number;
-  flags: { up: boolean; running: boolean; loopback: boolean; broadcast: boolean; multicast: boolean; pointToPoint: boolean };
+  flags: {
+    up: boolean;
+    running: boolean;
+    loopback: boolean;
+    broadcast: boolean;
+    multicast: boolean;
+    pointToPoint: boolean;
+  };
   mtu: number;
   mac: string | undefined;
   type: InterfaceType;

@@ -48,9 +48,13 @@ describe.skipIf(!need.ok)(need.title('--capture in a lab run (root, tcpdump)'), 
 
     // The fault, in the packets: the unbound all-hosts broadcasts crossed lan-a only.
     const byName = Object.fromEntries(failing.captures!.map((c) => [c.segment, join(out, c.path)]));
-    const toAllHosts = (lines: string[]) => lines.filter((l) => /IP 198\.18\.\d+\.\d+\.\d+ > 255\.255\.255\.255\.\d+: UDP/.test(l));
+    const toAllHosts = (lines: string[]) =>
+      lines.filter((l) => /IP 198\.18\.\d+\.\d+\.\d+ > 255\.255\.255\.255\.\d+: UDP/.test(l));
     // Its own record of what arrived (every datagram evidence) must match what the capture saw.
-    const arrivalsA = failing.checks.flatMap((c) => c.evidence).flatMap((e) => (e.kind === 'text' ? e.text.split('\n') : [])).filter((l) => /^unbound #\d+ → /.test(l.trim()));
+    const arrivalsA = failing.checks
+      .flatMap((c) => c.evidence)
+      .flatMap((e) => (e.kind === 'text' ? e.text.split('\n') : []))
+      .filter((l) => /^unbound #\d+ → /.test(l.trim()));
     expect(arrivalsA.length).toBeGreaterThan(0);
     expect(toAllHosts(await packets(byName['lan-a']!)).length).toBe(arrivalsA.length);
     expect(toAllHosts(await packets(byName['lan-b']!))).toEqual([]);
@@ -63,7 +67,7 @@ describe.skipIf(!need.ok)(need.title('--capture in a lab run (root, tcpdump)'), 
     expect(await tcpdumpsWriting(out)).toEqual([]);
   }, 150_000);
 
-  it('always keeps the passing scenario\'s captures; off captures nothing', async () => {
+  it("always keeps the passing scenario's captures; off captures nothing", async () => {
     const always = await tempOut();
     const r1 = await cli(['run', PROFILE, '--grep', '^reach$', '--out', always, '-r', 'json', '--capture', 'always']);
     expect(r1.exitCode, r1.all).toBe(0);
@@ -72,7 +76,18 @@ describe.skipIf(!need.ok)(need.title('--capture in a lab run (root, tcpdump)'), 
     for (const c of kept) expect((await packets(join(always, c.path))).length).toBeGreaterThan(0);
 
     const off = await tempOut();
-    const r2 = await cli(['run', PROFILE, '--grep', '^reach-all-unbound$', '--out', off, '-r', 'json', '--capture', 'off']);
+    const r2 = await cli([
+      'run',
+      PROFILE,
+      '--grep',
+      '^reach-all-unbound$',
+      '--out',
+      off,
+      '-r',
+      'json',
+      '--capture',
+      'off',
+    ]);
     expect(r2.exitCode, r2.all).toBe(1);
     expect((await readJson<RunResult>(join(off, 'results.json'))).scenarios[0]!.captures).toBeUndefined();
     await expect(stat(join(off, 'captures'))).rejects.toMatchObject({ code: 'ENOENT' });

@@ -10,11 +10,14 @@ import { describe, expect, it } from 'vitest';
 
 import { repoRoot } from './helpers/cli.ts';
 
-const templates = readdirSync(join(repoRoot, 'ci')).filter((f) => f.endsWith('.yml')).map((f) => join('ci', f));
+const templates = readdirSync(join(repoRoot, 'ci'))
+  .filter((f) => f.endsWith('.yml'))
+  .map((f) => join('ci', f));
 
 /** Lines (with their number) that run something under sudo, YAML comments left out. */
 function sudoLines(file: string): Array<{ line: number; text: string }> {
-  return readFileSync(join(repoRoot, file), 'utf8').split('\n')
+  return readFileSync(join(repoRoot, file), 'utf8')
+    .split('\n')
     .map((text, i) => ({ line: i + 1, text }))
     .filter(({ text }) => !/^\s*#/.test(text) && /\bsudo\b/.test(text));
 }
@@ -25,7 +28,7 @@ describe('running netconform as root in the templates and the README', () => {
     expect(bad, `${file}: ${bad.map((b) => `line ${b.line}: ${b.text.trim()}`).join('; ')}`).toEqual([]);
   });
 
-  it.each(templates)('%s runs the installed bin directly with the user\'s PATH', (file) => {
+  it.each(templates)("%s runs the installed bin directly with the user's PATH", (file) => {
     const runs = sudoLines(file).filter(({ text }) => /netconform/.test(text));
     expect(runs.length).toBeGreaterThan(0);
     for (const { text } of runs) expect(text).toContain('sudo env "PATH=$PATH" "$PWD/node_modules/.bin/netconform"');

@@ -18,7 +18,11 @@ describe('JUnit for annotators', () => {
     const xml = await readFile(join(out, 'junit.xml'), 'utf8');
     const res = await readJson<RunResult>(join(out, 'results.json'));
     const fails = res.scenarios.find((s) => s.id === 'fails')!;
-    expect(xml).toMatch(new RegExp(`<testcase classname="failing\\.fails" name="counter" file="test/fixtures/profiles/failing\\.yaml" line="${fails.line}" time="[\\d.]+"`));
+    expect(xml).toMatch(
+      new RegExp(
+        `<testcase classname="failing\\.fails" name="counter" file="test/fixtures/profiles/failing\\.yaml" line="${fails.line}" time="[\\d.]+"`,
+      ),
+    );
     for (const t of xml.matchAll(/<testcase [^>]*time="([^"]+)"/g)) expect(t[1]).toMatch(/^\d+(\.\d{1,3})?$/);
     const reason = fails.checks.find((c) => c.verdict === 'fail')!.reason;
     expect(xml).toContain(`type="fail"><![CDATA[${reason}\n\ndelivery`);
@@ -40,23 +44,31 @@ describe('--reporter github', () => {
   it('escapes data and properties per the workflow-command rules', () => {
     expect(escapeData('50% a\r\nb')).toBe('50%25 a%0D%0Ab');
     expect(escapeProperty('a,b:c%\n')).toBe('a%2Cb%3Ac%25%0A');
-    expect(workflowCommand('error', { file: 'p,1.yaml', line: 3 }, 'x: y\nz')).toBe('::error file=p%2C1.yaml,line=3::x: y%0Az');
+    expect(workflowCommand('error', { file: 'p,1.yaml', line: 3 }, 'x: y\nz')).toBe(
+      '::error file=p%2C1.yaml,line=3::x: y%0Az',
+    );
   });
 
   it('annotates each failing scenario with file and line, groups each scenario, writes the step summary, ends with the count line', async () => {
     const out = await tempOut();
     const summary = join(out, 'summary.md');
     await writeFile(summary, 'before\n');
-    const r = await cli(['run', fixture('failing.yaml'), '--out', out, '-r', 'github', '-r', 'json'], { env: { GITHUB_STEP_SUMMARY: summary } });
+    const r = await cli(['run', fixture('failing.yaml'), '--out', out, '-r', 'github', '-r', 'json'], {
+      env: { GITHUB_STEP_SUMMARY: summary },
+    });
     expect(r.exitCode, r.all).toBe(1);
     const res = await readJson<RunResult>(join(out, 'results.json'));
     const lines = r.stdout.split('\n');
     expect(lines.filter((l) => l.startsWith('::group::'))).toHaveLength(res.scenarios.length);
     expect(lines.filter((l) => l === '::endgroup::')).toHaveLength(res.scenarios.length);
     const fails = res.scenarios.find((s) => s.id === 'fails')!;
-    expect(lines).toContain(`::error file=test/fixtures/profiles/failing.yaml,line=${fails.line},title=failing › fails%3A 1 of 2 checks failed::${escapeData(`counter (fail): ${fails.checks[1]!.reason}`)}`);
+    expect(lines).toContain(
+      `::error file=test/fixtures/profiles/failing.yaml,line=${fails.line},title=failing › fails%3A 1 of 2 checks failed::${escapeData(`counter (fail): ${fails.checks[1]!.reason}`)}`,
+    );
     const errors = lines.filter((l) => l.startsWith('::error '));
-    expect(errors).toHaveLength(res.scenarios.filter((x) => x.checks.some((c) => c.verdict === 'fail' || c.verdict === 'error')).length);
+    expect(errors).toHaveLength(
+      res.scenarios.filter((x) => x.checks.some((c) => c.verdict === 'fail' || c.verdict === 'error')).length,
+    );
     expect(lines.filter(Boolean).at(-1)).toBe('7 passed, 4 failed, 0 skipped');
     const md = await readFile(summary, 'utf8');
     expect(md.startsWith('before\n')).toBe(true); // appended, not overwritten
@@ -66,7 +78,18 @@ describe('--reporter github', () => {
   }, 240_000);
 
   it('beside the console: each check line once, and the annotations', async () => {
-    const r = await cli(['run', fixture('failing.yaml'), '--grep', '^fails$', '--out', await tempOut(), '-r', 'console', '-r', 'github']);
+    const r = await cli([
+      'run',
+      fixture('failing.yaml'),
+      '--grep',
+      '^fails$',
+      '--out',
+      await tempOut(),
+      '-r',
+      'console',
+      '-r',
+      'github',
+    ]);
     expect(r.stdout.split('\n').filter((l) => l.includes('counter: lan-b got nothing on attempt 1'))).toHaveLength(1);
     expect(r.stdout).not.toContain('::group::');
     expect(r.stdout).toContain('::error file=test/fixtures/profiles/failing.yaml');
@@ -74,7 +97,7 @@ describe('--reporter github', () => {
 });
 
 describe('merge and shards', () => {
-  it('merging two shards gives the unsharded run\'s counts and scenarios, in all three files', async () => {
+  it("merging two shards gives the unsharded run's counts and scenarios, in all three files", async () => {
     const [whole, s1, s2, merged] = await Promise.all([tempOut(), tempOut(), tempOut(), tempOut()]);
     const quiet = ['-r', 'json'];
     await Promise.all([
@@ -99,7 +122,9 @@ describe('merge and shards', () => {
     expect(overlap.exitCode).toBe(2);
     expect(overlap.stderr).toContain('the shards overlap');
     expect((await validateJunit(join(merged, 'junit.xml'))).ok).toBe(true);
-    expect((await readFile(join(merged, 'junit.xml'), 'utf8')).match(/<testcase /g)).toHaveLength(a.scenarios.flatMap((s) => s.checks).length);
+    expect((await readFile(join(merged, 'junit.xml'), 'utf8')).match(/<testcase /g)).toHaveLength(
+      a.scenarios.flatMap((s) => s.checks).length,
+    );
     expect(await readFile(join(merged, 'report.html'), 'utf8')).toContain('7 passed, 4 failed, 0 skipped');
   }, 240_000);
 
@@ -111,7 +136,12 @@ describe('merge and shards', () => {
 
   it('balances shards by recorded duration (longest first onto the lightest shard), deterministically', () => {
     const plan = ['a', 'b', 'c', 'd'].map((k) => ({ key: k }) as PlannedScenario);
-    const d = new Map([['a', 9000], ['b', 100], ['c', 8000], ['d', 200]]);
+    const d = new Map([
+      ['a', 9000],
+      ['b', 100],
+      ['c', 8000],
+      ['d', 200],
+    ]);
     expect(shardsByDuration(plan, 2, d)).toEqual([0, 1, 1, 1]); // 9000 vs 8300, where round-robin gives 9000+8000 vs 300
     expect(shardsByDuration(plan, 2, d)).toEqual(shardsByDuration(plan, 2, d));
     expect(shardsByDuration(plan, 3, new Map())).toEqual([0, 1, 2, 0]);
@@ -121,9 +151,21 @@ describe('merge and shards', () => {
     const prev = await tempOut();
     await cli(['run', fixture('failing.yaml'), '--out', prev, '-r', 'json']);
     const res = await readJson<RunResult>(join(prev, 'results.json'));
-    const longest = [...res.scenarios].sort((x, y) => y.durationMs - x.durationMs).slice(0, 2).map((s) => s.id);
+    const longest = [...res.scenarios]
+      .sort((x, y) => y.durationMs - x.durationMs)
+      .slice(0, 2)
+      .map((s) => s.id);
     const ids = async (i: number) => {
-      const r = await cli(['run', fixture('failing.yaml'), '--shard', `${i}/2`, '--shard-durations', join(prev, 'results.json'), '--list', '--json']);
+      const r = await cli([
+        'run',
+        fixture('failing.yaml'),
+        '--shard',
+        `${i}/2`,
+        '--shard-durations',
+        join(prev, 'results.json'),
+        '--list',
+        '--json',
+      ]);
       return (JSON.parse(r.stdout) as Array<{ id: string }>).map((x) => x.id);
     };
     const [one, two] = await Promise.all([ids(1), ids(2)]);
@@ -178,14 +220,26 @@ describe('run flags', () => {
     const r = await cli(['run', fixture('good.yaml'), '--out', out, '--repeat-each', '3', '-r', 'json']);
     expect(r.exitCode, r.all).toBe(0);
     const res = await readJson<RunResult>(join(out, 'results.json'));
-    expect(res.scenarios.map((s) => `${s.id}#${s.repeat}`)).toEqual(['counter#1', 'counter#2', 'counter#3', 'loopback#1', 'loopback#2', 'loopback#3']);
+    expect(res.scenarios.map((s) => `${s.id}#${s.repeat}`)).toEqual([
+      'counter#1',
+      'counter#2',
+      'counter#3',
+      'loopback#1',
+      'loopback#2',
+      'loopback#3',
+    ]);
   }, 240_000);
 
   it('--last-failed reruns only what failed in the run recorded in --out', async () => {
     const out = await tempOut();
     await cli(['run', fixture('failing.yaml'), '--out', out, '-r', 'json']);
     const r = await cli(['run', fixture('failing.yaml'), '--out', out, '--last-failed', '--list', '--json']);
-    expect((JSON.parse(r.stdout) as Array<{ id: string }>).map((x) => x.id)).toEqual(['fails', 'unexpected-pass', 'throws', 'hangs']);
+    expect((JSON.parse(r.stdout) as Array<{ id: string }>).map((x) => x.id)).toEqual([
+      'fails',
+      'unexpected-pass',
+      'throws',
+      'hangs',
+    ]);
     const none = await cli(['run', fixture('good.yaml'), '--out', await tempOut(), '--last-failed']);
     expect(none.exitCode).toBe(2);
     expect(none.stderr).toContain('--last-failed: no last run is recorded in');
@@ -197,7 +251,9 @@ describe('run flags', () => {
     expect(r.stdout).toMatch(/^test\/fixtures\/profiles\/good\.yaml:\d+ {2}\S+ › counter {2}\(fixture\.counter\)$/m);
     expect(r.stdout.trim().split('\n').at(-1)).toBe('2 scenarios');
     const j = await cli(['run', fixture('good.yaml'), '--list', '--json', '--grep', 'loop']);
-    expect(JSON.parse(j.stdout)).toEqual([expect.objectContaining({ id: 'loopback', file: 'test/fixtures/profiles/good.yaml', line: expect.any(Number) })]);
+    expect(JSON.parse(j.stdout)).toEqual([
+      expect.objectContaining({ id: 'loopback', file: 'test/fixtures/profiles/good.yaml', line: expect.any(Number) }),
+    ]);
   }, 240_000);
 
   it('--reporter is validated before --dry-run returns', async () => {
@@ -206,7 +262,7 @@ describe('run flags', () => {
     expect(r.stderr).toContain('unknown reporter "junitt" (choose from console, junit, json, html, github)');
   }, 240_000);
 
-  it('colour: FORCE_COLOR beats NO_COLOR (Node\'s rule), --no-color beats both, FORCE_COLOR turns it on off a TTY', async () => {
+  it("colour: FORCE_COLOR beats NO_COLOR (Node's rule), --no-color beats both, FORCE_COLOR turns it on off a TTY", async () => {
     expect(colorWanted(undefined, {}, true)).toBe(true);
     expect(colorWanted(undefined, {}, false)).toBe(false);
     expect(colorWanted(undefined, { NO_COLOR: '1' }, true)).toBe(false);
@@ -215,11 +271,17 @@ describe('run flags', () => {
     expect(colorWanted(undefined, { FORCE_COLOR: '' }, false)).toBe(true);
     expect(colorWanted(false, { FORCE_COLOR: '1' }, true)).toBe(false);
     expect(colorWanted(undefined, { FORCE_COLOR: '1' }, false)).toBe(true);
-    const both = await cli(['run', fixture('good.yaml'), '-r', 'console', '--out', await tempOut()], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } });
+    const both = await cli(['run', fixture('good.yaml'), '-r', 'console', '--out', await tempOut()], {
+      env: { FORCE_COLOR: '1', NO_COLOR: '1' },
+    });
     expect(both.stdout).toContain('\x1b[32m✓ pass');
-    const forced = await cli(['run', fixture('good.yaml'), '-r', 'console', '--out', await tempOut()], { env: { FORCE_COLOR: '1' } });
+    const forced = await cli(['run', fixture('good.yaml'), '-r', 'console', '--out', await tempOut()], {
+      env: { FORCE_COLOR: '1' },
+    });
     expect(forced.stdout).toContain('\x1b[32m✓ pass');
-    const off = await cli(['run', fixture('good.yaml'), '-r', 'console', '--no-color', '--out', await tempOut()], { env: { FORCE_COLOR: '1' } });
+    const off = await cli(['run', fixture('good.yaml'), '-r', 'console', '--no-color', '--out', await tempOut()], {
+      env: { FORCE_COLOR: '1' },
+    });
     expect(off.stdout).not.toContain('\x1b[');
   }, 240_000);
 
@@ -230,9 +292,28 @@ describe('run flags', () => {
     expect(r.stdout).toMatch(/Exit codes:\n {2}0 .*\n {2}1 .*\n {2}2 .*\n {2}3 .*\n {2}4 .*\n {2}130 /);
   }, 240_000);
 
-  it('prints an expected failure\'s evidence only with -v', async () => {
-    const plain = await cli(['run', fixture('failing.yaml'), '--grep', '^known-bad$', '-r', 'console', '--out', await tempOut()]);
-    const verbose = await cli(['run', fixture('failing.yaml'), '--grep', '^known-bad$', '-r', 'console', '-v', '--out', await tempOut()]);
+  it("prints an expected failure's evidence only with -v", async () => {
+    const plain = await cli([
+      'run',
+      fixture('failing.yaml'),
+      '--grep',
+      '^known-bad$',
+      '-r',
+      'console',
+      '--out',
+      await tempOut(),
+    ]);
+    const verbose = await cli([
+      'run',
+      fixture('failing.yaml'),
+      '--grep',
+      '^known-bad$',
+      '-r',
+      'console',
+      '-v',
+      '--out',
+      await tempOut(),
+    ]);
     expect(plain.stdout).toContain('xfail');
     expect(plain.stdout).not.toContain('sender \\ segment');
     expect(verbose.stdout).toContain('sender \\ segment');

@@ -19,10 +19,23 @@ describe('netconform list <scenario>', () => {
     expect(lines[0]).toMatch(/^keepalive\.honoured: TCP keepalive/);
     expect(lines).toContain('    strategy  kernel-keepalive | node-keepalive  (default "kernel-keepalive")');
     expect(lines).toContain('    keepalive.idleSec  integer 1…7200  (default 1)');
-    expect(lines[lines.indexOf('    keepalive.idleSec  integer 1…7200  (default 1)') + 1]).toBe('        TCP_KEEPIDLE: seconds without traffic before the first probe');
+    expect(lines[lines.indexOf('    keepalive.idleSec  integer 1…7200  (default 1)') + 1]).toBe(
+      '        TCP_KEEPIDLE: seconds without traffic before the first probe',
+    );
     expect(r.stdout).toMatch(/ {2}expect:\n {4}toleranceMs {2}number 0…\d+ {2}\(default 500\)/);
     const json = await cli(['list', 'keepalive.honoured', '--json']);
-    expect(JSON.parse(json.stdout)).toMatchObject({ use: 'keepalive.honoured', with: expect.arrayContaining([{ name: 'port', type: 'integer 1…65535', default: '4501', required: false, description: 'TCP port the gateway listens on in its lab host' }]) });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      use: 'keepalive.honoured',
+      with: expect.arrayContaining([
+        {
+          name: 'port',
+          type: 'integer 1…65535',
+          default: '4501',
+          required: false,
+          description: 'TCP port the gateway listens on in its lab host',
+        },
+      ]),
+    });
   }, 120_000);
 
   it('an unknown scenario is exit 2 with a suggestion', async () => {
@@ -34,13 +47,21 @@ describe('netconform list <scenario>', () => {
 
 describe('netconform agent', () => {
   it('answers hello with its name on the control port, and stops on SIGTERM', async () => {
-    const agent = execa('node', [bin, 'agent', '--name', 'peer-x', '--port', '0'], { cwd: repoRoot, reject: false, all: true, timeout: 60_000 });
+    const agent = execa('node', [bin, 'agent', '--name', 'peer-x', '--port', '0'], {
+      cwd: repoRoot,
+      reject: false,
+      all: true,
+      timeout: 60_000,
+    });
     // The first line names the port; execa's line iterator would wait for the process's end when left.
     const port = await new Promise<number>((resolve, reject) => {
       let seen = '';
       agent.stdout.on('data', (chunk: Buffer) => {
         seen += chunk.toString();
-        const m = /^netconform: peer agent peer-x listening on 0\.0\.0\.0:(\d+) \(multicast sends refused without --allow-host-network\)$/m.exec(seen);
+        const m =
+          /^netconform: peer agent peer-x listening on 0\.0\.0\.0:(\d+) \(multicast sends refused without --allow-host-network\)$/m.exec(
+            seen,
+          );
         if (m) resolve(Number(m[1]));
       });
       void agent.then((x) => reject(new Error(`the agent ended first: ${x.all}`)));
@@ -51,7 +72,12 @@ describe('netconform agent', () => {
       const reply = once(client, 'message') as Promise<[Buffer]>;
       client.send(JSON.stringify({ op: 'hello', id: 'h1' }), port, '127.0.0.1');
       const [data] = await reply;
-      expect(JSON.parse(data.toString())).toMatchObject({ op: 'hello', id: 'h1', name: 'peer-x', facing: { name: 'lo' } });
+      expect(JSON.parse(data.toString())).toMatchObject({
+        op: 'hello',
+        id: 'h1',
+        name: 'peer-x',
+        facing: { name: 'lo' },
+      });
     } finally {
       client.close();
     }
@@ -73,7 +99,9 @@ describe('schema, help, and what ships', () => {
     const file = join(await tempOut(), 'netconform.schema.json');
     const r = await cli(['schema', '--out', file], { env: { NETCONFORM_EXTRA_SUITES: '' } });
     expect(r.exitCode, r.all).toBe(0);
-    expect(await readFile(file, 'utf8')).toBe(await readFile(join(repoRoot, 'profiles/netconform.schema.json'), 'utf8'));
+    expect(await readFile(file, 'utf8')).toBe(
+      await readFile(join(repoRoot, 'profiles/netconform.schema.json'), 'utf8'),
+    );
   }, 60_000);
 
   it('no help text prints a default twice or "(default: [])"', async () => {
@@ -91,7 +119,10 @@ describe('schema, help, and what ships', () => {
     expect(files).toContain('LICENSE');
     expect(await readFile(join(repoRoot, 'LICENSE'), 'utf8')).toMatch(/^MIT License/);
     const profiles = (await readdir(join(repoRoot, 'profiles'))).filter((f) => f.endsWith('.yaml'));
-    for (const f of profiles) expect((await readFile(join(repoRoot, 'profiles', f), 'utf8')).split('\n')[0], f).toBe('# yaml-language-server: $schema=./netconform.schema.json');
+    for (const f of profiles)
+      expect((await readFile(join(repoRoot, 'profiles', f), 'utf8')).split('\n')[0], f).toBe(
+        '# yaml-language-server: $schema=./netconform.schema.json',
+      );
     expect(await readFile(join(repoRoot, 'profiles/smoke.yaml'), 'utf8')).not.toMatch(/default profile/i);
   }, 120_000);
 

@@ -18,12 +18,11 @@ async function namespacesOf(runId: string): Promise<string[]> {
   return all.filter((n) => n.includes(`-${runId}-`));
 }
 
-
 describe.skipIf(!lab.ok)(lab.title('CLI with a lab (root)'), () => {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) {
     it(`${signal} mid-run: exit 130, lab torn down, processes gone, reports interrupted`, async () => {
       const out = await tempOut();
-        const child = cli(['run', 'test/fixtures/profiles/lab-hang.yaml', '--out', out]);
+      const child = cli(['run', 'test/fixtures/profiles/lab-hang.yaml', '--out', out]);
       let seen = '';
       let runId = '';
       await new Promise<void>((resolve, reject) => {
@@ -53,7 +52,11 @@ describe.skipIf(!lab.ok)(lab.title('CLI with a lab (root)'), () => {
 
   it('SIGHUP after the console went away (a pipe reader gone: EPIPE on every write): still torn down, reports written', async () => {
     const out = await tempOut();
-    const child = execa('node', [bin, 'run', 'test/fixtures/profiles/lab-hang.yaml', '--out', out], { cwd: repoRoot, reject: false, timeout: 120_000 });
+    const child = execa('node', [bin, 'run', 'test/fixtures/profiles/lab-hang.yaml', '--out', out], {
+      cwd: repoRoot,
+      reject: false,
+      timeout: 120_000,
+    });
     let seen = '';
     let runId = '';
     await new Promise<void>((resolve, reject) => {
@@ -81,7 +84,9 @@ describe.skipIf(!lab.ok)(lab.title('CLI with a lab (root)'), () => {
     expect(childPidsAlive(res)).toEqual([]);
   }, 120_000);
 
-  it('runs the default profile as an ordinary user: exit 0, lab-only checks skipped with the reason', async ({ skip }) => {
+  it('runs the default profile as an ordinary user: exit 0, lab-only checks skipped with the reason', async ({
+    skip,
+  }) => {
     const out = await tempOut();
     await chmod(out, 0o777);
     if (!setpriv().ok) skip(setpriv().reason);

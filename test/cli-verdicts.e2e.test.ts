@@ -18,7 +18,9 @@ describe('a green that judged nothing', () => {
     const out = await tempOut();
     const r = await cli(['run', nothing, '--out', out, '-r', 'console', '-r', 'json']);
     expect(r.exitCode, r.all).toBe(4);
-    expect(r.stdout).toMatch(/nothing was judged: 1 check skipped — Network framework is macOS-only: .*: exit 4 \(--pass-with-no-tests allows it\)/);
+    expect(r.stdout).toMatch(
+      /nothing was judged: 1 check skipped — Network framework is macOS-only: .*: exit 4 \(--pass-with-no-tests allows it\)/,
+    );
     expect(r.stdout.trim().split('\n').at(-1)).toBe('0 passed, 0 failed, 1 skipped');
     expect((await readJson<RunResult>(join(out, 'results.json'))).unjudged?.[0]).toMatch(/^nothing was judged/);
     const allowed = await cli(['run', nothing, '--out', out, '-r', 'console', '--pass-with-no-tests']);
@@ -43,9 +45,17 @@ describe('--last-failed', () => {
     expect(none.stderr).toMatch(/--last-failed: no last run is recorded in .*\.last-run\.json: run the profiles once/);
     const first = await cli(['run', failing, '--out', out, '-r', 'json']);
     expect(first.exitCode).toBe(1);
-    const record = JSON.parse(await readFile(join(out, '.last-run.json'), 'utf8')) as { profiles: string[]; failed: string[] };
+    const record = JSON.parse(await readFile(join(out, '.last-run.json'), 'utf8')) as {
+      profiles: string[];
+      failed: string[];
+    };
     expect(record.profiles).toEqual([join(repoRoot, failing)]);
-    expect(record.failed.sort()).toEqual(['failing/fails', 'failing/hangs', 'failing/throws', 'failing/unexpected-pass']);
+    expect(record.failed.sort()).toEqual([
+      'failing/fails',
+      'failing/hangs',
+      'failing/throws',
+      'failing/unexpected-pass',
+    ]);
     // No profile given: the recorded ones; only the failed scenarios run.
     const again = await cli(['run', '--last-failed', '--out', out, '-r', 'json']);
     expect(again.exitCode, again.all).toBe(1);
@@ -61,12 +71,21 @@ describe('templates', () => {
   it('an unknown ${variable} is refused at validate with file:line:col; $${ passes a literal ${', async () => {
     const out = await tempOut();
     const file = join(out, 'vars.yaml');
-    const lab = 'lab:\n  segments: { a: {} }\n  hosts:\n    h: { links: [{ segment: a }] }\n    p: { links: [{ segment: a }] }\n';
-    await writeFile(file, `profile: vars\n${lab}scenarios:\n  - id: r\n    use: discovery.reach\n    sut: { host: h, command: [x, "\${group}"] }\n`);
+    const lab =
+      'lab:\n  segments: { a: {} }\n  hosts:\n    h: { links: [{ segment: a }] }\n    p: { links: [{ segment: a }] }\n';
+    await writeFile(
+      file,
+      `profile: vars\n${lab}scenarios:\n  - id: r\n    use: discovery.reach\n    sut: { host: h, command: [x, "\${group}"] }\n`,
+    );
     const r = await cli(['validate', file]);
     expect(r.exitCode, r.all).toBe(2);
-    expect(r.stderr).toMatch(/vars\.yaml:10:34: scenarios\[0\]\.sut\.command\[1\]: unknown variable \$\{group\}: discovery\.reach provides \$\{port\}, \$\{timeoutMs\}; \$\{group\} only with with\.group/);
-    await writeFile(file, `profile: vars\n${lab}scenarios:\n  - id: r\n    use: discovery.reach\n    sut: { host: h, command: [sh, -c, "echo $\${HOME}"] }\n`);
+    expect(r.stderr).toMatch(
+      /vars\.yaml:10:34: scenarios\[0\]\.sut\.command\[1\]: unknown variable \$\{group\}: discovery\.reach provides \$\{port\}, \$\{timeoutMs\}; \$\{group\} only with with\.group/,
+    );
+    await writeFile(
+      file,
+      `profile: vars\n${lab}scenarios:\n  - id: r\n    use: discovery.reach\n    sut: { host: h, command: [sh, -c, "echo $\${HOME}"] }\n`,
+    );
     expect((await cli(['validate', file])).exitCode).toBe(0);
   }, 120_000);
 });

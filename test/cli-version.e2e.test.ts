@@ -14,7 +14,7 @@ import { cli, repoRoot } from './helpers/cli.ts';
 const pkgVersion = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
 describe('netconform --version', () => {
-  it('is package.json\'s version, answered by the bin without starting a loader', async () => {
+  it("is package.json's version, answered by the bin without starting a loader", async () => {
     expect(pkgVersion).toMatch(/^\d+\.\d+\.\d+/);
     for (const flag of ['--version', '-V']) {
       for (const loader of [undefined, 'source', 'compiled']) {

@@ -7,7 +7,6 @@ import { bin, childPidsAlive, cli, readJson, repoRoot, tempOut, validateJunit } 
 
 const fixture = (name: string) => `test/fixtures/profiles/${name}`;
 
-
 describe('netconform CLI end to end', () => {
   it('runs a passing profile: exit 0, valid JUnit, results.json, closing line', async () => {
     const out = await tempOut();
@@ -33,7 +32,9 @@ describe('netconform CLI end to end', () => {
     const r = await cli(['run', fixture('failing.yaml'), '--out', out]);
     expect(r.exitCode, r.all).toBe(1);
     const res = await readJson<RunResult>(join(out, 'results.json'));
-    const verdicts = Object.fromEntries(res.scenarios.map((s) => [s.id, s.checks.map((c) => `${c.name}:${c.verdict}`)]));
+    const verdicts = Object.fromEntries(
+      res.scenarios.map((s) => [s.id, s.checks.map((c) => `${c.name}:${c.verdict}`)]),
+    );
     expect(verdicts).toEqual({
       fails: ['always:pass', 'counter:fail'],
       flaky: ['always:pass', 'counter:flaky'],
@@ -76,9 +77,29 @@ describe('netconform CLI end to end', () => {
     if (process.getuid?.() !== 0) return;
     const out = await tempOut();
     await chmod(out, 0o777);
-    const r = await execa('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', 'node', bin, 'run', fixture('good.yaml'), '--sut-priority', 'raised', '--out', join(out, 'r')], { reject: false, all: true, cwd: repoRoot, env: { HOME: out } });
+    const r = await execa(
+      'setpriv',
+      [
+        '--reuid',
+        '65534',
+        '--regid',
+        '65534',
+        '--clear-groups',
+        'node',
+        bin,
+        'run',
+        fixture('good.yaml'),
+        '--sut-priority',
+        'raised',
+        '--out',
+        join(out, 'r'),
+      ],
+      { reject: false, all: true, cwd: repoRoot, env: { HOME: out } },
+    );
     expect(r.exitCode, r.all).toBe(3);
-    expect(r.stderr.trim()).toBe('netconform: --sut-priority raised: setpriority(2) refused a nice value of -10: EACCES (root or CAP_SYS_NICE is needed)');
+    expect(r.stderr.trim()).toBe(
+      'netconform: --sut-priority raised: setpriority(2) refused a nice value of -10: EACCES (root or CAP_SYS_NICE is needed)',
+    );
     expect(r.stdout).toBe('');
   });
 
@@ -149,10 +170,31 @@ describe('netconform CLI end to end', () => {
     const out = await tempOut();
     await chmod(out, 0o777);
     if (process.getuid?.() !== 0) return; // already covered by the test above
-    const r = await execa('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', 'node', bin, 'run', '--out', join(out, 'r'), '-r', 'console', '-r', 'json'], { reject: false, all: true, cwd: repoRoot, env: { HOME: out } });
+    const r = await execa(
+      'setpriv',
+      [
+        '--reuid',
+        '65534',
+        '--regid',
+        '65534',
+        '--clear-groups',
+        'node',
+        bin,
+        'run',
+        '--out',
+        join(out, 'r'),
+        '-r',
+        'console',
+        '-r',
+        'json',
+      ],
+      { reject: false, all: true, cwd: repoRoot, env: { HOME: out } },
+    );
     expect(r.exitCode, r.all).toBe(0);
-    expect(r.stderr.trim()).toBe('netconform: 3 of 4 scenarios were skipped; as root (sudo env "PATH=$PATH" "$PWD/node_modules/.bin/netconform" run; '
-      + 'not npx, which leaves root-owned files in ~/.npm) they build a lab of network namespaces');
+    expect(r.stderr.trim()).toBe(
+      'netconform: 3 of 4 scenarios were skipped; as root (sudo env "PATH=$PATH" "$PWD/node_modules/.bin/netconform" run; ' +
+        'not npx, which leaves root-owned files in ~/.npm) they build a lab of network namespaces',
+    );
     expect(r.stdout.trim().split('\n').at(-1)).toBe('2 passed, 0 failed, 3 skipped');
     // The skip reason says "needs root" once, with a command that works for a local install too.
     const res = await readJson<RunResult>(join(out, 'r', 'results.json'));
@@ -173,6 +215,8 @@ describe('netconform CLI end to end', () => {
     expect(schema.exitCode).toBe(0);
     // The fixture suites are not shipped: compare without them.
     const shipped = await cli(['schema'], { env: { NETCONFORM_EXTRA_SUITES: '' } });
-    expect(JSON.parse(shipped.stdout)).toEqual(JSON.parse(await readFile(join(repoRoot, 'profiles/netconform.schema.json'), 'utf8')));
-   }, 180_000); // three CLI start-ups, each loading every shipped profile, on a loaded 2-core machine
+    expect(JSON.parse(shipped.stdout)).toEqual(
+      JSON.parse(await readFile(join(repoRoot, 'profiles/netconform.schema.json'), 'utf8')),
+    );
+  }, 180_000); // three CLI start-ups, each loading every shipped profile, on a loaded 2-core machine
 });

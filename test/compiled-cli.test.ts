@@ -11,7 +11,17 @@ import type { AnyScenario } from '../harness/model/scenario.ts';
 import { loadRegistry, scenarioMeta } from '../harness/runner/registry.ts';
 
 const fake = (extra: Record<string, unknown>): AnyScenario =>
-  ({ id: 'x.y', summary: 's', platforms: ['linux'], requires: [], withSchema: { type: 'object' }, expectSchema: { type: 'object' }, defaultTimeoutMs: 1, run: async () => [], ...extra }) as AnyScenario;
+  ({
+    id: 'x.y',
+    summary: 's',
+    platforms: ['linux'],
+    requires: [],
+    withSchema: { type: 'object' },
+    expectSchema: { type: 'object' },
+    defaultTimeoutMs: 1,
+    run: async () => [],
+    ...extra,
+  }) as AnyScenario;
 
 describe('scenario descriptions stored by the compiled CLI', () => {
   it('keep every field but run of every shipped scenario, and the schemas key alike', async () => {
@@ -19,7 +29,11 @@ describe('scenario descriptions stored by the compiled CLI', () => {
     expect(registry.size).toBeGreaterThan(10);
     for (const [use, s] of registry) {
       const meta = scenarioMeta(s, use);
-      expect(Object.keys(meta).sort()).toEqual(Object.keys(s).filter((k) => k !== 'run' && (s as unknown as Record<string, unknown>)[k] !== undefined).sort());
+      expect(Object.keys(meta).sort()).toEqual(
+        Object.keys(s)
+          .filter((k) => k !== 'run' && (s as unknown as Record<string, unknown>)[k] !== undefined)
+          .sort(),
+      );
       expect(meta.id).toBe(use);
       expect(JSON.stringify(meta.withSchema)).toBe(JSON.stringify(s.withSchema));
       expect(schemaKey(boundedParamsSchema(meta.withSchema))).toBe(schemaKey(boundedParamsSchema(s.withSchema)));
@@ -29,7 +43,9 @@ describe('scenario descriptions stored by the compiled CLI', () => {
 
   it('refuse what JSON would lose, naming the field', () => {
     expect(() => scenarioMeta(fake({ plan: () => 1 }), 'suites/x/y.ts')).toThrow(/suites\/x\/y\.ts: plan is function/);
-    expect(() => scenarioMeta(fake({ withSchema: { type: 'number', maximum: Infinity } }), 'p')).toThrow(/withSchema\.maximum is Infinity/);
+    expect(() => scenarioMeta(fake({ withSchema: { type: 'number', maximum: Infinity } }), 'p')).toThrow(
+      /withSchema\.maximum is Infinity/,
+    );
     expect(() => scenarioMeta(fake({ when: new Date(0) }), 'p')).toThrow(/when is a Date/);
     expect(scenarioMeta(fake({ platformNote: undefined }), 'p')).not.toHaveProperty('run');
   });

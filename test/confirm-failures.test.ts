@@ -9,24 +9,34 @@ import { check, type Check } from '../harness/model/check.ts';
 import { rerunLines } from '../harness/model/results.ts';
 import { runScripted, type ScriptOptions } from './helpers/scripted-scenario.ts';
 
-const runWith = (attempts: Array<() => Check[]>, o: ScriptOptions = {}) => runScripted(attempts, { timingJudged: true, ...o });
+const runWith = (attempts: Array<() => Check[]>, o: ScriptOptions = {}) =>
+  runScripted(attempts, { timingJudged: true, ...o });
 
 const ev = (text: string) => [{ kind: 'text' as const, title: 'flows', text }];
-const fail = (): Check[] => [check.fail('flows', 'no echo at dark wake 3/4', ev('✗ at 3/4')), check.pass('other', 'fine')];
+const fail = (): Check[] => [
+  check.fail('flows', 'no echo at dark wake 3/4', ev('✗ at 3/4')),
+  check.pass('other', 'fine'),
+];
 const pass = (): Check[] => [check.pass('flows', 'every flow echoed', ev('✓ all')), check.pass('other', 'fine')];
-const late = (): Check[] => [check.late('flows', 'the prober was 120 ms late (bound 50 ms)'), check.pass('other', 'fine')];
+const late = (): Check[] => [
+  check.late('flows', 'the prober was 120 ms late (bound 50 ms)'),
+  check.pass('other', 'fine'),
+];
 
 describe('confirming a timing-judged failure', () => {
   it('a failure seen again stands, saying so; the result lists the confirmation', async () => {
     const r = await runWith([fail, fail]);
     expect(r.ran).toBe(2);
-    expect(r.checks.map((c) => [c.name, c.verdict])).toEqual([['flows', 'fail'], ['other', 'pass']]);
+    expect(r.checks.map((c) => [c.name, c.verdict])).toEqual([
+      ['flows', 'fail'],
+      ['other', 'pass'],
+    ]);
     expect(r.checks[0]!.reason).toBe('no echo at dark wake 3/4 (seen again in the confirmation: attempt 2)');
     expect(r.confirmations).toEqual([{ attempt: 2, reproduced: ['flows'], notReproduced: [] }]);
     expect(rerunLines(r)).toEqual(['attempt 2 re-ran the failing scenario: confirmed the failure (flows)']);
   });
 
-  it('a failure not seen again is flaky with both attempts\' reasons and evidence: never a pass, never a fail', async () => {
+  it("a failure not seen again is flaky with both attempts' reasons and evidence: never a pass, never a fail", async () => {
     const r = await runWith([fail, pass]);
     const c = r.checks[0]!;
     expect(c.verdict).toBe('flaky');
@@ -36,9 +46,14 @@ describe('confirming a timing-judged failure', () => {
   });
 
   it('a confirmation that could not judge leaves an error naming both; a late confirmation is set aside and re-run first', async () => {
-    const unjudged = await runWith([fail, () => [check.error('flows', 'the SUT did not start'), check.pass('other', 'fine')]]);
+    const unjudged = await runWith([
+      fail,
+      () => [check.error('flows', 'the SUT did not start'), check.pass('other', 'fine')],
+    ]);
     expect(unjudged.checks[0]!.verdict).toBe('error');
-    expect(unjudged.checks[0]!.reason).toMatch(/^failed in attempt 1 \(no echo at dark wake 3\/4\), and attempt 2 could not confirm it \(error: the SUT did not start\)$/);
+    expect(unjudged.checks[0]!.reason).toMatch(
+      /^failed in attempt 1 \(no echo at dark wake 3\/4\), and attempt 2 could not confirm it \(error: the SUT did not start\)$/,
+    );
     const lateThenFail = await runWith([fail, late, fail]);
     expect(lateThenFail.ran).toBe(3);
     expect(lateThenFail.checks[0]!.verdict).toBe('fail');
@@ -62,10 +77,18 @@ describe('confirming a timing-judged failure', () => {
   });
 
   it('a confirmation the harness was too late for keeps the lateness cause, the would-be verdict last', async () => {
-    const lateConfirm = (): Check[] => [check.late('flows', 'the prober was 120 ms late (bound 50 ms); the SUT is not judged (it would have failed: no echo)'), check.pass('other', 'fine')];
+    const lateConfirm = (): Check[] => [
+      check.late(
+        'flows',
+        'the prober was 120 ms late (bound 50 ms); the SUT is not judged (it would have failed: no echo)',
+      ),
+      check.pass('other', 'fine'),
+    ];
     const r = await runWith([fail, lateConfirm], { opts: { lateReruns: 0 } });
     expect(r.checks[0]).toMatchObject({ verdict: 'error', cause: 'harness-late' });
-    expect(r.checks[0]!.reason).toMatch(/^attempt 1 failed \(no echo at dark wake 3\/4\); its confirmation, attempt 2: the prober was 120 ms late .*\(it would have failed: no echo\)$/);
+    expect(r.checks[0]!.reason).toMatch(
+      /^attempt 1 failed \(no echo at dark wake 3\/4\); its confirmation, attempt 2: the prober was 120 ms late .*\(it would have failed: no echo\)$/,
+    );
   });
 
   it('a failure retries already saw again needs no confirmation', async () => {

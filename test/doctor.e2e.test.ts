@@ -18,18 +18,25 @@ import { bin, cli, readJson, repoRoot, tempOut } from './helpers/cli.ts';
 import { darwinFixture } from './helpers/darwin-fixtures.ts';
 
 const asNobody = (args: string[], home: string) =>
-  execa('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', 'node', bin, ...args],
-    { reject: false, all: true, cwd: repoRoot, env: { HOME: home } });
+  execa('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', 'node', bin, ...args], {
+    reject: false,
+    all: true,
+    cwd: repoRoot,
+    env: { HOME: home },
+  });
 
 /** Scenario id → [runs, reason] for one profile of a doctor report. */
 const predicted = (r: DoctorReport, file: string) =>
   Object.fromEntries(r.profiles.find((p) => p.file === file)!.scenarios.map((s) => [s.id, [s.runs, s.reason]]));
 
 /** Scenario id → [ran, skip reason] from a run's results.json. */
-const happened = (r: RunResult) => Object.fromEntries(r.scenarios.map((s) => {
-  const skipped = s.checks.length === 1 && s.checks[0]!.verdict === 'skip' && s.attempts === 0;
-  return [s.id, [!skipped, skipped ? s.checks[0]!.reason : undefined]];
-}));
+const happened = (r: RunResult) =>
+  Object.fromEntries(
+    r.scenarios.map((s) => {
+      const skipped = s.checks.length === 1 && s.checks[0]!.verdict === 'skip' && s.attempts === 0;
+      return [s.id, [!skipped, skipped ? s.checks[0]!.reason : undefined]];
+    }),
+  );
 
 describe('netconform doctor on this host', () => {
   it('--json validates against --json-schema and describes this Linux host', async () => {
@@ -54,8 +61,8 @@ describe('netconform doctor on this host', () => {
     expect(r.stdout).toMatch(/^netconform \S+ on .+, Node v/);
     expect(r.stdout).toContain('profiles/host.yaml: ');
     expect(r.stdout).toContain(
-      '· broadcast-reach: broadcast.reach would send on this host\'s real interfaces (no lab): '
-        + 'refusing without --allow-host-network',
+      "· broadcast-reach: broadcast.reach would send on this host's real interfaces (no lab): " +
+        'refusing without --allow-host-network',
     );
   }, 60_000);
 
@@ -80,10 +87,20 @@ describe('netconform doctor on this host', () => {
   it('--allow-host-network runs the local network quick probe per launch context (own namespace)', async () => {
     if (process.getuid?.() !== 0) return; // unshare -n needs root
     // A veth pair with a lab address: the probe's link-local sends stay inside this namespace.
-    const setup = 'ip link set lo up && ip link add v0 type veth peer name v1 && ip addr add 198.18.5.1/24 dev v0 '
-      + '&& ip link set v1 up && ip link set v0 up';
-    const argv = ['-n', 'sh', '-c', `${setup} && exec "$0" "$@"`, process.execPath, bin,
-      'doctor', '--json', '--allow-host-network'];
+    const setup =
+      'ip link set lo up && ip link add v0 type veth peer name v1 && ip addr add 198.18.5.1/24 dev v0 ' +
+      '&& ip link set v1 up && ip link set v0 up';
+    const argv = [
+      '-n',
+      'sh',
+      '-c',
+      `${setup} && exec "$0" "$@"`,
+      process.execPath,
+      bin,
+      'doctor',
+      '--json',
+      '--allow-host-network',
+    ];
     const r = await execa('unshare', argv, { reject: false, all: true, cwd: repoRoot });
     expect(r.exitCode, r.all).toBe(0);
     const lnp = (JSON.parse(r.stdout) as DoctorReport).localNetwork;
@@ -109,7 +126,7 @@ describe('netconform doctor on this host', () => {
   }, 120_000);
 });
 
-describe('doctor\'s decisions for a Mac, on Linux', () => {
+describe("doctor's decisions for a Mac, on Linux", () => {
   it('reads both default routes from route -n get (recorded), and a failing route as none', async () => {
     const asked: string[][] = [];
     const routes = await defaultRoutes('darwin', async (argv) => {
@@ -117,14 +134,18 @@ describe('doctor\'s decisions for a Mac, on Linux', () => {
       if (argv.includes('-inet6')) throw new Error('route: writing to routing socket: not in table');
       return darwinFixture('route-get-default-en0.txt');
     });
-    expect(asked).toEqual([['route', '-n', 'get', 'default'], ['route', '-n', 'get', '-inet6', 'default']]);
+    expect(asked).toEqual([
+      ['route', '-n', 'get', 'default'],
+      ['route', '-n', 'get', '-inet6', 'default'],
+    ]);
     expect(routes.ipv4).toEqual({ interface: 'en0', gateway: '10.62.96.1' });
     expect(routes.ipv6.reason).toMatch(/^no default route \(route: writing to routing socket: not in table\)$/);
   });
 
-  it('reads iproute2\'s JSON on Linux', async () => {
+  it("reads iproute2's JSON on Linux", async () => {
     const routes = await defaultRoutes('linux', async (argv) =>
-      argv.includes('-6') ? '[]' : '[{"dst":"default","gateway":"192.0.2.1","dev":"eth0","flags":[]}]');
+      argv.includes('-6') ? '[]' : '[{"dst":"default","gateway":"192.0.2.1","dev":"eth0","flags":[]}]',
+    );
     expect(routes).toEqual({ ipv4: { interface: 'eth0', gateway: '192.0.2.1' }, ipv6: { reason: 'no default route' } });
   });
 
@@ -134,9 +155,14 @@ describe('doctor\'s decisions for a Mac, on Linux', () => {
     const yes = (reason: string) => ({ ok: true, reason });
     // The capabilities harness/runner/capabilities.ts reports on macOS as root with the addon.
     const mac: Capabilities = {
-      linux: no('this is darwin, not Linux'), darwin: yes('macOS'), root: yes('running as root'),
-      netns: no('network namespaces exist only on Linux'), lab: no('the profile has no lab: section'),
-      addon: yes('native addon loaded'), netem: no('netem is a Linux qdisc'), tbf: no('tbf is a Linux qdisc'),
+      linux: no('this is darwin, not Linux'),
+      darwin: yes('macOS'),
+      root: yes('running as root'),
+      netns: no('network namespaces exist only on Linux'),
+      lab: no('the profile has no lab: section'),
+      addon: yes('native addon loaded'),
+      netem: no('netem is a Linux qdisc'),
+      tbf: no('tbf is a Linux qdisc'),
       ipv6: yes('assumed on this platform'),
       lnp: no('local network policies are emulated only in Linux labs (on macOS the real OS decides)'),
       sut: yes('the profile names a system under test'),
@@ -144,24 +170,31 @@ describe('doctor\'s decisions for a Mac, on Linux', () => {
     const rows = async (file: string, allowHostNetwork: boolean) => {
       const p = await loadProfile(join(repoRoot, 'profiles', file), registry);
       return p.profile.scenarios.map((s) =>
-        predictScenario(registry.get(s.use)!, p, s, mac, { platform: 'darwin', allowHostNetwork }));
+        predictScenario(registry.get(s.use)!, p, s, mac, { platform: 'darwin', allowHostNetwork }),
+      );
     };
     const firstRun = await rows('first-run.yaml', true);
     expect(firstRun.find((r) => r.id === 'broadcast-reach')).toMatchObject({
       runs: false,
-      reason: 'cannot run here: the profile\'s lab is not up: labs need Linux network namespaces; '
-        + 'this is darwin, not Linux',
+      reason:
+        "cannot run here: the profile's lab is not up: labs need Linux network namespaces; " +
+        'this is darwin, not Linux',
     });
     expect((await rows('host.yaml', true)).every((r) => r.runs)).toBe(true);
-    expect((await rows('host.yaml', false)).filter((r) => !r.runs).map((r) => r.id))
-      .toEqual(['broadcast-reach', 'multicast-asymmetry', 'group-peers']);
+    expect((await rows('host.yaml', false)).filter((r) => !r.runs).map((r) => r.id)).toEqual([
+      'broadcast-reach',
+      'multicast-asymmetry',
+      'group-peers',
+    ]);
     const nw = await rows('nwgroup.yaml', true);
     expect(nw.every((r) => r.runs)).toBe(true);
   });
 
-  it('a launch context\'s quick probe becomes one row per kind: refused with its errno, or not refused', () => {
+  it("a launch context's quick probe becomes one row per kind: refused with its errno, or not refused", () => {
     const row = contextRow({
-      context: 'harness', detail: 'uid 501 (child of the harness)', output: [],
+      context: 'harness',
+      detail: 'uid 501 (child of the harness)',
+      output: [],
       events: [
         { event: 'listening', kinds: [] },
         { event: 'send', kind: 'unicast', sent: 1 },

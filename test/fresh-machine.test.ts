@@ -82,12 +82,26 @@ describe('a missing program is a reason, not an exception', () => {
   });
 
   it('requires(): lists every missing need, so one install fixes them all', () => {
-    const r = requires(program('nc-missing-a', 'pkg-a'), () => program('nc-missing-b', 'pkg-b'), program(process.execPath, 'nodejs'));
+    const r = requires(
+      program('nc-missing-a', 'pkg-a'),
+      () => program('nc-missing-b', 'pkg-b'),
+      program(process.execPath, 'nodejs'),
+    );
     expect(r.ok).toBe(false);
-    expect(r.reason).toBe('needs nc-missing-a (Debian package pkg-a), not installed; needs nc-missing-b (Debian package pkg-b), not installed');
+    expect(r.reason).toBe(
+      'needs nc-missing-a (Debian package pkg-a), not installed; needs nc-missing-b (Debian package pkg-b), not installed',
+    );
     expect(requires(program(process.execPath, 'nodejs')).ok).toBe(true);
-    const grouped = requires(program('nc-missing-a', 'pkg-a'), program('nc-missing-c', 'pkg-a'), root.ok ? program('nc-missing-a', 'pkg-a') : root);
-    expect(grouped.reason).toBe(root.ok ? 'needs nc-missing-a, nc-missing-c (Debian package pkg-a), not installed' : `${root.reason}; needs nc-missing-a, nc-missing-c (Debian package pkg-a), not installed`);
+    const grouped = requires(
+      program('nc-missing-a', 'pkg-a'),
+      program('nc-missing-c', 'pkg-a'),
+      root.ok ? program('nc-missing-a', 'pkg-a') : root,
+    );
+    expect(grouped.reason).toBe(
+      root.ok
+        ? 'needs nc-missing-a, nc-missing-c (Debian package pkg-a), not installed'
+        : `${root.reason}; needs nc-missing-a, nc-missing-c (Debian package pkg-a), not installed`,
+    );
     expect(root.ok).toBe(process.getuid?.() === 0);
   });
 
@@ -95,7 +109,10 @@ describe('a missing program is a reason, not an exception', () => {
     const saved = process.env.PATH;
     process.env.PATH = '/nonexistent-nc';
     try {
-      await expect(startWitness(undefined, 'udp port 9')).rejects.toMatchObject({ code: 'ENOENT', message: expect.stringContaining('Debian package tcpdump') });
+      await expect(startWitness(undefined, 'udp port 9')).rejects.toMatchObject({
+        code: 'ENOENT',
+        message: expect.stringContaining('Debian package tcpdump'),
+      });
     } finally {
       process.env.PATH = saved;
     }

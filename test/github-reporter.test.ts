@@ -12,7 +12,8 @@ import { summaryMarkdown } from '../harness/reporters/github-summary.ts';
 import { manyFailures } from './fixtures/results/many-failures.ts';
 import { tempDir } from './helpers/tmp.ts';
 
-const failing = (r: RunResult) => r.scenarios.filter((s) => s.checks.some((c) => c.verdict === 'fail' || c.verdict === 'error'));
+const failing = (r: RunResult) =>
+  r.scenarios.filter((s) => s.checks.some((c) => c.verdict === 'fail' || c.verdict === 'error'));
 
 /** Feeds the result through the reporter: live (each scenario ended, then the end) or as a merge (the end only). */
 async function emit(r: RunResult, how: 'live' | 'merge', standalone = true, summaryFile?: string): Promise<string[]> {
@@ -32,7 +33,7 @@ async function emit(r: RunResult, how: 'live' | 'merge', standalone = true, summ
 describe('github annotations', () => {
   const run = manyFailures();
 
-  it('the fixture is the issue\'s case: 14 failing checks (13 fail + 1 error) in 11 scenarios of 4 profiles', () => {
+  it("the fixture is the issue's case: 14 failing checks (13 fail + 1 error) in 11 scenarios of 4 profiles", () => {
     expect(run.summary.failed + run.summary.errors).toBe(14);
     expect(run.summary.errors).toBe(1);
     expect(failing(run)).toHaveLength(11);
@@ -44,13 +45,22 @@ describe('github annotations', () => {
       const lines = await emit(run, how);
       const errors = lines.filter((l) => l.startsWith('::error'));
       expect(errors).toHaveLength(ANNOTATIONS_PER_STEP);
-      for (const s of failing(run)) expect(errors.filter((l) => l.includes(escapeData(`${s.profile} › ${s.id}`))), s.id).toHaveLength(1);
+      for (const s of failing(run))
+        expect(
+          errors.filter((l) => l.includes(escapeData(`${s.profile} › ${s.id}`))),
+          s.id,
+        ).toHaveLength(1);
       const tls = errors.find((l) => l.includes('tls › client-verifies'))!;
       expect(tls).toContain('title=tls › client-verifies%3A 4 of 5 checks failed');
-      for (const name of ['expired (fail)', 'wrong-host (fail)', 'self-signed (fail)', 'pinned (error)']) expect(tls).toContain(name);
+      for (const name of ['expired (fail)', 'wrong-host (fail)', 'self-signed (fail)', 'pinned (error)'])
+        expect(tls).toContain(name);
       expect(tls).not.toContain('valid');
-      expect(errors.at(-1)).toMatch(/^::error title=2 more failing scenarios \(all in the job summary\)::keepalive › ka-2 \(profiles\/keepalive\.yaml:12\)%0Akeepalive › ka-3 \(profiles\/keepalive\.yaml:18\)$/);
-      expect(lines.filter((l) => l.startsWith('::warning'))).toEqual([expect.stringContaining('title=multicast › reach%3A flaky::reach: passed on attempt 2')]);
+      expect(errors.at(-1)).toMatch(
+        /^::error title=2 more failing scenarios \(all in the job summary\)::keepalive › ka-2 \(profiles\/keepalive\.yaml:12\)%0Akeepalive › ka-3 \(profiles\/keepalive\.yaml:18\)$/,
+      );
+      expect(lines.filter((l) => l.startsWith('::warning'))).toEqual([
+        expect.stringContaining('title=multicast › reach%3A flaky::reach: passed on attempt 2'),
+      ]);
     });
   }
 
@@ -73,7 +83,7 @@ describe('github annotations', () => {
     expect(beside.every((l) => l.startsWith('::error') || l.startsWith('::warning'))).toBe(true);
   });
 
-  it('the job summary: headline counts are the table\'s, every failing scenario with its profile and checks', async () => {
+  it("the job summary: headline counts are the table's, every failing scenario with its profile and checks", async () => {
     const dir = await tempDir('nc-gh-');
     const file = join(dir, 'summary.md');
     await emit(run, 'live', true, file);
@@ -81,8 +91,11 @@ describe('github annotations', () => {
     const s = run.summary;
     expect(md.split('\n')[0]).toBe(`## netconform: ${s.passed} passed, 13 failed, 1 error, ${s.skipped} skipped`);
     expect(md).toContain(`| ${s.passed} | 13 | 1 | ${s.skipped} | ${s.flaky} | ${s.xfail} |`);
-    expect(md).toContain('GitHub shows 10 error annotations per step: 9 scenarios have their own, the other 2 share one.');
-    for (const sc of failing(run)) expect(md).toContain(`- **${sc.profile} › ${sc.id}** (\`${sc.use}\`, \`${sc.file}:${sc.line}\`)`);
+    expect(md).toContain(
+      'GitHub shows 10 error annotations per step: 9 scenarios have their own, the other 2 share one.',
+    );
+    for (const sc of failing(run))
+      expect(md).toContain(`- **${sc.profile} › ${sc.id}** (\`${sc.use}\`, \`${sc.file}:${sc.line}\`)`);
     expect(md).toContain('  - pinned (error): the SUT did not start: ENOENT');
     expect(summaryMarkdown({ ...run, notRun: 3, maxFailures: 1 })).toContain('3 scenarios not run (--bail).');
   });

@@ -22,18 +22,30 @@ const LATE = 'the harness could not keep the schedule: dark wake 2/8 started 120
 
 const runWith = runScripted;
 
-const late = (): Check[] => [check.late('churn', `${LATE}; the SUT is not judged (it would have failed: 3 reconnects)`), check.pass('other', 'fine')];
+const late = (): Check[] => [
+  check.late('churn', `${LATE}; the SUT is not judged (it would have failed: 3 reconnects)`),
+  check.pass('other', 'fine'),
+];
 const pass = (): Check[] => [check.pass('churn', '0 reconnects per dark wake'), check.pass('other', 'fine')];
 const fail = (): Check[] => [check.fail('churn', '3 reconnects in dark wake 1/8 (max 0)'), check.pass('other', 'fine')];
 
 describe('late re-runs', () => {
-  it('a late attempt is set aside; the verdict is the clean re-run\'s, and the result says which attempt and why', async () => {
+  it("a late attempt is set aside; the verdict is the clean re-run's, and the result says which attempt and why", async () => {
     const r = await runWith([late, pass]);
     expect(r.ran).toBe(2);
     expect(r.attempts).toBe(2);
-    expect(r.checks.map((c) => [c.name, c.verdict, c.attempt])).toEqual([['churn', 'pass', 2], ['other', 'pass', 2]]);
+    expect(r.checks.map((c) => [c.name, c.verdict, c.attempt])).toEqual([
+      ['churn', 'pass', 2],
+      ['other', 'pass', 2],
+    ]);
     expect(r.lateReruns).toEqual([{ attempt: 1, check: 'churn', reason: expect.stringContaining(LATE) }]);
-    expect(r.log.some((l) => l.startsWith(`--- re-run 1 of ${DEFAULT_LATE_RERUNS}: attempt 1 set aside, the harness was late (churn: ${LATE}`))).toBe(true);
+    expect(
+      r.log.some((l) =>
+        l.startsWith(
+          `--- re-run 1 of ${DEFAULT_LATE_RERUNS}: attempt 1 set aside, the harness was late (churn: ${LATE}`,
+        ),
+      ),
+    ).toBe(true);
   });
 
   it('a re-run is judged by the same bounds: a clean attempt that fails is a fail, not flaky and not retried', async () => {
@@ -49,7 +61,7 @@ describe('late re-runs', () => {
     expect(r.lateReruns?.map((x) => x.attempt)).toEqual([1, 2]);
   });
 
-  it('--late-reruns 0 reports the first attempt\'s lateness error at once', async () => {
+  it("--late-reruns 0 reports the first attempt's lateness error at once", async () => {
     const r = await runWith([late, pass], { opts: { lateReruns: 0 } });
     expect(r.ran).toBe(1);
     expect(r.checks[0]!.verdict).toBe('error');
@@ -79,7 +91,16 @@ describe('late re-runs', () => {
 
   it('an interrupt ends the re-runs: the interrupted attempt is not set aside', async () => {
     const ac = new AbortController();
-    const r = await runWith([() => { ac.abort(new Error('SIGINT')); return late(); }, pass], { opts: { interrupt: ac.signal } });
+    const r = await runWith(
+      [
+        () => {
+          ac.abort(new Error('SIGINT'));
+          return late();
+        },
+        pass,
+      ],
+      { opts: { interrupt: ac.signal } },
+    );
     expect(r.ran).toBe(1);
     expect(r.lateReruns).toBeUndefined();
   });
@@ -104,16 +125,37 @@ describe('reports say what was set aside', () => {
     expect(text).toContain('(1 scenario re-run after the harness was late)');
   });
 
-  it('github: inside the scenario\'s group; html: in the section and its header; junit: in system-out', async () => {
+  it("github: inside the scenario's group; html: in the section and its header; junit: in system-out", async () => {
     const r = await scenarioResult();
     const out: string[] = [];
-    new GithubReporter((x) => out.push(x), undefined).onScenarioEnd({ index: 1, total: 1, profile: 'p', id: 'late', use: 'test.late' }, r);
+    new GithubReporter((x) => out.push(x), undefined).onScenarioEnd(
+      { index: 1, total: 1, profile: 'p', id: 'late', use: 'test.late' },
+      r,
+    );
     expect(out.join('')).toContain(SET_ASIDE);
     const html = scenarioSection(r, 0);
     expect(html).toContain('1 set aside (harness late)');
     expect(html).toContain('class="late-reruns');
     const dir = await tempDir('nc-late-junit-');
-    const result = { netconform: 'test', profiles: [{ name: 'p', file: 'p.yaml', sha256: '' }], startedAt: new Date(0).toISOString(), durationMs: 1, interrupted: false, environment: { platform: 'linux', osRelease: '', arch: 'x64', node: '', netconform: '', root: false, hostname: 'h' }, scenarios: [r], labs: [], summary: summarize([r]) } as RunResult;
+    const result = {
+      netconform: 'test',
+      profiles: [{ name: 'p', file: 'p.yaml', sha256: '' }],
+      startedAt: new Date(0).toISOString(),
+      durationMs: 1,
+      interrupted: false,
+      environment: {
+        platform: 'linux',
+        osRelease: '',
+        arch: 'x64',
+        node: '',
+        netconform: '',
+        root: false,
+        hostname: 'h',
+      },
+      scenarios: [r],
+      labs: [],
+      summary: summarize([r]),
+    } as RunResult;
     await new JUnitReporter(dir).onEnd(result);
     expect(await readFile(join(dir, 'junit.xml'), 'utf8')).toContain(SET_ASIDE.replace(/'/g, '&apos;').slice(0, 60));
   });

@@ -49,7 +49,17 @@ describe('import layers (dependency-cruiser)', () => {
 
   it('each rule catches the violation planted for it, and only those are reported', async () => {
     const dir = await tempDir('nc-layers-');
-    await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { allowImportingTsExtensions: true, module: 'NodeNext', moduleResolution: 'NodeNext', noEmit: true } }));
+    await writeFile(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          allowImportingTsExtensions: true,
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          noEmit: true,
+        },
+      }),
+    );
     const files = new Map<string, string[]>();
     for (const [from, to] of PLANTED) {
       files.set(to, files.get(to) ?? []);
@@ -57,7 +67,9 @@ describe('import layers (dependency-cruiser)', () => {
     }
     for (const [file, imports] of files) {
       await mkdir(join(dir, dirname(file)), { recursive: true });
-      const lines = imports.map((to, i) => `import * as m${i} from '${relativeImport(file, to)}';\nexport const u${i} = m${i};`);
+      const lines = imports.map(
+        (to, i) => `import * as m${i} from '${relativeImport(file, to)}';\nexport const u${i} = m${i};`,
+      );
       await writeFile(join(dir, file), `${lines.join('\n')}\nexport const here = 1;\n`);
     }
     const r = await cruise(dir, ['harness', 'suites']);
@@ -70,6 +82,9 @@ describe('import layers (dependency-cruiser)', () => {
 });
 
 function relativeImport(from: string, to: string): string {
-  const up = from.split('/').slice(0, -1).map(() => '..');
+  const up = from
+    .split('/')
+    .slice(0, -1)
+    .map(() => '..');
   return [...up, to].join('/');
 }

@@ -36,7 +36,9 @@ function outcome(fn: ValidateFunction, data: unknown): { valid: boolean; errors:
   const value = structuredClone(data);
   const valid = fn(value) as boolean;
   const digest = (v: unknown) => JSON.stringify(v)?.slice(0, 300);
-  const errors = (fn.errors ?? []).slice(0, 500).map((e) => ({ ...e, schema: digest(e.schema), parentSchema: digest(e.parentSchema), data: digest(e.data) }));
+  const errors = (fn.errors ?? [])
+    .slice(0, 500)
+    .map((e) => ({ ...e, schema: digest(e.schema), parentSchema: digest(e.parentSchema), data: digest(e.data) }));
   return { valid, errors, value };
 }
 

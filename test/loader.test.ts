@@ -45,16 +45,26 @@ describe('profile loading', () => {
   });
 
   it('names invalid YAML, duplicate keys, empty files and non-mappings', async () => {
-    expect(await errorsOf(fixture('bad-yaml.yaml'))).toEqual(['test/fixtures/profiles/bad-yaml.yaml:5:1: invalid YAML: Sequence item without - indicator']);
-    expect(await errorsOf(fixture('duplicate-key.yaml'))).toEqual(['test/fixtures/profiles/duplicate-key.yaml:2:1: invalid YAML: duplicate key "profile" (first at line 1); map keys must be unique']);
-    expect(await errorsOf(fixture('empty.yaml'))).toEqual(['test/fixtures/profiles/empty.yaml:1:1: the file is empty: a profile is a mapping with profile: and scenarios:']);
-    expect(await errorsOf(fixture('list.yaml'))).toEqual(['test/fixtures/profiles/list.yaml:1:1: the top level must be a mapping (profile:, scenarios:, …); found a list']);
+    expect(await errorsOf(fixture('bad-yaml.yaml'))).toEqual([
+      'test/fixtures/profiles/bad-yaml.yaml:5:1: invalid YAML: Sequence item without - indicator',
+    ]);
+    expect(await errorsOf(fixture('duplicate-key.yaml'))).toEqual([
+      'test/fixtures/profiles/duplicate-key.yaml:2:1: invalid YAML: duplicate key "profile" (first at line 1); map keys must be unique',
+    ]);
+    expect(await errorsOf(fixture('empty.yaml'))).toEqual([
+      'test/fixtures/profiles/empty.yaml:1:1: the file is empty: a profile is a mapping with profile: and scenarios:',
+    ]);
+    expect(await errorsOf(fixture('list.yaml'))).toEqual([
+      'test/fixtures/profiles/list.yaml:1:1: the top level must be a mapping (profile:, scenarios:, …); found a list',
+    ]);
   });
 
   it('stops an alias bomb quickly', async () => {
     const t = performance.now();
     const errors = await errorsOf(fixture('alias-bomb.yaml'));
-    expect(errors[0]).toMatch(/alias-bomb.yaml:\d+:\d+: invalid YAML: with its aliases expanded \(\*\w+ here\) the document passes 1048576 characters/);
+    expect(errors[0]).toMatch(
+      /alias-bomb.yaml:\d+:\d+: invalid YAML: with its aliases expanded \(\*\w+ here\) the document passes 1048576 characters/,
+    );
     expect(performance.now() - t).toBeLessThan(5000); // a guard against hanging, not a speed assertion
   });
 
@@ -62,17 +72,23 @@ describe('profile loading', () => {
     const dir = await tempDir('nc-loader-');
     const file = join(dir, 'huge.yaml');
     await writeFile(file, `profile: huge\n# ${'x'.repeat(2 * 1024 * 1024)}\n`);
-    expect((await errorsOf(file))[0]).toMatch(/huge.yaml:1:1: file is \d+ bytes; a profile may be at most 262144 bytes/);
+    expect((await errorsOf(file))[0]).toMatch(
+      /huge.yaml:1:1: file is \d+ bytes; a profile may be at most 262144 bytes/,
+    );
   });
 
   it('rejects unknown top-level keys with a hint', async () => {
     const dir = await tempDir('nc-loader-');
     const file = join(dir, 'typo.yaml');
     await writeFile(file, 'profile: typo\nscenaros: []\nscenarios:\n  - { id: a, use: fixture.counter }\n');
-    expect(await errorsOf(file)).toEqual([`${file}:2:1: scenaros is not allowed (unknown key; did you mean "scenarios"?)`]);
+    expect(await errorsOf(file)).toEqual([
+      `${file}:2:1: scenaros is not allowed (unknown key; did you mean "scenarios"?)`,
+    ]);
   });
 
   it('reports a missing file as a profile error', async () => {
-    expect(await errorsOf('test/fixtures/profiles/nope.yaml')).toEqual(['test/fixtures/profiles/nope.yaml:1:1: cannot read profile: ENOENT']);
+    expect(await errorsOf('test/fixtures/profiles/nope.yaml')).toEqual([
+      'test/fixtures/profiles/nope.yaml:1:1: cannot read profile: ENOENT',
+    ]);
   });
 });

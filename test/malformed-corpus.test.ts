@@ -12,7 +12,14 @@ import { main } from '../harness/cli/main.ts';
 import { parseProfileText } from '../harness/loader/profile.ts';
 import { loadRegistry } from '../harness/runner/registry.ts';
 import { existsSync } from 'node:fs';
-import { baseProfile, entryFor, hostileCases, malformedCases, pendingRegexCases, type CorpusCase } from './corpus/malformed-profiles.ts';
+import {
+  baseProfile,
+  entryFor,
+  hostileCases,
+  malformedCases,
+  pendingRegexCases,
+  type CorpusCase,
+} from './corpus/malformed-profiles.ts';
 import { cli } from './helpers/cli.ts';
 import { tempDir } from './helpers/tmp.ts';
 
@@ -35,8 +42,14 @@ afterAll(() => {
 async function validateInProcess(file: string): Promise<{ code: number; stderr: string; stdout: string }> {
   let stderr = '';
   let stdout = '';
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
   try {
     const code = await main(['validate', file]);
     return { code, stderr, stdout };
@@ -49,7 +62,8 @@ async function validateInProcess(file: string): Promise<{ code: number; stderr: 
 describe('malformed profile corpus', () => {
   it('the base profile is valid for every registered scenario (so each case fails by its mutation)', async () => {
     const registry = await loadRegistry();
-    for (const use of uses) expect(() => parseProfileText(baseProfile(entryFor(use)), 'base.yaml', registry), use).not.toThrow();
+    for (const use of uses)
+      expect(() => parseProfileText(baseProfile(entryFor(use)), 'base.yaml', registry), use).not.toThrow();
   });
 
   it('every case is refused at validate: exit 2, located lines, its own message, no stack, no raw control characters', async () => {
@@ -63,10 +77,19 @@ describe('malformed profile corpus', () => {
       const label = `${c.family} / ${c.name}`;
       const lines = r.stderr.split('\n').filter(Boolean);
       if (r.code !== 2) problems.push(`${label}: exit ${r.code} (${r.stdout.trim() || r.stderr.trim()})`);
-      const unlocated = lines.filter((l) => !(l.startsWith(`${file}:`) && /^[^:]+:[1-9]\d*:[1-9]\d*: \S/.test(l)) && !/^netconform: \d+ profile errors?$/.test(l) && !/^… and \d+ more profile errors?$/.test(l));
+      const unlocated = lines.filter(
+        (l) =>
+          !(l.startsWith(`${file}:`) && /^[^:]+:[1-9]\d*:[1-9]\d*: \S/.test(l)) &&
+          !/^netconform: \d+ profile errors?$/.test(l) &&
+          !/^… and \d+ more profile errors?$/.test(l),
+      );
       if (unlocated.length) problems.push(`${label}: unlocated line ${JSON.stringify(unlocated[0]!.slice(0, 200))}`);
-      if (!lines.some((l) => c.expect.test(l))) problems.push(`${label}: no line matches ${c.expect} in ${JSON.stringify(lines.slice(0, 3).map((l) => l.slice(0, 200)))}`);
-      if (/\n\s+at .+:\d+:\d+\)?\n/.test(r.stderr) || /internal error/.test(r.stderr)) problems.push(`${label}: stack trace`);
+      if (!lines.some((l) => c.expect.test(l)))
+        problems.push(
+          `${label}: no line matches ${c.expect} in ${JSON.stringify(lines.slice(0, 3).map((l) => l.slice(0, 200)))}`,
+        );
+      if (/\n\s+at .+:\d+:\d+\)?\n/.test(r.stderr) || /internal error/.test(r.stderr))
+        problems.push(`${label}: stack trace`);
       if (/[\x00-\x08\x0b-\x1f\x7f-\x9f]/.test(r.stderr)) problems.push(`${label}: raw control character on stderr`);
       if (lines.length > 52) problems.push(`${label}: ${lines.length} lines printed (cap is 50 + 2)`);
     }
@@ -92,7 +115,9 @@ describe('malformed profile corpus', () => {
 
   // Until profile patterns compile with RE2 (re2js), `new RegExp` accepts these; the test finds
   // out by trying the first, so the cases run as soon as the engine refuses them.
-  it('patterns RE2 cannot compile (backreferences, lookaround, repeats past 1000): located exit 2 in under a second', async ({ skip }) => {
+  it('patterns RE2 cannot compile (backreferences, lookaround, repeats past 1000): located exit 2 in under a second', async ({
+    skip,
+  }) => {
     const first = new TextDecoder().decode(pendingRegexCases()[0]!.bytes);
     let refused = false;
     try {
@@ -100,7 +125,10 @@ describe('malformed profile corpus', () => {
     } catch {
       refused = true;
     }
-    if (!refused) skip('pending: profile patterns still compile with new RegExp, which accepts a backreference (the re2js change is the integrator\'s)');
+    if (!refused)
+      skip(
+        "pending: profile patterns still compile with new RegExp, which accepts a backreference (the re2js change is the integrator's)",
+      );
     for (const [i, c] of pendingRegexCases().entries()) {
       const file = join(dir, `regex-${i}.yaml`);
       await writeFile(file, c.bytes);
@@ -123,7 +151,14 @@ describe('malformed profile corpus', () => {
     const r = await cli(['validate', ...files]);
     expect(r.exitCode).toBe(2);
     const lines = r.stderr.split('\n').filter(Boolean);
-    expect(lines.filter((l) => !/^\/.+:[1-9]\d*:[1-9]\d*: \S/.test(l) && !/^netconform: \d+ profile errors?$/.test(l) && !/^… and \d+ more/.test(l))).toEqual([]);
+    expect(
+      lines.filter(
+        (l) =>
+          !/^\/.+:[1-9]\d*:[1-9]\d*: \S/.test(l) &&
+          !/^netconform: \d+ profile errors?$/.test(l) &&
+          !/^… and \d+ more/.test(l),
+      ),
+    ).toEqual([]);
     expect(r.stderr).not.toMatch(/Warning|DeprecationWarning|\(node:\d+\)/);
   });
 });

@@ -8,7 +8,14 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawnManaged } from '../harness/process/spawn.ts';
-import { LINE_MAX_BYTES, LineSplitter, PROCESS_OUTPUT_MAX_BYTES, SCENARIO_LOG_MAX_BYTES, TailLines, noCut } from '../harness/util/bounded-lines.ts';
+import {
+  LINE_MAX_BYTES,
+  LineSplitter,
+  PROCESS_OUTPUT_MAX_BYTES,
+  SCENARIO_LOG_MAX_BYTES,
+  TailLines,
+  noCut,
+} from '../harness/util/bounded-lines.ts';
 import type { RunResult } from '../harness/model/results.ts';
 import { cli, readJson, tempOut } from './helpers/cli.ts';
 
@@ -24,7 +31,7 @@ describe('bounded lines', () => {
     s.end();
     expect(got[0]).toEqual(['a', 0]);
     expect(got[1]![1]).toBe(1 + 1_000_000 - LINE_MAX_BYTES);
-    expect(got[1]![0].startsWith('b' + 'x'.repeat(LINE_MAX_BYTES - 1))).toBe(true);
+    expect(got[1]![0].startsWith(`b${'x'.repeat(LINE_MAX_BYTES - 1)}`)).toBe(true);
     expect(got[1]![0]).toContain('[line cut: 972.6 KiB more not kept]');
     expect(got[2]).toEqual(['last', 0]);
   });
@@ -73,7 +80,9 @@ describe('a child that prints a 50 MB line and a flood', () => {
     expect(s.checks[0]!.reason).toMatch(/last kept: \[stdout\] last line$/);
     expect(s.logCut?.cutLines).toBe(1);
     expect(s.logCut?.droppedLines).toBeGreaterThan(0);
-    expect(s.log[0]).toMatch(/^\[netconform\] log cut: the first \d+ lines \([\d.]+ (KiB|MiB)\) were dropped, at most the last 1\.0 MiB is kept; 1 line was longer than 4\.0 KiB and cut \(47\.7 MiB not kept\)$/);
+    expect(s.log[0]).toMatch(
+      /^\[netconform\] log cut: the first \d+ lines \([\d.]+ (KiB|MiB)\) were dropped, at most the last 1\.0 MiB is kept; 1 line was longer than 4\.0 KiB and cut \(47\.7 MiB not kept\)$/,
+    );
     expect(bytes(s.log)).toBeLessThanOrEqual(SCENARIO_LOG_MAX_BYTES + 1024);
     const junit = await readFile(join(out, 'junit.xml'), 'utf8');
     expect(junit).toContain('[netconform] log cut: the first');

@@ -29,7 +29,13 @@ describe('installed from an npm pack tarball into an empty project', () => {
   let tarballFiles: string[] = [];
   let installLog = '';
   const npx = (args: string[], env: Record<string, string> = {}) =>
-    execa('npx', ['--no', '--', 'netconform', ...args], { cwd: project, reject: false, all: true, stdin: 'ignore', env });
+    execa('npx', ['--no', '--', 'netconform', ...args], {
+      cwd: project,
+      reject: false,
+      all: true,
+      stdin: 'ignore',
+      env,
+    });
 
   beforeAll(async () => {
     const packDir = await tempDir('nc-pack-');
@@ -41,11 +47,23 @@ describe('installed from an npm pack tarball into an empty project', () => {
     await appendFile(join(packDir, 'package', 'native', 'src', 'socket_unix.cc'), PLANTED_WARNING);
     await execa('tar', ['-czf', tarball, 'package'], { cwd: packDir });
     project = await tempDir('nc-consumer-');
-    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
+    await writeFile(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }),
+    );
     // --foreground-scripts: npm shows an install script's output only on failure otherwise.
-    const args = ['install', '--no-audit', '--no-fund', '--prefer-offline', '--foreground-scripts', join(packDir, tarball)];
+    const args = [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      '--foreground-scripts',
+      join(packDir, tarball),
+    ];
     const env = { NETCONFORM_WERROR: '' };
-    installLog = (await execa('npm', args, { cwd: project, stdin: 'ignore', timeout: INSTALL_TIMEOUT_MS, all: true, env })).all;
+    installLog = (
+      await execa('npm', args, { cwd: project, stdin: 'ignore', timeout: INSTALL_TIMEOUT_MS, all: true, env })
+    ).all;
     installed = join(project, 'node_modules', 'netconform');
   }, INSTALL_TIMEOUT_MS + 60_000);
 
@@ -68,7 +86,7 @@ describe('installed from an npm pack tarball into an empty project', () => {
     expect(r.exitCode).toBe(0);
   });
 
-  it('runs the default profile (the package\'s first-run.yaml) with the native addon', async () => {
+  it("runs the default profile (the package's first-run.yaml) with the native addon", async () => {
     const r = await npx(['run', '--out', 'reports']);
     expect(r.all).toContain('round trip via 127.0.0.1 (native)');
     expect(r.all).toMatch(/^\d+ passed, 0 failed, \d+ skipped$/m);
@@ -82,18 +100,21 @@ describe('installed from an npm pack tarball into an empty project', () => {
     expect(existsSync(join(installed, 'dist', 'netconform.mjs'))).toBe(true);
     // `--help`, not `--version`: the bin answers `--version` alone itself, without a loader.
     const r = await npx(['--help'], { NETCONFORM_DEBUG_LOADER: '1' });
-    expect(r.all).toContain('netconform: loader compiled (dist/, an installed package: not checked against the sources)');
+    expect(r.all).toContain(
+      'netconform: loader compiled (dist/, an installed package: not checked against the sources)',
+    );
     expect(r.all).toContain('Usage: netconform');
     expect(r.exitCode).toBe(0);
     // The CLI's version (`--version list` reaches commander) and the bin's are the package's.
-    const version = (JSON.parse(await readFile(join(installed, 'package.json'), 'utf8')) as { version: string }).version;
+    const version = (JSON.parse(await readFile(join(installed, 'package.json'), 'utf8')) as { version: string })
+      .version;
     expect((await npx(['--version'])).stdout).toBe(version);
     expect((await npx(['--version', 'list'])).stdout).toBe(version);
   });
 
   // The templates' root form (test/ci-templates.test.ts): as root, the installed bin with the user's
   // PATH. It must write nothing into HOME (the runner user's ~/.npm); npx does, as root root-owned.
-  it('the installed bin writes nothing into HOME, where npx leaves npm\'s logs and cache', async () => {
+  it("the installed bin writes nothing into HOME, where npx leaves npm's logs and cache", async () => {
     // As a shell in CI has it: no npm_config_* from a surrounding `npm test` (its cache path among them).
     const userEnv = (home: string) => ({
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k))),
@@ -101,12 +122,19 @@ describe('installed from an npm pack tarball into an empty project', () => {
     });
     const bin = join(project, 'node_modules', '.bin', 'netconform');
     const homeBin = await tempDir('nc-home-bin-');
-    const r = await execa('env', [`PATH=${process.env.PATH ?? ''}`, bin, 'validate', 'node_modules/netconform/profiles/host.yaml'],
-      { cwd: project, reject: false, all: true, env: userEnv(homeBin), extendEnv: false });
+    const r = await execa(
+      'env',
+      [`PATH=${process.env.PATH ?? ''}`, bin, 'validate', 'node_modules/netconform/profiles/host.yaml'],
+      { cwd: project, reject: false, all: true, env: userEnv(homeBin), extendEnv: false },
+    );
     expect(r.all).toContain('host.yaml: ok (5 scenarios)');
     expect(await readdir(homeBin)).toEqual([]);
     const homeNpx = await tempDir('nc-home-npx-');
-    await execa('npx', ['--no', '--', 'netconform', '--version'], { cwd: project, env: userEnv(homeNpx), extendEnv: false });
+    await execa('npx', ['--no', '--', 'netconform', '--version'], {
+      cwd: project,
+      env: userEnv(homeNpx),
+      extendEnv: false,
+    });
     expect(await readdir(homeNpx)).toContain('.npm');
   });
 
@@ -114,7 +142,9 @@ describe('installed from an npm pack tarball into an empty project', () => {
   it('in a git checkout, starts the TypeScript through tsx once a source file changed after the build, and says why', async () => {
     await appendFile(join(installed, 'harness', 'cli', 'main.ts'), '\n// edited after the build\n');
     const unchecked = await npx(['--help'], { NETCONFORM_DEBUG_LOADER: '1' });
-    expect(unchecked.all).toContain('netconform: loader compiled (dist/, an installed package: not checked against the sources)');
+    expect(unchecked.all).toContain(
+      'netconform: loader compiled (dist/, an installed package: not checked against the sources)',
+    );
     await mkdir(join(installed, '.git'));
     const r = await npx(['validate', 'node_modules/netconform/profiles/host.yaml'], { NETCONFORM_DEBUG_LOADER: '1' });
     expect(r.all).toContain('netconform: loader source (tsx): harness/cli/main.ts changed since the build');
@@ -126,9 +156,18 @@ describe('installed from an npm pack tarball into an empty project', () => {
   });
 
   // After the tests that use the addon: a failed rebuild leaves none.
-  it('fails the build on that warning when NETCONFORM_WERROR=1 (as .ci/run builds)', async () => {
-    const r = await execa('node', ['native/build.mjs'], { cwd: installed, reject: false, all: true, env: { NETCONFORM_WERROR: '1' } });
-    expect(r.all).toMatch(/socket_unix\.cc:\d+:\d+: error: .*NcPlantedWarning/);
-    expect(r.exitCode).toBe(1);
-  }, INSTALL_TIMEOUT_MS);
+  it(
+    'fails the build on that warning when NETCONFORM_WERROR=1 (as .ci/run builds)',
+    async () => {
+      const r = await execa('node', ['native/build.mjs'], {
+        cwd: installed,
+        reject: false,
+        all: true,
+        env: { NETCONFORM_WERROR: '1' },
+      });
+      expect(r.all).toMatch(/socket_unix\.cc:\d+:\d+: error: .*NcPlantedWarning/);
+      expect(r.exitCode).toBe(1);
+    },
+    INSTALL_TIMEOUT_MS,
+  );
 });

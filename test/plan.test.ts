@@ -10,7 +10,10 @@ let profiles: LoadedProfile[];
 
 beforeAll(async () => {
   registry = await loadRegistry();
-  profiles = [await loadProfile('test/fixtures/profiles/failing.yaml', registry), await loadProfile('test/fixtures/profiles/good.yaml', registry)];
+  profiles = [
+    await loadProfile('test/fixtures/profiles/failing.yaml', registry),
+    await loadProfile('test/fixtures/profiles/good.yaml', registry),
+  ];
 });
 
 describe('plan', () => {
@@ -18,7 +21,9 @@ describe('plan', () => {
     const all = buildPlan(profiles, registry).map((p) => p.key);
     expect(all).toHaveLength(8);
     for (const n of [1, 2, 3, 5, 8, 11]) {
-      const shards = Array.from({ length: n }, (_, i) => buildPlan(profiles, registry, { shard: { index: i + 1, total: n } }).map((p) => p.key));
+      const shards = Array.from({ length: n }, (_, i) =>
+        buildPlan(profiles, registry, { shard: { index: i + 1, total: n } }).map((p) => p.key),
+      );
       const sizes = shards.map((s) => s.length);
       expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
       expect(shards.flat().sort()).toEqual([...all].sort());
@@ -30,7 +35,10 @@ describe('plan', () => {
   it('filters by --grep on ids and --tag on profile or scenario tags', () => {
     expect(buildPlan(profiles, registry, { grep: /^fl/ }).map((p) => p.key)).toEqual(['failing/flaky']);
     expect(buildPlan(profiles, registry, { tags: ['net'] }).map((p) => p.key)).toEqual(['good/loopback']);
-    expect(buildPlan(profiles, registry, { tags: ['fixture'] }).map((p) => p.key)).toEqual(['good/counter', 'good/loopback']);
+    expect(buildPlan(profiles, registry, { tags: ['fixture'] }).map((p) => p.key)).toEqual([
+      'good/counter',
+      'good/loopback',
+    ]);
   });
 
   it('parses --shard and rejects i > n, zero and junk with a usage error', () => {
@@ -62,15 +70,21 @@ describe('plan', () => {
     );
     expect(refused({ tags: ['nope'], shard: { index: 1, total: 2 } })).toMatch(/^no scenario matched --tag 'nope' in /);
     const notes: string[] = [];
-    expect(buildPlan(profiles, registry, { grep: /^nope/, passWithNoTests: true, onNote: (l) => notes.push(l) })).toEqual([]);
-    expect(notes).toEqual([expect.stringMatching(/^no scenario matched --grep '\^nope' in .*nothing to run \(--pass-with-no-tests\)$/)]);
+    expect(
+      buildPlan(profiles, registry, { grep: /^nope/, passWithNoTests: true, onNote: (l) => notes.push(l) }),
+    ).toEqual([]);
+    expect(notes).toEqual([
+      expect.stringMatching(/^no scenario matched --grep '\^nope' in .*nothing to run \(--pass-with-no-tests\)$/),
+    ]);
   });
 
   it('an empty shard is legitimate: a note naming the profile, no error', () => {
     const notes: string[] = [];
     const good = profiles.slice(1);
     expect(buildPlan(good, registry, { shard: { index: 3, total: 3 }, onNote: (l) => notes.push(l) })).toEqual([]);
-    expect(notes).toEqual(['shard 3/3 is empty: test/fixtures/profiles/good.yaml (good) has 2 selected scenarios, all in shards 1–2; nothing to run']);
+    expect(notes).toEqual([
+      'shard 3/3 is empty: test/fixtures/profiles/good.yaml (good) has 2 selected scenarios, all in shards 1–2; nothing to run',
+    ]);
     notes.length = 0;
     expect(buildPlan(good, registry, { shard: { index: 2, total: 3 }, onNote: (l) => notes.push(l) })).toHaveLength(1);
     expect(notes).toEqual([]);

@@ -18,7 +18,9 @@ describe('progressText', () => {
   it('says where, and what is left counted down from when it was said', () => {
     expect(progressText({ where: 'variant 4/10', atMs: 0 }, 5000)).toBe('variant 4/10');
     expect(progressText({ where: 'dark wake 3/8', remainingMs: 41_000, atMs: 0 }, 0)).toBe('dark wake 3/8, 41s left');
-    expect(progressText({ where: 'dark wake 3/8', remainingMs: 41_000, atMs: 0 }, 10_500)).toBe('dark wake 3/8, 31s left');
+    expect(progressText({ where: 'dark wake 3/8', remainingMs: 41_000, atMs: 0 }, 10_500)).toBe(
+      'dark wake 3/8, 31s left',
+    );
     expect(progressText({ where: 'sleep 1/8', remainingMs: 125_000, atMs: 0 }, 0)).toBe('sleep 1/8, 2m5s left');
     expect(progressText({ where: 'full wake', remainingMs: 2000, atMs: 0 }, 9000)).toBe('full wake, under 1s left');
   });
@@ -30,7 +32,14 @@ describe('console progress', () => {
   function reporter(): { r: ConsoleReporter; lines: () => string[] } {
     const out: string[] = [];
     const r = new ConsoleReporter((s) => out.push(s));
-    return { r, lines: () => out.join('').split('\n').filter((l) => l.startsWith('      …')) };
+    return {
+      r,
+      lines: () =>
+        out
+          .join('')
+          .split('\n')
+          .filter((l) => l.startsWith('      …')),
+    };
   }
 
   it('without progress: "still running" every 15 s', () => {
@@ -59,7 +68,14 @@ describe('console progress', () => {
     expect(lines()).toHaveLength(2); // unchanged: nothing until the heartbeat
     vi.advanceTimersByTime(1000);
     expect(lines()[2]).toBe('      … night: sleep 2/8, 31s left (26.0s)');
-    r.onScenarioEnd(start, { id: 'night', use: 'darkwake.churn', profile: 'p', checks: [], durationMs: 26_000, log: [] } as never);
+    r.onScenarioEnd(start, {
+      id: 'night',
+      use: 'darkwake.churn',
+      profile: 'p',
+      checks: [],
+      durationMs: 26_000,
+      log: [],
+    } as never);
     r.onScenarioProgress(start, { where: 'dark wake 2/8', atMs: 27_000 });
     vi.advanceTimersByTime(60_000);
     expect(lines()).toHaveLength(3);
@@ -83,14 +99,29 @@ describe('the runner forwards ctx.progress', () => {
         return [check.pass('said', 'said where it was')];
       },
     }) as unknown as AnyScenario;
-    const profile = { file: 'p.yaml', dir: '.', sha256: '', profile: { profile: 'p', tags: [], scenarios: [] }, scenarioLines: {} } as LoadedProfile;
+    const profile = {
+      file: 'p.yaml',
+      dir: '.',
+      sha256: '',
+      profile: { profile: 'p', tags: [], scenarios: [] },
+      scenarioLines: {},
+    } as LoadedProfile;
     const seen: ScenarioProgress[] = [];
     const result = await executeScenario(
       { profile, spec: { id: 'progress', use: 'test.progress', with: {}, expect: {} }, scenario, key: 'p/progress' },
-      { capabilities: {} as Capabilities, lab: undefined, allowHostNetwork: false, interrupt: new AbortController().signal, onProgress: (p) => seen.push(p) },
+      {
+        capabilities: {} as Capabilities,
+        lab: undefined,
+        allowHostNetwork: false,
+        interrupt: new AbortController().signal,
+        onProgress: (p) => seen.push(p),
+      },
     );
     expect(result.checks.map((c) => c.verdict)).toEqual(['pass']);
-    expect(seen.map((p) => [p.where, p.remainingMs])).toEqual([['step 1/2', 5000], ['step 2/2', 0]]);
+    expect(seen.map((p) => [p.where, p.remainingMs])).toEqual([
+      ['step 1/2', 5000],
+      ['step 2/2', 0],
+    ]);
     expect(seen[1]!.atMs).toBeGreaterThan(seen[0]!.atMs);
   });
 });

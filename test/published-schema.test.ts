@@ -15,7 +15,9 @@ import { DURATION_FORMAT } from '../harness/util/duration.ts';
 
 const root = join(import.meta.dirname, '..');
 const schema = JSON.parse(readFileSync(join(root, 'profiles/netconform.schema.json'), 'utf8')) as {
-  properties: { scenarios: { items: { properties: { use: { anyOf: Array<{ const: string; description: string }> } } } } };
+  properties: {
+    scenarios: { items: { properties: { use: { anyOf: Array<{ const: string; description: string }> } } } };
+  };
 };
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -27,7 +29,11 @@ describe('the published profile schema', () => {
     const validate = ajv.compile(schema);
     const profiles = readdirSync(join(root, 'profiles')).filter((f) => f.endsWith('.yaml'));
     expect(profiles.length).toBeGreaterThan(10);
-    const refused = profiles.flatMap((f) => (validate(parse(readFileSync(join(root, 'profiles', f), 'utf8'))) ? [] : [`${f}: ${ajv.errorsText(validate.errors)}`]));
+    const refused = profiles.flatMap((f) =>
+      validate(parse(readFileSync(join(root, 'profiles', f), 'utf8')))
+        ? []
+        : [`${f}: ${ajv.errorsText(validate.errors)}`],
+    );
     expect(refused).toEqual([]);
   });
 
@@ -38,8 +44,15 @@ describe('the published profile schema', () => {
     const validate = ajv.compile(schema);
     const base = { profile: 'p', scenarios: [{ id: 'a', use: 'keepalive.honoured', with: {} }] };
     expect(validate(base)).toBe(true);
-    expect(validate({ ...base, scenarios: [{ id: 'a', use: 'keepalive.honoured', with: { port: 70000 } }] })).toBe(false);
-    expect(validate({ ...base, scenarios: [{ id: 'a', use: 'darkwake.churn', with: { schedule: { phases: [{ nap: '1s' }] } } }] })).toBe(false);
+    expect(validate({ ...base, scenarios: [{ id: 'a', use: 'keepalive.honoured', with: { port: 70000 } }] })).toBe(
+      false,
+    );
+    expect(
+      validate({
+        ...base,
+        scenarios: [{ id: 'a', use: 'darkwake.churn', with: { schedule: { phases: [{ nap: '1s' }] } } }],
+      }),
+    ).toBe(false);
     expect(validate({ ...base, scenarios: [{ id: 'a', use: 'no.such-scenario' }] })).toBe(false);
   });
 
@@ -55,13 +68,23 @@ describe('the published profile schema', () => {
     const ajv = new Ajv({ strict: true, allErrors: true });
     const validate = ajv.compile(schema);
     const profiles = readdirSync(join(root, 'profiles')).filter((f) => f.endsWith('.yaml'));
-    const refused = profiles.flatMap((f) => (validate(parse(readFileSync(join(root, 'profiles', f), 'utf8'))) ? [] : [`${f}: ${ajv.errorsText(validate.errors)}`]));
+    const refused = profiles.flatMap((f) =>
+      validate(parse(readFileSync(join(root, 'profiles', f), 'utf8')))
+        ? []
+        : [`${f}: ${ajv.errorsText(validate.errors)}`],
+    );
     expect(refused).toEqual([]);
     // Our formats, said as patterns: a malformed duration and a malformed peer address are still refused.
-    const peers = (list: string[]) => validate({ profile: 'p', scenarios: [{ id: 'a', use: 'broadcast.reach', with: { peers: list } }] });
+    const peers = (list: string[]) =>
+      validate({ profile: 'p', scenarios: [{ id: 'a', use: 'broadcast.reach', with: { peers: list } }] });
     expect(peers(['198.18.1.2'])).toBe(true);
     expect(peers(['198.18.1.256'])).toBe(false);
-    const delay = (d: string) => validate({ profile: 'p', sut: { command: ['sut'], ready: { delay: d } }, scenarios: [{ id: 'a', use: 'preflight.loopback-udp' }] });
+    const delay = (d: string) =>
+      validate({
+        profile: 'p',
+        sut: { command: ['sut'], ready: { delay: d } },
+        scenarios: [{ id: 'a', use: 'preflight.loopback-udp' }],
+      });
     expect(delay('1s500ms')).toBe(true);
     expect(delay('5 parsecs')).toBe(false);
     expect(JSON.stringify(schema)).not.toContain('"format"');

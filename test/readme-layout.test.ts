@@ -33,7 +33,9 @@ describe('harness/README.md layout table', () => {
   });
 
   it('has a row for every folder under harness/', () => {
-    const folders = readdirSync(join(repoRoot, 'harness'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => `harness/${d.name}`);
+    const folders = readdirSync(join(repoRoot, 'harness'), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => `harness/${d.name}`);
     expect(folders.filter((f) => !layoutRows().some((r) => r.folder === f))).toEqual([]);
   });
 });

@@ -70,7 +70,10 @@ function netconformArgs(command: string): string[] | undefined {
 
 /** GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens. */
 function anchorOf(heading: string): string {
-  return heading.toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+  return heading
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, '')
+    .replace(/ /g, '-');
 }
 
 /** `a/{b,c}/d` → `a/b/d`, `a/c/d`. */
@@ -129,7 +132,9 @@ describe('the top README', () => {
     const known = { top: commandsOf(top.stdout), lab: commandsOf(lab.stdout) };
     expect(known.top).toEqual(expect.arrayContaining(['run', 'list', 'validate', 'schema', 'merge', 'lab']));
 
-    const used = shCommands(readme).map(netconformArgs).filter((a): a is string[] => a !== undefined);
+    const used = shCommands(readme)
+      .map(netconformArgs)
+      .filter((a): a is string[] => a !== undefined);
     expect(used.length).toBeGreaterThan(5);
     for (const args of used) {
       expect(known.top, args.join(' ')).toContain(args[0]);

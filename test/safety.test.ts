@@ -183,14 +183,18 @@ describe('assertSafeDestination: every boundary, from every place', () => {
       }
       throw new Error(`${a} was accepted`);
     };
-    expect(e('10.0.0.1').message).toMatch(/^refusing to send to 10\.0\.0\.1: a private range \(10\.0\.0\.0\/8, RFC 1918\)/);
+    expect(e('10.0.0.1').message).toMatch(
+      /^refusing to send to 10\.0\.0\.1: a private range \(10\.0\.0\.0\/8, RFC 1918\)/,
+    );
     expect(e('2001:2:1::5').message).toContain('outside 2001:2::/48');
     expect(e('ff0e::1').message).toContain('global multicast');
     expect(e('example.com').message).toContain('a hostname');
     expect(e('239.255.0.1', FROM.host).message).toContain('without --allow-host-network');
     expect(e('\u001b[31mx').message).not.toContain('\u001b');
     expect(e('\u001b[31mx').address).toBe('\u001b[31mx');
-    expect(() => assertSafeDestination(42 as unknown as string, FROM.lab)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_DESTINATION' }));
+    expect(() => assertSafeDestination(42 as unknown as string, FROM.lab)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_DESTINATION' }),
+    );
   });
 
   it('says what kind of destination it let through', () => {
@@ -230,9 +234,12 @@ describe('assertSafeBindAddress', () => {
   it.each(['0.0.0.0', '::', '127.0.0.1', '::1', '198.18.1.1', '2001:2::1'])('%s may be listened on', (a) => {
     expect(() => assertSafeBindAddress(a)).not.toThrow();
   });
-  it.each(['192.168.1.10', '10.0.0.1', '2001:2:1::1', 'fe80::1%eth0', '239.255.0.1', 'localhost', 'x'])('%s is refused', (a) => {
-    expect(() => assertSafeBindAddress(a)).toThrow(UnsafeDestinationError);
-  });
+  it.each(['192.168.1.10', '10.0.0.1', '2001:2:1::1', 'fe80::1%eth0', '239.255.0.1', 'localhost', 'x'])(
+    '%s is refused',
+    (a) => {
+      expect(() => assertSafeBindAddress(a)).toThrow(UnsafeDestinationError);
+    },
+  );
 });
 
 describe('the tunnel tools refuse before opening a socket (real processes)', () => {
@@ -242,16 +249,34 @@ describe('the tunnel tools refuse before opening a socket (real processes)', () 
   it.each([
     ['client', ['--gateway', '0.0.0.0', '--port', '1'], 'refusing to send to 0.0.0.0: unspecified'],
     ['client', ['--gateway', '2001:2:1::5', '--port', '1'], 'refusing to send to 2001:2:1::5: outside 2001:2::/48'],
-    ['prober', ['--target', '2001:2::1%eth0', '--port', '1'], 'refusing to send to 2001:2::1%eth0: a %zone goes only with a link-local'],
-    ['proxy', ['--upstream', '192.168.1.1', '--upstream-port', '1'], 'refusing to send to 192.168.1.1: a private range'],
+    [
+      'prober',
+      ['--target', '2001:2::1%eth0', '--port', '1'],
+      'refusing to send to 2001:2::1%eth0: a %zone goes only with a link-local',
+    ],
+    [
+      'proxy',
+      ['--upstream', '192.168.1.1', '--upstream-port', '1'],
+      'refusing to send to 192.168.1.1: a private range',
+    ],
     ['gateway', ['--address', '10.0.0.1'], 'refusing to listen on 10.0.0.1'],
-  ])('%s %j', async (name, args, detail) => {
-    // No timeout of our own: a loaded machine only makes tsx start slower (vitest's 120 s bounds it).
-    const r = await execa(process.execPath, ['--import', 'tsx', tool(name), ...args], { reject: false, stdin: 'ignore' });
-    expect(r.exitCode).toBe(2);
-    const fatal = r.stdout.split('\n').map((l) => parseEventLine(l)).find((e) => e?.event === 'fatal');
-    expect(fatal?.detail).toContain(detail);
-  }, 120_000);
+  ])(
+    '%s %j',
+    async (name, args, detail) => {
+      // No timeout of our own: a loaded machine only makes tsx start slower (vitest's 120 s bounds it).
+      const r = await execa(process.execPath, ['--import', 'tsx', tool(name), ...args], {
+        reject: false,
+        stdin: 'ignore',
+      });
+      expect(r.exitCode).toBe(2);
+      const fatal = r.stdout
+        .split('\n')
+        .map((l) => parseEventLine(l))
+        .find((e) => e?.event === 'fatal');
+      expect(fatal?.detail).toContain(detail);
+    },
+    120_000,
+  );
 });
 
 describe('multicast group parameters are refused at validate when the rule would refuse them', () => {
@@ -265,8 +290,14 @@ describe('multicast group parameters are refused at validate when the rule would
     const registry = await loadRegistry();
     const dir = await tempDir('nc-safety-');
     const file = join(dir, 'p.yaml');
-    await writeFile(file, 'profile: p\nscenarios:\n  - id: g\n    use: multicast.group-peers\n    with: { group: 224.0.1.5 }\n  - id: a\n    use: multicast.asymmetry\n    with: { groups6: [ff0e::114] }\n');
-    const err = await loadProfile(file, registry).then(() => undefined, (e: unknown) => e);
+    await writeFile(
+      file,
+      'profile: p\nscenarios:\n  - id: g\n    use: multicast.group-peers\n    with: { group: 224.0.1.5 }\n  - id: a\n    use: multicast.asymmetry\n    with: { groups6: [ff0e::114] }\n',
+    );
+    const err = await loadProfile(file, registry).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ProfileError);
     const lines = (err as ProfileError).issues.map(formatIssue);
     expect(lines).toEqual([

@@ -17,16 +17,22 @@ import { bin, repoRoot } from './helpers/cli.ts';
 const hook = join(repoRoot, 'test/fixtures/hooks/log-loaded-modules.mjs');
 
 /** The source files (relative to the repository) bundled into the dist/ chunks the command loaded. */
-async function sourcesLoadedBy(args: string[]): Promise<{ sources: string[]; stdout: string; exitCode: number | undefined }> {
+async function sourcesLoadedBy(
+  args: string[],
+): Promise<{ sources: string[]; stdout: string; exitCode: number | undefined }> {
   const r = await execa('node', ['--import', hook, bin, ...args], {
     cwd: repoRoot,
     reject: false,
     env: { NETCONFORM_LOADER: 'compiled', NETCONFORM_EXTRA_SUITES: '' },
   });
   const urls = [...r.stderr.matchAll(/^loaded (\S+)$/gm)].map((m) => m[1]!);
-  const chunks = urls.filter((u) => u.startsWith('file:') && fileURLToPath(u).startsWith(join(repoRoot, 'dist') + '/'));
+  const chunks = urls.filter((u) => u.startsWith('file:') && fileURLToPath(u).startsWith(`${join(repoRoot, 'dist')}/`));
   expect(chunks.length).toBeGreaterThan(0);
-  const sources = chunks.flatMap((u) => (JSON.parse(readFileSync(`${fileURLToPath(u)}.map`, 'utf8')) as { sources: string[] }).sources.map((s) => s.replace(/^(\.\.\/)+/, '')));
+  const sources = chunks.flatMap((u) =>
+    (JSON.parse(readFileSync(`${fileURLToPath(u)}.map`, 'utf8')) as { sources: string[] }).sources.map((s) =>
+      s.replace(/^(\.\.\/)+/, ''),
+    ),
+  );
   return { sources: [...new Set(sources)], stdout: r.stdout, exitCode: r.exitCode };
 }
 

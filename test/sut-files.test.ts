@@ -26,11 +26,22 @@ describe('sut.files', () => {
 
   it('a SUT reads the file it was given as ${files}; the folder goes when the attempt ends', async () => {
     const ctx = new AttemptContext({
-      scenarioId: 's', profileDir: '.', lab: undefined, sut: undefined, allowHostNetwork: false,
-      capabilities: {} as Capabilities, attempt: 1, signal: new AbortController().signal,
+      scenarioId: 's',
+      profileDir: '.',
+      lab: undefined,
+      sut: undefined,
+      allowHostNetwork: false,
+      capabilities: {} as Capabilities,
+      attempt: 1,
+      signal: new AbortController().signal,
     });
     const spec = {
-      command: [process.execPath, '-e', 'console.log(require("fs").readFileSync(process.argv[1], "utf8").trim()); setInterval(() => {}, 1000)', '${files}/app.conf'],
+      command: [
+        process.execPath,
+        '-e',
+        'console.log(require("fs").readFileSync(process.argv[1], "utf8").trim()); setInterval(() => {}, 1000)',
+        '${files}/app.conf',
+      ],
       files: { 'app.conf': 'port=${port}' },
       ready: { line: '^port=' },
     };

@@ -42,7 +42,10 @@ const sourceUrlPlugin: Plugin = {
     b.onLoad({ filter: /\.ts$/ }, async (args) => {
       const text = await readFile(args.path, 'utf8');
       const fromDist = relative(dist, args.path).split('\\').join('/');
-      return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(fromDist)}, import.meta.url).href`), loader: 'ts' };
+      return {
+        contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(fromDist)}, import.meta.url).href`),
+        loader: 'ts',
+      };
     });
   },
 };
@@ -56,7 +59,9 @@ function precompiledValidators(moduleText: string): Plugin {
   return {
     name: 'netconform-precompiled-validators',
     setup(b) {
-      b.onLoad({ filter: /precompiled\.ts$/ }, (args) => (args.path === target ? { contents: moduleText, loader: 'js', resolveDir: dirname(target) } : undefined));
+      b.onLoad({ filter: /precompiled\.ts$/ }, (args) =>
+        args.path === target ? { contents: moduleText, loader: 'js', resolveDir: dirname(target) } : undefined,
+      );
     },
   };
 }
@@ -74,7 +79,8 @@ function virtualModules(scenarios: { family: string; file: string; meta: Scenari
   const all = [
     `export const scenarios = [`,
     ...scenarios.map(
-      (s) => `  { family: ${JSON.stringify(s.family)}, file: ${JSON.stringify(s.file)}, meta: ${JSON.stringify(s.meta)}, load: () => import(${JSON.stringify(`./suites/${s.family}/${s.file}`)}) },`,
+      (s) =>
+        `  { family: ${JSON.stringify(s.family)}, file: ${JSON.stringify(s.file)}, meta: ${JSON.stringify(s.meta)}, load: () => import(${JSON.stringify(`./suites/${s.family}/${s.file}`)}) },`,
     ),
     `];`,
   ].join('\n');
@@ -82,7 +88,11 @@ function virtualModules(scenarios: { family: string; file: string; meta: Scenari
     name: 'netconform-virtual',
     setup(b) {
       b.onResolve({ filter: /^netconform:/ }, (args) => ({ path: args.path, namespace: 'netconform' }));
-      b.onLoad({ filter: /.*/, namespace: 'netconform' }, (args) => ({ contents: args.path === ENTRY ? entry : all, loader: 'ts', resolveDir: root }));
+      b.onLoad({ filter: /.*/, namespace: 'netconform' }, (args) => ({
+        contents: args.path === ENTRY ? entry : all,
+        loader: 'ts',
+        resolveDir: root,
+      }));
     },
   };
 }
@@ -127,7 +137,9 @@ export async function compile(): Promise<{ outdir: string; inputs: number; valid
       // node-gyp-build (it require()s the addon by a path found at run time).
       external: ['tsx', 'tsx/*', 'node-gyp-build'],
       // Bundled CommonJS calls require() for Node's built-ins: give the ES module one.
-      banner: { js: `import { createRequire as __ncCreateRequire } from 'node:module'; const require = __ncCreateRequire(import.meta.url);` },
+      banner: {
+        js: `import { createRequire as __ncCreateRequire } from 'node:module'; const require = __ncCreateRequire(import.meta.url);`,
+      },
       // Less text for V8 to parse at each start (parsing the bundle is a good part of a
       // `validate`); names are kept, and the source map leads a stack back to the .ts files.
       minifyWhitespace: true,
@@ -137,10 +149,15 @@ export async function compile(): Promise<{ outdir: string; inputs: number; valid
       logLevel: 'warning',
       plugins: [virtualModules(scenarios), precompiledValidators(precompiledModule(validators)), sourceUrlPlugin],
     });
-    const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('netconform:') && !p.includes('node_modules/'));
+    const inputs = Object.keys(result.metafile.inputs).filter(
+      (p) => !p.startsWith('netconform:') && !p.includes('node_modules/'),
+    );
     const dirs = ['suites', ...new Set(scenarios.map((s) => `suites/${s.family}`))];
     // This script, and the lockfile (the bundle holds the dependencies' code), when present.
-    const buildInputs = ['harness/bin/compile.ts', ...(existsSync(join(root, 'package-lock.json')) ? ['package-lock.json'] : [])];
+    const buildInputs = [
+      'harness/bin/compile.ts',
+      ...(existsSync(join(root, 'package-lock.json')) ? ['package-lock.json'] : []),
+    ];
     const stamp = { builtBy: 'harness/bin/compile.ts', ...(await stampOf(root, [...inputs, ...dirs, ...buildInputs])) };
     await writeFile(join(tmp, 'stamp.json'), `${JSON.stringify(stamp)}\n`);
     // Swap by two renames, so a CLI starting meanwhile finds either build or none (then tsx),
@@ -162,10 +179,14 @@ export async function compile(): Promise<{ outdir: string; inputs: number; valid
 if (process.argv[1] && resolve(process.argv[1]) === import.meta.filename) {
   try {
     const r = await compile();
-    process.stderr.write(`netconform: compiled the CLI into ${relative(root, r.outdir)}/ (${r.inputs} source files, ${r.validators} validators generated) in ${(r.ms / 1000).toFixed(1)} s\n`);
+    process.stderr.write(
+      `netconform: compiled the CLI into ${relative(root, r.outdir)}/ (${r.inputs} source files, ${r.validators} validators generated) in ${(r.ms / 1000).toFixed(1)} s\n`,
+    );
   } catch (e) {
     // esbuild has printed the file:line:col of what it could not compile.
-    process.stderr.write(`netconform: compiling the CLI failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}\n`);
+    process.stderr.write(
+      `netconform: compiling the CLI failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}\n`,
+    );
     process.exitCode = 1;
   }
 }

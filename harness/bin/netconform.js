@@ -30,17 +30,24 @@ async function start() {
   const forced = process.env.NETCONFORM_LOADER;
   const checkout = existsSync(new URL('.git', root));
   const reason =
-    forced === 'source' ? 'NETCONFORM_LOADER=source'
-    : checkout ? staleReason(rootPath)
-    : existsSync(new URL('dist/netconform.mjs', root)) ? undefined
-    : 'dist/ is not built (npm rebuild netconform)';
+    forced === 'source'
+      ? 'NETCONFORM_LOADER=source'
+      : checkout
+        ? staleReason(rootPath)
+        : existsSync(new URL('dist/netconform.mjs', root))
+          ? undefined
+          : 'dist/ is not built (npm rebuild netconform)';
   if (reason !== undefined && forced === 'compiled') {
     process.stderr.write(`netconform: NETCONFORM_LOADER=compiled, but ${reason}\n`);
     process.exit(3);
   }
   if (debug) {
     const which = checkout ? 'checked against the sources' : 'an installed package: not checked against the sources';
-    process.stderr.write(reason === undefined ? `netconform: loader compiled (dist/, ${which})\n` : `netconform: loader source (tsx): ${reason}\n`);
+    process.stderr.write(
+      reason === undefined
+        ? `netconform: loader compiled (dist/, ${which})\n`
+        : `netconform: loader source (tsx): ${reason}\n`,
+    );
   }
 
   let main;

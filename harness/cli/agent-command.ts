@@ -32,7 +32,9 @@ export async function agentCommand(flags: AgentFlags): Promise<void> {
   } catch (err) {
     throw new CliError(`agent: cannot listen on UDP port ${port}: ${(err as Error).message}`, ExitCode.environment);
   }
-  process.stdout.write(`netconform: peer agent ${agent.name} listening on 0.0.0.0:${agent.port}${flags.allowHostNetwork ? '' : ' (multicast sends refused without --allow-host-network)'}\n`);
+  process.stdout.write(
+    `netconform: peer agent ${agent.name} listening on 0.0.0.0:${agent.port}${flags.allowHostNetwork ? '' : ' (multicast sends refused without --allow-host-network)'}\n`,
+  );
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);

@@ -3,7 +3,13 @@ import { join, resolve } from 'node:path';
 import { displayPath } from '../loader/profile.ts';
 import { colorWanted } from '../reporters/console.ts';
 import type { JUnitFlavour } from '../model/junit-flavour.ts';
-import { DEFAULT_REPORTERS, isReporterName, makeReporters, REPORTER_NAMES, type ReporterName } from '../reporters/index.ts';
+import {
+  DEFAULT_REPORTERS,
+  isReporterName,
+  makeReporters,
+  REPORTER_NAMES,
+  type ReporterName,
+} from '../reporters/index.ts';
 import { durationsOf, loadShards, mergeResults, readResults } from '../runner/merge.ts';
 import { readLastRun, writeLastRun } from '../runner/last-run.ts';
 import { unjudgedProblems } from '../runner/judged.ts';
@@ -35,14 +41,20 @@ export function defaultProfileFor(platform: NodeJS.Platform): string {
 export const defaultProfile = defaultProfileFor(process.platform);
 
 /** The one stderr line after a first look that skipped some scenarios: how to get them. */
-export function firstLookHint(platform: NodeJS.Platform, skipped: number, total: number, allowHostNetwork: boolean): string {
-  const how = platform === 'linux'
-    ? `as root (${AS_ROOT.replace(' …', '')}; not npx, which leaves root-owned files in ~/.npm) they build a lab `
-      + 'of network namespaces'
-    : allowHostNetwork
-      ? 'their reasons are in the report; `netconform doctor` lists what this machine lacks'
-      : 'with --allow-host-network they send link-local broadcast and multicast on this machine\'s own interfaces '
-        + '(netconform run --allow-host-network)';
+export function firstLookHint(
+  platform: NodeJS.Platform,
+  skipped: number,
+  total: number,
+  allowHostNetwork: boolean,
+): string {
+  const how =
+    platform === 'linux'
+      ? `as root (${AS_ROOT.replace(' …', '')}; not npx, which leaves root-owned files in ~/.npm) they build a lab ` +
+        'of network namespaces'
+      : allowHostNetwork
+        ? 'their reasons are in the report; `netconform doctor` lists what this machine lacks'
+        : "with --allow-host-network they send link-local broadcast and multicast on this machine's own interfaces " +
+          '(netconform run --allow-host-network)';
   return `netconform: ${skipped} of ${total} scenarios were skipped; ${how}`;
 }
 
@@ -77,14 +89,19 @@ export interface RunFlags {
 function parseCount(flag: string, text: string | undefined, min: number, max: number): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (text.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new CliError(`${flag} must be a whole number from ${min} to ${max}, got "${text}"`, ExitCode.usage);
+  if (text.trim() === '' || !Number.isInteger(n) || n < min || n > max)
+    throw new CliError(`${flag} must be a whole number from ${min} to ${max}, got "${text}"`, ExitCode.usage);
   return n;
 }
 
 /** Checked before anything runs (also before --dry-run / --list return). */
 export function parseReporters(names: string[]): ReporterName[] {
   const unknown = names.filter((n) => !isReporterName(n));
-  if (unknown.length) throw new CliError(`unknown reporter ${unknown.map((n) => `"${n}"`).join(', ')} (choose from ${REPORTER_NAMES.join(', ')})`, ExitCode.usage);
+  if (unknown.length)
+    throw new CliError(
+      `unknown reporter ${unknown.map((n) => `"${n}"`).join(', ')} (choose from ${REPORTER_NAMES.join(', ')})`,
+      ExitCode.usage,
+    );
   return names.length ? (names as ReporterName[]) : DEFAULT_REPORTERS;
 }
 
@@ -109,20 +126,35 @@ function parseTimeout(text: string | undefined): number | undefined {
 }
 
 function printPlan(plan: PlannedScenario[]): void {
-  process.stdout.write(`netconform: plan of ${plan.length} scenario${plan.length === 1 ? '' : 's'} (dry run: nothing runs)\n`);
+  process.stdout.write(
+    `netconform: plan of ${plan.length} scenario${plan.length === 1 ? '' : 's'} (dry run: nothing runs)\n`,
+  );
   for (const p of plan) {
-    const extra = [p.spec.expectFail && 'expectFail', p.scenario.requires.length && `requires ${p.scenario.requires.join(', ')}`].filter(Boolean).join('; ');
+    const extra = [
+      p.spec.expectFail && 'expectFail',
+      p.scenario.requires.length && `requires ${p.scenario.requires.join(', ')}`,
+    ]
+      .filter(Boolean)
+      .join('; ');
     process.stdout.write(`  ${p.profile.file} › ${p.spec.id}  (${p.spec.use})${extra ? `  [${extra}]` : ''}\n`);
   }
 }
 
 function printList(plan: PlannedScenario[], json: boolean): void {
-  const rows = plan.map((p) => ({ profile: p.profile.profile.profile, file: p.profile.file, line: p.profile.scenarioLines[p.spec.id] ?? 1, id: p.spec.id, use: p.spec.use, ...(p.spec.expectFail ? { expectFail: p.spec.expectFail } : {}) }));
+  const rows = plan.map((p) => ({
+    profile: p.profile.profile.profile,
+    file: p.profile.file,
+    line: p.profile.scenarioLines[p.spec.id] ?? 1,
+    id: p.spec.id,
+    use: p.spec.use,
+    ...(p.spec.expectFail ? { expectFail: p.spec.expectFail } : {}),
+  }));
   if (json) {
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return;
   }
-  for (const r of rows) process.stdout.write(escapeControl(`${r.file}:${r.line}  ${r.profile} › ${r.id}  (${r.use})`) + '\n');
+  for (const r of rows)
+    process.stdout.write(`${escapeControl(`${r.file}:${r.line}  ${r.profile} › ${r.id}  (${r.use})`)}\n`);
   process.stdout.write(`${rows.length} scenario${rows.length === 1 ? '' : 's'}\n`);
 }
 
@@ -139,11 +171,15 @@ export async function runCommand(given: string[], flags: RunFlags): Promise<void
     if (files.length === 0) files = last.profiles;
     only = new Set(last.failed);
     if (only.size === 0) {
-      process.stdout.write(`netconform: --last-failed: no scenario failed in the last run recorded in ${displayPath(outDir)}; nothing to run\n`);
+      process.stdout.write(
+        `netconform: --last-failed: no scenario failed in the last run recorded in ${displayPath(outDir)}; nothing to run\n`,
+      );
       return;
     }
   }
-  const shardDurations = flags.shardDurations ? durationsOf(await readResults(resolve(flags.shardDurations), '--shard-durations')) : undefined;
+  const shardDurations = flags.shardDurations
+    ? durationsOf(await readResults(resolve(flags.shardDurations), '--shard-durations'))
+    : undefined;
   const opts = {
     files: files.length ? files : [displayPath(defaultProfile)],
     only,
@@ -172,7 +208,13 @@ export async function runCommand(given: string[], flags: RunFlags): Promise<void
   const refused = sutPriority === 'raised' ? cannotRaise() : undefined;
   if (refused) throw new CliError(`--sut-priority raised: ${refused}`, ExitCode.environment);
   const firstLook = files.length === 0;
-  const reporters = makeReporters(reporterNames, { outDir, verbose: flags.verbose, color: colorWanted(flags.color), allEvidence: firstLook, junit: flags.junit });
+  const reporters = makeReporters(reporterNames, {
+    outDir,
+    verbose: flags.verbose,
+    color: colorWanted(flags.color),
+    allEvidence: firstLook,
+    junit: flags.junit,
+  });
 
   // First interrupt signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT): abort the running scenario, clean up,
   // write reports marked interrupted.
@@ -188,7 +230,8 @@ export async function runCommand(given: string[], flags: RunFlags): Promise<void
       process.stderr.write(`netconform: ${sig} again: tearing down now, without waiting for the scenario\n`);
       void forceCleanup().finally(() => {
         // Only what is true: the reports line is printed by the run once the files exist.
-        if (writtenReports() === undefined) process.stderr.write('netconform: no reports were written (interrupted twice)\n');
+        if (writtenReports() === undefined)
+          process.stderr.write('netconform: no reports were written (interrupted twice)\n');
         process.exit(ExitCode.interrupted);
       });
     }
@@ -211,7 +254,9 @@ export async function runCommand(given: string[], flags: RunFlags): Promise<void
       maxFailures,
     });
     process.exitCode = exitCode;
-    const skipped = result.scenarios.filter((sc) => sc.checks.length > 0 && sc.checks.every((c) => c.verdict === 'skip')).length;
+    const skipped = result.scenarios.filter(
+      (sc) => sc.checks.length > 0 && sc.checks.every((c) => c.verdict === 'skip'),
+    ).length;
     if (firstLook && skipped) {
       // One line on how to get the rest (stderr: stdout's last line stays the closing line).
       const hint = firstLookHint(process.platform, skipped, result.scenarios.length, Boolean(flags.allowHostNetwork));
@@ -241,22 +286,40 @@ function ignoreLateSignal(): void {
 }
 
 /** `netconform merge <dir…> --out <dir>`: one results.json, junit.xml and report.html from shards'. */
-export async function mergeCommand(dirs: string[], flags: { out: string; reporter?: string[]; junit?: JUnitFlavour }): Promise<void> {
+export async function mergeCommand(
+  dirs: string[],
+  flags: { out: string; reporter?: string[]; junit?: JUnitFlavour },
+): Promise<void> {
   const names = flags.reporter?.length ? parseReporters(flags.reporter) : (['junit', 'json', 'html'] as ReporterName[]);
   const outDir = resolve(flags.out);
   await refusePseudoFolder(outDir);
   const merged = mergeResults(await loadShards(dirs.map((d) => resolve(d))), dirs);
   await mkdir(outDir, { recursive: true });
-  process.stdout.write(`netconform: merged ${dirs.length} shard${dirs.length === 1 ? '' : 's'} (${merged.scenarios.length} scenarios) into ${displayPath(outDir)}\n`);
+  process.stdout.write(
+    `netconform: merged ${dirs.length} shard${dirs.length === 1 ? '' : 's'} (${merged.scenarios.length} scenarios) into ${displayPath(outDir)}\n`,
+  );
   const unjudged = unjudgedProblems(merged);
   if (unjudged.length) merged.unjudged = unjudged;
   // The same reporters as a run, fed the merged result: only their end-of-run hook applies
   // (github annotates there what it never saw live, and ends with the count line itself).
-  const reporters = makeReporters(names.filter((n) => n !== 'console'), { outDir, junit: flags.junit });
+  const reporters = makeReporters(
+    names.filter((n) => n !== 'console'),
+    { outDir, junit: flags.junit },
+  );
   for (const r of reporters) await r.onEnd?.(merged);
-  await writeLastRun(outDir, merged, merged.profiles.map((p) => p.file));
+  await writeLastRun(
+    outDir,
+    merged,
+    merged.profiles.map((p) => p.file),
+  );
   for (const l of unjudged) process.stdout.write(`netconform: ${l}: exit ${ExitCode.nothingJudged}\n`);
   if (!reporters.some((r) => r.name === 'github')) process.stdout.write(`${closingLine(merged.summary)}\n`);
   const failing = merged.scenarios.filter(scenarioFailed).length;
-  process.exitCode = merged.interrupted ? ExitCode.interrupted : failing ? ExitCode.checkFailed : unjudged.length ? ExitCode.nothingJudged : ExitCode.ok;
+  process.exitCode = merged.interrupted
+    ? ExitCode.interrupted
+    : failing
+      ? ExitCode.checkFailed
+      : unjudged.length
+        ? ExitCode.nothingJudged
+        : ExitCode.ok;
 }

@@ -49,8 +49,12 @@ export async function defaultRoutes(
 }
 
 const FLAG_NAMES: Array<[keyof NetInterface['flags'], string]> = [
-  ['up', 'up'], ['running', 'running'], ['loopback', 'loopback'], ['broadcast', 'broadcast'],
-  ['multicast', 'multicast'], ['pointToPoint', 'point-to-point'],
+  ['up', 'up'],
+  ['running', 'running'],
+  ['loopback', 'loopback'],
+  ['broadcast', 'broadcast'],
+  ['multicast', 'multicast'],
+  ['pointToPoint', 'point-to-point'],
 ];
 
 export function interfaceRow(i: NetInterface): DoctorInterface {
@@ -76,8 +80,10 @@ export function contextRow(r: ContextRun): DoctorContextRow {
     sends: r.skipped
       ? []
       : outcomes(r.events, undefined, []).map((o) => ({
-        kind: o.kind, state: o.send, ...(o.code ? { code: o.code } : {}),
-      })),
+          kind: o.kind,
+          state: o.send,
+          ...(o.code ? { code: o.code } : {}),
+        })),
   };
 }
 
@@ -137,10 +143,10 @@ export function predictScenario(
     return row(false, `cannot run here: the profile's lab is not up: ${lab.reason}`);
   }
   if (scenario.sendsOnHostNetwork && !labUp && !o.allowHostNetwork) {
-    const why = 'would send on this host\'s real interfaces (no lab): refusing without --allow-host-network';
+    const why = "would send on this host's real interfaces (no lab): refusing without --allow-host-network";
     return row(false, `${scenario.id} ${why}`);
   }
-  if (labUp) return row(true, 'runs in the profile\'s lab');
-  if (scenario.sendsOnHostNetwork) return row(true, 'runs on this host\'s interfaces (--allow-host-network)');
+  if (labUp) return row(true, "runs in the profile's lab");
+  if (scenario.sendsOnHostNetwork) return row(true, "runs on this host's interfaces (--allow-host-network)");
   return row(true, 'runs on this host');
 }

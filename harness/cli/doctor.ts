@@ -79,22 +79,23 @@ async function tools(): Promise<DoctorReport['tools']> {
   // Where the lab's local-network policies live (lab/local-network.ts): any cgroup2 mount.
   const mount = cgroup2Mount();
   const controllersFile = mount ? join(mount, 'cgroup.controllers') : undefined;
-  const controllers = controllersFile && existsSync(controllersFile)
-    ? readFileSync(controllersFile, 'utf8').trim()
-    : undefined;
+  const controllers =
+    controllersFile && existsSync(controllersFile) ? readFileSync(controllersFile, 'utf8').trim() : undefined;
   return {
     ip: await has(['ip', '-V'], 'iproute2'),
     tcpdump: await has(['tcpdump', '--version'], 'tcpdump'),
-    cgroup2: controllers !== undefined
-      ? { ok: true, reason: `cgroup v2 at ${mount} (controllers: ${controllers || 'none'})` }
-      : { ok: false, reason: 'no cgroup v2 hierarchy is mounted (/proc/self/mountinfo)' },
+    cgroup2:
+      controllers !== undefined
+        ? { ok: true, reason: `cgroup v2 at ${mount} (controllers: ${controllers || 'none'})` }
+        : { ok: false, reason: 'no cgroup v2 hierarchy is mounted (/proc/self/mountinfo)' },
   };
 }
 
 async function localNetwork(allowHostNetwork: boolean): Promise<DoctorReport['localNetwork']> {
   if (!allowHostNetwork) {
-    const reason = 'not probed: the quick probe sends to 169.254.255.1, 255.255.255.255, 239.255.76.80 and ff02::4c4e '
-      + 'on the routed interface; run doctor with --allow-host-network';
+    const reason =
+      'not probed: the quick probe sends to 169.254.255.1, 255.255.255.255, 239.255.76.80 and ff02::4c4e ' +
+      'on the routed interface; run doctor with --allow-host-network';
     return { probed: false, reason, contexts: [] };
   }
   const iface = await hostInterface();
@@ -107,8 +108,9 @@ async function localNetwork(allowHostNetwork: boolean): Promise<DoctorReport['lo
     const plan = hostPlan(iface, LNP_PROBE_PORT, 1, true);
     rows.push(contextRow(await contexts.run(c, plan, PROBE_TIMEOUT_MS, AbortSignal.timeout(PROBE_TIMEOUT_MS * 2))));
   }
-  const reason = `one datagram per kind on ${iface.name} in each launch context; "sent-unconfirmed" means not refused `
-    + '(no peer confirms arrival)';
+  const reason =
+    `one datagram per kind on ${iface.name} in each launch context; "sent-unconfirmed" means not refused ` +
+    '(no peer confirms arrival)';
   return { probed: true, reason, contexts: rows };
 }
 
@@ -117,7 +119,11 @@ export async function gatherDoctor(flags: { allowHostNetwork: boolean }): Promis
   const status = native.addonStatus();
   const platform = process.platform === 'darwin' ? 'darwin' : 'linux';
   const [os, caps, routes, toolFacts, lnp] = await Promise.all([
-    osName(), probeCapabilities(), defaultRoutes(process.platform, run), tools(), localNetwork(flags.allowHostNetwork),
+    osName(),
+    probeCapabilities(),
+    defaultRoutes(process.platform, run),
+    tools(),
+    localNetwork(flags.allowHostNetwork),
   ]);
   const registry = await loadRegistry();
   const profiles: DoctorReport['profiles'] = [];
@@ -128,7 +134,8 @@ export async function gatherDoctor(flags: { allowHostNetwork: boolean }): Promis
       file: displayPath(join(profilesDir, f)),
       profile: loaded.profile.profile,
       scenarios: loaded.profile.scenarios.map((s) =>
-        predictScenario(registry.get(s.use)!, loaded, s, caps, { platform, allowHostNetwork: flags.allowHostNetwork })),
+        predictScenario(registry.get(s.use)!, loaded, s, caps, { platform, allowHostNetwork: flags.allowHostNetwork }),
+      ),
     });
   }
   const uid = process.getuid?.() ?? -1;
@@ -137,19 +144,28 @@ export async function gatherDoctor(flags: { allowHostNetwork: boolean }): Promis
     netconform: VERSION,
     node: process.version,
     os: {
-      platform: process.platform, name: os.name, kernel: release(), arch: process.arch,
+      platform: process.platform,
+      name: os.name,
+      kernel: release(),
+      arch: process.arch,
       ...(os.translated !== undefined ? { translated: os.translated } : {}),
     },
     user: { uid, root: uid === 0 },
     addon: {
-      loaded: status.loaded, ...(status.reason ? { reason: status.reason } : {}),
-      features: { ...status.features }, build: addonBuild(),
+      loaded: status.loaded,
+      ...(status.reason ? { reason: status.reason } : {}),
+      features: { ...status.features },
+      build: addonBuild(),
     },
-    networkFramework: process.platform !== 'darwin'
-      ? { ok: false, reason: `Network framework is macOS-only; this is ${process.platform}` }
-      : native.nwGroupAvailable()
-        ? { ok: true, reason: 'the addon has NwGroup (NWConnectionGroup, macOS 11+)' }
-        : { ok: false, reason: status.loaded ? 'the addon was built without NwGroup' : (status.reason ?? 'no addon') },
+    networkFramework:
+      process.platform !== 'darwin'
+        ? { ok: false, reason: `Network framework is macOS-only; this is ${process.platform}` }
+        : native.nwGroupAvailable()
+          ? { ok: true, reason: 'the addon has NwGroup (NWConnectionGroup, macOS 11+)' }
+          : {
+              ok: false,
+              reason: status.loaded ? 'the addon was built without NwGroup' : (status.reason ?? 'no addon'),
+            },
     defaultRoute: routes,
     interfaces: status.loaded ? native.listInterfaces().map(interfaceRow) : [],
     capabilities: caps,
@@ -195,8 +211,11 @@ function printText(r: DoctorReport): void {
   }
 }
 
-export async function doctorCommand(flags: { json?: boolean; jsonSchema?: boolean; allowHostNetwork?: boolean }):
-  Promise<void> {
+export async function doctorCommand(flags: {
+  json?: boolean;
+  jsonSchema?: boolean;
+  allowHostNetwork?: boolean;
+}): Promise<void> {
   if (flags.jsonSchema) {
     process.stdout.write(`${JSON.stringify(DoctorReport, null, 2)}\n`);
     return;

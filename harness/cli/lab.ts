@@ -14,11 +14,14 @@ import type { LabCommandDeps } from './lab-commands.ts';
 
 export { registerLabCommands, type LabCommandDeps } from './lab-commands.ts';
 
-const out = (line = ''): void => { process.stdout.write(`${line}\n`); };
+const out = (line = ''): void => {
+  process.stdout.write(`${line}\n`);
+};
 
 function toCliError(e: unknown): never {
   if (e instanceof LabError) {
-    if (e.code === 'EABORT') throw new CliError(`${e.message} (interrupted); what was built is removed`, ExitCode.interrupted);
+    if (e.code === 'EABORT')
+      throw new CliError(`${e.message} (interrupted); what was built is removed`, ExitCode.interrupted);
     const env = e.code === 'EPERM' || e.code === 'ENETEM' || e.code === 'EIP';
     throw new CliError(e.message, env ? ExitCode.environment : ExitCode.usage, e.message.split('\n'));
   }
@@ -28,7 +31,8 @@ function toCliError(e: unknown): never {
 export async function up(file: string, opts: { runId?: string }, deps: LabCommandDeps): Promise<void> {
   const { lab: spec, file: shown } = await deps.loadProfileForLab(file);
   if (!spec || typeof spec !== 'object') throw new CliError(`${shown} has no lab: section`, ExitCode.usage);
-  if (opts.runId !== undefined && !RUN_ID_PATTERN.test(opts.runId)) throw new CliError(`--run-id must be 5 characters [a-z0-9], starting with a letter`, ExitCode.usage);
+  if (opts.runId !== undefined && !RUN_ID_PATTERN.test(opts.runId))
+    throw new CliError(`--run-id must be 5 characters [a-z0-9], starting with a letter`, ExitCode.usage);
   const runId = opts.runId ?? newRunId();
   // Ctrl-C during bring-up: stop, remove what was built, exit 130 (not a half lab for gc).
   const interrupt = new AbortController();
@@ -37,7 +41,13 @@ export async function up(file: string, opts: { runId?: string }, deps: LabComman
   const offSignals = onInterruptSignals(onSignal);
   let lab;
   try {
-    lab = await bringUpLab(spec as LabSpec, { runId, profile: shown, profilePath: resolve(file), signal: interrupt.signal, log: (l) => process.stderr.write(`${l}\n`) }).catch(toCliError);
+    lab = await bringUpLab(spec as LabSpec, {
+      runId,
+      profile: shown,
+      profilePath: resolve(file),
+      signal: interrupt.signal,
+      log: (l) => process.stderr.write(`${l}\n`),
+    }).catch(toCliError);
     keepLab(lab);
   } finally {
     offSignals();
@@ -45,7 +55,10 @@ export async function up(file: string, opts: { runId?: string }, deps: LabComman
   out(`lab ${runId} is up (from ${shown}); it stays until: netconform lab down ${runId}`);
   const width = Math.max(...lab.hosts.map((h) => h.name.length));
   for (const h of lab.hosts) {
-    const ifs = h.interfaces().map((i) => `${i.name}=${i.segment} ${i.ipv4?.address ?? ''}`).join(', ');
+    const ifs = h
+      .interfaces()
+      .map((i) => `${i.name}=${i.segment} ${i.ipv4?.address ?? ''}`)
+      .join(', ');
     out(`  ${h.name.padEnd(width)}  ip netns exec ${h.netns} bash    # ${ifs}`);
   }
 }
@@ -55,15 +68,24 @@ export async function status(opts: { json?: boolean }): Promise<void> {
   for (const c of listStateFiles().corrupt) {
     process.stderr.write(`netconform: lab status: skipped ${c.file}: ${c.reason}\n`);
   }
-  if (opts.json) { out(JSON.stringify(labs, null, 2)); return; }
-  if (labs.length === 0) { out('no labs'); return; }
+  if (opts.json) {
+    out(JSON.stringify(labs, null, 2));
+    return;
+  }
+  if (labs.length === 0) {
+    out('no labs');
+    return;
+  }
   for (const l of labs) {
-    const owner = l.persistent ? 'kept (lab up)' : `owner pid ${l.ownerPid} ${l.ownerAlive ? 'running' : 'gone: lab gc removes it'}`;
+    const owner = l.persistent
+      ? 'kept (lab up)'
+      : `owner pid ${l.ownerPid} ${l.ownerAlive ? 'running' : 'gone: lab gc removes it'}`;
     out(`lab ${l.runId}  ${l.profile ?? ''}  ${owner}  since ${l.createdAt}`);
     for (const s of l.segments) out(`  segment ${s.name}: ${s.ipv4}, ${s.ipv6}`);
     for (const h of l.hosts) {
       out(`  host ${h.name}${h.present ? '' : ' (namespace missing)'}: ip netns exec ${h.netns} bash`);
-      for (const i of h.interfaces) out(`    ${i.name} (#${i.index}, ${i.segment}, ${i.state}, mtu ${i.mtu}, ${i.mac}): ${i.addresses.join(' ')}`);
+      for (const i of h.interfaces)
+        out(`    ${i.name} (#${i.index}, ${i.segment}, ${i.state}, mtu ${i.mtu}, ${i.mac}): ${i.addresses.join(' ')}`);
     }
   }
 }
@@ -77,16 +99,28 @@ export async function down(target: string | undefined, opts: { force?: boolean }
   if (target === undefined) {
     const kept = listStates().filter((s) => s.persistent);
     if (kept.length !== 1) {
-      throw new CliError(kept.length === 0 ? 'no lab from `lab up` to take down (lab status lists labs)' : `several labs are up (${kept.map((s) => s.runId).join(', ')}): name one`, ExitCode.usage);
+      throw new CliError(
+        kept.length === 0
+          ? 'no lab from `lab up` to take down (lab status lists labs)'
+          : `several labs are up (${kept.map((s) => s.runId).join(', ')}): name one`,
+        ExitCode.usage,
+      );
     }
     ids = [kept[0]!.runId];
   } else if (RUN_ID_PATTERN.test(target) && !existsSync(target)) {
     ids = [target];
   } else {
     const file = resolve(target);
-    const fromProfile = listStates().filter((s) => s.profilePath === file || (s.profilePath === undefined && s.profile !== undefined && resolve(s.profile) === file));
+    const fromProfile = listStates().filter(
+      (s) =>
+        s.profilePath === file ||
+        (s.profilePath === undefined && s.profile !== undefined && resolve(s.profile) === file),
+    );
     if (fromProfile.length === 0) {
-      throw new CliError(`no lab from ${target} is up${existsSync(target) ? '' : ' (no such file or run id)'} (lab status lists labs)`, ExitCode.usage);
+      throw new CliError(
+        `no lab from ${target} is up${existsSync(target) ? '' : ' (no such file or run id)'} (lab status lists labs)`,
+        ExitCode.usage,
+      );
     }
     ids = fromProfile.map((s) => s.runId);
   }
@@ -99,8 +133,11 @@ export async function down(target: string | undefined, opts: { force?: boolean }
 
 export async function gc(opts: { all?: boolean }): Promise<void> {
   const r = await labGc({ includePersistent: opts.all, log: (l) => out(l) });
-  out(`gc: removed ${r.removed.length} namespaces${r.kept.length ? `; kept ${r.kept.length} with a live owner or from lab up (${r.kept.join(', ')})` : ''}`);
-  if (r.orphans.length) out(`gc: not touched (no state file, owner unknown): ${r.orphans.join(', ')}; remove with ip netns del`);
+  out(
+    `gc: removed ${r.removed.length} namespaces${r.kept.length ? `; kept ${r.kept.length} with a live owner or from lab up (${r.kept.join(', ')})` : ''}`,
+  );
+  if (r.orphans.length)
+    out(`gc: not touched (no state file, owner unknown): ${r.orphans.join(', ')}; remove with ip netns del`);
   const bad = r.corrupt.length;
   if (bad) out(`gc: ${bad} state file${bad === 1 ? '' : 's'} skipped as invalid (above)`);
 }

@@ -26,18 +26,22 @@ const mergeCommand: Commands['mergeCommand'] = async (...a) => (await commands()
 type ProfileCommands = typeof import('./profile-commands.ts');
 const profileCommands = (): Promise<ProfileCommands> => import('./profile-commands.ts');
 const listCommand: ProfileCommands['listCommand'] = async (...a) => (await profileCommands()).listCommand(...a);
-const validateCommand: ProfileCommands['validateCommand'] = async (...a) => (await profileCommands()).validateCommand(...a);
+const validateCommand: ProfileCommands['validateCommand'] = async (...a) =>
+  (await profileCommands()).validateCommand(...a);
 const schemaCommand: ProfileCommands['schemaCommand'] = async (...a) => (await profileCommands()).schemaCommand(...a);
-const loadProfileForLab: ProfileCommands['loadProfileForLab'] = async (file) => (await profileCommands()).loadProfileForLab(file);
+const loadProfileForLab: ProfileCommands['loadProfileForLab'] = async (file) =>
+  (await profileCommands()).loadProfileForLab(file);
 // doctor probes the host (capabilities, interfaces, tools): its own module, loaded when it runs.
 type DoctorCommands = typeof import('./doctor.ts');
-const doctorCommand: DoctorCommands['doctorCommand'] = async (...a) => (await import('./doctor.ts')).doctorCommand(...a);
+const doctorCommand: DoctorCommands['doctorCommand'] = async (...a) =>
+  (await import('./doctor.ts')).doctorCommand(...a);
 
 /**
  * A repeatable option's values. No commander default (`[]`): commander would print it as
  * "(default: [])" after the description, which says the real default itself.
  */
-const agentCommand = async (flags: import('./agent-command.ts').AgentFlags): Promise<void> => (await import('./agent-command.ts')).agentCommand(flags);
+const agentCommand = async (flags: import('./agent-command.ts').AgentFlags): Promise<void> =>
+  (await import('./agent-command.ts')).agentCommand(flags);
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -45,7 +49,10 @@ function collect(value: string, previous: string[] | undefined): string[] {
 
 /** `--junit`, for run and merge. */
 const junitOption = (): Option =>
-  new Option('--junit <flavour>', 'JUnit flavour: annotated adds file and line to each testcase (GitHub/GitLab annotators read them); strict validates against junit-10.xsd (Jenkins xUnit)')
+  new Option(
+    '--junit <flavour>',
+    'JUnit flavour: annotated adds file and line to each testcase (GitHub/GitLab annotators read them); strict validates against junit-10.xsd (Jenkins xUnit)',
+  )
     .choices([...JUNIT_FLAVOURS])
     .default('annotated');
 
@@ -64,23 +71,50 @@ export function buildProgram(): Command {
     .option('-t, --tag <tag>', 'only scenarios with this tag (profile or scenario tags); repeatable', collect)
     .option('--shard <i/n>', 'run shard i of n (deterministic, balanced)')
     .option('--shard-durations <results.json>', 'balance --shard by the durations recorded in a previous results.json')
-    .option('-r, --reporter <name>', 'reporter; repeatable (console, junit, json, html, github; default: console, junit, json, html)', collect)
+    .option(
+      '-r, --reporter <name>',
+      'reporter; repeatable (console, junit, json, html, github; default: console, junit, json, html)',
+      collect,
+    )
     .addOption(junitOption())
     .option('-o, --out <dir>', 'output folder for report files', 'reports')
-    .option('--timeout <duration>', 'timeout per scenario (e.g. 30s; default: the scenario\'s own)')
+    .option('--timeout <duration>', "timeout per scenario (e.g. 30s; default: the scenario's own)")
     .option('--retries <n>', 'retries for a failing scenario (a pass on retry is reported flaky)')
-    .option('--late-reruns <n>', 're-runs of a scenario whose attempt the harness\'s lateness kept from a verdict (a lateness error); the verdict is the re-run\'s, the report lists what was set aside (0 to 5, default 2)')
-    .option('--confirm-failures <n>', 'how many re-runs must see a timing-judged failure again before it stands; one that does not reproduce is flaky (0 to 5, default 1)')
-    .addOption(new Option('--capture <when>', 'packet captures per lab segment per attempt, kept under <out>/captures/').choices(CAPTURE_MODES).default('on-failure'))
+    .option(
+      '--late-reruns <n>',
+      "re-runs of a scenario whose attempt the harness's lateness kept from a verdict (a lateness error); the verdict is the re-run's, the report lists what was set aside (0 to 5, default 2)",
+    )
+    .option(
+      '--confirm-failures <n>',
+      'how many re-runs must see a timing-judged failure again before it stands; one that does not reproduce is flaky (0 to 5, default 1)',
+    )
+    .addOption(
+      new Option('--capture <when>', 'packet captures per lab segment per attempt, kept under <out>/captures/')
+        .choices(CAPTURE_MODES)
+        .default('on-failure'),
+    )
     .option('--dry-run', 'print the plan and run nothing')
-    .option('--pass-with-no-tests', 'exit 0 when --grep/--tag select no scenario (otherwise exit 2), or when every check was skipped (otherwise exit 4)')
-    .option('--allow-host-network', 'allow scenarios to send on this host\'s real interfaces when there is no lab')
-    .addOption(new Option('--sut-priority <level>', 'scheduling priority of the programs under test: raised (nice -10, root) delays them less on a busy machine, so fewer verdicts become a lateness error; recorded in the reports').choices([...SUT_PRIORITIES]).default('normal'))
-    .option('-v, --verbose', 'stream each scenario\'s log and print evidence of passing and expected-failing checks too')
+    .option(
+      '--pass-with-no-tests',
+      'exit 0 when --grep/--tag select no scenario (otherwise exit 2), or when every check was skipped (otherwise exit 4)',
+    )
+    .option('--allow-host-network', "allow scenarios to send on this host's real interfaces when there is no lab")
+    .addOption(
+      new Option(
+        '--sut-priority <level>',
+        'scheduling priority of the programs under test: raised (nice -10, root) delays them less on a busy machine, so fewer verdicts become a lateness error; recorded in the reports',
+      )
+        .choices([...SUT_PRIORITIES])
+        .default('normal'),
+    )
+    .option('-v, --verbose', "stream each scenario's log and print evidence of passing and expected-failing checks too")
     .option('--bail', 'stop after the first scenario with a failed check (= --max-failures 1)')
     .option('--max-failures <n>', 'stop after n scenarios with a failed check; the rest are counted as not run')
     .option('--repeat-each <n>', 'run each selected scenario n times (to find a flaky verdict)')
-    .option('--last-failed', 'run only the scenarios that failed in the last run recorded in --out (its profiles too, when none are given)')
+    .option(
+      '--last-failed',
+      'run only the scenarios that failed in the last run recorded in --out (its profiles too, when none are given)',
+    )
     .option('--list', 'list the selected scenario instances (file:line, id, use) and run nothing')
     .option('--json', 'with --list: as JSON')
     .option('--no-color', 'no colour (also NO_COLOR=1; FORCE_COLOR=1 forces it off a TTY)')
@@ -108,26 +142,38 @@ Exit codes:
 
   program
     .command('merge')
-    .description('merge shards\' results.json into one results.json, junit.xml and report.html')
-    .argument('<dirs...>', 'the shards\' output folders')
+    .description("merge shards' results.json into one results.json, junit.xml and report.html")
+    .argument('<dirs...>', "the shards' output folders")
     .requiredOption('-o, --out <dir>', 'output folder for the merged reports')
-    .option('-r, --reporter <name>', 'reporter; repeatable (console, junit, json, html, github; default: junit, json, html)', collect)
+    .option(
+      '-r, --reporter <name>',
+      'reporter; repeatable (console, junit, json, html, github; default: junit, json, html)',
+      collect,
+    )
     .addOption(junitOption())
     .action(mergeCommand);
 
   program
     .command('list')
     .description('list scenarios and shipped profiles; with a scenario (its use: name), its parameters')
-    .argument('[scenario]', 'a scenario, e.g. keepalive.honoured: its with:/expect: parameters with types, defaults and descriptions')
+    .argument(
+      '[scenario]',
+      'a scenario, e.g. keepalive.honoured: its with:/expect: parameters with types, defaults and descriptions',
+    )
     .option('--json', 'as JSON')
     .action(listCommand);
 
   program
     .command('agent')
-    .description('run a peer agent: the responder on another segment for host-mode scenarios (name its address in with.peers)')
-    .option('--name <name>', 'the name it answers with (default: this host\'s name)')
+    .description(
+      'run a peer agent: the responder on another segment for host-mode scenarios (name its address in with.peers)',
+    )
+    .option('--name <name>', "the name it answers with (default: this host's name)")
     .option('--port <port>', 'UDP control port (default: 47800; 0: any free port)')
-    .option('--allow-host-network', 'allow it to send multicast on this machine\'s real network (without it, it answers but refuses)')
+    .option(
+      '--allow-host-network',
+      "allow it to send multicast on this machine's real network (without it, it answers but refuses)",
+    )
     .option('-v, --verbose', 'print each request')
     .action(agentCommand);
 
@@ -139,17 +185,24 @@ Exit codes:
 
   program
     .command('doctor')
-    .description('what this host is and what netconform can do here: OS, addon, interfaces, routes, privileges, '
-      + 'local network privacy, and per shipped profile what would run or be skipped and why')
+    .description(
+      'what this host is and what netconform can do here: OS, addon, interfaces, routes, privileges, ' +
+        'local network privacy, and per shipped profile what would run or be skipped and why',
+    )
     .option('--json', 'as JSON, to attach to a bug report (schema: --json-schema)')
     .option('--json-schema', 'print the JSON Schema of --json and exit')
-    .option('--allow-host-network', 'probe local network privacy (sends four link-local datagrams per launch context) '
-      + 'and judge the profiles as a run with --allow-host-network')
+    .option(
+      '--allow-host-network',
+      'probe local network privacy (sends four link-local datagrams per launch context) ' +
+        'and judge the profiles as a run with --allow-host-network',
+    )
     .action(doctorCommand);
 
   program
     .command('schema')
-    .description('print the profile JSON Schema (for editors: # yaml-language-server: $schema=node_modules/netconform/profiles/netconform.schema.json)')
+    .description(
+      'print the profile JSON Schema (for editors: # yaml-language-server: $schema=node_modules/netconform/profiles/netconform.schema.json)',
+    )
     .option('-o, --out <file>', 'write it to this file instead (a local copy: $schema=./netconform.schema.json)')
     .action(schemaCommand);
 

@@ -22,7 +22,10 @@ export const profilesDir = join(packageRoot, 'profiles');
 export async function validateCommand(files: string[]): Promise<void> {
   const registry = await loadRegistry();
   const loaded = await loadProfiles(files, registry);
-  for (const p of loaded) process.stdout.write(`${escapeControl(p.file)}: ok (${p.profile.scenarios.length} scenario${p.profile.scenarios.length === 1 ? '' : 's'})\n`);
+  for (const p of loaded)
+    process.stdout.write(
+      `${escapeControl(p.file)}: ok (${p.profile.scenarios.length} scenario${p.profile.scenarios.length === 1 ? '' : 's'})\n`,
+    );
 }
 
 export async function listCommand(scenario: string | undefined, flags: { json?: boolean }): Promise<void> {
@@ -31,15 +34,30 @@ export async function listCommand(scenario: string | undefined, flags: { json?: 
     describeScenario(registry, scenario, Boolean(flags.json));
     return;
   }
-  const scenarios = [...registry.values()].map((s) => ({ use: s.id, summary: s.summary, platforms: s.platforms, requires: s.requires }));
+  const scenarios = [...registry.values()].map((s) => ({
+    use: s.id,
+    summary: s.summary,
+    platforms: s.platforms,
+    requires: s.requires,
+  }));
   const files = (await readdir(profilesDir)).filter((f) => f.endsWith('.yaml')).sort();
   const profiles = [];
   for (const f of files) {
     try {
       const p = await loadProfile(join(profilesDir, f), registry);
-      profiles.push({ file: displayPath(join(profilesDir, f)), profile: p.profile.profile, description: p.profile.description ?? '', scenarios: p.profile.scenarios.length });
+      profiles.push({
+        file: displayPath(join(profilesDir, f)),
+        profile: p.profile.profile,
+        description: p.profile.description ?? '',
+        scenarios: p.profile.scenarios.length,
+      });
     } catch {
-      profiles.push({ file: displayPath(join(profilesDir, f)), profile: '(invalid)', description: 'does not validate: run netconform validate on it', scenarios: 0 });
+      profiles.push({
+        file: displayPath(join(profilesDir, f)),
+        profile: '(invalid)',
+        description: 'does not validate: run netconform validate on it',
+        scenarios: 0,
+      });
     }
   }
   if (flags.json) {
@@ -48,9 +66,15 @@ export async function listCommand(scenario: string | undefined, flags: { json?: 
   }
   const w = Math.max(...scenarios.map((s) => s.use.length));
   process.stdout.write('Scenarios (use: name, platforms, summary):\n');
-  for (const s of scenarios) process.stdout.write(`  ${s.use.padEnd(w)}  ${s.platforms.join(',').padEnd(12)}  ${s.summary}\n`);
+  for (const s of scenarios)
+    process.stdout.write(`  ${s.use.padEnd(w)}  ${s.platforms.join(',').padEnd(12)}  ${s.summary}\n`);
   process.stdout.write('\nProfiles:\n');
-  for (const p of profiles) process.stdout.write(escapeControl(`  ${p.file}  ${p.profile} (${p.scenarios} scenario${p.scenarios === 1 ? '' : 's'})${p.description ? ` — ${p.description.split('\n')[0]}` : ''}`) + '\n');
+  for (const p of profiles)
+    process.stdout.write(
+      `${escapeControl(
+        `  ${p.file}  ${p.profile} (${p.scenarios} scenario${p.scenarios === 1 ? '' : 's'})${p.description ? ` — ${p.description.split('\n')[0]}` : ''}`,
+      )}\n`,
+    );
 }
 
 /** `netconform schema [--out file]`: to stdout, or written to a file (a local copy for an editor's modeline). */
@@ -59,21 +83,34 @@ function describeScenario(registry: Awaited<ReturnType<typeof loadRegistry>>, id
   const s = registry.get(id);
   if (!s) {
     const near = closest(id, [...registry.keys()]);
-    throw new CliError(`list: unknown scenario "${escapeControl(id)}"${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; netconform list shows them all`, ExitCode.usage);
+    throw new CliError(
+      `list: unknown scenario "${escapeControl(id)}"${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; netconform list shows them all`,
+      ExitCode.usage,
+    );
   }
   const withRows = paramRows(boundedParamsSchema(s.withSchema));
   const expectRows = paramRows(boundedParamsSchema(s.expectSchema));
   const sut = s.sutVariables ? { variables: s.sutVariables, exit: s.sutExit ?? 'error' } : undefined;
   if (json) {
-    const out = { use: s.id, summary: s.summary, platforms: s.platforms, requires: s.requires, with: withRows, expect: expectRows, ...(sut ? { sut } : {}) };
+    const out = {
+      use: s.id,
+      summary: s.summary,
+      platforms: s.platforms,
+      requires: s.requires,
+      with: withRows,
+      expect: expectRows,
+      ...(sut ? { sut } : {}),
+    };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return;
   }
   const sutLines = sut
     ? [
-      `  sut: variables for its command, env and ready.port; an exit mid-run is ${sut.exit === 'failure' ? 'a failure' : 'an error'} (sut.exit)`,
-      ...Object.entries(sut.variables).map(([n, v]) => `    \${${n}}  ${v.description}${v.ifWith ? ` (only with with.${v.ifWith})` : ''}`),
-    ]
+        `  sut: variables for its command, env and ready.port; an exit mid-run is ${sut.exit === 'failure' ? 'a failure' : 'an error'} (sut.exit)`,
+        ...Object.entries(sut.variables).map(
+          ([n, v]) => `    \${${n}}  ${v.description}${v.ifWith ? ` (only with with.${v.ifWith})` : ''}`,
+        ),
+      ]
     : [];
   const lines = [
     `${s.id}: ${s.summary}`,
@@ -96,7 +133,10 @@ export async function schemaCommand(flags: { out?: string } = {}): Promise<void>
   try {
     await writeFileAtomic(resolve(flags.out), text);
   } catch (err) {
-    throw new CliError(`schema --out: cannot write ${flags.out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, ExitCode.environment);
+    throw new CliError(
+      `schema --out: cannot write ${flags.out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      ExitCode.environment,
+    );
   }
   process.stdout.write(`netconform: wrote ${flags.out}\n`);
 }

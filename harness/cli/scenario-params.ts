@@ -20,7 +20,8 @@ const isSchema = (v: unknown): v is JsonSchema => typeof v === 'object' && v !==
 /** The schemas a wrapper (Described, DurationParam: an allOf of one) stands for. */
 function unwrap(s: JsonSchema): JsonSchema {
   const all = s.allOf;
-  if (Array.isArray(all) && all.length === 1 && isSchema(all[0]) && s.type === undefined) return { ...unwrap(all[0]), ...withoutAllOf(s) };
+  if (Array.isArray(all) && all.length === 1 && isSchema(all[0]) && s.type === undefined)
+    return { ...unwrap(all[0]), ...withoutAllOf(s) };
   return s;
 }
 
@@ -45,7 +46,8 @@ export function typeText(schema: JsonSchema): string {
   if (Array.isArray(union)) {
     const parts = union.filter(isSchema).map(typeText);
     // A duration: milliseconds or a string like 30s (util/duration.ts's schema).
-    if (parts.length === 2 && parts[0]!.startsWith('integer') && parts[1] === 'string (pattern)') return 'duration (ms or 500ms, 30s, 15m)';
+    if (parts.length === 2 && parts[0]!.startsWith('integer') && parts[1] === 'string (pattern)')
+      return 'duration (ms or 500ms, 30s, 15m)';
     return [...new Set(parts)].join(' | ');
   }
   const t = Array.isArray(s.type) ? s.type.join(' | ') : typeof s.type === 'string' ? s.type : 'any';
@@ -73,7 +75,8 @@ export function paramRows(schema: JsonSchema, prefix = ''): ParamRow[] {
       description: typeof p.description === 'string' ? p.description : '',
     });
     if (isSchema(p.properties)) rows.push(...paramRows(p, name));
-    else if (isSchema(p.items) && isSchema(unwrap(p.items).properties)) rows.push(...paramRows(unwrap(p.items), `${name}[]`));
+    else if (isSchema(p.items) && isSchema(unwrap(p.items).properties))
+      rows.push(...paramRows(unwrap(p.items), `${name}[]`));
   }
   return rows;
 }

@@ -6,8 +6,14 @@
 
 import { LAB_V4_CIDR, LAB_V6_CIDR } from '../net/safety.ts';
 
-export interface Prefix4 { base: number; len: number }
-export interface Prefix6 { base: bigint; len: number }
+export interface Prefix4 {
+  base: number;
+  len: number;
+}
+export interface Prefix6 {
+  base: bigint;
+  len: number;
+}
 
 export function parseV4(addr: string): number | undefined {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(addr);
@@ -37,7 +43,7 @@ export function parseCidr4(cidr: string, strict = true): { addr: number; prefix:
 }
 
 export function contains4(p: Prefix4, addr: number): boolean {
-  return ((addr & mask4(p.len)) >>> 0) === p.base;
+  return (addr & mask4(p.len)) >>> 0 === p.base;
 }
 
 export function overlap4(a: Prefix4, b: Prefix4): boolean {
@@ -71,10 +77,16 @@ export function formatV6(n: bigint): string {
   let best = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) { i++; continue; }
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) { best = i; bestLen = j - i; }
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
     i = j;
   }
   const hex = g.map((x) => x.toString(16));

@@ -4,13 +4,28 @@
  * host in `hosts:`) is preferred on every segment, so `dut` is .1 everywhere when it is first.
  */
 import {
-  broadcast4, contains4, contains6, labV4, labV6, overlap4, overlap6, parseCidr4, parseCidr6,
-  type Prefix4, type Prefix6,
+  broadcast4,
+  contains4,
+  contains6,
+  labV4,
+  labV6,
+  overlap4,
+  overlap6,
+  parseCidr4,
+  parseCidr6,
+  type Prefix4,
+  type Prefix6,
 } from './addr.ts';
 import type { LabSpec, LabSpecIssue } from './schema.ts';
 
-export interface SegmentPlan { v4: Prefix4; v6: Prefix6 }
-export interface LinkAddr { v4: number; v6: bigint }
+export interface SegmentPlan {
+  v4: Prefix4;
+  v6: Prefix6;
+}
+export interface LinkAddr {
+  v4: number;
+  v6: bigint;
+}
 export interface Allocation {
   segments: Map<string, SegmentPlan>;
   /** host → segment → addresses */
@@ -62,9 +77,18 @@ export function allocate(spec: LabSpec): Allocation {
   for (const [s, seg] of Object.entries(spec.segments)) {
     if (seg.ipv4 !== undefined) {
       const c = parseCidr4(seg.ipv4);
-      if (!c) issues.push({ path: ['segments', s, 'ipv4'], message: `"${seg.ipv4}" is not an IPv4 prefix (host bits must be 0)` });
-      else if (c.prefix.len < labV4.len || !contains4(labV4, c.prefix.base)) issues.push({ path: ['segments', s, 'ipv4'], message: `${seg.ipv4} is outside 198.18.0.0/15, the only range a lab may use` });
-      else if (c.prefix.len > 30) issues.push({ path: ['segments', s, 'ipv4'], message: `${seg.ipv4} is too small (at most /30)` });
+      if (!c)
+        issues.push({
+          path: ['segments', s, 'ipv4'],
+          message: `"${seg.ipv4}" is not an IPv4 prefix (host bits must be 0)`,
+        });
+      else if (c.prefix.len < labV4.len || !contains4(labV4, c.prefix.base))
+        issues.push({
+          path: ['segments', s, 'ipv4'],
+          message: `${seg.ipv4} is outside 198.18.0.0/15, the only range a lab may use`,
+        });
+      else if (c.prefix.len > 30)
+        issues.push({ path: ['segments', s, 'ipv4'], message: `${seg.ipv4} is too small (at most /30)` });
       else {
         const clash = fixed4.find(([, p]) => overlap4(p, c.prefix));
         if (clash) issues.push({ path: ['segments', s, 'ipv4'], message: `${seg.ipv4} overlaps segment ${clash[0]}` });
@@ -73,9 +97,18 @@ export function allocate(spec: LabSpec): Allocation {
     }
     if (seg.ipv6 !== undefined) {
       const c = parseCidr6(seg.ipv6);
-      if (!c) issues.push({ path: ['segments', s, 'ipv6'], message: `"${seg.ipv6}" is not an IPv6 prefix (host bits must be 0)` });
-      else if (c.prefix.len < labV6.len || !contains6(labV6, c.prefix.base)) issues.push({ path: ['segments', s, 'ipv6'], message: `${seg.ipv6} is outside 2001:2::/48, the only range a lab may use` });
-      else if (c.prefix.len > 120) issues.push({ path: ['segments', s, 'ipv6'], message: `${seg.ipv6} is too small (at most /120)` });
+      if (!c)
+        issues.push({
+          path: ['segments', s, 'ipv6'],
+          message: `"${seg.ipv6}" is not an IPv6 prefix (host bits must be 0)`,
+        });
+      else if (c.prefix.len < labV6.len || !contains6(labV6, c.prefix.base))
+        issues.push({
+          path: ['segments', s, 'ipv6'],
+          message: `${seg.ipv6} is outside 2001:2::/48, the only range a lab may use`,
+        });
+      else if (c.prefix.len > 120)
+        issues.push({ path: ['segments', s, 'ipv6'], message: `${seg.ipv6} is too small (at most /120)` });
       else {
         const clash = fixed6.find(([, p]) => overlap6(p, c.prefix));
         if (clash) issues.push({ path: ['segments', s, 'ipv6'], message: `${seg.ipv6} overlaps segment ${clash[0]}` });
@@ -88,7 +121,10 @@ export function allocate(spec: LabSpec): Allocation {
   for (const s of Object.keys(spec.segments)) {
     const v4 = fixed4.find(([n]) => n === s)?.[1] ?? carve4(taken4);
     const v6 = fixed6.find(([n]) => n === s)?.[1] ?? carve6(taken6);
-    if (!v4 || !v6) { issues.push({ path: ['segments', s], message: 'no free prefix left in the lab ranges' }); continue; }
+    if (!v4 || !v6) {
+      issues.push({ path: ['segments', s], message: 'no free prefix left in the lab ranges' });
+      continue;
+    }
     taken4.push(v4);
     taken6.push(v6);
     segments.set(s, { v4, v6 });
@@ -96,7 +132,10 @@ export function allocate(spec: LabSpec): Allocation {
 
   const used4 = new Map<string, Set<number>>();
   const used6 = new Map<string, Set<bigint>>();
-  for (const s of segments.keys()) { used4.set(s, new Set()); used6.set(s, new Set()); }
+  for (const s of segments.keys()) {
+    used4.set(s, new Set());
+    used6.set(s, new Set());
+  }
   // Fixed addresses first, so automatic ones never take them.
   const fixed = new Map<string, { v4?: number; v6?: bigint }>();
   for (const [h, host] of Object.entries(spec.hosts)) {
@@ -108,18 +147,29 @@ export function allocate(spec: LabSpec): Allocation {
         const c = parseCidr4(l.address, false);
         const path = ['hosts', h, 'links', i, 'address'];
         if (!c) issues.push({ path, message: `"${l.address}" is not an IPv4 address/prefix-length` });
-        else if (c.prefix.len !== seg.v4.len || !contains4(seg.v4, c.addr)) issues.push({ path, message: `${l.address} is not inside segment ${l.segment} (${cidrText4(seg.v4)})` });
-        else if (c.addr === seg.v4.base || c.addr === broadcast4(seg.v4)) issues.push({ path, message: `${l.address} is the network or broadcast address of ${l.segment}` });
-        else if (used4.get(l.segment)!.has(c.addr)) issues.push({ path, message: `${l.address} is used twice on segment ${l.segment}` });
-        else { got.v4 = c.addr; used4.get(l.segment)!.add(c.addr); }
+        else if (c.prefix.len !== seg.v4.len || !contains4(seg.v4, c.addr))
+          issues.push({ path, message: `${l.address} is not inside segment ${l.segment} (${cidrText4(seg.v4)})` });
+        else if (c.addr === seg.v4.base || c.addr === broadcast4(seg.v4))
+          issues.push({ path, message: `${l.address} is the network or broadcast address of ${l.segment}` });
+        else if (used4.get(l.segment)!.has(c.addr))
+          issues.push({ path, message: `${l.address} is used twice on segment ${l.segment}` });
+        else {
+          got.v4 = c.addr;
+          used4.get(l.segment)!.add(c.addr);
+        }
       }
       if (l.address6 !== undefined) {
         const c = parseCidr6(l.address6, false);
         const path = ['hosts', h, 'links', i, 'address6'];
         if (!c) issues.push({ path, message: `"${l.address6}" is not an IPv6 address/prefix-length` });
-        else if (c.prefix.len !== seg.v6.len || !contains6(seg.v6, c.addr)) issues.push({ path, message: `${l.address6} is not inside segment ${l.segment}` });
-        else if (used6.get(l.segment)!.has(c.addr)) issues.push({ path, message: `${l.address6} is used twice on segment ${l.segment}` });
-        else { got.v6 = c.addr; used6.get(l.segment)!.add(c.addr); }
+        else if (c.prefix.len !== seg.v6.len || !contains6(seg.v6, c.addr))
+          issues.push({ path, message: `${l.address6} is not inside segment ${l.segment}` });
+        else if (used6.get(l.segment)!.has(c.addr))
+          issues.push({ path, message: `${l.address6} is used twice on segment ${l.segment}` });
+        else {
+          got.v6 = c.addr;
+          used6.get(l.segment)!.add(c.addr);
+        }
       }
       fixed.set(`${h}\0${l.segment}`, got);
     });
@@ -134,7 +184,10 @@ export function allocate(spec: LabSpec): Allocation {
       const f = fixed.get(`${h}\0${l.segment}`) ?? {};
       const v4 = f.v4 ?? pickV4(seg.v4, used4.get(l.segment)!, hi + 1);
       const v6 = f.v6 ?? pickV6(seg.v6, used6.get(l.segment)!, hi + 1);
-      if (v4 === undefined || v6 === undefined) { issues.push({ path: ['hosts', h, 'links', i], message: `segment ${l.segment} has no free address left` }); return; }
+      if (v4 === undefined || v6 === undefined) {
+        issues.push({ path: ['hosts', h, 'links', i], message: `segment ${l.segment} has no free address left` });
+        return;
+      }
       used4.get(l.segment)!.add(v4);
       used6.get(l.segment)!.add(v6);
       m.set(l.segment, { v4, v6 });

@@ -98,7 +98,11 @@ export function makePrivateDirs(h: HostModel): void {
 export function removeHostFilesSync(netns: string): void {
   if (!NETNS_PATTERN.test(netns) || netns.includes('/') || netns.includes('..')) return;
   for (const dir of [etcDirOf(netns), path.join(PRIVATE_ROOT, netns)]) {
-    try { rmSync(dir, { recursive: true, force: true }); } catch { /* gc reports what is left */ }
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      /* gc reports what is left */
+    }
   }
 }
 
@@ -107,7 +111,11 @@ export function hostFileNamespaces(): string[] {
   const found = new Set<string>();
   for (const root of [ETC_NETNS, PRIVATE_ROOT]) {
     let entries: string[] = [];
-    try { entries = readdirSync(root); } catch { /* none */ }
+    try {
+      entries = readdirSync(root);
+    } catch {
+      /* none */
+    }
     for (const e of entries) if (NETNS_PATTERN.test(e)) found.add(e);
   }
   return [...found];

@@ -18,7 +18,7 @@ import { pidAlive, pidStartTime } from '../process/procfs.ts';
 export { newRunId } from './names.ts';
 export { LabError } from './ip.ts';
 export { labNeedsNetem, labNeedsLocalNetwork, type LabSpec } from './schema.ts';
-export { type LabState } from './state.ts';
+export type { LabState } from './state.ts';
 
 export interface BringUpOptions {
   runId: string;
@@ -51,7 +51,9 @@ function loadNative(): Promise<{ mod?: NativeSockets; reason?: string }> {
   nativeCache ??= (async () => {
     try {
       const m = (await import('../../native/index.ts')) as Partial<NativeSockets>;
-      return typeof m.createUdpSocket === 'function' ? { mod: m as NativeSockets } : { reason: 'native/index.ts exports no createUdpSocket' };
+      return typeof m.createUdpSocket === 'function'
+        ? { mod: m as NativeSockets }
+        : { reason: 'native/index.ts exports no createUdpSocket' };
     } catch (e) {
       return { reason: (e as Error).message.split('\n')[0] };
     }
@@ -67,7 +69,16 @@ export function qdiscAvailable(kind: 'netem' | 'tbf'): Promise<boolean> {
     p = (async () => {
       const runId = newRunId();
       const ns = `nc-${runId}-probe`;
-      writeState({ runId, ownerPid: process.pid, ownerStart: pidStartTime(process.pid), createdAt: new Date().toISOString(), persistent: false, namespaces: [ns], hosts: [], segments: [] });
+      writeState({
+        runId,
+        ownerPid: process.pid,
+        ownerStart: pidStartTime(process.pid),
+        createdAt: new Date().toISOString(),
+        persistent: false,
+        namespaces: [ns],
+        hosts: [],
+        segments: [],
+      });
       try {
         await ipBatch([`netns add ${ns}`]);
         const args = kind === 'netem' ? ['delay', '1ms'] : ['rate', '1mbit', 'burst', '32kbit', 'latency', '50ms'];
@@ -100,7 +111,11 @@ const BRING_UP_PARALLEL = 16;
  * After a rejection no new call starts, and it rejects (with the first error) only once the
  * calls in flight have settled, so the teardown that follows never races a bring-up `ip`.
  */
-export async function mapBounded<T, R>(items: T[], fn: (item: T) => Promise<R>, limit = BRING_UP_PARALLEL): Promise<R[]> {
+export async function mapBounded<T, R>(
+  items: T[],
+  fn: (item: T) => Promise<R>,
+  limit = BRING_UP_PARALLEL,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   let failure: { error: unknown } | undefined;
@@ -120,23 +135,31 @@ export async function mapBounded<T, R>(items: T[], fn: (item: T) => Promise<R>, 
 }
 
 export async function bringUpLab(spec: LabSpec, opts: BringUpOptions): Promise<Lab> {
-  if (process.getuid?.() !== 0) throw new LabError('EPERM', 'labs need root (network namespaces); run as root or skip lab scenarios');
+  if (process.getuid?.() !== 0)
+    throw new LabError('EPERM', 'labs need root (network namespaces); run as root or skip lab scenarios');
   const issues = checkLabSpec(spec);
   if (issues.length) throw new LabError('ESPEC', issues.map((i) => `lab.${i.path.join('.')}: ${i.message}`).join('\n'));
-  if (labNeedsNetem(spec) && !(await netemAvailable())) throw new LabError('ENETEM', 'netem is not available in this kernel');
+  if (labNeedsNetem(spec) && !(await netemAvailable()))
+    throw new LabError('ENETEM', 'netem is not available in this kernel');
   const model = buildModel(spec, opts.runId);
   const lab = new LabImpl(model, opts.log, netemAvailable, await loadNative());
   lab.profile = opts.profile;
   lab.profilePath = opts.profilePath;
   const clash = (await listNetns()).filter((n) => lab.namespaces().includes(n));
-  if (clash.length) throw new LabError('ESPEC', `run id ${opts.runId} is in use (namespaces ${clash.join(', ')} exist)`);
+  if (clash.length)
+    throw new LabError('ESPEC', `run id ${opts.runId} is in use (namespaces ${clash.join(', ')} exist)`);
   // State first: a SIGKILL at any later point leaves a record for `lab gc`.
   writeState(lab.state());
   liveLabs.add(lab);
-  lab.onDown = () => { liveLabs.delete(lab); removeState(lab.runId); };
+  lab.onDown = () => {
+    liveLabs.delete(lab);
+    removeState(lab.runId);
+  };
   installExitHook();
   const t0 = performance.now();
-  const abortCheck = (): void => { if (opts.signal?.aborted) throw new LabError('EABORT', 'lab bring-up aborted'); };
+  const abortCheck = (): void => {
+    if (opts.signal?.aborted) throw new LabError('EABORT', 'lab bring-up aborted');
+  };
   try {
     abortCheck();
     await ipBatch(createLines(model), { signal: opts.signal });
@@ -145,17 +168,36 @@ export async function bringUpLab(spec: LabSpec, opts: BringUpOptions): Promise<L
     abortCheck();
     const hosts = [...model.hosts.values()];
     // Switches first, so each host interface has carrier as soon as it is up.
-    await ipBatchEach([...model.segments.values()].map((s) => ({
-      netns: s.netns,
-      lines: segmentLines(s, hosts.flatMap((h) => [...h.ifs.values()].filter((i) => i.segment === s.name))),
-    })), { signal: opts.signal });
+    await ipBatchEach(
+      [...model.segments.values()].map((s) => ({
+        netns: s.netns,
+        lines: segmentLines(
+          s,
+          hosts.flatMap((h) => [...h.ifs.values()].filter((i) => i.segment === s.name)),
+        ),
+      })),
+      { signal: opts.signal },
+    );
     abortCheck();
-    const outs = await ipBatchEach(hosts.map((h) => ({ netns: h.netns, lines: [...hostLines(h), 'addr show'] })), { json: true, signal: opts.signal });
+    const outs = await ipBatchEach(
+      hosts.map((h) => ({ netns: h.netns, lines: [...hostLines(h), 'addr show'] })),
+      { json: true, signal: opts.signal },
+    );
     const links = hosts.map((h, k) => lab.readBack(h, outs[k]!));
     abortCheck();
-    await mapBounded(hosts.flatMap((h) => [...h.ifs.values()].filter((i) => hasShaping(i.shaping)).map((i) => ({ h, i }))),
-      ({ h, i }) => lab.shape(h, model.segments.get(i.segment)!, i, i.shaping));
-    await mapBounded(hosts.map((h, k) => ({ h, k })), ({ h, k }) => lab.waitOperUp(h, [...h.ifs.values()].map((i) => i.name), links[k]));
+    await mapBounded(
+      hosts.flatMap((h) => [...h.ifs.values()].filter((i) => hasShaping(i.shaping)).map((i) => ({ h, i }))),
+      ({ h, i }) => lab.shape(h, model.segments.get(i.segment)!, i, i.shaping),
+    );
+    await mapBounded(
+      hosts.map((h, k) => ({ h, k })),
+      ({ h, k }) =>
+        lab.waitOperUp(
+          h,
+          [...h.ifs.values()].map((i) => i.name),
+          links[k],
+        ),
+    );
     for (const h of hosts) await lab.applyInitialPolicy(h);
     abortCheck();
   } catch (e) {
@@ -164,7 +206,9 @@ export async function bringUpLab(spec: LabSpec, opts: BringUpOptions): Promise<L
     if (opts.signal?.aborted) throw new LabError('EABORT', 'lab bring-up aborted');
     throw e;
   }
-  opts.log(`lab ${opts.runId}: up in ${Math.round(performance.now() - t0)} ms (${model.hosts.size} hosts, ${model.segments.size} segments)`);
+  opts.log(
+    `lab ${opts.runId}: up in ${Math.round(performance.now() - t0)} ms (${model.hosts.size} hosts, ${model.segments.size} segments)`,
+  );
   return lab;
 }
 
@@ -210,12 +254,17 @@ export async function labGc(opts: GcOptions = {}): Promise<GcResult> {
     opts.log?.(`gc: skipped ${c.file}: ${c.reason} (nothing it names was touched; remove the file by hand)`);
   }
   for (const s of states) {
-    if ((s.persistent && !opts.includePersistent) || (!s.persistent && pidAlive(s.ownerPid, s.ownerStart))) { kept.push(s.runId); continue; }
+    if ((s.persistent && !opts.includePersistent) || (!s.persistent && pidAlive(s.ownerPid, s.ownerStart))) {
+      kept.push(s.runId);
+      continue;
+    }
     try {
       const gone = await destroyNamespaces(s.namespaces);
       removed.push(...gone);
       removeState(s.runId);
-      opts.log?.(`gc: lab ${s.runId} (owner pid ${s.ownerPid} gone${s.persistent ? ', persistent' : ''}): removed ${gone.length} namespaces`);
+      opts.log?.(
+        `gc: lab ${s.runId} (owner pid ${s.ownerPid} gone${s.persistent ? ', persistent' : ''}): removed ${gone.length} namespaces`,
+      );
     } catch (e) {
       kept.push(s.runId);
       opts.log?.(`gc: lab ${s.runId}: ${(e as Error).message} (state file kept; run gc again)`);
@@ -226,7 +275,10 @@ export async function labGc(opts: GcOptions = {}): Promise<GcResult> {
     const m = PROBE_NETNS_PATTERN.exec(n);
     if (!m) continue;
     const pid = Number(m[1]);
-    if (pidAlive(pid, m[2])) { kept.push(`${n} (probe of running pid ${pid})`); continue; }
+    if (pidAlive(pid, m[2])) {
+      kept.push(`${n} (probe of running pid ${pid})`);
+      continue;
+    }
     try {
       removed.push(...(await destroyNamespaces([n])));
       opts.log?.(`gc: probe namespace ${n} (owner pid ${pid} gone): removed`);
@@ -241,14 +293,20 @@ export async function labGc(opts: GcOptions = {}): Promise<GcResult> {
   const folders = hostFileNamespaces();
   const swept: string[] = [];
   // A namespace list that cannot be read removes nothing.
-  const present = await listNetnsStrict().then((l) => new Set(l), () => undefined);
+  const present = await listNetnsStrict().then(
+    (l) => new Set(l),
+    () => undefined,
+  );
   for (const n of present ? folders : []) {
     if (known.has(NETNS_PATTERN.exec(n)![1]!) || present?.has(n)) continue;
     removeHostFilesSync(n);
     swept.push(n);
     opts.log?.(`gc: folders of namespace ${n} (no lab, no namespace): removed`);
   }
-  const orphans = names.filter((n) => { const m = NETNS_PATTERN.exec(n); return m && !known.has(m[1]!); });
+  const orphans = names.filter((n) => {
+    const m = NETNS_PATTERN.exec(n);
+    return m && !known.has(m[1]!);
+  });
   return { removed, kept, orphans, corrupt: corrupt.map((c) => c.file), folders: swept };
 }
 
@@ -269,7 +327,15 @@ export async function labDown(runId: string, opts: { force?: boolean } = {}): Pr
   return gone;
 }
 
-export interface LabStatusInterface { name: string; segment: string; index: number; state: string; mtu: number; mac: string; addresses: string[] }
+export interface LabStatusInterface {
+  name: string;
+  segment: string;
+  index: number;
+  state: string;
+  mtu: number;
+  mac: string;
+  addresses: string[];
+}
 export interface LabStatus {
   runId: string;
   ownerPid: number;
@@ -284,22 +350,46 @@ export interface LabStatus {
 /** Every recorded lab with its live interfaces (read with `ip -j`). */
 export async function labStatus(): Promise<LabStatus[]> {
   const present = new Set(await listNetns());
-  return Promise.all(listStates().filter((s) => s.hosts.length > 0).map(async (s) => ({
-    runId: s.runId,
-    ownerPid: s.ownerPid,
-    ownerAlive: pidAlive(s.ownerPid, s.ownerStart),
-    persistent: s.persistent,
-    createdAt: s.createdAt,
-    profile: s.profile,
-    segments: s.segments,
-    hosts: await Promise.all(s.hosts.map(async (h) => {
-      const links = present.has(h.netns) ? await ipJson<IpLink[]>(h.netns, ['addr', 'show']).catch(() => [] as IpLink[]) : [];
-      const interfaces = h.interfaces.flatMap((i) => {
-        const l = links.find((x) => x.ifname === i.name);
-        if (!l) return [];
-        return [{ name: i.name, segment: i.segment, index: l.ifindex, state: l.operstate, mtu: l.mtu, mac: l.address ?? '', addresses: (l.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`) }];
-      });
-      return { name: h.name, netns: h.netns, present: present.has(h.netns), shell: `ip netns exec ${h.netns} bash`, interfaces };
-    })),
-  })));
+  return Promise.all(
+    listStates()
+      .filter((s) => s.hosts.length > 0)
+      .map(async (s) => ({
+        runId: s.runId,
+        ownerPid: s.ownerPid,
+        ownerAlive: pidAlive(s.ownerPid, s.ownerStart),
+        persistent: s.persistent,
+        createdAt: s.createdAt,
+        profile: s.profile,
+        segments: s.segments,
+        hosts: await Promise.all(
+          s.hosts.map(async (h) => {
+            const links = present.has(h.netns)
+              ? await ipJson<IpLink[]>(h.netns, ['addr', 'show']).catch(() => [] as IpLink[])
+              : [];
+            const interfaces = h.interfaces.flatMap((i) => {
+              const l = links.find((x) => x.ifname === i.name);
+              if (!l) return [];
+              return [
+                {
+                  name: i.name,
+                  segment: i.segment,
+                  index: l.ifindex,
+                  state: l.operstate,
+                  mtu: l.mtu,
+                  mac: l.address ?? '',
+                  addresses: (l.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`),
+                },
+              ];
+            });
+            return {
+              name: h.name,
+              netns: h.netns,
+              present: present.has(h.netns),
+              shell: `ip netns exec ${h.netns} bash`,
+              interfaces,
+            };
+          }),
+        ),
+      })),
+  );
 }

@@ -45,8 +45,10 @@ export function workerScript(jobs: Array<{ index: number; job: NetnsBatch }>, to
   const eof = `NC_EOF_${token}`;
   const parts: string[] = [];
   for (const { index, job } of jobs) {
-    if (!SAFE_NETNS.test(job.netns)) throw new LabError('ESPEC', `namespace name ${JSON.stringify(job.netns)} is not safe for a shell`);
-    if (job.lines.some((l) => l === eof || l.includes('\n'))) throw new LabError('ESPEC', `a batch line for ${job.netns} contains a line break or the here-document delimiter`);
+    if (!SAFE_NETNS.test(job.netns))
+      throw new LabError('ESPEC', `namespace name ${JSON.stringify(job.netns)} is not safe for a shell`);
+    if (job.lines.some((l) => l === eof || l.includes('\n')))
+      throw new LabError('ESPEC', `a batch line for ${job.netns} contains a line break or the here-document delimiter`);
     parts.push(
       `printf '@@${token} ${index} begin\\n'; printf '@@${token} ${index} begin\\n' >&2`,
       `ip -n '${job.netns}'${json ? ' -json' : ''} -batch - <<'${eof}'`,
@@ -56,10 +58,13 @@ export function workerScript(jobs: Array<{ index: number; job: NetnsBatch }>, to
       `r=$?; printf '\\n@@${token} ${index} rc %d\\n' "$r"; printf '@@${token} ${index} rc %d\\n' "$r" >&2; [ "$r" -eq 0 ] || exit "$r"`,
     );
   }
-  return parts.join('\n') + '\n';
+  return `${parts.join('\n')}\n`;
 }
 
-interface Section { text: string; rc?: number }
+interface Section {
+  text: string;
+  rc?: number;
+}
 
 /** Sections of one stream by job index: text between `begin` and `rc`, and the exit code. */
 export function splitSections(stream: string, token: string): Map<number, Section> {
@@ -68,9 +73,16 @@ export function splitSections(stream: string, token: string): Map<number, Sectio
   let cur: { index: number; lines: string[] } | undefined;
   for (const line of stream.split('\n')) {
     const m = marker.exec(line);
-    if (!m) { cur?.lines.push(line); continue; }
+    if (!m) {
+      cur?.lines.push(line);
+      continue;
+    }
     const index = Number(m[1]);
-    if (m[2] === 'begin') { cur = { index, lines: [] }; out.set(index, { text: '' }); continue; }
+    if (m[2] === 'begin') {
+      cur = { index, lines: [] };
+      out.set(index, { text: '' });
+      continue;
+    }
     if (cur?.index === index) out.set(index, { text: cur.lines.join('\n'), rc: Number(m[3]) });
     cur = undefined;
   }
@@ -90,31 +102,57 @@ export async function ipBatchEach(jobs: NetnsBatch[], o: ManyOptions = {}): Prom
   if (work.length === 0) return out;
   const token = randomBytes(6).toString('hex');
   const workers = o.workers ?? Math.min(availableParallelism(), 4);
-  const runs = await Promise.all(chunk(work, workers).map(async (part) => {
-    const r = await execa('sh', ['-s'], { input: workerScript(part, token, o.json ?? false), reject: false, cancelSignal: o.signal });
-    return { part, r, stdout: splitSections(r.stdout, token), stderr: splitSections(r.stderr, token) };
-  }));
+  const runs = await Promise.all(
+    chunk(work, workers).map(async (part) => {
+      const r = await execa('sh', ['-s'], {
+        input: workerScript(part, token, o.json ?? false),
+        reject: false,
+        cancelSignal: o.signal,
+      });
+      return { part, r, stdout: splitSections(r.stdout, token), stderr: splitSections(r.stderr, token) };
+    }),
+  );
   if (o.signal?.aborted) throw new LabError('EABORT', 'lab bring-up aborted');
   const failures: Array<{ index: number; error: LabError }> = [];
   for (const { part, r, stdout, stderr } of runs) {
     for (const { index, job } of part) {
       const so = stdout.get(index);
       const rc = so?.rc;
-      if (rc === 0) { out[index] = so!.text; continue; }
+      if (rc === 0) {
+        out[index] = so!.text;
+        continue;
+      }
       const err = stderr.get(index)?.text ?? '';
-      if (rc !== undefined) failures.push({ index, error: batchFailure('ip', job.netns, job.lines, err, `exit code ${rc}`) });
+      if (rc !== undefined)
+        failures.push({ index, error: batchFailure('ip', job.netns, job.lines, err, `exit code ${rc}`) });
       else if (so === undefined) {
         // Never started: an earlier job of this worker failed (reported itself), or the shell died.
         if (part.some((p) => stdout.get(p.index)?.rc)) continue;
-        failures.push({ index, error: new LabError('EIP', `ip (in ${job.netns}): not run: the shell running the batches ended first (${r.shortMessage ?? `exit code ${r.exitCode}`}${r.stderr.trim() ? `: ${lastLine(r.stderr)}` : ''})`) });
-      } else failures.push({ index, error: new LabError('EIP', `ip (in ${job.netns}): cut off before it finished (${r.shortMessage ?? 'shell ended'})${err.trim() ? `: ${err.trim()}` : ''}`) });
+        failures.push({
+          index,
+          error: new LabError(
+            'EIP',
+            `ip (in ${job.netns}): not run: the shell running the batches ended first (${r.shortMessage ?? `exit code ${r.exitCode}`}${r.stderr.trim() ? `: ${lastLine(r.stderr)}` : ''})`,
+          ),
+        });
+      } else
+        failures.push({
+          index,
+          error: new LabError(
+            'EIP',
+            `ip (in ${job.netns}): cut off before it finished (${r.shortMessage ?? 'shell ended'})${err.trim() ? `: ${err.trim()}` : ''}`,
+          ),
+        });
     }
   }
   if (failures.length > 0) {
     failures.sort((a, b) => a.index - b.index);
     const [first, ...rest] = failures;
     if (rest.length === 0) throw first!.error;
-    throw new LabError('EIP', `${first!.error.message} (and ${rest.length} more: ${rest.map((f) => jobs[f.index]!.netns).join(', ')})`);
+    throw new LabError(
+      'EIP',
+      `${first!.error.message} (and ${rest.length} more: ${rest.map((f) => jobs[f.index]!.netns).join(', ')})`,
+    );
   }
   return out;
 }

@@ -8,7 +8,10 @@ export type LabErrorCode = 'ENETEM' | 'EIP' | 'ESPEC' | 'EPERM' | 'EABORT' | 'EN
 
 export class LabError extends Error {
   override readonly name = 'LabError';
-  constructor(readonly code: LabErrorCode, message: string) {
+  constructor(
+    readonly code: LabErrorCode,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -31,18 +34,39 @@ export interface BatchOptions {
 
 async function batch(tool: 'ip' | 'tc', lines: string[], o: BatchOptions): Promise<string> {
   if (lines.length === 0) return '';
-  const args = [...(o.netns ? ['-n', o.netns] : []), ...(o.json ? ['-json'] : []), ...(o.force ? ['-force'] : []), '-batch', '-'];
-  const r = await execa(tool, args, { input: lines.join('\n') + '\n', reject: false, cancelSignal: o.signal, detached: o.detached });
-  if (r.exitCode !== 0 && !o.force) throw batchFailure(tool, o.netns, lines, r.stderr, r.shortMessage ?? `exit code ${r.exitCode}`);
+  const args = [
+    ...(o.netns ? ['-n', o.netns] : []),
+    ...(o.json ? ['-json'] : []),
+    ...(o.force ? ['-force'] : []),
+    '-batch',
+    '-',
+  ];
+  const r = await execa(tool, args, {
+    input: `${lines.join('\n')}\n`,
+    reject: false,
+    cancelSignal: o.signal,
+    detached: o.detached,
+  });
+  if (r.exitCode !== 0 && !o.force)
+    throw batchFailure(tool, o.netns, lines, r.stderr, r.shortMessage ?? `exit code ${r.exitCode}`);
   return r.stdout;
 }
 
 /** The error for a failed `-batch` run: where, the failing line ("Command failed -:N", 1-based) and the tool's message. */
-export function batchFailure(tool: 'ip' | 'tc', netns: string | undefined, lines: string[], stderr: string, fallback: string): LabError {
+export function batchFailure(
+  tool: 'ip' | 'tc',
+  netns: string | undefined,
+  lines: string[],
+  stderr: string,
+  fallback: string,
+): LabError {
   const m = /Command failed -:(\d+)/.exec(stderr);
   const bad = m ? lines[Number(m[1]) - 1] : undefined;
   const where = netns ? ` (in ${netns})` : '';
-  const detail = stderr.split('\n').filter((l) => l && !l.startsWith('Command failed')).join('; ');
+  const detail = stderr
+    .split('\n')
+    .filter((l) => l && !l.startsWith('Command failed'))
+    .join('; ');
   return new LabError('EIP', `${tool}${where}: ${bad ? `"${bad}" failed: ` : ''}${detail || fallback}`);
 }
 
@@ -51,19 +75,26 @@ export function batchFailure(tool: 'ip' | 'tc', netns: string | undefined, lines
  * ip's message). With -force, ip prints its message and then "Command failed -:N" for each
  * failing line (ip(8) -force; iproute2 ip.c batch()), which is how a message is attributed.
  */
-export async function ipBatchForce(lines: string[], o: Pick<BatchOptions, 'detached' | 'netns'> = {}): Promise<Map<number, string>> {
+export async function ipBatchForce(
+  lines: string[],
+  o: Pick<BatchOptions, 'detached' | 'netns'> = {},
+): Promise<Map<number, string>> {
   const failed = new Map<number, string>();
   if (lines.length === 0) return failed;
   const args = [...(o.netns ? ['-n', o.netns] : []), '-force', '-batch', '-'];
-  const r = await execa('ip', args, { input: lines.join('\n') + '\n', reject: false, detached: o.detached });
+  const r = await execa('ip', args, { input: `${lines.join('\n')}\n`, reject: false, detached: o.detached });
   if (r.exitCode === 0) return failed;
   let pending: string[] = [];
   for (const l of r.stderr.split('\n')) {
     const m = /^Command failed -:(\d+)$/.exec(l.trim());
-    if (m) { failed.set(Number(m[1]) - 1, pending.join('; ') || 'failed'); pending = []; } else if (l.trim()) pending.push(l.trim());
+    if (m) {
+      failed.set(Number(m[1]) - 1, pending.join('; ') || 'failed');
+      pending = [];
+    } else if (l.trim()) pending.push(l.trim());
   }
   // ip could not run at all (not installed, killed): every line counts as failed, with why.
-  if (failed.size === 0) lines.forEach((_, k) => failed.set(k, r.stderr.trim() || (r.shortMessage ?? `exit code ${r.exitCode}`)));
+  if (failed.size === 0)
+    lines.forEach((_, k) => failed.set(k, r.stderr.trim() || (r.shortMessage ?? `exit code ${r.exitCode}`)));
   return failed;
 }
 
@@ -73,7 +104,8 @@ export const tcBatch = (lines: string[], o: BatchOptions = {}): Promise<string> 
 /** `ip -j [-n NS] ARGS…` parsed. */
 export async function ipJson<T>(netns: string | undefined, args: string[]): Promise<T> {
   const r = await execa('ip', [...(netns ? ['-n', netns] : []), '-j', ...args], { reject: false });
-  if (r.exitCode !== 0) throw new LabError('EIP', `ip ${args.join(' ')}${netns ? ` (in ${netns})` : ''}: ${r.stderr.trim()}`);
+  if (r.exitCode !== 0)
+    throw new LabError('EIP', `ip ${args.join(' ')}${netns ? ` (in ${netns})` : ''}: ${r.stderr.trim()}`);
   return (r.stdout.trim() ? JSON.parse(r.stdout) : []) as T;
 }
 
@@ -85,10 +117,15 @@ export function parseJsonStream(text: string): unknown[][] {
   let inStr = false;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (inStr) { if (c === '\\') i++; else if (c === '"') inStr = false; continue; }
+    if (inStr) {
+      if (c === '\\') i++;
+      else if (c === '"') inStr = false;
+      continue;
+    }
     if (c === '"') inStr = true;
-    else if (c === '[') { if (depth++ === 0) start = i; }
-    else if (c === ']' && --depth === 0) out.push(JSON.parse(text.slice(start, i + 1)) as unknown[]);
+    else if (c === '[') {
+      if (depth++ === 0) start = i;
+    } else if (c === ']' && --depth === 0) out.push(JSON.parse(text.slice(start, i + 1)) as unknown[]);
   }
   return out;
 }
@@ -108,7 +145,13 @@ export async function listNetnsStrict(): Promise<string[]> {
 }
 
 /** ip -j addr output, the fields the lab reads. */
-export interface IpAddrInfo { family: 'inet' | 'inet6'; local: string; prefixlen: number; broadcast?: string; scope: string }
+export interface IpAddrInfo {
+  family: 'inet' | 'inet6';
+  local: string;
+  prefixlen: number;
+  broadcast?: string;
+  scope: string;
+}
 export interface IpLink {
   ifindex: number;
   ifname: string;

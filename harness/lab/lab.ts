@@ -8,8 +8,20 @@ import { contains4, formatV4, formatV6, labV4, parseCidr4 } from './addr.ts';
 import { pickV4, pickV6 } from './alloc.ts';
 import { LabError, ipBatch, ipJson, parseJsonStream, tcBatch, type IpLink } from './ip.ts';
 import {
-  broadcastText, defaultRouteLines, hasShaping, ifUpLines, needsNetem, newIf, portLines, segmentText, shapingLines, vethLine,
-  type HostModel, type IfModel, type LabModel, type SegModel,
+  broadcastText,
+  defaultRouteLines,
+  hasShaping,
+  ifUpLines,
+  needsNetem,
+  newIf,
+  portLines,
+  segmentText,
+  shapingLines,
+  vethLine,
+  type HostModel,
+  type IfModel,
+  type LabModel,
+  type SegModel,
 } from './model.ts';
 import { writeState, type LabState } from './state.ts';
 import { destroyNamespaces } from './teardown.ts';
@@ -23,7 +35,9 @@ import { pidStartTime } from '../process/procfs.ts';
 import type { ManagedProcess, SpawnOptions } from '../process/types.ts';
 import type { UdpSocket, UdpSocketOptions } from '../../native/types.ts';
 
-export interface NativeSockets extends PolicyBinding { createUdpSocket(opts: UdpSocketOptions): UdpSocket }
+export interface NativeSockets extends PolicyBinding {
+  createUdpSocket(opts: UdpSocketOptions): UdpSocket;
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const CARRIER_TIMEOUT_MS = 3_000;
@@ -62,10 +76,15 @@ export class LabImpl implements Lab {
     }
   }
 
-  get isDown(): boolean { return this.downing !== undefined; }
+  get isDown(): boolean {
+    return this.downing !== undefined;
+  }
 
   namespaces(): string[] {
-    return [...[...this.model.segments.values()].map((s) => s.netns), ...[...this.model.hosts.values()].map((h) => h.netns)];
+    return [
+      ...[...this.model.segments.values()].map((s) => s.netns),
+      ...[...this.model.hosts.values()].map((h) => h.netns),
+    ];
   }
 
   state(): LabState {
@@ -78,42 +97,47 @@ export class LabImpl implements Lab {
       profile: this.profile,
       profilePath: this.profilePath,
       namespaces: this.namespaces(),
-      hosts: [...this.model.hosts.values()].map((h) => ({ name: h.name, netns: h.netns, interfaces: [...h.ifs.values()].map((i) => ({ name: i.name, segment: i.segment })) })),
+      hosts: [...this.model.hosts.values()].map((h) => ({
+        name: h.name,
+        netns: h.netns,
+        interfaces: [...h.ifs.values()].map((i) => ({ name: i.name, segment: i.segment })),
+      })),
       segments: [...this.model.segments.values()].map((s) => ({ name: s.name, netns: s.netns, ...segmentText(s) })),
     };
   }
 
   private makeHost(h: HostModel): LabHost {
-    const lab = this;
     return {
       name: h.name,
       netns: h.netns,
-      interfaces: () => [...(lab.infos.get(h.name)?.values() ?? [])],
+      interfaces: () => [...(this.infos.get(h.name)?.values() ?? [])],
       iface: (segment) => {
-        const i = lab.infos.get(h.name)?.get(segment);
+        const i = this.infos.get(h.name)?.get(segment);
         if (!i) throw new LabError('ENOSEG', `host ${h.name} has no interface on segment ${segment}`);
         return i;
       },
       spawn: (argv, opts?: Omit<SpawnOptions, 'host'>) => {
-        if (lab.downing) throw new LabError('EDOWN', `lab ${lab.runId} is down`);
-        const cgroup = opts?.app ? lab.appCgroup(h) : undefined;
+        if (this.downing) throw new LabError('EDOWN', `lab ${this.runId} is down`);
+        const cgroup = opts?.app ? this.appCgroup(h) : undefined;
         const p = spawnManaged(argv, { netns: h.netns, env: opts?.env, cwd: opts?.cwd, onLine: opts?.onLine, cgroup });
-        lab.procs.add(p);
-        void p.exited.then(() => lab.procs.delete(p));
+        this.procs.add(p);
+        void p.exited.then(() => this.procs.delete(p));
         return p;
       },
       socket: (opts) => {
-        if (!lab.native.mod) throw new LabError('EIP', `native addon not available: ${lab.native.reason ?? 'not loaded'}`);
-        return lab.native.mod.createUdpSocket({ ...opts, netns: h.netns });
+        if (!this.native.mod)
+          throw new LabError('EIP', `native addon not available: ${this.native.reason ?? 'not loaded'}`);
+        return this.native.mod.createUdpSocket({ ...opts, netns: h.netns });
       },
       exec: async (argv) => {
         const [file, ...args] = netnsExecArgv(h.netns, argv);
         const r = await execa(file!, args, { reject: false, stdin: 'ignore' });
-        if (r.exitCode !== 0) throw new Error(`${argv.join(' ')} (in host ${h.name}) failed: ${r.stderr.trim() || r.shortMessage}`);
+        if (r.exitCode !== 0)
+          throw new Error(`${argv.join(' ')} (in host ${h.name}) failed: ${r.stderr.trim() || r.shortMessage}`);
         return { stdout: r.stdout, stderr: r.stderr };
       },
       localNetwork: () => h.localNetwork,
-      appCgroup: () => lab.appCgroup(h),
+      appCgroup: () => this.appCgroup(h),
     };
   }
 
@@ -135,7 +159,11 @@ export class LabImpl implements Lab {
     }
     for (const [n, target] of Object.entries(names)) this.names.set(n, target);
     writeHostsFiles(this.model, this.names);
-    this.log(`lab: names ${Object.entries(names).map(([n, t]) => `${n} → ${t}`).join(', ')}`);
+    this.log(
+      `lab: names ${Object.entries(names)
+        .map(([n, t]) => `${n} → ${t}`)
+        .join(', ')}`,
+    );
   }
 
   removeNames(names: string[]): void {
@@ -162,19 +190,28 @@ export class LabImpl implements Lab {
 
   host(name: string): LabHost {
     const h = this.hosts.find((x) => x.name === name);
-    if (!h) throw new LabError('ENOHOST', `no host "${name}" in this lab (hosts: ${this.hosts.map((x) => x.name).join(', ')})`);
+    if (!h)
+      throw new LabError(
+        'ENOHOST',
+        `no host "${name}" in this lab (hosts: ${this.hosts.map((x) => x.name).join(', ')})`,
+      );
     return h;
   }
 
   segment(name: string): LabSegment {
     const s = this.segments.find((x) => x.name === name);
-    if (!s) throw new LabError('ENOSEG', `no segment "${name}" in this lab (segments: ${this.segments.map((x) => x.name).join(', ')})`);
+    if (!s)
+      throw new LabError(
+        'ENOSEG',
+        `no segment "${name}" in this lab (segments: ${this.segments.map((x) => x.name).join(', ')})`,
+      );
     return s;
   }
 
   describe(): Record<string, Record<string, string>> {
     const out: Record<string, Record<string, string>> = {};
-    for (const h of this.model.hosts.values()) out[h.name] = Object.fromEntries([...h.ifs.values()].map((i) => [i.segment, i.name]));
+    for (const h of this.model.hosts.values())
+      out[h.name] = Object.fromEntries([...h.ifs.values()].map((i) => [i.segment, i.name]));
     return out;
   }
 
@@ -222,7 +259,9 @@ export class LabImpl implements Lab {
         segment: i.segment,
         mtu: l.mtu,
         mac: l.address ?? i.mac,
-        ipv4: v4 ? { address: v4.local, prefixLength: v4.prefixlen, broadcast: v4.broadcast ?? broadcastText(i) } : undefined,
+        ipv4: v4
+          ? { address: v4.local, prefixLength: v4.prefixlen, broadcast: v4.broadcast ?? broadcastText(i) }
+          : undefined,
         ipv6: v6 ? { address: v6.local, prefixLength: v6.prefixlen } : undefined,
         linkLocal6: ll?.local,
       });
@@ -237,7 +276,11 @@ export class LabImpl implements Lab {
     for (;;) {
       const pending = names.filter((n) => cur?.find((l) => l.ifname === n)?.operstate !== 'UP');
       if (pending.length === 0) return;
-      if (Date.now() > deadline) throw new LabError('EIP', `${pending.join(', ')} in host ${h.name} did not come up within ${CARRIER_TIMEOUT_MS} ms`);
+      if (Date.now() > deadline)
+        throw new LabError(
+          'EIP',
+          `${pending.join(', ')} in host ${h.name} did not come up within ${CARRIER_TIMEOUT_MS} ms`,
+        );
       await sleep(10);
       cur = await ipJson<IpLink[]>(h.netns, ['link', 'show']);
     }
@@ -245,7 +288,8 @@ export class LabImpl implements Lab {
 
   async shape(h: HostModel, s: SegModel, i: IfModel, next: LinkProps): Promise<void> {
     if (!hasShaping(next) && !hasShaping(i.shaping)) return;
-    if (needsNetem(next) && !(await this.netem())) throw new LabError('ENETEM', 'netem is not available in this kernel');
+    if (needsNetem(next) && !(await this.netem()))
+      throw new LabError('ENETEM', 'netem is not available in this kernel');
     // Both ends: the host's egress and the switch port's egress (traffic towards the host).
     await Promise.all([
       tcBatch(shapingLines(i.name, next, i.mtu), { netns: h.netns, force: !hasShaping(next) }),
@@ -263,7 +307,8 @@ export class LabImpl implements Lab {
   async linkDown(host: string, segment: string): Promise<void> {
     const { h, i } = this.im(host, segment);
     const links = await this.hostBatch(h, [`link set ${i.name} down`]);
-    if (links.find((l) => l.ifname === i.name)?.flags.includes('UP')) throw new LabError('EIP', `${i.name} in ${host} is still up`);
+    if (links.find((l) => l.ifname === i.name)?.flags.includes('UP'))
+      throw new LabError('EIP', `${i.name} in ${host} is still up`);
     this.log(`lab: ${host}/${segment} (${i.name}) down`);
   }
 
@@ -275,14 +320,24 @@ export class LabImpl implements Lab {
     this.log(`lab: ${host}/${segment} (${i.name}) up`);
   }
 
-  async flap(host: string, segment: string, schedule: { downMs: number; upMs: number; count: number }, signal?: AbortSignal): Promise<void> {
+  async flap(
+    host: string,
+    segment: string,
+    schedule: { downMs: number; upMs: number; count: number },
+    signal?: AbortSignal,
+  ): Promise<void> {
     const count = Math.min(Math.max(0, Math.floor(schedule.count)), MAX_FLAPS);
-    const wait = (ms: number): Promise<void> => new Promise((r) => {
-      if (signal?.aborted) return r();
-      const t = setTimeout(done, ms);
-      function done(): void { clearTimeout(t); signal?.removeEventListener('abort', done); r(); }
-      signal?.addEventListener('abort', done, { once: true });
-    });
+    const wait = (ms: number): Promise<void> =>
+      new Promise((r) => {
+        if (signal?.aborted) return r();
+        const t = setTimeout(done, ms);
+        function done(): void {
+          clearTimeout(t);
+          signal?.removeEventListener('abort', done);
+          r();
+        }
+        signal?.addEventListener('abort', done, { once: true });
+      });
     try {
       for (let n = 0; n < count && !signal?.aborted; n++) {
         await this.linkDown(host, segment);
@@ -299,8 +354,10 @@ export class LabImpl implements Lab {
   async setAddress(host: string, segment: string, cidr: string): Promise<void> {
     const { h, i } = this.im(host, segment);
     const c = parseCidr4(cidr, false);
-    if (!c || c.prefix.len < 8 || c.prefix.len > 30) throw new LabError('ESPEC', `"${cidr}" is not an IPv4 address/prefix-length (/8–/30)`);
-    if (!contains4(labV4, c.addr)) throw new LabError('ESPEC', `${cidr} is outside 198.18.0.0/15, the only range a lab may use`);
+    if (!c || c.prefix.len < 8 || c.prefix.len > 30)
+      throw new LabError('ESPEC', `"${cidr}" is not an IPv4 address/prefix-length (/8–/30)`);
+    if (!contains4(labV4, c.addr))
+      throw new LabError('ESPEC', `${cidr} is outside 198.18.0.0/15, the only range a lab may use`);
     const old = `${formatV4(i.v4.addr)}/${i.v4.len}`;
     i.v4 = { addr: c.addr, len: c.prefix.len };
     // Deleting the last IPv4 address flushes the routes via the device: re-add the default.
@@ -308,7 +365,8 @@ export class LabImpl implements Lab {
     if (h.defaultRoute === segment) lines.push(defaultRouteLines(i)[0]!);
     await this.hostBatch(h, lines);
     const got = this.infos.get(host)?.get(segment)?.ipv4?.address;
-    if (got !== formatV4(c.addr)) throw new LabError('EIP', `${i.name} in ${host} shows ${got ?? 'no address'}, not ${cidr}`);
+    if (got !== formatV4(c.addr))
+      throw new LabError('EIP', `${i.name} in ${host} shows ${got ?? 'no address'}, not ${cidr}`);
     this.refreshNames();
     this.log(`lab: ${host}/${segment} address ${old} → ${cidr}`);
   }
@@ -321,7 +379,8 @@ export class LabImpl implements Lab {
       ipJson<Array<{ dev?: string }>>(h.netns, ['route', 'show', 'default']),
       ipJson<Array<{ dev?: string }>>(h.netns, ['-6', 'route', 'show', 'default']),
     ]);
-    if (v4[0]?.dev !== i.name || v6[0]?.dev !== i.name) throw new LabError('EIP', `default route in ${host} is not via ${i.name}`);
+    if (v4[0]?.dev !== i.name || v6[0]?.dev !== i.name)
+      throw new LabError('EIP', `default route in ${host} is not via ${i.name}`);
     this.log(`lab: ${host} default route → ${segment} (${i.name})`);
   }
 
@@ -330,11 +389,13 @@ export class LabImpl implements Lab {
     const s = this.model.segments.get(segment);
     if (!s) throw new LabError('ENOSEG', `no segment "${segment}" in this lab`);
     if (h.ifs.has(segment)) throw new LabError('ESPEC', `host ${host} already has a link on ${segment}`);
-    if (needsNetem(props) && !(await this.netem())) throw new LabError('ENETEM', 'netem is not available in this kernel');
+    if (needsNetem(props) && !(await this.netem()))
+      throw new LabError('ENETEM', 'netem is not available in this kernel');
     const peers = [...this.model.hosts.values()].map((x) => x.ifs.get(segment)).filter((x): x is IfModel => !!x);
     const v4 = pickV4(s.v4, new Set(peers.map((p) => p.v4.addr)), h.idx + 1);
     const v6 = pickV6(s.v6, new Set(peers.map((p) => p.v6.addr)), h.idx + 1);
-    if (v4 === undefined || v6 === undefined) throw new LabError('ESPEC', `segment ${segment} has no free address left`);
+    if (v4 === undefined || v6 === undefined)
+      throw new LabError('ESPEC', `segment ${segment} has no free address left`);
     const i = newIf(this.model, h, s, v4, v6, { mtu: props.mtu });
     await ipBatch([vethLine(i, h.netns, s.netns)]);
     h.ifs.set(segment, i);
@@ -367,17 +428,20 @@ export class LabImpl implements Lab {
   async setLinkProps(host: string, segment: string, props: LinkProps): Promise<void> {
     const { h, i, s } = this.im(host, segment);
     const { mtu, ...shaping } = props;
-    if (needsNetem(shaping) && !(await this.netem())) throw new LabError('ENETEM', 'netem is not available in this kernel');
+    if (needsNetem(shaping) && !(await this.netem()))
+      throw new LabError('ENETEM', 'netem is not available in this kernel');
     if (mtu !== undefined) {
       await ipBatch([`link set ${i.port} mtu ${mtu}`], { netns: s.netns });
       await this.hostBatch(h, [`link set ${i.name} mtu ${mtu}`]);
       i.mtu = mtu;
-      if (this.infos.get(host)?.get(segment)?.mtu !== mtu) throw new LabError('EIP', `${i.name} in ${host}: MTU is not ${mtu}`);
+      if (this.infos.get(host)?.get(segment)?.mtu !== mtu)
+        throw new LabError('EIP', `${i.name} in ${host}: MTU is not ${mtu}`);
     }
     await this.shape(h, s, i, shaping);
     const q = await ipJsonTc(h.netns, i.name);
     const want = needsNetem(shaping) ? 'netem' : shaping.rate !== undefined ? 'tbf' : undefined;
-    if (want && q !== want) throw new LabError('EIP', `${i.name} in ${host}: root qdisc is ${q ?? 'none'}, not ${want}`);
+    if (want && q !== want)
+      throw new LabError('EIP', `${i.name} in ${host}: root qdisc is ${q ?? 'none'}, not ${want}`);
     this.log(`lab: ${host}/${segment} props ${JSON.stringify(props)}`);
   }
 
@@ -409,7 +473,9 @@ export class LabImpl implements Lab {
         this.onDown?.();
       } catch (e) {
         // The state file stays (and the exit hook tries once more), so nothing is lost from view.
-        this.log(`lab ${this.runId}: teardown incomplete: ${(e as Error).message}; \`netconform lab gc\` removes the rest once this run has exited`);
+        this.log(
+          `lab ${this.runId}: teardown incomplete: ${(e as Error).message}; \`netconform lab gc\` removes the rest once this run has exited`,
+        );
       }
     })();
     return this.downing;

@@ -39,7 +39,9 @@ export function cgroup2Mount(): string | undefined {
       const f = left.split(' ');
       if (f[3] === '/' && f[4] && f[5]?.split(',').includes('rw')) return f[4].replace(/\\040/g, ' ');
     }
-  } catch { /* no procfs */ }
+  } catch {
+    /* no procfs */
+  }
   return undefined;
 }
 
@@ -49,13 +51,20 @@ export const hostCgroupDir = (mount: string, netns: string): string => join(moun
 /** Creates the cgroup if needed; throws LabError ELNP naming what is missing. */
 export function ensureCgroup(netns: string): string {
   const mount = cgroup2Mount();
-  if (!mount) throw new LabError('ELNP', 'local network policies need a writable cgroup v2 hierarchy (none is mounted read-write here)');
+  if (!mount)
+    throw new LabError(
+      'ELNP',
+      'local network policies need a writable cgroup v2 hierarchy (none is mounted read-write here)',
+    );
   const dir = hostCgroupDir(mount, netns);
   try {
     mkdirSync(dir, { recursive: false });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
-      throw new LabError('ELNP', `cannot create cgroup ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new LabError(
+        'ELNP',
+        `cannot create cgroup ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
     }
   }
   return dir;
@@ -63,17 +72,24 @@ export function ensureCgroup(netns: string): string {
 
 /** Applies `policy` and checks the kernel shows the expected hooks. */
 export function applyPolicy(binding: PolicyBinding | undefined, dir: string, policy: LocalNetworkPolicy): void {
-  if (!binding?.setLocalNetworkPolicy) throw new LabError('ELNP', 'local network policies need the native addon built on Linux (npm rebuild)');
+  if (!binding?.setLocalNetworkPolicy)
+    throw new LabError('ELNP', 'local network policies need the native addon built on Linux (npm rebuild)');
   let hooks: string[];
   try {
     hooks = binding.setLocalNetworkPolicy(dir, policy);
   } catch (e) {
     const code = (e as { code?: string }).code ?? 'error';
-    throw new LabError('ELNP', `local network policy "${policy}" could not be attached to ${dir} (${code}): ${(e as Error).message}`);
+    throw new LabError(
+      'ELNP',
+      `local network policy "${policy}" could not be attached to ${dir} (${code}): ${(e as Error).message}`,
+    );
   }
   const want = POLICY_HOOKS[policy];
   if (hooks.join(',') !== want.join(',')) {
-    throw new LabError('ELNP', `local network policy "${policy}" on ${dir}: the kernel shows hooks [${hooks.join(', ')}], expected [${want.join(', ')}]`);
+    throw new LabError(
+      'ELNP',
+      `local network policy "${policy}" on ${dir}: the kernel shows hooks [${hooks.join(', ')}], expected [${want.join(', ')}]`,
+    );
   }
 }
 
@@ -86,7 +102,11 @@ export function removeCgroupSync(netns: string): boolean {
   if (!mount) return false;
   const dir = hostCgroupDir(mount, netns);
   if (!existsSync(dir)) return false;
-  try { writeFileSync(join(dir, 'cgroup.kill'), '1'); } catch { /* old kernel or empty */ }
+  try {
+    writeFileSync(join(dir, 'cgroup.kill'), '1');
+  } catch {
+    /* old kernel or empty */
+  }
   // Killed processes leave the cgroup once reaped: retry briefly (bounded, ~1 s).
   for (let i = 0; i < 100; i++) {
     try {

@@ -35,8 +35,20 @@ export interface HostModel {
   /** Folders of its own (`hosts.X.private`). */
   privateDirs: PrivateDir[];
 }
-export interface SegModel { name: string; idx: number; netns: string; bridge: string; v4: Prefix4; v6: Prefix6; props: LinkSpecProps }
-export interface LabModel { runId: string; hosts: Map<string, HostModel>; segments: Map<string, SegModel> }
+export interface SegModel {
+  name: string;
+  idx: number;
+  netns: string;
+  bridge: string;
+  v4: Prefix4;
+  v6: Prefix6;
+  props: LinkSpecProps;
+}
+export interface LabModel {
+  runId: string;
+  hosts: Map<string, HostModel>;
+  segments: Map<string, SegModel>;
+}
 
 export const DEFAULT_MTU = 1500;
 
@@ -49,7 +61,14 @@ function shapingOf(p: LinkSpecProps): LinkProps {
   return s;
 }
 
-export function newIf(m: LabModel, host: HostModel, seg: SegModel, v4: number, v6: bigint, props: LinkSpecProps): IfModel {
+export function newIf(
+  m: LabModel,
+  host: HostModel,
+  seg: SegModel,
+  v4: number,
+  v6: bigint,
+  props: LinkSpecProps,
+): IfModel {
   const mac = macFor(m.runId, host.idx, seg.idx);
   return {
     host: host.name,
@@ -67,15 +86,28 @@ export function newIf(m: LabModel, host: HostModel, seg: SegModel, v4: number, v
 
 export function buildModel(spec: LabSpec, runId: string): LabModel {
   const alloc = allocate(spec);
-  if (alloc.issues.length) throw new LabError('ESPEC', alloc.issues.map((i) => `lab.${i.path.join('.')}: ${i.message}`).join('\n'));
+  if (alloc.issues.length)
+    throw new LabError('ESPEC', alloc.issues.map((i) => `lab.${i.path.join('.')}: ${i.message}`).join('\n'));
   const m: LabModel = { runId, hosts: new Map(), segments: new Map() };
   Object.entries(spec.segments).forEach(([name, s], idx) => {
     const plan = alloc.segments.get(name)!;
-    m.segments.set(name, { name, idx, netns: segmentNetns(runId, name), bridge: bridgeName(runId), v4: plan.v4, v6: plan.v6, props: s });
+    m.segments.set(name, {
+      name,
+      idx,
+      netns: segmentNetns(runId, name),
+      bridge: bridgeName(runId),
+      v4: plan.v4,
+      v6: plan.v6,
+      props: s,
+    });
   });
   Object.entries(spec.hosts).forEach(([name, h], idx) => {
     const host: HostModel = {
-      name, idx, netns: hostNetns(runId, name), ifs: new Map(), defaultRoute: h.defaultRoute,
+      name,
+      idx,
+      netns: hostNetns(runId, name),
+      ifs: new Map(),
+      defaultRoute: h.defaultRoute,
       localNetwork: h.localNetwork ?? 'allowed',
       privateDirs: [...(h.private ?? [])],
     };
@@ -97,7 +129,8 @@ export function createLines(m: LabModel): string[] {
   for (const h of m.hosts.values()) lines.push(`netns add ${h.netns}`);
   // mcast_snooping 0: groups flood as on a simple switch, so a missing IGMP/MLD join never hides traffic.
   for (const s of m.segments.values()) lines.push(`link add ${s.bridge} netns ${s.netns} type bridge mcast_snooping 0`);
-  for (const h of m.hosts.values()) for (const i of h.ifs.values()) lines.push(vethLine(i, h.netns, m.segments.get(i.segment)!.netns));
+  for (const h of m.hosts.values())
+    for (const i of h.ifs.values()) lines.push(vethLine(i, h.netns, m.segments.get(i.segment)!.netns));
   return lines;
 }
 
@@ -156,7 +189,8 @@ export function rateBytes(rate: string): number {
   return (Number(m[1]) * mult) / 8;
 }
 
-export const needsNetem = (s: LinkProps): boolean => s.delayMs !== undefined || s.jitterMs !== undefined || s.lossPercent !== undefined;
+export const needsNetem = (s: LinkProps): boolean =>
+  s.delayMs !== undefined || s.jitterMs !== undefined || s.lossPercent !== undefined;
 
 /**
  * tc lines that make `dev` shape as `s` (root qdisc replaced, or deleted when `s` is empty).
@@ -165,7 +199,8 @@ export const needsNetem = (s: LinkProps): boolean => s.delayMs !== undefined || 
 export function shapingLines(dev: string, s: LinkProps, mtu: number): string[] {
   if (needsNetem(s)) {
     const parts = [`qdisc replace dev ${dev} root netem`];
-    if (s.delayMs !== undefined || s.jitterMs !== undefined) parts.push(`delay ${s.delayMs ?? 0}ms${s.jitterMs ? ` ${s.jitterMs}ms` : ''}`);
+    if (s.delayMs !== undefined || s.jitterMs !== undefined)
+      parts.push(`delay ${s.delayMs ?? 0}ms${s.jitterMs ? ` ${s.jitterMs}ms` : ''}`);
     if (s.lossPercent !== undefined) parts.push(`loss ${s.lossPercent}%`);
     if (s.rate !== undefined) parts.push(`rate ${s.rate}`);
     return [parts.join(' ')];
@@ -184,5 +219,10 @@ export function segmentText(s: SegModel): { ipv4: string; ipv6: string } {
 }
 
 export function broadcastText(i: IfModel): string {
-  return formatV4(broadcast4({ base: (i.v4.addr & (i.v4.len === 0 ? 0 : (0xffffffff << (32 - i.v4.len)) >>> 0)) >>> 0, len: i.v4.len }));
+  return formatV4(
+    broadcast4({
+      base: (i.v4.addr & (i.v4.len === 0 ? 0 : (0xffffffff << (32 - i.v4.len)) >>> 0)) >>> 0,
+      len: i.v4.len,
+    }),
+  );
 }

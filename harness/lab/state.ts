@@ -73,8 +73,16 @@ export function writeState(s: LabState): void {
 /** Removes the lab's files, then its record (the record goes last: it is what finds the files). */
 export function removeState(runId: string): void {
   if (!RUN_ID_PATTERN.test(runId)) return;
-  try { rmSync(filesFor(runId), { recursive: true, force: true }); } catch { /* gc tries again */ return; }
-  try { unlinkSync(fileFor(runId)); } catch { /* already gone */ }
+  try {
+    rmSync(filesFor(runId), { recursive: true, force: true });
+  } catch {
+    /* gc tries again */ return;
+  }
+  try {
+    unlinkSync(fileFor(runId));
+  } catch {
+    /* already gone */
+  }
 }
 
 /** A namespace a lab of `runId` may own: `nc-<runId>-<host>` or `ncs-<runId>-<segment>` (names.ts). */
@@ -89,9 +97,17 @@ export type StateRead = { ok: true; state: LabState } | { ok: false; reason: str
 export function readStateChecked(runId: string): StateRead | undefined {
   if (!RUN_ID_PATTERN.test(runId)) return { ok: false, reason: 'not a run id (5 characters [a-z0-9], a letter first)' };
   let text: string;
-  try { text = readFileSync(fileFor(runId), 'utf8'); } catch { return undefined; }
+  try {
+    text = readFileSync(fileFor(runId), 'utf8');
+  } catch {
+    return undefined;
+  }
   let data: unknown;
-  try { data = JSON.parse(text); } catch (e) { return { ok: false, reason: `not JSON: ${(e as Error).message}` }; }
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, reason: `not JSON: ${(e as Error).message}` };
+  }
   if (!Value.Check(LabStateSchema, data)) {
     const first = Value.Errors(LabStateSchema, data).First();
     const what = first ? `${first.path || '(top level)'} ${first.message}` : 'invalid';
@@ -122,7 +138,11 @@ export interface StateListing {
 export function listStateFiles(): StateListing {
   const out: StateListing = { states: [], corrupt: [] };
   let files: string[];
-  try { files = readdirSync(stateDir()); } catch { return out; }
+  try {
+    files = readdirSync(stateDir());
+  } catch {
+    return out;
+  }
   for (const f of files.filter((x) => x.endsWith('.json'))) {
     const r = readStateChecked(f.slice(0, -5));
     if (r?.ok) out.states.push(r.state);

@@ -28,28 +28,57 @@ export async function destroyNamespaces(names: string[]): Promise<string[]> {
     // /run/netns/NAME is the bind mount `ip netns add` made: checking it costs no process.
     // All in one `ip` (a few ms per namespace in the kernel); deleting a namespace deletes its veths (veth(4)).
     const del = left.filter((n) => existsSync(`/run/netns/${n}`));
-    const failed = await ipBatchForce(del.map((n) => `netns del ${n}`), { detached: true });
-    del.forEach((n, k) => { const m = failed.get(k); if (m === undefined) deleted.add(n); else why.set(n, m); });
+    const failed = await ipBatchForce(
+      del.map((n) => `netns del ${n}`),
+      { detached: true },
+    );
+    del.forEach((n, k) => {
+      const m = failed.get(k);
+      if (m === undefined) deleted.add(n);
+      else why.set(n, m);
+    });
     const present = new Set(await listNetnsStrict());
     left = names.filter((n) => present.has(n) || existsSync(`/run/netns/${n}`));
   }
   // A host's cgroup for its own programs and its folders are named like its namespace
   // (local-network.ts, host-files.ts); they go even when the namespace could not.
-  for (const n of names) { removeCgroupSync(n); removeHostFilesSync(n); }
+  for (const n of names) {
+    removeCgroupSync(n);
+    removeHostFilesSync(n);
+  }
   if (left.length > 0) {
-    const each = left.map((n) => `${n} (${why.has(n) ? `"netns del ${n}" failed: ${why.get(n)}` : 'still listed by `ip netns list` after its deletion'})`);
-    throw new LabError('EIP', `teardown left ${left.length} namespace${left.length === 1 ? '' : 's'}: ${each.join(', ')}`);
+    const each = left.map(
+      (n) =>
+        `${n} (${why.has(n) ? `"netns del ${n}" failed: ${why.get(n)}` : 'still listed by `ip netns list` after its deletion'})`,
+    );
+    throw new LabError(
+      'EIP',
+      `teardown left ${left.length} namespace${left.length === 1 ? '' : 's'}: ${each.join(', ')}`,
+    );
   }
   return [...deleted];
 }
 
 /** For process 'exit' handlers, where nothing asynchronous runs any more. True when none of `names` is left. */
 export function destroyNamespacesSync(names: string[]): boolean {
-  for (const p of pidsInNetnsSync(names)) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
+  for (const p of pidsInNetnsSync(names)) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
   // spawnSync has no `detached`: setsid(1) (util-linux) gives `ip` its own session when present.
   const argv = ['ip', '-force', '-batch', '-'];
   const [file, ...args] = existsSync('/usr/bin/setsid') ? ['/usr/bin/setsid', ...argv] : argv;
-  spawnSync(file!, args, { input: names.map((n) => `netns del ${n}\n`).join(''), stdio: ['pipe', 'ignore', 'ignore'], timeout: 5_000 });
-  for (const n of names) { removeCgroupSync(n); removeHostFilesSync(n); }
+  spawnSync(file!, args, {
+    input: names.map((n) => `netns del ${n}\n`).join(''),
+    stdio: ['pipe', 'ignore', 'ignore'],
+    timeout: 5_000,
+  });
+  for (const n of names) {
+    removeCgroupSync(n);
+    removeHostFilesSync(n);
+  }
   return names.every((n) => !existsSync(`/run/netns/${n}`));
 }

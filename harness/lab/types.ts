@@ -73,7 +73,12 @@ export interface Lab {
   // Faults: each resolves once the kernel reflects the change.
   linkDown(host: string, segment: string): Promise<void>;
   linkUp(host: string, segment: string): Promise<void>;
-  flap(host: string, segment: string, schedule: { downMs: number; upMs: number; count: number }, signal?: AbortSignal): Promise<void>;
+  flap(
+    host: string,
+    segment: string,
+    schedule: { downMs: number; upMs: number; count: number },
+    signal?: AbortSignal,
+  ): Promise<void>;
   /** Replaces the IPv4 address of the host's interface on the segment (CIDR, inside the segment or 198.18.0.0/15). */
   setAddress(host: string, segment: string, cidr: string): Promise<void>;
   /** Points the host's default route (v4 and v6) at the segment. */

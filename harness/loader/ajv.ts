@@ -35,7 +35,13 @@ let ajvInstance: Ajv | undefined;
 const compiled = new WeakMap<object, ValidateFunction>();
 
 /** The options every validator is compiled with, at run time here and at build time (standalone.ts). */
-export const AJV_OPTIONS = { strict: true, allErrors: true, useDefaults: true, verbose: true, allowUnionTypes: true } as const;
+export const AJV_OPTIONS = {
+  strict: true,
+  allErrors: true,
+  useDefaults: true,
+  verbose: true,
+  allowUnionTypes: true,
+} as const;
 
 /** An Ajv with AJV_OPTIONS (plus `extra`) and every format of ./formats.ts. */
 export function newAjv(extra: Pick<Options, 'code'> = {}): Ajv {
@@ -99,7 +105,16 @@ export function validateWith<T = unknown>(schema: object, data: unknown, base: P
 const COMPARISON: Record<string, string> = { '<=': '≤', '>=': '≥', '<': '<', '>': '>' };
 
 /** Errors at a union's own location that say the value has another shape than that branch. */
-const SHAPE_KEYWORDS = new Set(['type', 'required', 'additionalProperties', 'const', 'enum', 'pattern', 'anyOf', 'oneOf']);
+const SHAPE_KEYWORDS = new Set([
+  'type',
+  'required',
+  'additionalProperties',
+  'const',
+  'enum',
+  'pattern',
+  'anyOf',
+  'oneOf',
+]);
 
 /**
  * Errors to report. For each anyOf/oneOf that failed: if exactly one branch fits the value's
@@ -109,7 +124,8 @@ const SHAPE_KEYWORDS = new Set(['type', 'required', 'additionalProperties', 'con
  */
 function selectErrors(errors: ErrorObject[]): ErrorObject[] {
   const unions = new Map<string, ErrorObject>();
-  for (const e of errors) if (e.keyword === 'anyOf' || e.keyword === 'oneOf') unions.set(`${e.schemaPath}|${e.instancePath}`, e);
+  for (const e of errors)
+    if (e.keyword === 'anyOf' || e.keyword === 'oneOf') unions.set(`${e.schemaPath}|${e.instancePath}`, e);
   const isUnion = (e: ErrorObject) => e.keyword === 'anyOf' || e.keyword === 'oneOf';
   // Each error's innermost enclosing failed union and the branch it came from.
   const owner = new Map<ErrorObject, { union: ErrorObject; branch: number }>();
@@ -133,7 +149,9 @@ function selectErrors(errors: ErrorObject[]): ErrorObject[] {
   const chosen = new Map<ErrorObject, number | 'summary'>();
   for (const u of unions.values()) {
     const byBranch = [...(branches.get(u) ?? [])];
-    const fitting = byBranch.filter(([, errs]) => !errs.some((x) => x.instancePath === u.instancePath && SHAPE_KEYWORDS.has(x.keyword)));
+    const fitting = byBranch.filter(
+      ([, errs]) => !errs.some((x) => x.instancePath === u.instancePath && SHAPE_KEYWORDS.has(x.keyword)),
+    );
     const severalPassed = u.keyword === 'oneOf' && (u.params as { passingSchemas?: unknown }).passingSchemas != null;
     chosen.set(u, fitting.length === 1 && !severalPassed ? fitting[0]![0] : 'summary');
   }
@@ -143,12 +161,18 @@ function selectErrors(errors: ErrorObject[]): ErrorObject[] {
   };
   // "if/then" failures repeat the branch's own errors; a failed property name's inner error (it
   // carries `propertyName`) repeats its `propertyNames` error, which names the key.
-  return errors.filter((e) => e.keyword !== 'if' && e.propertyName === undefined && visible(e)
-    && (!isUnion(e) || chosen.get(e) === 'summary'));
+  return errors.filter(
+    (e) =>
+      e.keyword !== 'if' && e.propertyName === undefined && visible(e) && (!isUnion(e) || chosen.get(e) === 'summary'),
+  );
 }
 
 /** The union at `schemaPath` whose instance path is the longest prefix of `instancePath`. */
-function findUnion(unions: Map<string, ErrorObject>, schemaPath: string, instancePath: string): ErrorObject | undefined {
+function findUnion(
+  unions: Map<string, ErrorObject>,
+  schemaPath: string,
+  instancePath: string,
+): ErrorObject | undefined {
   for (let p = instancePath; ; p = p.slice(0, p.lastIndexOf('/'))) {
     const u = unions.get(`${schemaPath}|${p}`);
     if (u) return u;
@@ -156,7 +180,11 @@ function findUnion(unions: Map<string, ErrorObject>, schemaPath: string, instanc
   }
 }
 
-function toIssues(errors: ErrorObject[], data: unknown, base: PathSegment[]): { issues: SchemaIssue[]; undescribed: number } {
+function toIssues(
+  errors: ErrorObject[],
+  data: unknown,
+  base: PathSegment[],
+): { issues: SchemaIssue[]; undescribed: number } {
   const issues: SchemaIssue[] = [];
   const seen = new Set<string>();
   const selected = selectErrors(errors);
@@ -207,10 +235,20 @@ function describe(e: ErrorObject, path: PathSegment[]): SchemaIssue {
     case 'exclusiveMaximum':
     case 'exclusiveMinimum': {
       const limit = p.limit === MAX_DURATION_MS ? maxDurationText : String(p.limit);
-      return { code: e.keyword, path, atKey: false, message: `${at} must be ${COMPARISON[String(p.comparison)] ?? p.comparison} ${limit}` };
+      return {
+        code: e.keyword,
+        path,
+        atKey: false,
+        message: `${at} must be ${COMPARISON[String(p.comparison)] ?? p.comparison} ${limit}`,
+      };
     }
     case 'enum':
-      return { code: 'enum', path, atKey: false, message: `${at} must be one of: ${(p.allowedValues as unknown[]).map(String).join(', ')}` };
+      return {
+        code: 'enum',
+        path,
+        atKey: false,
+        message: `${at} must be one of: ${(p.allowedValues as unknown[]).map(String).join(', ')}`,
+      };
     case 'const':
       return { code: 'const', path, atKey: false, message: `${at} must be ${JSON.stringify(p.allowedValue)}` };
     case 'type':
@@ -218,14 +256,30 @@ function describe(e: ErrorObject, path: PathSegment[]): SchemaIssue {
     case 'anyOf':
     case 'oneOf': {
       const desc = (e.parentSchema as Record<string, unknown> | undefined)?.description;
-      return { code: 'type', path, atKey: false, message: `${at} must be ${typeof desc === 'string' ? desc : 'one of the allowed forms'}` };
+      return {
+        code: 'type',
+        path,
+        atKey: false,
+        message: `${at} must be ${typeof desc === 'string' ? desc : 'one of the allowed forms'}`,
+      };
     }
     case 'pattern': {
       const desc = (e.parentSchema as Record<string, unknown> | undefined)?.description;
-      return { code: 'pattern', path, atKey: false, message: `${at} must be ${typeof desc === 'string' ? desc : `a string matching ${p.pattern}`}` };
+      return {
+        code: 'pattern',
+        path,
+        atKey: false,
+        message: `${at} must be ${typeof desc === 'string' ? desc : `a string matching ${p.pattern}`}`,
+      };
     }
     case 'format':
-      if (p.format === DURATION_FORMAT) return { code: 'duration-too-long', path, atKey: false, message: `${at} must be at most ${maxDurationText} (the longest a timer can wait)` };
+      if (p.format === DURATION_FORMAT)
+        return {
+          code: 'duration-too-long',
+          path,
+          atKey: false,
+          message: `${at} must be at most ${maxDurationText} (the longest a timer can wait)`,
+        };
       return { code: 'format', path, atKey: false, message: `${at} ${e.message ?? 'is invalid'}` };
     default:
       return { code: e.keyword, path, atKey: false, message: `${at} ${e.message ?? 'is invalid'}` };

@@ -132,13 +132,22 @@ export async function loadProfile(file: string, registry: Map<string, AnyScenari
   const decoded = decodeProfile(bytes);
   if (!decoded.ok) throw new ProfileError(decoded.issues.map((i) => ({ file: shown, ...i, path: '' })));
   const { profile: loaded, scenarioLines } = parseProfileSource(decoded.text, shown, registry);
-  return { file: shown, dir: dirname(resolve(file)), sha256: createHash('sha256').update(bytes).digest('hex'), profile: loaded, scenarioLines };
+  return {
+    file: shown,
+    dir: dirname(resolve(file)),
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    profile: loaded,
+    scenarioLines,
+  };
 }
 
 const REGULAR = 'a profile is a regular file';
 const KINDS: Array<[string, (st: Stats | BigIntStats) => boolean]> = [
-  ['a folder', (st) => st.isDirectory()], ['a named pipe', (st) => st.isFIFO()], ['a socket', (st) => st.isSocket()],
-  ['a character device', (st) => st.isCharacterDevice()], ['a block device', (st) => st.isBlockDevice()],
+  ['a folder', (st) => st.isDirectory()],
+  ['a named pipe', (st) => st.isFIFO()],
+  ['a socket', (st) => st.isSocket()],
+  ['a character device', (st) => st.isCharacterDevice()],
+  ['a block device', (st) => st.isBlockDevice()],
 ];
 
 /**
@@ -196,7 +205,11 @@ export async function loadProfiles(files: string[], registry: Map<string, AnySce
   const names = new Map<string, string>();
   for (const p of loaded) {
     const other = names.get(p.profile.profile);
-    if (other) throw new CliError(`${p.file}: profile name "${p.profile.profile}" is also used by ${other}; names must differ within a run`, ExitCode.usage);
+    if (other)
+      throw new CliError(
+        `${p.file}: profile name "${p.profile.profile}" is also used by ${other}; names must differ within a run`,
+        ExitCode.usage,
+      );
     names.set(p.profile.profile, p.file);
   }
   return loaded;
@@ -211,7 +224,11 @@ export function parseProfileText(text: string, shown: string, registry: Map<stri
 }
 
 /** `parseProfileText` plus where each scenario item starts (from the YAML node positions). */
-function parseProfileSource(text: string, shown: string, registry: Map<string, AnyScenario>): { profile: Profile; scenarioLines: Record<string, number> } {
+function parseProfileSource(
+  text: string,
+  shown: string,
+  registry: Map<string, AnyScenario>,
+): { profile: Profile; scenarioLines: Record<string, number> } {
   const parsed = parseYaml(text);
   if (!parsed.ok) throw new ProfileError(parsed.issues.map((i) => ({ file: shown, ...i, path: '' })));
   const { source, data } = parsed;
@@ -227,13 +244,21 @@ function parseProfileSource(text: string, shown: string, registry: Map<string, A
   }
   if (typeof data !== 'object' || Array.isArray(data)) {
     const found = Array.isArray(data) ? 'a list' : `a ${typeof data}`;
-    throw new ProfileError([at('not-a-mapping', [], `the top level must be a mapping (profile:, scenarios:, …); found ${found}`)]);
+    throw new ProfileError([
+      at('not-a-mapping', [], `the top level must be a mapping (profile:, scenarios:, …); found ${found}`),
+    ]);
   }
   const fromSchema = (v: Validation<unknown>, base: PathSegment[] = []) => {
     const out = v.issues.map((i) => at(i.code, i.path, i.message, i.atKey));
     if (v.undescribed > 0) {
       const last = out[out.length - 1]!;
-      out.push({ ...last, code: 'undescribed', path: dottedPath(base), count: v.undescribed, message: `${dottedPath(base)}: ${v.undescribed} more schema errors after these (not described)` });
+      out.push({
+        ...last,
+        code: 'undescribed',
+        path: dottedPath(base),
+        count: v.undescribed,
+        message: `${dottedPath(base)}: ${v.undescribed} more schema errors after these (not described)`,
+      });
     }
     return out;
   };
@@ -243,7 +268,14 @@ function parseProfileSource(text: string, shown: string, registry: Map<string, A
   if (Array.isArray(profile.scenarios)) issues.push(...checkScenarios(profile, registry, at, fromSchema));
   issues.push(...checkSutSections(profile, registry, at));
   if (profile.lab && typeof profile.lab === 'object' && issues.length === 0) {
-    for (const li of checkLabSpec(profile.lab)) issues.push(at('lab', ['lab', ...li.path], `lab.${dottedPath(li.path)}: ${li.message}`.replace('lab.(top level): ', 'lab: ')));
+    for (const li of checkLabSpec(profile.lab))
+      issues.push(
+        at(
+          'lab',
+          ['lab', ...li.path],
+          `lab.${dottedPath(li.path)}: ${li.message}`.replace('lab.(top level): ', 'lab: '),
+        ),
+      );
   }
   if (issues.length) throw new ProfileError(issues.sort((a, b) => a.line - b.line || a.col - b.col));
   const scenarioLines: Record<string, number> = {};
@@ -266,39 +298,84 @@ function checkScenarios(
     if (!s || typeof s !== 'object') return;
     if (typeof s.id === 'string') {
       const first = ids.get(s.id);
-      if (first !== undefined) issues.push(at('duplicate-id', ['scenarios', i, 'id'], `scenarios[${i}].id "${s.id}" is already used by scenarios[${first}]`));
+      if (first !== undefined)
+        issues.push(
+          at(
+            'duplicate-id',
+            ['scenarios', i, 'id'],
+            `scenarios[${i}].id "${s.id}" is already used by scenarios[${first}]`,
+          ),
+        );
       else ids.set(s.id, i);
     }
     if (typeof s.use !== 'string') return;
     const scenario = registry.get(s.use);
     if (!scenario) {
       const near = closest(s.use, [...registry.keys()]);
-      issues.push(at('unknown-use', ['scenarios', i, 'use'], `scenarios[${i}].use: unknown scenario "${s.use}"${near.length ? `; did you mean ${near.join(', ')}?` : ''} (netconform list shows them all)`));
+      issues.push(
+        at(
+          'unknown-use',
+          ['scenarios', i, 'use'],
+          `scenarios[${i}].use: unknown scenario "${s.use}"${near.length ? `; did you mean ${near.join(', ')}?` : ''} (netconform list shows them all)`,
+        ),
+      );
       return;
     }
     if (s.with && typeof s.with === 'object') {
-      const v = validateWith<Record<string, unknown>>(boundedParamsSchema(scenario.withSchema), s.with, ['scenarios', i, 'with']);
+      const v = validateWith<Record<string, unknown>>(boundedParamsSchema(scenario.withSchema), s.with, [
+        'scenarios',
+        i,
+        'with',
+      ]);
       issues.push(...fromSchema(v, ['scenarios', i, 'with']));
       s.with = v.value;
     }
     if (s.expect && typeof s.expect === 'object') {
-      const v = validateWith<Record<string, unknown>>(boundedParamsSchema(scenario.expectSchema), s.expect, ['scenarios', i, 'expect']);
+      const v = validateWith<Record<string, unknown>>(boundedParamsSchema(scenario.expectSchema), s.expect, [
+        'scenarios',
+        i,
+        'expect',
+      ]);
       issues.push(...fromSchema(v, ['scenarios', i, 'expect']));
       s.expect = v.value;
     }
     const sut = s.sut ?? profile.sut;
     if (scenario.requires.includes('sut') && !sut) {
-      issues.push(at('sut-missing', ['scenarios', i], `scenarios[${i}] uses ${s.use}, which drives a system under test: add sut: { command: [...] } to the scenario or the profile`));
+      issues.push(
+        at(
+          'sut-missing',
+          ['scenarios', i],
+          `scenarios[${i}] uses ${s.use}, which drives a system under test: add sut: { command: [...] } to the scenario or the profile`,
+        ),
+      );
     }
     if (scenario.requires.includes('lab') && !profile.lab) {
-      issues.push(at('lab-missing', ['scenarios', i, 'use'], `scenarios[${i}] uses ${s.use}, which runs in a lab: add a lab: section (see profiles/lab-example.yaml)`));
+      issues.push(
+        at(
+          'lab-missing',
+          ['scenarios', i, 'use'],
+          `scenarios[${i}] uses ${s.use}, which runs in a lab: add a lab: section (see profiles/lab-example.yaml)`,
+        ),
+      );
     }
     if (s.sut?.host && labHosts && !labHosts.includes(s.sut.host)) {
-      issues.push(at('unknown-host', ['scenarios', i, 'sut', 'host'], `scenarios[${i}].sut.host: no lab host "${s.sut.host}" (hosts: ${labHosts.join(', ')})`));
+      issues.push(
+        at(
+          'unknown-host',
+          ['scenarios', i, 'sut', 'host'],
+          `scenarios[${i}].sut.host: no lab host "${s.sut.host}" (hosts: ${labHosts.join(', ')})`,
+        ),
+      );
     }
   });
   if (profile.sut?.host && labHosts && !labHosts.includes(profile.sut.host)) {
-    issues.push(at('unknown-host', ['sut', 'host'], `sut.host: no lab host "${profile.sut.host}" (hosts: ${labHosts.join(', ')})`));
+    issues.push(
+      at(
+        'unknown-host',
+        ['sut', 'host'],
+        `sut.host: no lab host "${profile.sut.host}" (hosts: ${labHosts.join(', ')})`,
+      ),
+    );
   }
   return issues;
 }

@@ -15,7 +15,8 @@ import { DURATION_FORMAT } from '../util/duration.ts';
 import type { JsonSchema } from '../model/scenario.ts';
 
 /** ajv-formats' `ipv4` (ajv-formats/dist/formats.js, fullFormats.ipv4). */
-export const IPV4_PATTERN = '^(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)$';
+export const IPV4_PATTERN =
+  '^(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)$';
 
 const FORMAT_PATTERNS: Record<string, string> = { ipv4: IPV4_PATTERN };
 
@@ -42,7 +43,9 @@ function rewrite(v: Json): Json {
     if (format === DURATION_FORMAT && typeof out.pattern === 'string') {
       // The sibling pattern already says it.
     } else if (pattern === undefined) {
-      throw new Error(`the published schema cannot say format "${format}" in plain draft-07: add its pattern to loader/publish.ts`);
+      throw new Error(
+        `the published schema cannot say format "${format}" in plain draft-07: add its pattern to loader/publish.ts`,
+      );
     } else if (out.pattern === undefined) {
       out.pattern = pattern;
     } else {

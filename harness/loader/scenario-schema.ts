@@ -36,7 +36,9 @@ function bound(node: unknown, name?: string, defaultsApply = true): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(src)) {
     if (k === 'properties' && v && typeof v === 'object' && !Array.isArray(v)) {
-      out[k] = Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([prop, s]) => [prop, bound(s, prop, defaultsApply)]));
+      out[k] = Object.fromEntries(
+        Object.entries(v as Record<string, unknown>).map(([prop, s]) => [prop, bound(s, prop, defaultsApply)]),
+      );
     } else if (k === 'default' || k === 'const' || k === 'enum' || k === 'examples') {
       out[k] = v; // values, not schemas
     } else {
@@ -45,14 +47,18 @@ function bound(node: unknown, name?: string, defaultsApply = true): unknown {
   }
   const props = src.properties as Record<string, unknown> | undefined;
   if (defaultsApply && Array.isArray(src.required) && props) {
-    const required = src.required.filter((key: unknown) => !(typeof key === 'string' && (props[key] as { default?: unknown } | undefined)?.default !== undefined));
+    const required = src.required.filter(
+      (key: unknown) =>
+        !(typeof key === 'string' && (props[key] as { default?: unknown } | undefined)?.default !== undefined),
+    );
     if (required.length) out.required = required;
     else delete out.required;
   }
   const isNumber = src.type === 'integer' || src.type === 'number';
   if (name?.endsWith('Ms') && isNumber) {
     const max = typeof src.maximum === 'number' ? src.maximum : Infinity;
-    if (max > MAX_DURATION_MS && !(typeof src.exclusiveMaximum === 'number' && src.exclusiveMaximum <= MAX_DURATION_MS)) out.maximum = MAX_DURATION_MS;
+    if (max > MAX_DURATION_MS && !(typeof src.exclusiveMaximum === 'number' && src.exclusiveMaximum <= MAX_DURATION_MS))
+      out.maximum = MAX_DURATION_MS;
   }
   return out;
 }

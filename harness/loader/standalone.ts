@@ -11,7 +11,10 @@ import { profileSchema } from './profile-schema.ts';
 import { boundedParamsSchema } from './scenario-schema.ts';
 
 // CommonJS; under ESM its callable is the default export.
-const standaloneCode = standaloneModule as unknown as (ajv: ReturnType<typeof newAjv>, validate: ValidateFunction) => string;
+const standaloneCode = standaloneModule as unknown as (
+  ajv: ReturnType<typeof newAjv>,
+  validate: ValidateFunction,
+) => string;
 
 /** One validator as a CommonJS module body (it assigns `module.exports`). */
 export interface StandaloneValidator {
@@ -51,7 +54,13 @@ export function standaloneValidators(schemas: object[]): StandaloneValidator[] {
  * expects (a CommonJS module's `module.exports`).
  */
 export function precompiledModule(validators: StandaloneValidator[]): string {
-  const ids = [...new Set(validators.flatMap((v) => [...v.code.matchAll(/\brequire\(("[^"]+")\)/g)].map((m) => JSON.parse(m[1]!) as string)))].sort();
+  const ids = [
+    ...new Set(
+      validators.flatMap((v) =>
+        [...v.code.matchAll(/\brequire\(("[^"]+")\)/g)].map((m) => JSON.parse(m[1]!) as string),
+      ),
+    ),
+  ].sort();
   return [
     `const modules = new Map([`,
     ...ids.map((id) => `  [${JSON.stringify(id)}, () => require(${JSON.stringify(id)})],`),

@@ -17,7 +17,10 @@ import type { PathSegment } from './yaml-source.ts';
 type At = (code: string, path: PathSegment[], message: string) => ProfileIssue;
 
 /** The variables `scenario` provides with these `with:` values. */
-export function providedVariables(scenario: AnyScenario, withValues: Record<string, unknown>): Map<string, SutVariable> {
+export function providedVariables(
+  scenario: AnyScenario,
+  withValues: Record<string, unknown>,
+): Map<string, SutVariable> {
   const all = scenario.sutVariables ?? {};
   return new Map(Object.entries(all).filter(([, v]) => v.ifWith === undefined || withValues[v.ifWith] !== undefined));
 }
@@ -44,16 +47,35 @@ function checkPatterns(sut: RawSut, base: PathSegment[], at: At): ProfileIssue[]
   if (!ready || typeof ready !== 'object') return [];
   const issues: ProfileIssue[] = [];
   if (ready.line !== undefined && ready.stdout !== undefined) {
-    issues.push(at('ready-line-twice', [...base, 'ready', 'stdout'], `${dottedPath([...base, 'ready'])}: give line (with stream) or stdout, not both`));
+    issues.push(
+      at(
+        'ready-line-twice',
+        [...base, 'ready', 'stdout'],
+        `${dottedPath([...base, 'ready'])}: give line (with stream) or stdout, not both`,
+      ),
+    );
   }
   if (ready.stream !== undefined && ready.line === undefined) {
-    issues.push(at('ready-stream-alone', [...base, 'ready', 'stream'], `${dottedPath([...base, 'ready', 'stream'])} says which stream ready.line is read from, and there is no ready.line`));
+    issues.push(
+      at(
+        'ready-stream-alone',
+        [...base, 'ready', 'stream'],
+        `${dottedPath([...base, 'ready', 'stream'])} says which stream ready.line is read from, and there is no ready.line`,
+      ),
+    );
   }
   for (const field of ['line', 'stdout'] as const) {
     const source = ready[field];
     if (typeof source !== 'string') continue;
     const why = patternProblem(source);
-    if (why) issues.push(at('bad-pattern', [...base, 'ready', field], `${dottedPath([...base, 'ready', field])} is not a pattern netconform can run: ${why}`));
+    if (why)
+      issues.push(
+        at(
+          'bad-pattern',
+          [...base, 'ready', field],
+          `${dottedPath([...base, 'ready', field])} is not a pattern netconform can run: ${why}`,
+        ),
+      );
   }
   return issues;
 }
@@ -63,7 +85,9 @@ function checkFileNames(sut: RawSut, base: PathSegment[], at: At): ProfileIssue[
   if (!sut.files || typeof sut.files !== 'object') return [];
   return Object.keys(sut.files).flatMap((name) => {
     const why = name.includes('${') ? undefined : sutFileProblem(name);
-    return why ? [at('bad-file-name', [...base, 'files', name], `${dottedPath([...base, 'files'])}: "${name}" ${why}`)] : [];
+    return why
+      ? [at('bad-file-name', [...base, 'files', name], `${dottedPath([...base, 'files'])}: "${name}" ${why}`)]
+      : [];
   });
 }
 
@@ -101,14 +125,22 @@ export function checkSutSections(profile: Profile, registry: Map<string, AnyScen
       const value = (s[section] as Record<string, unknown> | undefined)?.[key];
       if (typeof value !== 'string') continue;
       const why = patternProblem(value, { ignoreCase: true });
-      if (why) push(at('bad-pattern', ['scenarios', i, section, key], `scenarios[${i}].${param} is not a pattern netconform can run: ${why}`));
+      if (why)
+        push(
+          at(
+            'bad-pattern',
+            ['scenarios', i, section, key],
+            `scenarios[${i}].${param} is not a pattern netconform can run: ${why}`,
+          ),
+        );
     }
     const sut = s.sut ?? profile.sut;
     const drivesSut = scenario.requires.includes('sut') || scenario.sutVariables !== undefined;
     if (!sut || typeof sut !== 'object' || !drivesSut) return;
     const base: PathSegment[] = s.sut ? ['scenarios', i, 'sut'] : ['sut'];
     const provided = providedVariables(scenario, (s.with ?? {}) as Record<string, unknown>);
-    if (sut.files && typeof sut.files === 'object') provided.set('files', { description: 'the folder sut.files are written to' });
+    if (sut.files && typeof sut.files === 'object')
+      provided.set('files', { description: 'the folder sut.files are written to' });
     for (const [path, text] of templates(sut)) {
       const where = dottedPath([...base, ...path]);
       const parts = parseTemplate(text);

@@ -9,8 +9,18 @@
  */
 import { isUtf8 } from 'node:buffer';
 import {
-  isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument,
-  type Document, type Node, type Pair, type YAMLMap, type YAMLSeq,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Document,
+  type Node,
+  type Pair,
+  type YAMLMap,
+  type YAMLSeq,
 } from 'yaml';
 
 /**
@@ -73,7 +83,16 @@ export function decodeProfile(bytes: Uint8Array): { ok: true; text: string } | {
   const offset = firstInvalidUtf8(bytes);
   const before = new TextDecoder('utf-8').decode(bytes.subarray(0, offset));
   const byte = bytes[offset]!.toString(16).padStart(2, '0');
-  return { ok: false, issues: [{ ...lineColAt(before, before.length), code: 'yaml-encoding', message: `invalid YAML: byte 0x${byte} at offset ${offset} is not UTF-8 (a profile is UTF-8 text)` }] };
+  return {
+    ok: false,
+    issues: [
+      {
+        ...lineColAt(before, before.length),
+        code: 'yaml-encoding',
+        message: `invalid YAML: byte 0x${byte} at offset ${offset} is not UTF-8 (a profile is UTF-8 text)`,
+      },
+    ],
+  };
 }
 
 /** Offset of the first byte that does not start or continue a well-formed UTF-8 sequence (RFC 3629 §4). */
@@ -91,17 +110,46 @@ function firstInvalidUtf8(b: Uint8Array): number {
 
 export function parseYaml(text: string): ParseOutcome {
   if (text.length > MAX_PROFILE_BYTES) {
-    return { ok: false, issues: [{ line: 1, col: 1, code: 'too-large', message: `file is larger than ${MAX_PROFILE_BYTES} bytes; a profile is a small YAML file` }] };
+    return {
+      ok: false,
+      issues: [
+        {
+          line: 1,
+          col: 1,
+          code: 'too-large',
+          message: `file is larger than ${MAX_PROFILE_BYTES} bytes; a profile is a small YAML file`,
+        },
+      ],
+    };
   }
   const bad = NOT_PRINTABLE.exec(text);
   if (bad) {
-    return { ok: false, issues: [{ ...lineColAt(text, bad.index), code: 'yaml-character', message: `invalid YAML: character ${codePoint(bad[0])} is not allowed in a YAML file (YAML 1.2 §5.1)` }] };
+    return {
+      ok: false,
+      issues: [
+        {
+          ...lineColAt(text, bad.index),
+          code: 'yaml-character',
+          message: `invalid YAML: character ${codePoint(bad[0])} is not allowed in a YAML file (YAML 1.2 §5.1)`,
+        },
+      ],
+    };
   }
   // A run of flow-collection openers deeper than any profile: yaml would recurse until the stack
   // overflows (about 1 s per 200 KB). Found with one regular-expression scan instead. (Inside a
   // quoted string such a run is refused too; no profile value looks like that.)
   const deep = DEEP_FLOW.exec(text);
-  if (deep) return { ok: false, issues: [{ ...lineColAt(text, deep.index), code: 'yaml-depth', message: `invalid YAML: nested more deeply than ${MAX_NESTING} levels` }] };
+  if (deep)
+    return {
+      ok: false,
+      issues: [
+        {
+          ...lineColAt(text, deep.index),
+          code: 'yaml-depth',
+          message: `invalid YAML: nested more deeply than ${MAX_NESTING} levels`,
+        },
+      ],
+    };
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false, strict: true });
   const problems = [...doc.errors, ...doc.warnings];
@@ -113,7 +161,12 @@ export function parseYaml(text: string): ParseOutcome {
         // yaml appends " at line L, column C" to some messages; the position is already in front.
         let message = e.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '');
         if (/Maximum call stack size exceeded/.test(message)) message = `nested more deeply than ${MAX_NESTING} levels`;
-        return { line, col, code: `yaml-${e.code.toLowerCase().replace(/_/g, '-')}`, message: `invalid YAML: ${message}` };
+        return {
+          line,
+          col,
+          code: `yaml-${e.code.toLowerCase().replace(/_/g, '-')}`,
+          message: `invalid YAML: ${message}`,
+        };
       }),
     };
   }
@@ -126,7 +179,10 @@ export function parseYaml(text: string): ParseOutcome {
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
-    return { ok: false, issues: [{ line: 1, col: 1, code: 'yaml-aliases', message: `invalid YAML: ${(err as Error).message}` }] };
+    return {
+      ok: false,
+      issues: [{ line: 1, col: 1, code: 'yaml-aliases', message: `invalid YAML: ${(err as Error).message}` }],
+    };
   }
   return { ok: true, source, data };
 }
@@ -140,7 +196,7 @@ function lineColAt(text: string, offset: number): Position {
 }
 
 function codePoint(ch: string): string {
-  const names: Record<number, string> = { 0: 'NUL', 0x1b: 'ESC', 0x7f: 'DEL', 0xfeff: 'BOM' };
+  const names: Record<number, string> = { 0: 'NUL', 27: 'ESC', 127: 'DEL', 65279: 'BOM' };
   const cp = ch.codePointAt(0)!;
   return `U+${cp.toString(16).toUpperCase().padStart(4, '0')}${names[cp] ? ` (${names[cp]})` : ''}`;
 }
@@ -159,9 +215,19 @@ function inspect(source: YamlSource): SourceIssue[] {
   while (stack.length > 0) {
     const { node, depth } = stack.pop()!;
     if (!node || isAlias(node)) continue;
-    if (node.tag !== undefined && !CORE_TAGS.has(node.tag)) at(node, 'yaml-tag', `tag ${node.tag.replace('tag:yaml.org,2002:', '!!')} is not supported (a profile uses plain YAML values)`);
+    if (node.tag !== undefined && !CORE_TAGS.has(node.tag))
+      at(
+        node,
+        'yaml-tag',
+        `tag ${node.tag.replace('tag:yaml.org,2002:', '!!')} is not supported (a profile uses plain YAML values)`,
+      );
     if (isScalar(node)) {
-      if (typeof node.value === 'string' && node.value.includes('\0')) at(node, 'yaml-character', 'a value contains a NUL character (U+0000), which no argv, environment or name can hold');
+      if (typeof node.value === 'string' && node.value.includes('\0'))
+        at(
+          node,
+          'yaml-character',
+          'a value contains a NUL character (U+0000), which no argv, environment or name can hold',
+        );
       if (typeof node.value === 'string' && node.value.length > MAX_STRING_CHARS) {
         at(node, 'yaml-string-length', `a string of ${node.value.length} characters; ${STRING_LIMIT}`);
       }
@@ -181,9 +247,15 @@ function inspect(source: YamlSource): SourceIssue[] {
         }
         const name = isScalar(key) ? String(key.value) : isAlias(key) ? `*${key.source}` : '';
         const first = keys.get(name);
-        if (first) at(key, 'yaml-duplicate-key', `duplicate key "${name}" (first at line ${source.lines.linePos((first.key as Node | null)?.range?.[0] ?? 0).line}); map keys must be unique`);
+        if (first)
+          at(
+            key,
+            'yaml-duplicate-key',
+            `duplicate key "${name}" (first at line ${source.lines.linePos((first.key as Node | null)?.range?.[0] ?? 0).line}); map keys must be unique`,
+          );
         else keys.set(name, pair);
-        if (isScalar(key) && typeof key.value === 'string' && key.value.includes('\0')) at(key, 'yaml-character', 'a key contains a NUL character (U+0000)');
+        if (isScalar(key) && typeof key.value === 'string' && key.value.includes('\0'))
+          at(key, 'yaml-character', 'a key contains a NUL character (U+0000)');
         if (isScalar(key) && typeof key.value === 'string' && key.value.length > MAX_STRING_CHARS) {
           at(key, 'yaml-string-length', `a key of ${key.value.length} characters; ${STRING_LIMIT}`);
         }
@@ -212,10 +284,15 @@ function checkExpandedSize(source: YamlSource): SourceIssue | undefined {
   // name before it, YAML 1.2 §7.1): yaml's own `Alias.resolve` walks the whole document per call.
   const targets = new Map<Node, Node | undefined>();
   const anchors = new Map<string, Node>();
-  for (const stack: unknown[] = [source.doc.contents]; stack.length > 0;) {
+  for (const stack: unknown[] = [source.doc.contents]; stack.length > 0; ) {
     const node = stack.pop();
-    if (isAlias(node)) { targets.set(node, anchors.get(node.source)); continue; }
-    if (isScalar(node) || isMap(node) || isSeq(node)) { if (node.anchor) anchors.set(node.anchor, node); }
+    if (isAlias(node)) {
+      targets.set(node, anchors.get(node.source));
+      continue;
+    }
+    if (isScalar(node) || isMap(node) || isSeq(node)) {
+      if (node.anchor) anchors.set(node.anchor, node);
+    }
     if (isMap(node) || isSeq(node)) {
       const kids = children(node);
       for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
@@ -223,7 +300,7 @@ function checkExpandedSize(source: YamlSource): SourceIssue | undefined {
   }
   const resolve = (node: unknown): unknown => (isAlias(node) ? targets.get(node) : node);
   const leaf = (node: unknown): number =>
-    (isScalar(node) && typeof node.value === 'string' ? node.value.length + 1 : 1);
+    isScalar(node) && typeof node.value === 'string' ? node.value.length + 1 : 1;
   /**
    * Post-order with an explicit stack: an alias chain can be far deeper than the nesting limit.
    * An alias inside what it names (`&a [*a]`) would expand without end: Infinity.
@@ -235,7 +312,10 @@ function checkExpandedSize(source: YamlSource): SourceIssue | undefined {
     const stack: Array<YAMLMap | YAMLSeq> = [top];
     while (stack.length > 0) {
       const node = stack[stack.length - 1]!;
-      if (memo.has(node)) { stack.pop(); continue; }
+      if (memo.has(node)) {
+        stack.pop();
+        continue;
+      }
       const kids = children(node).map(resolve);
       if (!open.has(node)) {
         open.add(node);
@@ -248,7 +328,7 @@ function checkExpandedSize(source: YamlSource): SourceIssue | undefined {
         continue;
       }
       let n = 1;
-      for (const k of kids) n += isMap(k) || isSeq(k) ? memo.get(k) ?? Infinity : leaf(k);
+      for (const k of kids) n += isMap(k) || isSeq(k) ? (memo.get(k) ?? Infinity) : leaf(k);
       memo.set(node, n);
       open.delete(node);
       stack.pop();
@@ -257,8 +337,11 @@ function checkExpandedSize(source: YamlSource): SourceIssue | undefined {
   };
   let total = 0;
   let aliases = 0;
-  const at = (node: Node, message: string): SourceIssue =>
-    ({ ...source.lines.linePos(node.range?.[0] ?? 0), code: 'yaml-expansion', message: `invalid YAML: ${message}` });
+  const at = (node: Node, message: string): SourceIssue => ({
+    ...source.lines.linePos(node.range?.[0] ?? 0),
+    code: 'yaml-expansion',
+    message: `invalid YAML: ${message}`,
+  });
   // Document order: an explicit stack, last child pushed first.
   const stack: unknown[] = [source.doc.contents];
   while (stack.length > 0) {
@@ -271,8 +354,11 @@ function checkExpandedSize(source: YamlSource): SourceIssue | undefined {
       if (total === Infinity) return at(node, `the alias ${name} is inside what it names, so it expands without end`);
       if (total > MAX_EXPANDED_CHARS) {
         const times = MAX_EXPANDED_CHARS / MAX_PROFILE_BYTES;
-        return at(node, `with its aliases expanded (${name} here) the document passes ${MAX_EXPANDED_CHARS} `
-          + `characters, ${times} times the file limit; every alias copies what it names into the results`);
+        return at(
+          node,
+          `with its aliases expanded (${name} here) the document passes ${MAX_EXPANDED_CHARS} ` +
+            `characters, ${times} times the file limit; every alias copies what it names into the results`,
+        );
       }
       continue;
     }

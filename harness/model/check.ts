@@ -93,7 +93,14 @@ export interface SwimlaneEvidence {
   lanes: Array<{
     name: string;
     /** `nightFromMs`/`nightToMs`: the span on the unscaled night's clock (a schedule run at a time scale). */
-    spans: Array<{ state: LaneState; fromMs: number; toMs: number; label?: string; nightFromMs?: number; nightToMs?: number }>;
+    spans: Array<{
+      state: LaneState;
+      fromMs: number;
+      toMs: number;
+      label?: string;
+      nightFromMs?: number;
+      nightToMs?: number;
+    }>;
     markers: Array<{ t: number; marker: LaneMarker; detail?: string }>;
   }>;
   bounds?: Array<{ label: string; fromMs: number; toMs: number }>;
@@ -115,7 +122,14 @@ export interface ExpectedMeasuredEvidence {
   title: string;
   unit: string;
   /** `waited`: with nothing measured, how long the scenario waited for it (the plot shows that it came not within it). */
-  items: Array<{ name: string; expected: number; measured: number | null; tolerance?: number; ok: boolean; waited?: number }>;
+  items: Array<{
+    name: string;
+    expected: number;
+    measured: number | null;
+    tolerance?: number;
+    ok: boolean;
+    waited?: number;
+  }>;
 }
 
 export type Evidence =
@@ -151,5 +165,11 @@ export const check = {
   skip: (name: string, reason: string, evidence?: Evidence[]): Check => ({ name, verdict: 'skip', reason, evidence }),
   error: (name: string, reason: string, evidence?: Evidence[]): Check => ({ name, verdict: 'error', reason, evidence }),
   /** An error because the harness was late: `reason` starts "the harness could not keep the schedule: ". */
-  late: (name: string, reason: string, evidence?: Evidence[]): Check => ({ name, verdict: 'error', reason, evidence, cause: 'harness-late' }),
+  late: (name: string, reason: string, evidence?: Evidence[]): Check => ({
+    name,
+    verdict: 'error',
+    reason,
+    evidence,
+    cause: 'harness-late',
+  }),
 };

@@ -151,7 +151,9 @@ export function notRunLabel(r: Pick<RunResult, 'maxFailures'>): string {
  * aside, the harness was late (churn: …); re-run", "attempt 2 confirmed the failure (churn)".
  */
 export function rerunLines(s: Pick<ScenarioResult, 'lateReruns' | 'confirmations'>): string[] {
-  const late = (s.lateReruns ?? []).map((r) => `attempt ${r.attempt} set aside, the harness was late (${r.check}: ${r.reason}); re-run`);
+  const late = (s.lateReruns ?? []).map(
+    (r) => `attempt ${r.attempt} set aside, the harness was late (${r.check}: ${r.reason}); re-run`,
+  );
   const confirm = (s.confirmations ?? []).map((c) => {
     const parts = [
       c.reproduced.length ? `confirmed the failure (${c.reproduced.join(', ')})` : '',
@@ -172,12 +174,26 @@ export function summarize(scenarios: ScenarioResult[]): Summary {
   for (const sc of scenarios) {
     for (const c of sc.checks) {
       switch (c.verdict) {
-        case 'pass': s.passed++; break;
-        case 'flaky': s.flaky++; s.passed++; break;
-        case 'xfail': s.xfail++; s.passed++; break;
-        case 'fail': s.failed++; break;
-        case 'error': s.errors++; break;
-        case 'skip': s.skipped++; break;
+        case 'pass':
+          s.passed++;
+          break;
+        case 'flaky':
+          s.flaky++;
+          s.passed++;
+          break;
+        case 'xfail':
+          s.xfail++;
+          s.passed++;
+          break;
+        case 'fail':
+          s.failed++;
+          break;
+        case 'error':
+          s.errors++;
+          break;
+        case 'skip':
+          s.skipped++;
+          break;
       }
     }
   }

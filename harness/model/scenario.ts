@@ -1,6 +1,16 @@
 import type { Check } from './check.ts';
 import type { Lab } from '../lab/types.ts';
-import type { HeldSut, LineListener, ManagedProcess, ProcessExit, SpawnOptions, SutExitMeaning, SutHandle, SutPriority, SutSpec } from '../process/types.ts';
+import type {
+  HeldSut,
+  LineListener,
+  ManagedProcess,
+  ProcessExit,
+  SpawnOptions,
+  SutExitMeaning,
+  SutHandle,
+  SutPriority,
+  SutSpec,
+} from '../process/types.ts';
 
 /** A JSON Schema object (draft-07 subset that ajv compiles in strict mode). */
 export type JsonSchema = Record<string, unknown>;

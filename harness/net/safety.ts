@@ -76,8 +76,16 @@ export type ParsedAddress =
   | { family: 4; n: number; mapped: boolean; zone: undefined }
   | { family: 6; n: bigint; zone: string | undefined };
 
-interface Range4 { base: number; len: number; name: string }
-interface Range6 { base: bigint; len: number; name: string }
+interface Range4 {
+  base: number;
+  len: number;
+  name: string;
+}
+interface Range6 {
+  base: bigint;
+  len: number;
+  name: string;
+}
 
 /** Terminal-safe text of an untrusted string for an error message. */
 function printable(s: string): string {
@@ -112,24 +120,37 @@ const ZONE = /^[A-Za-z0-9_.-]{1,15}$/; // an interface name (IFNAMSIZ − 1) or 
 
 /** Parses an IP literal; throws ERR_INVALID_DESTINATION for anything else (hostnames included). */
 export function parseAddress(address: unknown): ParsedAddress {
-  if (typeof address !== 'string') throw new UnsafeDestinationError('ERR_INVALID_DESTINATION', String(address), `not a string (${typeof address})`);
+  if (typeof address !== 'string')
+    throw new UnsafeDestinationError('ERR_INVALID_DESTINATION', String(address), `not a string (${typeof address})`);
   const pct = address.indexOf('%');
   const bare = pct < 0 ? address : address.slice(0, pct);
   const zone = pct < 0 ? undefined : address.slice(pct + 1);
   const family = isIP(bare);
   if (family === 0) {
-    const hostname = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/.test(address) && !/^[\d.]+$/.test(address);
-    throw new UnsafeDestinationError('ERR_INVALID_DESTINATION', address, hostname
-      ? 'a hostname; only IP literals are checked and sent to (a name could resolve anywhere)'
-      : 'not an IPv4 or IPv6 literal');
+    const hostname =
+      /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/.test(
+        address,
+      ) && !/^[\d.]+$/.test(address);
+    throw new UnsafeDestinationError(
+      'ERR_INVALID_DESTINATION',
+      address,
+      hostname
+        ? 'a hostname; only IP literals are checked and sent to (a name could resolve anywhere)'
+        : 'not an IPv4 or IPv6 literal',
+    );
   }
   if (zone !== undefined && (family === 4 || !ZONE.test(zone))) {
-    throw new UnsafeDestinationError('ERR_INVALID_DESTINATION', address, family === 4 ? 'an IPv4 address has no %zone' : 'the %zone must be an interface name or index');
+    throw new UnsafeDestinationError(
+      'ERR_INVALID_DESTINATION',
+      address,
+      family === 4 ? 'an IPv4 address has no %zone' : 'the %zone must be an interface name or index',
+    );
   }
   if (family === 4) return { family: 4, n: v4ToNumber(bare), mapped: false, zone: undefined };
   const n = v6ToBigint(bare);
   if (n >> 32n === 0xffffn) {
-    if (zone !== undefined) throw new UnsafeDestinationError('ERR_INVALID_DESTINATION', address, 'an IPv4-mapped address has no %zone');
+    if (zone !== undefined)
+      throw new UnsafeDestinationError('ERR_INVALID_DESTINATION', address, 'an IPv4-mapped address has no %zone');
     return { family: 4, n: Number(n & 0xffffffffn), mapped: true, zone: undefined };
   }
   return { family: 6, n, zone };
@@ -193,7 +214,15 @@ function v6Scope(n: bigint): number {
   return Number((n >> 112n) & 0xfn);
 }
 
-const V6_SCOPE_NAMES: Record<number, string> = { 1: 'interface-local', 2: 'link-local', 3: 'realm-local', 4: 'admin-local', 5: 'site-local', 8: 'organization-local', 0xe: 'global' };
+const V6_SCOPE_NAMES: Record<number, string> = {
+  1: 'interface-local',
+  2: 'link-local',
+  3: 'realm-local',
+  4: 'admin-local',
+  5: 'site-local',
+  8: 'organization-local',
+  14: 'global',
+};
 
 interface Classified {
   kind?: DestinationKind;
@@ -208,9 +237,14 @@ function classify(a: ParsedAddress): Classified {
     if (in4(LAB_V4, n)) return { kind: 'lab', what: LAB_V4.name };
     if (n === LIMITED_BROADCAST) return { kind: 'limited broadcast', what: 'the limited broadcast' };
     if (in4(LINK_LOCAL_V4, n)) return { kind: 'link-local', what: 'IPv4 link-local (169.254.0.0/16)' };
-    if (in4(LOCAL_CONTROL_V4, n)) return { kind: 'scoped multicast', what: 'local network control multicast (224.0.0.0/24)' };
-    if (in4(ADMIN_SCOPED_V4, n)) return { kind: 'scoped multicast', what: 'administratively scoped multicast (239.0.0.0/8)' };
-    if (in4(MULTICAST_V4, n)) return { what: 'multicast beyond the local and administratively scoped blocks (only 224.0.0.0/24 and 239.0.0.0/8 are allowed)' };
+    if (in4(LOCAL_CONTROL_V4, n))
+      return { kind: 'scoped multicast', what: 'local network control multicast (224.0.0.0/24)' };
+    if (in4(ADMIN_SCOPED_V4, n))
+      return { kind: 'scoped multicast', what: 'administratively scoped multicast (239.0.0.0/8)' };
+    if (in4(MULTICAST_V4, n))
+      return {
+        what: 'multicast beyond the local and administratively scoped blocks (only 224.0.0.0/24 and 239.0.0.0/8 are allowed)',
+      };
     const named = REFUSED4.find((r) => in4(r, n));
     return { what: named?.name ?? 'outside the lab and loopback ranges' };
   }
@@ -229,7 +263,8 @@ function classify(a: ParsedAddress): Classified {
   return { what: named?.name ?? 'outside the lab and loopback ranges' };
 }
 
-const RULE = 'allowed: loopback and the lab ranges (198.18.0.0/15, 2001:2::/48) from anywhere; link-local, scoped multicast and 255.255.255.255 inside a lab (harness/README.md "The safety rule")';
+const RULE =
+  'allowed: loopback and the lab ranges (198.18.0.0/15, 2001:2::/48) from anywhere; link-local, scoped multicast and 255.255.255.255 inside a lab (harness/README.md "The safety rule")';
 
 const ZONED_KINDS = new Set<DestinationKind>(['link-local', 'interface-local multicast']);
 
@@ -264,11 +299,20 @@ export function assertSafeDestination(address: string, from: SendFrom): Destinat
   if (a.family === 6 && a.zone !== undefined) {
     const linkScopedMulticast = c.kind === 'scoped multicast' && v6Scope(a.n) === 2;
     if (!(c.kind && (ZONED_KINDS.has(c.kind) || linkScopedMulticast))) {
-      throw new UnsafeDestinationError('ERR_INVALID_DESTINATION', address, 'a %zone goes only with a link-local address or an interface-/link-local group');
+      throw new UnsafeDestinationError(
+        'ERR_INVALID_DESTINATION',
+        address,
+        'a %zone goes only with a link-local address or an interface-/link-local group',
+      );
     }
   }
   if (!c.kind) throw new UnsafeDestinationError('ERR_UNSAFE_DESTINATION', address, `${c.what}; ${RULE}`);
-  if (!allowedFrom(c.kind, from)) throw new UnsafeDestinationError('ERR_UNSAFE_DESTINATION', address, `${c.what} is not allowed ${whereText(from)}; ${RULE}`);
+  if (!allowedFrom(c.kind, from))
+    throw new UnsafeDestinationError(
+      'ERR_UNSAFE_DESTINATION',
+      address,
+      `${c.what} is not allowed ${whereText(from)}; ${RULE}`,
+    );
   return c.kind;
 }
 
@@ -310,5 +354,10 @@ export function assertSafeBindAddress(address: string): void {
   if ((a.family === 4 && a.n === 0 && !a.mapped) || (a.family === 6 && a.n === 0n && a.zone === undefined)) return;
   const kind = classify(a).kind;
   if (kind === 'loopback' || kind === 'lab') return;
-  throw new UnsafeDestinationError('ERR_UNSAFE_DESTINATION', address, 'a listen address must be the wildcard, loopback or a lab address', 'listen on');
+  throw new UnsafeDestinationError(
+    'ERR_UNSAFE_DESTINATION',
+    address,
+    'a listen address must be the wildcard, loopback or a lab address',
+    'listen on',
+  );
 }

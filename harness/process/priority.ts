@@ -106,7 +106,7 @@ export async function raiseHeld(proc: ManagedProcess): Promise<{ raised: boolean
   } catch (err) {
     return { raised: false, detail: `setpriority(2): ${errnoCode(err)}` };
   }
-  const group = raiseAutogroup(proc.pid) ? ' and its session\'s autogroup' : '';
+  const group = raiseAutogroup(proc.pid) ? " and its session's autogroup" : '';
   return { raised: true, detail: `nice ${TIMELY_NICE}${group}` };
 }
 

@@ -39,13 +39,21 @@ export async function pidsInNetns(names: string[]): Promise<number[]> {
 export function pidsInNetnsSync(names: string[]): number[] {
   const inodes = new Set<string>();
   for (const n of names) {
-    try { inodes.add(`net:[${statSync(`/run/netns/${n}`).ino}]`); } catch { /* gone */ }
+    try {
+      inodes.add(`net:[${statSync(`/run/netns/${n}`).ino}]`);
+    } catch {
+      /* gone */
+    }
   }
   if (inodes.size === 0) return [];
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try { if (inodes.has(readlinkSync(`/proc/${entry}/ns/net`))) pids.push(Number(entry)); } catch { /* gone */ }
+    try {
+      if (inodes.has(readlinkSync(`/proc/${entry}/ns/net`))) pids.push(Number(entry));
+    } catch {
+      /* gone */
+    }
   }
   return pids;
 }
@@ -92,7 +100,11 @@ export async function listeningTcpPorts(pid: number): Promise<Set<number>> {
   const ports = new Set<number>();
   for (const f of ['tcp', 'tcp6']) {
     let text: string;
-    try { text = await readFile(`/proc/${pid}/net/${f}`, 'utf8'); } catch { continue; }
+    try {
+      text = await readFile(`/proc/${pid}/net/${f}`, 'utf8');
+    } catch {
+      continue;
+    }
     for (const line of text.split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
       if (cols[3] !== '0A' || !cols[1]) continue;
@@ -104,7 +116,13 @@ export async function listeningTcpPorts(pid: number): Promise<Set<number>> {
 
 /** SIGKILL every pid; waits (bounded) until they are gone from /proc. */
 export async function killPids(pids: number[], timeoutMs = 2_000): Promise<void> {
-  for (const p of pids) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
+  for (const p of pids) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
   const deadline = Date.now() + timeoutMs;
   while (pids.some((p) => pidAlive(p)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
 }

@@ -13,7 +13,6 @@ import { statFields } from './procfs.ts';
 import { LINE_MAX_BYTES, LineSplitter, PROCESS_OUTPUT_MAX_BYTES, TailLines, noCut } from '../util/bounded-lines.ts';
 import type { LineListener, ManagedProcess, ProcessExit } from './types.ts';
 
-
 export interface SpawnManagedOptions {
   /** Network namespace (name under /run/netns) to run in. */
   netns?: string;
@@ -72,11 +71,19 @@ function installExitHook(): void {
  * Reads one pipe as lines, each cut to LINE_MAX_BYTES (a 50 MB line costs 4 KiB), into the
  * process's bounded `output` (util/bounded-lines.ts): a chatty SUT must not exhaust memory.
  */
-function pump(stream: Readable | null, name: 'stdout' | 'stderr', output: TailLines, listeners: readonly LineListener[]): Promise<void> {
+function pump(
+  stream: Readable | null,
+  name: 'stdout' | 'stderr',
+  output: TailLines,
+  listeners: readonly LineListener[],
+): Promise<void> {
   if (!stream) return Promise.resolve();
   return new Promise((resolve) => {
     const lines = new LineSplitter((line, cutBytes) => {
-      if (cutBytes > 0) { output.cut.cutLines++; output.cut.cutBytes += cutBytes; }
+      if (cutBytes > 0) {
+        output.cut.cutLines++;
+        output.cut.cutBytes += cutBytes;
+      }
       output.push(`[${name}] ${line}`);
       // Every listener sees every line as it arrives; `output` is only what the report keeps.
       for (const listener of [...listeners]) {
@@ -88,8 +95,14 @@ function pump(stream: Readable | null, name: 'stdout' | 'stderr', output: TailLi
       }
     }, LINE_MAX_BYTES);
     stream.on('data', (chunk: Buffer | string) => lines.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
-    stream.once('close', () => { lines.end(); resolve(); });
-    stream.once('error', () => { lines.end(); resolve(); });
+    stream.once('close', () => {
+      lines.end();
+      resolve();
+    });
+    stream.once('error', () => {
+      lines.end();
+      resolve();
+    });
   });
 }
 
@@ -130,8 +143,11 @@ export function spawnManaged(argv: string[], opts: SpawnManagedOptions = {}): Ma
   if (argv.length === 0) throw new Error('spawnManaged: empty argv');
   installExitHook();
   const program = opts.held ? ['/bin/sh', '-c', HELD_SCRIPT, HELD_NAME, ...argv] : argv;
-  const full = opts.cgroup ? argvInCgroup(opts.cgroup, opts.netns, program)
-    : opts.netns ? netnsExecArgv(opts.netns, program) : program;
+  const full = opts.cgroup
+    ? argvInCgroup(opts.cgroup, opts.netns, program)
+    : opts.netns
+      ? netnsExecArgv(opts.netns, program)
+      : program;
   const [file, args] = [full[0]!, full.slice(1)];
   const sub = execa(file, args, {
     detached: true,
@@ -150,7 +166,10 @@ export function spawnManaged(argv: string[], opts: SpawnManagedOptions = {}): Ma
   const outputCut = noCut();
   const kept = new TailLines(output, outputCut, PROCESS_OUTPUT_MAX_BYTES);
   const listeners: LineListener[] = opts.onLine ? [opts.onLine] : [];
-  const drained = Promise.all([pump(sub.stdout, 'stdout', kept, listeners), pump(sub.stderr, 'stderr', kept, listeners)]);
+  const drained = Promise.all([
+    pump(sub.stdout, 'stdout', kept, listeners),
+    pump(sub.stderr, 'stderr', kept, listeners),
+  ]);
   let done = false;
   const exited = new Promise<ProcessExit>((resolve) => {
     const finish = (e: ProcessExit): void => {
@@ -158,7 +177,10 @@ export function spawnManaged(argv: string[], opts: SpawnManagedOptions = {}): Ma
       done = true;
       live.delete(pid);
       const timer = setTimeout(() => resolve(e), DRAIN_MS);
-      void drained.then(() => { clearTimeout(timer); resolve(e); });
+      void drained.then(() => {
+        clearTimeout(timer);
+        resolve(e);
+      });
     };
     sub.once('exit', (code, signal) => finish({ code, signal }));
     // Spawn failures (ENOENT, EACCES) never emit 'exit'; execa resolves with the error.
@@ -192,8 +214,12 @@ export function spawnManaged(argv: string[], opts: SpawnManagedOptions = {}): Ma
       sub.stdin.on('error', () => undefined); // EPIPE: it died at the gate; its exit says so
       sub.stdin.end('\n');
     },
-    suspend: () => { if (!done) signalGroup(pid, 'SIGSTOP'); },
-    resume: () => { if (!done) signalGroup(pid, 'SIGCONT'); },
+    suspend: () => {
+      if (!done) signalGroup(pid, 'SIGSTOP');
+    },
+    resume: () => {
+      if (!done) signalGroup(pid, 'SIGCONT');
+    },
     stop: async (graceMs = DEFAULT_GRACE_MS) => {
       if (!done) {
         // A stopped process cannot act on SIGTERM: continue it first (signal(7)).
@@ -202,7 +228,9 @@ export function spawnManaged(argv: string[], opts: SpawnManagedOptions = {}): Ma
         let timer: NodeJS.Timeout | undefined;
         const timedOut = await Promise.race([
           exited.then(() => false),
-          new Promise<boolean>((r) => { timer = setTimeout(() => r(true), Math.max(0, graceMs)); }),
+          new Promise<boolean>((r) => {
+            timer = setTimeout(() => r(true), Math.max(0, graceMs));
+          }),
         ]);
         clearTimeout(timer);
         if (timedOut) signalGroup(pid, 'SIGKILL');

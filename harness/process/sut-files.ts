@@ -14,7 +14,8 @@ import { renderTemplate } from '../util/template.ts';
 export function sutFileProblem(name: string): string | undefined {
   if (name === '' || path.isAbsolute(name)) return 'must be a relative path (inside the folder ${files})';
   const parts = name.split('/');
-  if (parts.some((p) => p === '..' || p === '')) return 'may not contain "..", "//" or end in "/": it stays inside ${files}';
+  if (parts.some((p) => p === '..' || p === ''))
+    return 'may not contain "..", "//" or end in "/": it stays inside ${files}';
   return undefined;
 }
 
@@ -27,7 +28,11 @@ export interface WrittenFiles {
  * Creates the folder, renders every path and content with `vars` plus `files` (the folder) and
  * writes them. Throws an Error naming the file on a template or path problem.
  */
-export async function writeSutFiles(files: Record<string, string>, vars: Record<string, string>, folder: () => Promise<string>): Promise<WrittenFiles> {
+export async function writeSutFiles(
+  files: Record<string, string>,
+  vars: Record<string, string>,
+  folder: () => Promise<string>,
+): Promise<WrittenFiles> {
   const dir = await folder();
   const remove = (): Promise<void> => rm(dir, { recursive: true, force: true });
   try {

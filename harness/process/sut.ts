@@ -83,7 +83,11 @@ async function isExecutableFile(p: string): Promise<boolean> {
 }
 
 /** argv[0] with a slash is a path (relative ones against the profile's folder); else PATH. */
-async function resolveCommand(cmd: string, profileDir: string, env: Record<string, string | undefined>): Promise<string> {
+async function resolveCommand(
+  cmd: string,
+  profileDir: string,
+  env: Record<string, string | undefined>,
+): Promise<string> {
   if (cmd.includes('/')) {
     const p = path.isAbsolute(cmd) ? cmd : path.resolve(profileDir, cmd);
     try {
@@ -91,7 +95,8 @@ async function resolveCommand(cmd: string, profileDir: string, env: Record<strin
     } catch {
       throw new SutError('SUT_SPAWN', `SUT command not found: ${p}`);
     }
-    if (!(await isExecutableFile(p))) throw new SutError('SUT_SPAWN', `SUT command is not an executable file: ${p} (chmod +x?)`);
+    if (!(await isExecutableFile(p)))
+      throw new SutError('SUT_SPAWN', `SUT command is not an executable file: ${p} (chmod +x?)`);
     return p;
   }
   for (const dir of (env.PATH ?? '').split(':').filter(Boolean)) {
@@ -136,7 +141,9 @@ function readyLineOf(spec: SutSpec): ReadyLine | undefined {
 function watchReadyLine(proc: ManagedProcess, ready: ReadyLine): { seen: () => boolean; matched: Promise<void> } {
   let seen = false;
   let resolve!: () => void;
-  const matched = new Promise<void>((r) => { resolve = r; });
+  const matched = new Promise<void>((r) => {
+    resolve = r;
+  });
   const unsubscribe = proc.onLine((stream, line) => {
     if (seen || !reads(ready.stream, stream) || !ready.pattern.test(line)) return;
     seen = true;
@@ -169,9 +176,11 @@ async function waitReady(proc: ManagedProcess, r: Readiness, until: { over: bool
   if (r.line) waits.push(r.line.matched);
   if (r.port !== undefined) {
     const port = r.port;
-    waits.push((async () => {
-      while (!until.over && !(await listeningTcpPorts(proc.pid)).has(port)) await sleep(50);
-    })());
+    waits.push(
+      (async () => {
+        while (!until.over && !(await listeningTcpPorts(proc.pid)).has(port)) await sleep(50);
+      })(),
+    );
   }
   if (r.delayMs !== undefined) waits.push(sleep(r.delayMs));
   await Promise.all(waits);
@@ -233,7 +242,9 @@ async function launch(spec: SutSpec, opts: StartSutOptions, held: boolean): Prom
   }
   if (opts.raised) {
     const r = await raiseHeld(proc);
-    opts.log(r.raised ? `sut: raised (${r.detail})` : `sut: could not be raised (${r.detail}); it runs at normal priority`);
+    opts.log(
+      r.raised ? `sut: raised (${r.detail})` : `sut: could not be raised (${r.detail}); it runs at normal priority`,
+    );
   }
   if (!held) proc.release();
   let released = !held;
@@ -252,7 +263,8 @@ async function launch(spec: SutSpec, opts: StartSutOptions, held: boolean): Prom
   };
 }
 
-const shownTail = (tail: readonly string[]): string => (tail.length ? `; last output:\n  ${tail.join('\n  ')}` : '; no output');
+const shownTail = (tail: readonly string[]): string =>
+  tail.length ? `; last output:\n  ${tail.join('\n  ')}` : '; no output';
 
 async function awaitReady(
   proc: ManagedProcess,
@@ -269,7 +281,9 @@ async function awaitReady(
   const outcome = await Promise.race<Outcome>([
     waitReady(proc, readiness, until).then(() => ({ kind: 'ready' as const })),
     proc.exited.then((exit) => ({ kind: 'exit' as const, exit })),
-    new Promise<Outcome>((r) => { timer = setTimeout(() => r({ kind: 'timeout' }), timeoutMs); }),
+    new Promise<Outcome>((r) => {
+      timer = setTimeout(() => r({ kind: 'timeout' }), timeoutMs);
+    }),
     new Promise<Outcome>((r) => {
       onAbort = () => r({ kind: 'abort' });
       opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -282,7 +296,7 @@ async function awaitReady(
   // only after its output has drained): what the exit means is the scenario's to judge. Only a
   // port or a delay needs it still running.
   const lineOnly = readiness.port === undefined && readiness.delayMs === undefined;
-  const readyByLine = lineOnly && readiness.line !== undefined && readiness.line.seen();
+  const readyByLine = lineOnly && readiness.line?.seen();
   if ((outcome.kind === 'ready' && proc.running()) || (outcome.kind !== 'abort' && readyByLine)) {
     opts.log(proc.running() ? `sut: ready (pid ${proc.pid})` : `sut: ready (pid ${proc.pid}), and it has exited since`);
     return { process: proc, stop: () => proc.stop(graceMs) };
@@ -295,15 +309,32 @@ async function awaitReady(
     // `ip netns exec` reports a failed execvp as exit 255 with this message (ip-netns(8)).
     const execFailed = exit.code === 127 || (exit.code === 255 && tail.some((l) => /exec of ".*" failed/.test(l)));
     if (execFailed) throw new SutError('SUT_SPAWN', `SUT ${name} could not be started${where}${shown}`, tail, exit);
-    const waited = readiness.line ? `; no line on ${streamWords(readiness.line.ready.stream)} matched /${readiness.line.ready.pattern.source}/` : '';
-    throw new SutError('SUT_EXITED', `SUT ${name} exited before it was ready (${describeExit(exit)})${waited}${shown}`, tail, exit);
+    const waited = readiness.line
+      ? `; no line on ${streamWords(readiness.line.ready.stream)} matched /${readiness.line.ready.pattern.source}/`
+      : '';
+    throw new SutError(
+      'SUT_EXITED',
+      `SUT ${name} exited before it was ready (${describeExit(exit)})${waited}${shown}`,
+      tail,
+      exit,
+    );
   }
   if (outcome.kind === 'abort') throw new SutError('SUT_ABORTED', `SUT ${name} start aborted; stopped it`, tail, exit);
   const line = readiness.line;
   const what = [
     line && !line.seen() ? `a line on ${streamWords(line.ready.stream)} matching /${line.ready.pattern.source}/` : '',
     readiness.port !== undefined ? `TCP port ${readiness.port} listening` : '',
-  ].filter(Boolean).join(' and ');
-  const unsearched = line && line.ready.stream !== 'either' ? ` (${line.ready.stream === 'stdout' ? 'stderr' : 'stdout'} was not searched)` : '';
-  throw new SutError('SUT_NOT_READY', `SUT ${name} not ready after ${timeoutMs} ms (waited for ${what || 'readiness'}${unsearched}); stopped it${shown}`, tail, exit);
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  const unsearched =
+    line && line.ready.stream !== 'either'
+      ? ` (${line.ready.stream === 'stdout' ? 'stderr' : 'stdout'} was not searched)`
+      : '';
+  throw new SutError(
+    'SUT_NOT_READY',
+    `SUT ${name} not ready after ${timeoutMs} ms (waited for ${what || 'readiness'}${unsearched}); stopped it${shown}`,
+    tail,
+    exit,
+  );
 }

@@ -11,11 +11,21 @@ import { evidenceBlock } from './evidence-text.ts';
 import type { PlanInfo, Reporter, ScenarioProgress, ScenarioStart } from './reporter.ts';
 
 const MARK: Record<Verdict, string> = { pass: '✓', fail: '✗', error: '!', skip: '-', flaky: '~', xfail: '✓' };
-const LABEL: Record<Verdict, string> = { pass: 'pass', fail: 'FAIL', error: 'ERROR', skip: 'skip', flaky: 'flaky', xfail: 'xfail' };
+const LABEL: Record<Verdict, string> = {
+  pass: 'pass',
+  fail: 'FAIL',
+  error: 'ERROR',
+  skip: 'skip',
+  flaky: 'flaky',
+  xfail: 'xfail',
+};
 
 function indent(text: string, n: number): string {
   const pad = ' '.repeat(n);
-  return text.split('\n').map((l) => pad + l).join('\n');
+  return text
+    .split('\n')
+    .map((l) => pad + l)
+    .join('\n');
 }
 
 /** ANSI SGR colours (ECMA-48) per verdict; used only when colour is on. */
@@ -29,7 +39,11 @@ const FORCE_ON = new Set(['', '1', '2', '3', 'true']);
  * and beats NO_COLOR; otherwise NO_COLOR (https://no-color.org: any non-empty value) turns it off,
  * and a TTY turns it on. `--no-color` (passed as `flag: false`) beats both: it is asked for here.
  */
-export function colorWanted(flag: boolean | undefined, env: NodeJS.ProcessEnv = process.env, isTTY = Boolean(process.stdout.isTTY)): boolean {
+export function colorWanted(
+  flag: boolean | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  isTTY = Boolean(process.stdout.isTTY),
+): boolean {
   if (flag === false) return false;
   if (env.FORCE_COLOR !== undefined) return FORCE_ON.has(env.FORCE_COLOR);
   if (env.NO_COLOR) return false;
@@ -65,14 +79,19 @@ interface Running {
  * The end-of-run recap: every failed (or errored) check, then every flaky one, numbered, each as
  * "profile › scenario › check (file:line)" with its reason below. Empty when there is none.
  */
-export function recapLines(r: Pick<RunResult, 'scenarios'>, paint: (v: Verdict, text: string) => string = (_v, t) => t): string[] {
+export function recapLines(
+  r: Pick<RunResult, 'scenarios'>,
+  paint: (v: Verdict, text: string) => string = (_v, t) => t,
+): string[] {
   const groups: Array<{ title: string; verdicts: Verdict[] }> = [
     { title: 'failed', verdicts: ['fail', 'error'] },
     { title: 'flaky', verdicts: ['flaky'] },
   ];
   const out: string[] = [];
   for (const g of groups) {
-    const hits = r.scenarios.flatMap((s) => s.checks.filter((c) => g.verdicts.includes(c.verdict)).map((c) => ({ s, c })));
+    const hits = r.scenarios.flatMap((s) =>
+      s.checks.filter((c) => g.verdicts.includes(c.verdict)).map((c) => ({ s, c })),
+    );
     if (!hits.length) continue;
     out.push('', `  ${hits.length} ${g.title}:`);
     hits.forEach(({ s, c }, i) => {
@@ -153,10 +172,13 @@ export class ConsoleReporter implements Reporter {
     clearInterval(this.heartbeat);
     this.running = undefined;
     for (const c of r.checks) {
-      this.out(`    ${this.paint(c.verdict, `${MARK[c.verdict]} ${LABEL[c.verdict].padEnd(5)}`)} ${c.name}: ${c.reason}\n`);
+      this.out(
+        `    ${this.paint(c.verdict, `${MARK[c.verdict]} ${LABEL[c.verdict].padEnd(5)}`)} ${c.name}: ${c.reason}\n`,
+      );
       const bad = c.verdict === 'fail' || c.verdict === 'error';
       // An expected failure's evidence is the known-bad case restated: only with -v.
-      if ((bad || this.verbose || (this.allEvidence && c.verdict === 'pass')) && c.evidence.length) this.out(`${indent(evidenceBlock(c.evidence), 10)}\n`);
+      if ((bad || this.verbose || (this.allEvidence && c.verdict === 'pass')) && c.evidence.length)
+        this.out(`${indent(evidenceBlock(c.evidence), 10)}\n`);
     }
     for (const line of rerunLines(r)) this.out(`${indent(`↻ ${line}`, 10)}\n`);
     const bad = r.checks.some((c) => c.verdict === 'fail' || c.verdict === 'error');
@@ -170,7 +192,12 @@ export class ConsoleReporter implements Reporter {
   onEnd(result: RunResult): void {
     const s = result.summary;
     const rerun = result.scenarios.filter((x) => x.lateReruns?.length).length;
-    const extras = [s.flaky && `${s.flaky} flaky`, rerun && `${rerun} scenario${rerun === 1 ? '' : 's'} re-run after the harness was late`, s.xfail && `${s.xfail} expected failures`, s.errors && `${s.errors} error${s.errors === 1 ? '' : 's'}`].filter(Boolean);
+    const extras = [
+      s.flaky && `${s.flaky} flaky`,
+      rerun && `${rerun} scenario${rerun === 1 ? '' : 's'} re-run after the harness was late`,
+      s.xfail && `${s.xfail} expected failures`,
+      s.errors && `${s.errors} error${s.errors === 1 ? '' : 's'}`,
+    ].filter(Boolean);
     if (result.interrupted) this.out('netconform: run interrupted; reports are marked interrupted\n');
     for (const line of recapLines(result, (v, t) => this.paint(v, t))) this.out(`${line}\n`);
     if (extras.length) this.out(`(${extras.join(', ')})\n`);

@@ -11,7 +11,10 @@ export function matrixText(m: MatrixEvidence): string {
   const mismatch = new Set(matrixMismatches(m).map(([r, c]) => `${r},${c}`));
   const corner = [m.rowLabel, m.colLabel].filter(Boolean).join(' \\ ');
   const header = [corner, ...m.cols];
-  const body = m.rows.map((row, r) => [row, ...m.cols.map((_, c) => `${m.cells[r]?.[c] ?? ''}${mismatch.has(`${r},${c}`) ? ' ←' : ''}`)]);
+  const body = m.rows.map((row, r) => [
+    row,
+    ...m.cols.map((_, c) => `${m.cells[r]?.[c] ?? ''}${mismatch.has(`${r},${c}`) ? ' ←' : ''}`),
+  ]);
   const widths = header.map((h, i) => Math.max([...h].length, ...body.map((b) => [...(b[i] ?? '')].length)));
   const line = (cells: string[]) => cells.map((c, i) => pad(c, widths[i]!)).join(' │ ');
   const sep = widths.map((w) => '─'.repeat(w)).join('─┼─');
@@ -31,9 +34,20 @@ export function evidenceText(e: Evidence): string {
     case 'matrix':
       return matrixText(e);
     case 'timeline':
-      return [e.title, ...e.events.map((ev) => `  ${(ev.t / 1000).toFixed(3).padStart(9)}s  ${ev.source.padEnd(10)} ${ev.event}${ev.detail ? `  ${ev.detail}` : ''}`)].join('\n');
+      return [
+        e.title,
+        ...e.events.map(
+          (ev) =>
+            `  ${(ev.t / 1000).toFixed(3).padStart(9)}s  ${ev.source.padEnd(10)} ${ev.event}${ev.detail ? `  ${ev.detail}` : ''}`,
+        ),
+      ].join('\n');
     case 'numbers':
-      return [e.title, ...Object.entries(e.values).map(([k, v]) => `  ${k}: ${v === null ? '—' : String(v)}${e.units?.[k] ? ` ${e.units[k]}` : ''}`)].join('\n');
+      return [
+        e.title,
+        ...Object.entries(e.values).map(
+          ([k, v]) => `  ${k}: ${v === null ? '—' : String(v)}${e.units?.[k] ? ` ${e.units[k]}` : ''}`,
+        ),
+      ].join('\n');
     case 'text':
       return `${e.title}\n${e.text}`;
     case 'series':
@@ -41,9 +55,21 @@ export function evidenceText(e: Evidence): string {
     case 'swimlane':
       return `${e.title}: ${e.lanes.map((l) => `${l.name} (${l.spans.length} phases, ${l.markers.length} events)`).join(', ')} (plotted in report.html)`;
     case 'distribution':
-      return [e.title, ...e.series.map((s) => `  ${s.name}: ${s.samples.length} samples${s.samples.length ? `, median ${median(s.samples)} ${e.unit}` : ''}`)].join('\n');
+      return [
+        e.title,
+        ...e.series.map(
+          (s) =>
+            `  ${s.name}: ${s.samples.length} samples${s.samples.length ? `, median ${median(s.samples)} ${e.unit}` : ''}`,
+        ),
+      ].join('\n');
     case 'expected-measured':
-      return [e.title, ...e.items.map((i) => `  ${i.name}: expected ${i.expected}${i.tolerance !== undefined ? ` ±${i.tolerance}` : ''} ${e.unit}, measured ${i.measured ?? '—'}${i.measured === null ? '' : ` ${e.unit}`}${i.ok ? '' : ' ←'}`)].join('\n');
+      return [
+        e.title,
+        ...e.items.map(
+          (i) =>
+            `  ${i.name}: expected ${i.expected}${i.tolerance !== undefined ? ` ±${i.tolerance}` : ''} ${e.unit}, measured ${i.measured ?? '—'}${i.measured === null ? '' : ` ${e.unit}`}${i.ok ? '' : ' ←'}`,
+        ),
+      ].join('\n');
   }
 }
 

@@ -18,7 +18,12 @@ function cell(s: string): string {
 export function matrixMarkdown(m: MatrixEvidence): string {
   const mismatch = new Set(matrixMismatches(m).map(([r, c]) => `${r},${c}`));
   const corner = [m.rowLabel, m.colLabel].filter(Boolean).join(' \\ ') || ' ';
-  const lines = [`**${cell(m.title)}**`, '', `| ${[corner, ...m.cols].map(cell).join(' | ')} |`, `|${' --- |'.repeat(m.cols.length + 1)}`];
+  const lines = [
+    `**${cell(m.title)}**`,
+    '',
+    `| ${[corner, ...m.cols].map(cell).join(' | ')} |`,
+    `|${' --- |'.repeat(m.cols.length + 1)}`,
+  ];
   m.rows.forEach((row, r) => {
     const cells = m.cols.map((_, c) => {
       const v = cell(m.cells[r]?.[c] ?? '');
@@ -58,7 +63,10 @@ export function summaryMarkdown(result: RunResult, annotatedScenarios?: number):
   if (failing.length) {
     out.push('', `### Failures (${failing.length} scenario${failing.length === 1 ? '' : 's'})`, '');
     if (annotatedScenarios !== undefined && annotatedScenarios < failing.length) {
-      out.push(`GitHub shows 10 error annotations per step: ${annotatedScenarios} scenarios have their own, the other ${failing.length - annotatedScenarios} share one. All are here.`, '');
+      out.push(
+        `GitHub shows 10 error annotations per step: ${annotatedScenarios} scenarios have their own, the other ${failing.length - annotatedScenarios} share one. All are here.`,
+        '',
+      );
     }
     for (const sc of failing) {
       out.push(`- **${cell(scenarioTitle(sc))}** (\`${cell(sc.use)}\`, \`${cell(sc.file)}:${sc.line}\`)`);
@@ -67,7 +75,8 @@ export function summaryMarkdown(result: RunResult, annotatedScenarios?: number):
     for (const sc of failing) {
       for (const c of sc.checks.filter(isBad)) {
         const matrices = c.evidence.filter((e: Evidence): e is MatrixEvidence => e.kind === 'matrix');
-        for (const m of matrices) out.push('', `#### ${cell(scenarioTitle(sc))} › ${cell(c.name)}`, '', matrixMarkdown(m));
+        for (const m of matrices)
+          out.push('', `#### ${cell(scenarioTitle(sc))} › ${cell(c.name)}`, '', matrixMarkdown(m));
       }
     }
   }

@@ -33,7 +33,9 @@ export function escapeProperty(s: string): string {
 
 /** One workflow command line: `::name k=v,k=v::message`. */
 export function workflowCommand(name: string, props: Record<string, string | number>, message: string): string {
-  const p = Object.entries(props).map(([k, v]) => `${k}=${escapeProperty(String(v))}`).join(',');
+  const p = Object.entries(props)
+    .map(([k, v]) => `${k}=${escapeProperty(String(v))}`)
+    .join(',');
   return `::${name}${p ? ` ${p}` : ''}::${escapeData(message)}`;
 }
 
@@ -67,19 +69,31 @@ class AnnotationBudget {
     if (this.held.length === 1) return this.line(this.held[0]!);
     const what = this.kind === 'error' ? 'failing' : 'flaky';
     const names = this.held.map((s) => `${scenarioTitle(s)} (${s.file}:${s.line})`);
-    return workflowCommand(this.kind, { title: `${this.held.length} more ${what} scenarios (all in the job summary)` }, names.join('\n'));
+    return workflowCommand(
+      this.kind,
+      { title: `${this.held.length} more ${what} scenarios (all in the job summary)` },
+      names.join('\n'),
+    );
   }
 }
 
 function errorLine(s: ScenarioResult): string {
   const bad = s.checks.filter(isBad);
   const title = `${scenarioTitle(s)}: ${bad.length} of ${s.checks.length} check${s.checks.length === 1 ? '' : 's'} failed`;
-  return workflowCommand('error', { file: s.file, line: s.line, title }, bad.map((c) => `${c.name} (${c.verdict}): ${c.reason}`).join('\n'));
+  return workflowCommand(
+    'error',
+    { file: s.file, line: s.line, title },
+    bad.map((c) => `${c.name} (${c.verdict}): ${c.reason}`).join('\n'),
+  );
 }
 
 function warningLine(s: ScenarioResult): string {
   const flaky = s.checks.filter((c) => c.verdict === 'flaky');
-  return workflowCommand('warning', { file: s.file, line: s.line, title: `${scenarioTitle(s)}: flaky` }, flaky.map((c) => `${c.name}: passed on attempt ${c.attempt} after failing: ${c.reason}`).join('\n'));
+  return workflowCommand(
+    'warning',
+    { file: s.file, line: s.line, title: `${scenarioTitle(s)}: flaky` },
+    flaky.map((c) => `${c.name}: passed on attempt ${c.attempt} after failing: ${c.reason}`).join('\n'),
+  );
 }
 
 export class GithubReporter implements Reporter {
@@ -96,7 +110,8 @@ export class GithubReporter implements Reporter {
   ) {}
 
   onScenarioBegin(s: ScenarioStart): void {
-    if (this.standalone) this.out(`::group::${escapeData(`[${s.index}/${s.total}] ${s.profile} › ${s.id} (${s.use})`)}\n`);
+    if (this.standalone)
+      this.out(`::group::${escapeData(`[${s.index}/${s.total}] ${s.profile} › ${s.id} (${s.use})`)}\n`);
   }
 
   /** Run-level lines (lab up, "stopped after …", the reports written): the console's, when there is none. */
@@ -115,7 +130,10 @@ export class GithubReporter implements Reporter {
 
   private annotate(r: ScenarioResult): void {
     this.seen.add(keyOf(r));
-    const lines = [r.checks.some(isBad) ? this.errors.add(r) : undefined, r.checks.some((c) => c.verdict === 'flaky') ? this.warnings.add(r) : undefined];
+    const lines = [
+      r.checks.some(isBad) ? this.errors.add(r) : undefined,
+      r.checks.some((c) => c.verdict === 'flaky') ? this.warnings.add(r) : undefined,
+    ];
     for (const l of lines) if (l) this.out(`${l}\n`);
   }
 

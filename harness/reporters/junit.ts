@@ -34,7 +34,9 @@ function skippedWithReason(tc: TestCase, reason: string): void {
   const build = tc.build.bind(tc);
   tc.build = (parent) => {
     const el = build(parent);
-    const skipped = (el as unknown as { children: Array<{ name?: string; att(k: string, v: string): void }> }).children.find((c) => c.name === 'skipped');
+    const skipped = (
+      el as unknown as { children: Array<{ name?: string; att(k: string, v: string): void }> }
+    ).children.find((c) => c.name === 'skipped');
     skipped?.att('message', xmlSafe(reason));
     return el;
   };
@@ -70,7 +72,8 @@ export type { JUnitFlavour } from '../model/junit-flavour.ts';
 export const junitClassName = (s: Pick<ScenarioResult, 'profile' | 'id'>): string => `${s.profile}.${s.id}`;
 
 /** A testcase's name: the check's, with the repetition when there are several. */
-export const junitCaseName = (check: string, s: Pick<ScenarioResult, 'repeat'>): string => (s.repeat ? `${check} (repeat ${s.repeat})` : check);
+export const junitCaseName = (check: string, s: Pick<ScenarioResult, 'repeat'>): string =>
+  s.repeat ? `${check} (repeat ${s.repeat})` : check;
 
 export class JUnitReporter implements Reporter {
   readonly name = 'junit';
@@ -81,7 +84,9 @@ export class JUnitReporter implements Reporter {
 
   /** A testcase with its class and name, and where the profile declares it unless strict. */
   private newCase(make: () => TestCase, s: NotRunScenario, name: string): TestCase {
-    const tc = make().className(xmlSafe(junitClassName(s))).name(xmlSafe(junitCaseName(name, s)));
+    const tc = make()
+      .className(xmlSafe(junitClassName(s)))
+      .name(xmlSafe(junitCaseName(name, s)));
     if (this.flavour === 'annotated') {
       tc.file(xmlSafe(s.file));
       withLine(tc, s.line);
@@ -145,7 +150,9 @@ export class JUnitReporter implements Reporter {
       // Packet captures of a failing check: the attachment line Jenkins' junit-attachments and
       // GitLab read, with the path relative to the working directory (the CI workspace / project root).
       if ((c.verdict === 'fail' || c.verdict === 'error' || c.verdict === 'xfail') && s.captures?.length) {
-        notes.push(s.captures.map((f) => `[[ATTACHMENT|${relative(process.cwd(), join(this.outDir, f.path))}]]`).join('\n'));
+        notes.push(
+          s.captures.map((f) => `[[ATTACHMENT|${relative(process.cwd(), join(this.outDir, f.path))}]]`).join('\n'),
+        );
       }
       if (notes.length) tc.standardOutput(xmlSafe(notes.filter(Boolean).join('\n\n')));
     });

@@ -12,7 +12,11 @@ export class ReporterMultiplexer {
   }
 
   /** The same, to the reporters `which` selects only; resolves with the names of those that threw. */
-  async emitWhere<H extends Hook>(which: (r: Reporter) => boolean, hook: H, ...args: Parameters<NonNullable<Reporter[H]>>): Promise<string[]> {
+  async emitWhere<H extends Hook>(
+    which: (r: Reporter) => boolean,
+    hook: H,
+    ...args: Parameters<NonNullable<Reporter[H]>>
+  ): Promise<string[]> {
     const threw: string[] = [];
     for (const r of this.reporters) {
       if (!which(r)) continue;

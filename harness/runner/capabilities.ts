@@ -31,7 +31,9 @@ let exitHookInstalled = false;
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => { if (probing.size) destroyNamespacesSync([...probing]); });
+  process.on('exit', () => {
+    if (probing.size) destroyNamespacesSync([...probing]);
+  });
 }
 
 /** Tries a namespace, then qdiscs on its loopback: proves what the kernel really allows. */
@@ -51,25 +53,69 @@ async function probeNamespaces(root: boolean): Promise<{ netns: Probe; netem: Pr
   const add = await run(['ip', 'netns', 'add', ns]);
   if (!add.ok) {
     // An `ip netns add` cut short may still have made the name.
-    await destroyNamespaces([ns]).then(() => probing.delete(ns), () => undefined);
-    const why = /ENOENT|not found/i.test(add.stderr) ? 'the ip command (iproute2) is not installed' : `ip netns add failed: ${add.stderr}`;
+    await destroyNamespaces([ns]).then(
+      () => probing.delete(ns),
+      () => undefined,
+    );
+    const why = /ENOENT|not found/i.test(add.stderr)
+      ? 'the ip command (iproute2) is not installed'
+      : `ip netns add failed: ${add.stderr}`;
     return { netns: no(why), netem: no(why), tbf: no(why) };
   }
   try {
     await run(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
-    const netem = await run(['ip', 'netns', 'exec', ns, 'tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'delay', '1ms']);
+    const netem = await run([
+      'ip',
+      'netns',
+      'exec',
+      ns,
+      'tc',
+      'qdisc',
+      'add',
+      'dev',
+      'lo',
+      'root',
+      'netem',
+      'delay',
+      '1ms',
+    ]);
     await run(['ip', 'netns', 'exec', ns, 'tc', 'qdisc', 'del', 'dev', 'lo', 'root']);
-    const tbf = await run(['ip', 'netns', 'exec', ns, 'tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'tbf', 'rate', '1mbit', 'burst', '32kbit', 'latency', '50ms']);
+    const tbf = await run([
+      'ip',
+      'netns',
+      'exec',
+      ns,
+      'tc',
+      'qdisc',
+      'add',
+      'dev',
+      'lo',
+      'root',
+      'tbf',
+      'rate',
+      '1mbit',
+      'burst',
+      '32kbit',
+      'latency',
+      '50ms',
+    ]);
     return {
       netns: yes('created and removed a network namespace'),
-      netem: netem.ok ? yes('added a netem qdisc in a probe namespace') : no(`netem is not available in this kernel (${netem.stderr || 'tc failed'})`),
-      tbf: tbf.ok ? yes('added a tbf qdisc in a probe namespace') : no(`tbf is not available in this kernel (${tbf.stderr || 'tc failed'})`),
+      netem: netem.ok
+        ? yes('added a netem qdisc in a probe namespace')
+        : no(`netem is not available in this kernel (${netem.stderr || 'tc failed'})`),
+      tbf: tbf.ok
+        ? yes('added a tbf qdisc in a probe namespace')
+        : no(`tbf is not available in this kernel (${tbf.stderr || 'tc failed'})`),
     };
   } finally {
     // Through the lab's teardown: its `ip` runs outside our process group, so the Ctrl-C
     // that interrupts the run does not kill the deletion.
     // A namespace that would not go is left to `lab gc` (its name names this pid).
-    await destroyNamespaces([ns]).then(() => probing.delete(ns), () => undefined);
+    await destroyNamespaces([ns]).then(
+      () => probing.delete(ns),
+      () => undefined,
+    );
   }
 }
 
@@ -88,7 +134,9 @@ async function probeAddon(): Promise<Probe> {
     const status = native.addonStatus();
     if (!status.loaded) return no(status.reason ?? 'the native addon did not load');
     const f = status.features;
-    const list = Object.entries(f).map(([k, v]) => `${k} ${v ? 'yes' : 'no'}`).join(', ');
+    const list = Object.entries(f)
+      .map(([k, v]) => `${k} ${v ? 'yes' : 'no'}`)
+      .join(', ');
     return yes(`native addon loaded (${list})`);
   } catch (err) {
     return no(`the native addon did not load: ${(err as Error).message}`);
@@ -97,7 +145,8 @@ async function probeAddon(): Promise<Probe> {
 
 /** Attaches the `denied` policy to a throwaway cgroup: proves cgroup v2 and the BPF hooks work here. */
 async function probeLocalNetwork(root: boolean, addon: Probe): Promise<Probe> {
-  if (process.platform !== 'linux') return no('local network policies are emulated only in Linux labs (on macOS the real OS decides)');
+  if (process.platform !== 'linux')
+    return no('local network policies are emulated only in Linux labs (on macOS the real OS decides)');
   if (!root) return no('emulating local network policies needs root (cgroup v2 and BPF)');
   if (!addon.ok) return no(`emulating local network policies needs the native addon: ${addon.reason}`);
   const name = `ncprobe-${process.pid}-${randomBytes(3).toString('hex')}`;

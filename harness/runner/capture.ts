@@ -68,13 +68,22 @@ const safe = (s: string): string => s.replace(/[^\w.-]+/g, '_');
  * Starts the captures of one attempt (none with mode `off` or without a lab). Lines for the
  * scenario log go to `log`: a capture that cannot start is said there with its reason.
  */
-export async function startCapture(settings: CaptureSettings | undefined, lab: Lab | undefined, where: { profile: string; id: string; attempt: number }, log: (line: string) => void): Promise<AttemptCapture> {
+export async function startCapture(
+  settings: CaptureSettings | undefined,
+  lab: Lab | undefined,
+  where: { profile: string; id: string; attempt: number },
+  log: (line: string) => void,
+): Promise<AttemptCapture> {
   const none: AttemptCapture = { finish: async () => [] };
   if (!settings || settings.mode === 'off') return none;
   if (!lab) return none; // nothing of ours to capture: without a lab the scenario uses loopback or the host's own interfaces
   const dir = join(settings.outDir, CAPTURES_DIR, safe(where.profile), safe(where.id));
   await mkdir(dir, { recursive: true });
-  const started = await Promise.all(lab.segments.map((s) => startOne(lab.runId, s.name, join(dir, `attempt-${where.attempt}-${safe(s.name)}.pcap`), log)));
+  const started = await Promise.all(
+    lab.segments.map((s) =>
+      startOne(lab.runId, s.name, join(dir, `attempt-${where.attempt}-${safe(s.name)}.pcap`), log),
+    ),
+  );
   const running = started.filter((r): r is Running => r !== undefined);
   return {
     finish: async (failed) => {
@@ -83,28 +92,66 @@ export async function startCapture(settings: CaptureSettings | undefined, lab: L
       const keep = settings.mode === 'always' || (settings.mode === 'on-failure' && failed);
       const kept: CaptureFile[] = [];
       for (const r of running) {
-        const reachedCap = r.proc.output.some((l) => new RegExp(`^\\[stderr\\] ${CAPTURE_MAX_PACKETS} packets captured`).test(l));
-        if (reachedCap) log(`capture ${r.segment}: stopped at ${CAPTURE_MAX_PACKETS} packets (the size cap); later packets are not in the file`);
-        if (keep && (await stat(r.file).catch(() => undefined))) kept.push({ attempt: where.attempt, segment: r.segment, path: relative(settings.outDir, r.file) });
+        const reachedCap = r.proc.output.some((l) =>
+          new RegExp(`^\\[stderr\\] ${CAPTURE_MAX_PACKETS} packets captured`).test(l),
+        );
+        if (reachedCap)
+          log(
+            `capture ${r.segment}: stopped at ${CAPTURE_MAX_PACKETS} packets (the size cap); later packets are not in the file`,
+          );
+        if (keep && (await stat(r.file).catch(() => undefined)))
+          kept.push({ attempt: where.attempt, segment: r.segment, path: relative(settings.outDir, r.file) });
         else await rm(r.file, { force: true });
       }
       if (!kept.length) {
         // Only folders this left empty (another attempt's kept files stay): rmdir refuses a non-empty one.
-        for (const d of [dir, dirname(dir), dirname(dirname(dir))]) if (!(await rmdir(d).then(() => true, () => false))) break;
+        for (const d of [dir, dirname(dir), dirname(dirname(dir))])
+          if (
+            !(await rmdir(d).then(
+              () => true,
+              () => false,
+            ))
+          )
+            break;
       }
       return kept;
     },
   };
 }
 
-async function startOne(runId: string, segment: string, file: string, log: (line: string) => void): Promise<Running | undefined> {
+async function startOne(
+  runId: string,
+  segment: string,
+  file: string,
+  log: (line: string) => void,
+): Promise<Running | undefined> {
   let listening!: () => void;
   const ready = new Promise<void>((r) => (listening = r));
   let proc: ManagedProcess;
   try {
     proc = spawnManaged(
-      ['tcpdump', '-i', bridgeName(runId), '-n', '-U', '--immediate-mode', '-Z', 'root', '-s', String(CAPTURE_SNAPLEN), '-c', String(CAPTURE_MAX_PACKETS), '-w', file],
-      { netns: segmentNetns(runId, segment), onLine: (stream, line) => { if (stream === 'stderr' && /listening on /.test(line)) listening(); } },
+      [
+        'tcpdump',
+        '-i',
+        bridgeName(runId),
+        '-n',
+        '-U',
+        '--immediate-mode',
+        '-Z',
+        'root',
+        '-s',
+        String(CAPTURE_SNAPLEN),
+        '-c',
+        String(CAPTURE_MAX_PACKETS),
+        '-w',
+        file,
+      ],
+      {
+        netns: segmentNetns(runId, segment),
+        onLine: (stream, line) => {
+          if (stream === 'stderr' && /listening on /.test(line)) listening();
+        },
+      },
     );
   } catch (err) {
     log(`capture ${segment}: skipped: ${(err as Error).message}`);
@@ -119,7 +166,12 @@ async function startOne(runId: string, segment: string, file: string, log: (line
   await proc.stop(500);
   await rm(file, { force: true });
   const said = proc.output.slice(-2).join(' | ') || 'no output';
-  const why = outcome === 'timeout' ? `tcpdump did not say it was listening within ${LISTEN_TIMEOUT_MS} ms` : `tcpdump exited: ${said}`;
-  log(`capture ${segment}: skipped: ${/ENOENT|No such file|not found/.test(said) ? 'tcpdump is not installed (Debian package tcpdump)' : why}`);
+  const why =
+    outcome === 'timeout'
+      ? `tcpdump did not say it was listening within ${LISTEN_TIMEOUT_MS} ms`
+      : `tcpdump exited: ${said}`;
+  log(
+    `capture ${segment}: skipped: ${/ENOENT|No such file|not found/.test(said) ? 'tcpdump is not installed (Debian package tcpdump)' : why}`,
+  );
   return undefined;
 }

@@ -28,7 +28,9 @@ export async function confirmFailures(first: CheckResult[], o: ConfirmOptions): 
   for (let k = 1; k <= o.times && !o.interrupt.aborted; k++) {
     const open = failing.filter((c) => seen.get(c.name)!.every((x) => x.check?.verdict === 'fail'));
     if (open.length === 0) break;
-    o.log(`--- confirmation ${k} of ${o.times}: re-running to see the failure again (${open.map((c) => c.name).join(', ')}) ---`);
+    o.log(
+      `--- confirmation ${k} of ${o.times}: re-running to see the failure again (${open.map((c) => c.name).join(', ')}) ---`,
+    );
     const again = await o.attempt();
     if (o.interrupt.aborted) break;
     const reproduced: string[] = [];
@@ -60,12 +62,25 @@ export async function confirmFailures(first: CheckResult[], o: ConfirmOptions): 
     // first failure said beside it.
     if (unjudged?.check?.cause === 'harness-late') {
       const late = unjudged.check;
-      return { ...c, verdict: 'error', cause: 'harness-late', reason: `attempt ${c.attempt} failed (${c.reason}); its confirmation, attempt ${unjudged.attempt}: ${late.reason}`, evidence: late.evidence ?? c.evidence };
+      return {
+        ...c,
+        verdict: 'error',
+        cause: 'harness-late',
+        reason: `attempt ${c.attempt} failed (${c.reason}); its confirmation, attempt ${unjudged.attempt}: ${late.reason}`,
+        evidence: late.evidence ?? c.evidence,
+      };
     }
     if (unjudged) {
       const why = unjudged.check ? `${unjudged.check.verdict}: ${unjudged.check.reason}` : 'it returned no such check';
-      return { ...c, verdict: 'error', reason: `failed in attempt ${c.attempt} (${c.reason}), and attempt ${unjudged.attempt} could not confirm it (${why})` };
+      return {
+        ...c,
+        verdict: 'error',
+        reason: `failed in attempt ${c.attempt} (${c.reason}), and attempt ${unjudged.attempt} could not confirm it (${why})`,
+      };
     }
-    return { ...c, reason: `${c.reason} (seen again in ${later.length === 1 ? 'the confirmation' : `all ${later.length} confirmations`}: attempt${later.length === 1 ? '' : 's'} ${later.map((x) => x.attempt).join(', ')})` };
+    return {
+      ...c,
+      reason: `${c.reason} (seen again in ${later.length === 1 ? 'the confirmation' : `all ${later.length} confirmations`}: attempt${later.length === 1 ? '' : 's'} ${later.map((x) => x.attempt).join(', ')})`,
+    };
   });
 }

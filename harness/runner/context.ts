@@ -10,7 +10,18 @@ import { tempFolder, writeSutFiles } from '../process/sut-files.ts';
 import { labFilesDir } from '../lab/state.ts';
 import { raiseCgroup, raiseHeld } from '../process/priority.ts';
 import type { HeldSut, ManagedProcess, SpawnOptions, SutHandle, SutPriority, SutSpec } from '../process/types.ts';
-import { LINE_MAX_BYTES, LOG_LINE_MAX_BYTES, PROCESS_OUTPUT_MAX_BYTES, SCENARIO_LOG_MAX_BYTES, TailLines, capLine, formatBytes, noCut, wasCut, type OutputCut } from '../util/bounded-lines.ts';
+import {
+  LINE_MAX_BYTES,
+  LOG_LINE_MAX_BYTES,
+  PROCESS_OUTPUT_MAX_BYTES,
+  SCENARIO_LOG_MAX_BYTES,
+  TailLines,
+  capLine,
+  formatBytes,
+  noCut,
+  wasCut,
+  type OutputCut,
+} from '../util/bounded-lines.ts';
 
 export interface ContextInit {
   scenarioId: string;
@@ -72,7 +83,11 @@ export class AttemptContext implements ScenarioContext {
   }
 
   progress(where: string, remainingMs?: number): void {
-    this.onProgress?.({ where, remainingMs: remainingMs === undefined ? undefined : Math.max(0, remainingMs), atMs: this.elapsedMs() });
+    this.onProgress?.({
+      where,
+      remainingMs: remainingMs === undefined ? undefined : Math.max(0, remainingMs),
+      atMs: this.elapsedMs(),
+    });
   }
 
   defer(cleanup: () => unknown): void {
@@ -98,7 +113,9 @@ export class AttemptContext implements ScenarioContext {
       return this.raisedCgroup(h.appCgroup());
     } catch (err) {
       if (h.localNetwork() !== 'allowed') throw err;
-      this.log(`${host}'s programs run without a cgroup of their own (no local network policy; their CPU wait is read per thread): ${(err as Error).message}`);
+      this.log(
+        `${host}'s programs run without a cgroup of their own (no local network policy; their CPU wait is read per thread): ${(err as Error).message}`,
+      );
       return undefined;
     }
   }
@@ -121,11 +138,22 @@ export class AttemptContext implements ScenarioContext {
     const cgroup = opts.app ? this.cgroupOf(opts.host) : undefined;
     // A program that stands for the one under test is raised like a SUT: held at its gate, raised, released.
     const raised = opts.app === true && this.sutPriority === 'raised';
-    const proc = spawnManaged(argv, { netns: this.netnsOf(opts.host), env: opts.env, cwd: opts.cwd, onLine: opts.onLine, cgroup, held: raised });
+    const proc = spawnManaged(argv, {
+      netns: this.netnsOf(opts.host),
+      env: opts.env,
+      cwd: opts.cwd,
+      onLine: opts.onLine,
+      cgroup,
+      held: raised,
+    });
     this.processes.push(proc);
     if (raised) {
       void raiseHeld(proc).then((r) => {
-        this.log(r.raised ? `${argv[0]} (pid ${proc.pid}): raised (${r.detail})` : `${argv[0]} (pid ${proc.pid}): could not be raised (${r.detail}); it runs at normal priority`);
+        this.log(
+          r.raised
+            ? `${argv[0]} (pid ${proc.pid}): raised (${r.detail})`
+            : `${argv[0]} (pid ${proc.pid}): could not be raised (${r.detail}); it runs at normal priority`,
+        );
         proc.release();
       });
     }
@@ -196,7 +224,9 @@ export class AttemptContext implements ScenarioContext {
       if (!wasCut(c)) continue;
       this.logCut.cutLines += c.cutLines;
       this.logCut.cutBytes += c.cutBytes;
-      this.log(`output of ${p.argv[0]} (pid ${p.pid}) was cut: ${c.cutLines} lines over ${formatBytes(LINE_MAX_BYTES)} (${formatBytes(c.cutBytes)} not kept); it keeps its last ${formatBytes(PROCESS_OUTPUT_MAX_BYTES)} (${c.droppedLines} earlier lines, ${formatBytes(c.droppedBytes)}, not kept)`);
+      this.log(
+        `output of ${p.argv[0]} (pid ${p.pid}) was cut: ${c.cutLines} lines over ${formatBytes(LINE_MAX_BYTES)} (${formatBytes(c.cutBytes)} not kept); it keeps its last ${formatBytes(PROCESS_OUTPUT_MAX_BYTES)} (${c.droppedLines} earlier lines, ${formatBytes(c.droppedBytes)}, not kept)`,
+      );
     }
   }
 }

@@ -100,7 +100,8 @@ export async function executeScenario(p: PlannedScenario, opts: ExecuteOptions):
     return done([{ name: p.spec.use, verdict, reason: skipReason.text, evidence: [], attempt: 0 }], 0);
   }
 
-  const timeoutMs = opts.timeoutMs ?? (p.spec.timeout !== undefined ? parseDuration(p.spec.timeout) : p.scenario.defaultTimeoutMs);
+  const timeoutMs =
+    opts.timeoutMs ?? (p.spec.timeout !== undefined ? parseDuration(p.spec.timeout) : p.scenario.defaultTimeoutMs);
   const maxRetries = p.spec.expectFail ? 0 : (opts.retries ?? p.spec.retries ?? 0);
   const maxLateReruns = opts.lateReruns ?? DEFAULT_LATE_RERUNS;
   const failedBefore = new Set<string>();
@@ -114,7 +115,9 @@ export async function executeScenario(p: PlannedScenario, opts: ExecuteOptions):
       const late = attemptResult.checks.find((c) => c.verdict === 'error' && c.cause === 'harness-late');
       if (opts.interrupt.aborted || !late || lateReruns.length >= maxLateReruns) return attemptResult.checks;
       lateReruns.push({ attempt, check: late.name, reason: oneLine(late.reason) });
-      log.push(`--- re-run ${lateReruns.length} of ${maxLateReruns}: attempt ${attempt} set aside, the harness was late (${late.name}: ${oneLine(late.reason)}) ---`);
+      log.push(
+        `--- re-run ${lateReruns.length} of ${maxLateReruns}: attempt ${attempt} set aside, the harness was late (${late.name}: ${oneLine(late.reason)}) ---`,
+      );
     }
   };
   if (opts.interrupt.aborted) return done([], 0);
@@ -160,13 +163,21 @@ function whyNotRunnable(p: PlannedScenario, opts: ExecuteOptions): { text: strin
   const { scenario, profile } = p;
   const platform = process.platform as 'linux' | 'darwin';
   if (!scenario.platforms.includes(platform)) {
-    return { text: `${scenario.platformNote ? `${scenario.platformNote}: ` : ''}${scenario.id} runs on ${scenario.platforms.join(', ')}; this is ${process.platform}` };
+    return {
+      text: `${scenario.platformNote ? `${scenario.platformNote}: ` : ''}${scenario.id} runs on ${scenario.platforms.join(', ')}; this is ${process.platform}`,
+    };
   }
   const req = profile.profile.requires;
   if (req?.platforms?.length && !req.platforms.includes(platform)) {
-    return { text: `profile ${profile.profile.profile} requires ${req.platforms.join(' or ')}; this is ${process.platform}` };
+    return {
+      text: `profile ${profile.profile.profile} requires ${req.platforms.join(' or ')}; this is ${process.platform}`,
+    };
   }
-  const needs = [...scenario.requires, ...((req?.capabilities ?? []) as typeof scenario.requires), ...(req?.privileges ?? [])];
+  const needs = [
+    ...scenario.requires,
+    ...((req?.capabilities ?? []) as typeof scenario.requires),
+    ...(req?.privileges ?? []),
+  ];
   const usesLab = needs.includes('lab') || (profile.profile.lab !== undefined && scenario.sendsOnHostNetwork === true);
   if (usesLab && opts.labError) return { text: `the lab did not come up: ${opts.labError}`, error: true };
   const missing = unmet([...new Set(needs)], opts.capabilities);
@@ -177,14 +188,27 @@ function whyNotRunnable(p: PlannedScenario, opts: ExecuteOptions): { text: strin
     return { text: `cannot run here: the profile's lab is not up: ${opts.capabilities.lab.reason}` };
   }
   if (scenario.sendsOnHostNetwork && !opts.lab && !opts.allowHostNetwork) {
-    return { text: `${scenario.id} would send on this host's real interfaces (no lab): refusing without --allow-host-network` };
+    return {
+      text: `${scenario.id} would send on this host's real interfaces (no lab): refusing without --allow-host-network`,
+    };
   }
   return undefined;
 }
 
-async function runAttempt(p: PlannedScenario, opts: ExecuteOptions, attempt: number, timeoutMs: number, log: TailLines): Promise<{ checks: Check[]; captures: CaptureFile[] }> {
+async function runAttempt(
+  p: PlannedScenario,
+  opts: ExecuteOptions,
+  attempt: number,
+  timeoutMs: number,
+  log: TailLines,
+): Promise<{ checks: Check[]; captures: CaptureFile[] }> {
   // Before the scenario's first packet and outside its timeout: tcpdump is listening when this returns.
-  const capture = await startCapture(opts.capture, opts.lab, { profile: p.profile.profile.profile, id: p.spec.id, attempt }, (line) => log.push(line));
+  const capture = await startCapture(
+    opts.capture,
+    opts.lab,
+    { profile: p.profile.profile.profile, id: p.spec.id, attempt },
+    (line) => log.push(line),
+  );
   const ac = new AbortController();
   const onInterrupt = () => ac.abort(new Error('interrupted'));
   opts.interrupt.addEventListener('abort', onInterrupt, { once: true });
@@ -215,19 +239,30 @@ async function runAttempt(p: PlannedScenario, opts: ExecuteOptions, attempt: num
     const outcome = await Promise.race([running, aborted]);
     running.catch(() => undefined); // a late rejection after the race is not unhandled
     if (outcome === 'aborted') {
-      checks = [{ name: p.spec.use, verdict: 'error', reason: `${p.spec.id} ${(ac.signal.reason as Error).message} and did not stop within ${ABORT_GRACE_MS} ms` }];
+      checks = [
+        {
+          name: p.spec.use,
+          verdict: 'error',
+          reason: `${p.spec.id} ${(ac.signal.reason as Error).message} and did not stop within ${ABORT_GRACE_MS} ms`,
+        },
+      ];
     } else {
       checks = outcome;
       if (ac.signal.aborted) {
         const why = (ac.signal.reason as Error).message;
-        checks = [...checks, { name: 'completed', verdict: 'error', reason: `${p.spec.id} ${why}; the checks above are partial` }];
+        checks = [
+          ...checks,
+          { name: 'completed', verdict: 'error', reason: `${p.spec.id} ${why}; the checks above are partial` },
+        ];
       } else if (checks.length === 0) {
         checks = [{ name: p.spec.use, verdict: 'error', reason: `${p.spec.use} returned no checks` }];
       }
     }
   } catch (err) {
     const e = err as Error & { code?: string };
-    const why = ac.signal.aborted ? (ac.signal.reason as Error).message : `threw ${e.code ? `${e.code}: ` : ''}${e.message}`;
+    const why = ac.signal.aborted
+      ? (ac.signal.reason as Error).message
+      : `threw ${e.code ? `${e.code}: ` : ''}${e.message}`;
     checks = [{ name: p.spec.use, verdict: 'error', reason: `${p.spec.id} ${why}` }];
     // An expected error (a SUT that would not start, say) is its message; our stack is for us.
     const expected = e.name === 'SutError';
@@ -248,12 +283,20 @@ async function runAttempt(p: PlannedScenario, opts: ExecuteOptions, attempt: num
 function applyExpectFail(results: CheckResult[], reason: string, attempt: number): CheckResult[] {
   const failed = results.filter((r) => r.verdict === 'fail');
   if (failed.length > 0) {
-    return results.map((r) => (r.verdict === 'fail' ? { ...r, verdict: 'xfail', reason: `expected failure (${reason}): ${r.reason}` } : r));
+    return results.map((r) =>
+      r.verdict === 'fail' ? { ...r, verdict: 'xfail', reason: `expected failure (${reason}): ${r.reason}` } : r,
+    );
   }
   if (results.some((r) => r.verdict === 'pass' || r.verdict === 'flaky')) {
     return [
       ...results,
-      { name: 'expected failure', verdict: 'fail', reason: `marked expectFail ("${reason}") but no check failed: the known-bad case now passes`, evidence: [], attempt },
+      {
+        name: 'expected failure',
+        verdict: 'fail',
+        reason: `marked expectFail ("${reason}") but no check failed: the known-bad case now passes`,
+        evidence: [],
+        attempt,
+      },
     ];
   }
   return results;
@@ -261,5 +304,9 @@ function applyExpectFail(results: CheckResult[], reason: string, attempt: number
 
 /** A reason is one line; a multi-line message (a SUT's last output, say) is folded with " | ". */
 function oneLine(text: string): string {
-  return text.split('\n').map((l) => l.trim()).filter(Boolean).join(' | ');
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' | ');
 }

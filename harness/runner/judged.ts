@@ -14,7 +14,10 @@ export const isJudged = (c: CheckResult): boolean => c.verdict !== 'skip' && c.v
 function skipReasons(checks: readonly CheckResult[], max = 2): string {
   const counts = new Map<string, number>();
   for (const c of checks) if (c.verdict === 'skip') counts.set(c.reason, (counts.get(c.reason) ?? 0) + 1);
-  const top = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, max).map(([r]) => r);
+  const top = [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, max)
+    .map(([r]) => r);
   const more = counts.size > max ? ` (and ${counts.size - max} other reason${counts.size - max === 1 ? '' : 's'})` : '';
   return top.length ? ` — ${top.join('; ')}${more}` : '';
 }
@@ -37,7 +40,10 @@ export function unjudgedProblems(result: RunResult, minJudged: ReadonlyMap<strin
     const checks = result.scenarios.filter((s) => s.profile === profile).flatMap((s) => s.checks);
     if (checks.length === 0) continue; // not selected in this run (--grep, --shard)
     const judged = checks.filter(isJudged).length;
-    if (judged < min) problems.push(`profile ${profile} judged ${plural(judged, 'check')}, fewer than its minJudged ${min}${skipReasons(checks)}`);
+    if (judged < min)
+      problems.push(
+        `profile ${profile} judged ${plural(judged, 'check')}, fewer than its minJudged ${min}${skipReasons(checks)}`,
+      );
   }
   return problems;
 }

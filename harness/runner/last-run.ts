@@ -40,14 +40,25 @@ export async function readLastRun(outDir: string): Promise<LastRun> {
   try {
     text = await readFile(file, 'utf8');
   } catch {
-    throw new CliError(`--last-failed: no last run is recorded in ${file}: run the profiles once (with the same --out) first`, ExitCode.usage);
+    throw new CliError(
+      `--last-failed: no last run is recorded in ${file}: run the profiles once (with the same --out) first`,
+      ExitCode.usage,
+    );
   }
   try {
     const r = JSON.parse(text) as Partial<LastRun>;
     const strings = (x: unknown): x is string[] => Array.isArray(x) && x.every((v) => typeof v === 'string');
     if (!strings(r.profiles) || !strings(r.failed)) throw new Error('profiles and failed must be lists of strings');
-    return { profiles: r.profiles, failed: r.failed, finishedAt: String(r.finishedAt ?? ''), interrupted: r.interrupted === true };
+    return {
+      profiles: r.profiles,
+      failed: r.failed,
+      finishedAt: String(r.finishedAt ?? ''),
+      interrupted: r.interrupted === true,
+    };
   } catch (err) {
-    throw new CliError(`--last-failed: ${file} is not a netconform last-run record (${(err as Error).message})`, ExitCode.usage);
+    throw new CliError(
+      `--last-failed: ${file} is not a netconform last-run record (${(err as Error).message})`,
+      ExitCode.usage,
+    );
   }
 }

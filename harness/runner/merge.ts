@@ -12,7 +12,10 @@ export async function readResults(file: string, what: string): Promise<RunResult
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new CliError(`${what}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, ExitCode.usage);
+    throw new CliError(
+      `${what}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      ExitCode.usage,
+    );
   }
   try {
     const r = JSON.parse(text) as RunResult;
@@ -24,7 +27,8 @@ export async function readResults(file: string, what: string): Promise<RunResult
 }
 
 /** A scenario instance across shards: the same one in two shards means they overlap. */
-const instanceKey = (s: Pick<ScenarioResult, 'profile' | 'id' | 'repeat'>): string => `${s.profile} › ${s.id}${s.repeat ? ` (repeat ${s.repeat})` : ''}`;
+const instanceKey = (s: Pick<ScenarioResult, 'profile' | 'id' | 'repeat'>): string =>
+  `${s.profile} › ${s.id}${s.repeat ? ` (repeat ${s.repeat})` : ''}`;
 
 /**
  * The profiles of all shards in the run's order. Each shard lists the profiles it ran in plan
@@ -53,7 +57,10 @@ export function profileOrder(lists: ProfileInfo[][]): ProfileInfo[] {
   const pending = [...byName.keys()];
   while (pending.length) {
     // A cycle (shards of different runs) cannot be ordered: first seen first.
-    const i = Math.max(0, pending.findIndex((n) => before.get(n) === 0));
+    const i = Math.max(
+      0,
+      pending.findIndex((n) => before.get(n) === 0),
+    );
     const [name] = pending.splice(i, 1);
     order.push(byName.get(name!)!);
     for (const next of after.get(name!)!) before.set(next, before.get(next)! - 1);
@@ -66,7 +73,11 @@ function refuseDuplicates(shards: RunResult[], dirs: string[]): void {
   const seenDirs = new Map<string, number>();
   dirs.forEach((d, i) => {
     const first = seenDirs.get(resolve(d));
-    if (first !== undefined) throw new CliError(`merge: ${d} is given twice (as shard ${first + 1} and ${i + 1}); each shard once`, ExitCode.usage);
+    if (first !== undefined)
+      throw new CliError(
+        `merge: ${d} is given twice (as shard ${first + 1} and ${i + 1}); each shard once`,
+        ExitCode.usage,
+      );
     seenDirs.set(resolve(d), i);
   });
   const owner = new Map<string, number>();
@@ -75,7 +86,10 @@ function refuseDuplicates(shards: RunResult[], dirs: string[]): void {
       const key = instanceKey(sc);
       const first = owner.get(key);
       if (first !== undefined && first !== i) {
-        throw new CliError(`merge: ${key} is in both ${dirs[first]} and ${dirs[i]}: the shards overlap (the same run twice, or different --shard splits), so it would be counted twice`, ExitCode.usage);
+        throw new CliError(
+          `merge: ${key} is in both ${dirs[first]} and ${dirs[i]}: the shards overlap (the same run twice, or different --shard splits), so it would be counted twice`,
+          ExitCode.usage,
+        );
       }
       owner.set(key, i);
     }
@@ -128,4 +142,3 @@ export function durationsOf(r: RunResult): Map<string, number> {
   for (const s of r.scenarios) m.set(`${s.profile}/${s.id}`, (m.get(`${s.profile}/${s.id}`) ?? 0) + s.durationMs);
   return m;
 }
-

@@ -29,7 +29,8 @@ export function parseShard(text: string): Shard {
   const index = Number(m[1]);
   const total = Number(m[2]);
   if (total < 1) throw new CliError(`--shard ${text}: n must be at least 1`, ExitCode.usage);
-  if (index < 1 || index > total) throw new CliError(`--shard ${text}: i must be between 1 and ${total}`, ExitCode.usage);
+  if (index < 1 || index > total)
+    throw new CliError(`--shard ${text}: i must be between 1 and ${total}`, ExitCode.usage);
   return { index, total };
 }
 
@@ -51,14 +52,20 @@ export interface PlanOptions {
 
 /** `--grep 'x' --tag 'y'`: the filters as the user gave them. */
 function describeFilters(opts: PlanOptions): string {
-  return [opts.grep && `--grep '${opts.grep.source}'`, ...(opts.tags ?? []).map((t) => `--tag '${t}'`)].filter(Boolean).join(' ');
+  return [opts.grep && `--grep '${opts.grep.source}'`, ...(opts.tags ?? []).map((t) => `--tag '${t}'`)]
+    .filter(Boolean)
+    .join(' ');
 }
 
 function describeProfiles(profiles: LoadedProfile[]): string {
   return profiles.map((p) => `${p.file} (${p.profile.profile})`).join(', ');
 }
 
-export function buildPlan(profiles: LoadedProfile[], registry: Map<string, AnyScenario>, opts: PlanOptions = {}): PlannedScenario[] {
+export function buildPlan(
+  profiles: LoadedProfile[],
+  registry: Map<string, AnyScenario>,
+  opts: PlanOptions = {},
+): PlannedScenario[] {
   const all: PlannedScenario[] = [];
   for (const profile of profiles) {
     for (const spec of profile.profile.scenarios) {
@@ -74,12 +81,15 @@ export function buildPlan(profiles: LoadedProfile[], registry: Map<string, AnySc
   }
   if (opts.tags?.length) {
     const wanted = opts.tags;
-    selected = selected.filter((p) => [...p.profile.profile.tags, ...(p.spec.tags ?? [])].some((t) => wanted.includes(t)));
+    selected = selected.filter((p) =>
+      [...p.profile.profile.tags, ...(p.spec.tags ?? [])].some((t) => wanted.includes(t)),
+    );
   }
   if (selected.length === 0 && (opts.grep || opts.tags?.length)) {
     // A typo in a filter must not pass a gate by running nothing.
     const message = `no scenario matched ${describeFilters(opts)} in ${describeProfiles(profiles)} (${all.length} scenario${all.length === 1 ? '' : 's'})`;
-    if (!opts.passWithNoTests) throw new CliError(`${message}; --pass-with-no-tests allows an empty selection`, ExitCode.usage);
+    if (!opts.passWithNoTests)
+      throw new CliError(`${message}; --pass-with-no-tests allows an empty selection`, ExitCode.usage);
     opts.onNote?.(`${message}; nothing to run (--pass-with-no-tests)`);
     return selected;
   }
@@ -90,11 +100,15 @@ export function buildPlan(profiles: LoadedProfile[], registry: Map<string, AnySc
   if (opts.shard && opts.shard.total > 1) {
     const { index, total } = opts.shard;
     const matched = selected.length;
-    const shardOf = opts.shardDurations ? shardsByDuration(selected, total, opts.shardDurations) : selected.map((_, i) => i % total);
+    const shardOf = opts.shardDurations
+      ? shardsByDuration(selected, total, opts.shardDurations)
+      : selected.map((_, i) => i % total);
     selected = selected.filter((_, i) => shardOf[i] === index - 1);
     if (selected.length === 0) {
       // Legitimate: n CI jobs over fewer scenarios than n. Said, so an empty job is not a mystery.
-      opts.onNote?.(`shard ${index}/${total} is empty: ${describeProfiles(profiles)} ${profiles.length === 1 ? 'has' : 'have'} ${matched} selected scenario${matched === 1 ? '' : 's'}, all in shards 1–${matched}; nothing to run`);
+      opts.onNote?.(
+        `shard ${index}/${total} is empty: ${describeProfiles(profiles)} ${profiles.length === 1 ? 'has' : 'have'} ${matched} selected scenario${matched === 1 ? '' : 's'}, all in shards 1–${matched}; nothing to run`,
+      );
     }
   }
   const repeat = opts.repeatEach ?? 1;
@@ -127,12 +141,22 @@ export function shardsByDuration(plan: PlannedScenario[], total: number, duratio
  * The plan's instances a stopped run did not reach (`rest`, in plan order), numbered after the
  * repetitions that ran (`ran`: key → repetitions run) when `--repeat-each` is on.
  */
-export function notRunScenarios(rest: PlannedScenario[], ran: ReadonlyMap<string, number>, repeatEach = 1): NotRunScenario[] {
+export function notRunScenarios(
+  rest: PlannedScenario[],
+  ran: ReadonlyMap<string, number>,
+  repeatEach = 1,
+): NotRunScenario[] {
   const count = new Map(ran);
   return rest.map((p) => {
     const n = (count.get(p.key) ?? 0) + 1;
     count.set(p.key, n);
-    const at = { id: p.spec.id, use: p.spec.use, profile: p.profile.profile.profile, file: p.profile.file, line: p.profile.scenarioLines[p.spec.id] ?? 1 };
+    const at = {
+      id: p.spec.id,
+      use: p.spec.use,
+      profile: p.profile.profile.profile,
+      file: p.profile.file,
+      line: p.profile.scenarioLines[p.spec.id] ?? 1,
+    };
     return repeatEach > 1 ? { ...at, repeat: n } : at;
   });
 }

@@ -51,11 +51,13 @@ export function useBuiltinScenarios(load: () => Promise<BuiltinScenario[]>): voi
  */
 export function scenarioMeta(s: AnyScenario, path: string): ScenarioMeta {
   const check = (v: unknown, at: string): void => {
-    if (typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint' || v === undefined) throw new Error(`${path}: ${at} is ${typeof v}, which the compiled CLI cannot store as JSON`);
+    if (typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint' || v === undefined)
+      throw new Error(`${path}: ${at} is ${typeof v}, which the compiled CLI cannot store as JSON`);
     if (typeof v === 'number' && !Number.isFinite(v)) throw new Error(`${path}: ${at} is ${v}, which JSON cannot hold`);
     if (v === null || typeof v !== 'object') return;
     const proto = Object.getPrototypeOf(v);
-    if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) throw new Error(`${path}: ${at} is a ${proto?.constructor?.name ?? 'non-plain object'}, not JSON data`);
+    if (!Array.isArray(v) && proto !== Object.prototype && proto !== null)
+      throw new Error(`${path}: ${at} is a ${proto?.constructor?.name ?? 'non-plain object'}, not JSON data`);
     for (const [k, x] of Object.entries(v)) check(x, `${at}.${k}`);
   };
   const { run: _run, ...meta } = s;
@@ -68,7 +70,8 @@ function lazyScenario(b: BuiltinScenario, path: string): AnyScenario {
   let loaded: Promise<AnyScenario> | undefined;
   const load = () =>
     (loaded ??= b.load().then((m) => {
-      if (m.default?.id !== b.meta.id || typeof m.default.run !== 'function') throw new Error(`${path} no longer default-exports scenario ${b.meta.id}: rebuild the CLI (npm run build)`);
+      if (m.default?.id !== b.meta.id || typeof m.default.run !== 'function')
+        throw new Error(`${path} no longer default-exports scenario ${b.meta.id}: rebuild the CLI (npm run build)`);
       return m.default;
     }));
   return { ...b.meta, run: async (ctx, input, signal) => (await load()).run(ctx, input, signal) };
@@ -122,13 +125,19 @@ export async function scenarioFilesIn(suitesDir: string): Promise<{ family: stri
 async function discoverIn(suitesDir: string, registry: Map<string, AnyScenario>): Promise<void> {
   for (const { family, file } of await scenarioFilesIn(suitesDir)) {
     const path = join(suitesDir, family, file);
-    register(registry, path, `${family}.${file.slice(0, -3)}`, (await import(pathToFileURL(path).href)) as { default?: AnyScenario });
+    register(
+      registry,
+      path,
+      `${family}.${file.slice(0, -3)}`,
+      (await import(pathToFileURL(path).href)) as { default?: AnyScenario },
+    );
   }
 }
 
 function register(registry: Map<string, AnyScenario>, path: string, use: string, mod: { default?: AnyScenario }): void {
   const scenario = mod.default;
-  if (!scenario || typeof scenario.run !== 'function') throw new Error(`${path} does not default-export a scenario (defineScenario({...}))`);
+  if (!scenario || typeof scenario.run !== 'function')
+    throw new Error(`${path} does not default-export a scenario (defineScenario({...}))`);
   if (scenario.id !== use) throw new Error(`${path} declares id "${scenario.id}"; it must be "${use}"`);
   if (registry.has(use)) throw new Error(`${path}: scenario ${use} is defined twice`);
   registry.set(use, scenario);

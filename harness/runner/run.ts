@@ -28,7 +28,11 @@ import { buildPlan, notRunScenarios, type PlannedScenario, type PlanOptions } fr
 export { loadProfiles };
 
 /** The file each reporter writes into the output folder. */
-const REPORT_FILES: Record<string, string | undefined> = { junit: 'junit.xml', json: 'results.json', html: 'report.html' };
+const REPORT_FILES: Record<string, string | undefined> = {
+  junit: 'junit.xml',
+  json: 'results.json',
+  html: 'report.html',
+};
 
 export interface RunOptions extends PlanOptions {
   files: string[];
@@ -62,8 +66,10 @@ function labCapability(profile: LoadedProfile, caps: Capabilities): { ok: boolea
   if (!caps.linux.ok) return { ok: false, reason: `labs need Linux network namespaces; ${caps.linux.reason}` };
   if (!caps.root.ok) return { ok: false, reason: `the lab ${caps.root.reason}` };
   if (!caps.netns.ok) return { ok: false, reason: caps.netns.reason };
-  if (labNeedsNetem(spec) && !caps.netem.ok) return { ok: false, reason: 'netem is not available in this kernel (the lab asks for delay, jitter or loss)' };
-  if (labNeedsLocalNetwork(spec) && !caps.lnp.ok) return { ok: false, reason: `a host's localNetwork policy cannot be emulated here: ${caps.lnp.reason}` };
+  if (labNeedsNetem(spec) && !caps.netem.ok)
+    return { ok: false, reason: 'netem is not available in this kernel (the lab asks for delay, jitter or loss)' };
+  if (labNeedsLocalNetwork(spec) && !caps.lnp.ok)
+    return { ok: false, reason: `a host's localNetwork policy cannot be emulated here: ${caps.lnp.reason}` };
   return { ok: true, reason: 'lab is up' };
 }
 
@@ -73,14 +79,26 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
     await mkdir(opts.outDir, { recursive: true });
     await clearCaptures(opts.outDir);
   } catch (err) {
-    throw new CliError(`cannot create the output folder ${opts.outDir}: ${(err as Error).message}`, ExitCode.environment);
+    throw new CliError(
+      `cannot create the output folder ${opts.outDir}: ${(err as Error).message}`,
+      ExitCode.environment,
+    );
   }
   const startedAt = new Date();
   const t0 = performance.now();
   const mux = new ReporterMultiplexer(opts.reporters);
   const profiles = [...new Map(plan.map((p) => [p.profile.file, p.profile])).values()];
-  const profileInfos = profiles.map((p) => ({ name: p.profile.profile, file: p.file, description: p.profile.description, sha256: p.sha256 }));
-  await mux.emit('onBegin', { total: plan.length, profiles: profileInfos, scenarios: plan.map((p) => ({ profile: p.profile.profile.profile, id: p.spec.id, use: p.spec.use })) });
+  const profileInfos = profiles.map((p) => ({
+    name: p.profile.profile,
+    file: p.file,
+    description: p.profile.description,
+    sha256: p.sha256,
+  }));
+  await mux.emit('onBegin', {
+    total: plan.length,
+    profiles: profileInfos,
+    scenarios: plan.map((p) => ({ profile: p.profile.profile.profile, id: p.spec.id, use: p.spec.use })),
+  });
 
   const caps = await probeCapabilities();
   const results: ScenarioResult[] = [];
@@ -93,7 +111,8 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
   // Lab lines (bring-up, teardown, faults): a fault a scenario injects belongs to that scenario's
   // log (the console shows it with --verbose); the rest are run-level messages.
   let current: ScenarioStart | undefined;
-  const labLog = (line: string): void => void (current ? mux.emit('onScenarioLog', current, line) : mux.emit('onMessage', line));
+  const labLog = (line: string): void =>
+    void (current ? mux.emit('onScenarioLog', current, line) : mux.emit('onMessage', line));
   for (const profile of profiles) {
     if (opts.interrupt.aborted || stopped()) break;
     const planned = plan.filter((p) => p.profile === profile);
@@ -104,7 +123,13 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
       const runId = newRunId();
       try {
         await mux.emit('onMessage', `lab ${runId}: bringing up ${profile.file}'s topology`);
-        lab = await bringUpLab(profile.profile.lab, { runId, profile: profile.file, profilePath: resolve(profile.file), log: labLog, signal: opts.interrupt });
+        lab = await bringUpLab(profile.profile.lab, {
+          runId,
+          profile: profile.file,
+          profilePath: resolve(profile.file),
+          log: labLog,
+          signal: opts.interrupt,
+        });
         labs.push({ profile: profile.profile.profile, runId, interfaces: lab.describe() });
         profileCaps.lab = { ok: true, reason: `lab ${runId} is up` };
       } catch (err) {
@@ -117,7 +142,13 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
     try {
       for (const p of planned) {
         if (opts.interrupt.aborted || stopped()) break;
-        const start = { index: ++index, total: plan.length, profile: profile.profile.profile, id: p.spec.id, use: p.spec.use };
+        const start = {
+          index: ++index,
+          total: plan.length,
+          profile: profile.profile.profile,
+          id: p.spec.id,
+          use: p.spec.use,
+        };
         current = start;
         await mux.emit('onScenarioBegin', start);
         const result = await executeScenario(p, {
@@ -168,20 +199,31 @@ export async function run(opts: RunOptions): Promise<{ exitCode: number; result:
     result.notRun = plan.length - results.length;
     result.notRunScenarios = notRunScenarios(plan.slice(results.length), repeats, opts.repeatEach);
     result.maxFailures = opts.maxFailures;
-    await mux.emit('onMessage', `stopped after ${failedScenarios} failing scenario${failedScenarios === 1 ? '' : 's'} (--max-failures ${opts.maxFailures}): ${result.notRun} not run`);
+    await mux.emit(
+      'onMessage',
+      `stopped after ${failedScenarios} failing scenario${failedScenarios === 1 ? '' : 's'} (--max-failures ${opts.maxFailures}): ${result.notRun} not run`,
+    );
   }
-  const minJudged = new Map(profiles.flatMap((p) => (p.profile.minJudged === undefined ? [] : [[p.profile.profile, p.profile.minJudged] as const])));
+  const minJudged = new Map(
+    profiles.flatMap((p) =>
+      p.profile.minJudged === undefined ? [] : [[p.profile.profile, p.profile.minJudged] as const],
+    ),
+  );
   const unjudged = opts.passWithNoTests ? [] : unjudgedProblems(result, minJudged);
   if (unjudged.length) result.unjudged = unjudged;
   // File reporters first, then the line naming what was written (only files that were: a
   // reporter that threw wrote nothing), then the rest (the console's summary stays last).
   const writesFile = (r: Reporter): boolean => REPORT_FILES[r.name] !== undefined;
   const threw = await mux.emitWhere(writesFile, 'onEnd', result);
-  const written = opts.reporters.filter((r) => writesFile(r) && !threw.includes(r.name)).map((r) => REPORT_FILES[r.name]!);
+  const written = opts.reporters
+    .filter((r) => writesFile(r) && !threw.includes(r.name))
+    .map((r) => REPORT_FILES[r.name]!);
   reportsWritten = written.map((f) => join(opts.outDir, f));
-  if (written.length) await mux.emit('onMessage', `reports: ${written.map((f) => displayPath(join(opts.outDir, f))).join(', ')}`);
+  if (written.length)
+    await mux.emit('onMessage', `reports: ${written.map((f) => displayPath(join(opts.outDir, f))).join(', ')}`);
   // Before the console's summary, which stays the last line.
-  for (const line of unjudged) await mux.emit('onMessage', `${line}: exit ${ExitCode.nothingJudged} (--pass-with-no-tests allows it)`);
+  for (const line of unjudged)
+    await mux.emit('onMessage', `${line}: exit ${ExitCode.nothingJudged} (--pass-with-no-tests allows it)`);
   await mux.emitWhere((r) => !writesFile(r), 'onEnd', result);
   try {
     await writeLastRun(opts.outDir, result, opts.files);

@@ -55,7 +55,10 @@ export function capLine(line: string, max: number, cut?: OutputCut): string {
   if (line.length <= max / 4 || Buffer.byteLength(line) <= max) return line;
   const buf = Buffer.from(line);
   const k = utf8Boundary(buf, max);
-  if (cut) { cut.cutLines++; cut.cutBytes += buf.length - k; }
+  if (cut) {
+    cut.cutLines++;
+    cut.cutBytes += buf.length - k;
+  }
   return buf.subarray(0, k).toString() + cutSuffix(buf.length - k);
 }
 
@@ -68,7 +71,10 @@ export class LineSplitter {
   private held = 0;
   private over = 0;
 
-  constructor(private readonly emit: (line: string, cutBytes: number) => void, private readonly max = LINE_MAX_BYTES) {}
+  constructor(
+    private readonly emit: (line: string, cutBytes: number) => void,
+    private readonly max = LINE_MAX_BYTES,
+  ) {}
 
   push(chunk: Buffer): void {
     let start = 0;
@@ -90,10 +96,16 @@ export class LineSplitter {
   private hold(piece: Buffer): void {
     const room = this.max - this.held;
     if (piece.length <= room) {
-      if (piece.length) { this.parts.push(piece); this.held += piece.length; }
+      if (piece.length) {
+        this.parts.push(piece);
+        this.held += piece.length;
+      }
       return;
     }
-    if (room > 0) { this.parts.push(piece.subarray(0, room)); this.held += room; }
+    if (room > 0) {
+      this.parts.push(piece.subarray(0, room));
+      this.held += room;
+    }
     this.over += piece.length - Math.max(0, room);
   }
 
@@ -124,7 +136,11 @@ export class TailLines {
   private bytes = 0;
   private readonly sizes: number[] = [];
 
-  constructor(readonly lines: string[], readonly cut: OutputCut, private readonly maxBytes: number) {}
+  constructor(
+    readonly lines: string[],
+    readonly cut: OutputCut,
+    private readonly maxBytes: number,
+  ) {}
 
   push(line: string): void {
     const size = Buffer.byteLength(line) + 1;
@@ -152,7 +168,13 @@ export class TailLines {
 export function cutNotice(c: OutputCut, what: string, maxBytes: number): string | undefined {
   if (!wasCut(c)) return undefined;
   const parts: string[] = [];
-  if (c.droppedLines) parts.push(`the first ${c.droppedLines} lines (${formatBytes(c.droppedBytes)}) were dropped, at most the last ${formatBytes(maxBytes)} is kept`);
-  if (c.cutLines) parts.push(`${c.cutLines} line${c.cutLines === 1 ? ' was' : 's were'} longer than ${formatBytes(LINE_MAX_BYTES)} and cut (${formatBytes(c.cutBytes)} not kept)`);
+  if (c.droppedLines)
+    parts.push(
+      `the first ${c.droppedLines} lines (${formatBytes(c.droppedBytes)}) were dropped, at most the last ${formatBytes(maxBytes)} is kept`,
+    );
+  if (c.cutLines)
+    parts.push(
+      `${c.cutLines} line${c.cutLines === 1 ? ' was' : 's were'} longer than ${formatBytes(LINE_MAX_BYTES)} and cut (${formatBytes(c.cutBytes)} not kept)`,
+    );
   return `[netconform] ${what} cut: ${parts.join('; ')}`;
 }

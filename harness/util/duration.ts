@@ -37,7 +37,10 @@ export const durationSchema = {
 
 /** A duration that is not one, or is longer than a timer can wait (`code` says which). */
 export class DurationError extends RangeError {
-  constructor(readonly code: 'DURATION_SYNTAX' | 'DURATION_TOO_LONG', message: string) {
+  constructor(
+    readonly code: 'DURATION_SYNTAX' | 'DURATION_TOO_LONG',
+    message: string,
+  ) {
     super(message);
     this.name = 'DurationError';
   }
@@ -57,7 +60,11 @@ export function parseDuration(d: Duration): number {
 export function measureDuration(d: Duration): number | { code: DurationError['code']; message: string } {
   let total: number;
   if (typeof d === 'number') {
-    if (!Number.isInteger(d) || d < 0) return { code: 'DURATION_SYNTAX', message: `not a duration: ${d} (whole milliseconds from 0, or e.g. 500ms, 30s, 15m, 1h)` };
+    if (!Number.isInteger(d) || d < 0)
+      return {
+        code: 'DURATION_SYNTAX',
+        message: `not a duration: ${d} (whole milliseconds from 0, or e.g. 500ms, 30s, 15m, 1h)`,
+      };
     total = d;
   } else {
     const re = /([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/gy;
@@ -68,10 +75,15 @@ export function measureDuration(d: Duration): number | { code: DurationError['co
       total += Number(m[1]) * UNIT_MS[m[2]!]!;
       consumed = re.lastIndex;
     }
-    if (consumed !== d.length || d.length === 0) return { code: 'DURATION_SYNTAX', message: `not a duration: "${d}" (use e.g. 500ms, 30s, 15m, 1h)` };
+    if (consumed !== d.length || d.length === 0)
+      return { code: 'DURATION_SYNTAX', message: `not a duration: "${d}" (use e.g. 500ms, 30s, 15m, 1h)` };
     total = Math.round(total);
   }
-  if (!(total <= MAX_DURATION_MS)) return { code: 'DURATION_TOO_LONG', message: `${typeof d === 'string' ? `"${d}"` : d} is longer than the maximum duration, ${maxDurationText}` };
+  if (!(total <= MAX_DURATION_MS))
+    return {
+      code: 'DURATION_TOO_LONG',
+      message: `${typeof d === 'string' ? `"${d}"` : d} is longer than the maximum duration, ${maxDurationText}`,
+    };
   return total;
 }
 

@@ -12,7 +12,11 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** An error the CLI turns into a message (no stack) and an exit code. */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode: ExitCode, readonly lines: string[] = [message]) {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode,
+    readonly lines: string[] = [message],
+  ) {
     super(message);
     this.name = 'CliError';
   }

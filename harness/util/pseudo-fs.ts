@@ -14,8 +14,26 @@ import { dirname, resolve } from 'node:path';
 
 /** Types whose content the kernel generates (mount(8), the kernel's Documentation/filesystems). */
 const PSEUDO = new Set([
-  'proc', 'sysfs', 'devtmpfs', 'devpts', 'debugfs', 'tracefs', 'securityfs', 'cgroup', 'cgroup2', 'configfs', 'bpf',
-  'efivarfs', 'pstore', 'binfmt_misc', 'fusectl', 'selinuxfs', 'mqueue', 'autofs', 'rpc_pipefs', 'nsfs',
+  'proc',
+  'sysfs',
+  'devtmpfs',
+  'devpts',
+  'debugfs',
+  'tracefs',
+  'securityfs',
+  'cgroup',
+  'cgroup2',
+  'configfs',
+  'bpf',
+  'efivarfs',
+  'pstore',
+  'binfmt_misc',
+  'fusectl',
+  'selinuxfs',
+  'mqueue',
+  'autofs',
+  'rpc_pipefs',
+  'nsfs',
 ]);
 
 /** Linux dev_t → "major:minor" (glibc's gnu_dev_major/minor, sys/sysmacros.h). */
@@ -29,7 +47,11 @@ function majorMinor(dev: bigint): string {
 function mountTypes(): Map<string, string> {
   const types = new Map<string, string>();
   let text = '';
-  try { text = readFileSync('/proc/self/mountinfo', 'utf8'); } catch { return types; }
+  try {
+    text = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return types;
+  }
   for (const line of text.split('\n')) {
     const fields = line.split(' ');
     const sep = fields.indexOf('-');

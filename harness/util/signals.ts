@@ -12,7 +12,9 @@ export const INTERRUPT_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'
 /** Calls `handler` on each interrupt signal until the returned function is called. */
 export function onInterruptSignals(handler: (sig: NodeJS.Signals) => void): () => void {
   for (const s of INTERRUPT_SIGNALS) process.on(s, handler);
-  return () => { for (const s of INTERRUPT_SIGNALS) process.off(s, handler); };
+  return () => {
+    for (const s of INTERRUPT_SIGNALS) process.off(s, handler);
+  };
 }
 
 const CONSOLE_GONE = new Set(['EPIPE', 'EIO', 'ECONNRESET', 'ERR_STREAM_DESTROYED']);

@@ -35,7 +35,10 @@ export function parseTemplate(text: string): TemplatePart[] | TemplateProblem {
     if (close < 0) return { offset: i, message: 'an unclosed ${ (write $${ for a literal ${)' };
     const name = text.slice(i + 2, close);
     if (!NAME.test(name)) {
-      return { offset: i, message: `\${${name}} is not a variable name (write $\${ for a literal \${, as in a shell snippet)` };
+      return {
+        offset: i,
+        message: `\${${name}} is not a variable name (write $\${ for a literal \${, as in a shell snippet)`,
+      };
     }
     if (literal) parts.push({ literal });
     literal = '';

@@ -44,11 +44,14 @@ for (const a of arches) if (!ARCHES[a]) fail(`unknown --arch ${a} (arm64 or x64)
 
 if (process.platform !== 'linux' || process.arch !== 'x64') {
   // The pinned zig build is linux-x64. On a Mac, `npm rebuild` builds the real thing.
-  log(`skipped: the pinned zig toolchain runs on linux-x64 only (this is ${process.platform}-${process.arch}); on macOS run \`npm rebuild\``);
+  log(
+    `skipped: the pinned zig toolchain runs on linux-x64 only (this is ${process.platform}-${process.arch}); on macOS run \`npm rebuild\``,
+  );
   process.exit(0);
 }
 
-const cacheRoot = process.env.NETCONFORM_MACOS_CHECK_CACHE ||
+const cacheRoot =
+  process.env.NETCONFORM_MACOS_CHECK_CACHE ||
   join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'netconform-macos-check');
 
 /** Installs the pinned zig (npm ci checks the lockfile's integrity hash) once per lockfile. */
@@ -68,7 +71,10 @@ function installZig() {
     copyFileSync(join(here, 'package-lock.json'), join(tmp, 'package-lock.json'));
     log(`installing the pinned zig toolchain into ${toolDir}`);
     const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ['npm'];
-    const r = spawnSync(npm[0], [...npm.slice(1), 'ci', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: tmp, stdio: 'inherit' });
+    const r = spawnSync(npm[0], [...npm.slice(1), 'ci', '--no-audit', '--no-fund', '--ignore-scripts'], {
+      cwd: tmp,
+      stdio: 'inherit',
+    });
     if (r.status !== 0) {
       rmSync(tmp, { recursive: true, force: true });
       fail(`npm ci of native/macos-check (zig toolchain) failed (exit ${r.status ?? r.signal})`, 3);
@@ -90,10 +96,15 @@ function installZig() {
 
 /** The last -mmacosx-version-min in the flags wins in clang, as on a Mac. */
 function deploymentTarget(flags) {
-  const v = flags.filter((f) => f.startsWith('-mmacosx-version-min=')).pop()?.split('=')[1];
+  const v = flags
+    .filter((f) => f.startsWith('-mmacosx-version-min='))
+    .pop()
+    ?.split('=')[1];
   if (!v) fail('gyp gave no -mmacosx-version-min: the OS=mac settings in native/binding.gyp are not applied');
   if (Number(v.split('.')[0]) < 11) {
-    fail(`the effective deployment target is ${v}, not 11.0: node-addon-api's except.gypi sets MACOSX_DEPLOYMENT_TARGET 10.7 and overrides a target's xcode_settings; binding.gyp sets it in target_conditions so it applies after`);
+    fail(
+      `the effective deployment target is ${v}, not 11.0: node-addon-api's except.gypi sets MACOSX_DEPLOYMENT_TARGET 10.7 and overrides a target's xcode_settings; binding.gyp sets it in target_conditions so it applies after`,
+    );
   }
   return v;
 }
@@ -105,7 +116,10 @@ function run(zig, args, what, env) {
     // <Network/Network.h>, <CoreFoundation/CoreFoundation.h>: framework headers come with
     // Xcode's SDK, which zig does not ship; such a file cannot be checked here (not passed).
     const framework = /fatal error: '([A-Za-z]+)\/\1\.h' file not found/.exec(r.stderr)?.[1];
-    if (framework) log(`${framework}.framework's headers are part of Xcode's macOS SDK, not of zig 0.11 (macOS libc headers only): this source cannot be compiled by this check`);
+    if (framework)
+      log(
+        `${framework}.framework's headers are part of Xcode's macOS SDK, not of zig 0.11 (macOS libc headers only): this source cannot be compiled by this check`,
+      );
     fail(`${what} (exit ${r.status ?? r.signal}); command: zig ${args.join(' ')}`);
   }
   if (r.stderr.trim()) process.stderr.write(r.stderr);
@@ -119,21 +133,47 @@ function checkArch(zig, arch) {
   const f = macBuildFlags({ nativeDir, workDir, arch });
   const cxx = [...f.cflags, ...f.cflagsCC];
   for (const w of ['-Wall', '-Wextra', '-Werror']) {
-    if (!cxx.includes(w)) fail(`gyp's C++ flags for OS=mac lack ${w}: native/binding.gyp's OS=='mac' xcode_settings must keep WARNING_CFLAGS -Wall -Wextra and GCC_TREAT_WARNINGS_AS_ERRORS`);
+    if (!cxx.includes(w))
+      fail(
+        `gyp's C++ flags for OS=mac lack ${w}: native/binding.gyp's OS=='mac' xcode_settings must keep WARNING_CFLAGS -Wall -Wextra and GCC_TREAT_WARNINGS_AS_ERRORS`,
+      );
   }
   const minMacos = deploymentTarget(f.cflags);
   const target = `${ARCHES[arch].zig}-macos.${minMacos}-none`;
-  const env = { ...process.env, ZIG_GLOBAL_CACHE_DIR: join(cacheRoot, 'zig-cache'), ZIG_LOCAL_CACHE_DIR: join(cacheRoot, 'zig-cache') };
+  const env = {
+    ...process.env,
+    ZIG_GLOBAL_CACHE_DIR: join(cacheRoot, 'zig-cache'),
+    ZIG_LOCAL_CACHE_DIR: join(cacheRoot, 'zig-cache'),
+  };
   log(`${arch}: ${target}, ${f.sources.length} sources from binding.gyp (OS=mac): ${f.sources.join(' ')}`);
   log(`${arch}: defines ${f.defines.map((d) => d.replace(/^-D/, '')).join(' ')}`);
 
   const objects = [];
   for (const src of f.sources) {
     const ext = extname(src);
-    const lang = { '.c': f.cflagsC, '.m': [...f.cflagsC, ...f.cflagsObjC], '.mm': [...f.cflagsCC, ...f.cflagsObjCC] }[ext] ?? f.cflagsCC;
+    const lang =
+      { '.c': f.cflagsC, '.m': [...f.cflagsC, ...f.cflagsObjC], '.mm': [...f.cflagsCC, ...f.cflagsObjCC] }[ext] ??
+      f.cflagsCC;
     const driver = ext === '.c' || ext === '.m' ? 'cc' : 'c++';
     const obj = join(workDir, 'obj', `${basename(src, ext)}.o`);
-    run(zig, [driver, '-target', target, ...f.defines, ...f.includes, ...f.cflags, ...lang, '-c', '-o', obj, join(nativeDir, src)], `${arch}: ${src} does not compile for macOS`, env);
+    run(
+      zig,
+      [
+        driver,
+        '-target',
+        target,
+        ...f.defines,
+        ...f.includes,
+        ...f.cflags,
+        ...lang,
+        '-c',
+        '-o',
+        obj,
+        join(nativeDir, src),
+      ],
+      `${arch}: ${src} does not compile for macOS`,
+      env,
+    );
     objects.push(obj);
   }
 
@@ -144,10 +184,28 @@ function checkArch(zig, arch) {
     if (f.ldflags[i] === '-undefined') ldflags.push(`-Wl,-undefined,${f.ldflags[++i]}`);
     else ldflags.push(f.ldflags[i]);
   }
-  if (!ldflags.includes('-Wl,-undefined,dynamic_lookup')) fail('gyp\'s mac LDFLAGS lack -undefined dynamic_lookup (N-API symbols come from the loading Node)');
+  if (!ldflags.includes('-Wl,-undefined,dynamic_lookup'))
+    fail("gyp's mac LDFLAGS lack -undefined dynamic_lookup (N-API symbols come from the loading Node)");
   const node = join(workDir, `${f.target}.node`);
   // -F: link stubs of the frameworks binding.gyp links that zig lacks (frameworks/README.md).
-  run(zig, ['c++', '-target', target, '-shared', ...ldflags, '-F', join(here, 'frameworks'), '-o', node, ...objects, ...f.libs], `${arch}: linking ${basename(node)} failed`, env);
+  run(
+    zig,
+    [
+      'c++',
+      '-target',
+      target,
+      '-shared',
+      ...ldflags,
+      '-F',
+      join(here, 'frameworks'),
+      '-o',
+      node,
+      ...objects,
+      ...f.libs,
+    ],
+    `${arch}: linking ${basename(node)} failed`,
+    env,
+  );
 
   const m = readMachO(node);
   if (m.cpu !== ARCHES[arch].cpu) fail(`${node} is ${m.cpu}, expected ${ARCHES[arch].cpu}`);
@@ -156,8 +214,13 @@ function checkArch(zig, arch) {
   // docs, "libuv") may be left for the loading process: anything else would be unresolved
   // when a Mac loads the addon (a function a header declares but libSystem lacks).
   const foreign = m.dynamicLookup.filter((s) => !/^_(napi|node_api|uv)_/.test(s));
-  if (foreign.length > 0) fail(`${node} leaves symbols that neither Node nor libSystem provides to the loading process: ${foreign.join(' ')}`);
-  log(`${arch}: OK, linked ${node} (${m.cpu} ${m.fileType}, macOS >= ${m.minMacos}, links ${m.dylibs.join(' ')}; ${m.dynamicLookup.length} N-API/libuv symbols resolved at load) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (foreign.length > 0)
+    fail(
+      `${node} leaves symbols that neither Node nor libSystem provides to the loading process: ${foreign.join(' ')}`,
+    );
+  log(
+    `${arch}: OK, linked ${node} (${m.cpu} ${m.fileType}, macOS >= ${m.minMacos}, links ${m.dylibs.join(' ')}; ${m.dynamicLookup.length} N-API/libuv symbols resolved at load) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
 const zig = installZig();

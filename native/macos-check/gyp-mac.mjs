@@ -32,7 +32,12 @@ export function findNodeGypDir() {
 /** A prefix whose include/node has node_api.h and common.gypi (e.g. /usr for /usr/include/node). */
 export function findNodeDir() {
   const candidates = [process.env.npm_config_nodedir, join(dirname(process.execPath), '..'), '/usr'];
-  return candidates.find((c) => c && existsSync(join(c, 'include', 'node', 'node_api.h')) && existsSync(join(c, 'include', 'node', 'common.gypi')));
+  return candidates.find(
+    (c) =>
+      c &&
+      existsSync(join(c, 'include', 'node', 'node_api.h')) &&
+      existsSync(join(c, 'include', 'node', 'common.gypi')),
+  );
 }
 
 /** One `NAME := \` block of a gyp-generated makefile, as a list of words (quotes removed). */
@@ -65,38 +70,86 @@ export function macBuildFlags({ nativeDir, workDir, arch }) {
   const gypDir = findNodeGypDir();
   if (!gypDir) throw Object.assign(new Error('cannot find node-gyp (npm ships one)'), { code: 'ENOGYP' });
   const nodeDir = findNodeDir();
-  if (!nodeDir) throw Object.assign(new Error('no Node headers (include/node/node_api.h and common.gypi) beside this Node or in /usr'), { code: 'ENOHEADERS' });
+  if (!nodeDir)
+    throw Object.assign(
+      new Error('no Node headers (include/node/node_api.h and common.gypi) beside this Node or in /usr'),
+      { code: 'ENOHEADERS' },
+    );
 
   mkdirSync(join(workDir, 'bin'), { recursive: true });
   const xcodebuild = join(workDir, 'bin', 'xcodebuild');
-  writeFileSync(xcodebuild, '#!/bin/sh\n# stand-in for gyp\'s xcode_emulation version probe\necho "Xcode 15.4"\necho "Build version 15F31d"\n');
+  writeFileSync(
+    xcodebuild,
+    '#!/bin/sh\n# stand-in for gyp\'s xcode_emulation version probe\necho "Xcode 15.4"\necho "Build version 15F31d"\n',
+  );
   chmodSync(xcodebuild, 0o755);
 
   const config = JSON.parse(JSON.stringify(process.config));
-  config.target_defaults = { ...(config.target_defaults ?? {}), cflags: [], defines: [], include_dirs: [], libraries: [], default_configuration: 'Release' };
-  config.variables = { ...(config.variables ?? {}), target_arch: arch, host_arch: arch, clang: 1, nodedir: nodeDir, standalone_static_library: 1 };
+  config.target_defaults = {
+    ...(config.target_defaults ?? {}),
+    cflags: [],
+    defines: [],
+    include_dirs: [],
+    libraries: [],
+    default_configuration: 'Release',
+  };
+  config.variables = {
+    ...(config.variables ?? {}),
+    target_arch: arch,
+    host_arch: arch,
+    clang: 1,
+    nodedir: nodeDir,
+    standalone_static_library: 1,
+  };
   const configGypi = join(workDir, 'config.gypi');
-  writeFileSync(configGypi, JSON.stringify(config, (_k, v) => (typeof v === 'boolean' ? String(v) : v), 2));
+  writeFileSync(
+    configGypi,
+    JSON.stringify(config, (_k, v) => (typeof v === 'boolean' ? String(v) : v), 2),
+  );
 
   const out = join(workDir, 'gyp');
   const args = [
-    join(gypDir, 'gyp', 'gyp_main.py'), 'binding.gyp', '-f', 'make-mac', '-DOS=mac',
-    '-I', configGypi, '-I', join(gypDir, 'addon.gypi'), '-I', join(nodeDir, 'include', 'node', 'common.gypi'),
-    '-Dlibrary=shared_library', '-Dvisibility=default', `-Dnode_root_dir=${nodeDir}`,
-    `-Dnode_gyp_dir=${gypDir}`, `-Dnode_lib_file=${join(nodeDir, '$(Configuration)', 'node.lib')}`,
-    `-Dmodule_root_dir=${nativeDir}`, '-Dnode_engine=v8', '--depth=.', '--no-parallel',
+    join(gypDir, 'gyp', 'gyp_main.py'),
+    'binding.gyp',
+    '-f',
+    'make-mac',
+    '-DOS=mac',
+    '-I',
+    configGypi,
+    '-I',
+    join(gypDir, 'addon.gypi'),
+    '-I',
+    join(nodeDir, 'include', 'node', 'common.gypi'),
+    '-Dlibrary=shared_library',
+    '-Dvisibility=default',
+    `-Dnode_root_dir=${nodeDir}`,
+    `-Dnode_gyp_dir=${gypDir}`,
+    `-Dnode_lib_file=${join(nodeDir, '$(Configuration)', 'node.lib')}`,
+    `-Dmodule_root_dir=${nativeDir}`,
+    '-Dnode_engine=v8',
+    '--depth=.',
+    '--no-parallel',
     // CI's build: warnings are errors (a user's install only prints them; binding.gyp).
     '-Dnetconform_werror=1',
-    '--generator-output', out, '-Goutput_dir=.',
+    '--generator-output',
+    out,
+    '-Goutput_dir=.',
   ];
   const python = ['python3', 'python'].find((p) => spawnSync(p, ['--version'], { stdio: 'ignore' }).status === 0);
   if (!python) throw Object.assign(new Error('gyp needs python3'), { code: 'ENOPYTHON' });
   const r = spawnSync(python, args, {
     cwd: nativeDir,
     encoding: 'utf8',
-    env: { ...process.env, PATH: `${join(workDir, 'bin')}:${process.env.PATH}`, PYTHONPATH: join(gypDir, 'gyp', 'pylib') },
+    env: {
+      ...process.env,
+      PATH: `${join(workDir, 'bin')}:${process.env.PATH}`,
+      PYTHONPATH: join(gypDir, 'gyp', 'pylib'),
+    },
   });
-  if (r.status !== 0) throw Object.assign(new Error(`gyp -f make-mac failed (exit ${r.status}):\n${r.stderr}${r.stdout}`), { code: 'EGYP' });
+  if (r.status !== 0)
+    throw Object.assign(new Error(`gyp -f make-mac failed (exit ${r.status}):\n${r.stderr}${r.stdout}`), {
+      code: 'EGYP',
+    });
 
   const mkName = readdirSync(out).find((f) => f.endsWith('.target.mk') && !f.startsWith('node_addon_api'));
   if (!mkName) throw Object.assign(new Error(`gyp wrote no target makefile in ${out}`), { code: 'EGYP' });
@@ -106,7 +159,11 @@ export function macBuildFlags({ nativeDir, workDir, arch }) {
   const sources = makeVar(mk, 'OBJS').map((o) => {
     const stem = o.replace(/^\$\(obj\)\.target\/\$\(TARGET\)\//, '').replace(/\.o$/, '');
     const ext = SOURCE_EXTENSIONS.find((e) => existsSync(join(nativeDir, stem + e)));
-    if (!ext) throw Object.assign(new Error(`gyp lists ${o} but no ${stem}{${SOURCE_EXTENSIONS.join(',')}} exists in ${nativeDir}`), { code: 'ENOSRC' });
+    if (!ext)
+      throw Object.assign(
+        new Error(`gyp lists ${o} but no ${stem}{${SOURCE_EXTENSIONS.join(',')}} exists in ${nativeDir}`),
+        { code: 'ENOSRC' },
+      );
     return stem + ext;
   });
   return {

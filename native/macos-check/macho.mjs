@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 
 const MH_MAGIC_64 = 0xfeedfacf;
-const CPU_TYPES = { 0x01000007: 'x86_64', 0x0100000c: 'arm64' };
+const CPU_TYPES = { 16777223: 'x86_64', 16777228: 'arm64' };
 const FILE_TYPES = { 6: 'dylib', 8: 'bundle' };
 const LC_SYMTAB = 0x2;
 const LC_LOAD_DYLIB = 0xc;
@@ -22,7 +22,10 @@ const unpackVersion = (v) => `${v >>> 16}.${(v >>> 8) & 0xff}${v & 0xff ? `.${v 
 export function readMachO(path) {
   const b = readFileSync(path);
   const magic = b.readUInt32LE(0);
-  if (magic !== MH_MAGIC_64) throw Object.assign(new Error(`${path} is not a 64-bit Mach-O (magic 0x${magic.toString(16)})`), { code: 'ENOTMACHO' });
+  if (magic !== MH_MAGIC_64)
+    throw Object.assign(new Error(`${path} is not a 64-bit Mach-O (magic 0x${magic.toString(16)})`), {
+      code: 'ENOTMACHO',
+    });
   const cpu = CPU_TYPES[b.readUInt32LE(4)] ?? `cputype 0x${b.readUInt32LE(4).toString(16)}`;
   const fileType = FILE_TYPES[b.readUInt32LE(12)] ?? `filetype ${b.readUInt32LE(12)}`;
   const ncmds = b.readUInt32LE(16);
@@ -35,14 +38,15 @@ export function readMachO(path) {
     const cmd = b.readUInt32LE(off);
     const size = b.readUInt32LE(off + 4);
     if (cmd === LC_LOAD_DYLIB) dylibs.push(cstr(off + b.readUInt32LE(off + 8)));
-    if (cmd === LC_BUILD_VERSION && b.readUInt32LE(off + 8) === PLATFORM_MACOS) minMacos = unpackVersion(b.readUInt32LE(off + 12));
+    if (cmd === LC_BUILD_VERSION && b.readUInt32LE(off + 8) === PLATFORM_MACOS)
+      minMacos = unpackVersion(b.readUInt32LE(off + 12));
     if (cmd === LC_SYMTAB) {
       const [symoff, nsyms, stroff] = [b.readUInt32LE(off + 8), b.readUInt32LE(off + 12), b.readUInt32LE(off + 16)];
       for (let s = 0; s < nsyms; s++) {
         const at = symoff + s * 16;
         const type = b.readUInt8(at + 4);
         const ordinal = (b.readUInt16LE(at + 6) >> 8) & 0xff;
-        if ((type & N_TYPE) === N_UNDF && (type & N_EXT) && ordinal === DYNAMIC_LOOKUP_ORDINAL) {
+        if ((type & N_TYPE) === N_UNDF && type & N_EXT && ordinal === DYNAMIC_LOOKUP_ORDINAL) {
           dynamicLookup.push(cstr(stroff + b.readUInt32LE(at)));
         }
       }

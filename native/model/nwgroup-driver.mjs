@@ -38,34 +38,56 @@ const state = (s) => (e) => e.type === 'state' && e.state === s;
 
 // Argument errors, before anything starts.
 let threw = '';
-try { new NwGroup({ port: 1 }, () => {}); } catch (e) { threw = e.message; }
+try {
+  new NwGroup({ port: 1 }, () => {});
+} catch (e) {
+  threw = e.message;
+}
 check(threw === 'options.group (string) and options.port (number) are required', 'options are checked');
-try { new NwGroup(); } catch (e) { threw = e.message; }
+try {
+  new NwGroup();
+} catch (e) {
+  threw = e.message;
+}
 check(threw === 'NwGroup(options, onEvent)', 'both arguments are required');
 
 const port = 47990;
 const a = group({ group: '239.255.0.1', port, interface: 'lo', ttl: 1, loopback: true });
-try { a.g.send(new Uint8Array([1])); } catch (e) { threw = e.message; }
+try {
+  a.g.send(new Uint8Array([1]));
+} catch (e) {
+  threw = e.message;
+}
 check(threw === 'NwGroup is not started or already closed', 'send before start throws');
 a.g.start();
-try { a.g.start(); } catch (e) { threw = e.message; }
+try {
+  a.g.start();
+} catch (e) {
+  threw = e.message;
+}
 check(threw === 'NwGroup already started', 'a second start throws');
-const b = group({ group: '239.255.0.1', port });  // no interface: the group without one
+const b = group({ group: '239.255.0.1', port }); // no interface: the group without one
 b.g.start();
 const ready = await a.until(state('ready'));
 check(ready.error === undefined, 'a group on lo (found through a path monitor) becomes ready');
 await b.until(state('ready'));
 check(true, 'a second group on the same port (local endpoint reuse) becomes ready');
 
-try { a.g.send('text'); } catch (e) { threw = e.message; }
+try {
+  a.g.send('text');
+} catch (e) {
+  threw = e.message;
+}
 check(threw === 'send(data: Uint8Array)', 'send takes bytes');
 const id = a.g.send(new TextEncoder().encode('hello group'));
 const sent = await a.until((e) => e.type === 'sent' && e.id === id);
 check(sent.error === undefined, 'the send completes without an error');
 const heard = await b.until((e) => e.type === 'message');
 // The sender's address as recvfrom reported it (in this namespace the kernel picks 0.0.0.0 for lo).
-check(heard.data.toString() === 'hello group' && /^\d+\.\d+\.\d+\.\d+$/.test(heard.from),
-  `the other group receives it, with the sender's address (${heard.from})`);
+check(
+  heard.data.toString() === 'hello group' && /^\d+\.\d+\.\d+\.\d+$/.test(heard.from),
+  `the other group receives it, with the sender's address (${heard.from})`,
+);
 const own = await a.until((e) => e.type === 'message');
 check(own.data.toString() === 'hello group', 'with loopback on, the sender hears its own datagram');
 
@@ -75,8 +97,10 @@ const failed = await nope.until(state('failed'));
 check(failed.detail === 'Network framework lists no interface named nc-nope0', 'an unknown interface fails, naming it');
 const lateId = nope.g.send(new Uint8Array([1]));
 const late = await nope.until((e) => e.type === 'sent' && e.id === lateId);
-check(late.error?.domain === 'posix' && late.error.code === 57,
-  'a send to a group that never existed completes with ENOTCONN (57)');
+check(
+  late.error?.domain === 'posix' && late.error.code === 57,
+  'a send to a group that never existed completes with ENOTCONN (57)',
+);
 await nope.until(state('cancelled'));
 check(true, 'and the group reports cancelled without close()');
 
@@ -86,20 +110,26 @@ const refused = await unicast.until(state('failed'));
 check(/not a multicast group address/.test(refused.detail ?? ''), 'a unicast address is refused as a group');
 await unicast.until(state('cancelled'));
 
-const bad = group({ group: '239.255.0.1', port: 1, interface: 'lo' });  // port 1 needs no root here (own netns, root)
+const bad = group({ group: '239.255.0.1', port: 1, interface: 'lo' }); // port 1 needs no root here (own netns, root)
 bad.g.start();
 const badState = await bad.until((e) => e.type === 'state' && (e.state === 'ready' || e.state === 'failed'));
-check(badState.state === 'ready' || badState.error?.domain === 'posix',
-  'a group either starts or fails with a POSIX error');
+check(
+  badState.state === 'ready' || badState.error?.domain === 'posix',
+  'a group either starts or fails with a POSIX error',
+);
 bad.g.close();
 
 for (const x of [a, b]) x.g.close();
 await a.until(state('cancelled'));
 await b.until(state('cancelled'));
 check(true, 'close() ends both groups with cancelled');
-try { a.g.send(new Uint8Array([1])); } catch (e) { threw = e.message; }
+try {
+  a.g.send(new Uint8Array([1]));
+} catch (e) {
+  threw = e.message;
+}
 check(threw === 'NwGroup is not started or already closed', 'send after close throws');
-a.g.close();  // a second close is a no-op
+a.g.close(); // a second close is a no-op
 await bad.until(state('cancelled'));
 
 clearTimeout(timeout);

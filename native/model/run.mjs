@@ -110,8 +110,21 @@ function coverage(binary, raw, files, measured) {
 // Stage 2: nwgroup_darwin.cc as a Node addon over the libdispatch and Network framework models.
 {
   const napi = createRequire(import.meta.url)('node-addon-api').include_dir;
-  const addon = ['-fPIC', '-fblocks', '-fexceptions', '-DNAPI_VERSION=8', '-DNAPI_CPP_EXCEPTIONS',
-    '-I', join(here, '..', '..', napi), '-I', join(nodeDir, 'include', 'node'), '-I', join(here, 'include'), '-I', src];
+  const addon = [
+    '-fPIC',
+    '-fblocks',
+    '-fexceptions',
+    '-DNAPI_VERSION=8',
+    '-DNAPI_CPP_EXCEPTIONS',
+    '-I',
+    join(here, '..', '..', napi),
+    '-I',
+    join(nodeDir, 'include', 'node'),
+    '-I',
+    join(here, 'include'),
+    '-I',
+    src,
+  ];
   const objects = ['dispatch_model.cc', 'nw_model.cc', 'nwgroup_addon.cc'].map((f) => compile(join(here, f), addon));
   objects.push(compile(join(src, 'nwgroup_darwin.cc'), addon));
   const node = join(work, 'nwgroup_model.node');
@@ -120,13 +133,20 @@ function coverage(binary, raw, files, measured) {
   const raw = join(work, 'nwgroup.profraw');
   // Node itself does not free everything at exit, so leak checking is off in this stage.
   const setup = 'ip link set lo up && ip link set lo multicast on && ip route add 224.0.0.0/4 dev lo';
-  const r = spawnSync('unshare', ['-n', 'sh', '-c', `${setup} && exec "$0" "$@"`, process.execPath,
-    join(here, 'nwgroup-driver.mjs'), node], {
-    encoding: 'utf8',
-    env: {
-      ...process.env, LD_PRELOAD: asan, LLVM_PROFILE_FILE: raw, ASAN_OPTIONS: 'detect_leaks=0', UBSAN_OPTIONS: UBSAN,
+  const r = spawnSync(
+    'unshare',
+    ['-n', 'sh', '-c', `${setup} && exec "$0" "$@"`, process.execPath, join(here, 'nwgroup-driver.mjs'), node],
+    {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        LD_PRELOAD: asan,
+        LLVM_PROFILE_FILE: raw,
+        ASAN_OPTIONS: 'detect_leaks=0',
+        UBSAN_OPTIONS: UBSAN,
+      },
     },
-  });
+  );
   process.stderr.write(r.stderr);
   if (r.status !== 0) fail(`the NwGroup driver exited ${r.status ?? r.signal} (a check or a sanitizer, above)`);
   coverage(node, raw, ['nwgroup_darwin.cc'], ['nwgroup_darwin.cc']);

@@ -13,7 +13,8 @@ import { Expect, With } from './lib/params.ts';
 
 export default defineScenario<With, Expect>({
   id: 'bundle.lint',
-  summary: "Lint a macOS app bundle: system extension placement and names, usage descriptions, team, Network Extension entitlements, profile, local network keys",
+  summary:
+    'Lint a macOS app bundle: system extension placement and names, usage descriptions, team, Network Extension entitlements, profile, local network keys',
   platforms: ['linux', 'darwin'],
   requires: [],
   withSchema: With,
@@ -23,7 +24,12 @@ export default defineScenario<With, Expect>({
     const app = isAbsolute(w.app) ? w.app : resolve(ctx.profileDir, w.app);
     ctx.log(`linting ${app} for ${w.distribution} distribution`);
     const started = performance.now();
-    const { checks, model } = await lintApp(app, { distribution: w.distribution, usesUdp: w.usesUdp, now: new Date(), skip: w.skip });
+    const { checks, model } = await lintApp(app, {
+      distribution: w.distribution,
+      usesUdp: w.usesUdp,
+      now: new Date(),
+      skip: w.skip,
+    });
     ctx.log(`read and linted in ${(performance.now() - started).toFixed(1)} ms`);
     if (model) checks.push(...(await codesignChecks(model, { installed: w.installed }, signal)));
     return checks;

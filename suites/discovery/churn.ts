@@ -16,23 +16,73 @@ import { defineScenario } from '../../harness/model/scenario.ts';
 import { compareMatrix } from '../lib/net/matrix.ts';
 import { waitUntil } from '../lib/net/timing.ts';
 import { labEndpoint } from '../lib/net/topology.ts';
-import { activeSegments, applyStep, ChurnStep, explainChurn, stepLabel, validateSteps, type LinkState } from './lib/churn-steps.ts';
+import {
+  activeSegments,
+  applyStep,
+  ChurnStep,
+  explainChurn,
+  stepLabel,
+  validateSteps,
+  type LinkState,
+} from './lib/churn-steps.ts';
 import { Reply, ResponderGroup } from './lib/params.ts';
 import { heardEvidence } from '../lib/discovery/evidence.ts';
 import { reachedSince, startResponders } from '../lib/discovery/responders.ts';
-import { DISCOVERY_SUT_VARIABLES, discoveryVars, missingSut, startSutIn, sutHint, sutHostName } from '../lib/discovery/sut.ts';
+import {
+  DISCOVERY_SUT_VARIABLES,
+  discoveryVars,
+  missingSut,
+  startSutIn,
+  sutHint,
+  sutHostName,
+} from '../lib/discovery/sut.ts';
 import { CpuWaitMeter } from '../lib/lateness/cpu-wait.ts';
 import { latenessBound, LatenessMonitor } from '../lib/lateness/monitor.ts';
 
-const With = Type.Object({
-  host: Type.Optional(Type.String({ description: 'lab host for the SUT when sut.host is not set (default: the one with most links)', examples: ['multi'] })),
-  port: Type.Integer({ minimum: 1024, maximum: 65535, default: 47841, description: 'discovery port the responders listen on, ${port} in the SUT command (default 47841)' }),
-  group: Type.Optional(ResponderGroup),
-  steps: Type.Array(ChurnStep, { minItems: 1, maxItems: 20, description: 'the changes to apply, in order, each after every segment was reached (1 to 20)', examples: [[{ action: 'link-down', segment: 'lan-b' }, { action: 'link-up', segment: 'lan-b' }]] }),
-  withinMs: Type.Integer({ minimum: 100, maximum: 120000, default: 5000, description: 'bound for reaching every segment again after each step, in ms, ${timeoutMs} in the SUT command (default 5000)' }),
-  initialTimeoutMs: Type.Integer({ minimum: 100, maximum: 120000, default: 5000, description: 'time for every segment to be reached after the SUT starts, before the first step, in ms (default 5000)' }),
-  reply: Reply,
-}, { additionalProperties: false });
+const With = Type.Object(
+  {
+    host: Type.Optional(
+      Type.String({
+        description: 'lab host for the SUT when sut.host is not set (default: the one with most links)',
+        examples: ['multi'],
+      }),
+    ),
+    port: Type.Integer({
+      minimum: 1024,
+      maximum: 65535,
+      default: 47841,
+      description: 'discovery port the responders listen on, ${port} in the SUT command (default 47841)',
+    }),
+    group: Type.Optional(ResponderGroup),
+    steps: Type.Array(ChurnStep, {
+      minItems: 1,
+      maxItems: 20,
+      description: 'the changes to apply, in order, each after every segment was reached (1 to 20)',
+      examples: [
+        [
+          { action: 'link-down', segment: 'lan-b' },
+          { action: 'link-up', segment: 'lan-b' },
+        ],
+      ],
+    }),
+    withinMs: Type.Integer({
+      minimum: 100,
+      maximum: 120000,
+      default: 5000,
+      description:
+        'bound for reaching every segment again after each step, in ms, ${timeoutMs} in the SUT command (default 5000)',
+    }),
+    initialTimeoutMs: Type.Integer({
+      minimum: 100,
+      maximum: 120000,
+      default: 5000,
+      description:
+        'time for every segment to be reached after the SUT starts, before the first step, in ms (default 5000)',
+    }),
+    reply: Reply,
+  },
+  { additionalProperties: false },
+);
 type With = Static<typeof With>;
 
 /** Nothing to set: every segment must be reached again after every step. */
@@ -79,20 +129,43 @@ export default defineScenario<With, Expect>({
     const phases: Phase[] = [];
     const cpu = CpuWaitMeter.of(sut.process);
     const observe = async (label: string, step: ChurnStep | undefined, bound: number): Promise<Phase> => {
-      const ph: Phase = { label, step, t0: ctx.elapsedMs(), active: activeSegments(st).filter((s) => cols.includes(s)), firstMs: new Map() };
+      const ph: Phase = {
+        label,
+        step,
+        t0: ctx.elapsedMs(),
+        active: activeSegments(st).filter((s) => cols.includes(s)),
+        firstMs: new Map(),
+      };
       cpu.since();
-      await waitUntil(() => ph.active.every((s) => reachedSince(resp, ph.t0).has(s)) || !sut.process.running(), bound, signal);
+      await waitUntil(
+        () => ph.active.every((s) => reachedSince(resp, ph.t0).has(s)) || !sut.process.running(),
+        bound,
+        signal,
+      );
       const late = latenessBound(bound);
       lateness.loopWindow(`the wait after ${label}`, ph.t0, ctx.elapsedMs(), late);
       const waited = cpu.since();
-      if (waited !== null) lateness.record({ sutWait: true, what: `the SUT waited {ms} for a CPU after ${label}`, atMs: ctx.elapsedMs(), lateMs: waited.ms, boundMs: late, detail: `the machine did not run it (its ${waited.source})` });
+      if (waited !== null)
+        lateness.record({
+          sutWait: true,
+          what: `the SUT waited {ms} for a CPU after ${label}`,
+          atMs: ctx.elapsedMs(),
+          lateMs: waited.ms,
+          boundMs: late,
+          detail: `the machine did not run it (its ${waited.source})`,
+        });
       for (const s of cols) {
         const h = resp.heard.find((x) => x.segment === s && x.t >= ph.t0);
         if (h) ph.firstMs.set(s, Math.round(h.t - ph.t0));
       }
       for (const s of ph.active) {
         const ms = ph.firstMs.get(s);
-        timeline.push({ t: ctx.elapsedMs(), source: s, event: ms === undefined ? 'not reached' : 'reached', detail: ms === undefined ? `within ${bound} ms of ${label}` : `+${ms} ms after ${label}` });
+        timeline.push({
+          t: ctx.elapsedMs(),
+          source: s,
+          event: ms === undefined ? 'not reached' : 'reached',
+          detail: ms === undefined ? `within ${bound} ms of ${label}` : `+${ms} ms after ${label}`,
+        });
       }
       phases.push(ph);
       return ph;
@@ -128,16 +201,48 @@ export default defineScenario<With, Expect>({
       },
       legend: `✓ +ms = first datagram after the change; — = not reached within the bound (start ${p.initialTimeoutMs} ms, steps ${p.withinMs} ms); · = the SUT's host is not on it then`,
     });
-    const ev = [evidence, { kind: 'timeline' as const, title: 'faults and arrivals', events: timeline }, heardEvidence(resp.heard), { kind: 'text' as const, title: 'SUT output (last 40 lines)', text: sut.process.output.slice(-40).join('\n') || '(no output)' }];
+    const ev = [
+      evidence,
+      { kind: 'timeline' as const, title: 'faults and arrivals', events: timeline },
+      heardEvidence(resp.heard),
+      {
+        kind: 'text' as const,
+        title: 'SUT output (last 40 lines)',
+        text: sut.process.output.slice(-40).join('\n') || '(no output)',
+      },
+    ];
     if (!sut.process.running() && !failedAt && phases.length < p.steps.length + 1) {
       const ex = await sut.process.exited;
-      return [check.fail('discovery survives churn', `the SUT exited (${ex.signal ?? `code ${ex.code}`}) before the steps were done${sutHint(sut.process.output) ? `; it said: "${sutHint(sut.process.output)}"` : ''}`, ev)];
+      return [
+        check.fail(
+          'discovery survives churn',
+          `the SUT exited (${ex.signal ?? `code ${ex.code}`}) before the steps were done${sutHint(sut.process.output) ? `; it said: "${sutHint(sut.process.output)}"` : ''}`,
+          ev,
+        ),
+      ];
     }
     if (failedAt) {
       const hint = sutHint(sut.process.output);
-      return [lateness.guard(check.fail('discovery survives churn', `${explainChurn(failedAt.phase.step, failedAt.missed, failedAt.phase.step ? p.withinMs : p.initialTimeoutMs)}${hint ? `; the SUT said: "${hint}"` : ''}`, ev))];
+      return [
+        lateness.guard(
+          check.fail(
+            'discovery survives churn',
+            `${explainChurn(failedAt.phase.step, failedAt.missed, failedAt.phase.step ? p.withinMs : p.initialTimeoutMs)}${hint ? `; the SUT said: "${hint}"` : ''}`,
+            ev,
+          ),
+        ),
+      ];
     }
     const worst = Math.max(0, ...phases.slice(1).flatMap((ph) => ph.active.map((s) => ph.firstMs.get(s) ?? 0)));
-    return [lateness.guard(check.pass('discovery survives churn', `after each of ${p.steps.length} step(s) every segment was reached again within ${p.withinMs} ms (slowest ${worst} ms)`, ev), { keepPass: true })];
+    return [
+      lateness.guard(
+        check.pass(
+          'discovery survives churn',
+          `after each of ${p.steps.length} step(s) every segment was reached again within ${p.withinMs} ms (slowest ${worst} ms)`,
+          ev,
+        ),
+        { keepPass: true },
+      ),
+    ];
   },
 });

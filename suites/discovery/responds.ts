@@ -28,7 +28,12 @@ const SETTLE_MS = 150;
 const MAX_LINES = 80;
 
 /** One segment's turn: from its first query until its answer settled or its time ran out. */
-interface Window { from: number; to: number; queries: number; sendError?: string }
+interface Window {
+  from: number;
+  to: number;
+  queries: number;
+  sendError?: string;
+}
 
 export default defineScenario<RespondsWith, RespondsExpect>({
   id: 'discovery.responds',
@@ -41,7 +46,10 @@ export default defineScenario<RespondsWith, RespondsExpect>({
   timingJudged: true,
   sutVariables: {
     port: { description: 'the UDP port the queries go to (the one it must serve)' },
-    group: { description: 'the multicast group the queries go to (with a preset or with.query.group; a broadcast query has none)' },
+    group: {
+      description:
+        'the multicast group the queries go to (with a preset or with.query.group; a broadcast query has none)',
+    },
     target: { description: 'what the query asks for (the mDNS name or SSDP search target)' },
   },
   async run(ctx, { with: p, expect: e }, signal) {
@@ -59,22 +67,33 @@ export default defineScenario<RespondsWith, RespondsExpect>({
       const names = unknown.join(', ');
       return [check.error('discovery.responds', `with.segments names ${names}, not a segment of ${hostName}`)];
     }
-    const peerOf = new Map([...peersBySegment(lab, segments, hostName)]
-      .flatMap(([s, h]) => (h ? [[s, h.name] as const] : [])));
+    const peerOf = new Map(
+      [...peersBySegment(lab, segments, hostName)].flatMap(([s, h]) => (h ? [[s, h.name] as const] : [])),
+    );
     const measurable = segments.filter((s) => peerOf.has(s));
     if (measurable.length === 0) {
-      const why = `no segment of ${hostName} has another host to query from (${segments.join(', ')}): `
-        + 'add a peer host per segment';
+      const why =
+        `no segment of ${hostName} has another host to query from (${segments.join(', ')}): ` +
+        'add a peer host per segment';
       return [check.skip(NAME, why)];
     }
     // Whose datagrams count: the SUT host's addresses, by the segment each belongs to.
-    const sutAddresses = new Map(host.ifaces().flatMap((i) =>
-      [i.ipv4?.address, i.ipv6, i.linkLocal6].filter((a): a is string => !!a).map((a) => [a, i.segment] as const)));
+    const sutAddresses = new Map(
+      host
+        .ifaces()
+        .flatMap((i) =>
+          [i.ipv4?.address, i.ipv6, i.linkLocal6].filter((a): a is string => !!a).map((a) => [a, i.segment] as const),
+        ),
+    );
     const peers = openQueryPeers(ctx, lab, peerOf, query, p.family, new Set(sutAddresses.keys()));
     if (typeof peers === 'string') return [check.error('discovery.responds', peers)];
     const { heard } = peers;
     const defaultRoute = await routeSegment(host, p.family === 6 ? '2001:2::1' : '255.255.255.255');
-    const vars = { port: String(query.port), ...(query.group === undefined ? {} : { group: query.group }), target: query.target };
+    const vars = {
+      port: String(query.port),
+      ...(query.group === undefined ? {} : { group: query.group }),
+      target: query.target,
+    };
     const sut = await startSutIn(ctx, hostName, vars);
 
     // One segment at a time: its peer queries until an answer comes back on its segment.
@@ -105,21 +124,26 @@ export default defineScenario<RespondsWith, RespondsExpect>({
     }
     const exitInfo = sut.process.running() ? undefined : await sut.process.exited;
 
-    const got = segments.map((q) => segments.map((a) => {
-      const w = windows.get(q);
-      return w ? answersIn(w).some((h) => h.segment === a) : false;
-    }));
+    const got = segments.map((q) =>
+      segments.map((a) => {
+        const w = windows.get(q);
+        return w ? answersIn(w).some((h) => h.segment === a) : false;
+      }),
+    );
     const ownExpected = expectedRow(e.answers, { cols: segments, defaultRoute });
-    const expected = segments.map((q, r) => segments.map((_a, c) => {
-      if (!windows.has(q)) return undefined;
-      if (r === c) return ownExpected[c];
-      return e.elsewhere ? undefined : false;
-    }));
+    const expected = segments.map((q, r) =>
+      segments.map((_a, c) => {
+        if (!windows.has(q)) return undefined;
+        if (r === c) return ownExpected[c];
+        return e.elsewhere ? undefined : false;
+      }),
+    );
     const sutSeg = (a: string): string => sutAddresses.get(a) ?? '?';
     const to = `${query.group ?? "each segment's broadcast"}:${query.port}`;
     const { evidence, diffs } = compareMatrix({
-      title: `${query.describe} to ${to} from each segment: where ${hostName}'s answer arrived `
-        + `(within ${p.timeoutMs} ms)`,
+      title:
+        `${query.describe} to ${to} from each segment: where ${hostName}'s answer arrived ` +
+        `(within ${p.timeoutMs} ms)`,
       rowLabel: 'query on',
       colLabel: 'answer heard on',
       rows: segments,
@@ -133,15 +157,18 @@ export default defineScenario<RespondsWith, RespondsExpect>({
         const first = hs[0];
         return first ? `✓ ${hs.length}× from ${sutSeg(first.source)} at +${Math.round(first.t - w.from)}ms` : '—';
       },
-      legend: `✓ n× from <the SUT's segment whose address sent it> at +ms after the first query; `
-        + `default route: ${defaultRoute ?? 'none'}; peers: ${[...peerOf].map(([s, h]) => `${s}=${h}`).join(', ')}`,
+      legend:
+        `✓ n× from <the SUT's segment whose address sent it> at +ms after the first query; ` +
+        `default route: ${defaultRoute ?? 'none'}; peers: ${[...peerOf].map(([s, h]) => `${s}=${h}`).join(', ')}`,
     });
     const lines = heard.slice(0, MAX_LINES).map((h) => {
       const q = [...windows].find(([, w]) => within(h, w))?.[0];
       const j = query.judge(h.data);
-      return `+${Math.round(h.t)}ms ${q ? `query on ${q}` : 'outside any query'}: `
-        + `heard on ${h.segment} (ifindex ${h.ifindex}) from ${h.source} (${hostName}'s ${sutSeg(h.source)}) `
-        + `to ${h.destination}, ${h.bytes} B: ${j.ok ? '' : 'not an answer: '}${j.summary}`;
+      return (
+        `+${Math.round(h.t)}ms ${q ? `query on ${q}` : 'outside any query'}: ` +
+        `heard on ${h.segment} (ifindex ${h.ifindex}) from ${h.source} (${hostName}'s ${sutSeg(h.source)}) ` +
+        `to ${h.destination}, ${h.bytes} B: ${j.ok ? '' : 'not an answer: '}${j.summary}`
+      );
     });
     if (heard.length > MAX_LINES) lines.push(`… ${heard.length - MAX_LINES} more`);
     const heardEv = {
@@ -171,26 +198,30 @@ export default defineScenario<RespondsWith, RespondsExpect>({
       if (missed.length) {
         const inWindows = heard.filter((h) => [...windows.values()].some((w) => within(h, w)));
         const elsewhere = (s: string): string[] => segments.filter((a, c) => a !== s && got[segments.indexOf(s)]![c]);
-        parts.push(explainResponds({
-          answered: segments.filter((_s, k) => got[k]![k]),
-          missed: missed.map((s) => ({ segment: s, elsewhere: elsewhere(s) })),
-          defaultRoute,
-          to: `${query.group ?? 'the directed broadcast'}:${query.port}`,
-          queries: Math.max(...[...windows.values()].map((w) => w.queries)),
-          timeoutMs: p.timeoutMs,
-          nonAnswers: inWindows.filter((h) => !query.judge(h.data).ok).length,
-          sutHint: sutHint(sut.process.output),
-          sutExit: exitInfo && (exitInfo.signal ? `was killed by ${exitInfo.signal}`
-            : `exited with code ${exitInfo.code}`),
-        }));
+        parts.push(
+          explainResponds({
+            answered: segments.filter((_s, k) => got[k]![k]),
+            missed: missed.map((s) => ({ segment: s, elsewhere: elsewhere(s) })),
+            defaultRoute,
+            to: `${query.group ?? 'the directed broadcast'}:${query.port}`,
+            queries: Math.max(...[...windows.values()].map((w) => w.queries)),
+            timeoutMs: p.timeoutMs,
+            nonAnswers: inWindows.filter((h) => !query.judge(h.data).ok).length,
+            sutHint: sutHint(sut.process.output),
+            sutExit:
+              exitInfo && (exitInfo.signal ? `was killed by ${exitInfo.signal}` : `exited with code ${exitInfo.code}`),
+          }),
+        );
       }
       if (extra.length) {
         parts.push(`the queries on ${extra.join(', ')} were answered, which the expectation says they must not be`);
       }
       if (leaked.length) {
         const where = leaked.map((d) => `query on ${d.row} → heard on ${d.col}`).join(', ');
-        parts.push(`answers also arrived on other segments than the query's (${where}), `
-          + 'which expect.elsewhere: false forbids');
+        parts.push(
+          `answers also arrived on other segments than the query's (${where}), ` +
+            'which expect.elsewhere: false forbids',
+        );
       }
       checks.push(check.fail(NAME, parts.join('; '), ev));
     } else if (notRun.length) {

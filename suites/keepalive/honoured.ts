@@ -30,20 +30,36 @@ import { latenessBound, LatenessMonitor } from '../lib/lateness/monitor.ts';
 /** Real time a client gets to start (node + tsx) and complete its handshake; a busy machine needs seconds. */
 const START_TIMEOUT_MS = 15_000;
 
-const With = Type.Object({
-  strategy: Enum(['kernel-keepalive', 'node-keepalive', 'sut'], {
-    default: 'kernel-keepalive',
-    description: 'kernel-keepalive sets TCP_KEEPIDLE/INTVL/CNT through the addon; node-keepalive uses only socket.setKeepAlive (idle only: the known-bad case); sut: the profile\'s own client (argv gets ${gateway.address}, ${gateway.port}, ${keepalive.idleSec}, ${keepalive.intervalSec}, ${keepalive.count}), judged from the wire on its link (its probes and the reset that ends them)',
-  }),
-  keepalive: keepaliveParam('what the client sets (tcp(7), whole seconds); keep it small: 1/1/2 takes 3 s'),
-  hosts: Hosts,
-  port: Type.Integer({ minimum: 1, maximum: 65535, default: 4501, description: 'TCP port the gateway listens on in its lab host' }),
-}, { additionalProperties: false });
+const With = Type.Object(
+  {
+    strategy: Enum(['kernel-keepalive', 'node-keepalive', 'sut'], {
+      default: 'kernel-keepalive',
+      description:
+        "kernel-keepalive sets TCP_KEEPIDLE/INTVL/CNT through the addon; node-keepalive uses only socket.setKeepAlive (idle only: the known-bad case); sut: the profile's own client (argv gets ${gateway.address}, ${gateway.port}, ${keepalive.idleSec}, ${keepalive.intervalSec}, ${keepalive.count}), judged from the wire on its link (its probes and the reset that ends them)",
+    }),
+    keepalive: keepaliveParam('what the client sets (tcp(7), whole seconds); keep it small: 1/1/2 takes 3 s'),
+    hosts: Hosts,
+    port: Type.Integer({
+      minimum: 1,
+      maximum: 65535,
+      default: 4501,
+      description: 'TCP port the gateway listens on in its lab host',
+    }),
+  },
+  { additionalProperties: false },
+);
 type With = Static<typeof With>;
 
-const Expect = Type.Object({
-  toleranceMs: Type.Number({ minimum: 0, default: 500, description: 'allowed |measured − (idle + interval × count)|, in ms' }),
-}, { additionalProperties: false });
+const Expect = Type.Object(
+  {
+    toleranceMs: Type.Number({
+      minimum: 0,
+      default: 500,
+      description: 'allowed |measured − (idle + interval × count)|, in ms',
+    }),
+  },
+  { additionalProperties: false },
+);
 type Expect = Static<typeof Expect>;
 
 export default defineScenario<With, Expect>({
@@ -54,7 +70,7 @@ export default defineScenario<With, Expect>({
   defaultTimeoutMs: 60_000,
   sutVariables: {
     'gateway.address': { description: 'the peer your client connects to (with strategy: sut)' },
-    'gateway.port': { description: 'the peer\'s TCP port' },
+    'gateway.port': { description: "the peer's TCP port" },
     'keepalive.idleSec': { description: 'the keepalive idle time the client must set (TCP_KEEPIDLE), in s' },
     'keepalive.intervalSec': { description: 'the probe interval it must set (TCP_KEEPINTVL), in s' },
     'keepalive.count': { description: 'the probe count it must set (TCP_KEEPCNT)' },
@@ -71,19 +87,54 @@ export default defineScenario<With, Expect>({
     const { lab, gatewayAddress: gwAddr } = tl;
     const log = new EventLog(ctx);
     const { client: clientHost, gateway: gwHost, segment } = w.hosts;
-    const gw = await startGateway(ctx, log, { who: 'gateway', host: gwHost, address: gwAddr, port: w.port, dpd: 'none', dpdTimeoutMs: 0, agnostic: false }, signal);
+    const gw = await startGateway(
+      ctx,
+      log,
+      { who: 'gateway', host: gwHost, address: gwAddr, port: w.port, dpd: 'none', dpdTimeoutMs: 0, agnostic: false },
+      signal,
+    );
     const ka = w.keepalive;
     const expected = expectedDeadPeerMs(ka);
     const lateness = new LatenessMonitor({ now: () => ctx.elapsedMs(), sutPriority: ctx.sutPriority }).start();
     ctx.defer(() => lateness.stop());
     const { proc: client } = await startTool(ctx, log, {
-      who: 'client', tool: 'client', host: clientHost, signal, app: true,
-      args: ['--gateway', gw.address, '--port', String(gw.port), '--strategy', w.strategy, '--keepalive', `${ka.idleSec},${ka.intervalSec},${ka.count}`, '--no-reconnect'],
+      who: 'client',
+      tool: 'client',
+      host: clientHost,
+      signal,
+      app: true,
+      args: [
+        '--gateway',
+        gw.address,
+        '--port',
+        String(gw.port),
+        '--strategy',
+        w.strategy,
+        '--keepalive',
+        `${ka.idleSec},${ka.intervalSec},${ka.count}`,
+        '--no-reconnect',
+      ],
     });
-    const set = await log.waitFor((x) => x.who === 'client' && (x.event === 'keepalive-set' || x.event === 'keepalive-error' || x.event === 'fatal'), START_TIMEOUT_MS, signal);
-    if (!set || set.event !== 'keepalive-set') return [check.error(name, `the client did not set keepalive: ${set?.detail ?? `no report within ${START_TIMEOUT_MS / 1000} s`}`, [log.timelineEvidence('client')])];
+    const set = await log.waitFor(
+      (x) =>
+        x.who === 'client' && (x.event === 'keepalive-set' || x.event === 'keepalive-error' || x.event === 'fatal'),
+      START_TIMEOUT_MS,
+      signal,
+    );
+    if (set?.event !== 'keepalive-set')
+      return [
+        check.error(
+          name,
+          `the client did not set keepalive: ${set?.detail ?? `no report within ${START_TIMEOUT_MS / 1000} s`}`,
+          [log.timelineEvidence('client')],
+        ),
+      ];
     if (!(await log.waitFor((x) => x.who === 'client' && x.event === 'handshake', START_TIMEOUT_MS, signal))) {
-      return [check.error(name, 'the client never completed its handshake with the gateway', [log.timelineEvidence('client')])];
+      return [
+        check.error(name, 'the client never completed its handshake with the gateway', [
+          log.timelineEvidence('client'),
+        ]),
+      ];
     }
 
     // Blackhole: the gateway's link down, so probes vanish (no answer, no RST). Undone on every path.
@@ -92,7 +143,10 @@ export default defineScenario<With, Expect>({
     const blackholedAt = ctx.elapsedMs();
     const hole = log.mark('harness', 'blackhole', `${gwHost}/${segment} link down`);
     const waitMs = expected + e.toleranceMs + Math.max(2000, expected);
-    ctx.progress(`waiting for the client to declare its peer dead (expected after ${(expected / 1000).toFixed(1)}s)`, waitMs);
+    ctx.progress(
+      `waiting for the client to declare its peer dead (expected after ${(expected / 1000).toFixed(1)}s)`,
+      waitMs,
+    );
     const cpu = CpuWaitMeter.of(client);
     const dead = await log.waitFor((x) => x.who === 'client' && x.event === 'dead-peer', waitMs, signal);
     const clientWait = cpu.since();
@@ -101,19 +155,50 @@ export default defineScenario<With, Expect>({
 
     const measured = dead?.n?.lastRxTs !== undefined ? dead.ts - dead.n.lastRxTs : undefined;
     if (dead?.n?.lastRxTs !== undefined) {
-      lateness.record({ what: 'the blackhole came {ms} after the last segment', atMs: blackholedAt, lateMs: hole.ts - dead.n.lastRxTs, boundMs: (ka.idleSec * 1000) / 2, detail: `past half the idle time (${ka.idleSec} s) the first keepalive probe may already have been answered` });
+      lateness.record({
+        what: 'the blackhole came {ms} after the last segment',
+        atMs: blackholedAt,
+        lateMs: hole.ts - dead.n.lastRxTs,
+        boundMs: (ka.idleSec * 1000) / 2,
+        detail: `past half the idle time (${ka.idleSec} s) the first keepalive probe may already have been answered`,
+      });
     }
-    if (clientWait !== null) lateness.record({ sutWait: true, what: 'the client waited {ms} for a CPU while the dead peer was due', atMs: ctx.elapsedMs(), lateMs: clientWait.ms, boundMs: latenessBound(e.toleranceMs), detail: `the machine did not run it, so it reported late (its ${clientWait.source})` });
-    const verdict = judgeDetection({ keepalive: ka, applied: set.n ?? {}, strategy: w.strategy, measuredMs: measured, code: dead?.detail, toleranceMs: e.toleranceMs, waitedMs: waitMs });
+    if (clientWait !== null)
+      lateness.record({
+        sutWait: true,
+        what: 'the client waited {ms} for a CPU while the dead peer was due',
+        atMs: ctx.elapsedMs(),
+        lateMs: clientWait.ms,
+        boundMs: latenessBound(e.toleranceMs),
+        detail: `the machine did not run it, so it reported late (its ${clientWait.source})`,
+      });
+    const verdict = judgeDetection({
+      keepalive: ka,
+      applied: set.n ?? {},
+      strategy: w.strategy,
+      measuredMs: measured,
+      code: dead?.detail,
+      toleranceMs: e.toleranceMs,
+      waitedMs: waitMs,
+    });
     const evidence: Evidence[] = [
       {
         kind: 'numbers',
         title: 'expected vs measured',
         values: {
-          strategy: w.strategy, idleSec: ka.idleSec, intervalSec: ka.intervalSec, count: ka.count,
-          appliedIdleSec: set.n?.idleSec ?? null, appliedIntervalSec: set.n?.intervalSec ?? null, appliedCount: set.n?.count ?? null,
-          expectedMs: expected, measuredMs: measured === undefined ? null : Math.round(measured), errorMs: measured === undefined ? null : Math.round(measured - expected),
-          toleranceMs: e.toleranceMs, sinceBlackholeMs: dead ? Math.round(dead.t - blackholedAt) : null, error: dead?.detail ?? null,
+          strategy: w.strategy,
+          idleSec: ka.idleSec,
+          intervalSec: ka.intervalSec,
+          count: ka.count,
+          appliedIdleSec: set.n?.idleSec ?? null,
+          appliedIntervalSec: set.n?.intervalSec ?? null,
+          appliedCount: set.n?.count ?? null,
+          expectedMs: expected,
+          measuredMs: measured === undefined ? null : Math.round(measured),
+          errorMs: measured === undefined ? null : Math.round(measured - expected),
+          toleranceMs: e.toleranceMs,
+          sinceBlackholeMs: dead ? Math.round(dead.t - blackholedAt) : null,
+          error: dead?.detail ?? null,
         },
         units: { expectedMs: 'ms', measuredMs: 'ms', errorMs: 'ms', toleranceMs: 'ms', sinceBlackholeMs: 'ms' },
       },
@@ -121,11 +206,24 @@ export default defineScenario<With, Expect>({
         kind: 'expected-measured',
         title: 'dead-peer detection time: expected (idle + interval × count) vs measured',
         unit: 'ms',
-        items: [{ name: w.strategy, expected, measured: measured === undefined ? null : Math.round(measured), tolerance: e.toleranceMs, ok: verdict.ok, ...(measured === undefined ? { waited: waitMs } : {}) }],
+        items: [
+          {
+            name: w.strategy,
+            expected,
+            measured: measured === undefined ? null : Math.round(measured),
+            tolerance: e.toleranceMs,
+            ok: verdict.ok,
+            ...(measured === undefined ? { waited: waitMs } : {}),
+          },
+        ],
       },
       log.timelineEvidence('keepalive'),
     ];
     // Lateness can move the measurement either way (a restarted count, a late report): both verdicts yield.
-    return [lateness.guard(verdict.ok ? check.pass(name, verdict.reason, evidence) : check.fail(name, verdict.reason, evidence))];
+    return [
+      lateness.guard(
+        verdict.ok ? check.pass(name, verdict.reason, evidence) : check.fail(name, verdict.reason, evidence),
+      ),
+    ];
   },
 });

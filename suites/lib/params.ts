@@ -10,7 +10,10 @@ import { durationSchema, durationText, type Duration } from '../../harness/util/
  * would publish `anyOf` of `const`s, and the loader's message for a wrong value would change
  * from "must be one of: a, b" (loader/ajv.ts `enum`) to the union's description.
  */
-export function Enum<const V extends readonly (string | number)[]>(values: V, options: SchemaOptions = {}): TUnsafe<V[number]> {
+export function Enum<const V extends readonly (string | number)[]>(
+  values: V,
+  options: SchemaOptions = {},
+): TUnsafe<V[number]> {
   return Type.Unsafe<V[number]>({ ...options, enum: [...values] });
 }
 
@@ -21,7 +24,10 @@ export function Enum<const V extends readonly (string | number)[]>(values: V, op
  * own text ("must be an IPv4 group in …") rather than the property's editor description.
  * Use it for a property whose type is a pattern or a union; plain types take the options directly.
  */
-export function Described<T extends TSchema>(type: T, options: SchemaOptions & { description: string }): TUnsafe<Static<T>> {
+export function Described<T extends TSchema>(
+  type: T,
+  options: SchemaOptions & { description: string },
+): TUnsafe<Static<T>> {
   return Type.Unsafe<Static<T>>({ ...options, allOf: [type] });
 }
 

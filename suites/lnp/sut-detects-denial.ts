@@ -19,27 +19,81 @@ import { waitUntil } from '../lib/net/timing.ts';
 import { Enum } from '../lib/params.ts';
 import { DenialWatch, regex, tail, withPolicy, type DenialPatterns } from './lib/sut-watch.ts';
 
-const With = Type.Object({
-  host: Type.Optional(Type.String({ description: 'lab host for the SUT when sut.host is not set (default: the one with most links)' })),
-  policies: Type.Array(Type.Union([Type.Literal('denied'), Type.Literal('silent')], { description: 'a policy: denied or silent' }), { uniqueItems: true, minItems: 1, default: ['denied', 'silent'], description: 'policies to run the SUT under, one check each (denied = EHOSTUNREACH; silent = sends say yes, nothing leaves)' }),
-  withinMs: Type.Integer({ minimum: 100, maximum: 120000, default: 5000, description: 'the window from the SUT being ready (its start when it has no ready condition): its report must come within it, and no success claim anywhere in it' }),
-  port: Type.Integer({ minimum: 1024, maximum: 65535, default: 47880, description: 'discovery port the responders listen on (${port} in the SUT command)' }),
-  control: Type.Boolean({ default: true, description: 'first run the SUT under allowed for withinMs: it must not report a denial there, or its reports under denial prove nothing' }),
-}, { additionalProperties: false });
+const With = Type.Object(
+  {
+    host: Type.Optional(
+      Type.String({ description: 'lab host for the SUT when sut.host is not set (default: the one with most links)' }),
+    ),
+    policies: Type.Array(
+      Type.Union([Type.Literal('denied'), Type.Literal('silent')], { description: 'a policy: denied or silent' }),
+      {
+        uniqueItems: true,
+        minItems: 1,
+        default: ['denied', 'silent'],
+        description:
+          'policies to run the SUT under, one check each (denied = EHOSTUNREACH; silent = sends say yes, nothing leaves)',
+      },
+    ),
+    withinMs: Type.Integer({
+      minimum: 100,
+      maximum: 120000,
+      default: 5000,
+      description:
+        'the window from the SUT being ready (its start when it has no ready condition): its report must come within it, and no success claim anywhere in it',
+    }),
+    port: Type.Integer({
+      minimum: 1024,
+      maximum: 65535,
+      default: 47880,
+      description: 'discovery port the responders listen on (${port} in the SUT command)',
+    }),
+    control: Type.Boolean({
+      default: true,
+      description:
+        'first run the SUT under allowed for withinMs: it must not report a denial there, or its reports under denial prove nothing',
+    }),
+  },
+  { additionalProperties: false },
+);
 type With = Static<typeof With>;
 
-const Expect = Type.Object({
-  reportPattern: Type.String({ default: 'local network access denied', description: 'pattern (RE2, case-insensitive) of a line that tells the user about the denial' }),
-  exitCodes: Type.Array(Type.Integer({ minimum: 0, maximum: 255, description: 'an exit code' }), { default: [], description: 'exit codes that also count as reporting the denial' }),
-  successPattern: Type.String({ default: '^found ', description: 'pattern (RE2, case-insensitive) of a line that claims success; any in the window under a denial fails the check' }),
-  stream: Enum(['either', 'stdout', 'stderr'], { default: 'either', description: 'the output stream both patterns read' }),
-}, { additionalProperties: false });
+const Expect = Type.Object(
+  {
+    reportPattern: Type.String({
+      default: 'local network access denied',
+      description: 'pattern (RE2, case-insensitive) of a line that tells the user about the denial',
+    }),
+    exitCodes: Type.Array(Type.Integer({ minimum: 0, maximum: 255, description: 'an exit code' }), {
+      default: [],
+      description: 'exit codes that also count as reporting the denial',
+    }),
+    successPattern: Type.String({
+      default: '^found ',
+      description:
+        'pattern (RE2, case-insensitive) of a line that claims success; any in the window under a denial fails the check',
+    }),
+    stream: Enum(['either', 'stdout', 'stderr'], {
+      default: 'either',
+      description: 'the output stream both patterns read',
+    }),
+  },
+  { additionalProperties: false },
+);
 type Expect = Static<typeof Expect>;
 
 type Watched = { watch: DenialWatch; leaked: number; ev: Evidence[] };
 
 /** Runs the SUT once under `policy` for the whole window, judging every line it prints. */
-async function watchUnder(ctx: ScenarioContext, lab: Lab, resp: Responders, hostName: string, policy: LocalNetworkPolicy, p: With, pats: DenialPatterns, signal: AbortSignal): Promise<Watched> {
+async function watchUnder(
+  ctx: ScenarioContext,
+  lab: Lab,
+  resp: Responders,
+  hostName: string,
+  policy: LocalNetworkPolicy,
+  p: With,
+  pats: DenialPatterns,
+  signal: AbortSignal,
+): Promise<Watched> {
   await withPolicy(ctx, lab, hostName, policy);
   const heardBefore = resp.heard.length;
   const watch = new DenialWatch(pats);
@@ -58,9 +112,14 @@ async function watchUnder(ctx: ScenarioContext, lab: Lab, resp: Responders, host
   await sut.stop();
   const leaked = resp.heard.slice(heardBefore);
   const shown = watch.lines.map((l) => `+${Math.round(l.t)}ms ${l.stream === 'stderr' ? '[stderr] ' : ''}${l.line}`);
-  const more = watch.linesSeen > watch.lines.length ? [`… ${watch.linesSeen - watch.lines.length} more lines, each judged`] : [];
+  const more =
+    watch.linesSeen > watch.lines.length ? [`… ${watch.linesSeen - watch.lines.length} more lines, each judged`] : [];
   const ev: Evidence[] = [
-    { kind: 'text', title: `SUT output under ${policy} (first ${watch.lines.length} lines)`, text: [...shown, ...more].join('\n') || '(no output)' },
+    {
+      kind: 'text',
+      title: `SUT output under ${policy} (first ${watch.lines.length} lines)`,
+      text: [...shown, ...more].join('\n') || '(no output)',
+    },
     heardEvidence(leaked),
   ];
   return { watch, leaked: leaked.length, ev };
@@ -79,7 +138,8 @@ const exitText = (w: DenialWatch): string => {
 
 export default defineScenario<With, Expect>({
   id: 'lnp.sut-detects-denial',
-  summary: 'under a denied (and a silent) local network policy the SUT must tell the user within withinMs, and must not claim success; under allowed it must not report a denial',
+  summary:
+    'under a denied (and a silent) local network policy the SUT must tell the user within withinMs, and must not claim success; under allowed it must not report a denial',
   platforms: ['linux'],
   requires: ['addon', 'lab', 'sut', 'lnp'],
   withSchema: With,
@@ -93,13 +153,21 @@ export default defineScenario<With, Expect>({
     if (missing) return [check.error('lnp.sut-detects-denial', missing)];
     let pats: DenialPatterns;
     try {
-      pats = { report: regex(e.reportPattern, 'expect.reportPattern'), success: regex(e.successPattern, 'expect.successPattern'), exitCodes: e.exitCodes, stream: e.stream as DenialPatterns['stream'] };
+      pats = {
+        report: regex(e.reportPattern, 'expect.reportPattern'),
+        success: regex(e.successPattern, 'expect.successPattern'),
+        exitCodes: e.exitCodes,
+        stream: e.stream as DenialPatterns['stream'],
+      };
     } catch (err) {
       return [check.error('lnp.sut-detects-denial', (err as Error).message)];
     }
     const lab = ctx.lab!;
     const hostName = sutHostName(ctx, lab, p.host);
-    const segments = lab.host(hostName).interfaces().map((i) => i.segment);
+    const segments = lab
+      .host(hostName)
+      .interfaces()
+      .map((i) => i.segment);
     const resp = startResponders(ctx, lab, hostName, segments, { port: p.port, reply: true });
     const streams = e.stream === 'either' ? 'stdout or stderr' : e.stream;
     const reportWhat = `no line on ${streams} matched /${e.reportPattern}/${e.exitCodes.length ? ` and no exit code in [${e.exitCodes.join(', ')}]` : ''}`;
@@ -109,27 +177,72 @@ export default defineScenario<With, Expect>({
       const name = 'SUT reports no denial when the network is allowed (control)';
       control = await watchUnder(ctx, lab, resp, hostName, 'allowed', p, pats, signal);
       const r = control.watch.report;
-      if (r) checks.push(check.fail(name, `the SUT reported a denial although local network access was allowed (${r.how} at +${Math.round(r.t)} ms), so a report under denial says nothing about what it noticed`, control.ev));
-      else checks.push(check.pass(name, `under allowed the SUT reported no denial in ${p.withinMs} ms (${reportWhat})${exitText(control.watch)}`, control.ev));
+      if (r)
+        checks.push(
+          check.fail(
+            name,
+            `the SUT reported a denial although local network access was allowed (${r.how} at +${Math.round(r.t)} ms), so a report under denial says nothing about what it noticed`,
+            control.ev,
+          ),
+        );
+      else
+        checks.push(
+          check.pass(
+            name,
+            `under allowed the SUT reported no denial in ${p.withinMs} ms (${reportWhat})${exitText(control.watch)}`,
+            control.ev,
+          ),
+        );
     }
     for (const policy of p.policies as LocalNetworkPolicy[]) {
       const name = `SUT reports the denial (localNetwork: ${policy})`;
       const { watch: w, leaked, ev } = await watchUnder(ctx, lab, resp, hostName, policy, p, pats, signal);
       const reported = w.report && w.report.t <= p.withinMs ? w.report : undefined;
       if (leaked) {
-        checks.push(check.error(name, `the emulation leaked: responders heard ${leaked} datagram(s) from the SUT under ${policy} (expected none to leave ${hostName})`, ev));
+        checks.push(
+          check.error(
+            name,
+            `the emulation leaked: responders heard ${leaked} datagram(s) from the SUT under ${policy} (expected none to leave ${hostName})`,
+            ev,
+          ),
+        );
       } else if (!reported) {
-        const how = policy === 'denied' ? 'its sends failed with EHOSTUNREACH' : 'its sends said yes and nothing left the host';
+        const how =
+          policy === 'denied' ? 'its sends failed with EHOSTUNREACH' : 'its sends said yes and nothing left the host';
         const claim = w.claimCount ? ` and claimed success (${claimText(w)})` : '';
         const late = w.report ? `; it reported only at +${Math.round(w.report.t)} ms (${w.report.how})` : '';
-        checks.push(check.fail(name, `the SUT never told the user within ${p.withinMs} ms although ${how}${claim}${exitText(w)}; ${reportWhat}${late}; it printed: ${tail(w.lastLines)}`, ev));
+        checks.push(
+          check.fail(
+            name,
+            `the SUT never told the user within ${p.withinMs} ms although ${how}${claim}${exitText(w)}; ${reportWhat}${late}; it printed: ${tail(w.lastLines)}`,
+            ev,
+          ),
+        );
       } else if (w.claimCount) {
         const when = w.claims[0]!.t <= reported.t ? 'before' : 'after';
-        checks.push(check.fail(name, `the SUT claimed success under ${policy} (${claimText(w)}), ${when} it reported the denial (${reported.how} at +${Math.round(reported.t)} ms): it must not claim success while the network is denied`, ev));
+        checks.push(
+          check.fail(
+            name,
+            `the SUT claimed success under ${policy} (${claimText(w)}), ${when} it reported the denial (${reported.how} at +${Math.round(reported.t)} ms): it must not claim success while the network is denied`,
+            ev,
+          ),
+        );
       } else if (control?.watch.report) {
-        checks.push(check.error(name, `the SUT ${reported.how} at +${Math.round(reported.t)} ms, but it reported a denial under allowed too (control), so this report proves nothing`, ev));
+        checks.push(
+          check.error(
+            name,
+            `the SUT ${reported.how} at +${Math.round(reported.t)} ms, but it reported a denial under allowed too (control), so this report proves nothing`,
+            ev,
+          ),
+        );
       } else {
-        checks.push(check.pass(name, `the SUT ${reported.how} at +${Math.round(reported.t)} ms (within ${p.withinMs} ms) and claimed no success in the window; nothing left ${hostName}`, ev));
+        checks.push(
+          check.pass(
+            name,
+            `the SUT ${reported.how} at +${Math.round(reported.t)} ms (within ${p.withinMs} ms) and claimed no success in the window; nothing left ${hostName}`,
+            ev,
+          ),
+        );
       }
     }
     return checks;

@@ -29,14 +29,19 @@ export default defineScenario<With, Expect>({
   async run(ctx, { with: p, expect: e }, signal) {
     const host = ctx.lab ? labEndpoint(pickMultiHomed(ctx.lab, p.host)) : localEndpoint();
     const { segments, unknown } = chooseSegments(host, p.segments);
-    if (unknown.length) return [check.error('multicast.asymmetry', `with.segments names ${unknown.join(', ')}, not a segment of ${host.label}`)];
+    if (unknown.length)
+      return [
+        check.error('multicast.asymmetry', `with.segments names ${unknown.join(', ')}, not a segment of ${host.label}`),
+      ];
     const joinOn = p.join === 'all' ? segments.map((s) => s.segment) : p.join;
     const badJoin = joinOn.filter((j) => !segments.some((s) => s.segment === j));
-    if (badJoin.length) return [check.error('multicast.asymmetry', `with.join names ${badJoin.join(', ')}, not a tested segment`)];
+    if (badJoin.length)
+      return [check.error('multicast.asymmetry', `with.join names ${badJoin.join(', ')}, not a tested segment`)];
     let remote: PeerSet | undefined;
     if (!ctx.lab && p.peers?.length) {
       remote = await connectPeers(ctx, host, p.peers, p.peerPort, signal);
-      if (remote.problems.length) return [check.error('multicast.asymmetry', `with.peers: ${remote.problems.join('; ')}`)];
+      if (remote.problems.length)
+        return [check.error('multicast.asymmetry', `with.peers: ${remote.problems.join('; ')}`)];
     }
     const checks: Check[] = [];
     for (const family of p.families) {
@@ -44,12 +49,13 @@ export default defineScenario<With, Expect>({
         checks.push(check.skip('IPv6 multicast', ctx.capabilities.ipv6.reason));
         continue;
       }
-      const segs = segments.filter((s) => (family === 4 ? s.ipv4 : s.linkLocal6 ?? s.ipv6));
+      const segs = segments.filter((s) => (family === 4 ? s.ipv4 : (s.linkLocal6 ?? s.ipv6)));
       for (const group of family === 4 ? [p.group4] : p.groups6) {
         if (signal.aborted) break;
         const pp = { ...p, family, group, joinOn, runTag: newRunTag() };
         if (p.phases.includes('receive')) checks.push(await receivePhase(ctx, host, segs, pp, e, signal, remote));
-        if (p.phases.includes('send')) checks.push(await sendPhase(ctx, host, segs, { ...pp, runTag: newRunTag() }, e, signal, remote));
+        if (p.phases.includes('send'))
+          checks.push(await sendPhase(ctx, host, segs, { ...pp, runTag: newRunTag() }, e, signal, remote));
       }
     }
     return checks;

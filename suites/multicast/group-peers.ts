@@ -36,27 +36,93 @@ import { latenessBound, LatenessMonitor } from '../lib/lateness/monitor.ts';
 import { raisePriority } from '../../harness/process/priority.ts';
 import { latencySummaryMs, pairStats, ReceptionLog, type MeshPeer, type Reception } from './lib/mesh.ts';
 
-const With = Type.Object({
-  driver: Enum(['bsd'], { default: 'bsd', description: 'peer implementation: bsd = BSD sockets (default; NWConnectionGroup on macOS later)' }),
-  count: Type.Integer({ minimum: 2, maximum: 64, default: 3, description: 'number of peers (default 3, at most 64: all send and receive in the harness process, 64 peers are 4,032 receptions a round): in a lab the first hosts on the segments; in host mode this host and up to count − 1 agents, or count sockets on this host without agents' }),
-  segments: Type.Optional(Segments('lab segments the peers are on (default: the first); host mode: one interface name', { minItems: 1 })),
-  group: Described(Group, { default: '239.255.0.2', description: 'the group every peer joins and sends to (default 239.255.0.2)', examples: ['239.255.0.2', 'ff05::115'] }),
-  port: Type.Integer({ minimum: 1024, maximum: 65535, default: 47830, description: 'UDP port of the group (default 47830)' }),
-  rounds: Type.Integer({ minimum: 1, maximum: 2000, default: 20, description: 'datagrams each peer sends, one per round (default 20)' }),
-  warmup: Type.Integer({ minimum: 0, maximum: 100, default: 2, description: 'first rounds not counted as loss, while memberships settle (default 2)' }),
-  intervalMs: Type.Integer({ minimum: 0, maximum: 1000, default: 10, description: 'pause between two rounds, in ms (default 10)' }),
-  settleMs: Type.Integer({ minimum: 50, maximum: 5000, default: 300, description: 'wait after joining and after the last round, in ms (default 300); a longer event-loop stall makes a loss verdict an error' }),
-  loopback: Type.Boolean({ default: false, description: 'each peer also receives its own datagrams (default off; forced on in host mode, where peers share this host)' }),
-  ttl: Type.Integer({ minimum: 1, maximum: 255, default: 1, description: 'IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS of every send (default 1: the segment only)' }),
-  peers: Type.Optional(Peers),
-  peerPort: PeerPort,
-}, { additionalProperties: false });
+const With = Type.Object(
+  {
+    driver: Enum(['bsd'], {
+      default: 'bsd',
+      description: 'peer implementation: bsd = BSD sockets (default; NWConnectionGroup on macOS later)',
+    }),
+    count: Type.Integer({
+      minimum: 2,
+      maximum: 64,
+      default: 3,
+      description:
+        'number of peers (default 3, at most 64: all send and receive in the harness process, 64 peers are 4,032 receptions a round): in a lab the first hosts on the segments; in host mode this host and up to count − 1 agents, or count sockets on this host without agents',
+    }),
+    segments: Type.Optional(
+      Segments('lab segments the peers are on (default: the first); host mode: one interface name', { minItems: 1 }),
+    ),
+    group: Described(Group, {
+      default: '239.255.0.2',
+      description: 'the group every peer joins and sends to (default 239.255.0.2)',
+      examples: ['239.255.0.2', 'ff05::115'],
+    }),
+    port: Type.Integer({
+      minimum: 1024,
+      maximum: 65535,
+      default: 47830,
+      description: 'UDP port of the group (default 47830)',
+    }),
+    rounds: Type.Integer({
+      minimum: 1,
+      maximum: 2000,
+      default: 20,
+      description: 'datagrams each peer sends, one per round (default 20)',
+    }),
+    warmup: Type.Integer({
+      minimum: 0,
+      maximum: 100,
+      default: 2,
+      description: 'first rounds not counted as loss, while memberships settle (default 2)',
+    }),
+    intervalMs: Type.Integer({
+      minimum: 0,
+      maximum: 1000,
+      default: 10,
+      description: 'pause between two rounds, in ms (default 10)',
+    }),
+    settleMs: Type.Integer({
+      minimum: 50,
+      maximum: 5000,
+      default: 300,
+      description:
+        'wait after joining and after the last round, in ms (default 300); a longer event-loop stall makes a loss verdict an error',
+    }),
+    loopback: Type.Boolean({
+      default: false,
+      description:
+        'each peer also receives its own datagrams (default off; forced on in host mode, where peers share this host)',
+    }),
+    ttl: Type.Integer({
+      minimum: 1,
+      maximum: 255,
+      default: 1,
+      description: 'IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS of every send (default 1: the segment only)',
+    }),
+    peers: Type.Optional(Peers),
+    peerPort: PeerPort,
+  },
+  { additionalProperties: false },
+);
 type With = Static<typeof With>;
 
-const Expect = Type.Object({
-  maxLossPercent: Type.Number({ minimum: 0, maximum: 100, default: 0, description: 'most loss allowed per pair, in percent of the rounds after the warm-up (default 0)' }),
-  maxP99Ms: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'bound on the one-way latency p99 per pair, in ms (default: not checked)' })),
-}, { additionalProperties: false });
+const Expect = Type.Object(
+  {
+    maxLossPercent: Type.Number({
+      minimum: 0,
+      maximum: 100,
+      default: 0,
+      description: 'most loss allowed per pair, in percent of the rounds after the warm-up (default 0)',
+    }),
+    maxP99Ms: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        description: 'bound on the one-way latency p99 per pair, in ms (default: not checked)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 type Expect = Static<typeof Expect>;
 
 interface Member {
@@ -66,14 +132,19 @@ interface Member {
 }
 
 /** The local member first, then one per agent standing on one of its segments (at most count in all). */
-async function hostMembers(ctx: ScenarioContext, p: With, signal: AbortSignal): Promise<{ list: Member[]; agents: RemotePeer[]; problem?: string }> {
+async function hostMembers(
+  ctx: ScenarioContext,
+  p: With,
+  signal: AbortSignal,
+): Promise<{ list: Member[]; agents: RemotePeer[]; problem?: string }> {
   const ep = localEndpoint();
   const set = await connectPeers(ctx, ep, p.peers!, p.peerPort, signal);
   if (set.problems.length) return { list: [], agents: [], problem: `with.peers: ${set.problems.join('; ')}` };
   const all = ep.ifaces();
   const wanted = p.segments?.length ? p.segments : [...new Set(set.peers.map((a) => a.iface.segment))];
   const bad = wanted.filter((w) => !all.some((i) => i.segment === w));
-  if (bad.length) return { list: [], agents: [], problem: `with.segments names ${bad.join(', ')}, not an interface of this host` };
+  if (bad.length)
+    return { list: [], agents: [], problem: `with.segments names ${bad.join(', ')}, not an interface of this host` };
   const agents = set.peers.filter((a) => wanted.includes(a.iface.segment)).slice(0, p.count - 1);
   return { list: [{ id: 'this host', ep, ifaces: all.filter((i) => wanted.includes(i.segment)) }], agents };
 }
@@ -83,7 +154,11 @@ function members(ctx: ScenarioContext, p: With): { list: Member[]; problem?: str
     const ep = localEndpoint();
     const want = p.segments?.[0];
     const iface = ep.ifaces().find((i) => (want ? i.name === want : i.ipv4));
-    if (!iface) return { list: [], problem: want ? `no interface ${want} on this host` : 'no multicast-capable interface with IPv4 on this host' };
+    if (!iface)
+      return {
+        list: [],
+        problem: want ? `no interface ${want} on this host` : 'no multicast-capable interface with IPv4 on this host',
+      };
     return { list: Array.from({ length: p.count }, (_, k) => ({ id: `peer${k + 1}`, ep, ifaces: [iface] })) };
   }
   const segs = p.segments?.length ? p.segments : [ctx.lab.segments[0]!.name];
@@ -97,7 +172,8 @@ function members(ctx: ScenarioContext, p: With): { list: Member[]; problem?: str
   return { list };
 }
 
-const LOCAL_ONLY = '; host mode without peer agents: every peer is a socket on this host, so this is the kernel\'s loopback delivery, not the network — name agents in with.peers';
+const LOCAL_ONLY =
+  "; host mode without peer agents: every peer is a socket on this host, so this is the kernel's loopback delivery, not the network — name agents in with.peers";
 
 export default defineScenario<With, Expect>({
   id: 'multicast.group-peers',
@@ -114,9 +190,17 @@ export default defineScenario<With, Expect>({
     const why = driver.unavailable();
     if (why) return [check.skip('group peers', `driver ${p.driver}: ${why}`)];
     const withAgents = !ctx.lab && !!p.peers?.length;
-    const { list, agents, problem } = withAgents ? await hostMembers(ctx, p, signal) : { ...members(ctx, p), agents: [] as RemotePeer[] };
+    const { list, agents, problem } = withAgents
+      ? await hostMembers(ctx, p, signal)
+      : { ...members(ctx, p), agents: [] as RemotePeer[] };
     if (problem) return [check.error('group peers', problem)];
-    if (list.length + agents.length < 2) return [check.error('group peers', `need at least 2 peers on ${p.segments?.join(', ') ?? 'the segment'}, found ${list.length + agents.length}`)];
+    if (list.length + agents.length < 2)
+      return [
+        check.error(
+          'group peers',
+          `need at least 2 peers on ${p.segments?.join(', ') ?? 'the segment'}, found ${list.length + agents.length}`,
+        ),
+      ];
     // Local sockets on one host only hear each other through the kernel's loopback.
     const localOnly = !ctx.lab && !withAgents;
     const loopback = localOnly ? true : p.loopback;
@@ -126,12 +210,27 @@ export default defineScenario<With, Expect>({
     const rx = new ReceptionLog();
     const peers: GroupPeer[] = [];
     for (const m of list) {
-      const peer = driver.open(ctx, { id: m.id, endpoint: m.ep, ifaces: m.ifaces, family, group: p.group, port: p.port, loopback, ttl: p.ttl });
+      const peer = driver.open(ctx, {
+        id: m.id,
+        endpoint: m.ep,
+        ifaces: m.ifaces,
+        family,
+        group: p.group,
+        port: p.port,
+        loopback,
+        ttl: p.ttl,
+      });
       const segOf = new Map(m.ifaces.map((i) => [i.index, i.segment]));
       peer.onMessage((msg) => {
         const probe = decodeProbe(msg.data);
         if (!probe || probe.run !== runTag) return;
-        rx.push({ from: probe.row, to: m.id, seq: probe.seq, segment: segOf.get(msg.ifindex) ?? `if#${msg.ifindex}`, latencyNs: msg.rxNs > 0n ? msg.rxNs - BigInt(probe.sentNs) : undefined });
+        rx.push({
+          from: probe.row,
+          to: m.id,
+          seq: probe.seq,
+          segment: segOf.get(msg.ifindex) ?? `if#${msg.ifindex}`,
+          latencyNs: msg.rxNs > 0n ? msg.rxNs - BigInt(probe.sentNs) : undefined,
+        });
       });
       peers.push(peer);
     }
@@ -144,8 +243,21 @@ export default defineScenario<With, Expect>({
     const cpuWait = CpuWaitMeter.of(process);
     const sendErrors: string[] = [];
     // Agents send their rounds on their own clocks while this host sends its own.
-    const agentSends = agents.map((a) => a.send({ run: runTag, row: a.name, family, group: p.group, port: p.port, count: p.rounds, intervalMs: p.intervalMs, ttl: p.ttl, loopback })
-      .catch((err: unknown) => void sendErrors.push(`${a.name}: ${errText(err)}`)));
+    const agentSends = agents.map((a) =>
+      a
+        .send({
+          run: runTag,
+          row: a.name,
+          family,
+          group: p.group,
+          port: p.port,
+          count: p.rounds,
+          intervalMs: p.intervalMs,
+          ttl: p.ttl,
+          loopback,
+        })
+        .catch((err: unknown) => void sendErrors.push(`${a.name}: ${errText(err)}`)),
+    );
     const cpuFrom = process.cpuUsage();
     const sendsFrom = performance.now();
     let roundsSent = 0;
@@ -175,7 +287,15 @@ export default defineScenario<With, Expect>({
     if (e.maxP99Ms !== undefined) {
       const bound = latenessBound(e.maxP99Ms);
       if (stall) lateness.record({ ...stall, boundMs: bound, about: 'latency' });
-      if (harnessWait !== null) lateness.record({ about: 'latency', what: 'the harness waited {ms} for a CPU while its peers sent', atMs: ctx.elapsedMs(), lateMs: harnessWait.ms, boundMs: bound, detail: `a datagram stamped and then held back looks that much slower (its ${harnessWait.source})` });
+      if (harnessWait !== null)
+        lateness.record({
+          about: 'latency',
+          what: 'the harness waited {ms} for a CPU while its peers sent',
+          atMs: ctx.elapsedMs(),
+          lateMs: harnessWait.ms,
+          boundMs: bound,
+          detail: `a datagram stamped and then held back looks that much slower (its ${harnessWait.source})`,
+        });
     }
     for (const a of agents) {
       for (const [row, seq, , , , rxNs, sentNs] of await a.collect(runTag)) {
@@ -204,17 +324,36 @@ export default defineScenario<With, Expect>({
       got: stats.map((row) => row.map((s) => s.expected === 0 || s.lossPercent <= e.maxLossPercent)),
       text: (r, c) => {
         const s = stats[r]![c]!;
-        return s.expected === 0 ? (heard.has(`${ids[r]}\u0000${ids[c]}`) ? 'self' : '·') : `${s.received}/${s.expected}`;
+        return s.expected === 0
+          ? heard.has(`${ids[r]}\u0000${ids[c]}`)
+            ? 'self'
+            : '·'
+          : `${s.received}/${s.expected}`;
       },
       legend: `· = not expected (self without loopback, or no shared segment); driver ${driver.name}; loopback ${loopback ? 'on' : 'off'}; max loss per pair ${e.maxLossPercent}%${localOnly ? LOCAL_ONLY : ''}${agents.length ? `; peer agents: ${agents.map((a) => `${a.name} (${a.address} via ${a.iface.name})`).join(', ')}` : ''}`,
     });
     const lossValues: Record<string, number> = {};
-    stats.forEach((row, r) => row.forEach((s, c) => { if (s.expected > 0 && s.lossPercent > 0) lossValues[`${ids[c]}→${ids[r]}`] = Math.round(s.lossPercent * 10) / 10; }));
+    stats.forEach((row, r) =>
+      row.forEach((s, c) => {
+        if (s.expected > 0 && s.lossPercent > 0)
+          lossValues[`${ids[c]}→${ids[r]}`] = Math.round(s.lossPercent * 10) / 10;
+      }),
+    );
     const lat = latencySummaryMs(rx.latenciesMs((from, to, seq) => seq >= p.warmup && from !== to));
     const ev: Evidence[] = [
       evidence,
-      { kind: 'numbers' as const, title: 'loss per pair after warm-up (only pairs with loss)', values: Object.keys(lossValues).length ? lossValues : { none: 0 }, units: Object.fromEntries(Object.keys(lossValues).map((k) => [k, '%'])) },
-      { kind: 'numbers' as const, title: 'one-way latency (kernel rx timestamp − sender clock)', values: lat, units: { p50: 'ms', p95: 'ms', p99: 'ms', max: 'ms' } },
+      {
+        kind: 'numbers' as const,
+        title: 'loss per pair after warm-up (only pairs with loss)',
+        values: Object.keys(lossValues).length ? lossValues : { none: 0 },
+        units: Object.fromEntries(Object.keys(lossValues).map((k) => [k, '%'])),
+      },
+      {
+        kind: 'numbers' as const,
+        title: 'one-way latency (kernel rx timestamp − sender clock)',
+        values: lat,
+        units: { p50: 'ms', p95: 'ms', p99: 'ms', max: 'ms' },
+      },
       latencyPerPair(rx, (x) => x.seq >= p.warmup && x.from !== x.to, e.maxP99Ms),
       {
         kind: 'numbers' as const,
@@ -234,20 +373,51 @@ export default defineScenario<With, Expect>({
     if (diffs.length || sendErrors.length) {
       const missing = diffs.map((d) => {
         const s = stats[d.r]![d.c]!;
-        return s.received === 0 ? `${d.col} → ${d.row}: nothing` : `${d.col} → ${d.row}: ${s.received}/${s.expected} (${s.lossPercent.toFixed(1)}% loss)`;
+        return s.received === 0
+          ? `${d.col} → ${d.row}: nothing`
+          : `${d.col} → ${d.row}: ${s.received}/${s.expected} (${s.lossPercent.toFixed(1)}% loss)`;
       });
       const silent = ids.filter((id) => stats.every((row, r) => ids[r] === id || row[ids.indexOf(id)]!.received === 0));
-      const hint = silent.length ? `; ${silent.join(', ')} reached no one (did it join on the right interface? is IP_MULTICAST_IF set?)` : '';
-      checks.push(lateness.guard(check.fail('full mesh', `not a full mesh on ${p.group}: ${missing.join(', ')}${hint}${sendErrors.length ? `; send errors: ${sendErrors.join('; ')}` : ''}`, ev), { only: (l) => !forLatency(l) }));
+      const hint = silent.length
+        ? `; ${silent.join(', ')} reached no one (did it join on the right interface? is IP_MULTICAST_IF set?)`
+        : '';
+      checks.push(
+        lateness.guard(
+          check.fail(
+            'full mesh',
+            `not a full mesh on ${p.group}: ${missing.join(', ')}${hint}${sendErrors.length ? `; send errors: ${sendErrors.join('; ')}` : ''}`,
+            ev,
+          ),
+          { only: (l) => !forLatency(l) },
+        ),
+      );
     } else {
-      const rate = p.intervalMs && sendSeconds > 0 ? `; ${(roundsSent / sendSeconds).toFixed(1)} datagrams/s per peer of the ${(1000 / p.intervalMs).toFixed(0)}/s asked` : '';
-      checks.push(check.pass('full mesh', `${ids.length} peers, every pair within ${e.maxLossPercent}% loss after ${p.warmup} warm-up round(s) (${rx.length} datagrams received${rate})${localOnly ? LOCAL_ONLY : ''}`, ev));
+      const rate =
+        p.intervalMs && sendSeconds > 0
+          ? `; ${(roundsSent / sendSeconds).toFixed(1)} datagrams/s per peer of the ${(1000 / p.intervalMs).toFixed(0)}/s asked`
+          : '';
+      checks.push(
+        check.pass(
+          'full mesh',
+          `${ids.length} peers, every pair within ${e.maxLossPercent}% loss after ${p.warmup} warm-up round(s) (${rx.length} datagrams received${rate})${localOnly ? LOCAL_ONLY : ''}`,
+          ev,
+        ),
+      );
     }
     if (e.maxP99Ms !== undefined) {
       const p99 = lat.p99;
-      checks.push(lateness.guard(p99 !== null && p99 <= e.maxP99Ms
-        ? check.pass('one-way latency p99', `p99 ${p99} ms ≤ ${e.maxP99Ms} ms`, [ev[2]!])
-        : check.fail('one-way latency p99', p99 === null ? 'no latency samples' : `p99 ${p99} ms exceeds ${e.maxP99Ms} ms`, [ev[2]!]), { keepPass: true, only: forLatency }));
+      checks.push(
+        lateness.guard(
+          p99 !== null && p99 <= e.maxP99Ms
+            ? check.pass('one-way latency p99', `p99 ${p99} ms ≤ ${e.maxP99Ms} ms`, [ev[2]!])
+            : check.fail(
+                'one-way latency p99',
+                p99 === null ? 'no latency samples' : `p99 ${p99} ms exceeds ${e.maxP99Ms} ms`,
+                [ev[2]!],
+              ),
+          { keepPass: true, only: forLatency },
+        ),
+      );
     }
     return checks;
   },
@@ -260,7 +430,11 @@ const MAX_LATENCY_SAMPLES = 200_000;
  * Samples per sender→receiver pair for the report's CDF plot; ms to µs precision, the first
  * ones of each pair: at most 2,000 per pair and MAX_LATENCY_SAMPLES in all (at least 100 per pair).
  */
-function latencyPerPair(rx: Iterable<Reception>, keep: (x: Reception) => boolean, maxP99Ms?: number): DistributionEvidence {
+function latencyPerPair(
+  rx: Iterable<Reception>,
+  keep: (x: Reception) => boolean,
+  maxP99Ms?: number,
+): DistributionEvidence {
   const keys = new Set<string>();
   for (const x of rx) if (keep(x)) keys.add(`${x.from}→${x.to}`);
   const pairs = keys.size;
@@ -273,6 +447,13 @@ function latencyPerPair(rx: Iterable<Reception>, keep: (x: Reception) => boolean
     if (list.length < perPair) list.push(Math.round(Number(x.latencyNs) / 1000) / 1000);
     byPair.set(key, list);
   }
-  const bound = maxP99Ms === undefined ? {} : { bound: { quantile: 0.99, value: maxP99Ms, label: `p99 ≤ ${maxP99Ms} ms` } };
-  return { kind: 'distribution', title: 'one-way latency per pair (CDF)', unit: 'ms', series: [...byPair].sort(([a], [b]) => a.localeCompare(b)).map(([name, samples]) => ({ name, samples })), ...bound };
+  const bound =
+    maxP99Ms === undefined ? {} : { bound: { quantile: 0.99, value: maxP99Ms, label: `p99 ≤ ${maxP99Ms} ms` } };
+  return {
+    kind: 'distribution',
+    title: 'one-way latency per pair (CDF)',
+    unit: 'ms',
+    series: [...byPair].sort(([a], [b]) => a.localeCompare(b)).map(([name, samples]) => ({ name, samples })),
+    ...bound,
+  };
 }

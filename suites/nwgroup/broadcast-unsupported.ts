@@ -28,17 +28,46 @@ export default defineScenario<BroadcastWith, NoExpect>({
     const problem = hostPeerFactory(ctx).nwUnavailable();
     if (problem) return [check.skip(NAME, problem)];
     const started = performance.now();
-    const peer = openNwPeer('broadcast', { group: w.address, port: w.port, iface: undefined, ttl: 1 }, () => Math.round(performance.now() - started));
+    const peer = openNwPeer('broadcast', { group: w.address, port: w.port, iface: undefined, ttl: 1 }, () =>
+      Math.round(performance.now() - started),
+    );
     try {
       const state = await peer.settle(w.readyTimeoutMs, signal);
       const last = peer.states().at(-1);
-      const ev = [stateTimeline({ peers: [], witness: { id: 'broadcast', kind: 'nw', settled: state, states: peer.states(), sends: [] }, witnessIface: '', receptions: [], rounds: 0 })];
+      const ev = [
+        stateTimeline({
+          peers: [],
+          witness: { id: 'broadcast', kind: 'nw', settled: state, states: peer.states(), sends: [] },
+          witnessIface: '',
+          receptions: [],
+          rounds: 0,
+        }),
+      ];
       const why = last?.error ? ` (${last.error})` : '';
       if (state === 'failed' || state === 'cancelled') {
-        return [check.pass(NAME, `Network framework refused ${w.address} as a group${why}: a product that needs IPv4 broadcast must use a BSD socket with SO_BROADCAST`, ev)];
+        return [
+          check.pass(
+            NAME,
+            `Network framework refused ${w.address} as a group${why}: a product that needs IPv4 broadcast must use a BSD socket with SO_BROADCAST`,
+            ev,
+          ),
+        ];
       }
-      if (state === 'ready') return [check.skip(NAME, `this macOS accepted ${w.address} as a group (ready); netconform sends no broadcast on a host network to look further`, ev)];
-      return [check.skip(NAME, `the group stayed ${state} for ${w.readyTimeoutMs} ms: cannot tell a broadcast refusal from another cause (no usable path, local network privacy)`, ev)];
+      if (state === 'ready')
+        return [
+          check.skip(
+            NAME,
+            `this macOS accepted ${w.address} as a group (ready); netconform sends no broadcast on a host network to look further`,
+            ev,
+          ),
+        ];
+      return [
+        check.skip(
+          NAME,
+          `the group stayed ${state} for ${w.readyTimeoutMs} ms: cannot tell a broadcast refusal from another cause (no usable path, local network privacy)`,
+          ev,
+        ),
+      ];
     } finally {
       await peer.close();
     }

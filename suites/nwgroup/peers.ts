@@ -17,7 +17,8 @@ import { PeersExpect, PeersWith } from './lib/params.ts';
 
 export default defineScenario<PeersWith, PeersExpect>({
   id: 'nwgroup.peers',
-  summary: 'NWConnectionGroup and BSD multicast peers on one host: group states, NW send completions vs a BSD witness, delivery by direction',
+  summary:
+    'NWConnectionGroup and BSD multicast peers on one host: group states, NW send completions vs a BSD witness, delivery by direction',
   platforms: ['darwin'],
   platformNote: 'Network framework is macOS-only',
   requires: ['addon'],
@@ -36,7 +37,14 @@ export default defineScenario<PeersWith, PeersExpect>({
     ctx.log(`group ${w.group}:${w.port} on ${iface.name}; peers ${w.peers.join(', ')} + a BSD witness`);
     const x = await runExchange(
       factory,
-      { kinds: w.peers, opts: { group: w.group, port: w.port, iface: w.interface, ttl: w.ttl }, rounds: w.rounds, intervalMs: w.intervalMs, settleMs: w.settleMs, readyTimeoutMs: w.readyTimeoutMs },
+      {
+        kinds: w.peers,
+        opts: { group: w.group, port: w.port, iface: w.interface, ttl: w.ttl },
+        rounds: w.rounds,
+        intervalMs: w.intervalMs,
+        settleMs: w.settleMs,
+        readyTimeoutMs: w.readyTimeoutMs,
+      },
       iface.name,
       signal,
     );

@@ -21,7 +21,7 @@ import { assertSafeDestination } from '../../harness/net/safety.ts';
 import { raisePriority } from '../../harness/process/priority.ts';
 import { sleep } from '../lib/net/timing.ts';
 import { missingSut } from '../lib/discovery/sut.ts';
-import { CaptureError, startCapture } from '../lib/net/tcp-capture.ts';
+import { type CaptureError, startCapture } from '../lib/net/tcp-capture.ts';
 import { judgeAttempt, summarize, type Side } from './lib/judge.ts';
 import { connections, type Connection } from '../lib/net/tcp-segments.ts';
 import { Expect, With } from './lib/params.ts';
@@ -39,17 +39,35 @@ const LATE_RERUNS = 4;
 async function waitUntilElapsed(ctx: { elapsedMs(): number }, at: number, signal: AbortSignal): Promise<void> {
   const coarse = at - ctx.elapsedMs() - 2;
   if (coarse > 0) await sleep(coarse, signal);
-  while (ctx.elapsedMs() < at && !signal.aborted) { /* at most ~2 ms */ }
+  while (ctx.elapsedMs() < at && !signal.aborted) {
+    /* at most ~2 ms */
+  }
 }
 
-interface Peer extends Side { host: string; id: string; iface: string }
+interface Peer extends Side {
+  host: string;
+  id: string;
+  iface: string;
+}
 
 function pickPeers(lab: Lab, hosts: string[] | undefined, ids: string[] | undefined): [Peer, Peer] | string {
-  const pairs: Array<[string, string]> = hosts ? [[hosts[0]!, hosts[1]!]] : lab.hosts.flatMap((a, i) => lab.hosts.slice(i + 1).map((b): [string, string] => [a.name, b.name]));
+  const pairs: Array<[string, string]> = hosts
+    ? [[hosts[0]!, hosts[1]!]]
+    : lab.hosts.flatMap((a, i) => lab.hosts.slice(i + 1).map((b): [string, string] => [a.name, b.name]));
   for (const [a, b] of pairs) {
     if (!lab.hosts.some((h) => h.name === a)) return `with.hosts names ${a}, not a lab host`;
     if (!lab.hosts.some((h) => h.name === b)) return `with.hosts names ${b}, not a lab host`;
-    const ia = lab.host(a).interfaces().find((i) => i.ipv4 && lab.host(b).interfaces().some((j) => j.segment === i.segment && j.ipv4));
+    const ia = lab
+      .host(a)
+      .interfaces()
+      .find(
+        (i) =>
+          i.ipv4 &&
+          lab
+            .host(b)
+            .interfaces()
+            .some((j) => j.segment === i.segment && j.ipv4),
+      );
     if (!ia) continue;
     const ib = lab.host(b).iface(ia.segment);
     return [
@@ -57,7 +75,9 @@ function pickPeers(lab: Lab, hosts: string[] | undefined, ids: string[] | undefi
       { host: b, name: b, id: ids?.[1] ?? b, iface: ib.name, address: ib.ipv4!.address },
     ];
   }
-  return hosts ? `${hosts[0]} and ${hosts[1]} share no segment with IPv4` : 'no two lab hosts share a segment with IPv4: add two hosts on one segment';
+  return hosts
+    ? `${hosts[0]} and ${hosts[1]} share no segment with IPv4`
+    : 'no two lab hosts share a segment with IPv4: add two hosts on one segment';
 }
 
 function timelineOf(conns: Connection[], name: (a: string) => string, attempt: number): TimelineEvent[] {
@@ -69,15 +89,23 @@ function timelineOf(conns: Connection[], name: (a: string) => string, attempt: n
     ev.push({ t: c.connectAt, source: src, event: 'connect (SYN)', detail: which });
     if (c.refusedAt !== undefined) ev.push({ t: c.refusedAt, source: dst, event: 'refused (RST)', detail: which });
     if (c.acceptedAt !== undefined) ev.push({ t: c.acceptedAt, source: dst, event: 'accept (SYN-ACK)', detail: which });
-    if (c.establishedAt !== undefined) ev.push({ t: c.establishedAt, source: src, event: 'established', detail: which });
-    if (c.closedAt !== undefined) ev.push({ t: c.closedAt, source: `#${attempt} ${name(c.closedBy!)}`, event: `close (${c.closedHow})`, detail: `${which}; bytes ${c.bytesFromInitiator}→ ${c.bytesFromResponder}←` });
+    if (c.establishedAt !== undefined)
+      ev.push({ t: c.establishedAt, source: src, event: 'established', detail: which });
+    if (c.closedAt !== undefined)
+      ev.push({
+        t: c.closedAt,
+        source: `#${attempt} ${name(c.closedBy!)}`,
+        event: `close (${c.closedHow})`,
+        detail: `${which}; bytes ${c.bytesFromInitiator}→ ${c.bytesFromResponder}←`,
+      });
   }
   return ev;
 }
 
 export default defineScenario<With, Expect>({
   id: 'peers.symmetric-connect',
-  summary: 'two SUT instances that both listen and connect to each other end with exactly one connection, held and carrying data both ways, at every start skew',
+  summary:
+    'two SUT instances that both listen and connect to each other end with exactly one connection, held and carrying data both ways, at every start skew',
   platforms: ['linux'],
   requires: ['root', 'lab', 'sut'],
   withSchema: With,
@@ -86,18 +114,30 @@ export default defineScenario<With, Expect>({
   timingJudged: true,
   sutExit: 'failure',
   sutVariables: {
-    'self.id': { description: 'this instance\'s id (a or b)' },
+    'self.id': { description: "this instance's id (a or b)" },
     'listen.address': { description: 'the address this instance listens on' },
     'listen.port': { description: 'the port this instance listens on' },
-    'peer.address': { description: 'the other instance\'s address' },
-    'peer.port': { description: 'the other instance\'s port' },
+    'peer.address': { description: "the other instance's address" },
+    'peer.port': { description: "the other instance's port" },
   },
   async run(ctx, { with: p, expect: e }, signal) {
     const missing = missingSut(ctx, 'peers.symmetric-connect');
     if (missing) return [check.error(NAME, missing)];
-    if (p.holdMs >= p.observeMs) return [check.error(NAME, `with.holdMs (${p.holdMs}) must be below with.observeMs (${p.observeMs}): a connection cannot be held longer than it is watched`)];
+    if (p.holdMs >= p.observeMs)
+      return [
+        check.error(
+          NAME,
+          `with.holdMs (${p.holdMs}) must be below with.observeMs (${p.observeMs}): a connection cannot be held longer than it is watched`,
+        ),
+      ];
     const attempts = p.skewsMs.length * p.repeat;
-    if (p.port + attempts * (LATE_RERUNS + 1) - 1 > 65535) return [check.error(NAME, `with.port ${p.port} + ${attempts} attempts (and up to ${LATE_RERUNS} reruns each) runs past port 65535`)];
+    if (p.port + attempts * (LATE_RERUNS + 1) - 1 > 65535)
+      return [
+        check.error(
+          NAME,
+          `with.port ${p.port} + ${attempts} attempts (and up to ${LATE_RERUNS} reruns each) runs past port 65535`,
+        ),
+      ];
     const exitFails = sutExitIsFailure(this, ctx.sut);
     const peers = pickPeers(ctx.lab!, p.hosts, p.ids);
     if (typeof peers === 'string') return [check.error(NAME, peers)];
@@ -114,7 +154,14 @@ export default defineScenario<With, Expect>({
     ctx.defer(() => cap.stop());
 
     const timeline: TimelineEvent[] = [];
-    const results: Array<{ skewMs: number; measuredMs: number; late: boolean; ok: boolean; outcome: string; pattern: string }> = [];
+    const results: Array<{
+      skewMs: number;
+      measuredMs: number;
+      late: boolean;
+      ok: boolean;
+      outcome: string;
+      pattern: string;
+    }> = [];
     const sutSkews: number[] = [];
     let k = 0;
     let reruns = 0;
@@ -125,13 +172,28 @@ export default defineScenario<With, Expect>({
         const port = String(p.port + k);
         const [first, second] = k % 2 === 0 ? [peers[0], peers[1]] : [peers[1], peers[0]];
         const other = (x: Peer): Peer => (x === peers[0] ? peers[1] : peers[0]);
-        const vars = (x: Peer): Record<string, string> => ({ 'self.id': x.id, 'listen.address': x.address, 'listen.port': port, 'peer.address': other(x).address, 'peer.port': port });
-        const setUp = await Promise.allSettled([ctx.prepareSut({ ...ctx.sut!, host: first.host }, vars(first)), ctx.prepareSut({ ...ctx.sut!, host: second.host }, vars(second))]);
+        const vars = (x: Peer): Record<string, string> => ({
+          'self.id': x.id,
+          'listen.address': x.address,
+          'listen.port': port,
+          'peer.address': other(x).address,
+          'peer.port': port,
+        });
+        const setUp = await Promise.allSettled([
+          ctx.prepareSut({ ...ctx.sut!, host: first.host }, vars(first)),
+          ctx.prepareSut({ ...ctx.sut!, host: second.host }, vars(second)),
+        ]);
         const held = setUp.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
         const notSetUp = setUp.find((s): s is PromiseRejectedResult => s.status === 'rejected');
         if (notSetUp || held.length !== 2) {
           await Promise.all(held.map((h) => h.process.stop()));
-          return [check.error(NAME, `attempt ${k + 1} (skew ${skewMs} ms): the SUT did not start: ${(notSetUp?.reason as Error | undefined)?.message ?? 'not set up'}`, [{ kind: 'timeline', title: 'connections on the wire', events: timeline }])];
+          return [
+            check.error(
+              NAME,
+              `attempt ${k + 1} (skew ${skewMs} ms): the SUT did not start: ${(notSetUp?.reason as Error | undefined)?.message ?? 'not set up'}`,
+              [{ kind: 'timeline', title: 'connections on the wire', events: timeline }],
+            ),
+          ];
         }
         const [held1, held2] = held as [HeldSut, HeldSut];
         const from = ctx.elapsedMs();
@@ -150,18 +212,37 @@ export default defineScenario<With, Expect>({
         }
         const measuredMs = t2 - t1;
         const late = Math.abs(measuredMs - skewMs) > p.skewToleranceMs;
-        timeline.push({ t: t1, source: `#${k + 1} ${first.name}`, event: 'start', detail: `skew ${skewMs} ms, port ${port}` }, { t: t2, source: `#${k + 1} ${second.name}`, event: 'start', detail: `measured skew ${measuredMs.toFixed(1)} ms` });
+        timeline.push(
+          { t: t1, source: `#${k + 1} ${first.name}`, event: 'start', detail: `skew ${skewMs} ms, port ${port}` },
+          {
+            t: t2,
+            source: `#${k + 1} ${second.name}`,
+            event: 'start',
+            detail: `measured skew ${measuredMs.toFixed(1)} ms`,
+          },
+        );
         const started = await Promise.allSettled([held1.ready(), held2.ready()]);
         const handles = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-        const stopAll = async (): Promise<void> => { await Promise.all(handles.map((h: SutHandle) => h.stop())); };
+        const stopAll = async (): Promise<void> => {
+          await Promise.all(handles.map((h: SutHandle) => h.stop()));
+        };
         const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
         if (failed) {
           await stopAll();
           const err = failed.reason as Error & { code?: string };
           const attemptEv = [{ kind: 'timeline' as const, title: 'connections on the wire', events: timeline }];
           // An instance that ran and quit before it was ready is the product's doing when its exit is a failure.
-          if (err.code === 'SUT_EXITED' && exitFails) return [check.fail(NAME, `attempt ${k + 1} (skew ${skewMs} ms): an instance exited before it was ready: ${err.message}`, attemptEv)];
-          return [check.error(NAME, `attempt ${k + 1} (skew ${skewMs} ms): the SUT did not start: ${err.message}`, attemptEv)];
+          if (err.code === 'SUT_EXITED' && exitFails)
+            return [
+              check.fail(
+                NAME,
+                `attempt ${k + 1} (skew ${skewMs} ms): an instance exited before it was ready: ${err.message}`,
+                attemptEv,
+              ),
+            ];
+          return [
+            check.error(NAME, `attempt ${k + 1} (skew ${skewMs} ms): the SUT did not start: ${err.message}`, attemptEv),
+          ];
         }
         const ready = ctx.elapsedMs();
         timeline.push({ t: ready, source: `#${k + 1}`, event: 'both ready', detail: `observing ${p.observeMs} ms` });
@@ -170,14 +251,30 @@ export default defineScenario<With, Expect>({
         await sleep(SETTLE_MS, signal);
         const conns = connections(cap.segments, from, end).filter((c) => String(c.responderPort) === port);
         // Peers run until stopped: one that quit during the watch is a product that gave up its side.
-        const quit = await Promise.all([held1, held2].map(async (h, i) => (h.process.running() ? undefined : `${[first, second][i]!.name} (${describeExit(await h.process.exited)})`)));
+        const quit = await Promise.all(
+          [held1, held2].map(async (h, i) =>
+            h.process.running() ? undefined : `${[first, second][i]!.name} (${describeExit(await h.process.exited)})`,
+          ),
+        );
         await stopAll();
         const exited = quit.filter((x): x is string => x !== undefined);
         if (exited.length && !signal.aborted) {
           const what = `attempt ${k + 1} (skew ${skewMs} ms): ${exited.join(' and ')} exited while the peers were watched`;
-          if (!exitFails) return [check.error(NAME, `${what} (sut.exit: error)`, [{ kind: 'timeline', title: 'connections on the wire', events: timeline }])];
+          if (!exitFails)
+            return [
+              check.error(NAME, `${what} (sut.exit: error)`, [
+                { kind: 'timeline', title: 'connections on the wire', events: timeline },
+              ]),
+            ];
           timeline.push({ t: end, source: `#${k + 1}`, event: 'FAIL', detail: `${exited.join(' and ')} exited` });
-          results.push({ skewMs, measuredMs, late: false, ok: false, outcome: 'a peer exited', pattern: `${exited.join(' and ')} exited mid-run` });
+          results.push({
+            skewMs,
+            measuredMs,
+            late: false,
+            ok: false,
+            outcome: 'a peer exited',
+            pattern: `${exited.join(' and ')} exited mid-run`,
+          });
           k++;
           r++;
           tries = -1;
@@ -188,11 +285,29 @@ export default defineScenario<With, Expect>({
         const s2 = firstSyn(second);
         if (s1 !== undefined && s2 !== undefined) sutSkews.push(s2 - s1);
         timeline.push(...timelineOf(conns, name, k + 1));
-        const j = judgeAttempt(conns, end, peers, { connections: e.connections, holdMs: p.holdMs, bidirectional: e.bidirectional });
-        timeline.push({ t: end, source: `#${k + 1}`, event: late ? (tries < LATE_RERUNS ? 'harness late: run again' : 'harness late: not judged') : j.ok ? 'ok' : 'FAIL', detail: j.pattern });
+        const j = judgeAttempt(conns, end, peers, {
+          connections: e.connections,
+          holdMs: p.holdMs,
+          bidirectional: e.bidirectional,
+        });
+        timeline.push({
+          t: end,
+          source: `#${k + 1}`,
+          event: late
+            ? tries < LATE_RERUNS
+              ? 'harness late: run again'
+              : 'harness late: not judged'
+            : j.ok
+              ? 'ok'
+              : 'FAIL',
+          detail: j.pattern,
+        });
         k++;
         // The harness missed its own schedule: run this attempt again (bounded), judge the rerun.
-        if (late && tries < LATE_RERUNS) { reruns++; continue; }
+        if (late && tries < LATE_RERUNS) {
+          reruns++;
+          continue;
+        }
         results.push({ skewMs, measuredMs, late, ...j });
         r++;
         tries = -1;
@@ -200,7 +315,9 @@ export default defineScenario<With, Expect>({
     }
     timeline.sort((a, b) => a.t - b.t);
 
-    const outcomes = [...new Set(results.map((x) => (x.late ? 'harness late' : x.outcome)))].sort((a, b) => (a === 'ok' ? -1 : b === 'ok' ? 1 : a.localeCompare(b)));
+    const outcomes = [...new Set(results.map((x) => (x.late ? 'harness late' : x.outcome)))].sort((a, b) =>
+      a === 'ok' ? -1 : b === 'ok' ? 1 : a.localeCompare(b),
+    );
     const matrix: MatrixEvidence = {
       kind: 'matrix',
       title: `attempts per start skew × outcome (${p.repeat} per skew)`,
@@ -208,8 +325,19 @@ export default defineScenario<With, Expect>({
       colLabel: 'outcome',
       rows: p.skewsMs.map((s) => `${s} ms`),
       cols: outcomes,
-      cells: p.skewsMs.map((s) => outcomes.map((o) => String(results.filter((x) => x.skewMs === s && (x.late ? 'harness late' : x.outcome) === o).length))),
-      mismatches: p.skewsMs.flatMap((s, ri) => outcomes.flatMap((o, ci): Array<[number, number]> => (o !== 'ok' && results.some((x) => x.skewMs === s && (x.late ? 'harness late' : x.outcome) === o) ? [[ri, ci]] : []))),
+      cells: p.skewsMs.map((s) =>
+        outcomes.map((o) =>
+          String(results.filter((x) => x.skewMs === s && (x.late ? 'harness late' : x.outcome) === o).length),
+        ),
+      ),
+      mismatches: p.skewsMs.flatMap((s, ri) =>
+        outcomes.flatMap(
+          (o, ci): Array<[number, number]> =>
+            o !== 'ok' && results.some((x) => x.skewMs === s && (x.late ? 'harness late' : x.outcome) === o)
+              ? [[ri, ci]]
+              : [],
+        ),
+      ),
       legend: `observer: tcpdump in ${peers[0].host} on ${peers[0].iface}; ok = exactly ${e.connections} established, held ≥ ${p.holdMs} ms${e.bidirectional ? ', data both ways' : ''}`,
     };
     const off = results.map((x) => Math.abs(x.measuredMs - x.skewMs)).sort((a, b) => a - b);
@@ -222,23 +350,47 @@ export default defineScenario<With, Expect>({
         'harness skew error max': off.at(-1) ?? null,
         'late attempts': results.filter((x) => x.late).length,
         'attempts rerun because the harness was late': reruns,
-        'SUT first-SYN skew median': sutSkews.length ? [...sutSkews].sort((a, b) => a - b)[Math.floor(sutSkews.length / 2)]! : null,
+        'SUT first-SYN skew median': sutSkews.length
+          ? [...sutSkews].sort((a, b) => a - b)[Math.floor(sutSkews.length / 2)]!
+          : null,
       },
       units: { 'harness skew error median': 'ms', 'harness skew error max': 'ms', 'SUT first-SYN skew median': 'ms' },
     };
-    const ev = [matrix, numbers, { kind: 'timeline' as const, title: 'connections on the wire, per attempt (#k host)', events: timeline }];
+    const ev = [
+      matrix,
+      numbers,
+      { kind: 'timeline' as const, title: 'connections on the wire, per attempt (#k host)', events: timeline },
+    ];
     const judged = results.filter((x) => !x.late);
     const failures = judged.filter((x) => !x.ok);
-    const verdictText = failures.length ? summarize(failures, judged.length) : `${judged.length} of ${judged.length} attempts ended with ${e.connections} connection(s) held ≥ ${p.holdMs} ms${e.bidirectional ? ', data both ways' : ''}`;
+    const verdictText = failures.length
+      ? summarize(failures, judged.length)
+      : `${judged.length} of ${judged.length} attempts ended with ${e.connections} connection(s) held ≥ ${p.holdMs} ms${e.bidirectional ? ', data both ways' : ''}`;
     const checks: Check[] = [];
     const lateOnes = results.filter((x) => x.late);
     if (signal.aborted) checks.push(check.error(NAME, `aborted after ${results.length} of ${attempts} attempts`, ev));
     else if (lateOnes.length) {
-      const worst = lateOnes.reduce((a, b) => (Math.abs(b.measuredMs - b.skewMs) > Math.abs(a.measuredMs - a.skewMs) ? b : a));
-      checks.push(check.late(NAME, `the harness could not keep the schedule: ${lateOnes.length} of ${results.length} attempts started off their skew by more than ${p.skewToleranceMs} ms (worst: intended ${worst.skewMs} ms, measured ${worst.measuredMs.toFixed(1)} ms); the SUT is not judged (it would have ${failures.length ? 'failed' : 'passed'}: ${verdictText})`, ev));
-    } else if (failures.length) checks.push(check.fail(NAME, `expected exactly ${e.connections} connection between ${peers[0].name} and ${peers[1].name}: ${verdictText}`, ev));
+      const worst = lateOnes.reduce((a, b) =>
+        Math.abs(b.measuredMs - b.skewMs) > Math.abs(a.measuredMs - a.skewMs) ? b : a,
+      );
+      checks.push(
+        check.late(
+          NAME,
+          `the harness could not keep the schedule: ${lateOnes.length} of ${results.length} attempts started off their skew by more than ${p.skewToleranceMs} ms (worst: intended ${worst.skewMs} ms, measured ${worst.measuredMs.toFixed(1)} ms); the SUT is not judged (it would have ${failures.length ? 'failed' : 'passed'}: ${verdictText})`,
+          ev,
+        ),
+      );
+    } else if (failures.length)
+      checks.push(
+        check.fail(
+          NAME,
+          `expected exactly ${e.connections} connection between ${peers[0].name} and ${peers[1].name}: ${verdictText}`,
+          ev,
+        ),
+      );
     else checks.push(check.pass(NAME, verdictText, ev));
-    if (cap.unparsed.length) ctx.log(`tcpdump lines not parsed (first ${cap.unparsed.length}): ${cap.unparsed.slice(0, 5).join(' | ')}`);
+    if (cap.unparsed.length)
+      ctx.log(`tcpdump lines not parsed (first ${cap.unparsed.length}): ${cap.unparsed.slice(0, 5).join(' | ')}`);
     return checks;
   },
 });

@@ -19,15 +19,20 @@ const PROBED: Array<{ cap: Capability; name: string }> = [
 /** Which interface the kernel would use for an IPv4 multicast send (Linux: `ip route get`). */
 async function multicastRoute(): Promise<Check> {
   const name = 'multicast route';
-  if (process.platform !== 'linux') return check.skip(name, `probed with ip route get on Linux only; this is ${process.platform}`);
+  if (process.platform !== 'linux')
+    return check.skip(name, `probed with ip route get on Linux only; this is ${process.platform}`);
   const r = await execa('ip', ['-j', 'route', 'get', '239.255.0.1'], { reject: false, timeout: 5000 });
   if (r.exitCode !== 0) {
-    return check.skip(name, `no route for 239.255.0.1: an IPv4 multicast send without IP_MULTICAST_IF fails (ENETUNREACH) here; labs add their own`, [
-      { kind: 'text', title: 'ip route get 239.255.0.1', text: r.stderr || r.stdout },
-    ]);
+    return check.skip(
+      name,
+      `no route for 239.255.0.1: an IPv4 multicast send without IP_MULTICAST_IF fails (ENETUNREACH) here; labs add their own`,
+      [{ kind: 'text', title: 'ip route get 239.255.0.1', text: r.stderr || r.stdout }],
+    );
   }
   const [route] = JSON.parse(r.stdout) as Array<{ dev?: string; type?: string }>;
-  return check.pass(name, `239.255.0.1 routes via ${route?.dev ?? '?'}`, [{ kind: 'text', title: 'ip route get 239.255.0.1', text: r.stdout }]);
+  return check.pass(name, `239.255.0.1 routes via ${route?.dev ?? '?'}`, [
+    { kind: 'text', title: 'ip route get 239.255.0.1', text: r.stdout },
+  ]);
 }
 
 /** Nothing to set and nothing to expect: the probes are the host's. */
@@ -49,8 +54,18 @@ export default defineScenario<Static<typeof Nothing>, Static<typeof Nothing>>({
     checks.push(await multicastRoute());
     // The whole table rides on the first check, so reports show every probe's reason side by side.
     checks[0]!.evidence = [
-      { kind: 'numbers', title: 'capabilities', values: Object.fromEntries(Object.entries(ctx.capabilities).map(([k, v]) => [k, v.ok])) },
-      { kind: 'text', title: 'reasons', text: Object.entries(ctx.capabilities).map(([k, v]) => `${k}: ${v.reason}`).join('\n') },
+      {
+        kind: 'numbers',
+        title: 'capabilities',
+        values: Object.fromEntries(Object.entries(ctx.capabilities).map(([k, v]) => [k, v.ok])),
+      },
+      {
+        kind: 'text',
+        title: 'reasons',
+        text: Object.entries(ctx.capabilities)
+          .map(([k, v]) => `${k}: ${v.reason}`)
+          .join('\n'),
+      },
     ];
     return checks;
   },

@@ -13,15 +13,23 @@ import { assertSafeDestination } from '../../harness/net/safety.ts';
 import { Enum } from '../lib/params.ts';
 import { addonStatus, createUdpSocket, listInterfaces, type Datagram } from '../../native/index.ts';
 
-const Params = Type.Object({
-  timeoutMs: Type.Integer({ minimum: 10, maximum: 60_000, default: 2000, description: 'how long each round trip may take, in ms' }),
-  families: Type.Array(Enum([4, 6], { description: 'an address family: 4 = 127.0.0.1, 6 = ::1' }), {
-    minItems: 1,
-    uniqueItems: true,
-    default: [4, 6],
-    description: 'address families to try: 4 = 127.0.0.1, 6 = ::1 (skipped, saying why, without IPv6)',
-  }),
-}, { additionalProperties: false });
+const Params = Type.Object(
+  {
+    timeoutMs: Type.Integer({
+      minimum: 10,
+      maximum: 60_000,
+      default: 2000,
+      description: 'how long each round trip may take, in ms',
+    }),
+    families: Type.Array(Enum([4, 6], { description: 'an address family: 4 = 127.0.0.1, 6 = ::1' }), {
+      minItems: 1,
+      uniqueItems: true,
+      default: [4, 6],
+      description: 'address families to try: 4 = 127.0.0.1, 6 = ::1 (skipped, saying why, without IPv6)',
+    }),
+  },
+  { additionalProperties: false },
+);
 type Params = Static<typeof Params>;
 
 const Expect = Type.Object({}, { additionalProperties: false });
@@ -55,12 +63,38 @@ async function viaAddon(family: 4 | 6, address: string, p: Params, signal: Abort
     const d = await withTimeout(arrived, p.timeoutMs, `datagram at ${address}:${port}`, signal);
     const skewMs = Number(d.timestampNs / 1_000_000n) - sentAt;
     const evidence: Evidence[] = [
-      { kind: 'numbers', title: 'arrival', values: { ifindex: d.ifindex, loopbackIndex: loIndex ?? null, destination: d.destination, source: `${d.address}:${d.port}`, kernelTimestampMinusSendMs: skewMs }, units: { kernelTimestampMinusSendMs: 'ms' } },
+      {
+        kind: 'numbers',
+        title: 'arrival',
+        values: {
+          ifindex: d.ifindex,
+          loopbackIndex: loIndex ?? null,
+          destination: d.destination,
+          source: `${d.address}:${d.port}`,
+          kernelTimestampMinusSendMs: skewMs,
+        },
+        units: { kernelTimestampMinusSendMs: 'ms' },
+      },
     ];
-    if (loIndex !== undefined && d.ifindex !== loIndex) return check.fail(name, `arrived on ifindex ${d.ifindex}, not loopback (${loIndex}): IP_PKTINFO reports the wrong interface`, evidence);
-    if (d.destination !== address) return check.fail(name, `destination reported as ${d.destination}, sent to ${address}`, evidence);
-    if (Math.abs(skewMs) > 1000) return check.fail(name, `kernel timestamp is ${skewMs} ms from the JS clock: SO_TIMESTAMPNS looks wrong`, evidence);
-    return check.pass(name, `arrived on loopback (ifindex ${d.ifindex}) addressed to ${d.destination}, kernel timestamp ${skewMs} ms after send`, evidence);
+    if (loIndex !== undefined && d.ifindex !== loIndex)
+      return check.fail(
+        name,
+        `arrived on ifindex ${d.ifindex}, not loopback (${loIndex}): IP_PKTINFO reports the wrong interface`,
+        evidence,
+      );
+    if (d.destination !== address)
+      return check.fail(name, `destination reported as ${d.destination}, sent to ${address}`, evidence);
+    if (Math.abs(skewMs) > 1000)
+      return check.fail(
+        name,
+        `kernel timestamp is ${skewMs} ms from the JS clock: SO_TIMESTAMPNS looks wrong`,
+        evidence,
+      );
+    return check.pass(
+      name,
+      `arrived on loopback (ifindex ${d.ifindex}) addressed to ${d.destination}, kernel timestamp ${skewMs} ms after send`,
+      evidence,
+    );
   } catch (err) {
     return check.fail(name, `round trip on ${address} failed: ${errText(err)}`);
   } finally {
@@ -82,7 +116,10 @@ async function viaDgram(family: 4 | 6, address: string, p: Params, signal: Abort
     const started = performance.now();
     const [msg] = await withTimeout(echoed, p.timeoutMs, `echo from ${address}`, signal);
     const rtt = performance.now() - started;
-    return check.pass(name, `echoed ${msg.length} bytes in ${rtt.toFixed(2)} ms (native addon not loaded, so no arrival interface check)`);
+    return check.pass(
+      name,
+      `echoed ${msg.length} bytes in ${rtt.toFixed(2)} ms (native addon not loaded, so no arrival interface check)`,
+    );
   } catch (err) {
     return check.fail(name, `round trip on ${address} failed: ${errText(err)}`);
   } finally {

@@ -26,21 +26,61 @@ const GRACE_MS = 400;
 const SERVER_START_MS = 15_000;
 
 const Outcome = Type.Union([Type.Literal('accepted'), Type.Literal('refused')]);
-const variantProps = Object.fromEntries(VARIANTS.map((v) => [v, Type.Optional({ ...Outcome, description: `what the SUT must do with the ${v} certificate` })]));
+const variantProps = Object.fromEntries(
+  VARIANTS.map((v) => [
+    v,
+    Type.Optional({ ...Outcome, description: `what the SUT must do with the ${v} certificate` }),
+  ]),
+);
 
-const With = Type.Object({
-  clientHost: Type.String({ default: 'client', description: 'lab host the SUT runs in when sut.host is not set' }),
-  serverHost: Type.String({ default: 'server', description: 'lab host the TLS server runs in (its first IPv4 address is ${server.address})' }),
-  port: Type.Integer({ minimum: 1, maximum: 65535, default: 4443, description: 'the server\'s TCP port (${server.port})' }),
-  serverName: Type.String({ default: 'tls-server.netconform.test', pattern: '^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$', description: 'DNS name the certificates are issued to (${server.name}); the SUT must use it for SNI and verification' }),
-  variantTimeoutMs: Type.Integer({ minimum: 500, maximum: 60000, default: 8000, description: 'per variant: time from the SUT start until the server must have seen it connect; a SUT that is still running after it is stopped' }),
-}, { additionalProperties: false });
+const With = Type.Object(
+  {
+    clientHost: Type.String({ default: 'client', description: 'lab host the SUT runs in when sut.host is not set' }),
+    serverHost: Type.String({
+      default: 'server',
+      description: 'lab host the TLS server runs in (its first IPv4 address is ${server.address})',
+    }),
+    port: Type.Integer({
+      minimum: 1,
+      maximum: 65535,
+      default: 4443,
+      description: "the server's TCP port (${server.port})",
+    }),
+    serverName: Type.String({
+      default: 'tls-server.netconform.test',
+      pattern: '^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$',
+      description:
+        'DNS name the certificates are issued to (${server.name}); the SUT must use it for SNI and verification',
+    }),
+    variantTimeoutMs: Type.Integer({
+      minimum: 500,
+      maximum: 60000,
+      default: 8000,
+      description:
+        'per variant: time from the SUT start until the server must have seen it connect; a SUT that is still running after it is stopped',
+    }),
+  },
+  { additionalProperties: false },
+);
 type With = Static<typeof With>;
 
-const Expect = Type.Object({
-  variants: Type.Optional(Type.Object(variantProps, { additionalProperties: false, minProperties: 1, description: 'the variants to run and what the SUT must do with each; default: all (pinned-mismatch only with pins: true), only valid accepted' })),
-  pins: Type.Boolean({ default: false, description: 'the SUT pins the server key (${pin}): adds pinned-mismatch (refused) to the default variants' }),
-}, { additionalProperties: false });
+const Expect = Type.Object(
+  {
+    variants: Type.Optional(
+      Type.Object(variantProps, {
+        additionalProperties: false,
+        minProperties: 1,
+        description:
+          'the variants to run and what the SUT must do with each; default: all (pinned-mismatch only with pins: true), only valid accepted',
+      }),
+    ),
+    pins: Type.Boolean({
+      default: false,
+      description: 'the SUT pins the server key (${pin}): adds pinned-mismatch (refused) to the default variants',
+    }),
+  },
+  { additionalProperties: false },
+);
 type Expect = Static<typeof Expect> & { variants?: Partial<Record<Variant, Expected>> };
 
 /**
@@ -49,44 +89,76 @@ type Expect = Static<typeof Expect> & { variants?: Partial<Record<Variant, Expec
  */
 export function planVariants(e: Expect): Array<[Variant, Expected]> | string {
   if (e.variants) {
-    if (e.variants['pinned-mismatch'] && !e.pins) return 'expect.variants lists pinned-mismatch but expect.pins is false: only a SUT that pins ${pin} can refuse it';
-    if (e.variants.valid === 'refused') return 'expect.variants says valid: refused, but the valid certificate is the control every refusal is judged against: a client must accept it';
-    return VARIANTS.filter((v) => v === 'valid' || e.variants![v]).map((v) => [v, v === 'valid' ? 'accepted' : e.variants![v]!]);
+    if (e.variants['pinned-mismatch'] && !e.pins)
+      return 'expect.variants lists pinned-mismatch but expect.pins is false: only a SUT that pins ${pin} can refuse it';
+    if (e.variants.valid === 'refused')
+      return 'expect.variants says valid: refused, but the valid certificate is the control every refusal is judged against: a client must accept it';
+    return VARIANTS.filter((v) => v === 'valid' || e.variants![v]).map((v) => [
+      v,
+      v === 'valid' ? 'accepted' : e.variants![v]!,
+    ]);
   }
-  return VARIANTS.filter((v) => v !== 'pinned-mismatch' || e.pins).map((v) => [v, v === 'valid' ? 'accepted' : 'refused']);
+  return VARIANTS.filter((v) => v !== 'pinned-mismatch' || e.pins).map((v) => [
+    v,
+    v === 'valid' ? 'accepted' : 'refused',
+  ]);
 }
 
 const describeExit = (x: ProcessExit | undefined): string =>
-  !x ? 'was still running (stopped by the harness)' : x.signal ? `was killed by ${x.signal}` : `exited with code ${x.code}`;
-const tail = (out: readonly string[]): string => out.slice(-4).map((l) => l.slice(0, 200)).join(' | ') || '(nothing)';
-const sleep = (ms: number, signal: AbortSignal): Promise<void> => new Promise((r) => {
-  const done = (): void => { clearTimeout(t); signal.removeEventListener('abort', done); r(); };
-  const t = setTimeout(done, ms);
-  signal.addEventListener('abort', done, { once: true });
-});
+  !x
+    ? 'was still running (stopped by the harness)'
+    : x.signal
+      ? `was killed by ${x.signal}`
+      : `exited with code ${x.code}`;
+const tail = (out: readonly string[]): string =>
+  out
+    .slice(-4)
+    .map((l) => l.slice(0, 200))
+    .join(' | ') || '(nothing)';
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((r) => {
+    const done = (): void => {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      r();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 
 export default defineScenario<With, Expect>({
   id: 'tls.client-verifies',
-  summary: 'the TLS client refuses what a MITM presents (untrusted CA, wrong name, expired, self-signed, weak key, SHA-1, …) and accepts the valid certificate; the server side decides',
+  summary:
+    'the TLS client refuses what a MITM presents (untrusted CA, wrong name, expired, self-signed, weak key, SHA-1, …) and accepts the valid certificate; the server side decides',
   platforms: ['linux'],
   requires: ['linux', 'root', 'lab', 'sut'],
   withSchema: With,
   expectSchema: Expect,
   defaultTimeoutMs: 180_000,
   sutVariables: {
-    'server.address': { description: 'the TLS server\'s IPv4 address' },
-    'server.port': { description: 'the TLS server\'s port' },
+    'server.address': { description: "the TLS server's IPv4 address" },
+    'server.port': { description: "the TLS server's port" },
     'server.name': { description: 'the name the certificates are issued to: use it for SNI and verification' },
     ca: { description: 'the trusted root, a PEM file' },
-    pin: { description: 'base64 SHA-256 of the valid key\'s SPKI (RFC 7469 §2.4)' },
+    pin: { description: "base64 SHA-256 of the valid key's SPKI (RFC 7469 §2.4)" },
   },
   async run(ctx, { with: w, expect: e }, signal): Promise<Check[]> {
     const plan = planVariants(e);
     if (typeof plan === 'string') return [check.error('tls.client-verifies', plan)];
-    if (!ctx.sut) return [check.error('tls.client-verifies', 'tls.client-verifies drives the TLS client under test: add sut: { command: [...] } to the profile or the scenario')];
+    if (!ctx.sut)
+      return [
+        check.error(
+          'tls.client-verifies',
+          'tls.client-verifies drives the TLS client under test: add sut: { command: [...] } to the profile or the scenario',
+        ),
+      ];
     const lab = ctx.lab!;
     const clientHost = ctx.sut.host ?? w.clientHost;
-    const address = lab.host(w.serverHost).interfaces().map((i) => i.ipv4?.address).find(Boolean);
+    const address = lab
+      .host(w.serverHost)
+      .interfaces()
+      .map((i) => i.ipv4?.address)
+      .find(Boolean);
     if (!address) return [check.error('tls.client-verifies', `server host ${w.serverHost} has no IPv4 address`)];
     // A client that dials ${server.name} rather than ${server.address} resolves it to the server.
     lab.addNames({ [w.serverName]: address });
@@ -108,16 +180,39 @@ export default defineScenario<With, Expect>({
       const presented = await presentedFor(v, pki);
       const cert = await files.write(`${v}-chain.pem`, presented.chainPem);
       const key = await files.write(`${v}-key.pem`, presented.keyPem, 0o600);
-      const server = ctx.spawn([process.execPath, '--import', 'tsx', resolve(here, 'lib/server.ts'), '--address', address, '--port', String(w.port), '--cert', cert, '--key', key], {
-        host: w.serverHost, cwd: repoRoot,
-        onLine: (stream, line) => { if (!(stream === 'stdout' && log.line(who, 'gateway', line))) ctx.log(`${who} ${stream}: ${line}`); },
-      });
-      const up = await Promise.race([log.waitFor((x) => x.who === who && (x.event === 'listening' || x.event === 'fatal'), SERVER_START_MS, signal), server.exited.then(() => undefined)]);
+      const server = ctx.spawn(
+        [
+          process.execPath,
+          '--import',
+          'tsx',
+          resolve(here, 'lib/server.ts'),
+          '--address',
+          address,
+          '--port',
+          String(w.port),
+          '--cert',
+          cert,
+          '--key',
+          key,
+        ],
+        {
+          host: w.serverHost,
+          cwd: repoRoot,
+          onLine: (stream, line) => {
+            if (!(stream === 'stdout' && log.line(who, 'gateway', line))) ctx.log(`${who} ${stream}: ${line}`);
+          },
+        },
+      );
+      const up = await Promise.race([
+        log.waitFor((x) => x.who === who && (x.event === 'listening' || x.event === 'fatal'), SERVER_START_MS, signal),
+        server.exited.then(() => undefined),
+      ]);
       if (up?.event !== 'listening') {
         await server.stop(1000);
         const why = up?.detail ?? `no listening event within ${SERVER_START_MS} ms; output: ${tail(server.output)}`;
         // The server plays the attacker at OpenSSL security level 0; a build that still cannot load the key cannot run this variant.
-        if (v === 'weak-key' || v === 'sha1-signature') checks.push(check.skip(name, `the server cannot present this certificate (${presented.what}): ${why}`));
+        if (v === 'weak-key' || v === 'sha1-signature')
+          checks.push(check.skip(name, `the server cannot present this certificate (${presented.what}): ${why}`));
         else checks.push(check.error(name, `the TLS server did not start in ${w.serverHost}: ${why}`));
         rows.push([v, expected, 'not run', up?.detail ?? 'server did not start']);
         continue;
@@ -127,9 +222,14 @@ export default defineScenario<With, Expect>({
       let exit: ProcessExit | undefined;
       let sutOutput: readonly string[] = [];
       try {
-        const sut = await ctx.startSut({ ...ctx.sut, host: clientHost }, { 'server.address': address, 'server.port': String(w.port), 'server.name': w.serverName, ca: caFile, pin });
+        const sut = await ctx.startSut(
+          { ...ctx.sut, host: clientHost },
+          { 'server.address': address, 'server.port': String(w.port), 'server.name': w.serverName, ca: caFile, pin },
+        );
         sutOutput = sut.process.output;
-        void sut.process.exited.then((x) => { exit = x; });
+        void sut.process.exited.then((x) => {
+          exit = x;
+        });
         await Promise.race([
           log.waitFor((x) => x.who === who && x.event === 'app-data', w.variantTimeoutMs, signal),
           sut.process.exited.then(() => sleep(GRACE_MS, signal)),
@@ -144,8 +244,15 @@ export default defineScenario<With, Expect>({
       const o = observe(events);
       const evidence: Evidence[] = [
         { kind: 'text', title: `${v}: what the server presented`, text: presented.what },
-        log.timelineEvidence(`${v}: server and SUT`, (x) => (x.who === who || (x.who === 'harness' && x.event === `variant ${v}`)) && x.t >= startedAt - 50),
-        { kind: 'text', title: `${v}: SUT output (last 20 lines)`, text: sutOutput.slice(-20).join('\n') || '(no output)' },
+        log.timelineEvidence(
+          `${v}: server and SUT`,
+          (x) => (x.who === who || (x.who === 'harness' && x.event === `variant ${v}`)) && x.t >= startedAt - 50,
+        ),
+        {
+          kind: 'text',
+          title: `${v}: SUT output (last 20 lines)`,
+          text: sutOutput.slice(-20).join('\n') || '(no output)',
+        },
       ];
       const c = judge(v, expected, o, { ended: describeExit(exit), printed: tail(sutOutput) }, evidence);
       checks.push(c);
@@ -154,8 +261,22 @@ export default defineScenario<With, Expect>({
       rows.push([v, expected, observed, saw]);
     }
     const mismatches = rows.flatMap((r, i): Array<[number, number]> => (r[2] !== r[1] ? [[i, 2]] : []));
-    const matrix: Evidence = { kind: 'matrix', title: 'variant × what the server saw', rowLabel: 'variant', colLabel: '', rows: rows.map((r) => r[0]!), cols: ['expected', 'observed', 'server saw'], cells: rows.map((r) => r.slice(1)), mismatches, legend: 'accepted = handshake completed and application data arrived; refused = a ClientHello arrived and no application data; never-tried = no ClientHello (an error); in clear = application bytes on a plaintext connection (a failure)' };
-    const judged = requireControl(checks, checks.find((c) => c.name.startsWith('valid ')));
+    const matrix: Evidence = {
+      kind: 'matrix',
+      title: 'variant × what the server saw',
+      rowLabel: 'variant',
+      colLabel: '',
+      rows: rows.map((r) => r[0]!),
+      cols: ['expected', 'observed', 'server saw'],
+      cells: rows.map((r) => r.slice(1)),
+      mismatches,
+      legend:
+        'accepted = handshake completed and application data arrived; refused = a ClientHello arrived and no application data; never-tried = no ClientHello (an error); in clear = application bytes on a plaintext connection (a failure)',
+    };
+    const judged = requireControl(
+      checks,
+      checks.find((c) => c.name.startsWith('valid ')),
+    );
     if (judged[0]) judged[0] = { ...judged[0], evidence: [matrix, ...(judged[0].evidence ?? [])] };
     return judged;
   },

@@ -33,7 +33,15 @@ export function compareToBaseline(file: string, sections: BenchSection[], tolera
       if (r.ratio === undefined || b?.ratio === undefined) continue;
       const change = r.ratio / b.ratio - 1;
       const worseBy = higherIsBetter(r) ? -change : change;
-      out.push({ section: s.name, impl: r.impl, case: r.case, baselineRatio: b.ratio, ratio: r.ratio, worseBy, regression: worseBy > tolerance });
+      out.push({
+        section: s.name,
+        impl: r.impl,
+        case: r.case,
+        baselineRatio: b.ratio,
+        ratio: r.ratio,
+        worseBy,
+        regression: worseBy > tolerance,
+      });
     }
   }
   return out;
@@ -42,6 +50,9 @@ export function compareToBaseline(file: string, sections: BenchSection[], tolera
 export function comparisonTable(rows: BaselineComparison[]): string {
   if (rows.length === 0) return 'no row with a ratio in both runs';
   return rows
-    .map((c) => `${c.regression ? 'WORSE' : c.worseBy < -0.1 ? 'better' : 'same '}  ${c.impl} ${c.case}: ${c.baselineRatio.toFixed(2)}× → ${c.ratio.toFixed(2)}× (${c.worseBy >= 0 ? '+' : ''}${(c.worseBy * 100).toFixed(0)} % worse)`)
+    .map(
+      (c) =>
+        `${c.regression ? 'WORSE' : c.worseBy < -0.1 ? 'better' : 'same '}  ${c.impl} ${c.case}: ${c.baselineRatio.toFixed(2)}× → ${c.ratio.toFixed(2)}× (${c.worseBy >= 0 ? '+' : ''}${(c.worseBy * 100).toFixed(0)} % worse)`,
+    )
     .join('\n');
 }

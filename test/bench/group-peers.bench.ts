@@ -27,27 +27,55 @@ interface ChildResult {
   loadAvg: number;
 }
 
-
 const suite: BenchSuite = {
   name: 'group-peers',
   async run({ quick, log }): Promise<BenchSection> {
-    if (process.getuid?.() !== 0) return { name: 'group peers, 32-peer full mesh', rows: [], notes: ['skipped: needs root (a lab)'] };
+    if (process.getuid?.() !== 0)
+      return { name: 'group peers, 32-peer full mesh', rows: [], notes: ['skipped: needs root (a lab)'] };
     const runs = quick ? 1 : 3;
     const got: ChildResult[] = [];
     for (let n = 0; n < runs; n++) {
       const out = execFileSync(process.execPath, ['--import', 'tsx', CHILD], { encoding: 'utf8', timeout: 300_000 });
       const r = JSON.parse(out.trim().split('\n').pop()!) as ChildResult;
       got.push(r);
-      log(`group-peers 32 run ${n + 1}/${runs}: ${r.verdict}, worst pair loss ${r.worstLossPercent}%, ${r.perPeerPerSecond ?? '?'}/s per peer of ${r.asked ?? '?'}, rounds CPU ${r.roundsCpuS ?? '?'} s, process CPU ${r.cpuS.toFixed(2)} s + children ${r.childCpuS.toFixed(2)} s, peak RSS ${r.maxRssMb.toFixed(0)} MB, load ${r.loadAvg.toFixed(1)}`);
+      log(
+        `group-peers 32 run ${n + 1}/${runs}: ${r.verdict}, worst pair loss ${r.worstLossPercent}%, ${r.perPeerPerSecond ?? '?'}/s per peer of ${r.asked ?? '?'}, rounds CPU ${r.roundsCpuS ?? '?'} s, process CPU ${r.cpuS.toFixed(2)} s + children ${r.childCpuS.toFixed(2)} s, peak RSS ${r.maxRssMb.toFixed(0)} MB, load ${r.loadAvg.toFixed(1)}`,
+      );
     }
     const label = '32 peers × 100/s, full mesh';
     const asked = got[0]?.asked ?? 100;
     const rate = stats(got.map((r) => r.perPeerPerSecond ?? 0));
     const rows: BenchRow[] = [
-      { case: `worst pair loss, ${label}`, impl: 'netconform', unit: '%', ...stats(got.map((r) => r.worstLossPercent)), target: '0 % (every run passes)', met: got.every((r) => r.verdict === 'pass' && r.worstLossPercent === 0) },
-      { case: `send rate reached per peer, ${label}`, impl: 'netconform', unit: '/s', ...rate, ratio: Math.round((rate.median / asked) * 100) / 100, reference: `asked ${asked}/s`, target: `${asked}/s`, met: rate.median >= asked * 0.99 },
-      { case: `harness CPU over the rounds, ${label}`, impl: 'netconform', unit: 's', ...stats(got.map((r) => r.roundsCpuS ?? 0)) },
-      { case: `harness CPU, whole run (lab, rounds, analysis, teardown), ${label}`, impl: 'netconform', unit: 's', ...stats(got.map((r) => r.cpuS)) },
+      {
+        case: `worst pair loss, ${label}`,
+        impl: 'netconform',
+        unit: '%',
+        ...stats(got.map((r) => r.worstLossPercent)),
+        target: '0 % (every run passes)',
+        met: got.every((r) => r.verdict === 'pass' && r.worstLossPercent === 0),
+      },
+      {
+        case: `send rate reached per peer, ${label}`,
+        impl: 'netconform',
+        unit: '/s',
+        ...rate,
+        ratio: Math.round((rate.median / asked) * 100) / 100,
+        reference: `asked ${asked}/s`,
+        target: `${asked}/s`,
+        met: rate.median >= asked * 0.99,
+      },
+      {
+        case: `harness CPU over the rounds, ${label}`,
+        impl: 'netconform',
+        unit: 's',
+        ...stats(got.map((r) => r.roundsCpuS ?? 0)),
+      },
+      {
+        case: `harness CPU, whole run (lab, rounds, analysis, teardown), ${label}`,
+        impl: 'netconform',
+        unit: 's',
+        ...stats(got.map((r) => r.cpuS)),
+      },
       { case: `children CPU (sh, ip), ${label}`, impl: 'netconform', unit: 's', ...stats(got.map((r) => r.childCpuS)) },
       { case: `peak RSS, ${label}`, impl: 'netconform', unit: 'MB', ...stats(got.map((r) => r.maxRssMb)) },
     ];

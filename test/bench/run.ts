@@ -25,7 +25,9 @@ const tolerance = Number(process.argv.find((a) => a.startsWith('--tolerance='))?
 
 function tool(cmd: string, args: string[]): string | undefined {
   try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0]!.trim();
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .split('\n')[0]!
+      .trim();
   } catch {
     return undefined;
   }
@@ -69,7 +71,8 @@ function table(rows: BenchRow[]): string {
     r.met === undefined ? '' : r.met ? 'yes' : 'NO',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i >= 2 && i <= 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i >= 2 && i <= 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
@@ -108,7 +111,9 @@ async function main(): Promise<number> {
   let comparisons: BaselineComparison[] | undefined;
   if (baseline) {
     comparisons = compareToBaseline(baseline, sections, tolerance);
-    console.log(`\nagainst the baseline ${baseline} (ratio to the in-run reference, then and now):\n${comparisonTable(comparisons)}`);
+    console.log(
+      `\nagainst the baseline ${baseline} (ratio to the in-run reference, then and now):\n${comparisonTable(comparisons)}`,
+    );
   }
   const out = join(repoRoot, 'reports', 'bench.json');
   await writeFileAtomic(

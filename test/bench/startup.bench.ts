@@ -61,7 +61,12 @@ interface Sample {
 function measure(argv: string[], env: NodeJS.ProcessEnv, into: Sample): void {
   const cpu0 = childrenCpuMs();
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, argv, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+  const r = spawnSync(process.execPath, argv, {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 60_000,
+  });
   into.wallMs.push(performance.now() - t0);
   into.cpuMs.push(childrenCpuMs() - cpu0);
   if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status ?? r.signal}: ${String(r.stderr).trim()}`);
@@ -79,7 +84,9 @@ function stampCheck(env: NodeJS.ProcessEnv, into: Sample): void {
   into.cpuMs.push(cpu);
 }
 
-async function measureAll(runs: number): Promise<{ reference: Sample; esmFloor: Sample; byCase: Map<string, Sample>; stamp: Sample }> {
+async function measureAll(
+  runs: number,
+): Promise<{ reference: Sample; esmFloor: Sample; byCase: Map<string, Sample>; stamp: Sample }> {
   // Fixture scenarios are a test-only addition: a user's start loads only the shipped ones.
   const base = { ...process.env, NETCONFORM_EXTRA_SUITES: '' };
   const reference: Sample = { wallMs: [], cpuMs: [] };
@@ -116,17 +123,52 @@ const suite: BenchSuite = {
     for (const kind of ['wall', 'CPU'] as const) {
       const of = (s: Sample) => (kind === 'wall' ? s.wallMs : s.cpuMs);
       const ref = median(of(reference));
-      rows.push({ case: `process start-up (${kind})`, impl: REFERENCE, unit: 'ms', median: ref, min: Math.min(...of(reference)), max: Math.max(...of(reference)) });
+      rows.push({
+        case: `process start-up (${kind})`,
+        impl: REFERENCE,
+        unit: 'ms',
+        median: ref,
+        min: Math.min(...of(reference)),
+        max: Math.max(...of(reference)),
+      });
       const floor = of(esmFloor);
-      rows.push({ case: `process start-up, an empty ES module (${kind})`, impl: 'node empty.mjs', unit: 'ms', median: median(floor), min: Math.min(...floor), max: Math.max(...floor), ratio: median(floor) / ref, reference: REFERENCE });
+      rows.push({
+        case: `process start-up, an empty ES module (${kind})`,
+        impl: 'node empty.mjs',
+        unit: 'ms',
+        median: median(floor),
+        min: Math.min(...floor),
+        max: Math.max(...floor),
+        ratio: median(floor) / ref,
+        reference: REFERENCE,
+      });
       const st = of(stamp);
-      rows.push({ case: `dist/ freshness check, in every start from a git checkout (${kind})`, impl: 'dist-stamp.js', unit: 'ms', median: median(st), min: Math.min(...st), max: Math.max(...st), ratio: median(st) / ref, reference: REFERENCE });
+      rows.push({
+        case: `dist/ freshness check, in every start from a git checkout (${kind})`,
+        impl: 'dist-stamp.js',
+        unit: 'ms',
+        median: median(st),
+        min: Math.min(...st),
+        max: Math.max(...st),
+        ratio: median(st) / ref,
+        reference: REFERENCE,
+      });
       for (const c of CASES) {
         for (const l of LOADERS) {
           const xs = of(byCase.get(`${l.impl}\u0000${c.name}`)!);
           const m = median(xs);
-          const row: BenchRow = { case: `${c.name} (${kind})`, impl: l.impl, unit: 'ms', median: m, min: Math.min(...xs), max: Math.max(...xs), ratio: m / ref, reference: REFERENCE };
-          if (kind === 'wall' && l.env === 'compiled') Object.assign(row, { target: `≤ ${c.targetMs} ms`, met: m <= c.targetMs });
+          const row: BenchRow = {
+            case: `${c.name} (${kind})`,
+            impl: l.impl,
+            unit: 'ms',
+            median: m,
+            min: Math.min(...xs),
+            max: Math.max(...xs),
+            ratio: m / ref,
+            reference: REFERENCE,
+          };
+          if (kind === 'wall' && l.env === 'compiled')
+            Object.assign(row, { target: `≤ ${c.targetMs} ms`, met: m <= c.targetMs });
           rows.push(row);
         }
       }
@@ -134,11 +176,19 @@ const suite: BenchSuite = {
     for (const c of CASES) {
       const compiled = median(byCase.get(`${LOADERS[0].impl}\u0000${c.name}`)!.wallMs);
       const source = median(byCase.get(`${LOADERS[1].impl}\u0000${c.name}`)!.wallMs);
-      log(`${c.name}: compiled ${compiled.toFixed(0)} ms, tsx ${source.toFixed(0)} ms (${(compiled / source).toFixed(2)}×)`);
+      log(
+        `${c.name}: compiled ${compiled.toFixed(0)} ms, tsx ${source.toFixed(0)} ms (${(compiled / source).toFixed(2)}×)`,
+      );
     }
-    notes.push(`${runs} rounds, each one process per row in turn (round-robin); ratio against ${REFERENCE} of the same rounds; CPU at ${clockTicks} ticks/s resolution`);
-    notes.push('--version alone is answered by the bin from package.json before any loader is chosen: its two rows time the same path');
-    notes.push('the absolute targets include Node itself: read them against the node -e 0 and node empty.mjs rows of the same run (under load, read the ratios)');
+    notes.push(
+      `${runs} rounds, each one process per row in turn (round-robin); ratio against ${REFERENCE} of the same rounds; CPU at ${clockTicks} ticks/s resolution`,
+    );
+    notes.push(
+      '--version alone is answered by the bin from package.json before any loader is chosen: its two rows time the same path',
+    );
+    notes.push(
+      'the absolute targets include Node itself: read them against the node -e 0 and node empty.mjs rows of the same run (under load, read the ratios)',
+    );
     return { name: 'startup', rows, notes };
   },
 };
@@ -146,5 +196,8 @@ export default suite;
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const section = await suite.run({ quick: process.argv.includes('--quick'), log: (l) => console.error(l) });
-  for (const r of section.rows) console.log(`${r.impl.padEnd(18)} ${r.case.padEnd(52)} median ${r.median.toFixed(0).padStart(5)} ms  min ${r.min.toFixed(0).padStart(5)}  max ${r.max.toFixed(0).padStart(5)}${r.ratio === undefined ? '' : `  ${r.ratio.toFixed(2)}×`}`);
+  for (const r of section.rows)
+    console.log(
+      `${r.impl.padEnd(18)} ${r.case.padEnd(52)} median ${r.median.toFixed(0).padStart(5)} ms  min ${r.min.toFixed(0).padStart(5)}  max ${r.max.toFixed(0).padStart(5)}${r.ratio === undefined ? '' : `  ${r.ratio.toFixed(2)}×`}`,
+    );
 }

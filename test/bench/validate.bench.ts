@@ -50,19 +50,52 @@ async function timeCases(reps: number): Promise<Timing[]> {
 function row(label: string, t: Timing, kind: 'wall' | 'CPU'): BenchRow {
   const xs = kind === 'wall' ? t.wallMs : t.cpuMs;
   const m = median(xs);
-  return { case: `${label}: ${t.c.family} / ${t.c.name} (${Math.round(t.c.bytes.length / 1024)} KiB)`, impl: `validate (${kind})`, unit: 'ms', median: m, min: Math.min(...xs), max: Math.max(...xs), target: '≤ 1000 ms', met: m <= 1000 };
+  return {
+    case: `${label}: ${t.c.family} / ${t.c.name} (${Math.round(t.c.bytes.length / 1024)} KiB)`,
+    impl: `validate (${kind})`,
+    unit: 'ms',
+    median: m,
+    min: Math.min(...xs),
+    max: Math.max(...xs),
+    target: '≤ 1000 ms',
+    met: m <= 1000,
+  };
 }
 
 const suite: BenchSuite = {
   name: 'validate',
   async run({ quick, log }): Promise<BenchSection> {
     const timings = await timeCases(quick ? 1 : 3);
-    const slowest = (ts: Timing[], kind: 'wall' | 'CPU') => ts.reduce((a, b) => (median(kind === 'wall' ? b.wallMs : b.cpuMs) > median(kind === 'wall' ? a.wallMs : a.cpuMs) ? b : a));
-    const rows: BenchRow[] = [row('slowest case', slowest(timings, 'wall'), 'wall'), row('slowest case', slowest(timings, 'CPU'), 'CPU')];
-    for (const family of [...new Set(timings.map((t) => t.c.family))]) rows.push(row('slowest of family', slowest(timings.filter((t) => t.c.family === family), 'CPU'), 'CPU'));
+    const slowest = (ts: Timing[], kind: 'wall' | 'CPU') =>
+      ts.reduce((a, b) =>
+        median(kind === 'wall' ? b.wallMs : b.cpuMs) > median(kind === 'wall' ? a.wallMs : a.cpuMs) ? b : a,
+      );
+    const rows: BenchRow[] = [
+      row('slowest case', slowest(timings, 'wall'), 'wall'),
+      row('slowest case', slowest(timings, 'CPU'), 'CPU'),
+    ];
+    for (const family of [...new Set(timings.map((t) => t.c.family))])
+      rows.push(
+        row(
+          'slowest of family',
+          slowest(
+            timings.filter((t) => t.c.family === family),
+            'CPU',
+          ),
+          'CPU',
+        ),
+      );
     const all = timings.map((t) => median(t.wallMs)).sort((a, b) => a - b);
-    log(`validate: ${timings.length} malformed cases, median ${median(all).toFixed(1)} ms, max ${all.at(-1)!.toFixed(0)} ms (wall)`);
-    return { name: 'validate', rows, notes: [`${timings.length} malformed profiles; median of ${quick ? 1 : 3} runs per case; in process, without the CLI's start-up (the startup suite times that)`] };
+    log(
+      `validate: ${timings.length} malformed cases, median ${median(all).toFixed(1)} ms, max ${all.at(-1)!.toFixed(0)} ms (wall)`,
+    );
+    return {
+      name: 'validate',
+      rows,
+      notes: [
+        `${timings.length} malformed profiles; median of ${quick ? 1 : 3} runs per case; in process, without the CLI's start-up (the startup suite times that)`,
+      ],
+    };
   },
 };
 export default suite;
@@ -70,6 +103,8 @@ export default suite;
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const timings = await timeCases(1);
   for (const t of timings.sort((a, b) => b.cpuMs[0]! - a.cpuMs[0]!)) {
-    process.stdout.write(`${t.wallMs[0]!.toFixed(1).padStart(8)} ms wall ${t.cpuMs[0]!.toFixed(1).padStart(8)} ms CPU  ${String(t.c.bytes.length).padStart(8)} B  ${t.c.family} / ${t.c.name}\n`);
+    process.stdout.write(
+      `${t.wallMs[0]!.toFixed(1).padStart(8)} ms wall ${t.cpuMs[0]!.toFixed(1).padStart(8)} ms CPU  ${String(t.c.bytes.length).padStart(8)} B  ${t.c.family} / ${t.c.name}\n`,
+    );
   }
 }

@@ -10,7 +10,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import { ContentInfo, DigestAlgorithmIdentifiers, EncapsulatedContent, EncapsulatedContentInfo, SignedData, SignerInfos, id_data, id_signedData } from '@peculiar/asn1-cms';
+import {
+  ContentInfo,
+  DigestAlgorithmIdentifiers,
+  EncapsulatedContent,
+  EncapsulatedContentInfo,
+  SignedData,
+  SignerInfos,
+  id_data,
+  id_signedData,
+} from '@peculiar/asn1-cms';
 import { build, buildBinary, type PlistValue } from 'plist';
 
 export type PlistObject = { [key: string]: PlistValue };
@@ -66,20 +75,30 @@ export interface AppSpec extends BundleSpec {
   nested?: Record<string, BundleSpec>;
 }
 
-const CPU: Record<NonNullable<SliceSpec['arch']>, [number, number]> = { x86_64: [0x01000007, 3], arm64: [0x0100000c, 0], i386: [7, 3] };
+const CPU: Record<NonNullable<SliceSpec['arch']>, [number, number]> = {
+  x86_64: [0x01000007, 3],
+  arm64: [0x0100000c, 0],
+  i386: [7, 3],
+};
 
 export async function writeApp(parent: string, spec: AppSpec): Promise<string> {
   const appPath = join(parent, spec.name);
   await writeBundle(appPath, spec);
-  for (const [rel, nested] of Object.entries(spec.nested ?? {})) await writeBundle(join(appPath, 'Contents', rel), nested);
+  for (const [rel, nested] of Object.entries(spec.nested ?? {}))
+    await writeBundle(join(appPath, 'Contents', rel), nested);
   return appPath;
 }
 
 export async function writeBundle(path: string, spec: BundleSpec): Promise<void> {
   await put(join(path, 'Contents', 'Info.plist'), spec.rawInfo ?? plistBytes(spec.info, spec.infoFormat ?? 'xml'));
   const exe = typeof spec.info.CFBundleExecutable === 'string' ? spec.info.CFBundleExecutable : undefined;
-  if (exe && (spec.executable || spec.rawExecutable)) await put(join(path, 'Contents', 'MacOS', exe), spec.rawExecutable ?? machO(spec.executable!));
-  if (spec.profile || spec.rawProfile) await put(join(path, 'Contents', 'embedded.provisionprofile'), spec.rawProfile ?? provisioningProfile(spec.profile!));
+  if (exe && (spec.executable || spec.rawExecutable))
+    await put(join(path, 'Contents', 'MacOS', exe), spec.rawExecutable ?? machO(spec.executable!));
+  if (spec.profile || spec.rawProfile)
+    await put(
+      join(path, 'Contents', 'embedded.provisionprofile'),
+      spec.rawProfile ?? provisioningProfile(spec.profile!),
+    );
 }
 
 async function put(file: string, data: Buffer): Promise<void> {
@@ -162,7 +181,10 @@ export function thinMachO(slice: SliceSpec): Buffer {
 export function superBlob(spec: SignatureSpec): Buffer {
   const blobs: Array<[number, Buffer]> = [[0, codeDirectory(spec)]];
   if (spec.entitlements) blobs.push([5, blob(0xfade7171, Buffer.from(build(spec.entitlements), 'utf8'))]);
-  blobs.push([0x10000, blob(0xfade0b01, spec.adhoc ? Buffer.alloc(0) : Buffer.from('placeholder CMS (not a real signature)'))]);
+  blobs.push([
+    0x10000,
+    blob(0xfade0b01, spec.adhoc ? Buffer.alloc(0) : Buffer.from('placeholder CMS (not a real signature)')),
+  ]);
   const indexEnd = 12 + blobs.length * 8;
   const head = Buffer.alloc(indexEnd);
   let offset = indexEnd;
@@ -209,7 +231,9 @@ export function provisioningProfile(spec: ProfileSpec): Buffer {
     TeamIdentifier: spec.teamIds,
     Entitlements: spec.entitlements,
     ExpirationDate: spec.expires ?? new Date('2099-01-01T00:00:00Z'),
-    ...(spec.provisionsAllDevices === false ? { ProvisionedDevices: spec.devices ?? ['00000000-0000000000000000'] } : { ProvisionsAllDevices: true }),
+    ...(spec.provisionsAllDevices === false
+      ? { ProvisionedDevices: spec.devices ?? ['00000000-0000000000000000'] }
+      : { ProvisionsAllDevices: true }),
   };
   return cmsWrap(Buffer.from(build(plist), 'utf8'));
 }
@@ -218,10 +242,15 @@ export function cmsWrap(payload: Buffer): Buffer {
   const signed = new SignedData({
     version: 1,
     digestAlgorithms: new DigestAlgorithmIdentifiers(),
-    encapContentInfo: new EncapsulatedContentInfo({ eContentType: id_data, eContent: new EncapsulatedContent({ single: new OctetString(payload) }) }),
+    encapContentInfo: new EncapsulatedContentInfo({
+      eContentType: id_data,
+      eContent: new EncapsulatedContent({ single: new OctetString(payload) }),
+    }),
     signerInfos: new SignerInfos(),
   });
-  return Buffer.from(AsnConvert.serialize(new ContentInfo({ contentType: id_signedData, content: AsnConvert.serialize(signed) })));
+  return Buffer.from(
+    AsnConvert.serialize(new ContentInfo({ contentType: id_signedData, content: AsnConvert.serialize(signed) })),
+  );
 }
 
 function alignUp(n: number, a: number): number {
@@ -247,14 +276,22 @@ export function cmsWrapBer(payload: Buffer, chunk = 1000): Buffer {
     }
     return Buffer.from([0x06, body.length, ...body]);
   };
-  const len = (n: number) => (n < 0x80 ? Buffer.from([n]) : n < 0x100 ? Buffer.from([0x81, n]) : Buffer.from([0x82, n >> 8, n & 0xff]));
-  const indef = (tag: number, ...inner: Buffer[]) => Buffer.concat([Buffer.from([tag, 0x80]), ...inner, Buffer.from([0, 0])]);
+  const len = (n: number) =>
+    n < 0x80 ? Buffer.from([n]) : n < 0x100 ? Buffer.from([0x81, n]) : Buffer.from([0x82, n >> 8, n & 0xff]);
+  const indef = (tag: number, ...inner: Buffer[]) =>
+    Buffer.concat([Buffer.from([tag, 0x80]), ...inner, Buffer.from([0, 0])]);
   const pieces: Buffer[] = [];
   for (let at = 0; at < payload.length; at += chunk) {
     const piece = payload.subarray(at, at + chunk);
     pieces.push(Buffer.concat([Buffer.from([0x04]), len(piece.length), piece]));
   }
   const encap = indef(0x30, oid('1.2.840.113549.1.7.1'), indef(0xa0, indef(0x24, ...pieces)));
-  const signed = indef(0x30, Buffer.from([0x02, 0x01, 0x01]), Buffer.from([0x31, 0x00]), encap, Buffer.from([0x31, 0x00]));
+  const signed = indef(
+    0x30,
+    Buffer.from([0x02, 0x01, 0x01]),
+    Buffer.from([0x31, 0x00]),
+    encap,
+    Buffer.from([0x31, 0x00]),
+  );
   return indef(0x30, oid('1.2.840.113549.1.7.2'), indef(0xa0, signed));
 }

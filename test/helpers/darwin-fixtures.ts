@@ -30,11 +30,19 @@ export function interfacesFromIfconfig(text: string, types: Record<string, Inter
     if (head) {
       const f = Number.parseInt(head[2]!, 16);
       cur = {
-        name: head[1]!, index: out.length + 1, mtu: Number(/mtu (\d+)/.exec(line)?.[1] ?? 0), mac: undefined,
-        type: types[head[1]!] ?? 'other', addresses: [],
+        name: head[1]!,
+        index: out.length + 1,
+        mtu: Number(/mtu (\d+)/.exec(line)?.[1] ?? 0),
+        mac: undefined,
+        type: types[head[1]!] ?? 'other',
+        addresses: [],
         flags: {
-          up: bit(f, 0x1), broadcast: bit(f, 0x2), loopback: bit(f, 0x8), pointToPoint: bit(f, 0x10),
-          running: bit(f, 0x40), multicast: bit(f, 0x8000),
+          up: bit(f, 0x1),
+          broadcast: bit(f, 0x2),
+          loopback: bit(f, 0x8),
+          pointToPoint: bit(f, 0x10),
+          running: bit(f, 0x40),
+          multicast: bit(f, 0x8000),
         },
       };
       out.push(cur);

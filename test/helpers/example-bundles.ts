@@ -17,7 +17,15 @@ import { writeApp, type AppSpec, type BundleSpec, type PlistObject } from './bun
 export const EXAMPLE_TEAM = 'NCEXAMPLE1';
 
 function info(id: string, exe: string, extra: PlistObject = {}): PlistObject {
-  return { CFBundleIdentifier: id, CFBundleExecutable: exe, CFBundleName: exe, CFBundlePackageType: 'APPL', CFBundleShortVersionString: '1.0', CFBundleVersion: '1', ...extra };
+  return {
+    CFBundleIdentifier: id,
+    CFBundleExecutable: exe,
+    CFBundleName: exe,
+    CFBundlePackageType: 'APPL',
+    CFBundleShortVersionString: '1.0',
+    CFBundleVersion: '1',
+    ...extra,
+  };
 }
 
 /** A content-filter system extension for `hostId`, in folder `folder` (under Contents/Library/SystemExtensions). */
@@ -34,16 +42,37 @@ function filterExtension(id: string, exe: string): BundleSpec {
       NSSystemExtensionUsageDescription: 'Filters network traffic for the example.',
       NetworkExtension: {
         NEMachServiceName: `${EXAMPLE_TEAM}.group.example.filter`,
-        NEProviderClasses: { 'com.apple.networkextension.filter-data': 'Filter.DataProvider', 'com.apple.networkextension.filter-control': 'Filter.ControlProvider' },
+        NEProviderClasses: {
+          'com.apple.networkextension.filter-data': 'Filter.DataProvider',
+          'com.apple.networkextension.filter-control': 'Filter.ControlProvider',
+        },
       },
     }),
     infoFormat: 'binary',
     executable: { slices: [{ arch: 'arm64', signature: { identifier: id, teamId: EXAMPLE_TEAM, entitlements } }] },
-    profile: { teamIds: [EXAMPLE_TEAM], entitlements: { ...entitlements, 'com.apple.application-identifier': `${EXAMPLE_TEAM}.${id}`, 'com.apple.developer.networking.networkextension': ['packet-tunnel-provider-systemextension', 'app-proxy-provider-systemextension', 'content-filter-provider-systemextension', 'dns-proxy-systemextension'] } },
+    profile: {
+      teamIds: [EXAMPLE_TEAM],
+      entitlements: {
+        ...entitlements,
+        'com.apple.application-identifier': `${EXAMPLE_TEAM}.${id}`,
+        'com.apple.developer.networking.networkextension': [
+          'packet-tunnel-provider-systemextension',
+          'app-proxy-provider-systemextension',
+          'content-filter-provider-systemextension',
+          'dns-proxy-systemextension',
+        ],
+      },
+    },
   };
 }
 
-function hostApp(name: string, id: string, exe: string, nested: Record<string, BundleSpec>, extraInfo: PlistObject = {}): AppSpec {
+function hostApp(
+  name: string,
+  id: string,
+  exe: string,
+  nested: Record<string, BundleSpec>,
+  extraInfo: PlistObject = {},
+): AppSpec {
   const entitlements: PlistObject = {
     'com.apple.application-identifier': `${EXAMPLE_TEAM}.${id}`,
     'com.apple.developer.team-identifier': EXAMPLE_TEAM,
@@ -57,23 +86,45 @@ function hostApp(name: string, id: string, exe: string, nested: Record<string, B
   return {
     name,
     info: info(id, exe, extraInfo),
-    executable: { slices: [{ arch: 'x86_64', signature }, { arch: 'arm64', signature }] },
-    profile: { teamIds: [EXAMPLE_TEAM], entitlements: { ...entitlements, 'com.apple.developer.networking.networkextension': ['content-filter-provider-systemextension', 'packet-tunnel-provider-systemextension'] } },
+    executable: {
+      slices: [
+        { arch: 'x86_64', signature },
+        { arch: 'arm64', signature },
+      ],
+    },
+    profile: {
+      teamIds: [EXAMPLE_TEAM],
+      entitlements: {
+        ...entitlements,
+        'com.apple.developer.networking.networkextension': [
+          'content-filter-provider-systemextension',
+          'packet-tunnel-provider-systemextension',
+        ],
+      },
+    },
     nested,
   };
 }
 
 export function goodExample(): AppSpec {
   const ext = 'com.example.netconform.filter';
-  return hostApp('NetconformFilter.app', 'com.example.netconform', 'NetconformFilter', { [`Library/SystemExtensions/${ext}.systemextension`]: filterExtension(ext, ext) }, {
-    NSBonjourServices: ['_netconform._udp', '_netconform._tcp'],
-    NSLocalNetworkUsageDescription: 'Finds netconform peers on your local network.',
-  });
+  return hostApp(
+    'NetconformFilter.app',
+    'com.example.netconform',
+    'NetconformFilter',
+    { [`Library/SystemExtensions/${ext}.systemextension`]: filterExtension(ext, ext) },
+    {
+      NSBonjourServices: ['_netconform._udp', '_netconform._tcp'],
+      NSLocalNetworkUsageDescription: 'Finds netconform peers on your local network.',
+    },
+  );
 }
 
 export function fieldExample(): AppSpec {
   const ext = 'com.seaskylight.yksmacos.ExamNetFilter.data';
-  return hostApp('ExamHost.app', 'com.seaskylight.yksmacos', 'ExamHost', { 'Library/SystemExtensions/ExamNetFilterData.systemextension': filterExtension(ext, 'ExamNetFilterData') });
+  return hostApp('ExamHost.app', 'com.seaskylight.yksmacos', 'ExamHost', {
+    'Library/SystemExtensions/ExamNetFilterData.systemextension': filterExtension(ext, 'ExamNetFilterData'),
+  });
 }
 
 export async function writeExamples(dir: string): Promise<string[]> {

@@ -38,20 +38,29 @@ export async function buildHostTopology(profileFile: string, host: string): Prom
   const agents = new Map<string, string>();
   const agentProcesses: ManagedProcess[] = [];
   try {
-    const mine = lab.host(host).interfaces().map((i) => i.segment);
+    const mine = lab
+      .host(host)
+      .interfaces()
+      .map((i) => i.segment);
     const ready: Array<Promise<void>> = [];
     for (const h of lab.hosts) {
       const shared = h.interfaces().find((i) => h.name !== host && mine.includes(i.segment));
       if (!shared) continue;
       agents.set(h.name, shared.ipv4!.address);
-      ready.push(new Promise<void>((resolve, reject) => {
-        const p = h.spawn([process.execPath, '--import', 'tsx', AGENT, '--name', h.name, '--allow-host-network'], {
-          cwd: repoRoot,
-          onLine: (_s, line) => { if (line.startsWith('peer agent ')) resolve(); },
-        });
-        agentProcesses.push(p);
-        void p.exited.then((e) => reject(new Error(`peer agent in ${h.name} exited (${e.signal ?? e.code}): ${p.output.join(' | ')}`)));
-      }));
+      ready.push(
+        new Promise<void>((resolve, reject) => {
+          const p = h.spawn([process.execPath, '--import', 'tsx', AGENT, '--name', h.name, '--allow-host-network'], {
+            cwd: repoRoot,
+            onLine: (_s, line) => {
+              if (line.startsWith('peer agent ')) resolve();
+            },
+          });
+          agentProcesses.push(p);
+          void p.exited.then((e) =>
+            reject(new Error(`peer agent in ${h.name} exited (${e.signal ?? e.code}): ${p.output.join(' | ')}`)),
+          );
+        }),
+      );
     }
     await Promise.all(ready);
   } catch (e) {
@@ -63,7 +72,11 @@ export async function buildHostTopology(profileFile: string, host: string): Prom
 
 /** The lab profile as host mode sees it from `t.host`: no lab, interface names for segments, agents as peers. */
 export function hostProfile(labProfileText: string, t: HostTopology): string {
-  const doc = parse(labProfileText) as { profile: string; lab?: unknown; scenarios: Array<{ with?: Record<string, unknown> }> };
+  const doc = parse(labProfileText) as {
+    profile: string;
+    lab?: unknown;
+    scenarios: Array<{ with?: Record<string, unknown> }>;
+  };
   const ifname = (seg: string): string => t.lab.host(t.host).iface(seg).name;
   delete doc.lab;
   doc.profile = `${doc.profile}-host`;
@@ -113,34 +126,43 @@ export interface ComparableCheck {
  * other labels (host mode's "this host" → the lab host it stands for), matrices reordered by
  * row and column name (host mode lists its own member first), mismatches as "row@col".
  */
-export function comparable(result: RunResult, ifToSegment: Map<string, string>, rename: Record<string, string> = {}): ComparableCheck[] {
+export function comparable(
+  result: RunResult,
+  ifToSegment: Map<string, string>,
+  rename: Record<string, string> = {},
+): ComparableCheck[] {
   const norm = (text: string): string => {
     let t = text.replace(/nc[a-z0-9]{5}i\d+/g, (n) => ifToSegment.get(n) ?? n);
     for (const [from, to] of Object.entries(rename)) t = t.replaceAll(from, to);
     return t;
   };
-  return result.scenarios.flatMap((s) => s.checks.map((c) => ({
-    scenario: s.id,
-    name: norm(c.name),
-    verdict: c.verdict,
-    matrices: c.evidence.filter((e): e is MatrixEvidence => e.kind === 'matrix').map((m) => {
-      const rows = m.rows.map(norm);
-      const cols = m.cols.map(norm);
-      const ro = rows.map((_, i) => i).sort((a, b) => rows[a]!.localeCompare(rows[b]!));
-      const co = cols.map((_, i) => i).sort((a, b) => cols[a]!.localeCompare(cols[b]!));
-      return {
-        rows: ro.map((i) => rows[i]!),
-        cols: co.map((j) => cols[j]!),
-        cells: ro.map((i) => co.map((j) => norm(m.cells[i]![j]!))),
-        mismatches: (m.mismatches ?? []).map(([r, c]) => `${rows[r]}@${cols[c]}`).sort(),
-      };
-    }),
-  })));
+  return result.scenarios.flatMap((s) =>
+    s.checks.map((c) => ({
+      scenario: s.id,
+      name: norm(c.name),
+      verdict: c.verdict,
+      matrices: c.evidence
+        .filter((e): e is MatrixEvidence => e.kind === 'matrix')
+        .map((m) => {
+          const rows = m.rows.map(norm);
+          const cols = m.cols.map(norm);
+          const ro = rows.map((_, i) => i).sort((a, b) => rows[a]!.localeCompare(rows[b]!));
+          const co = cols.map((_, i) => i).sort((a, b) => cols[a]!.localeCompare(cols[b]!));
+          return {
+            rows: ro.map((i) => rows[i]!),
+            cols: co.map((j) => cols[j]!),
+            cells: ro.map((i) => co.map((j) => norm(m.cells[i]![j]!))),
+            mismatches: (m.mismatches ?? []).map(([r, c]) => `${rows[r]}@${cols[c]}`).sort(),
+          };
+        }),
+    })),
+  );
 }
 
 /** Interface name → segment for every lab of a run (the `labs` section of results.json) and for a live lab. */
 export function ifaceSegments(labs: Array<Record<string, Record<string, string>>>): Map<string, string> {
   const m = new Map<string, string>();
-  for (const byHost of labs) for (const segs of Object.values(byHost)) for (const [seg, name] of Object.entries(segs)) m.set(name, seg);
+  for (const byHost of labs)
+    for (const segs of Object.values(byHost)) for (const [seg, name] of Object.entries(segs)) m.set(name, seg);
   return m;
 }

@@ -3,7 +3,14 @@
  * of a delivering peer reaches every other ready member (the witness included), with the NW
  * failure modes from the field reproduced on the NW peers only.
  */
-import type { GroupPeerProbe, GroupState, PeerFactory, PeerKind, SendRecord, StateEvent } from '../../suites/nwgroup/lib/peer.ts';
+import type {
+  GroupPeerProbe,
+  GroupState,
+  PeerFactory,
+  PeerKind,
+  SendRecord,
+  StateEvent,
+} from '../../suites/nwgroup/lib/peer.ts';
 
 export type FakeMode =
   | 'healthy'

@@ -22,7 +22,12 @@ export interface Need {
 }
 
 function need(ok: boolean, reason: string, notInstalled?: Need['notInstalled']): Need {
-  return { ok, reason: ok ? '' : reason, title: (text) => (ok ? text : `${text} (skipped: ${reason})`), notInstalled: ok ? undefined : notInstalled };
+  return {
+    ok,
+    reason: ok ? '' : reason,
+    title: (text) => (ok ? text : `${text} (skipped: ${reason})`),
+    notInstalled: ok ? undefined : notInstalled,
+  };
 }
 
 const cache = new Map<string, Need>();
@@ -37,9 +42,10 @@ export function program(cmd: string, debianPackage: string, versionArgs: string[
   if (hit) return hit;
   const r = spawnSync(cmd, versionArgs, { stdio: 'ignore', timeout: 10_000 });
   const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
-  const why = code === 'ENOENT'
-    ? `needs ${cmd} (Debian package ${debianPackage}), not installed`
-    : `needs ${cmd} (Debian package ${debianPackage}); \`${[cmd, ...versionArgs].join(' ')}\` ${code ? `failed with ${code}` : `exited ${r.status ?? r.signal}`}`;
+  const why =
+    code === 'ENOENT'
+      ? `needs ${cmd} (Debian package ${debianPackage}), not installed`
+      : `needs ${cmd} (Debian package ${debianPackage}); \`${[cmd, ...versionArgs].join(' ')}\` ${code ? `failed with ${code}` : `exited ${r.status ?? r.signal}`}`;
   const n = need(!r.error && r.status === 0, why, code === 'ENOENT' ? [{ cmd, pkg: debianPackage }] : undefined);
   cache.set(key, n);
   return n;
@@ -67,7 +73,8 @@ export function requires(...needs: Array<Need | (() => Need)>): Need {
   const unmet = needs.map((n) => (typeof n === 'function' ? n() : n)).filter((n) => !n.ok);
   const absent = unmet.flatMap((n) => n.notInstalled ?? []);
   const byPkg = new Map<string, string[]>();
-  for (const a of absent) if (!byPkg.get(a.pkg)?.includes(a.cmd)) byPkg.set(a.pkg, [...(byPkg.get(a.pkg) ?? []), a.cmd]);
+  for (const a of absent)
+    if (!byPkg.get(a.pkg)?.includes(a.cmd)) byPkg.set(a.pkg, [...(byPkg.get(a.pkg) ?? []), a.cmd]);
   const reasons = [
     ...unmet.filter((n) => !n.notInstalled).map((n) => n.reason),
     ...[...byPkg].map(([pkg, cmds]) => `needs ${cmds.join(', ')} (Debian package ${pkg}), not installed`),
@@ -84,11 +91,21 @@ export function cgroupPsi(): Need {
   let psi = false;
   try {
     psi = !!mount && /^some .*total=\d+/m.test(readFileSync(join(mount, 'cpu.pressure'), 'utf8'));
-  } catch { /* no PSI */ }
-  return need(psi, mount ? `needs PSI on the cgroup v2 mount ${mount} (CONFIG_PSI, not booted with psi=0)` : 'needs a read-write cgroup v2 mount');
+  } catch {
+    /* no PSI */
+  }
+  return need(
+    psi,
+    mount
+      ? `needs PSI on the cgroup v2 mount ${mount} (CONFIG_PSI, not booted with psi=0)`
+      : 'needs a read-write cgroup v2 mount',
+  );
 }
 
 /** Autogroups (sched(7): CONFIG_SCHED_AUTOGROUP, /proc/<pid>/autogroup; not booted with noautogroup). */
 export function autogroups(): Need {
-  return need(autogroupNice(process.pid) !== null, 'needs a kernel with autogroups (CONFIG_SCHED_AUTOGROUP, /proc/<pid>/autogroup)');
+  return need(
+    autogroupNice(process.pid) !== null,
+    'needs a kernel with autogroups (CONFIG_SCHED_AUTOGROUP, /proc/<pid>/autogroup)',
+  );
 }

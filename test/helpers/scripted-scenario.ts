@@ -18,7 +18,10 @@ export interface ScriptOptions {
   opts?: Partial<ExecuteOptions>;
 }
 
-export async function runScripted(attempts: Array<() => Check[]>, o: ScriptOptions = {}): Promise<ScenarioResult & { ran: number }> {
+export async function runScripted(
+  attempts: Array<() => Check[]>,
+  o: ScriptOptions = {},
+): Promise<ScenarioResult & { ran: number }> {
   let ran = 0;
   const scenario = defineScenario({
     id: 'test.scripted',
@@ -34,15 +37,30 @@ export async function runScripted(attempts: Array<() => Check[]>, o: ScriptOptio
       return (attempts[ran - 1] ?? attempts.at(-1)!)();
     },
   }) as unknown as AnyScenario;
-  const profile = { file: 'p.yaml', dir: '.', sha256: '', profile: { profile: 'p', tags: [], scenarios: [] }, scenarioLines: {} } as LoadedProfile;
+  const profile = {
+    file: 'p.yaml',
+    dir: '.',
+    sha256: '',
+    profile: { profile: 'p', tags: [], scenarios: [] },
+    scenarioLines: {},
+  } as LoadedProfile;
   const spec = {
-    id: 'scripted', use: 'test.scripted', with: {}, expect: {},
+    id: 'scripted',
+    use: 'test.scripted',
+    with: {},
+    expect: {},
     ...(o.expectFail ? { expectFail: o.expectFail } : {}),
     ...(o.retries !== undefined ? { retries: o.retries } : {}),
   };
   const result = await executeScenario(
     { profile, spec, scenario, key: 'p/scripted' },
-    { capabilities: {} as Capabilities, lab: undefined, allowHostNetwork: false, interrupt: new AbortController().signal, ...o.opts },
+    {
+      capabilities: {} as Capabilities,
+      lab: undefined,
+      allowHostNetwork: false,
+      interrupt: new AbortController().signal,
+      ...o.opts,
+    },
   );
   return { ...result, ran };
 }

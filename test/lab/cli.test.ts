@@ -14,7 +14,10 @@ async function run(...args: string[]): Promise<string> {
     loadProfileForLab: async (file) => ({ lab: (parse(readFileSync(file, 'utf8')) as { lab: unknown }).lab, file }),
   });
   const lines: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { lines.push(String(s)); return true; });
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
+    lines.push(String(s));
+    return true;
+  });
   const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
   try {
     await program.parseAsync(args, { from: 'user' });
@@ -26,9 +29,11 @@ async function run(...args: string[]): Promise<string> {
 }
 
 describe.skipIf(!labNeed.ok)(labNeed.title('lab CLI'), () => {
-  const runId = 'tcli' + String.fromCharCode(97 + (process.pid % 26));
+  const runId = `tcli${String.fromCharCode(97 + (process.pid % 26))}`;
   isolateState();
-  afterAll(async () => { await labDown(runId, { force: true }); });
+  afterAll(async () => {
+    await labDown(runId, { force: true });
+  });
 
   it('lab up keeps the lab, status shows it, gc leaves it, down removes it', async () => {
     const upOut = await run('lab', 'up', 'profiles/lab-example.yaml', '--run-id', runId);
@@ -55,7 +60,10 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab CLI'), () => {
     expect(await run('lab', 'down', 'profiles/lab-example.yaml')).toContain(`lab ${runId}: removed`);
     expect(snapshot(runId).netns).toEqual([]);
     for (const target of ['profiles/lab-example.yaml', runId, 'no/such/profile.yaml']) {
-      const err = await run('lab', 'down', target).then(() => undefined, (e: unknown) => e);
+      const err = await run('lab', 'down', target).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(CliError);
       expect((err as CliError).exitCode).toBe(ExitCode.usage);
       expect((err as CliError).message).toMatch(/^no lab/);

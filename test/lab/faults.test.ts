@@ -12,14 +12,17 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab faults'), () => {
   const runId = newRunId();
   isolateState();
   beforeAll(async () => {
-    lab = await bringUpLab({
-      segments: { a: {}, b: {}, c: {} },
-      hosts: {
-        dut: { links: [{ segment: 'a' }, { segment: 'b' }], defaultRoute: 'a' },
-        pa: { links: [{ segment: 'a' }] },
-        pb: { links: [{ segment: 'b' }] },
+    lab = await bringUpLab(
+      {
+        segments: { a: {}, b: {}, c: {} },
+        hosts: {
+          dut: { links: [{ segment: 'a' }, { segment: 'b' }], defaultRoute: 'a' },
+          pa: { links: [{ segment: 'a' }] },
+          pb: { links: [{ segment: 'b' }] },
+        },
       },
-    }, { runId, log: () => {} });
+      { runId, log: () => {} },
+    );
   });
   afterAll(async () => {
     await lab?.down();
@@ -30,7 +33,9 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab faults'), () => {
     const to4 = lab.host('dut').iface('a').ipv4!.address;
     const to6 = lab.host('dut').iface('a').ipv6!.address;
     await lab.linkDown('dut', 'a');
-    expect(ipJ<Array<{ flags: string[] }>>(lab.host('dut').netns, 'link', 'show', lab.host('dut').iface('a').name)[0]!.flags).not.toContain('UP');
+    expect(
+      ipJ<Array<{ flags: string[] }>>(lab.host('dut').netns, 'link', 'show', lab.host('dut').iface('a').name)[0]!.flags,
+    ).not.toContain('UP');
     expect((await udpReaches(lab, 'pa', 'dut', to4)).arrived).toBe(false);
     await lab.linkUp('dut', 'a');
     expect(lab.host('dut').iface('a').ipv6?.address).toBe(to6);
@@ -43,7 +48,9 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab faults'), () => {
     const ns = lab.host('dut').netns;
     await lab.setDefaultRoute('dut', 'b');
     expect(routeDev(ns, '198.19.200.1')).toBe(lab.host('dut').iface('b').name);
-    expect(ipJ<Array<{ dev: string }>>(ns, '-6', 'route', 'get', '2001:2:ff::1')[0]!.dev).toBe(lab.host('dut').iface('b').name);
+    expect(ipJ<Array<{ dev: string }>>(ns, '-6', 'route', 'get', '2001:2:ff::1')[0]!.dev).toBe(
+      lab.host('dut').iface('b').name,
+    );
     expect((await udpReaches(lab, 'dut', 'pb', '255.255.255.255', { broadcast: true })).arrived).toBe(true);
     expect((await udpReaches(lab, 'dut', 'pa', '255.255.255.255', { broadcast: true })).arrived).toBe(false);
     await lab.setDefaultRoute('dut', 'a');
@@ -52,7 +59,12 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab faults'), () => {
 
   it('an address change is visible to the kernel, to interfaces() and on the wire', async () => {
     await lab.setAddress('pb', 'b', '198.18.2.77/24');
-    const got = ipJ<Array<{ addr_info: Array<{ family: string; local: string }> }>>(lab.host('pb').netns, 'addr', 'show', lab.host('pb').iface('b').name);
+    const got = ipJ<Array<{ addr_info: Array<{ family: string; local: string }> }>>(
+      lab.host('pb').netns,
+      'addr',
+      'show',
+      lab.host('pb').iface('b').name,
+    );
     expect(got[0]!.addr_info.filter((a) => a.family === 'inet').map((a) => a.local)).toEqual(['198.18.2.77']);
     expect(lab.host('pb').iface('b').ipv4?.address).toBe('198.18.2.77');
     expect((await udpReaches(lab, 'dut', 'pb', '198.18.2.77')).arrived).toBe(true);
@@ -67,7 +79,10 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab faults'), () => {
     expect((await udpReaches(lab, 'pa', 'pb', pb.ipv4!.address)).arrived).toBe(true);
     await lab.removeLink('pa', 'c');
     expect(() => lab.host('pa').iface('c')).toThrow(/no interface on segment c/);
-    expect(ipJ<Array<{ ifname: string }>>(lab.host('pa').netns, 'link', 'show').map((l) => l.ifname)).toEqual(['lo', lab.host('pa').iface('a').name]);
+    expect(ipJ<Array<{ ifname: string }>>(lab.host('pa').netns, 'link', 'show').map((l) => l.ifname)).toEqual([
+      'lo',
+      lab.host('pa').iface('a').name,
+    ]);
     expect((await udpReaches(lab, 'pb', 'pa', i.ipv4!.address)).arrived).toBe(false);
   });
 
@@ -75,7 +90,12 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab faults'), () => {
     const dev = lab.host('pa').iface('a').name;
     await lab.setLinkProps('pa', 'a', { mtu: 1300, rate: '5mbit' });
     expect(lab.host('pa').iface('a').mtu).toBe(1300);
-    const qd = (): string | undefined => (JSON.parse(execFileSync('tc', ['-n', lab.host('pa').netns, '-j', 'qdisc', 'show', 'dev', dev], { encoding: 'utf8' })) as Array<{ kind: string; root?: boolean }>).find((q) => q.root)?.kind;
+    const qd = (): string | undefined =>
+      (
+        JSON.parse(
+          execFileSync('tc', ['-n', lab.host('pa').netns, '-j', 'qdisc', 'show', 'dev', dev], { encoding: 'utf8' }),
+        ) as Array<{ kind: string; root?: boolean }>
+      ).find((q) => q.root)?.kind;
     expect(qd()).toBe('tbf');
     await lab.setLinkProps('pa', 'a', {});
     expect(qd()).not.toBe('tbf');
@@ -89,8 +109,12 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab faults'), () => {
       const e = await lab.setLinkProps('pa', 'a', { delayMs: 5 }).catch((x: unknown) => x);
       expect(e).toBeInstanceOf(LabError);
       expect(e).toMatchObject({ code: 'ENETEM', message: 'netem is not available in this kernel' });
-      await expect(bringUpLab({ segments: { s: { lossPercent: 1 } }, hosts: { h: { links: [{ segment: 's' }] } } }, { runId: newRunId(), log: () => {} }))
-        .rejects.toMatchObject({ code: 'ENETEM' });
+      await expect(
+        bringUpLab(
+          { segments: { s: { lossPercent: 1 } }, hosts: { h: { links: [{ segment: 's' }] } } },
+          { runId: newRunId(), log: () => {} },
+        ),
+      ).rejects.toMatchObject({ code: 'ENETEM' });
     }
   });
 
@@ -102,6 +126,9 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab faults'), () => {
     setTimeout(() => ac.abort(), 50);
     await lab.flap('dut', 'b', { downMs: 1000, upMs: 1000, count: 100 }, ac.signal);
     expect(Date.now() - t0).toBeLessThan(5000);
-    expect(ipJ<Array<{ operstate: string }>>(lab.host('dut').netns, 'link', 'show', lab.host('dut').iface('b').name)[0]!.operstate).toBe('UP');
+    expect(
+      ipJ<Array<{ operstate: string }>>(lab.host('dut').netns, 'link', 'show', lab.host('dut').iface('b').name)[0]!
+        .operstate,
+    ).toBe('UP');
   });
 });

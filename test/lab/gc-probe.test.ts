@@ -17,23 +17,36 @@ const probeOf = (pid: number): string[] => readdirSync('/run/netns').filter((n) 
 describe.skipIf(!labNeed.ok)(labNeed.title('lab gc and probe namespaces'), () => {
   const stateDir = isolateState();
 
-  it('a run SIGKILLed during the capability probe leaves ncprobe-<pid>-…; lab gc removes it (the issue\'s repro)', async () => {
+  it("a run SIGKILLed during the capability probe leaves ncprobe-<pid>-…; lab gc removes it (the issue's repro)", async () => {
     const out = await tempDir();
-    const child = execa('node', [bin, 'run', 'profiles/broadcast.yaml', '-o', out], { cwd: repoRoot, detached: true, reject: false, env: { NETCONFORM_STATE_DIR: stateDir } });
+    const child = execa('node', [bin, 'run', 'profiles/broadcast.yaml', '-o', out], {
+      cwd: repoRoot,
+      detached: true,
+      reject: false,
+      env: { NETCONFORM_STATE_DIR: stateDir },
+    });
     const pid = child.pid!;
     let seen: string[] = [];
     const deadline = Date.now() + 60_000;
     let ended = false;
-    void child.then(() => { ended = true; });
-    while (!ended && Date.now() < deadline && (seen = probeOf(pid)).length === 0) await new Promise((r) => setTimeout(r, 1));
+    void child.then(() => {
+      ended = true;
+    });
+    while (!ended && Date.now() < deadline && (seen = probeOf(pid)).length === 0)
+      await new Promise((r) => setTimeout(r, 1));
     expect(seen, 'the probe namespace was never seen').toHaveLength(1);
     process.kill(-pid, 'SIGKILL');
     await child;
-    const gc = await execa('node', [bin, 'lab', 'gc'], { cwd: repoRoot, reject: false, env: { NETCONFORM_STATE_DIR: stateDir } });
+    const gc = await execa('node', [bin, 'lab', 'gc'], {
+      cwd: repoRoot,
+      reject: false,
+      env: { NETCONFORM_STATE_DIR: stateDir },
+    });
     expect(gc.exitCode).toBe(0);
     // The probe's own deletion may have won the race with SIGKILL; either way nothing stays.
     expect(probeOf(pid)).toEqual([]);
-    if (gc.stdout.includes(seen[0]!)) expect(gc.stdout).toContain(`gc: probe namespace ${seen[0]} (owner pid ${pid} gone): removed`);
+    if (gc.stdout.includes(seen[0]!))
+      expect(gc.stdout).toContain(`gc: probe namespace ${seen[0]} (owner pid ${pid} gone): removed`);
   });
 
   it('a probe namespace of a dead pid goes, of a live owner stays (pid and start time in the name)', async () => {
@@ -52,7 +65,13 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab gc and probe namespaces'), () =>
       expect(existsSync(`/run/netns/${reusedNs}`)).toBe(false);
       expect(existsSync(`/run/netns/${liveNs}`)).toBe(true);
     } finally {
-      for (const n of [deadNs, liveNs, reusedNs]) { try { execFileSync("ip", ["netns", "del", n], { stdio: "ignore" }); } catch { /* already gone */ } }
+      for (const n of [deadNs, liveNs, reusedNs]) {
+        try {
+          execFileSync('ip', ['netns', 'del', n], { stdio: 'ignore' });
+        } catch {
+          /* already gone */
+        }
+      }
     }
   });
 });

@@ -15,11 +15,31 @@ const deadPid = (): number => Number(execFileSync('sh', ['-c', 'echo $$'], { enc
 describe.skipIf(!labNeed.ok)(labNeed.title('lab gc with invalid state files'), () => {
   const stateDir = isolateState();
   const made: string[] = [];
-  const addNetns = (n: string): void => { execFileSync('ip', ['netns', 'add', n]); made.push(n); };
-  afterAll(() => { for (const n of made) { try { execFileSync('ip', ['netns', 'del', n], { stdio: 'ignore' }); } catch { /* gone */ } } });
-  const record = (runId: string, namespaces: string[], extra: Record<string, unknown> = {}) => JSON.stringify({
-    runId, ownerPid: deadPid(), ownerStart: '1', createdAt: new Date().toISOString(), persistent: false, namespaces, hosts: [], segments: [], ...extra,
+  const addNetns = (n: string): void => {
+    execFileSync('ip', ['netns', 'add', n]);
+    made.push(n);
+  };
+  afterAll(() => {
+    for (const n of made) {
+      try {
+        execFileSync('ip', ['netns', 'del', n], { stdio: 'ignore' });
+      } catch {
+        /* gone */
+      }
+    }
   });
+  const record = (runId: string, namespaces: string[], extra: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      runId,
+      ownerPid: deadPid(),
+      ownerStart: '1',
+      createdAt: new Date().toISOString(),
+      persistent: false,
+      namespaces,
+      hosts: [],
+      segments: [],
+      ...extra,
+    });
 
   it('null, garbage, a foreign namespace, a mismatched run id: reported, untouched; a dead lab after them is removed', async () => {
     const victimId = newRunId();
@@ -45,11 +65,21 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab gc with invalid state files'), (
     writeFileSync(join(stateDir, `${otherId}.json`), record(victimId, [victim]));
     writeFileSync(join(stateDir, `${goodId}.json`), record(goodId, [good]));
 
-    const status = await execa('node', [bin, 'lab', 'status'], { cwd: repoRoot, reject: false, all: true, env: { NETCONFORM_STATE_DIR: stateDir } });
+    const status = await execa('node', [bin, 'lab', 'status'], {
+      cwd: repoRoot,
+      reject: false,
+      all: true,
+      env: { NETCONFORM_STATE_DIR: stateDir },
+    });
     expect(status.exitCode, status.all).toBe(0);
     expect(status.stderr).toMatch(/skipped .*not-a-lab\.json: not a run id/);
 
-    const gc = await execa('node', [bin, 'lab', 'gc'], { cwd: repoRoot, reject: false, all: true, env: { NETCONFORM_STATE_DIR: stateDir } });
+    const gc = await execa('node', [bin, 'lab', 'gc'], {
+      cwd: repoRoot,
+      reject: false,
+      all: true,
+      env: { NETCONFORM_STATE_DIR: stateDir },
+    });
     try {
       expect(gc.exitCode, gc.all).toBe(0);
       expect(gc.stdout).toContain(`${liarId}.json: lists namespace "${foreign}", not one of run ${liarId}'s`);

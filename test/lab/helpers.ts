@@ -32,7 +32,9 @@ export function netnsList(): string[] {
 
 /** Root-namespace links: a lab must never add any. */
 export function rootLinks(): string[] {
-  return (JSON.parse(execFileSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8' })) as Array<{ ifname: string }>).map((l) => l.ifname);
+  return (
+    JSON.parse(execFileSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8' })) as Array<{ ifname: string }>
+  ).map((l) => l.ifname);
 }
 
 /** Live (non-zombie) descendants of this process. */
@@ -46,10 +48,17 @@ export function childPids(): number[] {
       if (rest[0] === 'Z') continue;
       const pp = Number(rest[1]);
       byParent.set(pp, [...(byParent.get(pp) ?? []), Number(e)]);
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   const out: number[] = [];
-  const walk = (p: number): void => { for (const c of byParent.get(p) ?? []) { out.push(c); walk(c); } };
+  const walk = (p: number): void => {
+    for (const c of byParent.get(p) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
   walk(process.pid);
   return out;
 }
@@ -57,7 +66,11 @@ export function childPids(): number[] {
 /** Namespaces/links/processes that carry `runId` (or all ours when omitted). */
 export function snapshot(runId?: string): { netns: string[]; links: string[]; children: number[] } {
   const mine = (n: string): boolean => (runId ? n.includes(runId) : /^ncs?-/.test(n));
-  return { netns: netnsList().filter(mine), links: rootLinks().filter((l) => /^(nc|br-|p-)/.test(l)), children: childPids() };
+  return {
+    netns: netnsList().filter(mine),
+    links: rootLinks().filter((l) => /^(nc|br-|p-)/.test(l)),
+    children: childPids(),
+  };
 }
 
 const UDP = path.join(FIXTURES, 'udp.mjs');
@@ -67,15 +80,28 @@ let portSeq = 20000 + (process.pid % 5000);
  * Sends 3 datagrams from `from` to `to` (address) and reports whether `receiver` got one.
  * The receiver binds `bind` (default: the wildcard) inside its namespace.
  */
-export async function udpReaches(lab: Lab, from: string, receiver: string, to: string, opts: { bind?: string; broadcast?: boolean; waitMs?: number } = {}): Promise<{ arrived: boolean; sendResult: string; got: string[] }> {
+export async function udpReaches(
+  lab: Lab,
+  from: string,
+  receiver: string,
+  to: string,
+  opts: { bind?: string; broadcast?: boolean; waitMs?: number } = {},
+): Promise<{ arrived: boolean; sendResult: string; got: string[] }> {
   const port = portSeq++;
   const v6 = to.includes(':');
   // The receiver listens until it is stopped; the window that counts is waitMs after the sender
   // has finished, so a slow start of either process on a loaded machine changes nothing.
-  const rx = spawnManaged([process.execPath, UDP, 'recv', opts.bind ?? (v6 ? '::' : '0.0.0.0'), String(port), '60000'], { netns: lab.host(receiver).netns });
+  const rx = spawnManaged(
+    [process.execPath, UDP, 'recv', opts.bind ?? (v6 ? '::' : '0.0.0.0'), String(port), '60000'],
+    { netns: lab.host(receiver).netns },
+  );
   const deadline = Date.now() + 30_000;
-  while (!rx.output.includes('[stdout] ready') && rx.running() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-  const tx = spawnManaged([process.execPath, UDP, 'send', to, String(port), `hello-from-${from}`, ...(opts.broadcast ? ['broadcast'] : [])], { netns: lab.host(from).netns });
+  while (!rx.output.includes('[stdout] ready') && rx.running() && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 10));
+  const tx = spawnManaged(
+    [process.execPath, UDP, 'send', to, String(port), `hello-from-${from}`, ...(opts.broadcast ? ['broadcast'] : [])],
+    { netns: lab.host(from).netns },
+  );
   await tx.exited;
   await new Promise((r) => setTimeout(r, opts.waitMs ?? 600));
   await rx.stop();

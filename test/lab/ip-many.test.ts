@@ -12,22 +12,42 @@ import { labNeed, netnsList } from './helpers.ts';
 
 describe('ip-many (pure parts)', () => {
   it('chunks keep order and use at most n workers', () => {
-    expect(chunk([1, 2, 3, 4, 5], 2)).toEqual([[1, 2, 3], [4, 5]]);
+    expect(chunk([1, 2, 3, 4, 5], 2)).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
     expect(chunk([1], 4)).toEqual([[1]]);
     expect(chunk([1, 2, 3], 0)).toEqual([[1, 2, 3]]);
   });
 
   it('splits a stream into sections by job index, with exit codes; a cut-off section has none', () => {
     const t = 'abc';
-    const s = splitSections(['@@abc 0 begin', 'one', '', '@@abc 0 rc 0', '@@abc 3 begin', 'x', '@@abc 3 rc 2', '@@abc 4 begin', 'partial'].join('\n'), t);
+    const s = splitSections(
+      [
+        '@@abc 0 begin',
+        'one',
+        '',
+        '@@abc 0 rc 0',
+        '@@abc 3 begin',
+        'x',
+        '@@abc 3 rc 2',
+        '@@abc 4 begin',
+        'partial',
+      ].join('\n'),
+      t,
+    );
     expect(s.get(0)).toEqual({ text: 'one\n', rc: 0 });
     expect(s.get(3)).toEqual({ text: 'x', rc: 2 });
     expect(s.get(4)).toEqual({ text: 'partial' });
   });
 
   it('refuses namespace names a shell would interpret and lines that would end the here-document', () => {
-    expect(() => workerScript([{ index: 0, job: { netns: "a'; rm -rf /", lines: ['link show'] } }], 't', false)).toThrow(/not safe for a shell/);
-    expect(() => workerScript([{ index: 0, job: { netns: 'ok', lines: ['NC_EOF_t'] } }], 't', false)).toThrow(/here-document/);
+    expect(() =>
+      workerScript([{ index: 0, job: { netns: "a'; rm -rf /", lines: ['link show'] } }], 't', false),
+    ).toThrow(/not safe for a shell/);
+    expect(() => workerScript([{ index: 0, job: { netns: 'ok', lines: ['NC_EOF_t'] } }], 't', false)).toThrow(
+      /here-document/,
+    );
     expect(() => workerScript([{ index: 0, job: { netns: 'ok', lines: ['a\nb'] } }], 't', false)).toThrow(/line break/);
   });
 });
@@ -44,11 +64,14 @@ describe.skipIf(!labNeed.ok)(labNeed.title('ip-many in real namespaces'), () => 
     expect(netnsList().filter((n) => n.includes(runId))).toEqual([]);
   });
 
-  it('runs every namespace\'s batch there and returns each one\'s output in input order', async () => {
-    const outs = await ipBatchEach(names.map((netns, k) => ({
-      netns,
-      lines: ['link set lo up', `link add v${k} type veth peer name w${k}`, 'link show'],
-    })), { json: true, workers: 3 });
+  it("runs every namespace's batch there and returns each one's output in input order", async () => {
+    const outs = await ipBatchEach(
+      names.map((netns, k) => ({
+        netns,
+        lines: ['link set lo up', `link add v${k} type veth peer name w${k}`, 'link show'],
+      })),
+      { json: true, workers: 3 },
+    );
     expect(outs).toHaveLength(names.length);
     outs.forEach((out, k) => {
       const links = parseJsonStream(out).at(-1) as Array<{ ifname: string }>;
@@ -57,9 +80,12 @@ describe.skipIf(!labNeed.ok)(labNeed.title('ip-many in real namespaces'), () => 
     });
   });
 
-  it('a failing line is reported with its namespace, the line and ip\'s message; later ones in that shell do not run', async () => {
+  it("a failing line is reported with its namespace, the line and ip's message; later ones in that shell do not run", async () => {
     const bad = names[2]!;
-    const jobs = names.map((netns) => ({ netns, lines: netns === bad ? ['link set lo up', 'link set nosuchdev up'] : ['link show lo'] }));
+    const jobs = names.map((netns) => ({
+      netns,
+      lines: netns === bad ? ['link set lo up', 'link set nosuchdev up'] : ['link show lo'],
+    }));
     const err = await ipBatchEach(jobs, { workers: 1 }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'EIP' });
     const msg = (err as Error).message;
@@ -69,7 +95,10 @@ describe.skipIf(!labNeed.ok)(labNeed.title('ip-many in real namespaces'), () => 
   });
 
   it('two failures in different shells: the first is described, the other named', async () => {
-    const jobs = names.map((netns, k) => ({ netns, lines: k === 1 || k === 6 ? [`addr add 198.18.0.${k}/24 dev missing${k}`] : ['link show lo'] }));
+    const jobs = names.map((netns, k) => ({
+      netns,
+      lines: k === 1 || k === 6 ? [`addr add 198.18.0.${k}/24 dev missing${k}`] : ['link show lo'],
+    }));
     const err = (await ipBatchEach(jobs, { workers: 2 }).catch((e: unknown) => e)) as Error;
     expect(err.message).toContain(`(in ${names[1]})`);
     expect(err.message).toContain('dev missing1');
@@ -82,7 +111,7 @@ describe.skipIf(!labNeed.ok)(labNeed.title('ip-many in real namespaces'), () => 
 });
 
 describe.skipIf(!labNeed.ok)(labNeed.title('teardown attribution'), () => {
-  it('a namespace whose `netns del` fails is named with ip\'s message, and nothing else is touched', async () => {
+  it("a namespace whose `netns del` fails is named with ip's message, and nothing else is touched", async () => {
     const runId = newRunId();
     const ok = `nc-${runId}-ok`;
     // A directory where ip expects its bind-mount file: `netns del` cannot unlink it (EISDIR).

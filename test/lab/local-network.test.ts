@@ -30,10 +30,16 @@ describe.skipIf(skip !== undefined)(`local network policies in a lab${skip ? ` (
   const runId = newRunId();
   isolateState();
   beforeAll(async () => {
-    lab = await bringUpLab({
-      segments: { a: {} },
-      hosts: { dut: { links: [{ segment: 'a' }], defaultRoute: 'a', localNetwork: 'denied' }, peer: { links: [{ segment: 'a' }] } },
-    }, { runId, log: () => {} });
+    lab = await bringUpLab(
+      {
+        segments: { a: {} },
+        hosts: {
+          dut: { links: [{ segment: 'a' }], defaultRoute: 'a', localNetwork: 'denied' },
+          peer: { links: [{ segment: 'a' }] },
+        },
+      },
+      { runId, log: () => {} },
+    );
     witness = await startWitness(segmentNetns(runId, 'a'), `udp port ${PORT} or tcp port ${PORT}`);
   });
   afterAll(async () => {
@@ -47,7 +53,21 @@ describe.skipIf(skip !== undefined)(`local network policies in a lab${skip ? ` (
   /** Runs the sender in dut, as one of its own programs (app) or as a harness instrument. */
   async function sendFromDut(token: string, app: boolean): Promise<Record<string, string>> {
     const i = lab.host('dut').iface('a');
-    const p = lab.host('dut').spawn([process.execPath, SEND, token, lab.host('peer').iface('a').ipv4!.address, i.ipv4!.broadcast, i.ipv4!.address, i.name, String(PORT)], { app });
+    const p = lab
+      .host('dut')
+      .spawn(
+        [
+          process.execPath,
+          SEND,
+          token,
+          lab.host('peer').iface('a').ipv4!.address,
+          i.ipv4!.broadcast,
+          i.ipv4!.address,
+          i.name,
+          String(PORT),
+        ],
+        { app },
+      );
     await p.exited;
     const line = p.output.find((l) => l.startsWith('[stdout] {'));
     if (!line) throw new Error(`sender printed: ${p.output.join(' | ')}`);
@@ -71,7 +91,9 @@ describe.skipIf(skip !== undefined)(`local network policies in a lab${skip ? ` (
       expect(lab.host('dut').localNetwork()).toBe(policy);
       const token = `${policy}-${runId}`;
       const got = await sendFromDut(token, true);
-      expect(Object.fromEntries(KINDS.map((k) => [k, got[k]]))).toEqual(Object.fromEntries(KINDS.map((k) => [k, sendResult])));
+      expect(Object.fromEntries(KINDS.map((k) => [k, got[k]]))).toEqual(
+        Object.fromEntries(KINDS.map((k) => [k, sendResult])),
+      );
       expect(got.loopback).toBe('ok');
       // TCP: denied refuses the connect at once (macOS: EHOSTUNREACH); silent lets the SYN vanish.
       expect(got.tcp).toBe(policy === 'denied' ? 'EHOSTUNREACH' : policy === 'silent' ? 'ETIMEDOUT' : 'ECONNREFUSED');
@@ -79,7 +101,7 @@ describe.skipIf(skip !== undefined)(`local network policies in a lab${skip ? ` (
     });
   }
 
-  it('the harness\'s own processes in the same host are not affected (denied applies to its programs only)', async () => {
+  it("the harness's own processes in the same host are not affected (denied applies to its programs only)", async () => {
     await lab.lnpDeny('dut');
     const token = `instrument-${runId}`;
     const got = await sendFromDut(token, false);
@@ -87,12 +109,23 @@ describe.skipIf(skip !== undefined)(`local network policies in a lab${skip ? ` (
     expect(await onWire(token)).toEqual(KINDS);
   });
 
-  it('receiving keeps working under denied and silent (a peer reaches the host\'s program)', async () => {
+  it("receiving keeps working under denied and silent (a peer reaches the host's program)", async () => {
     for (const how of ['denied', 'silent'] as const) {
       await lab.lnpDeny('dut', how);
-      const rx = lab.host('dut').spawn([process.execPath, UDP, 'recv', '0.0.0.0', String(PORT + 1), '1500'], { app: true });
+      const rx = lab
+        .host('dut')
+        .spawn([process.execPath, UDP, 'recv', '0.0.0.0', String(PORT + 1), '1500'], { app: true });
       while (!rx.output.includes('[stdout] ready') && rx.running()) await new Promise((r) => setTimeout(r, 10));
-      const tx = lab.host('peer').spawn([process.execPath, UDP, 'send', lab.host('dut').iface('a').ipv4!.address, String(PORT + 1), `to-dut-${how}`]);
+      const tx = lab
+        .host('peer')
+        .spawn([
+          process.execPath,
+          UDP,
+          'send',
+          lab.host('dut').iface('a').ipv4!.address,
+          String(PORT + 1),
+          `to-dut-${how}`,
+        ]);
       await tx.exited;
       await rx.exited;
       expect(rx.output.filter((l) => l.includes(`to-dut-${how}`)).length).toBeGreaterThan(0);
@@ -102,14 +135,14 @@ describe.skipIf(skip !== undefined)(`local network policies in a lab${skip ? ` (
   });
 });
 
-describe('joining a host program\'s cgroup', () => {
+describe("joining a host program's cgroup", () => {
   it('a program whose cgroup cannot be joined never runs (fails closed, never unconfined)', async () => {
     const p = spawnManaged(['/bin/echo', 'ran'], { cgroup: '/nonexistent-netconform-cgroup' });
     const exit = await p.exited;
     expect(exit.code).not.toBe(0);
     expect(p.output).not.toContain('[stdout] ran');
   });
-  it('argv reaches the program as is, never through the shell\'s parser', async () => {
+  it("argv reaches the program as is, never through the shell's parser", async () => {
     const argv = argvInCgroup('/x', undefined, ['/bin/echo', '$HOME; rm -rf /', '"q"']);
     expect(argv.slice(-3)).toEqual(['/bin/echo', '$HOME; rm -rf /', '"q"']);
     expect(argvInCgroup('/x', 'nc-abcde-h', ['prog']).slice(-5)).toEqual(['ip', 'netns', 'exec', 'nc-abcde-h', 'prog']);

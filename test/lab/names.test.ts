@@ -23,8 +23,18 @@ const spec: LabSpec = {
 
 /** `getent ahosts NAME` in a host: the addresses getaddrinfo returned, in its order. */
 async function ahosts(lab: Lab, host: string, name: string): Promise<string[]> {
-  const out = await lab.host(host).exec(['getent', 'ahosts', name]).catch(() => ({ stdout: '' }));
-  return [...new Set(out.stdout.split('\n').filter(Boolean).map((l) => l.split(/\s+/)[0]!))];
+  const out = await lab
+    .host(host)
+    .exec(['getent', 'ahosts', name])
+    .catch(() => ({ stdout: '' }));
+  return [
+    ...new Set(
+      out.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(/\s+/)[0]!),
+    ),
+  ];
 }
 
 describe('lab names and private folders: the pure parts', () => {
@@ -42,8 +52,10 @@ describe('lab names and private folders: the pure parts', () => {
     expect(server).toContain('198.18.2.2\tserver');
     // No shared segment: every address (the product's routing decides).
     expect(text('client')).toContain('198.18.2.3\tfar');
-    expect(client.split('\n').slice(1, 3))
-      .toEqual(['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback']);
+    expect(client.split('\n').slice(1, 3)).toEqual([
+      '127.0.0.1\tlocalhost',
+      '::1\tlocalhost ip6-localhost ip6-loopback',
+    ]);
   });
 
   it('a name must be a host name, its target a host or an address inside the lab ranges', () => {
@@ -54,16 +66,18 @@ describe('lab names and private folders: the pure parts', () => {
     expect(nameProblem(m, 'x\n10.0.0.1 evil', 'server')).toMatch(/is not a host name/);
     expect(nameProblem(m, 'ok.test', '10.0.0.1')).toBe("10.0.0.1 is outside 198.18.0.0/15, the lab's IPv4 range");
     expect(nameProblem(m, 'far', 'server')).toBe('far is already the name of a lab host');
-    expect(nameProblem(m, 'ok.test', 'nobody'))
-      .toMatch(/neither a host of this lab \(client, server, far\) nor an address/);
+    expect(nameProblem(m, 'ok.test', 'nobody')).toMatch(
+      /neither a host of this lab \(client, server, far\) nor an address/,
+    );
   });
 
   it('checkLabSpec names a lab.names entry that points at no host', () => {
     expect(checkLabSpec({ ...spec, names: { 'a.test': 'srv' } })).toEqual([
       { path: ['names', 'a.test'], message: 'name a.test points at unknown host "srv" (hosts: client, server, far)' },
     ]);
-    expect(checkLabSpec({ ...spec, names: { client: 'server' } }))
-      .toEqual([{ path: ['names', 'client'], message: 'client is already the name of a lab host' }]);
+    expect(checkLabSpec({ ...spec, names: { client: 'server' } })).toEqual([
+      { path: ['names', 'client'], message: 'client is already the name of a lab host' },
+    ]);
   });
 
   it('a host without private folders is entered by a plain ip netns exec', () => {
@@ -74,7 +88,9 @@ describe('lab names and private folders: the pure parts', () => {
 describe.skipIf(!labNeed.ok)(labNeed.title('lab names and private folders in a real lab'), () => {
   isolateState();
   const labs: Lab[] = [];
-  afterAll(async () => { await Promise.all(labs.map((l) => l.down())); });
+  afterAll(async () => {
+    await Promise.all(labs.map((l) => l.down()));
+  });
 
   it('getaddrinfo in a host resolves hosts and lab.names; later names and addresses reach running ones', async () => {
     const lab = await bringUpLab(spec, { runId: newRunId(), log: () => {} });
@@ -117,8 +133,13 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab names and private folders in a r
     // Another program in the same host sees them (a daemon and its control client).
     const p = server.spawn(['/bin/sh', '-c', 'ls -A /run /tmp']);
     await p.exited;
-    expect(p.output)
-      .toEqual(['[stdout] /run:', '[stdout] daemon.pid', '[stdout] ', '[stdout] /tmp:', '[stdout] daemon.sock']);
+    expect(p.output).toEqual([
+      '[stdout] /run:',
+      '[stdout] daemon.pid',
+      '[stdout] ',
+      '[stdout] /tmp:',
+      '[stdout] daemon.sock',
+    ]);
     expect(readdirSync(privateDirOf(ns, 'run'))).toEqual(['daemon.pid']);
     // The host's own programs (a SUT) start through its cgroup first, then the same mounts.
     if (cgroup2Mount()) {

@@ -22,7 +22,9 @@ import { autogroups, linux, requires, root } from '../helpers/requires.ts';
 import { isolateState, labNeed, snapshot } from './helpers.ts';
 
 const started: ManagedProcess[] = [];
-afterAll(async () => { await Promise.all(started.map((p) => p.stop(500))); });
+afterAll(async () => {
+  await Promise.all(started.map((p) => p.stop(500)));
+});
 
 describe.skipIf(!linux.ok)(linux.title('session leaders'), () => {
   it('a managed child leads a session of its own; a pid that does not exist leads none', () => {
@@ -35,7 +37,7 @@ describe.skipIf(!linux.ok)(linux.title('session leaders'), () => {
 
 const raising = requires(linux, root, autogroups);
 describe.skipIf(!raising.ok)(raising.title('raising a helper'), () => {
-  it('raises the main thread and the session\'s autogroup, and the undo lowers both', () => {
+  it("raises the main thread and the session's autogroup, and the undo lowers both", () => {
     const p = spawnManaged(['sleep', '30']);
     started.push(p);
     expect(autogroupNice(p.pid)).toBe(0);
@@ -48,7 +50,7 @@ describe.skipIf(!raising.ok)(raising.title('raising a helper'), () => {
     expect(autogroupNice(p.pid)).toBe(0);
   });
 
-  it('raising the calling thread leaves the harness\'s session group alone', () => {
+  it("raising the calling thread leaves the harness's session group alone", () => {
     const group = autogroupNice(process.pid);
     const lower = raisePriority();
     try {
@@ -59,14 +61,17 @@ describe.skipIf(!raising.ok)(raising.title('raising a helper'), () => {
     }
   });
 
-  it('a process that does not lead its session keeps its group\'s nice value', async () => {
+  it("a process that does not lead its session keeps its group's nice value", async () => {
     // sh leads the session; its child `sleep` shares the group and must not raise it.
     const p = spawnManaged(['sh', '-c', 'sleep 30 & echo $!; wait']);
     started.push(p);
     const child = await new Promise<number>((resolve) => {
       const t = setInterval(() => {
         const line = p.output.find((l) => /^\[stdout\] \d+$/.test(l));
-        if (line) { clearInterval(t); resolve(Number(line.slice(9))); }
+        if (line) {
+          clearInterval(t);
+          resolve(Number(line.slice(9)));
+        }
       }, 10);
     });
     expect(leadsSession(child)).toBe(false);
@@ -103,9 +108,14 @@ describe('raiseCgroup', () => {
 });
 
 /** Each thread's nice value (proc(5) /proc/PID/task/TID/stat field 19). */
-const threadNices = (pid: number): number[] => readdirSync(`/proc/${pid}/task`).map((tid) => Number(statFields(Number(tid))?.[16] ?? NaN));
+const threadNices = (pid: number): number[] =>
+  readdirSync(`/proc/${pid}/task`).map((tid) => Number(statFields(Number(tid))?.[16] ?? NaN));
 /** A node program that starts a worker thread (made after its start, so it inherits or not) and then says so. */
-const withWorker = [process.execPath, '-e', "const { Worker } = require('node:worker_threads'); new Worker('setInterval(() => {}, 1000)', { eval: true }).on('online', () => console.log('worker up')); setInterval(() => {}, 1000);"];
+const withWorker = [
+  process.execPath,
+  '-e',
+  "const { Worker } = require('node:worker_threads'); new Worker('setInterval(() => {}, 1000)', { eval: true }).on('online', () => console.log('worker up')); setInterval(() => {}, 1000);",
+];
 
 describe.skipIf(!raising.ok)(raising.title('--sut-priority raised'), () => {
   it('the process may raise (root)', () => {
@@ -113,9 +123,12 @@ describe.skipIf(!raising.ok)(raising.title('--sut-priority raised'), () => {
     expect(getPriority(0)).toBe(0);
   });
 
-  it('a SUT started raised runs raised whole: every thread, made before or after its start, and its session\'s group', async () => {
+  it("a SUT started raised runs raised whole: every thread, made before or after its start, and its session's group", async () => {
     const log: string[] = [];
-    const h = await startSut({ command: withWorker, ready: { stdout: '^worker up$' } }, { profileDir: tmpdir(), vars: {}, log: (l) => log.push(l), raised: true });
+    const h = await startSut(
+      { command: withWorker, ready: { stdout: '^worker up$' } },
+      { profileDir: tmpdir(), vars: {}, log: (l) => log.push(l), raised: true },
+    );
     started.push(h.process);
     const nices = threadNices(h.process.pid);
     expect(nices.length).toBeGreaterThan(3);
@@ -125,15 +138,36 @@ describe.skipIf(!raising.ok)(raising.title('--sut-priority raised'), () => {
   });
 
   it('not raised (the default), the same SUT keeps nice 0 in every thread', async () => {
-    const h = await startSut({ command: withWorker, ready: { stdout: '^worker up$' } }, { profileDir: tmpdir(), vars: {}, log: () => undefined });
+    const h = await startSut(
+      { command: withWorker, ready: { stdout: '^worker up$' } },
+      { profileDir: tmpdir(), vars: {}, log: () => undefined },
+    );
     started.push(h.process);
     expect(new Set(threadNices(h.process.pid))).toEqual(new Set([0]));
     expect(autogroupNice(h.process.pid)).toBe(0);
   });
 
   it('a program that stands for the SUT (SpawnOptions.app) is raised the same way; a harness instrument is not', async () => {
-    const ctx = new AttemptContext({ scenarioId: 's', profileDir: tmpdir(), lab: undefined, sut: undefined, allowHostNetwork: false, sutPriority: 'raised', capabilities: {} as Capabilities, attempt: 1, signal: new AbortController().signal });
-    const up = (p: ManagedProcess) => new Promise<void>((resolve) => { const t = setInterval(() => { if (p.output.some((l) => l === '[stdout] worker up')) { clearInterval(t); resolve(); } }, 10); });
+    const ctx = new AttemptContext({
+      scenarioId: 's',
+      profileDir: tmpdir(),
+      lab: undefined,
+      sut: undefined,
+      allowHostNetwork: false,
+      sutPriority: 'raised',
+      capabilities: {} as Capabilities,
+      attempt: 1,
+      signal: new AbortController().signal,
+    });
+    const up = (p: ManagedProcess) =>
+      new Promise<void>((resolve) => {
+        const t = setInterval(() => {
+          if (p.output.some((l) => l === '[stdout] worker up')) {
+            clearInterval(t);
+            resolve();
+          }
+        }, 10);
+      });
     const app = ctx.spawn(withWorker, { app: true });
     const instrument = ctx.spawn(withWorker);
     try {
@@ -153,16 +187,37 @@ describe.skipIf(!inLab.ok)(inLab.title('--sut-priority raised in a lab host'), (
   isolateState();
   let lab: Lab;
   beforeAll(async () => {
-    lab = await bringUpLab({ segments: { a: {} }, hosts: { dut: { links: [{ segment: 'a' }] } } }, { runId, log: () => {} });
+    lab = await bringUpLab(
+      { segments: { a: {} }, hosts: { dut: { links: [{ segment: 'a' }] } } },
+      { runId, log: () => {} },
+    );
   });
   afterAll(async () => {
     await lab?.down();
     expect(snapshot(runId).netns).toEqual([]);
   });
 
-  it('the SUT and an app program run raised in their host\'s namespace and cgroup; an instrument there does not', async () => {
-    const ctx = new AttemptContext({ scenarioId: 's', profileDir: tmpdir(), lab, sut: undefined, allowHostNetwork: false, sutPriority: 'raised', capabilities: {} as Capabilities, attempt: 1, signal: new AbortController().signal });
-    const up = (p: ManagedProcess) => new Promise<void>((resolve) => { const t = setInterval(() => { if (p.output.some((l) => l === '[stdout] worker up')) { clearInterval(t); resolve(); } }, 10); });
+  it("the SUT and an app program run raised in their host's namespace and cgroup; an instrument there does not", async () => {
+    const ctx = new AttemptContext({
+      scenarioId: 's',
+      profileDir: tmpdir(),
+      lab,
+      sut: undefined,
+      allowHostNetwork: false,
+      sutPriority: 'raised',
+      capabilities: {} as Capabilities,
+      attempt: 1,
+      signal: new AbortController().signal,
+    });
+    const up = (p: ManagedProcess) =>
+      new Promise<void>((resolve) => {
+        const t = setInterval(() => {
+          if (p.output.some((l) => l === '[stdout] worker up')) {
+            clearInterval(t);
+            resolve();
+          }
+        }, 10);
+      });
     try {
       const sut = await ctx.startSut({ host: 'dut', command: withWorker, ready: { stdout: '^worker up$' } });
       const app = ctx.spawn(withWorker, { host: 'dut', app: true });

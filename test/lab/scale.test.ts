@@ -42,19 +42,27 @@ describe.skipIf(!labNeed.ok)(labNeed.title(`lab of ${HOSTS} hosts and ${SEGMENTS
     const seg = lab!.segment(`s${(HOSTS - 1) % SEGMENTS}`);
     // Host number k is preferred on every segment (alloc.ts): h249 is .250 on its /24.
     expect(last.iface(seg.name).ipv4?.address).toBe(`${seg.ipv4Prefix.split('.').slice(0, 3).join('.')}.${HOSTS}`);
-    const ports = ipJ<Array<{ ifname: string; master?: string; operstate: string }>>(`ncs-${runId}-${seg.name}`, 'link', 'show')
-      .filter((l) => l.master !== undefined);
+    const ports = ipJ<Array<{ ifname: string; master?: string; operstate: string }>>(
+      `ncs-${runId}-${seg.name}`,
+      'link',
+      'show',
+    ).filter((l) => l.master !== undefined);
     expect(ports.length).toBe(seg.members.length);
     expect(ports.every((p) => p.operstate === 'UP')).toBe(true);
   });
 
   it('every interface came up with an IPv4, an IPv6 and a link-local address', () => {
-    const missing = lab!.hosts.flatMap((h) => h.interfaces().filter((i) => !i.ipv4 || !i.ipv6 || !i.linkLocal6).map((i) => `${h.name}/${i.segment}`));
+    const missing = lab!.hosts.flatMap((h) =>
+      h
+        .interfaces()
+        .filter((i) => !i.ipv4 || !i.ipv6 || !i.linkLocal6)
+        .map((i) => `${h.name}/${i.segment}`),
+    );
     expect(missing).toEqual([]);
     expect(lab!.hosts.flatMap((h) => h.interfaces()).length).toBe(HOSTS);
   });
 
-  it('each host\'s read-back is its own: every host shows its own planned address (none swapped between namespaces)', () => {
+  it("each host's read-back is its own: every host shows its own planned address (none swapped between namespaces)", () => {
     // Host number k is .k on its segment's /24 (alloc.ts); the cache comes from each namespace's `addr show`.
     const wrong = lab!.hosts.flatMap((h, k) => {
       const seg = lab!.segment(`s${k % SEGMENTS}`);
@@ -66,7 +74,9 @@ describe.skipIf(!labNeed.ok)(labNeed.title(`lab of ${HOSTS} hosts and ${SEGMENTS
     // And the kernel agrees for a host in the middle and the last one.
     for (const k of [HOSTS >> 1, HOSTS - 1]) {
       const h = lab!.host(`h${k}`);
-      const addrs = ipJ<Array<{ addr_info?: Array<{ local: string }> }>>(h.netns, 'addr', 'show').flatMap((l) => l.addr_info ?? []).map((a) => a.local);
+      const addrs = ipJ<Array<{ addr_info?: Array<{ local: string }> }>>(h.netns, 'addr', 'show')
+        .flatMap((l) => l.addr_info ?? [])
+        .map((a) => a.local);
       expect(addrs).toContain(h.interfaces()[0]!.ipv4!.address);
     }
   });

@@ -9,7 +9,8 @@ import { linkLocalFromMac, formatV6, parseV6 } from '../../harness/lab/addr.ts';
 
 const ajv = new Ajv({ strict: true, allErrors: true, useDefaults: true, allowUnionTypes: true });
 const validate = ajv.compile(labSchema);
-const example = (): LabSpec => (parse(readFileSync(new URL('../../profiles/lab-example.yaml', import.meta.url), 'utf8')) as { lab: LabSpec }).lab;
+const example = (): LabSpec =>
+  (parse(readFileSync(new URL('../../profiles/lab-example.yaml', import.meta.url), 'utf8')) as { lab: LabSpec }).lab;
 const msgs = (spec: LabSpec): string[] => checkLabSpec(spec).map((i) => `${i.path.join('.')}: ${i.message}`);
 
 describe('lab schema', () => {
@@ -35,7 +36,9 @@ describe('checkLabSpec', () => {
   it('names an unknown segment with the path of the link', () => {
     const s = base();
     s.hosts.h!.links.push({ segment: 'nope' });
-    expect(checkLabSpec(s)).toEqual([{ path: ['hosts', 'h', 'links', 1, 'segment'], message: 'unknown segment "nope" (segments: a, b)' }]);
+    expect(checkLabSpec(s)).toEqual([
+      { path: ['hosts', 'h', 'links', 1, 'segment'], message: 'unknown segment "nope" (segments: a, b)' },
+    ]);
   });
 
   it('flags a host with no links, a duplicate link and a default route off its links', () => {
@@ -51,14 +54,26 @@ describe('checkLabSpec', () => {
   });
 
   it('keeps prefixes inside the benchmarking ranges and apart', () => {
-    expect(msgs({ ...base(), segments: { a: { ipv4: '10.0.0.0/24' }, b: {} } })).toEqual(['segments.a.ipv4: 10.0.0.0/24 is outside 198.18.0.0/15, the only range a lab may use']);
-    expect(msgs({ ...base(), segments: { a: { ipv6: 'fd00::/64' }, b: {} } })).toEqual(['segments.a.ipv6: fd00::/64 is outside 2001:2::/48, the only range a lab may use']);
-    expect(msgs({ ...base(), segments: { a: { ipv4: '198.18.0.0/16' }, b: { ipv4: '198.18.5.0/24' } } })).toEqual(['segments.b.ipv4: 198.18.5.0/24 overlaps segment a']);
+    expect(msgs({ ...base(), segments: { a: { ipv4: '10.0.0.0/24' }, b: {} } })).toEqual([
+      'segments.a.ipv4: 10.0.0.0/24 is outside 198.18.0.0/15, the only range a lab may use',
+    ]);
+    expect(msgs({ ...base(), segments: { a: { ipv6: 'fd00::/64' }, b: {} } })).toEqual([
+      'segments.a.ipv6: fd00::/64 is outside 2001:2::/48, the only range a lab may use',
+    ]);
+    expect(msgs({ ...base(), segments: { a: { ipv4: '198.18.0.0/16' }, b: { ipv4: '198.18.5.0/24' } } })).toEqual([
+      'segments.b.ipv4: 198.18.5.0/24 overlaps segment a',
+    ]);
     expect(msgs({ ...base(), segments: { a: { ipv4: '198.18.1.1/24' }, b: {} } })[0]).toMatch(/host bits must be 0/);
   });
 
   it('checks fixed addresses against their segment', () => {
-    const s: LabSpec = { segments: { a: { ipv4: '198.18.9.0/24' } }, hosts: { h: { links: [{ segment: 'a', address: '198.18.8.1/24' }] }, k: { links: [{ segment: 'a', address: '198.18.9.255/24' }] } } };
+    const s: LabSpec = {
+      segments: { a: { ipv4: '198.18.9.0/24' } },
+      hosts: {
+        h: { links: [{ segment: 'a', address: '198.18.8.1/24' }] },
+        k: { links: [{ segment: 'a', address: '198.18.9.255/24' }] },
+      },
+    };
     expect(msgs(s)).toEqual([
       'hosts.h.links.0.address: 198.18.8.1/24 is not inside segment a (198.18.9.0/24)',
       'hosts.k.links.0.address: 198.18.9.255/24 is the network or broadcast address of a',
@@ -68,19 +83,27 @@ describe('checkLabSpec', () => {
   it('limits the size of a lab and of a segment', () => {
     const hosts: LabSpec['hosts'] = {};
     for (let i = 0; i < 257; i++) hosts[`h${i}`] = { links: [{ segment: 'a' }] };
-    expect(msgs({ segments: { a: { ipv4: '198.18.8.0/22' } }, hosts })).toEqual(['hosts: too many hosts: 257 (at most 256)']);
+    expect(msgs({ segments: { a: { ipv4: '198.18.8.0/22' } }, hosts })).toEqual([
+      'hosts: too many hosts: 257 (at most 256)',
+    ]);
     const segments: LabSpec['segments'] = {};
     for (let i = 0; i < 65; i++) segments[`s${i}`] = {};
-    expect(msgs({ segments, hosts: { h: { links: [{ segment: 's0' }] } } })).toEqual(['segments: too many segments: 65 (at most 64)']);
+    expect(msgs({ segments, hosts: { h: { links: [{ segment: 's0' }] } } })).toEqual([
+      'segments: too many segments: 65 (at most 64)',
+    ]);
     // 254 hosts fill a carved /24; the 255th names the full segment.
     const full: LabSpec['hosts'] = {};
     for (let i = 0; i < 255; i++) full[`h${i}`] = { links: [{ segment: 'a' }] };
-    expect(msgs({ segments: { a: {} }, hosts: full })).toEqual(['hosts.h254.links.0: segment a has no free address left']);
+    expect(msgs({ segments: { a: {} }, hosts: full })).toEqual([
+      'hosts.h254.links.0: segment a has no free address left',
+    ]);
     delete full.h254;
     expect(msgs({ segments: { a: {} }, hosts: full })).toEqual([]);
     const few: LabSpec['hosts'] = {};
     for (let i = 0; i < 3; i++) few[`h${i}`] = { links: [{ segment: 'a' }] };
-    expect(msgs({ segments: { a: { ipv4: '198.18.4.0/30' } }, hosts: few })).toEqual(['hosts.h2.links.0: segment a has no free address left']);
+    expect(msgs({ segments: { a: { ipv4: '198.18.4.0/30' } }, hosts: few })).toEqual([
+      'hosts.h2.links.0: segment a has no free address left',
+    ]);
   });
 
   it('knows when a lab needs netem', () => {

@@ -15,9 +15,18 @@ import { PRIVATE_ROOT } from '../../harness/process/netns-exec.ts';
 /** The /etc/netns and private folders a lab with `runId` has. */
 const folders = (runId: string): string[] => hostFileNamespaces().filter((n) => n.includes(runId));
 
-const small: LabSpec = { segments: { lan: {} }, hosts: { a: { links: [{ segment: 'lan' }] }, b: { links: [{ segment: 'lan' }] } } };
+const small: LabSpec = {
+  segments: { lan: {} },
+  hosts: { a: { links: [{ segment: 'lan' }] }, b: { links: [{ segment: 'lan' }] } },
+};
 const SUT = path.join(FIXTURES, 'sut.mjs');
-const sutOpts = (netns: string) => ({ netns, profileDir: FIXTURES, vars: { node: process.execPath, sut: SUT }, log: () => {}, graceMs: 300 });
+const sutOpts = (netns: string) => ({
+  netns,
+  profileDir: FIXTURES,
+  vars: { node: process.execPath, sut: SUT },
+  log: () => {},
+  graceMs: 300,
+});
 
 describe.skipIf(!labNeed.ok)(labNeed.title('lab teardown'), () => {
   let before: ReturnType<typeof snapshot>;
@@ -59,7 +68,13 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab teardown'), () => {
     const lab = await up();
     const stray = spawnManaged(['sleep', '30'], { netns: lab.host('b').netns });
     // A detached grandchild in its own session escapes process-group kills, but not the namespace sweep.
-    lab.host('a').spawn([process.execPath, '-e', 'require("child_process").spawn("sleep",["30"],{detached:true,stdio:"ignore"}).unref()']);
+    lab
+      .host('a')
+      .spawn([
+        process.execPath,
+        '-e',
+        'require("child_process").spawn("sleep",["30"],{detached:true,stdio:"ignore"}).unref()',
+      ]);
     await new Promise((r) => setTimeout(r, 300));
     const inside = await pidsInNetns([lab.host('a').netns, lab.host('b').netns]);
     expect(inside.length).toBeGreaterThanOrEqual(2);
@@ -76,7 +91,10 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab teardown'), () => {
     ['never becomes ready', 'silent', 'SUT_NOT_READY', 500],
   ])('a SUT in a lab host that %s: clear error, then nothing left', async (_what, mode, code, timeoutMs) => {
     const lab = await up();
-    const e = await startSut({ command: ['${node}', '${sut}', mode], ready: { stdout: 'listening', timeoutMs } }, sutOpts(lab.host('a').netns)).catch((x: unknown) => x);
+    const e = await startSut(
+      { command: ['${node}', '${sut}', mode], ready: { stdout: 'listening', timeoutMs } },
+      sutOpts(lab.host('a').netns),
+    ).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(SutError);
     expect((e as SutError).code).toBe(code);
     expect(await pidsInNetns([lab.host('a').netns])).toEqual([]);
@@ -86,7 +104,10 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab teardown'), () => {
 
   it('a SUT in a lab host that ignores SIGTERM: lab.down() still removes it and the lab', async () => {
     const lab = await up();
-    const h = await startSut({ command: ['${node}', '${sut}', 'stubborn'], ready: { stdout: 'ready' } }, sutOpts(lab.host('a').netns));
+    const h = await startSut(
+      { command: ['${node}', '${sut}', 'stubborn'], ready: { stdout: 'ready' } },
+      sutOpts(lab.host('a').netns),
+    );
     await lab.down();
     expect((await h.process.exited).signal).toBe('SIGKILL');
     expect(snapshot(lab.runId).netns).toEqual([]);
@@ -94,18 +115,27 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab teardown'), () => {
 
   it('a bring-up aborted mid-way (scenario timeout) leaves nothing', async () => {
     const runId = newRunId();
-    const e = await bringUpLab(small, { runId, log: () => {}, signal: AbortSignal.timeout(1) }).catch((x: unknown) => x);
+    const e = await bringUpLab(small, { runId, log: () => {}, signal: AbortSignal.timeout(1) }).catch(
+      (x: unknown) => x,
+    );
     expect(e).toMatchObject({ code: expect.stringMatching(/EABORT|EIP/) });
     expect(snapshot(runId).netns).toEqual([]);
   });
 
   it('SIGKILL of the process that brought a lab up, then labGc: everything of that run is removed, nothing else', async () => {
     const bystander = await up();
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(FIXTURES, 'bring-up.mts')], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(FIXTURES, 'bring-up.mts')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: process.env,
+    });
     try {
       const runId = await new Promise<string>((resolve, reject) => {
         let buf = '';
-        child.stdout.on('data', (d: Buffer) => { buf += d.toString(); const m = /up (\w+)/.exec(buf); if (m) resolve(m[1]!); });
+        child.stdout.on('data', (d: Buffer) => {
+          buf += d.toString();
+          const m = /up (\w+)/.exec(buf);
+          if (m) resolve(m[1]!);
+        });
         child.once('exit', (c) => reject(new Error(`bring-up exited ${c}`)));
       });
       const ns = snapshot(runId).netns;
@@ -149,12 +179,19 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab teardown'), () => {
     ['process.exit() without down(): the exit hook', 'exit', undefined],
     ['SIGTERM to a process whose handler calls downAllLabs()', 'sigterm', 'SIGTERM'],
   ] as const)('%s removes the lab and its processes', async (_what, mode, sig) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(FIXTURES, 'bring-up.mts'), mode], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(FIXTURES, 'bring-up.mts'), mode], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: process.env,
+    });
     const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
     try {
       const runId = await new Promise<string>((resolve, reject) => {
         let buf = '';
-        child.stdout.on('data', (d: Buffer) => { buf += d.toString(); const m = /up (\w+)/.exec(buf); if (m) resolve(m[1]!); });
+        child.stdout.on('data', (d: Buffer) => {
+          buf += d.toString();
+          const m = /up (\w+)/.exec(buf);
+          if (m) resolve(m[1]!);
+        });
         void exited.then(() => setTimeout(() => reject(new Error('exited before up')), 100));
       });
       if (sig) {

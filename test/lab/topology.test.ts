@@ -12,16 +12,27 @@ import type { Datagram } from '../../native/types.ts';
 import { ipJ, labNeed, isolateState, snapshot, udpReaches } from './helpers.ts';
 
 function rootQdisc(ns: string, dev: string): string | undefined {
-  const q = JSON.parse(execFileSync('tc', ['-n', ns, '-j', 'qdisc', 'show', 'dev', dev], { encoding: 'utf8' })) as Array<{ kind: string; root?: boolean }>;
+  const q = JSON.parse(
+    execFileSync('tc', ['-n', ns, '-j', 'qdisc', 'show', 'dev', dev], { encoding: 'utf8' }),
+  ) as Array<{ kind: string; root?: boolean }>;
   return q.find((x) => x.root)?.kind;
 }
 
-interface J { ifname: string; operstate: string; mtu: number; flags: string[]; master?: string; addr_info?: Array<{ family: string; local: string; prefixlen: number; scope: string }> }
+interface J {
+  ifname: string;
+  operstate: string;
+  mtu: number;
+  flags: string[];
+  master?: string;
+  addr_info?: Array<{ family: string; local: string; prefixlen: number; scope: string }>;
+}
 
 describe.skipIf(!labNeed.ok)(labNeed.title('lab-example topology'), () => {
   let lab: Lab;
   const runId = newRunId();
-  const spec = (parse(readFileSync(new URL('../../profiles/lab-example.yaml', import.meta.url), 'utf8')) as { lab: LabSpec }).lab;
+  const spec = (
+    parse(readFileSync(new URL('../../profiles/lab-example.yaml', import.meta.url), 'utf8')) as { lab: LabSpec }
+  ).lab;
 
   isolateState();
   beforeAll(async () => {
@@ -35,8 +46,13 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab-example topology'), () => {
   it('creates one namespace per host and per segment, nothing in the root namespace', () => {
     const s = snapshot(runId);
     expect(s.netns.sort()).toEqual([
-      `nc-${runId}-dut`, `nc-${runId}-peer-a`, `nc-${runId}-peer-b`, `nc-${runId}-peer-c`,
-      `ncs-${runId}-lan-a`, `ncs-${runId}-lan-b`, `ncs-${runId}-lan-c`,
+      `nc-${runId}-dut`,
+      `nc-${runId}-peer-a`,
+      `nc-${runId}-peer-b`,
+      `nc-${runId}-peer-c`,
+      `ncs-${runId}-lan-a`,
+      `ncs-${runId}-lan-b`,
+      `ncs-${runId}-lan-c`,
     ]);
     expect(s.links).toEqual([]);
   });
@@ -45,8 +61,14 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab-example topology'), () => {
     const links = ipJ<J[]>(lab.host('dut').netns, 'addr', 'show').filter((l) => l.ifname !== 'lo');
     expect(links.map((l) => l.ifname)).toEqual(['lan-a', 'lan-b', 'lan-c'].map((s) => lab.describe().dut![s]));
     const bySeg = (seg: string): J => links.find((l) => l.ifname === lab.host('dut').iface(seg).name)!;
-    expect(bySeg('lan-b').addr_info!.find((a) => a.family === 'inet')).toMatchObject({ local: '198.18.2.10', prefixlen: 24 });
-    expect(bySeg('lan-a').addr_info!.find((a) => a.family === 'inet')).toMatchObject({ local: '198.18.1.1', prefixlen: 24 });
+    expect(bySeg('lan-b').addr_info!.find((a) => a.family === 'inet')).toMatchObject({
+      local: '198.18.2.10',
+      prefixlen: 24,
+    });
+    expect(bySeg('lan-a').addr_info!.find((a) => a.family === 'inet')).toMatchObject({
+      local: '198.18.1.1',
+      prefixlen: 24,
+    });
     expect(bySeg('lan-b').mtu).toBe(1400);
     for (const l of links) {
       expect(l.operstate).toBe('UP');
@@ -57,8 +79,12 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab-example topology'), () => {
       expect(JSON.stringify(v6)).not.toContain('tentative');
     }
     // The cached view scenarios use matches the kernel.
-    expect(lab.host('dut').interfaces().map((i) => [i.name, i.ipv4?.address, i.mtu])).toEqual(
-      links.map((l) => [l.ifname, l.addr_info!.find((a) => a.family === 'inet')!.local, l.mtu]));
+    expect(
+      lab
+        .host('dut')
+        .interfaces()
+        .map((i) => [i.name, i.ipv4?.address, i.mtu]),
+    ).toEqual(links.map((l) => [l.ifname, l.addr_info!.find((a) => a.family === 'inet')!.local, l.mtu]));
   });
 
   it('routes: prefix routes per interface, default (v4 and v6) on the profile’s segment only', () => {
@@ -67,13 +93,22 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab-example topology'), () => {
     const v4 = ipJ<Array<{ dst: string; dev: string }>>(ns, 'route', 'show');
     expect(v4.filter((r) => r.dst === 'default')).toEqual([expect.objectContaining({ dev: a })]);
     expect(v4.map((r) => r.dst).sort()).toEqual(['198.18.1.0/24', '198.18.2.0/24', '198.18.3.0/24', 'default']);
-    expect(ipJ<Array<{ dev: string }>>(ns, '-6', 'route', 'show', 'default')).toEqual([expect.objectContaining({ dev: a })]);
+    expect(ipJ<Array<{ dev: string }>>(ns, '-6', 'route', 'show', 'default')).toEqual([
+      expect.objectContaining({ dev: a }),
+    ]);
     expect(ipJ<unknown[]>(lab.host('peer-a').netns, 'route', 'show', 'default')).toEqual([]);
   });
 
   it('builds each segment as a bridge with multicast snooping off and one port per member', () => {
     const ns = `ncs-${runId}-lan-a`;
-    const br = ipJ<Array<{ ifname: string; linkinfo: { info_data: { mcast_snooping: number } } }>>(ns, '-d', 'link', 'show', 'type', 'bridge');
+    const br = ipJ<Array<{ ifname: string; linkinfo: { info_data: { mcast_snooping: number } } }>>(
+      ns,
+      '-d',
+      'link',
+      'show',
+      'type',
+      'bridge',
+    );
     expect(br).toHaveLength(1);
     expect(br[0]!.linkinfo.info_data.mcast_snooping).toBe(0);
     const ports = ipJ<J[]>(ns, 'link', 'show', 'master', br[0]!.ifname);
@@ -110,20 +145,23 @@ describe.skipIf(!labNeed.ok)(labNeed.title('lab-example topology'), () => {
     expect((await udpReaches(lab, 'dut', 'peer-b', '255.255.255.255', { broadcast: true })).arrived).toBe(false);
   });
 
-  it.skipIf(!addonStatus().loaded)('host.socket() is a native socket inside the host: arrival interface is the host’s own', async () => {
-    const rx = lab.host('dut').socket({ family: 4 });
-    const tx = lab.host('peer-b').socket({ family: 4 });
-    try {
-      rx.bind('0.0.0.0', 40123);
-      const got = new Promise<Datagram>((r) => rx.once('message', r));
-      rx.startReceiving();
-      tx.send(Buffer.from('x'), '198.18.2.10', 40123);
-      const d = await Promise.race([got, new Promise<undefined>((r) => setTimeout(() => r(undefined), 2000))]);
-      expect(d?.address).toBe(lab.host('peer-b').iface('lan-b').ipv4!.address);
-      expect(d?.ifindex).toBe(lab.host('dut').iface('lan-b').index);
-    } finally {
-      rx.close();
-      tx.close();
-    }
-  });
+  it.skipIf(!addonStatus().loaded)(
+    'host.socket() is a native socket inside the host: arrival interface is the host’s own',
+    async () => {
+      const rx = lab.host('dut').socket({ family: 4 });
+      const tx = lab.host('peer-b').socket({ family: 4 });
+      try {
+        rx.bind('0.0.0.0', 40123);
+        const got = new Promise<Datagram>((r) => rx.once('message', r));
+        rx.startReceiving();
+        tx.send(Buffer.from('x'), '198.18.2.10', 40123);
+        const d = await Promise.race([got, new Promise<undefined>((r) => setTimeout(() => r(undefined), 2000))]);
+        expect(d?.address).toBe(lab.host('peer-b').iface('lan-b').ipv4!.address);
+        expect(d?.ifindex).toBe(lab.host('dut').iface('lan-b').index);
+      } finally {
+        rx.close();
+        tx.close();
+      }
+    },
+  );
 });

@@ -12,8 +12,15 @@ import { addonStatus } from '../../native/index.ts';
 const repoRoot = resolve(import.meta.dirname, '../..');
 const built = addonStatus().loaded;
 
-async function inChild(script: string, nodeArgs: string[] = []): Promise<{ exitCode: number | undefined; signal: string | undefined; stdout: string; stderr: string }> {
-  const r = await execa('node', [...nodeArgs, '--input-type=module', '-e', script], { cwd: repoRoot, reject: false, timeout: 60_000 });
+async function inChild(
+  script: string,
+  nodeArgs: string[] = [],
+): Promise<{ exitCode: number | undefined; signal: string | undefined; stdout: string; stderr: string }> {
+  const r = await execa('node', [...nodeArgs, '--input-type=module', '-e', script], {
+    cwd: repoRoot,
+    reject: false,
+    timeout: 60_000,
+  });
   return { exitCode: r.exitCode, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -36,10 +43,16 @@ describe.skipIf(!built)('addon argument handling (child processes)', () => {
     `);
     expect(r.stderr).not.toContain('terminate called');
     expect({ exitCode: r.exitCode, signal: r.signal }).toEqual({ exitCode: 0, signal: undefined });
-    expect(r.stdout.split('\n')).toEqual(['caught: getter of data', 'caught: getter of address', 'caught: getter of port', 'caught: RangeError proxy trap', 'caught: RangeError']);
+    expect(r.stdout.split('\n')).toEqual([
+      'caught: getter of data',
+      'caught: getter of address',
+      'caught: getter of port',
+      'caught: RangeError proxy trap',
+      'caught: RangeError',
+    ]);
   });
 
-  it('a getter that detaches an earlier item\'s buffer cannot make sendBatch read freed memory', async () => {
+  it("a getter that detaches an earlier item's buffer cannot make sendBatch read freed memory", async () => {
     const r = await inChild(`
       import { createRequire } from 'node:module';
       const b = createRequire(process.cwd() + '/')('node-gyp-build')(process.cwd() + '/native');
@@ -58,8 +71,9 @@ describe.skipIf(!built)('addon argument handling (child processes)', () => {
     expect(r.stdout).toBe('1100 0');
   });
 
-  it('sendBatch re-entered from a getter on the same socket sends each call\'s own payloads', async () => {
-    const r = await inChild(`
+  it("sendBatch re-entered from a getter on the same socket sends each call's own payloads", async () => {
+    const r = await inChild(
+      `
       import { createUdpSocket } from './native/index.ts';
       const rx = createUdpSocket({ family: 4 }); rx.bind('127.0.0.1', 0); rx.setBufferSizes(16 << 20, 0);
       const port = rx.address().port;
@@ -80,24 +94,60 @@ describe.skipIf(!built)('addon argument handling (child processes)', () => {
       const intact = got.every((p) => /^(outer|inner)\\d+-\\d+\\.*$/.test(p));
       console.log(JSON.stringify({ report, outer: [0, 1, 2].map((k) => count('outer' + k + '-')), inner: [0, 1, 2].map((k) => count('inner' + k + '-')), intact, distinct: new Set(got).size === got.length }));
       rx.close(); tx.close();
-    `, ['--import', 'tsx']);
+    `,
+      ['--import', 'tsx'],
+    );
     expect(r.stderr).toBe('');
-    expect(JSON.parse(r.stdout)).toEqual({ report: [3, 1100, 1100], outer: [3, 1100, 1100], inner: [2, 1100, 3], intact: true, distinct: true });
+    expect(JSON.parse(r.stdout)).toEqual({
+      report: [3, 1100, 1100],
+      outer: [3, 1100, 1100],
+      inner: [2, 1100, 3],
+      intact: true,
+      distinct: true,
+    });
   });
 
-  it.each([1, 2, 3])('re-entry fuzz seed %i: nested sendBatch calls each send exactly their own datagrams', async (seed) => {
-    const r = await execa('node', ['--import', 'tsx', 'test/native/fuzz-reentry.ts', String(seed), '20'], { cwd: repoRoot, reject: false, timeout: 120_000 });
-    expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({ exitCode: 0, stderr: '' });
-    const out = JSON.parse(r.stdout) as { calls: number; reentered: number; datagrams: number; missing: number; foreign: number; duplicated: number; wrongCounts: string[] };
-    expect(out.reentered).toBeGreaterThan(10);
-    expect(out.datagrams).toBeGreaterThan(5000);
-    expect({ missing: out.missing, foreign: out.foreign, duplicated: out.duplicated, wrongCounts: out.wrongCounts }).toEqual({ missing: 0, foreign: 0, duplicated: 0, wrongCounts: [] });
-  });
+  it.each([1, 2, 3])(
+    're-entry fuzz seed %i: nested sendBatch calls each send exactly their own datagrams',
+    async (seed) => {
+      const r = await execa('node', ['--import', 'tsx', 'test/native/fuzz-reentry.ts', String(seed), '20'], {
+        cwd: repoRoot,
+        reject: false,
+        timeout: 120_000,
+      });
+      expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({ exitCode: 0, stderr: '' });
+      const out = JSON.parse(r.stdout) as {
+        calls: number;
+        reentered: number;
+        datagrams: number;
+        missing: number;
+        foreign: number;
+        duplicated: number;
+        wrongCounts: string[];
+      };
+      expect(out.reentered).toBeGreaterThan(10);
+      expect(out.datagrams).toBeGreaterThan(5000);
+      expect({
+        missing: out.missing,
+        foreign: out.foreign,
+        duplicated: out.duplicated,
+        wrongCounts: out.wrongCounts,
+      }).toEqual({ missing: 0, foreign: 0, duplicated: 0, wrongCounts: [] });
+    },
+  );
 
   it.each([1, 2, 3, 4])('fuzz seed %i: 2000 hostile calls return or throw a JS error, none aborts', async (seed) => {
-    const r = await execa('node', ['test/native/fuzz-args.mjs', String(seed), '2000'], { cwd: repoRoot, reject: false, timeout: 120_000 });
+    const r = await execa('node', ['test/native/fuzz-args.mjs', String(seed), '2000'], {
+      cwd: repoRoot,
+      reject: false,
+      timeout: 120_000,
+    });
     expect(r.stderr).not.toContain('terminate called');
-    expect({ exitCode: r.exitCode, signal: r.signal, stderr: r.stderr }).toEqual({ exitCode: 0, signal: undefined, stderr: '' });
+    expect({ exitCode: r.exitCode, signal: r.signal, stderr: r.stderr }).toEqual({
+      exitCode: 0,
+      signal: undefined,
+      stderr: '',
+    });
     const counts = JSON.parse(r.stdout) as { calls: number; returned: number; threwError: number; threwMarker: number };
     expect(counts.calls).toBe(2000);
     // The hostile getters did run and their own errors came through.

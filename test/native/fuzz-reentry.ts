@@ -100,4 +100,6 @@ for (const [key, count] of received) {
 }
 rx.close();
 for (const tx of senders) tx.close();
-process.stdout.write(`${JSON.stringify({ calls, reentered, datagrams: expected.size, missing, foreign, duplicated, wrongCounts })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ calls, reentered, datagrams: expected.size, missing, foreign, duplicated, wrongCounts })}\n`,
+);

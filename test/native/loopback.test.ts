@@ -177,7 +177,17 @@ describe('UDP on loopback', () => {
     const to = (data: Buffer, s: Sock) => ({ data, address: '127.0.0.1', port: s.address().port });
     const pa = collect(a, 4);
     const pb = collect(b, 3);
-    expect(tx.sendBatch([to(probe, a), to(probe, b), to(probe, a), to(other, b), to(probe, a), to(other, b), to(probe.subarray(0, 2), a)])).toBe(7);
+    expect(
+      tx.sendBatch([
+        to(probe, a),
+        to(probe, b),
+        to(probe, a),
+        to(other, b),
+        to(probe, a),
+        to(other, b),
+        to(probe.subarray(0, 2), a),
+      ]),
+    ).toBe(7);
     expect((await pa).map((d) => d.data.toString())).toEqual(['probe', 'probe', 'probe', 'pr']);
     expect((await pb).map((d) => d.data.toString())).toEqual(['probe', 'other-payload', 'other-payload']);
   });
@@ -194,7 +204,10 @@ describe('UDP on loopback', () => {
     tx.send(Buffer.from('a1'), '127.0.0.1', ap);
     tx.send(Buffer.from('a2'), '127.0.0.1', ap); // same destination: the cached fast path
     expect(catchErr(() => tx.send(Buffer.from('x'), 'not-an-ip', ap))).toBeInstanceOf(TypeError);
-    expect(catchErr(() => tx.send(Buffer.from('x'), '127.255.255.255', ap))).toMatchObject({ code: 'EACCES', syscall: 'sendto' });
+    expect(catchErr(() => tx.send(Buffer.from('x'), '127.255.255.255', ap))).toMatchObject({
+      code: 'EACCES',
+      syscall: 'sendto',
+    });
     tx.send(Buffer.from('b1'), '127.0.0.1', bp);
     tx.send(Buffer.from('a3'), '127.0.0.1', ap);
     expect(tx.send(Buffer.from('b22'), '127.0.0.1', bp)).toBe(3);
@@ -209,9 +222,15 @@ describe('UDP on loopback', () => {
     const port = rx.address().port;
     const tx = udp(4);
     const ok = { data: Buffer.from('ok'), address: '127.0.0.1', port };
-    expect(catchErr(() => tx.sendBatch([ok, { data: Buffer.from('x'), address: 'nope', port }]))).toBeInstanceOf(TypeError);
-    expect(catchErr(() => tx.sendBatch([ok, { data: Buffer.from('x'), address: '127.0.0.1', port: 70000 }]))).toBeInstanceOf(TypeError);
-    expect(catchErr(() => tx.sendBatch([ok, { data: 'str' as unknown as Buffer, address: '127.0.0.1', port }]))).toBeInstanceOf(TypeError);
+    expect(catchErr(() => tx.sendBatch([ok, { data: Buffer.from('x'), address: 'nope', port }]))).toBeInstanceOf(
+      TypeError,
+    );
+    expect(
+      catchErr(() => tx.sendBatch([ok, { data: Buffer.from('x'), address: '127.0.0.1', port: 70000 }])),
+    ).toBeInstanceOf(TypeError);
+    expect(
+      catchErr(() => tx.sendBatch([ok, { data: 'str' as unknown as Buffer, address: '127.0.0.1', port }])),
+    ).toBeInstanceOf(TypeError);
     const big = Array.from({ length: 6 }, (_, i) => ({ data: Buffer.alloc(60_000, i), address: '127.0.0.1', port })); // > 256 KiB in all
     const p = collect(rx, 8);
     expect(tx.sendBatch(big)).toBe(6);
@@ -233,7 +252,8 @@ describe('UDP on loopback', () => {
     const sizes = Array.from({ length: 300 }, (_, i) => 1 + ((i * 977) % 3000));
     const sent = sizes.map((n, i) => Buffer.alloc(n, i & 0xff));
     const p = collect(rx, sent.length);
-    for (let i = 0; i < sent.length; i += 50) expect(tx.sendBatch(sent.slice(i, i + 50).map((data) => ({ data, address: '127.0.0.1', port })))).toBe(50);
+    for (let i = 0; i < sent.length; i += 50)
+      expect(tx.sendBatch(sent.slice(i, i + 50).map((data) => ({ data, address: '127.0.0.1', port })))).toBe(50);
     const got = await p;
     for (const [i, d] of got.entries()) {
       expect(Buffer.isBuffer(d.data)).toBe(true);
@@ -317,7 +337,8 @@ describe('UDP on loopback', () => {
     // Without the NUL each is accepted: the refusal is the NUL's, not the name's.
     s.bindToDevice('lo');
     expect(s.send(Buffer.from('x'), '127.0.0.1', 9)).toBe(1);
-    if (process.platform === 'linux') expect(() => setLocalNetworkPolicy('/sys/fs/cgroup\0evil', 'allowed')).toThrow(nul);
+    if (process.platform === 'linux')
+      expect(() => setLocalNetworkPolicy('/sys/fs/cgroup\0evil', 'allowed')).toThrow(nul);
   });
 
   it('close() stops receiving, emits close once, and later calls fail with EBADF', async () => {

@@ -43,8 +43,14 @@ describe('binding.gyp for OS=mac (gyp -f make-mac)', () => {
   });
 
   it('has the defines node-gyp gives a Mac addon', () => {
-    for (const d of ['-DNAPI_VERSION=8', '-DBUILDING_NODE_EXTENSION', '-DNODE_GYP_MODULE_NAME=netconform_native',
-      '-D_DARWIN_USE_64_BIT_INODE=1', '-D__APPLE_USE_RFC_3542=1', '-DNAPI_CPP_EXCEPTIONS']) {
+    for (const d of [
+      '-DNAPI_VERSION=8',
+      '-DBUILDING_NODE_EXTENSION',
+      '-DNODE_GYP_MODULE_NAME=netconform_native',
+      '-D_DARWIN_USE_64_BIT_INODE=1',
+      '-D__APPLE_USE_RFC_3542=1',
+      '-DNAPI_CPP_EXCEPTIONS',
+    ]) {
       expect(arm64.defines).toContain(d);
     }
   });
@@ -55,7 +61,7 @@ describe('binding.gyp for OS=mac (gyp -f make-mac)', () => {
     expect(cxx).not.toContain('-fno-exceptions');
   });
 
-  it('applies deployment target 11.0 over node-addon-api\'s 10.7 (compile and link)', () => {
+  it("applies deployment target 11.0 over node-addon-api's 10.7 (compile and link)", () => {
     const last = (flags: string[]) => flags.filter((f) => f.startsWith('-mmacosx-version-min=')).pop();
     expect(last(arm64.cflags)).toBe('-mmacosx-version-min=11.0');
     expect(last(arm64.ldflags)).toBe('-mmacosx-version-min=11.0');

@@ -16,7 +16,13 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createUdpSocket, listInterfaces, listInterfacesAsync, type Datagram, type UdpSocket } from '../../native/index.ts';
+import {
+  createUdpSocket,
+  listInterfaces,
+  listInterfacesAsync,
+  type Datagram,
+  type UdpSocket,
+} from '../../native/index.ts';
 import { labNeeds, requires, sysctl } from '../helpers/requires.ts';
 
 const netns = requires(labNeeds(), sysctl);
@@ -56,7 +62,16 @@ describe.skipIf(!netns.ok)(netns.title('native addon in network namespaces'), ()
     await ip('netns', 'add', nsA);
     await ip('netns', 'add', nsB);
     for (const ns of [nsA, nsB]) {
-      await execa('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0']);
+      await execa('ip', [
+        'netns',
+        'exec',
+        ns,
+        'sysctl',
+        '-q',
+        '-w',
+        'net.ipv6.conf.all.accept_dad=0',
+        'net.ipv6.conf.default.accept_dad=0',
+      ]);
       await inNs(ns, 'link', 'set', 'lo', 'up');
     }
     await ip('link', 'add', ta1, 'netns', nsA, 'type', 'veth', 'peer', 'name', tb1, 'netns', nsB);
@@ -66,7 +81,13 @@ describe.skipIf(!netns.ok)(netns.title('native addon in network namespaces'), ()
     await inNs(nsB, 'addr', 'add', '198.18.1.2/24', 'dev', tb1);
     await inNs(nsB, 'addr', 'add', '198.18.2.2/24', 'dev', tb2);
     await inNs(nsB, 'addr', 'add', '198.18.9.9/32', 'dev', 'lo');
-    for (const [ns, d] of [[nsA, ta1], [nsA, ta2], [nsB, tb1], [nsB, tb2]] as const) await inNs(ns, 'link', 'set', d, 'up');
+    for (const [ns, d] of [
+      [nsA, ta1],
+      [nsA, ta2],
+      [nsB, tb1],
+      [nsB, tb2],
+    ] as const)
+      await inNs(ns, 'link', 'set', d, 'up');
     await inNs(nsA, 'route', 'add', '198.18.9.9/32', 'via', '198.18.1.2', 'dev', ta1, 'metric', '10');
     await inNs(nsA, 'route', 'add', '198.18.9.9/32', 'via', '198.18.2.2', 'dev', ta2, 'metric', '100');
     await inNs(nsA, 'link', 'add', br, 'type', 'bridge');
@@ -87,7 +108,7 @@ describe.skipIf(!netns.ok)(netns.title('native addon in network namespaces'), ()
     expect(stdout).not.toContain(`nct-${id}`);
   });
 
-  it('lists a namespace\'s interfaces with their types (setns around getifaddrs)', async () => {
+  it("lists a namespace's interfaces with their types (setns around getifaddrs)", async () => {
     const a = listInterfaces({ netns: nsA });
     const byName = new Map(a.map((i) => [i.name, i]));
     expect([...byName.keys()].sort()).toEqual(['lo', ta1, ta2, br, tun].sort());
@@ -97,8 +118,17 @@ describe.skipIf(!netns.ok)(netns.title('native addon in network namespaces'), ()
     expect(byName.get(tun)!.type).toBe('tun');
     // ta1 has no broadcast address configured, ta2 has one ('broadcast +')
     expect(byName.get(ta1)!.addresses).toContainEqual({ family: 4, address: '198.18.1.1', prefixLength: 24 });
-    expect(byName.get(ta2)!.addresses).toContainEqual({ family: 4, address: '198.18.2.1', prefixLength: 24, broadcast: '198.18.2.255' });
-    expect(byName.get(ta1)!.addresses.some((a) => a.family === 6 && a.address.startsWith('fe80:') && a.scopeId === byName.get(ta1)!.index)).toBe(true);
+    expect(byName.get(ta2)!.addresses).toContainEqual({
+      family: 4,
+      address: '198.18.2.1',
+      prefixLength: 24,
+      broadcast: '198.18.2.255',
+    });
+    expect(
+      byName
+        .get(ta1)!
+        .addresses.some((a) => a.family === 6 && a.address.startsWith('fe80:') && a.scopeId === byName.get(ta1)!.index),
+    ).toBe(true);
     expect(byName.get(ta1)!.flags).toMatchObject({ up: true, broadcast: true, multicast: true, loopback: false });
     expect(byName.get(ta1)!.mac).toMatch(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
     // the host namespace is untouched and the calling thread is back in it
@@ -110,8 +140,17 @@ describe.skipIf(!netns.ok)(netns.title('native addon in network namespaces'), ()
   it('sysfs types agree when run inside the namespace (ip netns exec remounts /sys)', async () => {
     const r = await execa(
       'ip',
-      ['netns', 'exec', nsA, process.execPath, '--import', 'tsx', '--input-type=module', '-e',
-        `import { listInterfaces } from './native/index.ts'; console.log(JSON.stringify(listInterfaces().map((i) => [i.name, i.type])));`],
+      [
+        'netns',
+        'exec',
+        nsA,
+        process.execPath,
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `import { listInterfaces } from './native/index.ts'; console.log(JSON.stringify(listInterfaces().map((i) => [i.name, i.type])));`,
+      ],
       { cwd: repoRoot },
     );
     const types = new Map(JSON.parse(r.stdout) as [string, string][]);
@@ -213,7 +252,13 @@ describe.skipIf(!netns.ok)(netns.title('native addon in network namespaces'), ()
       // IPv6: Linux puts a hop limit 0 datagram on the link all the same (the receiver's
       // stack does not check it), so only IPv4 can show the TTL by its effect.
       const ttls = family === 4 ? [0, 1] : [1];
-      for (const [loop, ttl] of ttls.flatMap((t) => [[false, t], [true, t]] as const)) {
+      for (const [loop, ttl] of ttls.flatMap(
+        (t) =>
+          [
+            [false, t],
+            [true, t],
+          ] as const,
+      )) {
         tx.setMulticastLoopback(loop);
         tx.setMulticastTTL(ttl);
         tx.send(Buffer.from(`loop=${loop} ttl=${ttl}`), group, port);
@@ -229,13 +274,23 @@ describe.skipIf(!netns.ok)(netns.title('native addon in network namespaces'), ()
   it('an unprivileged process gets EPERM, and the caller stays in its namespace', async (ctx) => {
     const r = await execa(
       'setpriv',
-      ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', process.execPath,
-        '--import', 'tsx', '--input-type=module', '-e',
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        '--inh-caps=-all',
+        '--bounding-set=-all',
+        process.execPath,
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
         `import { createUdpSocket, listInterfaces } from './native/index.ts';
          const out = {};
          try { createUdpSocket({ family: 4, netns: '${nsA}' }); out.created = true; } catch (e) { out.code = e.code; out.syscall = e.syscall; out.message = e.message; }
          out.host = listInterfaces().some((i) => i.name === 'lo');
-         console.log(JSON.stringify(out));`],
+         console.log(JSON.stringify(out));`,
+      ],
       { cwd: repoRoot, reject: false, env: { HOME: '/tmp' } },
     );
     if (r.exitCode !== 0 && /EACCES|permission denied/i.test(r.stderr) && !r.stdout) {

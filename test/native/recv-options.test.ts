@@ -10,7 +10,6 @@ import { describe, expect, it } from 'vitest';
 import { addonStatus, listInterfaces, type Datagram, type ReceiveOptions } from '../../native/index.ts';
 import { udp, type Sock } from '../helpers/udp-sockets.ts';
 
-
 function next(s: Sock, opts: ReceiveOptions, ms = 5000): Promise<Datagram> {
   return new Promise((res, rej) => {
     const t = setTimeout(() => rej(new Error(`no datagram in ${ms} ms`)), ms);

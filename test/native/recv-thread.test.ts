@@ -16,7 +16,12 @@ const repoRoot = resolve(import.meta.dirname, '../..');
 const built = addonStatus().loaded;
 
 /** Collects `n` datagrams (with the JS clock at delivery) or fails after `ms`. */
-function collect(s: UdpSocket, n: number, opts: ReceiveOptions, ms = 10_000): Promise<{ d: Datagram; deliveredNs: bigint }[]> {
+function collect(
+  s: UdpSocket,
+  n: number,
+  opts: ReceiveOptions,
+  ms = 10_000,
+): Promise<{ d: Datagram; deliveredNs: bigint }[]> {
   const got: { d: Datagram; deliveredNs: bigint }[] = [];
   return new Promise((res, rej) => {
     const t = setTimeout(() => rej(new Error(`received ${got.length}/${n} datagrams in ${ms} ms`)), ms);
@@ -46,7 +51,11 @@ describe.skipIf(!built)('receive thread', () => {
         const n = 600; // more than one delivery batch (256)
         const p = collect(rx, n, { thread: true, coalesceUs });
         const before = BigInt(Date.now() - 1) * 1_000_000n;
-        const batch = Array.from({ length: n }, (_, i) => ({ data: Buffer.from(`dg${i}`), address: host, port: rx.address().port }));
+        const batch = Array.from({ length: n }, (_, i) => ({
+          data: Buffer.from(`dg${i}`),
+          address: host,
+          port: rx.address().port,
+        }));
         expect(tx.sendBatch(batch.slice(0, 300)) + tx.sendBatch(batch.slice(300))).toBe(n);
         const got = await p;
         const after = BigInt(Date.now() + 1) * 1_000_000n;
@@ -140,7 +149,13 @@ describe.skipIf(!built)('receive thread', () => {
     const wait = async (n: number) => {
       for (let i = 0; i < 500 && seen.length < n; i++) await new Promise((r) => setTimeout(r, 10));
     };
-    for (const [k, opts] of [[1, {}], [2, { thread: true }], [3, { thread: true, coalesceUs: 300 }], [4, {}], [5, { thread: true }]] as const) {
+    for (const [k, opts] of [
+      [1, {}],
+      [2, { thread: true }],
+      [3, { thread: true, coalesceUs: 300 }],
+      [4, {}],
+      [5, { thread: true }],
+    ] as const) {
       rx.startReceiving(opts);
       tx.send(Buffer.from(`m${k}`), '127.0.0.1', port);
       await wait(k);
@@ -163,7 +178,8 @@ describe.skipIf(!built)('receive thread', () => {
       [{ thread: true, coalesceUs: '5' }, RangeError],
       [{ coalesceUs: 1000 }, TypeError],
     ];
-    for (const [opts, type] of bad) expect(() => rx.startReceiving(opts as ReceiveOptions), JSON.stringify(opts)).toThrow(type);
+    for (const [opts, type] of bad)
+      expect(() => rx.startReceiving(opts as ReceiveOptions), JSON.stringify(opts)).toThrow(type);
   });
 });
 
@@ -171,8 +187,16 @@ describe.skipIf(!built)('receive thread (child processes)', () => {
   it.each(['close-while-arriving', 'close-in-callback', 'switch-modes', 'gc-after-close'])(
     'stress %s: no crash, every cycle delivered, nothing after close',
     async (mode) => {
-      const r = await execa('node', ['--expose-gc', 'test/native/recv-thread-stress.mjs', mode], { cwd: repoRoot, reject: false, timeout: 120_000 });
-      expect({ exitCode: r.exitCode, signal: r.signal, stderr: r.stderr }).toEqual({ exitCode: 0, signal: undefined, stderr: '' });
+      const r = await execa('node', ['--expose-gc', 'test/native/recv-thread-stress.mjs', mode], {
+        cwd: repoRoot,
+        reject: false,
+        timeout: 120_000,
+      });
+      expect({ exitCode: r.exitCode, signal: r.signal, stderr: r.stderr }).toEqual({
+        exitCode: 0,
+        signal: undefined,
+        stderr: '',
+      });
       const out = JSON.parse(r.stdout) as { cycles: number; received: number; afterClose: number };
       expect(out.cycles).toBeGreaterThan(0);
       expect(out.received).toBeGreaterThanOrEqual(out.cycles);
@@ -181,7 +205,11 @@ describe.skipIf(!built)('receive thread (child processes)', () => {
   );
 
   const run = (code: string) =>
-    execa('node', ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: repoRoot, reject: false, timeout: 20_000 });
+    execa('node', ['--import', 'tsx', '--input-type=module', '-e', code], {
+      cwd: repoRoot,
+      reject: false,
+      timeout: 20_000,
+    });
 
   it('an unref()ed thread-receiving socket lets the process exit; a ref()ed one keeps it until close', async () => {
     const r1 = await run(
@@ -203,9 +231,11 @@ describe.skipIf(!built)('receive thread (child processes)', () => {
   // The kernel reports an ICMP port-unreachable to an unconnected UDP socket only with
   // IP_RECVERR (ip(7)): set on the addon's socket through a pidfd_getfd(2) duplicate, so the
   // next recvmmsg on the thread fails with ECONNREFUSED. Needs root (ptrace access) and Linux.
-  it.skipIf(process.platform !== 'linux' || process.getuid?.() !== 0)('a receive error reaches JS as an error event with code and errno (ECONNREFUSED via IP_RECVERR; root)', async () => {
-    const r = await run(
-      `import { createUdpSocket } from './native/index.ts';
+  it.skipIf(process.platform !== 'linux' || process.getuid?.() !== 0)(
+    'a receive error reaches JS as an error event with code and errno (ECONNREFUSED via IP_RECVERR; root)',
+    async () => {
+      const r = await run(
+        `import { createUdpSocket } from './native/index.ts';
        import { execFileSync } from 'node:child_process';
        const s = createUdpSocket({ family: 4 }); s.bind('127.0.0.1', 0);
        const py = 'import ctypes,os,socket,sys\\nlibc=ctypes.CDLL(None,use_errno=True)\\npfd=os.pidfd_open(int(sys.argv[1]))\\nfd=libc.syscall(438,pfd,int(sys.argv[2]),0)\\nassert fd>=0, ctypes.get_errno()\\ns=socket.socket(fileno=fd)\\ns.setsockopt(socket.IPPROTO_IP,11,1)\\ns.detach()';
@@ -215,8 +245,9 @@ describe.skipIf(!built)('receive thread (child processes)', () => {
        s.on('message', () => {});
        s.startReceiving({ thread: true });
        s.send(Buffer.from('x'), '127.0.0.1', port);`,
-    );
-    expect(r.stderr).toBe('');
-    expect(JSON.parse(r.stdout)).toEqual({ code: 'ECONNREFUSED', errno: -111, syscall: 'recvmmsg', isError: true });
-  });
+      );
+      expect(r.stderr).toBe('');
+      expect(JSON.parse(r.stdout)).toEqual({ code: 'ECONNREFUSED', errno: -111, syscall: 'recvmmsg', isError: true });
+    },
+  );
 });

@@ -49,20 +49,38 @@ export interface InterruptOutcome {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function netnsNames(): string[] {
-  try { return readdirSync('/run/netns'); } catch { return []; }
+  try {
+    return readdirSync('/run/netns');
+  } catch {
+    return [];
+  }
 }
 
 /** The cgroups a lab host's own programs ran in (`<cgroup v2 mount>/nc-<runId>-<host>`, harness/lab/local-network.ts). */
 function cgroupNames(): string[] {
   const mount = cgroup2Mount();
-  try { return mount ? readdirSync(mount).filter((n) => n.startsWith('nc-')) : []; } catch { return []; }
+  try {
+    return mount ? readdirSync(mount).filter((n) => n.startsWith('nc-')) : [];
+  } catch {
+    return [];
+  }
 }
 
 function statesIn(dir: string): Array<{ runId: string; ownerPid: number; namespaces: string[] }> {
   let files: string[] = [];
-  try { files = readdirSync(dir).filter((f) => f.endsWith('.json')); } catch { return []; }
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  } catch {
+    return [];
+  }
   return files.flatMap((f) => {
-    try { return [JSON.parse(readFileSync(join(dir, f), 'utf8')) as { runId: string; ownerPid: number; namespaces: string[] }]; } catch { return []; }
+    try {
+      return [
+        JSON.parse(readFileSync(join(dir, f), 'utf8')) as { runId: string; ownerPid: number; namespaces: string[] },
+      ];
+    } catch {
+      return [];
+    }
   });
 }
 
@@ -76,7 +94,9 @@ function tagged(tag: string): string[] {
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
       if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
       out.push(`process ${d} (${readFileSync(`/proc/${d}/cmdline`, 'utf8').replaceAll('\0', ' ').trim()})`);
-    } catch { /* gone meanwhile */ }
+    } catch {
+      /* gone meanwhile */
+    }
   }
   return out;
 }
@@ -106,23 +126,49 @@ export async function interruptedRun(o: InterruptOptions): Promise<InterruptOutc
   await mkdir(tmp);
   const tag = `NC_STRESS_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const env = { NETCONFORM_STATE_DIR: stateDir, TMPDIR: tmp, [tag]: '1' };
-  const child = execa('node', [bin, 'run', o.profile, '-o', outDir], { cwd: repoRoot, env, detached: true, reject: false, all: true, stdin: 'ignore' });
+  const child = execa('node', [bin, 'run', o.profile, '-o', outDir], {
+    cwd: repoRoot,
+    env,
+    detached: true,
+    reject: false,
+    all: true,
+    stdin: 'ignore',
+  });
   const pid = child.pid!;
   const runIds = new Set<string>();
   const seenNamespaces = new Set<string>();
   let finished = false;
-  const exit = child.then((r) => { finished = true; return r; });
+  const exit = child.then((r) => {
+    finished = true;
+    return r;
+  });
   const teardownSeen = new Promise<void>((r) => {
     let text = '';
-    child.all?.on('data', (d: Buffer) => { text += d.toString(); if (/: tearing down/.test(text)) { r(); text = ''; } else if (text.length > 65536) text = text.slice(-1024); });
+    child.all?.on('data', (d: Buffer) => {
+      text += d.toString();
+      if (/: tearing down/.test(text)) {
+        r();
+        text = '';
+      } else if (text.length > 65536) text = text.slice(-1024);
+    });
   });
   // Watch what the run creates while it runs: its state files (run ids), probe namespaces, lab files.
   let filesSeen = (): void => undefined;
-  const files = new Promise<void>((r) => { filesSeen = r; });
+  const files = new Promise<void>((r) => {
+    filesSeen = r;
+  });
   const watcher = (async () => {
     while (!finished) {
-      if (readdirSync(tmp).some((f) => /^nc-(gw)?tls-/.test(f)) || (existsSync(stateDir) && readdirSync(stateDir).some((f) => f.endsWith('.files')))) filesSeen();
-      for (const s of statesIn(stateDir)) if (s.ownerPid === pid) { runIds.add(s.runId); for (const n of s.namespaces) seenNamespaces.add(n); }
+      if (
+        readdirSync(tmp).some((f) => /^nc-(gw)?tls-/.test(f)) ||
+        (existsSync(stateDir) && readdirSync(stateDir).some((f) => f.endsWith('.files')))
+      )
+        filesSeen();
+      for (const s of statesIn(stateDir))
+        if (s.ownerPid === pid) {
+          runIds.add(s.runId);
+          for (const n of s.namespaces) seenNamespaces.add(n);
+        }
       for (const n of netnsNames()) if (n.startsWith(`ncprobe-${pid}-`)) seenNamespaces.add(n);
       await sleep(5);
     }
@@ -134,7 +180,13 @@ export async function interruptedRun(o: InterruptOptions): Promise<InterruptOutc
   }
   await Promise.race([sleep(o.delayMs), exit]);
   if (!finished) {
-    const kill = (sig: NodeJS.Signals, group: boolean): void => { try { process.kill(group ? -pid : pid, sig); } catch { /* gone */ } };
+    const kill = (sig: NodeJS.Signals, group: boolean): void => {
+      try {
+        process.kill(group ? -pid : pid, sig);
+      } catch {
+        /* gone */
+      }
+    };
     if (o.kind === 'SIGINT') kill('SIGINT', true);
     else if (o.kind === 'SIGTERM') kill('SIGTERM', false);
     else if (o.kind === 'SIGKILL') kill('SIGKILL', true);
@@ -150,7 +202,11 @@ export async function interruptedRun(o: InterruptOptions): Promise<InterruptOutc
   const leaks: string[] = [];
   if (!bounded) {
     leaks.push('the run did not exit within 60 s of the signal');
-    try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
     await exit;
   }
   finished = true;
@@ -163,16 +219,31 @@ export async function interruptedRun(o: InterruptOptions): Promise<InterruptOutc
   // Teardown children run in their own sessions; give any still finishing a moment.
   for (let i = 0; i < 100 && tagged(tag).length > 0; i++) await sleep(20);
   if (o.kind === 'SIGKILL') {
-    const gc = await execa('node', [bin, 'lab', 'gc'], { cwd: repoRoot, env: { NETCONFORM_STATE_DIR: stateDir }, reject: false, all: true });
+    const gc = await execa('node', [bin, 'lab', 'gc'], {
+      cwd: repoRoot,
+      env: { NETCONFORM_STATE_DIR: stateDir },
+      reject: false,
+      all: true,
+    });
     if (gc.exitCode !== 0) leaks.push(`lab gc exited ${gc.exitCode}: ${gc.all}`);
   }
-  const ours = (n: string): boolean => n.startsWith(`ncprobe-${pid}-`) || [...runIds].some((id) => n.startsWith(`nc-${id}-`) || n.startsWith(`ncs-${id}-`)) || seenNamespaces.has(n);
+  const ours = (n: string): boolean =>
+    n.startsWith(`ncprobe-${pid}-`) ||
+    [...runIds].some((id) => n.startsWith(`nc-${id}-`) || n.startsWith(`ncs-${id}-`)) ||
+    seenNamespaces.has(n);
   for (const n of netnsNames()) if (ours(n)) leaks.push(`namespace ${n}`);
   for (const n of cgroupNames()) if (ours(n)) leaks.push(`cgroup ${n}`);
   for (const s of statesIn(stateDir)) leaks.push(`state file of lab ${s.runId} (owner pid ${s.ownerPid})`);
   // Key material: a lab's files folder (harness/lab/state.ts), or a temp folder of a PEM writer.
-  const listing = (dir: string): string[] => { try { return readdirSync(dir); } catch { return []; } };
-  for (const f of listing(stateDir).filter((x) => x.endsWith('.files'))) leaks.push(`lab files folder ${f} (key material)`);
+  const listing = (dir: string): string[] => {
+    try {
+      return readdirSync(dir);
+    } catch {
+      return [];
+    }
+  };
+  for (const f of listing(stateDir).filter((x) => x.endsWith('.files')))
+    leaks.push(`lab files folder ${f} (key material)`);
   for (const f of listing(tmp).filter((x) => /^nc-(gw)?tls-/.test(x))) leaks.push(`key folder $TMPDIR/${f}`);
   leaks.push(...tagged(tag));
   const tmpFiles = existsSync(outDir) ? readdirSync(outDir).filter((f) => f.endsWith('.tmp')) : [];
@@ -196,5 +267,16 @@ export async function interruptedRun(o: InterruptOptions): Promise<InterruptOutc
   }
   if (leaks.length === 0 && lies.length === 0) await rm(work, { recursive: true, force: true });
   else leaks.push(`(work folder kept: ${work})`);
-  return { kind: o.kind, from: o.from, profile: o.profile, delayMs: o.delayMs, pid, exitCode: r.exitCode, signal: r.signal, runIds: [...runIds], leaks, lies };
+  return {
+    kind: o.kind,
+    from: o.from,
+    profile: o.profile,
+    delayMs: o.delayMs,
+    pid,
+    exitCode: r.exitCode,
+    signal: r.signal,
+    runIds: [...runIds],
+    leaks,
+    lies,
+  };
 }

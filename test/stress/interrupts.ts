@@ -29,17 +29,36 @@ async function worker(): Promise<void> {
     const profile = profiles[Math.floor(i / KINDS.length) % profiles.length]!;
     // A quarter from the spawn (start-up), the rest from the first output line (the handler is in place).
     // For tls.yaml, half from the moment its key material is on disk (it comes ~30 s in, past most draws).
-    const from = profile.endsWith('tls.yaml') && Math.random() < 0.5 ? 'files' as const : Math.random() < 0.25 ? 'spawn' as const : 'output' as const;
-    const o = await interruptedRun({ kind, profile, from, delayMs: Math.floor(Math.random() * (from === 'spawn' ? maxDelay : from === 'files' ? 1000 : maxOutputDelay)), secondMs: Math.floor(Math.random() * 400), ...(i % 8 === 2 ? { secondInTeardown: true, secondMs: Math.floor(Math.random() * 80) } : {}) });
+    const from =
+      profile.endsWith('tls.yaml') && Math.random() < 0.5
+        ? ('files' as const)
+        : Math.random() < 0.25
+          ? ('spawn' as const)
+          : ('output' as const);
+    const o = await interruptedRun({
+      kind,
+      profile,
+      from,
+      delayMs: Math.floor(Math.random() * (from === 'spawn' ? maxDelay : from === 'files' ? 1000 : maxOutputDelay)),
+      secondMs: Math.floor(Math.random() * 400),
+      ...(i % 8 === 2 ? { secondInTeardown: true, secondMs: Math.floor(Math.random() * 80) } : {}),
+    });
     outcomes.push(o);
     const bad = [...o.leaks, ...o.lies];
     const how = o.signal ? `killed by ${o.signal}` : `exit ${o.exitCode}`;
-    process.stdout.write(`${String(i + 1).padStart(4)} ${kind.padEnd(7)} at ${String(o.delayMs).padStart(4)} ms after ${o.from.padEnd(6)} ${profile}: ${how}${bad.length ? ` — ${bad.join('; ')}` : ' — clean'}\n`);
+    process.stdout.write(
+      `${String(i + 1).padStart(4)} ${kind.padEnd(7)} at ${String(o.delayMs).padStart(4)} ms after ${o.from.padEnd(6)} ${profile}: ${how}${bad.length ? ` — ${bad.join('; ')}` : ' — clean'}\n`,
+    );
   }
 }
 await Promise.all(Array.from({ length: jobs }, worker));
 const leaking = outcomes.filter((o) => o.leaks.length > 0);
 const lying = outcomes.filter((o) => o.lies.length > 0);
-const byKind = KINDS.map((k) => `${k} ${outcomes.filter((o) => o.kind === k && (o.leaks.length || o.lies.length)).length}/${outcomes.filter((o) => o.kind === k).length}`).join(', ');
-process.stdout.write(`${count} interrupted runs: ${leaking.length} left something behind, ${lying.length} printed something untrue (by kind: ${byKind})\n`);
+const byKind = KINDS.map(
+  (k) =>
+    `${k} ${outcomes.filter((o) => o.kind === k && (o.leaks.length || o.lies.length)).length}/${outcomes.filter((o) => o.kind === k).length}`,
+).join(', ');
+process.stdout.write(
+  `${count} interrupted runs: ${leaking.length} left something behind, ${lying.length} printed something untrue (by kind: ${byKind})\n`,
+);
 process.exit(leaking.length || lying.length ? 1 : 0);

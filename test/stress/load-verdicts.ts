@@ -72,17 +72,49 @@ async function runProfile(file: string, sutPriority: string, lateReruns: string 
     pressure.start();
     const t0 = performance.now();
     const extra = lateReruns === undefined ? [] : ['--late-reruns', lateReruns];
-    const child = spawn(process.execPath, [join(root, 'harness/bin/netconform.js'), 'run', file, '-r', 'json', '-o', out, '--sut-priority', sutPriority, ...extra], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [
+        join(root, 'harness/bin/netconform.js'),
+        'run',
+        file,
+        '-r',
+        'json',
+        '-o',
+        out,
+        '--sut-priority',
+        sutPriority,
+        ...extra,
+      ],
+      { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
     current = child;
     const exitCode: number = await new Promise((r) => child.on('exit', (code) => r(code ?? 1)));
     current = undefined;
     const cpuSomePercent = pressure.percent();
     const res = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResult;
     // What each set-aside attempt was late for, cut: the full reason is in that run's results.json.
-    const reruns = res.scenarios.flatMap((s) => (s.lateReruns ?? []).map((r) => `${s.id}: attempt ${r.attempt} set aside (${r.check}: ${r.reason.replace(HARNESS_LATE, '').slice(0, 200)})`));
+    const reruns = res.scenarios.flatMap((s) =>
+      (s.lateReruns ?? []).map(
+        (r) =>
+          `${s.id}: attempt ${r.attempt} set aside (${r.check}: ${r.reason.replace(HARNESS_LATE, '').slice(0, 200)})`,
+      ),
+    );
     const checks = new Map<string, { verdict: string; reason: string; late: boolean }>();
-    for (const s of res.scenarios) for (const c of s.checks) checks.set(`${basename(file, '.yaml')} › ${s.id} › ${c.name}`, { verdict: c.verdict, reason: c.reason, late: c.cause === 'harness-late' });
-    return { exitCode, checks, cpuSomePercent, lateReruns: reruns, seconds: Math.round((performance.now() - t0) / 100) / 10 };
+    for (const s of res.scenarios)
+      for (const c of s.checks)
+        checks.set(`${basename(file, '.yaml')} › ${s.id} › ${c.name}`, {
+          verdict: c.verdict,
+          reason: c.reason,
+          late: c.cause === 'harness-late',
+        });
+    return {
+      exitCode,
+      checks,
+      cpuSomePercent,
+      lateReruns: reruns,
+      seconds: Math.round((performance.now() - t0) / 100) / 10,
+    };
   } finally {
     await rm(out, { recursive: true, force: true });
   }
@@ -90,7 +122,11 @@ async function runProfile(file: string, sutPriority: string, lateReruns: string 
 
 function busyLoops(ownSessions: boolean): ChildProcess[] {
   return Array.from({ length: availableParallelism() }, (_, cpu) =>
-    spawn('taskset', ['-c', String(cpu), process.execPath, '-e', 'for(;;){}'], { stdio: 'ignore', detached: ownSessions }));
+    spawn('taskset', ['-c', String(cpu), process.execPath, '-e', 'for(;;){}'], {
+      stdio: 'ignore',
+      detached: ownSessions,
+    }),
+  );
 }
 
 async function main(): Promise<number> {
@@ -103,12 +139,22 @@ async function main(): Promise<number> {
   const files = (await readdir(join(root, 'profiles')))
     .filter((f) => f.endsWith('.yaml') && (!wanted || wanted.includes(basename(f, '.yaml'))))
     .map((f) => join(root, 'profiles', f));
-  console.error(`load-verdicts: ${files.length} profiles; 1 unloaded pass, then ${runs} with a busy loop on each of ${availableParallelism()} cores${ownSessions ? ', each in a session of its own' : ''}; --sut-priority ${sutPriority}`);
+  console.error(
+    `load-verdicts: ${files.length} profiles; 1 unloaded pass, then ${runs} with a busy loop on each of ${availableParallelism()} cores${ownSessions ? ', each in a session of its own' : ''}; --sut-priority ${sutPriority}`,
+  );
   const started = Date.now();
   // Ctrl-C or SIGTERM: the busy loops go at once; the profile run gets the signal too (its own
   // handler tears its lab down) and is waited for, so nothing it made outlives this script.
   let loops: ChildProcess[] = [];
-  const stopLoops = (): void => { for (const l of loops) { try { l.kill('SIGKILL'); } catch { /* gone */ } } };
+  const stopLoops = (): void => {
+    for (const l of loops) {
+      try {
+        l.kill('SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  };
   const onSignal = (sig: NodeJS.Signals): void => {
     interrupted = true;
     stopLoops();
@@ -130,24 +176,50 @@ async function main(): Promise<number> {
   }
 
   const checks = [...baseline.values()].reduce((n, v) => n + v.checks.size, 0);
-  const changes: Array<{ run: number; check: string; unloaded: string; loaded: string; reason: string; harnessLate: boolean; unloadedReason: string; unloadedHarnessLate: boolean; cpuSomePercent: number | null }> = [];
+  const changes: Array<{
+    run: number;
+    check: string;
+    unloaded: string;
+    loaded: string;
+    reason: string;
+    harnessLate: boolean;
+    unloadedReason: string;
+    unloadedHarnessLate: boolean;
+    cpuSomePercent: number | null;
+  }> = [];
   /** Per loaded pass and profile: machine-wide CPU pressure and the scenarios re-run after a late attempt. */
-  const passes: Array<{ run: number; seconds: number; profiles: Record<string, { cpuSomePercent: number | null; lateReruns: string[]; seconds: number }> }> = [];
+  const passes: Array<{
+    run: number;
+    seconds: number;
+    profiles: Record<string, { cpuSomePercent: number | null; lateReruns: string[]; seconds: number }>;
+  }> = [];
   const baselineReruns = [...baseline].flatMap(([f, v]) => v.lateReruns.map((x) => `${basename(f, '.yaml')} › ${x}`));
   let done = 0;
   /** Written after every pass, so an interrupted experiment still leaves its figures. */
   const report = async (): Promise<string> => {
     const r = {
-      generatedAt: new Date().toISOString(), seconds: (Date.now() - started) / 1000, cores: availableParallelism(), ownSessions, sutPriority,
+      generatedAt: new Date().toISOString(),
+      seconds: (Date.now() - started) / 1000,
+      cores: availableParallelism(),
+      ownSessions,
+      sutPriority,
       lateReruns: lateRerunsArg ?? 'default',
-      profiles: files.map((f) => basename(f)), checksPerPass: checks, loadedPasses: done, changes: changes.length,
-      attemptsSetAsideLoaded: passes.reduce((n, p) => n + Object.values(p.profiles).reduce((m, x) => m + x.lateReruns.length, 0), 0),
+      profiles: files.map((f) => basename(f)),
+      checksPerPass: checks,
+      loadedPasses: done,
+      changes: changes.length,
+      attemptsSetAsideLoaded: passes.reduce(
+        (n, p) => n + Object.values(p.profiles).reduce((m, x) => m + x.lateReruns.length, 0),
+        0,
+      ),
       attemptsSetAsideUnloaded: baselineReruns.length,
       changesToHarnessLateError: changes.filter((c) => c.harnessLate).length,
       changesFromHarnessLateError: changes.filter((c) => c.unloadedHarnessLate).length,
       otherChanges: changes.filter((c) => !c.harnessLate && !c.unloadedHarnessLate).length,
       unloadedReRuns: baselineReruns,
-      unloadedCpuSomePercent: Object.fromEntries([...baseline].map(([f, v]) => [basename(f, '.yaml'), v.cpuSomePercent])),
+      unloadedCpuSomePercent: Object.fromEntries(
+        [...baseline].map(([f, v]) => [basename(f, '.yaml'), v.cpuSomePercent]),
+      ),
       unloadedSeconds: Object.fromEntries([...baseline].map(([f, v]) => [basename(f, '.yaml'), v.seconds])),
       passes,
       baseline: Object.fromEntries([...baseline].flatMap(([, v]) => [...v.checks].map(([k, x]) => [k, x.verdict]))),
@@ -160,7 +232,11 @@ async function main(): Promise<number> {
   loops = busyLoops(ownSessions);
   try {
     for (let run = 1; run <= runs && !interrupted; run++) {
-      const pass = { run, seconds: 0, profiles: {} as Record<string, { cpuSomePercent: number | null; lateReruns: string[]; seconds: number }> };
+      const pass = {
+        run,
+        seconds: 0,
+        profiles: {} as Record<string, { cpuSomePercent: number | null; lateReruns: string[]; seconds: number }>,
+      };
       const passStarted = Date.now();
       for (const f of files) {
         const got = await runProfile(f, sutPriority, lateRerunsArg).catch((err: unknown) => {
@@ -168,19 +244,34 @@ async function main(): Promise<number> {
           throw err;
         });
         if (!got || interrupted) break;
-        pass.profiles[basename(f, '.yaml')] = { cpuSomePercent: got.cpuSomePercent, lateReruns: got.lateReruns, seconds: got.seconds };
-        for (const x of got.lateReruns) console.error(`  run ${run}: ${basename(f, '.yaml')} › ${x}, re-run; machine-wide CPU pressure over the profile run ${got.cpuSomePercent ?? '?'}%`);
+        pass.profiles[basename(f, '.yaml')] = {
+          cpuSomePercent: got.cpuSomePercent,
+          lateReruns: got.lateReruns,
+          seconds: got.seconds,
+        };
+        for (const x of got.lateReruns)
+          console.error(
+            `  run ${run}: ${basename(f, '.yaml')} › ${x}, re-run; machine-wide CPU pressure over the profile run ${got.cpuSomePercent ?? '?'}%`,
+          );
         for (const [key, base] of baseline.get(f)!.checks) {
           const now = got.checks.get(key);
           if (now?.verdict === base.verdict) continue;
           const c = {
-            run, check: key, unloaded: base.verdict, loaded: now?.verdict ?? 'missing', reason: now?.reason ?? '', harnessLate: now?.late ?? false,
+            run,
+            check: key,
+            unloaded: base.verdict,
+            loaded: now?.verdict ?? 'missing',
+            reason: now?.reason ?? '',
+            harnessLate: now?.late ?? false,
             // The "unloaded" pass runs on whatever else the machine is doing: its own lateness errors are told apart too.
-            unloadedReason: base.reason, unloadedHarnessLate: base.late,
+            unloadedReason: base.reason,
+            unloadedHarnessLate: base.late,
             cpuSomePercent: got.cpuSomePercent,
           };
           changes.push(c);
-          console.error(`  run ${run}: ${key}: ${c.unloaded}${c.unloadedHarnessLate ? ' (harness late)' : ''} → ${c.loaded}${c.reason ? ` (${c.reason.slice(0, 200)})` : ''}; machine-wide CPU pressure over the profile run ${c.cpuSomePercent ?? '?'}%`);
+          console.error(
+            `  run ${run}: ${key}: ${c.unloaded}${c.unloadedHarnessLate ? ' (harness late)' : ''} → ${c.loaded}${c.reason ? ` (${c.reason.slice(0, 200)})` : ''}; machine-wide CPU pressure over the profile run ${c.cpuSomePercent ?? '?'}%`,
+          );
         }
       }
       if (interrupted) break;
@@ -201,4 +292,10 @@ async function main(): Promise<number> {
   return changes.length ? 1 : 0;
 }
 
-main().then((code) => process.exit(code), (err: unknown) => { console.error(err); process.exit(3); });
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(3);
+  },
+);

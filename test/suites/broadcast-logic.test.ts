@@ -20,18 +20,34 @@ describe('expectation shorthands', () => {
     const exp = [expectedRow('all', { cols })];
     const unknown = applyCells(exp, ['unbound'], cols, { unbound: { 'lan-b': false, 'lan-z': true }, nope: {} });
     expect(exp[0]).toEqual([true, false, true]);
-    expect(unknown.sort()).toEqual(['column "lan-z" of row "unbound" (columns: lan-a, lan-b, lan-c)', 'row "nope" (rows: unbound)']);
+    expect(unknown.sort()).toEqual([
+      'column "lan-z" of row "unbound" (columns: lan-a, lan-b, lan-c)',
+      'row "nope" (rows: unbound)',
+    ]);
   });
 });
 
 describe('compareMatrix', () => {
   it('marks exactly the differing cells and skips unchecked ones', () => {
     const { evidence, diffs } = compareMatrix({
-      title: 't', rowLabel: 'r', colLabel: 'c', rows: ['unbound', 'bound:lan-b'], cols,
-      expected: [[true, true, true], [false, true, undefined]],
-      got: [[true, false, false], [false, true, true]],
+      title: 't',
+      rowLabel: 'r',
+      colLabel: 'c',
+      rows: ['unbound', 'bound:lan-b'],
+      cols,
+      expected: [
+        [true, true, true],
+        [false, true, undefined],
+      ],
+      got: [
+        [true, false, false],
+        [false, true, true],
+      ],
     });
-    expect(evidence.mismatches).toEqual([[0, 1], [0, 2]]);
+    expect(evidence.mismatches).toEqual([
+      [0, 1],
+      [0, 2],
+    ]);
     expect(evidence.cells[0]).toEqual(['✓', '—', '—']);
     expect(diffsByRow(diffs).get('unbound')).toEqual({ missed: ['lan-b', 'lan-c'], extra: [] });
   });
@@ -39,14 +55,80 @@ describe('compareMatrix', () => {
 
 describe('explainRow', () => {
   it('names the default-route-only pattern and the segments to fix', () => {
-    expect(explainRow({ row: 'unbound', mode: 'unbound', dest: '255.255.255.255', reached: ['lan-a'], missed: ['lan-b', 'lan-c'], extra: [] }, 'lan-a'))
-      .toBe('all-hosts broadcast left only via lan-a, the default route; bind one socket per interface to reach lan-b and lan-c');
+    expect(
+      explainRow(
+        {
+          row: 'unbound',
+          mode: 'unbound',
+          dest: '255.255.255.255',
+          reached: ['lan-a'],
+          missed: ['lan-b', 'lan-c'],
+          extra: [],
+        },
+        'lan-a',
+      ),
+    ).toBe(
+      'all-hosts broadcast left only via lan-a, the default route; bind one socket per interface to reach lan-b and lan-c',
+    );
   });
   it('names ENETUNREACH, a leaking bind and a leaking directed broadcast', () => {
-    expect(explainRow({ row: 'unbound', mode: 'unbound', dest: '255.255.255.255', reached: [], missed: ['lan-a'], extra: [], sendError: 'sendto failed with ENETUNREACH' }, undefined)).toMatch(/no default route/);
-    expect(explainRow({ row: 'bound:lan-b', mode: 'bound', own: 'lan-b', dest: '255.255.255.255', reached: ['lan-b', 'lan-c'], missed: [], extra: ['lan-c'] }, 'lan-a')).toMatch(/also appeared on lan-c: the interface binding was not honoured/);
-    expect(explainRow({ row: 'directed:lan-b', mode: 'directed', own: 'lan-b', dest: '198.18.2.255', reached: ['lan-b', 'lan-c'], missed: [], extra: ['lan-c'] }, 'lan-a')).toMatch(/leaked onto lan-c/);
-    expect(explainRow({ row: 'bound:lan-b', mode: 'bound', own: 'lan-b', dest: '255.255.255.255', reached: [], missed: ['lan-b'], extra: [], sendError: 'sendto failed with EACCES' }, 'lan-a')).toMatch(/lacks SO_BROADCAST/);
+    expect(
+      explainRow(
+        {
+          row: 'unbound',
+          mode: 'unbound',
+          dest: '255.255.255.255',
+          reached: [],
+          missed: ['lan-a'],
+          extra: [],
+          sendError: 'sendto failed with ENETUNREACH',
+        },
+        undefined,
+      ),
+    ).toMatch(/no default route/);
+    expect(
+      explainRow(
+        {
+          row: 'bound:lan-b',
+          mode: 'bound',
+          own: 'lan-b',
+          dest: '255.255.255.255',
+          reached: ['lan-b', 'lan-c'],
+          missed: [],
+          extra: ['lan-c'],
+        },
+        'lan-a',
+      ),
+    ).toMatch(/also appeared on lan-c: the interface binding was not honoured/);
+    expect(
+      explainRow(
+        {
+          row: 'directed:lan-b',
+          mode: 'directed',
+          own: 'lan-b',
+          dest: '198.18.2.255',
+          reached: ['lan-b', 'lan-c'],
+          missed: [],
+          extra: ['lan-c'],
+        },
+        'lan-a',
+      ),
+    ).toMatch(/leaked onto lan-c/);
+    expect(
+      explainRow(
+        {
+          row: 'bound:lan-b',
+          mode: 'bound',
+          own: 'lan-b',
+          dest: '255.255.255.255',
+          reached: [],
+          missed: ['lan-b'],
+          extra: [],
+          sendError: 'sendto failed with EACCES',
+        },
+        'lan-a',
+      ),
+    ).toMatch(/lacks SO_BROADCAST/);
   });
 });
 
@@ -66,7 +148,12 @@ describe('probe payload', () => {
     }
     // Same prefix, wrong shape: neither path accepts it.
     expect(decodeProbe(Buffer.from('NCPROBE1 {"run":"a","row":"b","seq":"1","sentNs":"2"}'))).toBeUndefined();
-    expect(decodeProbe(Buffer.from('NCPROBE1 {"run":"a","row":"b","seq":1,"sentNs":"2"} '))).toEqual({ run: 'a', row: 'b', seq: 1, sentNs: '2' });
+    expect(decodeProbe(Buffer.from('NCPROBE1 {"run":"a","row":"b","seq":1,"sentNs":"2"} '))).toEqual({
+      run: 'a',
+      row: 'b',
+      seq: 1,
+      sentNs: '2',
+    });
   });
   it('classifies destinations', () => {
     const b = new Set(['198.18.2.255']);

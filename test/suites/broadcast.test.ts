@@ -4,7 +4,15 @@
  * may show up there). Needs root.
  */
 import { describe, expect, it } from 'vitest';
-import { checkNamed, deliveredCells, matrixOf, netnsOfRuns, runWitnessed, scenario, witnessedLabNeeds } from './helpers-net/run.ts';
+import {
+  checkNamed,
+  deliveredCells,
+  matrixOf,
+  netnsOfRuns,
+  runWitnessed,
+  scenario,
+  witnessedLabNeeds,
+} from './helpers-net/run.ts';
 import { probeRows } from './helpers-net/witness.ts';
 
 const SEGS = ['lan-a', 'lan-b', 'lan-c'];
@@ -20,7 +28,10 @@ lab:
 
 describe.skipIf(!witnessedLabNeeds.ok)(witnessedLabNeeds.title('broadcast suites in a lab (root)'), () => {
   it('profiles/broadcast.yaml: passes, the known-bad case is an xfail naming lan-b and lan-c, and tcpdump saw exactly the matrix', async () => {
-    const r = await runWitnessed(['profiles/broadcast.yaml'], { filter: 'udp and (port 47810 or port 47811)', segments: SEGS });
+    const r = await runWitnessed(['profiles/broadcast.yaml'], {
+      filter: 'udp and (port 47810 or port 47811)',
+      segments: SEGS,
+    });
     expect(r.exitCode).toBe(0);
     expect(r.result.summary.failed + r.result.summary.errors).toBe(0);
 
@@ -28,19 +39,36 @@ describe.skipIf(!witnessedLabNeeds.ok)(witnessedLabNeeds.title('broadcast suites
     expect(reach.checks.map((c) => c.verdict)).toEqual(['pass', 'pass', 'pass']);
     const bad = checkNamed(scenario(r.result, 'reach-all-unbound'), /unbound/);
     expect(bad.verdict).toBe('xfail');
-    expect(bad.reason).toContain('all-hosts broadcast left only via lan-a, the default route; bind one socket per interface to reach lan-b and lan-c');
+    expect(bad.reason).toContain(
+      'all-hosts broadcast left only via lan-a, the default route; bind one socket per interface to reach lan-b and lan-c',
+    );
     const bm = matrixOf(bad);
-    expect(bm.mismatches).toEqual([[0, 1], [0, 2]]);
+    expect(bm.mismatches).toEqual([
+      [0, 1],
+      [0, 2],
+    ]);
 
     // Witness: every probe row the harness marked delivered on a segment crossed that segment's bridge, and nothing else did.
     const harness = new Set<string>();
     for (const c of reach.checks) for (const cell of deliveredCells(matrixOf(c))) harness.add(cell);
     const seen = new Set<string>();
     const wit = r.segments.get(r.runIds[0]!)!;
-    for (const s of SEGS) for (const row of probeRows(wit.get(s)!)) if (!row.startsWith('nobcast') && !row.startsWith('bcast:')) seen.add(`${row}@${s}`);
+    for (const s of SEGS)
+      for (const row of probeRows(wit.get(s)!))
+        if (!row.startsWith('nobcast') && !row.startsWith('bcast:')) seen.add(`${row}@${s}`);
     // The witness sees both reach runs; keep the rows of the first (they share row names, so compare sets).
     expect([...seen].sort()).toEqual([...harness].sort());
-    expect(harness).toEqual(new Set(['unbound@lan-a', 'bound:lan-a@lan-a', 'bound:lan-b@lan-b', 'bound:lan-c@lan-c', 'directed:lan-a@lan-a', 'directed:lan-b@lan-b', 'directed:lan-c@lan-c']));
+    expect(harness).toEqual(
+      new Set([
+        'unbound@lan-a',
+        'bound:lan-a@lan-a',
+        'bound:lan-b@lan-b',
+        'bound:lan-c@lan-c',
+        'directed:lan-a@lan-a',
+        'directed:lan-b@lan-b',
+        'directed:lan-c@lan-c',
+      ]),
+    );
 
     // requires-so-broadcast: refused sends never crossed a link; controls did.
     const so = scenario(r.result, 'requires-so-broadcast');
@@ -61,10 +89,15 @@ describe.skipIf(!witnessedLabNeeds.ok)(witnessedLabNeeds.title('broadcast suites
     expect(r.exitCode).toBe(1);
     const c = checkNamed(scenario(r.result, 'all'), /unbound/);
     expect(c.verdict).toBe('fail');
-    expect(c.reason).toMatch(/left only via lan-a, the default route; bind one socket per interface to reach lan-b and lan-c/);
+    expect(c.reason).toMatch(
+      /left only via lan-a, the default route; bind one socket per interface to reach lan-b and lan-c/,
+    );
     const m = matrixOf(c);
     expect(m.cols).toEqual(SEGS);
-    expect(m.mismatches).toEqual([[0, 1], [0, 2]]);
+    expect(m.mismatches).toEqual([
+      [0, 1],
+      [0, 2],
+    ]);
     expect(m.cells[0]![0]).toMatch(/^✓ 3\/3 /);
     const wit = r.segments.get(r.runIds[0]!)!;
     expect(SEGS.map((s) => probeRows(wit.get(s)!).has('unbound'))).toEqual([true, false, false]);
@@ -85,7 +118,10 @@ describe.skipIf(!witnessedLabNeeds.ok)(witnessedLabNeeds.title('broadcast suites
     const c = checkNamed(scenario(r.result, 'bound-all'), /bound/);
     expect(c.verdict).toBe('fail');
     expect(c.reason).toContain('bound:lan-a reached lan-a; expected also lan-b');
-    expect(matrixOf(c).mismatches).toEqual([[0, 1], [1, 0]]);
+    expect(matrixOf(c).mismatches).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
     const e = scenario(r.result, 'bad-cells').checks[0]!;
     expect(e.verdict).toBe('error');
     expect(e.reason).toContain('expect.cells names row bound:lan-z; rows here: unbound');
@@ -103,4 +139,3 @@ describe.skipIf(!witnessedLabNeeds.ok)(witnessedLabNeeds.title('broadcast suites
     expect(r.root.packets).toEqual([]);
   });
 });
-

@@ -12,11 +12,28 @@ import { readMachO, readSignatureBytes } from '../../suites/bundle/lib/macho.ts'
 import { parsePlist, parsePlistDict, readPlistDict } from '../../suites/bundle/lib/plist.ts';
 import { parseProfile } from '../../suites/bundle/lib/profile.ts';
 import { parseSuperBlob } from '../../suites/bundle/lib/signature.ts';
-import { cmsWrap, cmsWrapBer, machO, plistBytes, provisioningProfile, superBlob, thinMachO, type PlistObject } from '../helpers/bundle-builder.ts';
+import {
+  cmsWrap,
+  cmsWrapBer,
+  machO,
+  plistBytes,
+  provisioningProfile,
+  superBlob,
+  thinMachO,
+  type PlistObject,
+} from '../helpers/bundle-builder.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
-const sample: PlistObject = { CFBundleIdentifier: 'com.example.app', CFBundleVersion: '1', NSBonjourServices: ['_x._tcp'], Nested: { n: 42, b: true, d: new Date('2026-01-02T03:04:05Z') } };
-const entitlements: PlistObject = { 'com.apple.security.app-sandbox': true, 'com.apple.developer.networking.networkextension': ['content-filter-provider-systemextension'] };
+const sample: PlistObject = {
+  CFBundleIdentifier: 'com.example.app',
+  CFBundleVersion: '1',
+  NSBonjourServices: ['_x._tcp'],
+  Nested: { n: 42, b: true, d: new Date('2026-01-02T03:04:05Z') },
+};
+const entitlements: PlistObject = {
+  'com.apple.security.app-sandbox': true,
+  'com.apple.developer.networking.networkextension': ['content-filter-provider-systemextension'],
+};
 const signature = { identifier: 'com.example.app', teamId: 'ABCDE12345', entitlements };
 
 async function codeOf(fn: () => unknown): Promise<BundleInputCode | 'ok'> {
@@ -33,7 +50,12 @@ async function codeOf(fn: () => unknown): Promise<BundleInputCode | 'ok'> {
 async function readAll(buf: Buffer) {
   const src = bufferSource('App', buf);
   const file = await readMachO(src);
-  return Promise.all(file.slices.map(async (s) => ({ arch: s.arch, sig: s.codeSignature ? parseSuperBlob(await readSignatureBytes(src, s), 'App', s.arch) : undefined })));
+  return Promise.all(
+    file.slices.map(async (s) => ({
+      arch: s.arch,
+      sig: s.codeSignature ? parseSuperBlob(await readSignatureBytes(src, s), 'App', s.arch) : undefined,
+    })),
+  );
 }
 
 /** A deterministic PRNG (mulberry32) so fuzz failures reproduce. */
@@ -59,10 +81,14 @@ describe('plists', () => {
     const truncated = plistBytes(sample, 'xml').subarray(0, 120);
     expect(() => parsePlistDict(truncated, 'Info.plist')).toThrow(/Info\.plist: XML plist is not well-formed/);
     expect(await codeOf(() => parsePlistDict(Buffer.from('<plist><array/></plist>'), 'x'))).toBe('plist-malformed');
-    expect(() => parsePlistDict(Buffer.from('<plist><array/></plist>'), 'x')).toThrow(/top level is an array, not a dictionary/);
+    expect(() => parsePlistDict(Buffer.from('<plist><array/></plist>'), 'x')).toThrow(
+      /top level is an array, not a dictionary/,
+    );
     expect(await codeOf(() => parsePlist(Buffer.alloc(0), 'x'))).toBe('plist-malformed');
     expect(await codeOf(() => parsePlist(Buffer.from('not xml at all'), 'x'))).toBe('plist-malformed');
-    expect(await codeOf(() => parsePlistDict(Buffer.from('<plist><dict><key>__proto__</key><dict/></dict></plist>'), 'x'))).toBe('plist-malformed');
+    expect(
+      await codeOf(() => parsePlistDict(Buffer.from('<plist><dict><key>__proto__</key><dict/></dict></plist>'), 'x')),
+    ).toBe('plist-malformed');
   });
 
   it('refuses every truncation of a binary plist', async () => {
@@ -99,7 +125,9 @@ describe('plists', () => {
   });
 
   it('refuses deeply nested XML without a crash (stack overflow inside plist becomes plist-malformed)', async () => {
-    const deep = Buffer.from(`<plist><dict><key>k</key>${'<array>'.repeat(8_600)}${'</array>'.repeat(8_600)}</dict></plist>`);
+    const deep = Buffer.from(
+      `<plist><dict><key>k</key>${'<array>'.repeat(8_600)}${'</array>'.repeat(8_600)}</dict></plist>`,
+    );
     expect(deep.length).toBeLessThanOrEqual(128 << 10);
     expect(['ok', 'plist-malformed']).toContain(await codeOf(() => parsePlistDict(deep, 'deep.plist')));
   });
@@ -127,12 +155,26 @@ function bplist(objects: Buffer[], top: number): Buffer {
 describe('Mach-O and code signatures', () => {
   it('reads a thin 64-bit, a thin 32-bit, a fat and a fat64 file down to the entitlements', async () => {
     const [thin] = await readAll(thinMachO({ arch: 'arm64', signature }));
-    expect(thin).toMatchObject({ arch: 'arm64', sig: { identifier: 'com.example.app', teamId: 'ABCDE12345', hardenedRuntime: true, adhoc: false, entitlements } });
+    expect(thin).toMatchObject({
+      arch: 'arm64',
+      sig: { identifier: 'com.example.app', teamId: 'ABCDE12345', hardenedRuntime: true, adhoc: false, entitlements },
+    });
     const [i386] = await readAll(thinMachO({ arch: 'i386', signature }));
     expect(i386!.sig?.entitlements).toEqual(entitlements);
     for (const fat64 of [false, true]) {
-      const slices = await readAll(machO({ slices: [{ arch: 'x86_64', signature }, { arch: 'arm64', signature: { ...signature, teamId: 'OTHER12345' } }], fat64 }));
-      expect(slices.map((s) => [s.arch, s.sig?.teamId])).toEqual([['x86_64', 'ABCDE12345'], ['arm64', 'OTHER12345']]);
+      const slices = await readAll(
+        machO({
+          slices: [
+            { arch: 'x86_64', signature },
+            { arch: 'arm64', signature: { ...signature, teamId: 'OTHER12345' } },
+          ],
+          fat64,
+        }),
+      );
+      expect(slices.map((s) => [s.arch, s.sig?.teamId])).toEqual([
+        ['x86_64', 'ABCDE12345'],
+        ['arm64', 'OTHER12345'],
+      ]);
     }
     const [be] = await readAll(thinMachO({ arch: 'x86_64', bigEndian: true, signature }));
     expect(be).toMatchObject({ arch: 'x86_64', sig: { teamId: 'ABCDE12345', entitlements } });
@@ -143,7 +185,15 @@ describe('Mach-O and code signatures', () => {
   });
 
   it('refuses every truncation of a thin and of a fat file', async () => {
-    for (const full of [thinMachO({ arch: 'arm64', signature }), machO({ slices: [{ arch: 'x86_64', signature }, { arch: 'arm64', signature }] })]) {
+    for (const full of [
+      thinMachO({ arch: 'arm64', signature }),
+      machO({
+        slices: [
+          { arch: 'x86_64', signature },
+          { arch: 'arm64', signature },
+        ],
+      }),
+    ]) {
       for (let n = 0; n < full.length; n += full.length > 2000 ? 7 : 1) {
         expect(await codeOf(() => readAll(full.subarray(0, n))), `cut at ${n} of ${full.length}`).not.toBe('ok');
       }
@@ -163,8 +213,15 @@ describe('Mach-O and code signatures', () => {
     expect(await codeOf(() => readAll(patch(32 + 4, 0)))).toBe('macho-malformed'); // cmdsize 0 (would loop forever)
     expect(await codeOf(() => readAll(patch(32 + 4, 12)))).toBe('macho-malformed'); // cmdsize not a multiple of 8
     expect(await codeOf(() => readAll(patch(32 + 24 + 12, 0xffffff)))).toBe('macho-malformed'); // LC_CODE_SIGNATURE datasize past the end
-    expect(await readAll(patch(32 + 24 + 12, 0xffffff)).catch((e: Error) => e.message)).toMatch(/LC_CODE_SIGNATURE points at bytes/);
-    const fat = machO({ slices: [{ arch: 'x86_64', signature }, { arch: 'arm64', signature }] });
+    expect(await readAll(patch(32 + 24 + 12, 0xffffff)).catch((e: Error) => e.message)).toMatch(
+      /LC_CODE_SIGNATURE points at bytes/,
+    );
+    const fat = machO({
+      slices: [
+        { arch: 'x86_64', signature },
+        { arch: 'arm64', signature },
+      ],
+    });
     const patchBE = (at: number, v: number) => {
       const b = Buffer.from(fat);
       b.writeUInt32BE(v, at);
@@ -202,29 +259,53 @@ describe('Mach-O and code signatures', () => {
 
   it('survives random corruption: parses or refuses with a BundleInputError, nothing else', async () => {
     const random = rng(12);
-    const originals = [thinMachO({ arch: 'arm64', signature }), machO({ slices: [{ arch: 'x86_64', signature }, { arch: 'arm64', signature }], fat64: true })];
+    const originals = [
+      thinMachO({ arch: 'arm64', signature }),
+      machO({
+        slices: [
+          { arch: 'x86_64', signature },
+          { arch: 'arm64', signature },
+        ],
+        fat64: true,
+      }),
+    ];
     const codes = new Map<string, number>();
     for (let i = 0; i < 400; i++) {
       const b = Buffer.from(originals[i % 2]!);
-      for (let k = 0; k < 1 + Math.floor(random() * 4); k++) b[Math.floor(random() * b.length)] = Math.floor(random() * 256);
+      for (let k = 0; k < 1 + Math.floor(random() * 4); k++)
+        b[Math.floor(random() * b.length)] = Math.floor(random() * 256);
       const code = await codeOf(() => readAll(b));
       codes.set(code, (codes.get(code) ?? 0) + 1);
     }
-    expect([...codes.keys()].every((c) => ['ok', 'not-macho', 'macho-malformed', 'signature-malformed'].includes(c))).toBe(true);
+    expect(
+      [...codes.keys()].every((c) => ['ok', 'not-macho', 'macho-malformed', 'signature-malformed'].includes(c)),
+    ).toBe(true);
   });
 });
 
 describe('provisioning profiles', () => {
   it('reads the plist inside the CMS wrapper', () => {
-    const p = parseProfile(provisioningProfile({ teamIds: ['ABCDE12345'], entitlements, expires: new Date('2030-01-01T00:00:00Z') }), 'embedded.provisionprofile');
-    expect(p).toMatchObject({ teamIds: ['ABCDE12345'], entitlements, provisionsAllDevices: true, expires: new Date('2030-01-01T00:00:00Z') });
-    const dev = parseProfile(provisioningProfile({ teamIds: ['T'], entitlements: {}, provisionsAllDevices: false, devices: ['a', 'b'] }), 'p');
+    const p = parseProfile(
+      provisioningProfile({ teamIds: ['ABCDE12345'], entitlements, expires: new Date('2030-01-01T00:00:00Z') }),
+      'embedded.provisionprofile',
+    );
+    expect(p).toMatchObject({
+      teamIds: ['ABCDE12345'],
+      entitlements,
+      provisionsAllDevices: true,
+      expires: new Date('2030-01-01T00:00:00Z'),
+    });
+    const dev = parseProfile(
+      provisioningProfile({ teamIds: ['T'], entitlements: {}, provisionsAllDevices: false, devices: ['a', 'b'] }),
+      'p',
+    );
     expect(dev).toMatchObject({ provisionsAllDevices: false, provisionedDevices: 2 });
   });
 
   it('reads BER with indefinite lengths and the plist split into a constructed OCTET STRING', () => {
     const payload = plistBytes({ Name: 'ber', TeamIdentifier: ['T'], Entitlements: entitlements }, 'xml');
-    for (const chunk of [100_000, 50]) expect(parseProfile(cmsWrapBer(payload, chunk), 'p')).toMatchObject({ name: 'ber', entitlements });
+    for (const chunk of [100_000, 50])
+      expect(parseProfile(cmsWrapBer(payload, chunk), 'p')).toMatchObject({ name: 'ber', entitlements });
   });
 
   it('refuses what is not CMS SignedData carrying a plist dictionary', async () => {

@@ -15,7 +15,8 @@ import { CpuWaitMeter, psiSomeTotalUs, readCpuTimeNs, worstWait } from '../../su
 import { cgroupPsi, linux, program, requires, root } from '../helpers/requires.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
-const psi = (someUs: number): string => `some avg10=0.00 avg60=0.00 avg300=0.00 total=${someUs}\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n`;
+const psi = (someUs: number): string =>
+  `some avg10=0.00 avg60=0.00 avg300=0.00 total=${someUs}\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n`;
 
 describe('CPU wait, read from files', () => {
   it('parses the "some" total of a PSI file; anything else is null', () => {
@@ -25,19 +26,33 @@ describe('CPU wait, read from files', () => {
   });
 
   it('names the thread that waited longest; threads that came or went meanwhile do not count', () => {
-    const before = new Map([[10, 0], [11, 1e6], [12, 0]]);
-    const after = new Map([[10, 4e6], [11, 10e6], [13, 50e6]]);
+    const before = new Map([
+      [10, 0],
+      [11, 1e6],
+      [12, 0],
+    ]);
+    const after = new Map([
+      [10, 4e6],
+      [11, 10e6],
+      [13, 50e6],
+    ]);
     expect(worstWait(before, after)).toEqual({ ms: 9, tid: 11 });
     expect(worstWait(null, after)).toBeNull();
     // With the process's pid, the thread's name comes from /proc (this process's main thread here).
     const mine = new Map([[process.pid, 0]]);
-    expect(worstWait(mine, new Map([[process.pid, 2e6]]), process.pid)).toMatchObject({ ms: 2, tid: process.pid, ...(process.platform === 'linux' ? { name: expect.any(String) } : {}) });
+    expect(worstWait(mine, new Map([[process.pid, 2e6]]), process.pid)).toMatchObject({
+      ms: 2,
+      tid: process.pid,
+      ...(process.platform === 'linux' ? { name: expect.any(String) } : {}),
+    });
   });
 
-  it('a process in a cgroup of its own is read by the cgroup\'s CPU pressure, window by window', async () => {
+  it("a process in a cgroup of its own is read by the cgroup's CPU pressure, window by window", async () => {
     const dir = await tempDir('nc-cpuwait-');
     await writeFile(join(dir, 'cpu.pressure'), psi(1_000_000));
-    const threads = (): Map<number, number> => { throw new Error('the threads must not be read when the cgroup can be'); };
+    const threads = (): Map<number, number> => {
+      throw new Error('the threads must not be read when the cgroup can be');
+    };
     const m = new CpuWaitMeter(4242, { cgroup: dir, read: threads });
     await writeFile(join(dir, 'cpu.pressure'), psi(1_037_500));
     expect(m.since()).toEqual({ ms: 37.5, source: `programs' cgroup ${dir.split('/').at(-1)} (CPU pressure)` });
@@ -47,7 +62,14 @@ describe('CPU wait, read from files', () => {
   it('without a readable cpu.pressure it falls back to the threads, saying which thread', async () => {
     const dir = await tempDir('nc-cpuwait-'); // no cpu.pressure: PSI off, or not a cgroup
     let waitNs = 0;
-    const m = new CpuWaitMeter(4242, { cgroup: dir, read: () => new Map([[4242, waitNs], [4243, 0]]) });
+    const m = new CpuWaitMeter(4242, {
+      cgroup: dir,
+      read: () =>
+        new Map([
+          [4242, waitNs],
+          [4243, 0],
+        ]),
+    });
     waitNs = 80e6;
     expect(m.since()).toEqual({ ms: 80, source: 'thread 4242 (main)' });
     expect(new CpuWaitMeter(4242, { read: () => null }).since()).toBeNull();
@@ -67,7 +89,10 @@ describe.skipIf(!real.ok)(real.title('CPU wait of a real process in a cgroup (ro
   // (sched(7)) each session is a group, and a loop in this test's session would share its weight
   // with whatever else runs here.
   const busyOn = (cpu: number): ChildProcess => {
-    const c = spawn('taskset', ['-c', String(cpu), process.execPath, '-e', 'for(;;){}'], { stdio: 'ignore', detached: true });
+    const c = spawn('taskset', ['-c', String(cpu), process.execPath, '-e', 'for(;;){}'], {
+      stdio: 'ignore',
+      detached: true,
+    });
     loops.push(c);
     return c;
   };
@@ -95,7 +120,10 @@ describe.skipIf(!real.ok)(real.title('CPU wait of a real process in a cgroup (ro
     expect(sleeper.cgroup).toBe(dir);
     expect(slept?.source).toContain('CPU pressure');
 
-    const worker = spawnManaged(['taskset', '-c', '0', process.execPath, '-e', 'const t = Date.now(); while (Date.now() - t < 4000) {}'], { cgroup: dir });
+    const worker = spawnManaged(
+      ['taskset', '-c', '0', process.execPath, '-e', 'const t = Date.now(); while (Date.now() - t < 4000) {}'],
+      { cgroup: dir },
+    );
     await ranFor(worker.pid, 50);
     const busy = CpuWaitMeter.of(worker);
     const ranFrom = readCpuTimeNs(worker.pid)!;
@@ -112,6 +140,6 @@ describe.skipIf(!real.ok)(real.title('CPU wait of a real process in a cgroup (ro
     expect(waited!.ms).toBeLessThanOrEqual(wallMs + 5);
     // The reference for "not one that sleeps": the busy process's wait per wall-clock ms, measured
     // in the same run under the same load; the sleeper's is a small fraction of it.
-    expect(slept!.ms / idleWallMs).toBeLessThan((waited!.ms / wallMs) / 10);
+    expect(slept!.ms / idleWallMs).toBeLessThan(waited!.ms / wallMs / 10);
   }, 20_000);
 });

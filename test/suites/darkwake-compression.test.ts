@@ -29,11 +29,17 @@ lab:
     client: { links: [{ segment: lan }] }
     gateway: { links: [{ segment: lan }] }
 scenarios:
-${Object.entries(STRATEGIES).flatMap(([id, w]) => [true, false].map((c) => `  - id: ${id}-${c ? 'compressed' : 'full'}
+${Object.entries(STRATEGIES)
+  .flatMap(([id, w]) =>
+    [true, false].map(
+      (c) => `  - id: ${id}-${c ? 'compressed' : 'full'}
     use: darkwake.churn
     with: { ${w}, compressSleep: ${c}, schedule: ${night} }
     expect: ${EXPECT}
-`)).join('')}`;
+`,
+    ),
+  )
+  .join('')}`;
 
 const numbers = (c: CheckResult, title: string): NumbersEvidence['values'] =>
   (c.evidence.find((e) => e.kind === 'numbers' && e.title === title) as NumbersEvidence).values;
@@ -44,10 +50,17 @@ describe.skipIf(!lab.ok)(lab.title('sleep compression (root, lab)'), () => {
     const dir = await tempDir('nc-compress-');
     const file = join(dir, 'p.yaml');
     await writeFile(file, PROFILE);
-    ({ result } = await run({ files: [file], outDir: join(dir, 'out'), reporters: [], allowHostNetwork: false, interrupt: new AbortController().signal }));
+    ({ result } = await run({
+      files: [file],
+      outDir: join(dir, 'out'),
+      reporters: [],
+      allowHostNetwork: false,
+      interrupt: new AbortController().signal,
+    }));
   }, 360_000); // 6 nights, ≈ 60 s planned, failures confirmed; a loaded machine (tsx start-ups) doubles it
 
-  const check = (id: string, name: string): CheckResult => result.scenarios.find((s) => s.id === id)!.checks.find((c) => c.name === name)!;
+  const check = (id: string, name: string): CheckResult =>
+    result.scenarios.find((s) => s.id === id)!.checks.find((c) => c.name === name)!;
   const churn = (id: string): CheckResult => check(id, 'churn');
 
   for (const strategy of Object.keys(STRATEGIES)) {
@@ -60,11 +73,21 @@ describe.skipIf(!lab.ok)(lab.title('sleep compression (root, lab)'), () => {
         expect(ec.verdict).toBe(strategy === 'heartbeat-naive' ? 'fail' : 'pass');
         expect(ef.verdict).toBe(ec.verdict);
       }
-      const keys = ['darkWakes', 'reconnectsPerDarkWake', 'handshakes', 'dpdDropsDuringSleep', 'disconnectAlerts', 'sessionSurvivesFullWake'];
+      const keys = [
+        'darkWakes',
+        'reconnectsPerDarkWake',
+        'handshakes',
+        'dpdDropsDuringSleep',
+        'disconnectAlerts',
+        'sessionSurvivesFullWake',
+      ];
       const pick = (c: CheckResult) => Object.fromEntries(keys.map((k) => [k, numbers(c, 'churn')[k]]));
       if (!late.length) expect(pick(cut), `compressed: ${cut.reason}\nfull: ${full.reason}`).toEqual(pick(full));
       else console.warn(`${strategy}: not compared, the harness was late: ${late.map((x) => x.reason).join(' | ')}`);
-      const [sc, sf] = [numbers(check(`${strategy}-compressed`, 'schedule timing'), 'schedule'), numbers(check(`${strategy}-full`, 'schedule timing'), 'schedule')];
+      const [sc, sf] = [
+        numbers(check(`${strategy}-compressed`, 'schedule timing'), 'schedule'),
+        numbers(check(`${strategy}-full`, 'schedule timing'), 'schedule'),
+      ];
       expect(sf.sleepsCompressedTo).toBeNull();
       expect(sf.compression).toBe('none');
       expect(Number(sc.sleepsCompressedTo)).toBeLessThan(3600);

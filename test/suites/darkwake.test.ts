@@ -23,7 +23,8 @@ const TAG = `NC_DARKWAKE_TEST_${process.pid}`;
 const SCHEDULE_TOLERANCE_MS = 150;
 
 const night = '{ repeat: 3, phases: [{ sleep: 5m }, { darkwake: 30s }] }';
-const sut = (body: string): string => `{ command: [node, -e, ${JSON.stringify(body)}, '\${gateway.address}', '\${gateway.port}', ${MARK}], ready: { stdout: connected } }`;
+const sut = (body: string): string =>
+  `{ command: [node, -e, ${JSON.stringify(body)}, '\${gateway.address}', '\${gateway.port}', ${MARK}], ready: { stdout: connected } }`;
 const connect = `const s=require('net').connect({host:process.argv[1],port:+process.argv[2]},()=>console.log('connected'));s.on('error',()=>{});setInterval(()=>s.write('x'),100);`;
 
 const PROFILE = `profile: darkwake-test
@@ -77,7 +78,14 @@ describe('darkwake profile', () => {
   it('profiles/darkwake.yaml is valid: strategies side by side, heartbeat-naive marked expectFail', async () => {
     const plan = await planRun({ files: ['profiles/darkwake.yaml'] });
     const by = new Map(plan.map((p) => [p.spec.id, p.spec]));
-    expect([...by.keys()]).toEqual(['heartbeat-naive', 'wake-aware', 'kernel-keepalive', 'kernel-keepalive-tls', 'flows-after-wake', 'flows-after-wake-stale-proxy']);
+    expect([...by.keys()]).toEqual([
+      'heartbeat-naive',
+      'wake-aware',
+      'kernel-keepalive',
+      'kernel-keepalive-tls',
+      'flows-after-wake',
+      'flows-after-wake-stale-proxy',
+    ]);
     expect(by.get('heartbeat-naive')!.expectFail).toBeTruthy();
     expect(by.get('wake-aware')!.expectFail).toBeUndefined();
     expect(by.get('kernel-keepalive')!.expectFail).toBeUndefined();
@@ -93,7 +101,13 @@ describe.skipIf(!lab.ok)(lab.title('darkwake scenarios in a lab (root)'), () => 
     const file = join(dir, 'darkwake-test.yaml');
     await writeFile(file, PROFILE);
     process.env[TAG] = '1';
-    ({ result, exitCode } = await run({ files: [file], outDir: join(dir, 'out'), reporters: [], allowHostNetwork: false, interrupt: new AbortController().signal }));
+    ({ result, exitCode } = await run({
+      files: [file],
+      outDir: join(dir, 'out'),
+      reporters: [],
+      allowHostNetwork: false,
+      interrupt: new AbortController().signal,
+    }));
   }, 240_000); // confirmations re-run the failing cases; a loaded 2-core machine doubles it
 
   it('heartbeat-naive fails naming the pattern; the counts and the timeline are evidence', () => {
@@ -102,18 +116,32 @@ describe.skipIf(!lab.ok)(lab.title('darkwake scenarios in a lab (root)'), () => 
     // On a busy machine the harness may have been late: then an error that keeps the would-be verdict.
     const got = earned(c);
     expect(got.verdict).toBe('fail');
-    expect(got.reason).toMatch(/^re-handshook in [23] of 3 dark wakes \(at most 0 per dark wake allowed\): the gateway's heartbeat DPD dropped the session during sleep/);
+    expect(got.reason).toMatch(
+      /^re-handshook in [23] of 3 dark wakes \(at most 0 per dark wake allowed\): the gateway's heartbeat DPD dropped the session during sleep/,
+    );
     const n = numbers(c, 'churn');
     expect(n.dpdDropsDuringSleep).toBeGreaterThanOrEqual(2);
     expect(n.sessionSurvivesFullWake).toBe(false);
     const tl = c.evidence.find((e) => e.kind === 'timeline');
-    expect(tl && tl.kind === 'timeline' && tl.events.some((e) => e.source === 'sleep-model' && e.event === 'dark wake 3/3')).toBe(true);
-    expect(tl && tl.kind === 'timeline' && tl.events.some((e) => e.source === 'gateway' && e.event.startsWith('dpd-drop'))).toBe(true);
+    expect(
+      tl && tl.kind === 'timeline' && tl.events.some((e) => e.source === 'sleep-model' && e.event === 'dark wake 3/3'),
+    ).toBe(true);
+    expect(
+      tl && tl.kind === 'timeline' && tl.events.some((e) => e.source === 'gateway' && e.event.startsWith('dpd-drop')),
+    ).toBe(true);
     // The report's swimlane: the phases as spans, the gateway's drops and re-handshakes as markers.
     const lane = c.evidence.find((e) => e.kind === 'swimlane');
-    expect(lane && lane.kind === 'swimlane' && lane.lanes[0]!.spans.filter((s) => s.state === 'darkwake').length).toBe(3);
-    expect(lane && lane.kind === 'swimlane' && lane.lanes[0]!.markers.filter((m) => m.marker === 'dpd-drop').length).toBe(n.dpdDrops);
-    expect(lane && lane.kind === 'swimlane' && lane.lanes[0]!.markers.filter((m) => m.marker === 'handshake' || m.marker === 'reconnect').length).toBe(n.handshakes);
+    expect(lane && lane.kind === 'swimlane' && lane.lanes[0]!.spans.filter((s) => s.state === 'darkwake').length).toBe(
+      3,
+    );
+    expect(
+      lane && lane.kind === 'swimlane' && lane.lanes[0]!.markers.filter((m) => m.marker === 'dpd-drop').length,
+    ).toBe(n.dpdDrops);
+    expect(
+      lane &&
+        lane.kind === 'swimlane' &&
+        lane.lanes[0]!.markers.filter((m) => m.marker === 'handshake' || m.marker === 'reconnect').length,
+    ).toBe(n.handshakes);
   });
 
   it('wake-aware and kernel-keepalive pass with the churn counts in the reason', () => {
@@ -122,7 +150,9 @@ describe.skipIf(!lab.ok)(lab.title('darkwake scenarios in a lab (root)'), () => 
     expect(wa.reason).toMatch(/^0 reconnects in 3 dark wakes, 2 handshakes, 1 DPD drop, 0 disconnect alerts/);
     const kk = earned(checkOf(scenario(result, 'kernel-keepalive'), 'churn'));
     expect(kk.verdict).toBe('pass');
-    expect(kk.reason).toBe('0 reconnects in 3 dark wakes, 1 handshake, 0 DPD drops, 0 disconnect alerts, session #1 survived the full wake');
+    expect(kk.reason).toBe(
+      '0 reconnects in 3 dark wakes, 1 handshake, 0 DPD drops, 0 disconnect alerts, session #1 survived the full wake',
+    );
   });
 
   it(`keeps the schedule within ${SCHEDULE_TOLERANCE_MS} ms at the default time scale (or says it could not: an error, never a fail) and reports scaled and unscaled times`, () => {
@@ -159,7 +189,9 @@ describe.skipIf(!lab.ok)(lab.title('darkwake scenarios in a lab (root)'), () => 
     expect(crash.reason).toMatch(/^the sut exited mid-schedule \(killed by SIGSEGV\) during /);
     const hang = checkOf(scenario(result, 'sut-hang'), 'churn');
     expect(hang.verdict).toBe('error');
-    expect(hang.reason).toMatch(/^the sut hung: it ignored SIGTERM for 1000 ms after the night and was killed \(SIGKILL\)/);
+    expect(hang.reason).toMatch(
+      /^the sut hung: it ignored SIGTERM for 1000 ms after the night and was killed \(SIGKILL\)/,
+    );
   });
 
   it('flows-after-wake: the good proxy passes, the stale one fails naming the pattern', () => {
@@ -169,7 +201,9 @@ describe.skipIf(!lab.ok)(lab.title('darkwake scenarios in a lab (root)'), () => 
     const staleCheck = checkOf(scenario(result, 'flows-stale'), 'flows after wake');
     const stale = earned(staleCheck);
     expect(stale.verdict).toBe('fail');
-    expect(stale.reason).toMatch(/^new flows failed from dark wake 1\/2 on \(no echo within \d+ ms, and every wake after it: 3 of 3 wakes\) while the flow before sleep worked: the proxy stops handling new flows after a wake/);
+    expect(stale.reason).toMatch(
+      /^new flows failed from dark wake 1\/2 on \(no echo within \d+ ms, and every wake after it: 3 of 3 wakes\) while the flow before sleep worked: the proxy stops handling new flows after a wake/,
+    );
     // A timing-judged failure stands only once its confirmation saw it again.
     if (!stale.late) {
       expect(stale.reason).toMatch(/\(seen again in the confirmation: attempt \d+\)$/);

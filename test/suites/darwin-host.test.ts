@@ -29,16 +29,25 @@ const entitlementsXml = (e: object): string =>
 describe('route -n get (recorded macOS output)', () => {
   it('reads the default route: gateway, interface, flags', () => {
     expect(parseRouteGet(darwinFixture('route-get-default-en0.txt'))).toEqual({
-      routeTo: 'default', destination: 'default', mask: 'default', gateway: '10.62.96.1', interface: 'en0',
+      routeTo: 'default',
+      destination: 'default',
+      mask: 'default',
+      gateway: '10.62.96.1',
+      interface: 'en0',
       flags: ['UP', 'GATEWAY', 'DONE', 'STATIC', 'PRCLONING', 'GLOBAL'],
     });
-    expect(parseRouteGet(darwinFixture('route-get-host-en1.txt')))
-      .toMatchObject({ routeTo: '192.0.43.10', gateway: '192.168.1.1', interface: 'en1' });
+    expect(parseRouteGet(darwinFixture('route-get-host-en1.txt'))).toMatchObject({
+      routeTo: '192.0.43.10',
+      gateway: '192.168.1.1',
+      interface: 'en1',
+    });
   });
 
-  it('reads a VPN\'s split default route (0.0.0.0/1 by utun3) as it is', () => {
-    expect(parseRouteGet(darwinFixture('route-get-vpn-split-utun.txt')))
-      .toMatchObject({ mask: '128.0.0.0', interface: 'utun3' });
+  it("reads a VPN's split default route (0.0.0.0/1 by utun3) as it is", () => {
+    expect(parseRouteGet(darwinFixture('route-get-vpn-split-utun.txt'))).toMatchObject({
+      mask: '128.0.0.0',
+      interface: 'utun3',
+    });
   });
 
   it('is undefined for text that is not route get output', () => {
@@ -50,12 +59,21 @@ describe('route -n get (recorded macOS output)', () => {
 /** An endpoint whose commands answer from recorded output and whose interfaces are en0 and en1. */
 function recordedEndpoint(answer: (argv: string[]) => string): { ep: Endpoint; asked: string[][] } {
   const asked: string[][] = [];
-  const iface = (name: string, index: number) =>
-    ({ segment: name, name, index, ipv4: undefined, ipv6: undefined, linkLocal6: undefined });
+  const iface = (name: string, index: number) => ({
+    segment: name,
+    name,
+    index,
+    ipv4: undefined,
+    ipv6: undefined,
+    linkLocal6: undefined,
+  });
   const ep: Endpoint = {
-    label: 'recorded Mac', lab: false,
+    label: 'recorded Mac',
+    lab: false,
     ifaces: () => [iface('en0', 6), iface('en1', 7)],
-    socket: () => { throw new Error('no sockets on a recorded endpoint'); },
+    socket: () => {
+      throw new Error('no sockets on a recorded endpoint');
+    },
     exec: async (argv) => {
       asked.push(argv);
       return answer(argv);
@@ -80,7 +98,9 @@ describe('routeSegment on macOS (route -n get, recorded)', () => {
   it('a route by a tunnel (utun3) is no segment; no route at all is undefined, not a throw', async () => {
     const tunnel = recordedEndpoint(() => darwinFixture('route-get-vpn-split-utun.txt'));
     expect(await routeSegment(tunnel.ep, '239.255.0.1', 'darwin')).toBeUndefined();
-    const failing = recordedEndpoint(() => { throw new Error('route: writing to routing socket: not in table'); });
+    const failing = recordedEndpoint(() => {
+      throw new Error('route: writing to routing socket: not in table');
+    });
     expect(await routeSegment(failing.ep, '239.255.0.1', 'darwin')).toBeUndefined();
   });
 });
@@ -92,8 +112,12 @@ describe('host-mode interface inventory on a recorded ifconfig -a (two Macs)', (
 
   it('reads every interface of the transcript', () => {
     expect(ifaces.map((i) => i.name)).toEqual(['lo0', 'en5', 'ap1', 'en0', 'awdl0', 'llw0', 'bridge0', 'utun0']);
-    expect(ifaces.find((i) => i.name === 'en0')!.addresses)
-      .toContainEqual({ family: 4, address: '172.16.42.20', prefixLength: 24, broadcast: '172.16.42.255' });
+    expect(ifaces.find((i) => i.name === 'en0')!.addresses).toContainEqual({
+      family: 4,
+      address: '172.16.42.20',
+      prefixLength: 24,
+      broadcast: '172.16.42.255',
+    });
   });
 
   it('keeps the Wi-Fi LAN and drops loopback, AWDL, the tunnel and interfaces with no address', () => {
@@ -120,7 +144,10 @@ describe('lnp launch contexts on macOS against a fake launchctl and sudo', () =>
   let log = '';
   type Call = { tool: string; argv: string[]; job?: Record<string, unknown> };
   const calls = async (): Promise<Call[]> =>
-    (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Call);
+    (await readFile(log, 'utf8').catch(() => ''))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Call);
   const plan = (): AgentPlan => ({
     token: `t${Date.now().toString(36)}`,
     sends: [{ kind: 'unicast', address: '127.0.0.1', port: 9 }],
@@ -149,21 +176,27 @@ describe('lnp launch contexts on macOS against a fake launchctl and sudo', () =>
     expect(r.events.map((e) => e.event)).toEqual(['listening', 'send', 'done']);
     const c = await calls();
     const label = `dev.netconform.lnp-probe.${p.token}`;
-    expect(c.map((x) => [x.tool, ...x.argv.slice(0, 2)]))
-      .toEqual([['launchctl', 'bootstrap', 'gui/501'], ['launchctl', 'bootout', `gui/501/${label}`]]);
+    expect(c.map((x) => [x.tool, ...x.argv.slice(0, 2)])).toEqual([
+      ['launchctl', 'bootstrap', 'gui/501'],
+      ['launchctl', 'bootout', `gui/501/${label}`],
+    ]);
     expect(c[0]!.job).toMatchObject({
-      Label: label, ProgramArguments: harnessArgv(p), RunAtLoad: true, KeepAlive: false,
+      Label: label,
+      ProgramArguments: harnessArgv(p),
+      RunAtLoad: true,
+      KeepAlive: false,
       WorkingDirectory: process.cwd(),
     });
     // The job's folder (plist, output) is removed afterwards.
     expect((await readdir('/tmp')).filter((f) => f.startsWith('nc-lnp-') && !before.has(f))).toEqual([]);
   });
 
-  it('LaunchAgent: a failed bootstrap is a skip naming launchctl\'s error; as root there is no such row', async () => {
+  it("LaunchAgent: a failed bootstrap is a skip naming launchctl's error; as root there is no such row", async () => {
     process.env.NC_FAKE_BOOTSTRAP_FAIL = 'stand-in error text set by this test';
     const r = await darwinContexts({ uid: 501 }).run('launchagent', plan(), 5000, signal);
-    expect(r.skipped)
-      .toBe('launchctl bootstrap gui/501 failed (stand-in error text set by this test): no GUI session for this user?');
+    expect(r.skipped).toBe(
+      'launchctl bootstrap gui/501 failed (stand-in error text set by this test): no GUI session for this user?',
+    );
     expect((await calls()).map((x) => x.argv[0])).toEqual(['bootstrap', 'bootout']);
     const asRoot = await darwinContexts({ uid: 0 }).run('launchagent', plan(), 5000, signal);
     expect(asRoot.skipped).toMatch(/^the harness runs as root: a LaunchAgent belongs to a logged-in user/);
@@ -171,8 +204,9 @@ describe('lnp launch contexts on macOS against a fake launchctl and sudo', () =>
 
   it('sudo: checks sudo -n true, then runs the agent under sudo -n; without passwordless sudo, a skip', async () => {
     const denied = await darwinContexts({ uid: 501 }).run('sudo', plan(), 5000, signal);
-    expect(denied.skipped)
-      .toBe('sudo needs a password here (sudo -n failed): run on a machine with passwordless sudo, e.g. a CI runner');
+    expect(denied.skipped).toBe(
+      'sudo needs a password here (sudo -n failed): run on a machine with passwordless sudo, e.g. a CI runner',
+    );
     expect((await calls()).map((x) => x.argv)).toEqual([['-n', 'true']]);
 
     process.env.NC_FAKE_SUDO_PASSWORDLESS = '1';
@@ -181,7 +215,10 @@ describe('lnp launch contexts on macOS against a fake launchctl and sudo', () =>
     expect(r.skipped).toBeUndefined();
     expect(r.detail).toBe('uid 0 (sudo -n)');
     expect(r.events.at(-1)).toEqual({ event: 'done', uid: 0 });
-    expect((await calls()).map((x) => x.argv).slice(1)).toEqual([['-n', 'true'], ['-n', ...harnessArgv(p)]]);
+    expect((await calls()).map((x) => x.argv).slice(1)).toEqual([
+      ['-n', 'true'],
+      ['-n', ...harnessArgv(p)],
+    ]);
   });
 
   it('sudo as root and the harness row run the agent directly, without sudo or launchctl', async () => {
@@ -194,7 +231,7 @@ describe('lnp launch contexts on macOS against a fake launchctl and sudo', () =>
   });
 
   // A fake codesign replaying recorded output.
-  it('bundle lint\'s codesign: a recorded valid verify passes, a sealed-resource failure fails', async () => {
+  it("bundle lint's codesign: a recorded valid verify passes, a sealed-resource failure fails", async () => {
     const app = await writeApp(await tempDir('nc-codesign-'), goodExample());
     const model = await walkApp(app);
     const byFile: Record<string, string> = {};
@@ -205,8 +242,11 @@ describe('lnp launch contexts on macOS against a fake launchctl and sudo', () =>
     process.env.NC_FAKE_ENTITLEMENTS = JSON.stringify(byFile);
     process.env.NC_FAKE_VERIFY_OUTPUT = darwinFixture('codesign-verify-valid.txt').replaceAll('APP', app);
     const ok = await codesignChecks(model, { installed: false }, signal);
-    expect(ok.map((c) => [c.name, c.verdict]))
-      .toEqual([['codesign-verify', 'pass'], ['codesign-entitlements', 'pass'], ['installed-location', 'skip']]);
+    expect(ok.map((c) => [c.name, c.verdict])).toEqual([
+      ['codesign-verify', 'pass'],
+      ['codesign-entitlements', 'pass'],
+      ['installed-location', 'skip'],
+    ]);
     const asked = (await calls()).map((x) => x.argv);
     expect(asked[0]).toEqual(['--verify', '--deep', '--strict', '--verbose=2', app]);
     expect(asked.slice(1)).toEqual(Object.keys(byFile).map((f) => ['-d', '--entitlements', '-', '--xml', f]));

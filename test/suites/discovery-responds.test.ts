@@ -6,7 +6,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  checkNamed, deliveredCells, matrixOf, netnsOfRuns, runWitnessed, scenario, witnessedLabNeeds,
+  checkNamed,
+  deliveredCells,
+  matrixOf,
+  netnsOfRuns,
+  runWitnessed,
+  scenario,
+  witnessedLabNeeds,
 } from './helpers-net/run.ts';
 import type { Witness } from './helpers-net/witness.ts';
 
@@ -27,14 +33,20 @@ describe.skipIf(!witnessedLabNeeds.ok)(witnessedLabNeeds.title('discovery.respon
 
     const one = checkNamed(scenario(r.result, 'one-interface'), /every segment/);
     expect(one.verdict).toBe('xfail');
-    expect(one.reason).toContain('no answer came back on lan-b and lan-c within 1200 ms (it answered only on lan-a, '
-      + 'the default route): typically the responder joined the group on one interface only');
-    expect(matrixOf(one).mismatches).toEqual([[1, 1], [2, 2]]);
+    expect(one.reason).toContain(
+      'no answer came back on lan-b and lan-c within 1200 ms (it answered only on lan-a, ' +
+        'the default route): typically the responder joined the group on one interface only',
+    );
+    expect(matrixOf(one).mismatches).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
 
     const viaDefault = checkNamed(scenario(r.result, 'default-route'), /every segment/);
     expect(viaDefault.verdict).toBe('xfail');
-    expect(viaDefault.reason)
-      .toContain('the queries on lan-b and lan-c were answered on lan-a (the default route) instead');
+    expect(viaDefault.reason).toContain(
+      'the queries on lan-b and lan-c were answered on lan-a (the default route) instead',
+    );
     expect([...deliveredCells(matrixOf(viaDefault))]).toEqual(['lan-a@lan-a', 'lan-b@lan-a', 'lan-c@lan-a']);
 
     // Witness: where each responder's answers crossed, seen by tcpdump on each segment's switch.
@@ -68,8 +80,9 @@ scenarios:
     expect(r.exitCode).toBe(1);
     const c = scenario(r.result, 'silent').checks[0]!;
     expect(c.verdict).toBe('fail');
-    expect(c.reason)
-      .toMatch(/^no answer came back on any segment within 600 ms of 2 queries to the directed broadcast:47850 /);
+    expect(c.reason).toMatch(
+      /^no answer came back on any segment within 600 ms of 2 queries to the directed broadcast:47850 /,
+    );
     const wit = r.segments.get(r.runIds[0]!)!;
     expect(wit.get('lan-b')!.packets.some((p) => p.payload.includes('WHO-IS lan-b'))).toBe(true);
     expect(netnsOfRuns(r.runIds)).toEqual([]);

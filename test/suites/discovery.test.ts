@@ -4,7 +4,15 @@
  * each segment's switch namespace witnesses which segments the SUTs' datagrams crossed. Root.
  */
 import { describe, expect, it } from 'vitest';
-import { checkNamed, deliveredCells, matrixOf, netnsOfRuns, runWitnessed, scenario, witnessedLabNeeds } from './helpers-net/run.ts';
+import {
+  checkNamed,
+  deliveredCells,
+  matrixOf,
+  netnsOfRuns,
+  runWitnessed,
+  scenario,
+  witnessedLabNeeds,
+} from './helpers-net/run.ts';
 import type { Witness } from './helpers-net/witness.ts';
 
 const SEGS = ['lan-a', 'lan-b', 'lan-c', 'lan-d'];
@@ -12,20 +20,36 @@ const carried = (w: Witness, tag: string): boolean => w.packets.some((p) => p.pa
 
 describe.skipIf(!witnessedLabNeeds.ok)(witnessedLabNeeds.title('discovery gate in a lab (root)'), () => {
   it('profiles/discovery-gate.yaml exits 0: good SUT passes reach + churn, naive SUT is an xfail naming lan-b and lan-c; witness agrees', async () => {
-    const r = await runWitnessed(['profiles/discovery-gate.yaml'], { filter: 'udp and (port 47840 or port 47841)', segments: SEGS });
+    const r = await runWitnessed(['profiles/discovery-gate.yaml'], {
+      filter: 'udp and (port 47840 or port 47841)',
+      segments: SEGS,
+    });
     expect(r.exitCode).toBe(0);
     const good = scenario(r.result, 'good-reach');
     expect(good.checks.map((c) => c.verdict)).toEqual(['pass', 'pass']);
     const naive = scenario(r.result, 'naive-reach');
     const reach = checkNamed(naive, /every segment/);
     expect(reach.verdict).toBe('xfail');
-    expect(reach.reason).toContain('reached lan-a only (the default-route segment); lan-b and lan-c never heard it: typically one all-hosts broadcast (255.255.255.255) sent without binding a socket to each interface');
-    expect(matrixOf(reach).mismatches).toEqual([[0, 1], [0, 2]]);
-    expect(checkNamed(naive, /reports every responder/).reason).toContain('never mentions responder-lan-b, responder-lan-c');
+    expect(reach.reason).toContain(
+      'reached lan-a only (the default-route segment); lan-b and lan-c never heard it: typically one all-hosts broadcast (255.255.255.255) sent without binding a socket to each interface',
+    );
+    expect(matrixOf(reach).mismatches).toEqual([
+      [0, 1],
+      [0, 2],
+    ]);
+    expect(checkNamed(naive, /reports every responder/).reason).toContain(
+      'never mentions responder-lan-b, responder-lan-c',
+    );
     const churn = checkNamed(scenario(r.result, 'good-churn'), /churn/);
     expect(churn.verdict).toBe('pass');
     const cm = matrixOf(churn);
-    expect(cm.rows).toEqual(['start', 'link-down lan-b', 'link-up lan-b', 'set-address lan-c (198.18.3.77/24)', 'add-link lan-d']);
+    expect(cm.rows).toEqual([
+      'start',
+      'link-down lan-b',
+      'link-up lan-b',
+      'set-address lan-c (198.18.3.77/24)',
+      'add-link lan-d',
+    ]);
     expect(cm.cells[4]![3]).toMatch(/^✓ \+\d+ms$/);
 
     // Witness: the segments each SUT's datagrams crossed equal the harness's reached cells.
@@ -66,7 +90,9 @@ scenarios:
     const c = scenario(r.result, 'naive-churn').checks[0]!;
     expect(c.verdict).toBe('fail');
     // A timing-judged failure stands once seen again (or is said to be the harness's lateness).
-    expect(c.reason).toMatch(/^the SUT never reached lan-b after it started \(within 1500 ms\)( \(seen again in the confirmation: attempt \d+\))?$/);
+    expect(c.reason).toMatch(
+      /^the SUT never reached lan-b after it started \(within 1500 ms\)( \(seen again in the confirmation: attempt \d+\))?$/,
+    );
     expect(matrixOf(c).mismatches).toEqual([[0, 1]]);
     const e = scenario(r.result, 'bad-step').checks[0]!;
     expect(e.verdict).toBe('error');
@@ -98,7 +124,10 @@ scenarios:
     const r = await runWitnessed([yaml], { filter: 'udp port 47843', segments: [] });
     expect(r.exitCode).toBe(1);
     const crash = scenario(r.result, 'crashes');
-    expect(checkNamed(crash, /keeps running/)).toMatchObject({ verdict: 'error', reason: 'the SUT was killed by SIGSEGV during discovery' });
+    expect(checkNamed(crash, /keeps running/)).toMatchObject({
+      verdict: 'error',
+      reason: 'the SUT was killed by SIGSEGV during discovery',
+    });
     const lonely = scenario(r.result, 'nobody-listens').checks;
     expect(lonely.map((c) => c.verdict)).toEqual(['skip']);
     expect(lonely[0]!.reason).toContain('no segment of solo has another host for a responder');

@@ -24,7 +24,10 @@ describe('group-peers count cap', () => {
   });
 
   it('the latency CDF of a 32-peer mesh (992 series × 200 drawn points) renders', () => {
-    const series = Array.from({ length: 992 }, (_, k) => ({ name: `p${k}`, samples: Array.from({ length: 400 }, (_, i) => (i % 97) / 10 + k / 1000) }));
+    const series = Array.from({ length: 992 }, (_, k) => ({
+      name: `p${k}`,
+      samples: Array.from({ length: 400 }, (_, i) => (i % 97) / 10 + k / 1000),
+    }));
     const html = cdfPlot({ kind: 'distribution', title: 'one-way latency per pair (CDF)', unit: 'ms', series });
     expect(html).toContain('<svg');
     expect(html).toContain('p991 (400 samples)');
@@ -37,18 +40,35 @@ describe.skipIf(!need.ok)(need.title(`group-peers with ${PEERS} peers in a lab`)
     const hosts = Array.from({ length: PEERS }, (_, k) => `    p${k + 1}: { links: [{ segment: lan }] }`).join('\n');
     const dir = await tempDir('nc-gp32-');
     const file = join(dir, 'gp32.yaml');
-    await writeFile(file, `profile: gp32\nlab:\n  segments: { lan: {} }\n  hosts:\n${hosts}\nscenarios:\n  - id: mesh\n    use: multicast.group-peers\n    timeout: 120s\n    with: { count: ${PEERS}, group: 239.255.0.33, port: 47861, rounds: ${ROUNDS}, warmup: 2, intervalMs: 10 }\n`);
-    const { result } = await run({ files: [file], outDir: await tempDir('nc-gp32-out-'), reporters: [], allowHostNetwork: false, interrupt: new AbortController().signal });
+    await writeFile(
+      file,
+      `profile: gp32\nlab:\n  segments: { lan: {} }\n  hosts:\n${hosts}\nscenarios:\n  - id: mesh\n    use: multicast.group-peers\n    timeout: 120s\n    with: { count: ${PEERS}, group: 239.255.0.33, port: 47861, rounds: ${ROUNDS}, warmup: 2, intervalMs: 10 }\n`,
+    );
+    const { result } = await run({
+      files: [file],
+      outDir: await tempDir('nc-gp32-out-'),
+      reporters: [],
+      allowHostNetwork: false,
+      interrupt: new AbortController().signal,
+    });
     const mesh = checkNamed(scenario(result, 'mesh'), /full mesh/);
     expect(mesh.verdict, mesh.reason).toBe('pass');
     const m = matrixOf(mesh);
     expect(m.rows).toHaveLength(PEERS);
     const counted = ROUNDS - 2;
     // Diagonal: no loopback, so not expected; every other cell: all counted rounds.
-    m.cells.forEach((row, r) => row.forEach((cell, c) => expect(cell, `${m.rows[r]} ← ${m.cols[c]}`).toBe(r === c ? '·' : `${counted}/${counted}`)));
+    m.cells.forEach((row, r) =>
+      row.forEach((cell, c) =>
+        expect(cell, `${m.rows[r]} ← ${m.cols[c]}`).toBe(r === c ? '·' : `${counted}/${counted}`),
+      ),
+    );
     expect(mesh.reason).toMatch(/datagrams\/s per peer of the 100\/s asked/);
     const rate = mesh.evidence.find((e) => e.kind === 'numbers' && e.title.startsWith('send rate'));
-    expect(rate?.kind === 'numbers' && rate.values).toMatchObject({ rounds: ROUNDS, asked: 100, received: ROUNDS * PEERS * (PEERS - 1) });
+    expect(rate?.kind === 'numbers' && rate.values).toMatchObject({
+      rounds: ROUNDS,
+      asked: 100,
+      received: ROUNDS * PEERS * (PEERS - 1),
+    });
     expect(rate?.kind === 'numbers' && Number(rate.values.cpuSeconds)).toBeGreaterThan(0);
     const cdf = mesh.evidence.find((e) => e.kind === 'distribution');
     if (cdf?.kind !== 'distribution') throw new Error('no latency distribution evidence');

@@ -9,7 +9,15 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
-import { buildHostTopology, comparable, hostProfile, ifaceSegments, runCli, writeProfile, type HostTopology } from '../helpers/hostmode.ts';
+import {
+  buildHostTopology,
+  comparable,
+  hostProfile,
+  ifaceSegments,
+  runCli,
+  writeProfile,
+  type HostTopology,
+} from '../helpers/hostmode.ts';
 import { labNeeds } from '../helpers/requires.ts';
 import { netnsOfRuns, repoRoot } from './helpers-net/run.ts';
 
@@ -20,7 +28,10 @@ async function compareModes(profile: string, host: string, rename: (t: HostTopol
   const t = await buildHostTopology(file, host);
   try {
     const hostFile = await writeProfile(hostProfile(await readFile(file, 'utf8'), t));
-    const [hm, lm] = [await runCli(hostFile, { netns: t.lab.host(host).netns, args: ['--allow-host-network'] }), await runCli(file)];
+    const [hm, lm] = [
+      await runCli(hostFile, { netns: t.lab.host(host).netns, args: ['--allow-host-network'] }),
+      await runCli(file),
+    ];
     const hostSide = comparable(hm.result, ifaceSegments([t.lab.describe()]), rename(t));
     const labSide = comparable(lm.result, ifaceSegments(lm.result.labs.map((l) => l.interfaces)));
     return { hm, lm, hostSide, labSide, topology: t, runIds: [t.lab.runId, ...lm.result.labs.map((l) => l.runId)] };
@@ -30,7 +41,9 @@ async function compareModes(profile: string, host: string, rename: (t: HostTopol
 }
 
 describe.skipIf(!needs.ok)(needs.title('host mode inside a namespace vs the same topology as a lab'), () => {
-  it('broadcast.reach and broadcast.requires-so-broadcast: same verdicts and matrices, cell by cell', { timeout: 240_000 }, async () => {
+  it('broadcast.reach and broadcast.requires-so-broadcast: same verdicts and matrices, cell by cell', {
+    timeout: 240_000,
+  }, async () => {
     const r = await compareModes('profiles/broadcast.yaml', 'multi', () => ({}));
     expect(r.lm.exitCode, r.lm.output).toBe(0);
     expect(r.hm.exitCode, r.hm.output).toBe(0);
@@ -40,7 +53,9 @@ describe.skipIf(!needs.ok)(needs.title('host mode inside a namespace vs the same
     const bad = r.hostSide.find((c) => c.scenario === 'reach-all-unbound')!;
     expect(bad.verdict).toBe('xfail');
     expect(bad.matrices[0]!.mismatches).toEqual(['unbound@lan-b', 'unbound@lan-c']);
-    expect(r.hostSide.filter((c) => c.scenario === 'requires-so-broadcast').map((c) => c.verdict)).toEqual(Array(9).fill('pass'));
+    expect(r.hostSide.filter((c) => c.scenario === 'requires-so-broadcast').map((c) => c.verdict)).toEqual(
+      Array(9).fill('pass'),
+    );
     // The host-mode listeners were the agents, not this host's loopback copies.
     const reach = r.hm.result.scenarios.find((s) => s.id === 'reach')!;
     expect(reach.log.join('\n')).toMatch(/peer-b\/nc[a-z0-9]{5}i1 \(peer agent 198\.18\.2\.\d+\)/);
@@ -61,7 +76,9 @@ describe.skipIf(!needs.ok)(needs.title('host mode inside a namespace vs the same
     expect(netnsOfRuns(r.runIds)).toEqual([]);
   }, 240_000);
 
-  it('multicast.group-peers: this host plus agents form the same N×N matrices as the lab peers', { timeout: 240_000 }, async () => {
+  it('multicast.group-peers: this host plus agents form the same N×N matrices as the lab peers', {
+    timeout: 240_000,
+  }, async () => {
     const r = await compareModes('profiles/group-peers.yaml', 'p4', () => ({ 'this host': 'p4' }));
     expect(r.lm.exitCode, r.lm.output).toBe(0);
     expect(r.hm.exitCode, r.hm.output).toBe(0);
@@ -82,14 +99,19 @@ describe.skipIf(!needs.ok)(needs.title('host mode: honest without agents, clear 
     await t?.down();
   });
 
-  it('without with.peers: reach reports egress (loopback copies) and says delivery was not measured; receive is skipped; local-only mesh says so', { timeout: 120_000 }, async () => {
+  it('without with.peers: reach reports egress (loopback copies) and says delivery was not measured; receive is skipped; local-only mesh says so', {
+    timeout: 120_000,
+  }, async () => {
     const yaml = `profile: host-alone
 scenarios:
   - { id: reach, use: broadcast.reach, with: { port: 47850 } }
   - { id: asym, use: multicast.asymmetry, with: { port: 47851, families: [4] } }
   - { id: mesh, use: multicast.group-peers, with: { port: 47852, rounds: 5 } }
 `;
-    const r = await runCli(await writeProfile(yaml), { netns: t.lab.host('multi').netns, args: ['--allow-host-network'] });
+    const r = await runCli(await writeProfile(yaml), {
+      netns: t.lab.host('multi').netns,
+      args: ['--allow-host-network'],
+    });
     expect(r.exitCode, r.output).toBe(0);
     const checks = r.result.scenarios.flatMap((s) => s.checks);
     const unbound = checks.find((c) => c.name === 'all-hosts broadcast, unbound')!;
@@ -98,20 +120,29 @@ scenarios:
     const receive = checks.find((c) => c.name.startsWith('receive 239.255.0.1'))!;
     expect(receive.verdict).toBe('skip');
     expect(receive.reason).toContain('name peer agents in with.peers');
-    expect(checks.find((c) => c.name === 'full mesh')!.reason).toContain("the kernel's loopback delivery, not the network");
+    expect(checks.find((c) => c.name === 'full mesh')!.reason).toContain(
+      "the kernel's loopback delivery, not the network",
+    );
   });
 
-  it('a named peer that runs no agent is an error naming it; one outside the safe ranges is never contacted', { timeout: 120_000 }, async () => {
+  it('a named peer that runs no agent is an error naming it; one outside the safe ranges is never contacted', {
+    timeout: 120_000,
+  }, async () => {
     const yaml = `profile: host-bad-peers
 scenarios:
   - { id: silent, use: broadcast.reach, with: { port: 47853, peers: [198.18.2.250] } }
   - { id: unsafe, use: multicast.asymmetry, with: { port: 47854, peers: [192.0.2.7] } }
 `;
-    const r = await runCli(await writeProfile(yaml), { netns: t.lab.host('multi').netns, args: ['--allow-host-network'] });
+    const r = await runCli(await writeProfile(yaml), {
+      netns: t.lab.host('multi').netns,
+      args: ['--allow-host-network'],
+    });
     expect(r.exitCode).toBe(1);
     const [silent, unsafe] = ['silent', 'unsafe'].map((id) => r.result.scenarios.find((s) => s.id === id)!.checks[0]!);
     expect(silent!.verdict).toBe('error');
-    expect(silent!.reason).toMatch(/peer agent 198\.18\.2\.250:47800 did not answer hello .*is netconform agent running there\?/);
+    expect(silent!.reason).toMatch(
+      /peer agent 198\.18\.2\.250:47800 did not answer hello .*is netconform agent running there\?/,
+    );
     expect(unsafe!.verdict).toBe('error');
     expect(unsafe!.reason).toContain('192.0.2.7 is outside the addresses netconform sends to');
   });

@@ -27,7 +27,12 @@ const LAB = `lab:
     gateway: { links: [{ segment: lan }] }
 `;
 
-const busy = (ms: number): void => { const t = performance.now(); while (performance.now() - t < ms) { /* the harness is late */ } };
+const busy = (ms: number): void => {
+  const t = performance.now();
+  while (performance.now() - t < ms) {
+    /* the harness is late */
+  }
+};
 const stateOf = (pid: number): string => {
   try {
     const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -61,15 +66,29 @@ async function resumedAfterStop(pid: number, until: () => boolean): Promise<bool
 }
 
 /** `lateReruns` 0 by default here: these tests look at the lateness error of the attempt they meddled with. */
-async function runProfile(name: string, body: string, meddle: (done: () => boolean) => Promise<void>, lateReruns = 0): Promise<RunResult> {
+async function runProfile(
+  name: string,
+  body: string,
+  meddle: (done: () => boolean) => Promise<void>,
+  lateReruns = 0,
+): Promise<RunResult> {
   const dir = await tempDir('nc-lateness-');
   const file = join(dir, `${name}.yaml`);
   await writeFile(file, `profile: ${name}\n${LAB}scenarios:\n${body}`);
   process.env[TAG] = '1';
   let finished = false;
-  const running = run({ files: [file], outDir: join(dir, 'out'), reporters: [], allowHostNetwork: false, lateReruns, interrupt: new AbortController().signal });
+  const running = run({
+    files: [file],
+    outDir: join(dir, 'out'),
+    reporters: [],
+    allowHostNetwork: false,
+    lateReruns,
+    interrupt: new AbortController().signal,
+  });
   const meddling = meddle(() => finished);
-  const { result } = await running.finally(() => { finished = true; });
+  const { result } = await running.finally(() => {
+    finished = true;
+  });
   await meddling;
   delete process.env[TAG];
   return result;
@@ -114,25 +133,31 @@ describe.skipIf(!lab.ok)(lab.title('a harness made late on purpose (root, lab)')
   }, 180_000);
 
   it('darkwake.flows-after-wake: a stopped prober makes its flow an error, not a fail of the good proxy', async () => {
-    const result = await runProfile('late-flows', `  - id: late
+    const result = await runProfile(
+      'late-flows',
+      `  - id: late
     use: darkwake.flows-after-wake
     with: { proxy: good, schedule: { repeat: 2, phases: [{ sleep: 5m }, { darkwake: 1m }] } }
-`, async (done) => {
-      const prober = await toolPid('prober', done);
-      const proxy = await toolPid('proxy', done);
-      if (!prober || !proxy) return;
-      // Stop the prober once the proxy sleeps; let it go after the dark wake that follows.
-      while (!done() && stateOf(proxy) !== 'T') await pause(5);
-      process.kill(prober, 'SIGSTOP');
-      try {
-        if (await resumedAfterStop(proxy, done)) await pause(400);
-      } finally {
-        process.kill(prober, 'SIGCONT');
-      }
-    });
+`,
+      async (done) => {
+        const prober = await toolPid('prober', done);
+        const proxy = await toolPid('proxy', done);
+        if (!prober || !proxy) return;
+        // Stop the prober once the proxy sleeps; let it go after the dark wake that follows.
+        while (!done() && stateOf(proxy) !== 'T') await pause(5);
+        process.kill(prober, 'SIGSTOP');
+        try {
+          if (await resumedAfterStop(proxy, done)) await pause(400);
+        } finally {
+          process.kill(prober, 'SIGCONT');
+        }
+      },
+    );
     const c = result.scenarios[0]!.checks[0]!;
     expect(c.verdict, c.reason).toBe('error');
-    expect(c.reason).toMatch(/^the harness could not keep the schedule: the prober('s event loop during| began) the flow at dark wake 1\/2/);
+    expect(c.reason).toMatch(
+      /^the harness could not keep the schedule: the prober('s event loop during| began) the flow at dark wake 1\/2/,
+    );
     expect(c.reason).toMatch(/it would have failed: new flows failed (from|at) /);
   }, 90_000);
 });

@@ -16,16 +16,31 @@ import { describeLateness, guardCheck, latenessBound, LatenessMonitor } from '..
 import { readCpuTimeNs } from '../../suites/lib/lateness/cpu-wait.ts';
 import { untilQuiet } from '../../suites/lib/lateness/settle.ts';
 
-const busy = (ms: number): void => { const t = performance.now(); while (performance.now() - t < ms) { /* block the loop */ } };
+const busy = (ms: number): void => {
+  const t = performance.now();
+  while (performance.now() - t < ms) {
+    /* block the loop */
+  }
+};
 
 /** A stall source that reports exactly what the test says. */
 function fakeLoop(stalls: LoopStall[]): LagSource {
-  return { start: () => undefined, stop: () => undefined, stallsIn: (a, b) => stalls.filter((s) => s.atMs >= a && s.atMs - s.lagMs <= b) };
+  return {
+    start: () => undefined,
+    stop: () => undefined,
+    stallsIn: (a, b) => stalls.filter((s) => s.atMs >= a && s.atMs - s.lagMs <= b),
+  };
 }
 
 function monitor(stalls: LoopStall[] = [], sutPriority: 'normal' | 'raised' = 'normal'): LatenessMonitor {
   let t = 0;
-  return new LatenessMonitor({ now: () => (t += 1), loop: fakeLoop(stalls), histogram: false, readPressure: () => null, sutPriority });
+  return new LatenessMonitor({
+    now: () => (t += 1),
+    loop: fakeLoop(stalls),
+    histogram: false,
+    readPressure: () => null,
+    sutPriority,
+  });
 }
 
 describe('lateness monitor', () => {
@@ -37,33 +52,63 @@ describe('lateness monitor', () => {
     m.scheduled('phase 3 started', 2000, 2180, 50);
     m.scheduled('phase 4 started', 3000, 3060, 50);
     expect(m.breaches().map((b) => b.what)).toEqual(['phase 3 started', 'phase 4 started']);
-    expect(m.reason()).toBe('the harness could not keep the schedule: phase 3 started 180 ms late (bound 50 ms); 1 more over their bound');
-    expect(m.evidence().values).toMatchObject({ measured: 3, overBound: 2, worst: 'phase 3 started 180 ms late (bound 50 ms)' });
+    expect(m.reason()).toBe(
+      'the harness could not keep the schedule: phase 3 started 180 ms late (bound 50 ms); 1 more over their bound',
+    );
+    expect(m.evidence().values).toMatchObject({
+      measured: 3,
+      overBound: 2,
+      worst: 'phase 3 started 180 ms late (bound 50 ms)',
+    });
   });
 
   it('a length that should be exact is said as "off by"', () => {
     const m = monitor();
-    m.record({ what: 'dark wake 1/8 lasted 171 ms instead of 120 ms', atMs: 5, lateMs: 51, boundMs: 30, off: true, detail: 'sleep 2/8 started 51 ms after it was due' });
-    expect(m.reason()).toBe('the harness could not keep the schedule: dark wake 1/8 lasted 171 ms instead of 120 ms: off by 51 ms (bound ±30 ms): sleep 2/8 started 51 ms after it was due');
+    m.record({
+      what: 'dark wake 1/8 lasted 171 ms instead of 120 ms',
+      atMs: 5,
+      lateMs: 51,
+      boundMs: 30,
+      off: true,
+      detail: 'sleep 2/8 started 51 ms after it was due',
+    });
+    expect(m.reason()).toBe(
+      'the harness could not keep the schedule: dark wake 1/8 lasted 171 ms instead of 120 ms: off by 51 ms (bound ±30 ms): sleep 2/8 started 51 ms after it was due',
+    );
   });
 
   it('the event loop: only stalls inside the window count', () => {
-    const m = monitor([{ atMs: 500, lagMs: 300 }, { atMs: 2000, lagMs: 20 }]);
+    const m = monitor([
+      { atMs: 500, lagMs: 300 },
+      { atMs: 2000, lagMs: 20 },
+    ]);
     expect(m.loopWindow('the step', 600, 1900, 100)).toBeUndefined();
     expect(m.loopWindow('the step', 1000, 2100, 100)?.lateMs).toBe(20);
     expect(m.reason()).toBeUndefined();
     expect(m.loopWindow('the first step', 300, 400, 100)?.lateMs).toBe(300); // the stall spans 200..500
-    expect(m.reason()).toMatch(/^the harness could not keep the schedule: the harness's event loop during the first step 300 ms late \(bound 100 ms\): it was blocked 300 ms/);
+    expect(m.reason()).toMatch(
+      /^the harness could not keep the schedule: the harness's event loop during the first step 300 ms late \(bound 100 ms\): it was blocked 300 ms/,
+    );
   });
 
   it('a SUT that waited for a CPU past its bound: the reason says how to lower it, unless it ran raised already', () => {
-    const wait = { sutWait: true, what: 'the client waited {ms} for a CPU during dark wake 7/8', atMs: 5, lateMs: 168, boundMs: 75 };
+    const wait = {
+      sutWait: true,
+      what: 'the client waited {ms} for a CPU during dark wake 7/8',
+      atMs: 5,
+      lateMs: 168,
+      boundMs: 75,
+    };
     const normal = monitor();
     normal.record(wait);
-    expect(normal.reason()).toBe('the harness could not keep the schedule: the client waited 168 ms for a CPU during dark wake 7/8 (bound 75 ms); on a busy machine, --sut-priority raised runs the programs under test ahead of other work');
+    expect(normal.reason()).toBe(
+      'the harness could not keep the schedule: the client waited 168 ms for a CPU during dark wake 7/8 (bound 75 ms); on a busy machine, --sut-priority raised runs the programs under test ahead of other work',
+    );
     const raised = monitor([], 'raised');
     raised.record(wait);
-    expect(raised.reason()).toBe('the harness could not keep the schedule: the client waited 168 ms for a CPU during dark wake 7/8 (bound 75 ms)');
+    expect(raised.reason()).toBe(
+      'the harness could not keep the schedule: the client waited 168 ms for a CPU during dark wake 7/8 (bound 75 ms)',
+    );
     const harnessOwn = monitor();
     harnessOwn.scheduled('dark wake 3/8 started', 0, 90, 75);
     expect(harnessOwn.reason()).not.toMatch(/--sut-priority/);
@@ -95,7 +140,7 @@ describe('verdict conversion', () => {
     expect(guardCheck(check.error('x', 'crashed'), late, ev).reason).toBe('crashed');
   });
 
-  it('without lateness the verdict is the SUT\'s, with the lateness evidence added', () => {
+  it("without lateness the verdict is the SUT's, with the lateness evidence added", () => {
     const c = guardCheck(check.fail('churn', 'bad'), undefined, ev);
     expect(c.verdict).toBe('fail');
     expect(c.evidence).toEqual([ev]);
@@ -158,13 +203,19 @@ describe('waiting for a client to go quiet before its night', () => {
     // No CPU used at all; its threads wait for one (cgroup CPU pressure) until t = 300.
     let t = 0;
     const now = (): number => (t += 10);
-    const got = await untilQuiet({ pid: 1 }, { signal, now, read: () => 0, readWait: () => Math.min(t, 300) * 1e6, stepMs: 0 });
+    const got = await untilQuiet(
+      { pid: 1 },
+      { signal, now, read: () => 0, readWait: () => Math.min(t, 300) * 1e6, stepMs: 0 },
+    );
     expect(got).toMatchObject({ quiet: true });
     expect(got!.afterMs).toBeGreaterThanOrEqual(300 + 60 - 10);
     expect(got!.waitedMs).toBeCloseTo(300 - 10, 0);
     expect(got!.cpuMs).toBe(0);
     // Where the wait cannot be read, the CPU used decides alone (and no wait is reported).
-    const alone = await untilQuiet({ pid: 1 }, { signal, now: () => (t += 10), read: () => 0, readWait: () => null, stepMs: 0 });
+    const alone = await untilQuiet(
+      { pid: 1 },
+      { signal, now: () => (t += 10), read: () => 0, readWait: () => null, stepMs: 0 },
+    );
     expect(alone).toMatchObject({ quiet: true });
     expect(alone!.waitedMs).toBeUndefined();
   });
@@ -178,7 +229,11 @@ describe('waiting for a client to go quiet before its night', () => {
   });
 
   it.skipIf(readCpuTimeNs(process.pid) === null)('a real process busy for 300 ms is quiet only after it', async () => {
-    const child = spawn(process.execPath, ['-e', 'const t=Date.now(); while(Date.now()-t<300){} setInterval(()=>{}, 1000)'], { stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      ['-e', 'const t=Date.now(); while(Date.now()-t<300){} setInterval(()=>{}, 1000)'],
+      { stdio: 'ignore' },
+    );
     try {
       const got = await untilQuiet({ pid: child.pid! }, { signal, maxMs: 5000 });
       expect(got).toMatchObject({ quiet: true });
@@ -190,42 +245,78 @@ describe('waiting for a client to go quiet before its night', () => {
 });
 
 describe('sleep model under a late harness', () => {
-  const fakeRun = (rec: Array<[kind: 'awake' | 'sleep' | 'darkwake' | 'fullwake', scaled: number, deadline: number, entered: number]>, ended: number): ScheduleRun => {
+  const fakeRun = (
+    rec: Array<[kind: 'awake' | 'sleep' | 'darkwake' | 'fullwake', scaled: number, deadline: number, entered: number]>,
+    ended: number,
+  ): ScheduleRun => {
     const records = rec.map(([kind, scaledMs, deadlineMs, enteredMs], index) => ({
-      phase: { kind, label: `${kind} ${index}`, cycle: 1, unscaledMs: scaledMs * 250, scaledMs }, index, plannedStartMs: deadlineMs, deadlineMs, enteredMs, actualStartMs: enteredMs + 2, lateMs: enteredMs - deadlineMs, transitionMs: 2,
+      phase: { kind, label: `${kind} ${index}`, cycle: 1, unscaledMs: scaledMs * 250, scaledMs },
+      index,
+      plannedStartMs: deadlineMs,
+      deadlineMs,
+      enteredMs,
+      actualStartMs: enteredMs + 2,
+      lateMs: enteredMs - deadlineMs,
+      transitionMs: 2,
     }));
-    records.forEach((r, k) => { (r as { observedMs?: number }).observedMs = (records[k + 1]?.enteredMs ?? ended) - r.enteredMs; });
+    records.forEach((r, k) => {
+      (r as { observedMs?: number }).observedMs = (records[k + 1]?.enteredMs ?? ended) - r.enteredMs;
+    });
     return { records, startedMs: 0, endedMs: ended, plannedMs: ended, measuredMs: ended, maxLateMs: 0, meanLateMs: 0 };
   };
 
   it('phase lengths as the client lived them, against a quarter of each phase', () => {
     // sleep 1200 ms, then a dark wake that began 190 ms late (the sleep lasted 1390 ms) and lasted 120 ms.
-    const run = fakeRun([['awake', 100, 0, 0], ['sleep', 1200, 100, 100], ['darkwake', 120, 1300, 1490], ['fullwake', 500, 1610, 1610]], 2110);
+    const run = fakeRun(
+      [
+        ['awake', 100, 0, 0],
+        ['sleep', 1200, 100, 100],
+        ['darkwake', 120, 1300, 1490],
+        ['fullwake', 500, 1610, 1610],
+      ],
+      2110,
+    );
     const found = phaseLateness(run, (p) => phaseBound(p, 150));
     const over = found.filter((l) => l.lateMs > l.boundMs);
     expect(over).toHaveLength(1);
-    expect(over[0]).toMatchObject({ what: 'sleep 1 lasted 1390 ms instead of 1200 ms', lateMs: 190, boundMs: 150, detail: 'darkwake 2 started 190 ms after it was due' });
+    expect(over[0]).toMatchObject({
+      what: 'sleep 1 lasted 1390 ms instead of 1200 ms',
+      lateMs: 190,
+      boundMs: 150,
+      detail: 'darkwake 2 started 190 ms after it was due',
+    });
   });
 
   it('no phase is cut short: a harness made late on purpose lengthens the sleep before the late dark wake, which is then an error', async () => {
     const child = spawn(process.execPath, ['-e', 'setInterval(()=>{},1000)'], { detached: true, stdio: 'ignore' });
     const pid = child.pid!;
     try {
-      const phases = compileSchedule({ before: '0ms', repeat: 2, phases: [{ sleep: '1m' }, { darkwake: '30s' }], after: '10s' }, 0.004);
+      const phases = compileSchedule(
+        { before: '0ms', repeat: 2, phases: [{ sleep: '1m' }, { darkwake: '30s' }], after: '10s' },
+        0.004,
+      );
       const target = { suspend: () => process.kill(-pid, 'SIGSTOP'), resume: () => process.kill(-pid, 'SIGCONT') };
       const t0 = performance.now();
       // Block this event loop (the harness's) for 150 ms just before dark wake 1 is due (at 240 ms).
       setTimeout(() => busy(150), 200);
-      const run = await new SleepModel({ phases, target, now: () => performance.now() - t0, signal: new AbortController().signal }).run();
+      const run = await new SleepModel({
+        phases,
+        target,
+        now: () => performance.now() - t0,
+        signal: new AbortController().signal,
+      }).run();
       const dark = run.records.find((r) => r.phase.label === 'dark wake 1/2')!;
       expect(dark.lateMs).toBeGreaterThan(80);
       // Every phase whole (the late one, and the sleep after it: nothing catches up by cutting).
-      for (const r of run.records.slice(0, -1)) expect(r.observedMs!, r.phase.label).toBeGreaterThanOrEqual(r.phase.scaledMs - 1);
+      for (const r of run.records.slice(0, -1))
+        expect(r.observedMs!, r.phase.label).toBeGreaterThanOrEqual(r.phase.scaledMs - 1);
       const m = monitor();
       for (const l of phaseLateness(run, (p) => phaseBound(p, 150))) m.record(l);
       // (On a busy machine other phases may be over their bound too; this one must be among them.)
       const sleep1 = m.breaches().find((b) => b.what.startsWith('sleep 1/2 lasted'));
-      expect(sleep1 && describeLateness(sleep1)).toMatch(/^sleep 1\/2 lasted \d+ ms instead of 240 ms: off by \d+ ms \(bound ±60 ms\): dark wake 1\/2 started \d+ ms after it was due$/);
+      expect(sleep1 && describeLateness(sleep1)).toMatch(
+        /^sleep 1\/2 lasted \d+ ms instead of 240 ms: off by \d+ ms \(bound ±60 ms\): dark wake 1\/2 started \d+ ms after it was due$/,
+      );
       expect(m.reason()).toMatch(/^the harness could not keep the schedule: /);
       expect(guardCheck(check.fail('churn', 'x'), m.reason(), m.evidence()).verdict).toBe('error');
     } finally {
@@ -236,7 +327,12 @@ describe('sleep model under a late harness', () => {
 });
 
 describe('sleep compression', () => {
-  const base = { dpdTimeoutMs: 720, gatewayKeepalive: { idleSec: 1, intervalSec: 1, count: 2 }, clientKeepalive: { idleSec: 1, intervalSec: 1, count: 2 }, scheduleErrorMs: 150 };
+  const base = {
+    dpdTimeoutMs: 720,
+    gatewayKeepalive: { idleSec: 1, intervalSec: 1, count: 2 },
+    clientKeepalive: { idleSec: 1, intervalSec: 1, count: 2 },
+    scheduleErrorMs: 150,
+  };
 
   it('cuts sleeps just past the last dead-peer decision, with a margin, never dark wakes', () => {
     const hb = sleepHorizon({ ...base, strategy: 'heartbeat-naive', dpd: 'app-heartbeat', kernelAwake: false });
@@ -249,9 +345,15 @@ describe('sleep compression', () => {
     if (!('horizonMs' in hb)) throw new Error('no horizon');
     const spec = { repeat: 31, phases: [{ sleep: '15m' }, { darkwake: '30s' }] };
     const phases = compressSleeps(compileSchedule(spec, 0.004), hb);
-    expect(phases.filter((p) => p.kind === 'sleep').every((p) => p.scaledMs === 1125 && p.compressedFromMs === 3600)).toBe(true);
-    expect(phases.filter((p) => p.kind === 'darkwake').every((p) => p.scaledMs === 120 && p.compressedFromMs === undefined)).toBe(true);
+    expect(
+      phases.filter((p) => p.kind === 'sleep').every((p) => p.scaledMs === 1125 && p.compressedFromMs === 3600),
+    ).toBe(true);
+    expect(
+      phases.filter((p) => p.kind === 'darkwake').every((p) => p.scaledMs === 120 && p.compressedFromMs === undefined),
+    ).toBe(true);
     expect(totals(phases).scaledMs).toBeLessThan(60_000);
-    expect(describeSchedule(spec, phases, 0.004, hb)).toMatch(/^31 × \[sleep 15m, dark wake 30.0s\] then full wake: .* with 31 sleeps compressed from 3.6s to 1.1s \(the gateway's heartbeat DPD decides within 0.90 s/);
+    expect(describeSchedule(spec, phases, 0.004, hb)).toMatch(
+      /^31 × \[sleep 15m, dark wake 30.0s\] then full wake: .* with 31 sleeps compressed from 3.6s to 1.1s \(the gateway's heartbeat DPD decides within 0.90 s/,
+    );
   });
 });

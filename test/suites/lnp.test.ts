@@ -23,15 +23,21 @@ const kindsOnWire = (w: Witness, token: string, from: 'agent' | 'peer'): string[
 
 describe.skipIf(skip !== undefined)(`lnp in a lab${skip ? ` (skipped: ${skip})` : ''}`, () => {
   it('profiles/lnp.yaml exits 0, 0 skips, naive SUT xfail; the witness agrees with every verdict', async () => {
-    const r = await runWitnessed(['profiles/lnp.yaml'], { filter: 'udp and portrange 47870-47886', segments: ['lan-a', 'lan-b'] });
+    const r = await runWitnessed(['profiles/lnp.yaml'], {
+      filter: 'udp and portrange 47870-47886',
+      segments: ['lan-a', 'lan-b'],
+    });
     expect(r.exitCode).toBe(0);
     expect(r.result.summary).toMatchObject({ failed: 0, errors: 0, skipped: 0, xfail: 2 });
     const lanA = r.segments.get(r.runIds[0]!)!.get('lan-a')!;
 
     const probe = scenario(r.result, 'probe');
-    const token = (host: string): string => /token ([0-9a-f]{8})/.exec(matrixOf(checkNamed(probe, new RegExp(`from ${host} `))).title)![1]!;
+    const token = (host: string): string =>
+      /token ([0-9a-f]{8})/.exec(matrixOf(checkNamed(probe, new RegExp(`from ${host} `))).title)![1]!;
     expect(checkNamed(probe, /from mac-denied /).reason).toContain('send denied (EHOSTUNREACH) while receive works');
-    expect(checkNamed(probe, /from mac-silent /).reason).toContain('send said yes but the peer saw nothing (silently dropped) while receive works');
+    expect(checkNamed(probe, /from mac-silent /).reason).toContain(
+      'send said yes but the peer saw nothing (silently dropped) while receive works',
+    );
     expect(kindsOnWire(lanA, token('mac'), 'agent')).toEqual(KINDS);
     expect(kindsOnWire(lanA, token('mac-denied'), 'agent')).toEqual([]);
     expect(kindsOnWire(lanA, token('mac-silent'), 'agent')).toEqual([]);
@@ -41,20 +47,25 @@ describe.skipIf(skip !== undefined)(`lnp in a lab${skip ? ` (skipped: ${skip})` 
     // The control run under allowed comes first: neither SUT reports a denial there.
     expect(naive.checks.map((c) => c.verdict)).toEqual(['pass', 'xfail', 'xfail']);
     expect(naive.checks[0]!.name).toBe('SUT reports no denial when the network is allowed (control)');
-    expect(naive.checks[1]!.reason).toContain('the SUT never told the user within 3000 ms although its sends failed with EHOSTUNREACH');
+    expect(naive.checks[1]!.reason).toContain(
+      'the SUT never told the user within 3000 ms although its sends failed with EHOSTUNREACH',
+    );
     expect(naive.checks[2]!.reason).toContain('its sends said yes and nothing left the host');
     expect(scenario(r.result, 'good-detects-denial').checks.map((c) => c.verdict)).toEqual(['pass', 'pass', 'pass']);
-    for (const id of ['good-recovers', 'good-recovers-silent']) expect(scenario(r.result, id).checks.map((c) => c.verdict)).toEqual(['pass', 'pass']);
+    for (const id of ['good-recovers', 'good-recovers-silent'])
+      expect(scenario(r.result, id).checks.map((c) => c.verdict)).toEqual(['pass', 'pass']);
 
     const segs = r.segments.get(r.runIds[0]!)!;
-    const carried = (tag: string): string[] => ['lan-a', 'lan-b'].filter((s) => segs.get(s)!.packets.some((p) => p.payload.includes(`DISCOVER ${tag}`)));
+    const carried = (tag: string): string[] =>
+      ['lan-a', 'lan-b'].filter((s) => segs.get(s)!.packets.some((p) => p.payload.includes(`DISCOVER ${tag}`)));
     // The naive SUT ran under allowed only, as the control: there its discovery reached both segments.
     expect(carried('example-lnp-naive')).toEqual(['lan-a', 'lan-b']);
     expect(carried('example-lnp-good')).toEqual(['lan-a', 'lan-b']);
     expect(r.root.packets.filter((p) => /NCLNP|DISCOVER/.test(p.payload))).toEqual([]);
     expect(netnsOfRuns(r.runIds)).toEqual([]);
     const mount = cgroup2Mount()!;
-    for (const h of ['mac', 'mac-denied', 'mac-silent']) expect(existsSync(join(mount, `nc-${r.runIds[0]}-${h}`))).toBe(false);
+    for (const h of ['mac', 'mac-denied', 'mac-silent'])
+      expect(existsSync(join(mount, `nc-${r.runIds[0]}-${h}`))).toBe(false);
   }, 120_000);
 
   it('judges the whole window and every line: a late claim fails, a denial reported under allowed proves nothing, chatter hides no report', async () => {
@@ -62,11 +73,17 @@ describe.skipIf(skip !== undefined)(`lnp in a lab${skip ? ` (skipped: ${skip})` 
     expect(r.exitCode).toBe(1);
     const late = scenario(r.result, 'claims-after-report');
     expect(late.checks.map((c) => c.verdict)).toEqual(['fail']);
-    expect(late.checks[0]!.reason).toMatch(/^the SUT claimed success under denied \("found 3 devices" at \+\d+ ms\), after it reported the denial/);
+    expect(late.checks[0]!.reason).toMatch(
+      /^the SUT claimed success under denied \("found 3 devices" at \+\d+ ms\), after it reported the denial/,
+    );
     const always = scenario(r.result, 'always-denied');
     expect(always.checks.map((c) => c.verdict)).toEqual(['fail', 'error']);
-    expect(always.checks[0]!.reason).toMatch(/^the SUT reported a denial although local network access was allowed \(printed "local network access denied" at/);
-    expect(always.checks[1]!.reason).toMatch(/but it reported a denial under allowed too \(control\), so this report proves nothing/);
+    expect(always.checks[0]!.reason).toMatch(
+      /^the SUT reported a denial although local network access was allowed \(printed "local network access denied" at/,
+    );
+    expect(always.checks[1]!.reason).toMatch(
+      /but it reported a denial under allowed too \(control\), so this report proves nothing/,
+    );
     // 30,000 lines (over 500 KiB with their prefixes) before the report, on stderr: past the 256 KiB the report keeps.
     const chatty = scenario(r.result, 'chatty');
     expect(chatty.checks.map((c) => c.verdict)).toEqual(['pass']);

@@ -45,7 +45,10 @@ function longLived(w: Witness): Map<number, number> {
     const fwd = `${m[4]}:${m[5]}>${m[6]}:${m[7]}`;
     const rev = `${m[6]}:${m[7]}>${m[4]}:${m[5]}`;
     const flags = m[8]!;
-    if (flags === 'S') { if (!conns.has(fwd)) conns.set(fwd, { port: Number(m[7]), syn: t }); continue; }
+    if (flags === 'S') {
+      if (!conns.has(fwd)) conns.set(fwd, { port: Number(m[7]), syn: t });
+      continue;
+    }
     const c = conns.get(fwd) ?? conns.get(rev);
     if (c && c.end === undefined && /[FR]/.test(flags)) c.end = t;
   }
@@ -61,30 +64,41 @@ function longLived(w: Witness): Map<number, number> {
 function judgedPorts(c: CheckResult, base: number): Map<number, string> {
   const tl = c.evidence.find((e): e is TimelineEvidence => e.kind === 'timeline')!;
   const out = new Map<number, string>();
-  for (const ev of tl.events) if (ev.event === 'ok' || ev.event === 'FAIL') out.set(base + Number(/^#(\d+)/.exec(ev.source)![1]) - 1, ev.event);
+  for (const ev of tl.events)
+    if (ev.event === 'ok' || ev.event === 'FAIL') out.set(base + Number(/^#(\d+)/.exec(ev.source)![1]) - 1, ev.event);
   return out;
 }
 
 describe.skipIf(!witnessedLabNeeds.ok)(witnessedLabNeeds.title('peers.symmetric-connect in a lab (root)'), () => {
   it('tie-break passes, keep-both fails with 2 established, close-both fails with 0 left; the witness counts the same connections', async () => {
     // Each attempt's ports are compared with the witness: no confirmation re-runs on the same ports.
-    const r = await runWitnessed([YAML], { filter: 'tcp and portrange 27960-28100', segments: ['lan'], confirmFailures: 0 });
+    const r = await runWitnessed([YAML], {
+      filter: 'tcp and portrange 27960-28100',
+      segments: ['lan'],
+      confirmFailures: 0,
+    });
     const wit = longLived(r.segments.get(r.runIds[0]!)!.get('lan')!);
 
     const tie = scenario(r.result, 'tiebreak').checks[0]!;
     expect(earned(tie).verdict).toBe('pass');
-    expect(earned(tie).reason).toMatch(/^\d+ of \d+ attempts ended with 1 connection\(s\) held ≥ 250 ms, data both ways$/);
+    expect(earned(tie).reason).toMatch(
+      /^\d+ of \d+ attempts ended with 1 connection\(s\) held ≥ 250 ms, data both ways$/,
+    );
     for (const [port] of judgedPorts(tie, 27960)) expect([port, wit.get(port)]).toEqual([port, 1]);
 
     const keep = scenario(r.result, 'keep-both').checks[0]!;
     expect(earned(keep).verdict).toBe('fail');
-    expect(earned(keep).reason).toMatch(/both sides kept their own connection \(2 established\) after \d+ of \d+ attempts/);
+    expect(earned(keep).reason).toMatch(
+      /both sides kept their own connection \(2 established\) after \d+ of \d+ attempts/,
+    );
     expect(matrixOf(keep).cols).toContain('2 established');
     for (const [port, ev] of judgedPorts(keep, 27980)) expect([port, ev, wit.get(port)]).toEqual([port, 'FAIL', 2]);
 
     const close = scenario(r.result, 'close-both').checks[0]!;
     expect(earned(close).verdict).toBe('fail');
-    expect(earned(close).reason).toMatch(/each side closed the other's as a duplicate: 0 left after \d+ of \d+ attempts/);
+    expect(earned(close).reason).toMatch(
+      /each side closed the other's as a duplicate: 0 left after \d+ of \d+ attempts/,
+    );
     // Each judged attempt: the witness agrees with the scenario's observer (0 long-lived when FAIL, 1 when ok).
     const closes = judgedPorts(close, 28000);
     expect([...closes.values()]).toContain('FAIL');
@@ -93,7 +107,9 @@ describe.skipIf(!witnessedLabNeeds.ok)(witnessedLabNeeds.title('peers.symmetric-
     // Peers run until stopped: one that quits mid-run is the product failing, its exit named.
     const quits = scenario(r.result, 'quits').checks[0]!;
     expect(earned(quits).verdict).toBe('fail');
-    expect(earned(quits).reason).toMatch(/peer-[ab] \(exit code 3\) and peer-[ab] \(exit code 3\) exited mid-run after 1 of 1 attempts/);
+    expect(earned(quits).reason).toMatch(
+      /peer-[ab] \(exit code 3\) and peer-[ab] \(exit code 3\) exited mid-run after 1 of 1 attempts/,
+    );
 
     expect(r.exitCode).toBe(1);
     expect(r.root.packets.filter((p) => /HELLO/.test(p.payload))).toEqual([]);

@@ -25,9 +25,18 @@ describe('PEM folders', () => {
     rmSync(state, { recursive: true, force: true });
   });
 
-  it('in a lab: under the lab\'s files folder, keys 0600 in a 0700 folder, certificates readable; the lab\'s removal takes them', async () => {
+  it("in a lab: under the lab's files folder, keys 0600 in a 0700 folder, certificates readable; the lab's removal takes them", async () => {
     const runId = newRunId();
-    writeState({ runId, ownerPid: process.pid, ownerStart: undefined, createdAt: new Date().toISOString(), persistent: false, namespaces: [], hosts: [], segments: [] });
+    writeState({
+      runId,
+      ownerPid: process.pid,
+      ownerStart: undefined,
+      createdAt: new Date().toISOString(),
+      persistent: false,
+      namespaces: [],
+      hosts: [],
+      segments: [],
+    });
     const deferred: Array<() => unknown> = [];
     const files = await pemDir('tls-', (f) => deferred.push(f), { runId });
     expect(dirname(files.dir)).toBe(filesFor(runId));
@@ -45,7 +54,7 @@ describe('PEM folders', () => {
     expect(existsSync(join(state, `${runId}.json`))).toBe(false);
   });
 
-  it('the scenario\'s defer removes the folder; without a lab it is a temp folder', async () => {
+  it("the scenario's defer removes the folder; without a lab it is a temp folder", async () => {
     const deferred: Array<() => unknown> = [];
     const files = await pemDir('nc-pemtest-', (f) => deferred.push(f));
     expect(dirname(files.dir)).toBe(tmpdir());

@@ -29,11 +29,18 @@ const never = new AbortController().signal;
 const certDirs = async (): Promise<string[]> => (await readdir(tmpdir())).filter((d) => d.startsWith('nc-gwtls-'));
 
 /** A cert pair in a temp dir; returns it and the cleanup the scenario's ctx.defer would run. */
-async function certFor(address: string): Promise<{ cert: string; key: string; dir: string; cleanup: () => Promise<void> }> {
+async function certFor(
+  address: string,
+): Promise<{ cert: string; key: string; dir: string; cleanup: () => Promise<void> }> {
   const cleanups: Array<() => unknown> = [];
   const r = await generateGatewayCert(address, (f) => cleanups.push(f), never);
   if (!r.ok) throw new Error(r.reason);
-  return { ...r.cert, cleanup: async () => { for (const f of cleanups.reverse()) await f(); } };
+  return {
+    ...r.cert,
+    cleanup: async () => {
+      for (const f of cleanups.reverse()) await f();
+    },
+  };
 }
 
 describe('gateway certificate generation', () => {
@@ -55,18 +62,24 @@ describe('gateway certificate generation', () => {
   });
 
   it('refuses an address outside the lab and loopback', async () => {
-    await expect(generateGatewayCert('8.8.8.8', () => undefined, never)).rejects.toMatchObject({ code: 'ERR_UNSAFE_DESTINATION', address: '8.8.8.8' });
+    await expect(generateGatewayCert('8.8.8.8', () => undefined, never)).rejects.toMatchObject({
+      code: 'ERR_UNSAFE_DESTINATION',
+      address: '8.8.8.8',
+    });
   });
 
-  it.skipIf(!withOpenssl.ok)(withOpenssl.title('makes a P-256 self-signed certificate naming the gateway IP; cleanup removes it'), async () => {
-    const c = await certFor('198.18.0.2');
-    const text = execFileSync('openssl', ['x509', '-in', c.cert, '-noout', '-text'], { encoding: 'utf8' });
-    expect(text).toMatch(/Subject: CN ?= ?netconform-gateway/);
-    expect(text).toMatch(/IP Address:198\.18\.0\.2/);
-    expect(text).toMatch(/prime256v1|P-256/);
-    await c.cleanup();
-    expect(existsSync(c.dir)).toBe(false);
-  });
+  it.skipIf(!withOpenssl.ok)(
+    withOpenssl.title('makes a P-256 self-signed certificate naming the gateway IP; cleanup removes it'),
+    async () => {
+      const c = await certFor('198.18.0.2');
+      const text = execFileSync('openssl', ['x509', '-in', c.cert, '-noout', '-text'], { encoding: 'utf8' });
+      expect(text).toMatch(/Subject: CN ?= ?netconform-gateway/);
+      expect(text).toMatch(/IP Address:198\.18\.0\.2/);
+      expect(text).toMatch(/prime256v1|P-256/);
+      await c.cleanup();
+      expect(existsSync(c.dir)).toBe(false);
+    },
+  );
 });
 
 interface ToolRun {
@@ -98,12 +111,19 @@ function tool(name: 'gateway' | 'client', args: string[]): ToolRun {
     events,
     exited: new Promise((r) => p.on('exit', (code) => r(code))),
     kill: () => p.kill('SIGTERM'),
-    waitFor: (pred, ms) => new Promise((r) => {
-      const seen = events.find(pred);
-      if (seen) return r(seen);
-      const t = setTimeout(() => r(undefined), ms);
-      waiters.push({ pred, done: (e) => { clearTimeout(t); r(e); } });
-    }),
+    waitFor: (pred, ms) =>
+      new Promise((r) => {
+        const seen = events.find(pred);
+        if (seen) return r(seen);
+        const t = setTimeout(() => r(undefined), ms);
+        waiters.push({
+          pred,
+          done: (e) => {
+            clearTimeout(t);
+            r(e);
+          },
+        });
+      }),
   };
 }
 
@@ -115,7 +135,18 @@ describe('reference client and gateway over TLS on loopback', () => {
   beforeAll(async () => {
     good = await certFor('127.0.0.1');
     other = await certFor('127.0.0.1'); // same name, another key: only the right CA verifies
-    gw = tool('gateway', ['--address', '127.0.0.1', '--port', '0', '--dpd', 'none', '--tls-cert', good.cert, '--tls-key', good.key]);
+    gw = tool('gateway', [
+      '--address',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--dpd',
+      'none',
+      '--tls-cert',
+      good.cert,
+      '--tls-key',
+      good.key,
+    ]);
     port = (await gw.waitFor((e) => e.event === 'listening', 10_000))!.n!.port!;
   }, 20_000);
   afterAll(async () => {
@@ -126,12 +157,29 @@ describe('reference client and gateway over TLS on loopback', () => {
   });
 
   it('verifies the generated certificate: a TLS session is the handshake, with protocol and cipher on both sides', async () => {
-    const c = tool('client', ['--gateway', '127.0.0.1', '--port', String(port), '--tls-ca', good.cert, '--strategy', 'kernel-keepalive', '--keepalive', '1,1,2']);
+    const c = tool('client', [
+      '--gateway',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--tls-ca',
+      good.cert,
+      '--strategy',
+      'kernel-keepalive',
+      '--keepalive',
+      '1,1,2',
+    ]);
     try {
       expect(await c.waitFor((e) => e.event === 'handshake', 10_000)).toBeDefined();
-      expect(c.events.find((e) => e.event === 'tls-handshake')?.detail).toMatch(/^TLSv1\.[23] \S+; certificate verified against /);
+      expect(c.events.find((e) => e.event === 'tls-handshake')?.detail).toMatch(
+        /^TLSv1\.[23] \S+; certificate verified against /,
+      );
       // keepalive lands on the TCP socket under TLS
-      expect((await c.waitFor((e) => e.event === 'keepalive-set', 5000))?.n).toMatchObject({ idleSec: 1, intervalSec: 1, count: 2 });
+      expect((await c.waitFor((e) => e.event === 'keepalive-set', 5000))?.n).toMatchObject({
+        idleSec: 1,
+        intervalSec: 1,
+        count: 2,
+      });
       const g = await gw.waitFor((e) => e.event === 'tls-handshake', 5000);
       expect(g?.detail).toMatch(/^127\.0\.0\.1:\d+ TLSv1\.[23] \S+$/);
       expect(await gw.waitFor((e) => e.event === 'handshake', 5000)).toBeDefined();
@@ -159,7 +207,8 @@ const MARK = 'nc-tls-test-sut';
 /** A black-box TLS SUT: trusts the CA file in argv, retries every 200 ms, writes bytes as liveness. */
 const sutBody = `const tls=require('tls'),fs=require('fs');const [h,p,on,ca]=process.argv.slice(1);if(on!=='1'){console.error('gateway.tls='+on);process.exit(7)}
 function go(){const s=tls.connect({host:h,port:+p,ca:fs.readFileSync(ca)},()=>{console.log('connected');setInterval(()=>s.write('x'),100)});s.on('error',e=>{console.error(e.code);setTimeout(go,200)})}go();`;
-const sut = (ca: string): string => `{ command: [node, -e, ${JSON.stringify(sutBody)}, '\${gateway.address}', '\${gateway.port}', '\${gateway.tls}', ${ca}, ${MARK}] }`;
+const sut = (ca: string): string =>
+  `{ command: [node, -e, ${JSON.stringify(sutBody)}, '\${gateway.address}', '\${gateway.port}', '\${gateway.tls}', ${ca}, ${MARK}] }`;
 
 function profile(wrongCa: string): string {
   return `profile: tls-test
@@ -201,9 +250,16 @@ describe.skipIf(!labNeeds().ok)(labNeeds().title('darkwake.churn over TLS in a l
     const file = join(dir, 'tls-test.yaml');
     await writeFile(file, profile(wrong.cert));
     process.env[TAG] = '1';
-    ({ result } = await run({ files: [file], outDir: join(dir, 'out'), reporters: [], allowHostNetwork: false, interrupt: new AbortController().signal }));
+    ({ result } = await run({
+      files: [file],
+      outDir: join(dir, 'out'),
+      reporters: [],
+      allowHostNetwork: false,
+      interrupt: new AbortController().signal,
+    }));
   }, 90_000);
-  const churn = (id: string): CheckResult => result.scenarios.find((s) => s.id === id)!.checks.find((c) => c.name === 'churn')!;
+  const churn = (id: string): CheckResult =>
+    result.scenarios.find((s) => s.id === id)!.checks.find((c) => c.name === 'churn')!;
   const timeline = (c: CheckResult) => c.evidence.flatMap((e) => (e.kind === 'timeline' ? e.events : []));
 
   it('heartbeat-naive fails naming the pattern, as over plain TCP; every re-handshake is a new TLS session', () => {
@@ -211,19 +267,25 @@ describe.skipIf(!labNeeds().ok)(labNeeds().title('darkwake.churn over TLS in a l
     // On a busy machine the check is an `error` naming the harness's lateness; the would-be verdict is still asserted.
     const e = earned(c);
     expect(e.verdict, c.reason).toBe('fail');
-    expect(e.reason).toMatch(/^re-handshook in [23] of 3 dark wakes \(at most 0 per dark wake allowed\): the gateway's heartbeat DPD dropped the session during sleep/);
+    expect(e.reason).toMatch(
+      /^re-handshook in [23] of 3 dark wakes \(at most 0 per dark wake allowed\): the gateway's heartbeat DPD dropped the session during sleep/,
+    );
     const tl = timeline(c);
     const tlsSessions = tl.filter((e) => e.source === 'gateway' && e.event === 'tls-handshake');
     expect(tlsSessions.length).toBe(tl.filter((e) => e.source === 'gateway' && e.event.startsWith('handshake')).length);
     expect(tlsSessions[0]!.detail).toMatch(/ TLSv1\.[23] \S+$/);
-    expect((c.evidence.find((e) => e.kind === 'numbers' && e.title === 'churn') as NumbersEvidence).values.tls).toBe(true);
+    expect((c.evidence.find((e) => e.kind === 'numbers' && e.title === 'churn') as NumbersEvidence).values.tls).toBe(
+      true,
+    );
   });
 
   it('kernel-keepalive passes with the same counts as over plain TCP', () => {
     const c = churn('kernel-keepalive-tls');
     const e = earned(c);
     expect(e.verdict, c.reason).toBe('pass');
-    expect(e.reason).toBe('0 reconnects in 3 dark wakes, 1 handshake, 0 DPD drops, 0 disconnect alerts, session #1 survived the full wake');
+    expect(e.reason).toBe(
+      '0 reconnects in 3 dark wakes, 1 handshake, 0 DPD drops, 0 disconnect alerts, session #1 survived the full wake',
+    );
     expect(timeline(c).some((e) => e.source === 'client' && e.event === 'tls-handshake')).toBe(true);
   });
 
@@ -236,7 +298,9 @@ describe.skipIf(!labNeeds().ok)(labNeeds().title('darkwake.churn over TLS in a l
   it('a SUT trusting the wrong CA is an error check naming the failed TLS handshakes, not a pass', () => {
     const c = churn('sut-wrong-ca');
     expect(c.verdict).toBe('error');
-    expect(c.reason).toMatch(/^the sut never connected to the gateway \(no handshake within 2(\.0)?s\); the gateway saw \d+ failed TLS handshakes? \(last: .*TLS handshake failed.*\): does the client trust \$\{gateway\.ca\}\?/);
+    expect(c.reason).toMatch(
+      /^the sut never connected to the gateway \(no handshake within 2(\.0)?s\); the gateway saw \d+ failed TLS handshakes? \(last: .*TLS handshake failed.*\): does the client trust \$\{gateway\.ca\}\?/,
+    );
   });
 
   afterAll(async () => {

@@ -18,7 +18,11 @@ describe('tunnel tools', () => {
   });
 
   it('this node accepts the flags', async () => {
-    const r = await execa(process.execPath, [...TOOL_NODE_FLAGS, '-e', 'process.stdout.write(process.execArgv.join(" "))'], { reject: false });
+    const r = await execa(
+      process.execPath,
+      [...TOOL_NODE_FLAGS, '-e', 'process.stdout.write(process.execArgv.join(" "))'],
+      { reject: false },
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout.split(' ')[0]).toBe('--no-memory-reducer');
   });

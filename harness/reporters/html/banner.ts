@@ -18,7 +18,9 @@ export function failureBanner(r: RunResult): string {
     s.checks.forEach((c, j) => {
       if (c.verdict !== 'fail' && c.verdict !== 'error') return;
       const search = [s.profile, s.id, s.use, c.name, c.reason].join(' ');
-      items.push(`<li class="v-${c.verdict}" data-verdict="${c.verdict}" data-search="${esc(search)}"><span class="badge">${c.verdict}</span> <a href="#${checkAnchor(i, j)}">${esc(s.profile)} › ${esc(s.id)} › ${esc(c.name)}</a>: ${esc(c.reason)}</li>`);
+      items.push(
+        `<li class="v-${c.verdict}" data-verdict="${c.verdict}" data-search="${esc(search)}"><span class="badge">${c.verdict}</span> <a href="#${checkAnchor(i, j)}">${esc(s.profile)} › ${esc(s.id)} › ${esc(c.name)}</a>: ${esc(c.reason)}</li>`,
+      );
     }),
   );
   const notRun = notRunSection(r);
@@ -28,7 +30,9 @@ export function failureBanner(r: RunResult): string {
   }
   const open = items.slice(0, BANNER_OPEN).join('');
   const rest = items.slice(BANNER_OPEN);
-  const more = rest.length ? `<details class="more"><summary>${rest.length} more failed check${rest.length === 1 ? '' : 's'}</summary><ol start="${BANNER_OPEN + 1}">${rest.join('')}</ol></details>` : '';
+  const more = rest.length
+    ? `<details class="more"><summary>${rest.length} more failed check${rest.length === 1 ? '' : 's'}</summary><ol start="${BANNER_OPEN + 1}">${rest.join('')}</ol></details>`
+    : '';
   const heading = `<h2>${items.length} failed check${items.length === 1 ? '' : 's'}<span class="shown muted"></span></h2>`;
   return `<section class="banner" id="failures">${heading}<ol>${open}</ol>${more}<p class="none muted hidden">No failed check matches the filters.</p></section>${notRun}`;
 }
@@ -37,6 +41,11 @@ function notRunSection(r: RunResult): string {
   const list = r.notRunScenarios ?? [];
   if (!list.length) return '';
   const label = notRunLabel(r);
-  const items = list.map((s) => `<li data-verdict="skip"><span class="badge">skip</span> ${esc(s.profile)} › ${esc(s.id)}${s.repeat ? ` (repeat ${s.repeat})` : ''} <small>${esc(s.use)} · ${esc(s.file)}:${s.line}</small></li>`).join('');
+  const items = list
+    .map(
+      (s) =>
+        `<li data-verdict="skip"><span class="badge">skip</span> ${esc(s.profile)} › ${esc(s.id)}${s.repeat ? ` (repeat ${s.repeat})` : ''} <small>${esc(s.use)} · ${esc(s.file)}:${s.line}</small></li>`,
+    )
+    .join('');
   return `<section class="not-run v-skip" id="not-run"><details><summary>${list.length} scenario${list.length === 1 ? '' : 's'} ${esc(label)}</summary><ul>${items}</ul></details></section>`;
 }

@@ -15,12 +15,24 @@ export function evidenceHtml(e: Evidence): string {
     case 'matrix':
       return matrixView(e);
     case 'timeline': {
-      const rows = e.events.map((ev) => `<tr><td>${(ev.t / 1000).toFixed(3)} s</td><td>${esc(ev.source)}</td><td>${esc(ev.event)}</td><td>${esc(ev.detail ?? '')}</td></tr>`).join('');
+      const rows = e.events
+        .map(
+          (ev) =>
+            `<tr><td>${(ev.t / 1000).toFixed(3)} s</td><td>${esc(ev.source)}</td><td>${esc(ev.event)}</td><td>${esc(ev.detail ?? '')}</td></tr>`,
+        )
+        .join('');
       return `<details${e.events.length <= OPEN_TIMELINE_ROWS ? ' open' : ''}><summary>${esc(e.title)} — timeline, ${e.events.length} events</summary><div class="scroll"><table class="timeline">${rows}</table></div></details>`;
     }
     case 'numbers':
       // The title as the figure's caption, not the table's: a table's caption wraps to the table's width.
-      return `<figure class="numbers-view"><figcaption>${esc(e.title)}</figcaption><div class="scroll"><table class="numbers">${Object.entries(e.values).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v === null ? '—' : String(v))}${e.units?.[k] ? ` ${esc(e.units[k]!)}` : ''}</td></tr>`).join('')}</table></div></figure>`;
+      return `<figure class="numbers-view"><figcaption>${esc(e.title)}</figcaption><div class="scroll"><table class="numbers">${Object.entries(
+        e.values,
+      )
+        .map(
+          ([k, v]) =>
+            `<tr><th>${esc(k)}</th><td>${esc(v === null ? '—' : String(v))}${e.units?.[k] ? ` ${esc(e.units[k]!)}` : ''}</td></tr>`,
+        )
+        .join('')}</table></div></figure>`;
     case 'text':
       return `<details><summary>${esc(e.title)}</summary><pre>${esc(e.text)}</pre></details>`;
     case 'series':

@@ -14,7 +14,8 @@ export const FILTER_VERDICTS: readonly Verdict[] = ['fail', 'error', 'flaky', 'x
 
 export function toolbar(counts: Record<Verdict, number>): string {
   const boxes = FILTER_VERDICTS.map(
-    (v) => `<label class="v-${v}"><input type="checkbox" data-filter="${v}" checked> <span class="badge">${v}</span> ${counts[v]}</label>`,
+    (v) =>
+      `<label class="v-${v}"><input type="checkbox" data-filter="${v}" checked> <span class="badge">${v}</span> ${counts[v]}</label>`,
   ).join('');
   return `<nav class="toolbar" aria-label="filters">${boxes}<input type="search" id="search" placeholder="search id, scenario, reason…" aria-label="search"></nav><p id="no-match" class="muted hidden" role="status"></p>`;
 }

@@ -19,7 +19,9 @@ export function renderHtml(r: RunResult): string {
   const title = `netconform ${r.profiles.map((p) => p.name).join(', ')}`;
   const env = `${r.environment.platform} ${r.environment.osRelease} · node ${r.environment.node}${r.environment.sutPriority ? ` · SUT priority ${r.environment.sutPriority}` : ''} · started ${r.startedAt} · ${(r.durationMs / 1000).toFixed(1)} s`;
   const header = `<header><h1>${esc(title)}${r.interrupted ? ' — interrupted' : ''}</h1><p class="muted">${esc(closingLine(r.summary))} (${r.summary.xfail} expected failures, ${r.summary.flaky} flaky) · netconform ${esc(r.netconform)} · ${esc(env)}</p></header>`;
-  const sections = scenarioOrder(r).map((i) => scenarioSection(r.scenarios[i]!, i)).join('\n');
+  const sections = scenarioOrder(r)
+    .map((i) => scenarioSection(r.scenarios[i]!, i))
+    .join('\n');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title><style>${CSS}</style></head><body>${header}${failureBanner(r)}${toolbar(verdictCounts(r))}<main>${sections}</main><script>${FILTER_SCRIPT}</script></body></html>\n`;
 }
 

@@ -16,5 +16,8 @@ export function verdictCounts(r: RunResult): Record<Verdict, number> {
 
 /** Failing scenarios first (in run order within each verdict), so the page reads top-down. */
 export function scenarioOrder(r: RunResult): number[] {
-  return r.scenarios.map((s, i) => ({ i, rank: WORST_FIRST.indexOf(worstVerdict(s)) })).sort((a, b) => a.rank - b.rank || a.i - b.i).map((x) => x.i);
+  return r.scenarios
+    .map((s, i) => ({ i, rank: WORST_FIRST.indexOf(worstVerdict(s)) }))
+    .sort((a, b) => a.rank - b.rank || a.i - b.i)
+    .map((x) => x.i);
 }

@@ -36,18 +36,23 @@ export function explainRow(o: RowOutcome, defaultRoute: string | undefined): str
       if (o.missed.length && o.reached.length === 1 && o.reached[0] === defaultRoute) {
         return `all-hosts broadcast left only via ${dr}; bind one socket per interface to reach ${list(o.missed)}`;
       }
-      if (o.missed.length && o.reached.length === 0) return `all-hosts broadcast reached no segment (expected ${list(o.missed)}; ${dr})`;
+      if (o.missed.length && o.reached.length === 0)
+        return `all-hosts broadcast reached no segment (expected ${list(o.missed)}; ${dr})`;
       if (o.extra.length && !o.missed.length) {
         return `all-hosts broadcast reached ${list(o.reached)}, not only ${dr}: the kernel sent 255.255.255.255 on more than the routed interface`;
       }
       break;
     case 'bound':
-      if (o.extra.length) return `a send bound to ${o.own} (SO_BINDTODEVICE / IP_BOUND_IF) also appeared on ${list(o.extra)}: the interface binding was not honoured`;
-      if (o.missed.includes(o.own ?? '')) return `a send bound to ${o.own} did not reach ${o.own}: the bound interface did not carry the broadcast`;
+      if (o.extra.length)
+        return `a send bound to ${o.own} (SO_BINDTODEVICE / IP_BOUND_IF) also appeared on ${list(o.extra)}: the interface binding was not honoured`;
+      if (o.missed.includes(o.own ?? ''))
+        return `a send bound to ${o.own} did not reach ${o.own}: the bound interface did not carry the broadcast`;
       break;
     case 'directed':
-      if (o.extra.length) return `directed broadcast to ${o.dest} leaked onto ${list(o.extra)}: subnet broadcasts must stay on their own segment (RFC 922, RFC 2644)`;
-      if (o.missed.includes(o.own ?? '')) return `directed broadcast to ${o.dest} did not reach ${o.own}: wrong prefix or broadcast address for that interface`;
+      if (o.extra.length)
+        return `directed broadcast to ${o.dest} leaked onto ${list(o.extra)}: subnet broadcasts must stay on their own segment (RFC 922, RFC 2644)`;
+      if (o.missed.includes(o.own ?? ''))
+        return `directed broadcast to ${o.dest} did not reach ${o.own}: wrong prefix or broadcast address for that interface`;
       break;
   }
   const parts = [`${o.row} reached ${o.reached.length ? list(o.reached) : 'nothing'}`];

@@ -48,7 +48,11 @@ export async function fileSource(file: string): Promise<ByteSource> {
   try {
     handle = await open(file, 'r');
   } catch (err) {
-    throw new BundleInputError('unreadable', file, `cannot open: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new BundleInputError(
+      'unreadable',
+      file,
+      `cannot open: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    );
   }
   const h = handle;
   const st = await h.stat();
@@ -63,7 +67,12 @@ export async function fileSource(file: string): Promise<ByteSource> {
     async read(offset, length) {
       const buf = Buffer.alloc(length);
       const { bytesRead } = await h.read(buf, 0, length, offset);
-      if (bytesRead !== length) throw new BundleInputError('unreadable', file, `short read at offset ${offset}: ${bytesRead} of ${length} bytes`);
+      if (bytesRead !== length)
+        throw new BundleInputError(
+          'unreadable',
+          file,
+          `short read at offset ${offset}: ${bytesRead} of ${length} bytes`,
+        );
       return buf;
     },
     close: () => h.close(),
@@ -79,7 +88,11 @@ export async function readCapped(file: string, cap: number): Promise<Buffer> {
     size = st.size;
   } catch (err) {
     if (err instanceof BundleInputError) throw err;
-    throw new BundleInputError('unreadable', file, `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new BundleInputError(
+      'unreadable',
+      file,
+      `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    );
   }
   if (size > cap) throw new BundleInputError('too-large', file, `is ${size} bytes; refusing to read more than ${cap}`);
   const src = await fileSource(file);

@@ -12,13 +12,26 @@ import type { AppModel, Bundle } from './walker.ts';
 
 const TIMEOUT_MS = 60_000;
 
-export async function codesignChecks(model: AppModel, opts: { installed: boolean }, signal: AbortSignal): Promise<Check[]> {
+export async function codesignChecks(
+  model: AppModel,
+  opts: { installed: boolean },
+  signal: AbortSignal,
+): Promise<Check[]> {
   const checks: Check[] = [];
-  const verify = await execa('codesign', ['--verify', '--deep', '--strict', '--verbose=2', model.app.path], { reject: false, timeout: TIMEOUT_MS, cancelSignal: signal, all: true });
+  const verify = await execa('codesign', ['--verify', '--deep', '--strict', '--verbose=2', model.app.path], {
+    reject: false,
+    timeout: TIMEOUT_MS,
+    cancelSignal: signal,
+    all: true,
+  });
   checks.push(
     verify.exitCode === 0
       ? check.pass('codesign-verify', `codesign --verify --deep --strict accepts ${model.app.rel}`)
-      : check.fail('codesign-verify', `codesign --verify --deep --strict rejects ${model.app.rel} (exit ${verify.exitCode}): ${(verify.all ?? '').split('\n').slice(-3).join(' | ')}`, [{ kind: 'text', title: 'codesign output', text: verify.all ?? '' }]),
+      : check.fail(
+          'codesign-verify',
+          `codesign --verify --deep --strict rejects ${model.app.rel} (exit ${verify.exitCode}): ${(verify.all ?? '').split('\n').slice(-3).join(' | ')}`,
+          [{ kind: 'text', title: 'codesign output', text: verify.all ?? '' }],
+        ),
   );
   const mismatches: string[] = [];
   for (const b of [model.app, ...model.nested]) {
@@ -26,21 +39,36 @@ export async function codesignChecks(model: AppModel, opts: { installed: boolean
     const m = await compareEntitlements(b, signal);
     if (m) mismatches.push(m);
   }
-  checks.push(mismatches.length ? check.fail('codesign-entitlements', mismatches.join(' · ')) : check.pass('codesign-entitlements', 'codesign -d --entitlements agrees with the parsed entitlements of every signed bundle'));
+  checks.push(
+    mismatches.length
+      ? check.fail('codesign-entitlements', mismatches.join(' · '))
+      : check.pass(
+          'codesign-entitlements',
+          'codesign -d --entitlements agrees with the parsed entitlements of every signed bundle',
+        ),
+  );
   if (!opts.installed) checks.push(check.skip('installed-location', 'with.installed is false'));
   else {
     const real = await realpath(model.app.path);
     checks.push(
       real.startsWith('/Applications/')
         ? check.pass('installed-location', `${real} is under /Applications`)
-        : check.fail('installed-location', `${model.app.rel} really lives at ${real}, not under /Applications: sysextd refuses activation ("cannot allow apps outside /Applications"); move the app to /Applications`),
+        : check.fail(
+            'installed-location',
+            `${model.app.rel} really lives at ${real}, not under /Applications: sysextd refuses activation ("cannot allow apps outside /Applications"); move the app to /Applications`,
+          ),
     );
   }
   return checks;
 }
 
 async function compareEntitlements(b: Bundle, signal: AbortSignal): Promise<string | undefined> {
-  const r = await execa('codesign', ['-d', '--entitlements', '-', '--xml', b.executable!], { reject: false, timeout: TIMEOUT_MS, cancelSignal: signal, encoding: 'buffer' });
+  const r = await execa('codesign', ['-d', '--entitlements', '-', '--xml', b.executable!], {
+    reject: false,
+    timeout: TIMEOUT_MS,
+    cancelSignal: signal,
+    encoding: 'buffer',
+  });
   if (r.exitCode !== 0) return `${b.rel}: codesign -d --entitlements failed (exit ${r.exitCode})`;
   const out = Buffer.from(r.stdout);
   let theirs: Record<string, unknown> = {};

@@ -7,13 +7,25 @@
 import { check, type Check } from '../../../harness/model/check.ts';
 import type { AppModel } from './walker.ts';
 
-export async function codesignChecks(model: AppModel, opts: { installed: boolean }, signal: AbortSignal): Promise<Check[]> {
+export async function codesignChecks(
+  model: AppModel,
+  opts: { installed: boolean },
+  signal: AbortSignal,
+): Promise<Check[]> {
   if (process.platform !== 'darwin') {
     const why = `codesign exists only on macOS; this is ${process.platform}`;
     return [
-      check.skip('codesign-verify', `${why} (the signature's structure was read above, not verified cryptographically)`),
+      check.skip(
+        'codesign-verify',
+        `${why} (the signature's structure was read above, not verified cryptographically)`,
+      ),
       check.skip('codesign-entitlements', why),
-      check.skip('installed-location', opts.installed ? `the install location is checked on macOS only; this is ${process.platform}` : 'with.installed is false'),
+      check.skip(
+        'installed-location',
+        opts.installed
+          ? `the install location is checked on macOS only; this is ${process.platform}`
+          : 'with.installed is false',
+      ),
     ];
   }
   const darwin = await import('./codesign.darwin.ts');

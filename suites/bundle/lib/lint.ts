@@ -36,7 +36,10 @@ export async function lintApp(appPath: string, opts: LintOptions & { skip?: read
 /** An unreadable part: named by its path below the app's folder, so each is its own check. */
 export function readError(err: BundleInputError, root: string): Check {
   const rel = relative(root, err.file.replace(/ \(.*\)$/, ''));
-  return check.error(`read ${rel && !rel.startsWith('..') ? rel : err.file}`, `${err.file}: ${err.detail} [${err.code}]`);
+  return check.error(
+    `read ${rel && !rel.startsWith('..') ? rel : err.file}`,
+    `${err.file}: ${err.detail} [${err.code}]`,
+  );
 }
 
 function runRule(rule: Rule, model: AppModel, opts: LintOptions): Check {
@@ -44,13 +47,21 @@ function runRule(rule: Rule, model: AppModel, opts: LintOptions): Check {
   const source: Evidence = { kind: 'text', title: 'rule', text: `${rule.title}\nsource: ${rule.source}` };
   if (!out.applies) {
     // A rule may look inapplicable only because a bundle could not be read: say so.
-    const unread = model.unreadable.length ? `; not read (see the error checks): ${model.unreadable.map((u) => u.rel).join(', ')}` : '';
+    const unread = model.unreadable.length
+      ? `; not read (see the error checks): ${model.unreadable.map((u) => u.rel).join(', ')}`
+      : '';
     return check.skip(rule.id, `not applicable: ${out.why}${unread}`, [source]);
   }
   if (out.findings.length) {
     return check.fail(rule.id, out.findings.map(formatFinding).join(' · '), [
       source,
-      { kind: 'text', title: 'findings', text: out.findings.map((f) => `${f.file}\n  key: ${f.key}\n  problem: ${f.problem}\n  fix: ${f.fix}`).join('\n') },
+      {
+        kind: 'text',
+        title: 'findings',
+        text: out.findings
+          .map((f) => `${f.file}\n  key: ${f.key}\n  problem: ${f.problem}\n  fix: ${f.fix}`)
+          .join('\n'),
+      },
       ...(out.verified.length ? [{ kind: 'text' as const, title: 'verified', text: out.verified.join('\n') }] : []),
     ]);
   }
@@ -66,10 +77,15 @@ function inventory(model: AppModel): Check {
   const lines = [model.app, ...model.nested].map((b) => {
     const sig = b.signature;
     const ents = sig?.entitlements ? Object.keys(sig.entitlements).length : 0;
-    const signing = b.signing === 'signed' ? `signed${sig?.teamId ? ` by ${sig.teamId}` : ' ad-hoc'}${b.slices.length > 1 ? ` (${b.slices.map((s) => s.arch).join('+')})` : ''}, ${ents} entitlements` : b.signing;
+    const signing =
+      b.signing === 'signed'
+        ? `signed${sig?.teamId ? ` by ${sig.teamId}` : ' ad-hoc'}${b.slices.length > 1 ? ` (${b.slices.map((s) => s.arch).join('+')})` : ''}, ${ents} entitlements`
+        : b.signing;
     return `${b.rel} [${b.kind}] ${b.bundleId ?? '(no CFBundleIdentifier)'} — ${signing}; profile ${b.profileState}`;
   });
-  return check.pass('inventory', `read ${model.nested.length + 1} bundle(s): ${[model.app, ...model.nested].map((b) => b.rel.split('/').pop()).join(', ')}`, [
-    { kind: 'text', title: 'bundles', text: lines.join('\n') },
-  ]);
+  return check.pass(
+    'inventory',
+    `read ${model.nested.length + 1} bundle(s): ${[model.app, ...model.nested].map((b) => b.rel.split('/').pop()).join(', ')}`,
+    [{ kind: 'text', title: 'bundles', text: lines.join('\n') }],
+  );
 }

@@ -27,7 +27,8 @@ export function isBinaryPlist(buf: Buffer): boolean {
 /** Parses a plist (either form) whose top level must be a dictionary. */
 export function parsePlistDict(buf: Buffer, file: string): PlistDict {
   const value = parsePlist(buf, file);
-  if (!isDict(value)) throw new BundleInputError('plist-malformed', file, `top level is ${describeType(value)}, not a dictionary`);
+  if (!isDict(value))
+    throw new BundleInputError('plist-malformed', file, `top level is ${describeType(value)}, not a dictionary`);
   return value;
 }
 
@@ -41,7 +42,12 @@ export function parsePlist(buf: Buffer, file: string): unknown {
       throw new BundleInputError('plist-malformed', file, `binary plist: ${(err as Error).message}`);
     }
   }
-  if (buf.length > LIMITS.xmlPlistBytes) throw new BundleInputError('too-large', file, `is a ${buf.length}-byte XML plist; refusing more than ${LIMITS.xmlPlistBytes}`);
+  if (buf.length > LIMITS.xmlPlistBytes)
+    throw new BundleInputError(
+      'too-large',
+      file,
+      `is a ${buf.length}-byte XML plist; refusing more than ${LIMITS.xmlPlistBytes}`,
+    );
   let text: string;
   try {
     // Strict decoding: Xcode writes UTF-8, and a replacement character would reach plist's own parser (which logs).
@@ -60,7 +66,8 @@ export function parsePlist(buf: Buffer, file: string): unknown {
     // xmldom reports a fatal error through onError and then throws its ParseError.
     if (!problems.length) problems.push((err as Error).message.split('\n')[0]!.trim());
   }
-  if (problems.length) throw new BundleInputError('plist-malformed', file, `XML plist is not well-formed: ${problems[0]}`);
+  if (problems.length)
+    throw new BundleInputError('plist-malformed', file, `XML plist is not well-formed: ${problems[0]}`);
   try {
     return parseXmlPlist(text);
   } catch (err) {
@@ -117,10 +124,13 @@ function checkBinaryShape(buf: Buffer, file: string): void {
   const numObjects = u64(t + 8);
   const top = u64(t + 16);
   const tableOffset = u64(t + 24);
-  if (offsetSize < 1 || offsetSize > 8 || refSize < 1 || refSize > 8) bad(`trailer gives offset size ${offsetSize} and reference size ${refSize} (each must be 1–8)`);
-  if (numObjects < 1 || numObjects > MAX_OBJECTS) bad(`trailer claims ${numObjects} objects (1–${MAX_OBJECTS} allowed)`);
+  if (offsetSize < 1 || offsetSize > 8 || refSize < 1 || refSize > 8)
+    bad(`trailer gives offset size ${offsetSize} and reference size ${refSize} (each must be 1–8)`);
+  if (numObjects < 1 || numObjects > MAX_OBJECTS)
+    bad(`trailer claims ${numObjects} objects (1–${MAX_OBJECTS} allowed)`);
   if (top >= numObjects) bad(`top object ${top} is not among the ${numObjects} objects`);
-  if (tableOffset < 9 || tableOffset + numObjects * offsetSize > t) bad(`offset table at ${tableOffset} (${numObjects} × ${offsetSize} bytes) does not fit before the trailer at ${t}`);
+  if (tableOffset < 9 || tableOffset + numObjects * offsetSize > t)
+    bad(`offset table at ${tableOffset} (${numObjects} × ${offsetSize} bytes) does not fit before the trailer at ${t}`);
   const uint = (at: number, size: number): number => {
     let v = 0;
     for (let i = 0; i < size; i++) v = v * 256 + buf[at + i]!;
@@ -138,7 +148,8 @@ function checkBinaryShape(buf: Buffer, file: string): void {
       let start = off + 1;
       if (count === 0xf) {
         const intMarker = buf[start]!;
-        if (intMarker >> 4 !== 0x1 || (intMarker & 0xf) > 3) bad(`object ${i}: count is not an integer object (marker 0x${intMarker.toString(16)})`);
+        if (intMarker >> 4 !== 0x1 || (intMarker & 0xf) > 3)
+          bad(`object ${i}: count is not an integer object (marker 0x${intMarker.toString(16)})`);
         const size = 1 << (intMarker & 0xf);
         if (start + 1 + size > tableOffset) bad(`object ${i}: count runs past the object area`);
         count = uint(start + 1, size);

@@ -32,7 +32,8 @@ export function parseProfile(der: Buffer, file: string): ProvisioningProfile {
   let payload: Buffer | undefined;
   try {
     const info = AsnConvert.parse(der, ContentInfo);
-    if (info.contentType !== id_signedData) bad(`CMS content type is ${info.contentType}, not signedData (${id_signedData})`);
+    if (info.contentType !== id_signedData)
+      bad(`CMS content type is ${info.contentType}, not signedData (${id_signedData})`);
     const signed = AsnConvert.parse(info.content, SignedData);
     const content = signed.encapContentInfo.eContent;
     // asn1-schema files a constructed (chunked) OCTET STRING under `any`: read it with asn1js either way.
@@ -41,7 +42,8 @@ export function parseProfile(der: Buffer, file: string): ProvisioningProfile {
     if (err instanceof BundleInputError) throw err;
     bad(`not a DER CMS SignedData: ${(err as Error).message}`);
   }
-  if (!payload || payload.length === 0) return bad('CMS SignedData carries no encapsulated content (the profile plist)');
+  if (!payload || payload.length === 0)
+    return bad('CMS SignedData carries no encapsulated content (the profile plist)');
   let plist: PlistDict;
   try {
     plist = parsePlistDict(payload, file);

@@ -58,9 +58,18 @@ export async function walkApp(appPath: string): Promise<AppModel> {
   try {
     st = await stat(appPath);
   } catch (err) {
-    throw new BundleInputError('not-a-bundle', appPath, `does not exist (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw new BundleInputError(
+      'not-a-bundle',
+      appPath,
+      `does not exist (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
   }
-  if (!st.isDirectory()) throw new BundleInputError('not-a-bundle', appPath, 'is a file, not a bundle folder (expected App.app/Contents/Info.plist)');
+  if (!st.isDirectory())
+    throw new BundleInputError(
+      'not-a-bundle',
+      appPath,
+      'is a file, not a bundle folder (expected App.app/Contents/Info.plist)',
+    );
   try {
     await stat(join(appPath, 'Contents', 'Info.plist'));
   } catch {
@@ -98,7 +107,10 @@ export async function walkApp(appPath: string): Promise<AppModel> {
 
 async function list(dir: string): Promise<string[]> {
   try {
-    return (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    return (await readdir(dir, { withFileTypes: true }))
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
   } catch {
     return [];
   }
@@ -122,7 +134,13 @@ async function findMisplacedSystemExtensions(appPath: string): Promise<string[]>
   return found;
 }
 
-async function readBundle(path: string, kind: BundleKind, root: string, inExpectedPlace: boolean, errors: BundleInputError[]): Promise<Bundle | undefined> {
+async function readBundle(
+  path: string,
+  kind: BundleKind,
+  root: string,
+  inExpectedPlace: boolean,
+  errors: BundleInputError[],
+): Promise<Bundle | undefined> {
   const infoPlist = join(path, 'Contents', 'Info.plist');
   let info: PlistDict;
   try {
@@ -150,7 +168,15 @@ async function readBundle(path: string, kind: BundleKind, root: string, inExpect
   };
   const exeName = getString(info, 'CFBundleExecutable');
   if (!exeName || exeName.includes('/') || exeName === '..') {
-    errors.push(new BundleInputError('plist-malformed', infoPlist, exeName ? `CFBundleExecutable "${exeName}" is not a file name` : 'has no CFBundleExecutable: the bundle has no main executable to read the signature from'));
+    errors.push(
+      new BundleInputError(
+        'plist-malformed',
+        infoPlist,
+        exeName
+          ? `CFBundleExecutable "${exeName}" is not a file name`
+          : 'has no CFBundleExecutable: the bundle has no main executable to read the signature from',
+      ),
+    );
     bundle.signing = 'unreadable';
   } else {
     bundle.executable = join(path, 'Contents', 'MacOS', exeName);
@@ -187,7 +213,9 @@ async function readSignatures(executable: string): Promise<SlicedSignature[]> {
     const macho = await readMachO(src);
     const out: SlicedSignature[] = [];
     for (const slice of macho.slices) {
-      const signature = slice.codeSignature ? parseSuperBlob(await readSignatureBytes(src, slice), src.name, slice.arch) : undefined;
+      const signature = slice.codeSignature
+        ? parseSuperBlob(await readSignatureBytes(src, slice), src.name, slice.arch)
+        : undefined;
       out.push({ arch: slice.arch, signature });
     }
     return out;

@@ -34,13 +34,21 @@ export interface ClientOptions {
   tlsCa?: string;
 }
 
-export async function startClient(ctx: ScenarioContext, log: EventLog, o: ClientOptions, signal: AbortSignal): Promise<ClientUnderTest> {
+export async function startClient(
+  ctx: ScenarioContext,
+  log: EventLog,
+  o: ClientOptions,
+  signal: AbortSignal,
+): Promise<ClientUnderTest> {
   if (o.strategy === 'sut') {
-    if (!ctx.sut) throw new Error('strategy "sut" needs a sut: section (profile or scenario) naming your client\'s command');
+    if (!ctx.sut)
+      throw new Error('strategy "sut" needs a sut: section (profile or scenario) naming your client\'s command');
     const spec = { ...ctx.sut, host: ctx.sut.host ?? o.host };
     const handle = await ctx.startSut(spec, {
-      'gateway.address': o.gatewayAddress, 'gateway.port': String(o.gatewayPort),
-      'gateway.tls': o.tlsCa ? '1' : '0', 'gateway.ca': o.tlsCa ?? '',
+      'gateway.address': o.gatewayAddress,
+      'gateway.port': String(o.gatewayPort),
+      'gateway.tls': o.tlsCa ? '1' : '0',
+      'gateway.ca': o.tlsCa ?? '',
     });
     // The SUT's stdout lines are already logged by startSut; JSON event lines among them count too.
     const proc = handle.process;
@@ -57,9 +65,20 @@ export async function startClient(ctx: ScenarioContext, log: EventLog, o: Client
   }
   const ka = `${o.keepalive.idleSec},${o.keepalive.intervalSec},${o.keepalive.count}`;
   const args = [
-    '--gateway', o.gatewayAddress, '--port', String(o.gatewayPort), '--strategy', o.strategy,
-    '--heartbeat-ms', String(Math.round(o.heartbeatMs)), '--defer-ms', String(Math.round(o.deferMs)),
-    '--gap-ms', String(Math.round(o.gapMs)), '--keepalive', ka,
+    '--gateway',
+    o.gatewayAddress,
+    '--port',
+    String(o.gatewayPort),
+    '--strategy',
+    o.strategy,
+    '--heartbeat-ms',
+    String(Math.round(o.heartbeatMs)),
+    '--defer-ms',
+    String(Math.round(o.deferMs)),
+    '--gap-ms',
+    String(Math.round(o.gapMs)),
+    '--keepalive',
+    ka,
     ...(o.tlsCa ? ['--tls-ca', o.tlsCa] : []),
   ];
   const { proc } = await startTool(ctx, log, { who: 'client', tool: 'client', host: o.host, args, signal, app: true });
@@ -70,7 +89,10 @@ export async function startClient(ctx: ScenarioContext, log: EventLog, o: Client
  * Stops the client: SIGCONT + SIGTERM, SIGKILL after `graceMs`. `hung` is true when it had to
  * be killed (it ignored SIGTERM) — for a SUT that is an error, not a verdict on churn.
  */
-export async function stopClient(c: ClientUnderTest, graceMs: number): Promise<{ exit: ProcessExit; hung: boolean; crashed: boolean }> {
+export async function stopClient(
+  c: ClientUnderTest,
+  graceMs: number,
+): Promise<{ exit: ProcessExit; hung: boolean; crashed: boolean }> {
   if (!c.proc.running()) {
     const exit = await c.proc.exited;
     return { exit, hung: false, crashed: true };

@@ -29,24 +29,45 @@ export interface HorizonInput {
   scheduleErrorMs: number;
 }
 
-const keepaliveMs = (ka: KeepaliveParam, answered: boolean): number => (answered ? ka.idleSec : ka.idleSec + ka.intervalSec * ka.count) * 1000;
+const keepaliveMs = (ka: KeepaliveParam, answered: boolean): number =>
+  (answered ? ka.idleSec : ka.idleSec + ka.intervalSec * ka.count) * 1000;
 const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
 /** The compression for this night, or a reason there is none. */
 export function sleepHorizon(x: HorizonInput): SleepCompression | { none: string } {
-  if (x.strategy === 'sut') return { none: 'strategy sut: the harness cannot know what your client observes during a sleep, so sleeps keep their scaled length' };
+  if (x.strategy === 'sut')
+    return {
+      none: 'strategy sut: the harness cannot know what your client observes during a sleep, so sleeps keep their scaled length',
+    };
   const decisions: Array<{ ms: number; what: string }> = [];
-  if (x.dpd === 'app-heartbeat') decisions.push({ ms: x.dpdTimeoutMs * 1.25, what: `the gateway's heartbeat DPD decides within ${s(x.dpdTimeoutMs * 1.25)} (timeout ${s(x.dpdTimeoutMs)}, checked every quarter)` });
+  if (x.dpd === 'app-heartbeat')
+    decisions.push({
+      ms: x.dpdTimeoutMs * 1.25,
+      what: `the gateway's heartbeat DPD decides within ${s(x.dpdTimeoutMs * 1.25)} (timeout ${s(x.dpdTimeoutMs)}, checked every quarter)`,
+    });
   else if (x.dpd === 'tcp-keepalive') {
     const ms = keepaliveMs(x.gatewayKeepalive, x.kernelAwake);
-    decisions.push({ ms, what: x.kernelAwake ? `the gateway's TCP keepalive probe is answered by the awake kernel at ${s(ms)} (idle)` : `the gateway's TCP keepalive drops the silent peer at ${s(ms)} (idle + interval × count)` });
+    decisions.push({
+      ms,
+      what: x.kernelAwake
+        ? `the gateway's TCP keepalive probe is answered by the awake kernel at ${s(ms)} (idle)`
+        : `the gateway's TCP keepalive drops the silent peer at ${s(ms)} (idle + interval × count)`,
+    });
   }
   if (x.strategy === 'kernel-keepalive') {
     const ms = keepaliveMs(x.clientKeepalive, x.kernelAwake);
-    decisions.push({ ms, what: x.kernelAwake ? `the client kernel's keepalive probe is answered at ${s(ms)}` : `the client kernel's keepalive gives up at ${s(ms)}` });
+    decisions.push({
+      ms,
+      what: x.kernelAwake
+        ? `the client kernel's keepalive probe is answered at ${s(ms)}`
+        : `the client kernel's keepalive gives up at ${s(ms)}`,
+    });
   }
   if (!decisions.length) return { none: 'no dead-peer detection to wait for' };
   const last = decisions.reduce((a, b) => (b.ms > a.ms ? b : a));
   const margin = Math.max(x.scheduleErrorMs, last.ms * 0.25);
-  return { horizonMs: Math.round(last.ms + margin), why: `${last.what}; +${Math.round(margin)} ms margin; nothing observes the rest of a sleep` };
+  return {
+    horizonMs: Math.round(last.ms + margin),
+    why: `${last.what}; +${Math.round(margin)} ms margin; nothing observes the rest of a sleep`,
+  };
 }

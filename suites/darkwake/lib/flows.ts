@@ -33,7 +33,10 @@ export function goodFlow(r: FlowResult, maxFlowMs: number): boolean {
   return r.ok && r.ms !== null && r.ms <= maxFlowMs;
 }
 
-export function flowVerdict(results: FlowResult[], maxFlowMs: number): { ok: boolean; reason: string; summary: string; matrix: MatrixEvidence } {
+export function flowVerdict(
+  results: FlowResult[],
+  maxFlowMs: number,
+): { ok: boolean; reason: string; summary: string; matrix: MatrixEvidence } {
   const good = (r: FlowResult): boolean => goodFlow(r, maxFlowMs);
   const matrix: MatrixEvidence = {
     kind: 'matrix',
@@ -52,9 +55,20 @@ export function flowVerdict(results: FlowResult[], maxFlowMs: number): { ok: boo
   const worst = Math.max(0, ...results.filter((r) => r.ms !== null).map((r) => r.ms!));
   const summary = `${after.length - badAfter.length} of ${after.length} wakes had a working new flow (slowest ${worst.toFixed(1)} ms)`;
   if (baseline && !good(baseline)) {
-    return { ok: false, summary, matrix, reason: `the flow before any sleep already failed (${baseline.detail}): the proxy does not relay new flows at all` };
+    return {
+      ok: false,
+      summary,
+      matrix,
+      reason: `the flow before any sleep already failed (${baseline.detail}): the proxy does not relay new flows at all`,
+    };
   }
-  if (badAfter.length === 0) return { ok: true, summary, matrix, reason: `every new flow after ${after.length} wakes connected and echoed within ${maxFlowMs} ms (slowest ${worst.toFixed(1)} ms)` };
+  if (badAfter.length === 0)
+    return {
+      ok: true,
+      summary,
+      matrix,
+      reason: `every new flow after ${after.length} wakes connected and echoed within ${maxFlowMs} ms (slowest ${worst.toFixed(1)} ms)`,
+    };
   // The reason says what the matrix shows: failures that persist to the last wake are a proxy
   // that stops; a failure followed by working wakes is intermittent, and says which worked.
   const firstBad = after.findIndex((r) => !good(r));
@@ -72,8 +86,12 @@ export function flowVerdict(results: FlowResult[], maxFlowMs: number): { ok: boo
     };
   }
   const worked = laterGood.map((r) => r.wake);
-  const listed = worked.length > 3 ? `${worked.slice(0, 3).join(', ')} and ${worked.length - 3} more` : worked.join(', ');
-  const bad = badAfter.map((r) => `${r.wake}: ${what(r)}`).slice(0, 3).join('; ');
+  const listed =
+    worked.length > 3 ? `${worked.slice(0, 3).join(', ')} and ${worked.length - 3} more` : worked.join(', ');
+  const bad = badAfter
+    .map((r) => `${r.wake}: ${what(r)}`)
+    .slice(0, 3)
+    .join('; ');
   return {
     ok: false,
     summary,

@@ -17,7 +17,14 @@ import { CpuWaitMeter } from '../../lib/lateness/cpu-wait.ts';
 import { latenessBound, type LatenessMonitor } from '../../lib/lateness/monitor.ts';
 import { raisePriority } from '../../../harness/process/priority.ts';
 import { untilQuiet, type Settled } from '../../lib/lateness/settle.ts';
-import { compileSchedule, compressSleeps, describeSchedule, totals, type Phase, type SleepCompression } from './schedule.ts';
+import {
+  compileSchedule,
+  compressSleeps,
+  describeSchedule,
+  totals,
+  type Phase,
+  type SleepCompression,
+} from './schedule.ts';
 import { phaseLateness, SleepModel, type PhaseRecord, type ScheduleRun } from './sleep-model.ts';
 
 /** Default bound on a phase's length error as the client lived it (real ms); at most a quarter of the phase. */
@@ -73,8 +80,10 @@ const STOP_GRACE_MS = 1000;
 
 /** "3.6s scaled, compressed to 1.1s", "120ms scaled, raised to 300ms (minDarkWake)", "3.6s scaled". */
 function phaseLength(p: Phase): string {
-  if (p.compressedFromMs !== undefined) return `${formatMs(p.compressedFromMs)} scaled, compressed to ${formatMs(p.scaledMs)}`;
-  if (p.raisedFromMs !== undefined) return `${formatMs(p.raisedFromMs)} scaled, raised to ${formatMs(p.scaledMs)} (minDarkWake)`;
+  if (p.compressedFromMs !== undefined)
+    return `${formatMs(p.compressedFromMs)} scaled, compressed to ${formatMs(p.scaledMs)}`;
+  if (p.raisedFromMs !== undefined)
+    return `${formatMs(p.raisedFromMs)} scaled, raised to ${formatMs(p.scaledMs)} (minDarkWake)`;
   return `${formatMs(p.scaledMs)} scaled`;
 }
 
@@ -88,7 +97,10 @@ function gapFor(phases: Phase[]): number {
  * The phases a night runs, as it runs them: compiled at its timeScale (dark wakes raised to
  * minDarkWake), sleeps cut to the compression's horizon. Throws on a schedule that cannot run.
  */
-export function nightPhases(w: Pick<SleepModelParams, 'schedule' | 'timeScale' | 'minDarkWake'>, compression?: SleepCompression): Phase[] {
+export function nightPhases(
+  w: Pick<SleepModelParams, 'schedule' | 'timeScale' | 'minDarkWake'>,
+  compression?: SleepCompression,
+): Phase[] {
   const phases = compileSchedule(w.schedule, w.timeScale, { minDarkWakeMs: parseDuration(w.minDarkWake) });
   return compression ? compressSleeps(phases, compression) : phases;
 }
@@ -97,11 +109,17 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
   const { params: w, signal } = o;
   const phaseEvents: TimelineEvent[] = [];
   const res: NightResult = {
-    phases: [], marks: [], evidence: [], scheduleText: '', nightEndMs: Infinity,
+    phases: [],
+    marks: [],
+    evidence: [],
+    scheduleText: '',
+    nightEndMs: Infinity,
     timeline: () => ({
       kind: 'timeline',
       title: `night (${res.scheduleText})`,
-      events: [...phaseEvents, ...log.timeline((e) => e.event !== 'status' && e.event !== 'keepalive-set')].sort((a, b) => a.t - b.t),
+      events: [...phaseEvents, ...log.timeline((e) => e.event !== 'status' && e.event !== 'keepalive-set')].sort(
+        (a, b) => a.t - b.t,
+      ),
     }),
   };
   try {
@@ -122,7 +140,10 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
     return res;
   }
   res.client = client;
-  const first = await Promise.race([log.waitFor(o.firstHandshake, o.startTimeoutMs, signal), client.proc.exited.then(() => undefined)]);
+  const first = await Promise.race([
+    log.waitFor(o.firstHandshake, o.startTimeoutMs, signal),
+    client.proc.exited.then(() => undefined),
+  ]);
   if (!first) {
     const why = client.proc.running() ? `no handshake within ${formatMs(o.startTimeoutMs)}` : 'it exited';
     await client.proc.stop(STOP_GRACE_MS);
@@ -134,7 +155,10 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
   // The night starts once the client is quiet after connecting: its start-up's CPU is not the night's.
   res.settled = await untilQuiet(client.proc, { signal }).catch(() => null);
   const s = res.settled;
-  if (s) ctx.log(`the ${client.who} ${s.quiet ? 'was quiet' : 'was still busy'} ${Math.round(s.afterMs)} ms after its first handshake (${s.cpuMs.toFixed(0)} ms of CPU meanwhile${s.waitedMs === undefined ? '' : `, ${s.waitedMs.toFixed(0)} ms waiting for one`}): the night starts`);
+  if (s)
+    ctx.log(
+      `the ${client.who} ${s.quiet ? 'was quiet' : 'was still busy'} ${Math.round(s.afterMs)} ms after its first handshake (${s.cpuMs.toFixed(0)} ms of CPU meanwhile${s.waitedMs === undefined ? '' : `, ${s.waitedMs.toFixed(0)} ms waiting for one`}): the night starts`,
+    );
 
   const lab = ctx.lab!;
   const { client: host, segment } = w.hosts;
@@ -147,8 +171,17 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
     const now = ctx.elapsedMs();
     // What was read (its cgroup, or which thread) and over how long a window.
     if (awake && waited) {
-      o.lateness.record({ sutWait: true, what: `the ${client.who} waited {ms} for a CPU during ${awake.phase.label}`, atMs: now, lateMs: waited.ms, boundMs: phaseBound(awake.phase, o.scheduleErrorMs), detail: `its ${waited.source}, over ${Math.round(now - markMs)} ms` });
-      ctx.log(`${awake.phase.label}: the ${client.who} waited ${waited.ms.toFixed(0)} ms for a CPU over ${Math.round(now - markMs)} ms (its ${waited.source})`);
+      o.lateness.record({
+        sutWait: true,
+        what: `the ${client.who} waited {ms} for a CPU during ${awake.phase.label}`,
+        atMs: now,
+        lateMs: waited.ms,
+        boundMs: phaseBound(awake.phase, o.scheduleErrorMs),
+        detail: `its ${waited.source}, over ${Math.round(now - markMs)} ms`,
+      });
+      ctx.log(
+        `${awake.phase.label}: the ${client.who} waited ${waited.ms.toFixed(0)} ms for a CPU over ${Math.round(now - markMs)} ms (its ${waited.source})`,
+      );
     }
     markMs = now;
   };
@@ -161,26 +194,48 @@ export async function runNight(ctx: ScenarioContext, log: EventLog, o: NightOpti
     onPhase: (rec) => {
       cpuWait();
       awake = rec.phase.kind === 'sleep' ? undefined : rec;
-      res.marks.push({ kind: rec.phase.kind, cycle: rec.phase.cycle, startMs: rec.enteredMs, unscaledMs: rec.phase.unscaledMs });
+      res.marks.push({
+        kind: rec.phase.kind,
+        cycle: rec.phase.cycle,
+        startMs: rec.enteredMs,
+        unscaledMs: rec.phase.unscaledMs,
+      });
       phaseEvents.push({
-        t: Math.round(rec.enteredMs), source: 'sleep-model', event: rec.phase.label,
+        t: Math.round(rec.enteredMs),
+        source: 'sleep-model',
+        event: rec.phase.label,
         detail: `${formatMs(rec.phase.unscaledMs)} unscaled = ${phaseLength(rec.phase)}; ${rec.lateMs.toFixed(1)} ms late`,
       });
       o.onPhase?.(rec);
-      ctx.progress(rec.phase.label, res.phases.slice(rec.index).reduce((sum, p) => sum + p.scaledMs, 0));
+      ctx.progress(
+        rec.phase.label,
+        res.phases.slice(rec.index).reduce((sum, p) => sum + p.scaledMs, 0),
+      );
     },
   });
   // Registered before the first SIGSTOP: whatever ends the scenario, the client wakes.
   ctx.defer(() => model.wakeForGood());
   // The schedule's driver (this thread, and the `ip` link changes it forks) keeps time on a busy machine.
   const lower = raisePriority();
-  if (!lower) ctx.log('sleep model: could not raise the harness\'s scheduling priority (not root?); its lateness is still measured');
+  if (!lower)
+    ctx.log(
+      "sleep model: could not raise the harness's scheduling priority (not root?); its lateness is still measured",
+    );
   try {
     res.schedule = await model.run();
     cpuWait();
     // The gateway emulator's own stalls: a DPD decision it made late is the harness's lateness.
-    for (const st of log.events.filter((x) => x.src === 'gateway' && x.event === 'stall' && x.t >= res.schedule!.startedMs && x.t <= res.schedule!.endedMs)) {
-      o.lateness.record({ what: `the gateway emulator's event loop stalled {ms}`, atMs: st.t, lateMs: st.n?.lagMs ?? 0, boundMs: o.scheduleErrorMs, detail: 'its dead-peer decisions ran that late' });
+    for (const st of log.events.filter(
+      (x) =>
+        x.src === 'gateway' && x.event === 'stall' && x.t >= res.schedule!.startedMs && x.t <= res.schedule!.endedMs,
+    )) {
+      o.lateness.record({
+        what: `the gateway emulator's event loop stalled {ms}`,
+        atMs: st.t,
+        lateMs: st.n?.lagMs ?? 0,
+        boundMs: o.scheduleErrorMs,
+        detail: 'its dead-peer decisions ran that late',
+      });
     }
     for (const l of phaseLateness(res.schedule, (p) => phaseBound(p, o.scheduleErrorMs))) o.lateness.record(l);
   } catch (err) {
@@ -247,13 +302,24 @@ export function scheduleEvidence(night: NightResult, scale: number): Evidence {
       maxLateMs: r ? Number(r.maxLateMs.toFixed(1)) : null,
       meanLateMs: r ? Number(r.meanLateMs.toFixed(1)) : null,
       stoppedEarly: r?.stoppedEarly ?? null,
-      sleepsCompressedTo: night.compression ? Math.round(night.phases.find((p) => p.compressedFromMs !== undefined)!.scaledMs) : null,
+      sleepsCompressedTo: night.compression
+        ? Math.round(night.phases.find((p) => p.compressedFromMs !== undefined)!.scaledMs)
+        : null,
       compression: night.compression ? night.compression.why : 'none',
       darkWakesRaisedTo: night.phases.find((p) => p.raisedFromMs !== undefined)?.scaledMs ?? null,
       clientQuietAfterMs: night.settled ? Math.round(night.settled.afterMs) : null,
       clientQuiet: night.settled ? night.settled.quiet : null,
       clientWaitedBeforeNightMs: night.settled?.waitedMs !== undefined ? Math.round(night.settled.waitedMs) : null,
     },
-    units: { plannedMs: 'ms', measuredMs: 'ms', maxLateMs: 'ms', meanLateMs: 'ms', sleepsCompressedTo: 'ms', darkWakesRaisedTo: 'ms', clientQuietAfterMs: 'ms', clientWaitedBeforeNightMs: 'ms' },
+    units: {
+      plannedMs: 'ms',
+      measuredMs: 'ms',
+      maxLateMs: 'ms',
+      meanLateMs: 'ms',
+      sleepsCompressedTo: 'ms',
+      darkWakesRaisedTo: 'ms',
+      clientQuietAfterMs: 'ms',
+      clientWaitedBeforeNightMs: 'ms',
+    },
   };
 }

@@ -8,10 +8,14 @@ import { DEFAULT_MIN_DARK_WAKE, Schedule, TimeScale } from './schedule.ts';
 export const sleepModelProperties = {
   schedule: Schedule,
   timeScale: TimeScale,
-  minDarkWake: DurationParam(DEFAULT_MIN_DARK_WAKE, 'real time a dark wake lasts at least, whatever timeScale: a client needs this long to be scheduled, notice the resume and reconnect on a busy machine (a scaled 30s dark wake is 120 ms); the schedule evidence says which were raised. 0ms keeps the scaled length'),
+  minDarkWake: DurationParam(
+    DEFAULT_MIN_DARK_WAKE,
+    'real time a dark wake lasts at least, whatever timeScale: a client needs this long to be scheduled, notice the resume and reconnect on a busy machine (a scaled 30s dark wake is 120 ms); the schedule evidence says which were raised. 0ms keeps the scaled length',
+  ),
   kernelAwake: Type.Boolean({
     default: false,
-    description: 'true: only the process sleeps, its kernel keeps answering (models TCP keepalive offload); false: the client host\'s link is down while asleep',
+    description:
+      "true: only the process sleeps, its kernel keeps answering (models TCP keepalive offload); false: the client host's link is down while asleep",
   }),
   hosts: Hosts,
 };

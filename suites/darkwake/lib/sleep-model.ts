@@ -159,8 +159,14 @@ export class SleepModel {
         const entered = await this.enter(p);
         const actual = now();
         const rec: PhaseRecord = {
-          phase: p, index: i, plannedStartMs: planned, deadlineMs: deadline, enteredMs: entered, actualStartMs: actual,
-          lateMs: entered - deadline, transitionMs: actual - entered,
+          phase: p,
+          index: i,
+          plannedStartMs: planned,
+          deadlineMs: deadline,
+          enteredMs: entered,
+          actualStartMs: actual,
+          lateMs: entered - deadline,
+          transitionMs: actual - entered,
         };
         records.push(rec);
         this.o.onPhase?.(rec);
@@ -173,7 +179,9 @@ export class SleepModel {
       if (this.asleep || this.linkIsDown) await this.wakeForGood();
     }
     const endedMs = now();
-    records.forEach((r, k) => { r.observedMs = (records[k + 1]?.enteredMs ?? endedMs) - r.enteredMs; });
+    records.forEach((r, k) => {
+      r.observedMs = (records[k + 1]?.enteredMs ?? endedMs) - r.enteredMs;
+    });
     const lates = records.slice(1).map((r) => r.lateMs);
     return {
       records,
@@ -203,13 +211,27 @@ export function phaseLateness(run: ScheduleRun, boundFor: (p: Phase) => number):
     const next = recs[k + 1];
     if (r.observedMs !== undefined && next) {
       const err = r.observedMs - p.scaledMs;
-      const why = err > 0
-        ? `${next.phase.label} started ${(next.enteredMs - next.deadlineMs).toFixed(0)} ms after it was due`
-        : `${p.label} began ${r.lateMs.toFixed(0)} ms late`;
-      out.push({ what: `${p.label} lasted ${r.observedMs.toFixed(0)} ms instead of ${p.scaledMs} ms`, atMs: next.enteredMs, lateMs: Math.abs(err), boundMs: bound, detail: why, off: true });
+      const why =
+        err > 0
+          ? `${next.phase.label} started ${(next.enteredMs - next.deadlineMs).toFixed(0)} ms after it was due`
+          : `${p.label} began ${r.lateMs.toFixed(0)} ms late`;
+      out.push({
+        what: `${p.label} lasted ${r.observedMs.toFixed(0)} ms instead of ${p.scaledMs} ms`,
+        atMs: next.enteredMs,
+        lateMs: Math.abs(err),
+        boundMs: bound,
+        detail: why,
+        off: true,
+      });
     }
     if (p.kind === 'sleep' && r.transitionMs > 0) {
-      out.push({ what: `${p.label}: the client's link went down`, atMs: r.actualStartMs, lateMs: r.transitionMs, boundMs: bound, detail: 'after the SIGSTOP; its host answered until then' });
+      out.push({
+        what: `${p.label}: the client's link went down`,
+        atMs: r.actualStartMs,
+        lateMs: r.transitionMs,
+        boundMs: bound,
+        detail: 'after the SIGSTOP; its host answered until then',
+      });
     }
   });
   return out;

@@ -48,5 +48,10 @@ export function nightSwimlane(o: LaneInput): SwimlaneEvidence {
     if (marker === 'handshake' || marker === 'reconnect') handshakes++;
     markers.push({ t: Math.round(e.t), marker, ...(e.detail ? { detail: e.detail } : {}) });
   }
-  return { kind: 'swimlane', title: o.title, lanes: [{ name: o.client, spans, markers }], ...(o.bounds?.length ? { bounds: o.bounds } : {}) };
+  return {
+    kind: 'swimlane',
+    title: o.title,
+    lanes: [{ name: o.client, spans, markers }],
+    ...(o.bounds?.length ? { bounds: o.bounds } : {}),
+  };
 }

@@ -10,14 +10,28 @@ import { list } from '../../lib/net/matrix.ts';
 
 export const CHURN_ACTIONS = ['link-down', 'link-up', 'set-address', 'add-link', 'remove-link'] as const;
 
-const LabCidr = Type.String({ pattern: LAB_CIDR4_PATTERN, description: 'an IPv4 address/prefix inside 198.18.0.0/15, like 198.18.2.50/24' });
+const LabCidr = Type.String({
+  pattern: LAB_CIDR4_PATTERN,
+  description: 'an IPv4 address/prefix inside 198.18.0.0/15, like 198.18.2.50/24',
+});
 
 /** One change to the SUT's host (`with.steps[]`). */
-export const ChurnStep = Type.Object({
-  action: Enum(CHURN_ACTIONS, { description: 'link-down / link-up: the host\'s interface on segment; set-address: give it address; add-link / remove-link: a new interface on segment, or remove it' }),
-  segment: Type.String({ description: 'the lab segment whose link on the SUT\'s host changes', examples: ['lan-b'] }),
-  address: Type.Optional(Described(LabCidr, { description: 'set-address: the new IPv4 address/prefix (inside 198.18.0.0/15)', examples: ['198.18.2.50/24'] })),
-}, { additionalProperties: false, description: 'one change to the SUT\'s host, applied while it runs' });
+export const ChurnStep = Type.Object(
+  {
+    action: Enum(CHURN_ACTIONS, {
+      description:
+        "link-down / link-up: the host's interface on segment; set-address: give it address; add-link / remove-link: a new interface on segment, or remove it",
+    }),
+    segment: Type.String({ description: "the lab segment whose link on the SUT's host changes", examples: ['lan-b'] }),
+    address: Type.Optional(
+      Described(LabCidr, {
+        description: 'set-address: the new IPv4 address/prefix (inside 198.18.0.0/15)',
+        examples: ['198.18.2.50/24'],
+      }),
+    ),
+  },
+  { additionalProperties: false, description: "one change to the SUT's host, applied while it runs" },
+);
 export type ChurnStep = Static<typeof ChurnStep>;
 
 export const stepLabel = (s: ChurnStep): string => `${s.action} ${s.segment}${s.address ? ` (${s.address})` : ''}`;
@@ -84,18 +98,27 @@ export function explainChurn(s: ChurnStep | undefined, missed: string[], withinM
   if (changed) {
     switch (s.action) {
       case 'link-up':
-        parts.push(`${s.segment} came back but the SUT did not reach it again within ${withinMs} ms: it does not reopen its socket when an interface returns`);
+        parts.push(
+          `${s.segment} came back but the SUT did not reach it again within ${withinMs} ms: it does not reopen its socket when an interface returns`,
+        );
         break;
       case 'set-address':
-        parts.push(`after ${s.segment}'s address changed to ${s.address} the SUT did not reach ${s.segment} again within ${withinMs} ms: it kept a socket bound to the old address or interface list; re-enumerate and rebind`);
+        parts.push(
+          `after ${s.segment}'s address changed to ${s.address} the SUT did not reach ${s.segment} again within ${withinMs} ms: it kept a socket bound to the old address or interface list; re-enumerate and rebind`,
+        );
         break;
       case 'add-link':
-        parts.push(`the SUT never reached the new segment ${s.segment} within ${withinMs} ms: it does not pick up interfaces that appear after start`);
+        parts.push(
+          `the SUT never reached the new segment ${s.segment} within ${withinMs} ms: it does not pick up interfaces that appear after start`,
+        );
         break;
       default:
         parts.push(`after ${stepLabel(s)} the SUT did not reach ${s.segment} within ${withinMs} ms`);
     }
   }
-  if (others.length) parts.push(`after ${stepLabel(s)} the SUT stopped reaching ${list(others)} (unchanged segments) within ${withinMs} ms: one interface's change broke discovery on the others`);
+  if (others.length)
+    parts.push(
+      `after ${stepLabel(s)} the SUT stopped reaching ${list(others)} (unchanged segments) within ${withinMs} ms: one interface's change broke discovery on the others`,
+    );
   return parts.join('; ');
 }

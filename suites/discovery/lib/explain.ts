@@ -62,8 +62,10 @@ export function explainResponds(o: RespondsOutcome): string {
   const sent = `${o.queries} quer${o.queries === 1 ? 'y' : 'ies'} to ${o.to} from each segment`;
   const others = o.nonAnswers ? ` (${o.nonAnswers} datagram(s) from the SUT did not answer the query)` : '';
   if (o.answered.length === 0 && o.missed.every((m) => m.elsewhere.length === 0)) {
-    return `no answer came back on any segment within ${o.timeoutMs} ms of ${sent}${others}: typically the responder `
-      + `is not listening on that port, did not join the group, or answers something else${tail}`;
+    return (
+      `no answer came back on any segment within ${o.timeoutMs} ms of ${sent}${others}: typically the responder ` +
+      `is not listening on that port, did not join the group, or answers something else${tail}`
+    );
   }
   const parts: string[] = [];
   const redirected = o.missed.filter((m) => m.elsewhere.length > 0);
@@ -71,15 +73,21 @@ export function explainResponds(o: RespondsOutcome): string {
   if (redirected.length) {
     const via = [...new Set(redirected.flatMap((m) => m.elsewhere))];
     const viaDefault = o.defaultRoute !== undefined && via.length === 1 && via[0] === o.defaultRoute;
-    parts.push(`the queries on ${list(redirected.map((m) => m.segment))} were answered on ${list(via)}`
-      + `${viaDefault ? ' (the default route)' : ''} instead: typically the responder sends its answers without choosing `
-      + 'the interface the query arrived on (IP_MULTICAST_IF from IP_PKTINFO), so the routing table picks one');
+    parts.push(
+      `the queries on ${list(redirected.map((m) => m.segment))} were answered on ${list(via)}` +
+        `${viaDefault ? ' (the default route)' : ''} instead: typically the responder sends its answers without choosing ` +
+        'the interface the query arrived on (IP_MULTICAST_IF from IP_PKTINFO), so the routing table picks one',
+    );
   }
   if (silent.length) {
-    const onlyDefault = o.answered.length === 1 && o.answered[0] === o.defaultRoute
-      ? ` (it answered only on ${o.defaultRoute}, the default route)` : '';
-    parts.push(`no answer came back on ${list(silent)} within ${o.timeoutMs} ms${onlyDefault}: typically the responder `
-      + 'joined the group on one interface only or bound its socket to one address');
+    const onlyDefault =
+      o.answered.length === 1 && o.answered[0] === o.defaultRoute
+        ? ` (it answered only on ${o.defaultRoute}, the default route)`
+        : '';
+    parts.push(
+      `no answer came back on ${list(silent)} within ${o.timeoutMs} ms${onlyDefault}: typically the responder ` +
+        'joined the group on one interface only or bound its socket to one address',
+    );
   }
   return `${parts.join('; ')}${tail}`;
 }

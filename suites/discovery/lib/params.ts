@@ -14,8 +14,12 @@ const DiscoveryGroup = Type.String({
 
 /** `with.group`: optional; without it the responders join nothing (a broadcast-only SUT). */
 export const ResponderGroup = Described(DiscoveryGroup, {
-  description: 'multicast group the responders join, ${group} in the SUT command (default: none, for a broadcast-only SUT)',
+  description:
+    'multicast group the responders join, ${group} in the SUT command (default: none, for a broadcast-only SUT)',
   examples: ['239.255.0.3', 'ff02::fb'],
 });
 
-export const Reply = Type.Boolean({ default: true, description: 'responders answer each datagram with a payload naming themselves, responder-<segment> (default on)' });
+export const Reply = Type.Boolean({
+  default: true,
+  description: 'responders answer each datagram with a payload naming themselves, responder-<segment> (default on)',
+});

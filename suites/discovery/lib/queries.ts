@@ -33,7 +33,10 @@ export interface QueryParams {
   answerPattern?: string;
 }
 
-export interface Answer { ok: boolean; summary: string }
+export interface Answer {
+  ok: boolean;
+  summary: string;
+}
 
 export interface Query {
   kind: Preset | 'payload';
@@ -67,8 +70,12 @@ export function makeQuery(p: QueryParams): Query | string {
   }
   if (!group && p.family === 6) return 'with.group is needed for IPv6 (there is no IPv6 broadcast)';
   const target = p.target ?? d?.target ?? '';
-  const vars = (segment: string): Record<string, string> =>
-    ({ segment, group: group ?? 'broadcast', port: String(port), target });
+  const vars = (segment: string): Record<string, string> => ({
+    segment,
+    group: group ?? 'broadcast',
+    port: String(port),
+    target,
+  });
   let pattern: RegExp | undefined;
   if (p.answerPattern !== undefined) {
     try {
@@ -87,26 +94,40 @@ export function makeQuery(p: QueryParams): Query | string {
   if (p.payload !== undefined) {
     const payload = p.payload;
     return {
-      ...base, kind: 'payload', describe: `the profile's payload (${payload.length} characters)`,
+      ...base,
+      kind: 'payload',
+      describe: `the profile's payload (${payload.length} characters)`,
       build: (segment) => Buffer.from(fillTemplate(payload, vars(segment)), 'latin1'),
       judge: (data) => byPattern(data, () => anyDatagram(data)),
     };
   }
   if (p.preset === 'mdns') {
     return {
-      ...base, kind: 'mdns', describe: `mDNS ${p.mdnsType} ${target}`,
-      build: () => dnsPacket.encode({
-        type: 'query', id: 0, flags: 0, questions: [{ name: target, type: p.mdnsType, class: 'IN' }],
-      }),
+      ...base,
+      kind: 'mdns',
+      describe: `mDNS ${p.mdnsType} ${target}`,
+      build: () =>
+        dnsPacket.encode({
+          type: 'query',
+          id: 0,
+          flags: 0,
+          questions: [{ name: target, type: p.mdnsType, class: 'IN' }],
+        }),
       judge: (data) => byPattern(data, () => judgeMdns(data, target)),
     };
   }
   const host = p.family === 6 ? `[${group}]` : group;
   return {
-    ...base, kind: 'ssdp', describe: `SSDP M-SEARCH ST ${target}`,
-    build: () => Buffer.from([
-      'M-SEARCH * HTTP/1.1', `HOST: ${host}:${port}`, 'MAN: "ssdp:discover"', 'MX: 1', `ST: ${target}`, '', '',
-    ].join('\r\n'), 'latin1'),
+    ...base,
+    kind: 'ssdp',
+    describe: `SSDP M-SEARCH ST ${target}`,
+    build: () =>
+      Buffer.from(
+        ['M-SEARCH * HTTP/1.1', `HOST: ${host}:${port}`, 'MAN: "ssdp:discover"', 'MX: 1', `ST: ${target}`, '', ''].join(
+          '\r\n',
+        ),
+        'latin1',
+      ),
     judge: (data) => byPattern(data, () => judgeSsdp(data, target)),
   };
 }
@@ -123,8 +144,10 @@ export function judgeMdns(data: Buffer, target: string): Answer {
     return { ok: false, summary: `a query, not a response (${(m.questions ?? []).map((q) => q.name).join(', ')})` };
   }
   const named = records.filter((r) => r.name.toLowerCase() === target.toLowerCase());
-  const shown = records.slice(0, 3)
-    .map((r) => `${r.type} ${r.name}${'data' in r && typeof r.data === 'string' ? ` → ${r.data}` : ''}`).join(', ');
+  const shown = records
+    .slice(0, 3)
+    .map((r) => `${r.type} ${r.name}${'data' in r && typeof r.data === 'string' ? ` → ${r.data}` : ''}`)
+    .join(', ');
   if (named.length) return { ok: true, summary: `mDNS response: ${shown}` };
   return { ok: false, summary: `mDNS response without ${target} (${shown || 'no records'})` };
 }
@@ -139,6 +162,12 @@ export function judgeSsdp(data: Buffer, target: string): Answer {
   return { ok: true, summary: `SSDP 200, ST ${st}` };
 }
 
-const anyDatagram = (data: Buffer): Answer =>
-  ({ ok: true, summary: `${data.length} B: ${oneLine(data.toString('latin1'))}` });
-const oneLine = (s: string): string => s.replace(/[\r\n]+/g, ' ⏎ ').replace(/[^\x20-\x7e⏎]/g, '.').slice(0, 120);
+const anyDatagram = (data: Buffer): Answer => ({
+  ok: true,
+  summary: `${data.length} B: ${oneLine(data.toString('latin1'))}`,
+});
+const oneLine = (s: string): string =>
+  s
+    .replace(/[\r\n]+/g, ' ⏎ ')
+    .replace(/[^\x20-\x7e⏎]/g, '.')
+    .slice(0, 120);

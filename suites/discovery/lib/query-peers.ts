@@ -34,7 +34,11 @@ const MAX_HEARD = 10_000;
 
 /** Opens the peers' sockets (closed at scenario end); a string says why a segment cannot be queried. */
 export function openQueryPeers(
-  ctx: ScenarioContext, lab: Lab, peerOf: Map<string, string>, query: Query, family: 4 | 6,
+  ctx: ScenarioContext,
+  lab: Lab,
+  peerOf: Map<string, string>,
+  query: Query,
+  family: 4 | 6,
   sutAddresses: ReadonlySet<string>,
 ): QueryPeers | string {
   const heard: Heard[] = [];

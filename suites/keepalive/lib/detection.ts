@@ -28,17 +28,34 @@ export function judgeDetection(d: DetectionInput): { ok: boolean; reason: string
   const ka = d.keepalive;
   const expected = expectedDeadPeerMs(ka);
   const formula = `idle ${ka.idleSec} s + ${ka.intervalSec} s × ${ka.count} = ${s(expected)}`;
-  const notApplied = (['idleSec', 'intervalSec', 'count'] as const).filter((k) => d.applied[k] !== undefined && d.applied[k] !== ka[k]);
-  const held = notApplied.length ? ` (the kernel holds ${notApplied.map((k) => `${k}=${d.applied[k]}`).join(', ')})` : '';
-  const hint = d.hint !== undefined ? d.hint : d.strategy === 'node-keepalive'
-    ? `: Node's setKeepAlive takes only the idle time; the probe interval and count are libuv's, not the ones asked for${held}`
-    : notApplied.length ? `: the settings were not applied${held}` : '';
+  const notApplied = (['idleSec', 'intervalSec', 'count'] as const).filter(
+    (k) => d.applied[k] !== undefined && d.applied[k] !== ka[k],
+  );
+  const held = notApplied.length
+    ? ` (the kernel holds ${notApplied.map((k) => `${k}=${d.applied[k]}`).join(', ')})`
+    : '';
+  const hint =
+    d.hint !== undefined
+      ? d.hint
+      : d.strategy === 'node-keepalive'
+        ? `: Node's setKeepAlive takes only the idle time; the probe interval and count are libuv's, not the ones asked for${held}`
+        : notApplied.length
+          ? `: the settings were not applied${held}`
+          : '';
   if (d.measuredMs === undefined) {
-    return { ok: false, reason: `the client's socket did not report the dead peer within ${s(d.waitedMs)} of the blackhole (expected ${formula})${hint}` };
+    return {
+      ok: false,
+      reason: `the client's socket did not report the dead peer within ${s(d.waitedMs)} of the blackhole (expected ${formula})${hint}`,
+    };
   }
   const err = d.measuredMs - expected;
   const what = `${d.reported ?? `dead peer reported (${d.code ?? 'error'})`} ${s(d.measuredMs)} after the last segment; expected ${formula}, error ${err >= 0 ? '+' : ''}${Math.round(err)} ms`;
-  if (Math.abs(err) <= d.toleranceMs && d.code === 'ETIMEDOUT') return { ok: true, reason: `${what} (tolerance ±${d.toleranceMs} ms)` };
-  if (d.code !== 'ETIMEDOUT') return { ok: false, reason: `${what}, but with ${d.code ?? 'an unknown error'} rather than ETIMEDOUT: not keepalive's verdict${hint}` };
+  if (Math.abs(err) <= d.toleranceMs && d.code === 'ETIMEDOUT')
+    return { ok: true, reason: `${what} (tolerance ±${d.toleranceMs} ms)` };
+  if (d.code !== 'ETIMEDOUT')
+    return {
+      ok: false,
+      reason: `${what}, but with ${d.code ?? 'an unknown error'} rather than ETIMEDOUT: not keepalive's verdict${hint}`,
+    };
   return { ok: false, reason: `${what}: outside ±${d.toleranceMs} ms${hint}` };
 }

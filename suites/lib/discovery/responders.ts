@@ -56,7 +56,13 @@ export function arrivalClock(ctx: Pick<ScenarioContext, 'elapsedMs'>): (d: Datag
   };
 }
 
-export function startResponders(ctx: ScenarioContext, lab: Lab, sutHost: string, segments: string[], o: { port: number; group?: string; reply: boolean }): Responders {
+export function startResponders(
+  ctx: ScenarioContext,
+  lab: Lab,
+  sutHost: string,
+  segments: string[],
+  o: { port: number; group?: string; reply: boolean },
+): Responders {
   const r: Responders = { names: new Map(), heard: [], missing: [], replies: 0, replyErrors: [] };
   const arrival = arrivalClock(ctx);
   const broadcasts = new Set<string>();
@@ -79,14 +85,31 @@ export function startResponders(ctx: ScenarioContext, lab: Lab, sutHost: string,
     const own = new Set([iface.ipv4?.address, iface.ipv6?.address].filter(Boolean));
     sock.on('message', (d: Datagram) => {
       if (own.has(d.address.split('%')[0]!)) return;
-      r.heard.push({ segment: seg, responder: name, ifname: iface.name, ifindex: d.ifindex, source: d.address, destination: d.destination, kind: destinationKind(d.destination, broadcasts), t: arrival(d), bytes: d.data.length });
+      r.heard.push({
+        segment: seg,
+        responder: name,
+        ifname: iface.name,
+        ifindex: d.ifindex,
+        source: d.address,
+        destination: d.destination,
+        kind: destinationKind(d.destination, broadcasts),
+        t: arrival(d),
+        bytes: d.data.length,
+      });
       // Reply only inside the lab (the SUT's lab address): the safety rule applies to answers too.
       if (!o.reply || !isSafeDestination(d.address, { where: 'lab' }) || r.replies >= 10_000) return;
       try {
-        sock.send(Buffer.from(`NETCONFORM-RESPONDER ${name} segment=${seg} address=${iface.ipv4?.address ?? iface.ipv6?.address ?? '?'}\n`), d.address, d.port);
+        sock.send(
+          Buffer.from(
+            `NETCONFORM-RESPONDER ${name} segment=${seg} address=${iface.ipv4?.address ?? iface.ipv6?.address ?? '?'}\n`,
+          ),
+          d.address,
+          d.port,
+        );
         r.replies++;
       } catch (err) {
-        if (r.replyErrors.length < 5) r.replyErrors.push(`${name}: ${(err as Error & { code?: string }).code ?? (err as Error).message}`);
+        if (r.replyErrors.length < 5)
+          r.replyErrors.push(`${name}: ${(err as Error & { code?: string }).code ?? (err as Error).message}`);
       }
     });
     sock.startReceiving();

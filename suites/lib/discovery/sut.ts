@@ -21,14 +21,20 @@ export function sutHostName(ctx: ScenarioContext, lab: Lab, withHost: string | u
   return ctx.sut?.host ?? pickMultiHomed(lab, withHost).name;
 }
 
-export async function startSutIn(ctx: ScenarioContext, host: string, vars: Record<string, string>, watch: SutWatchOptions = {}): Promise<SutHandle> {
+export async function startSutIn(
+  ctx: ScenarioContext,
+  host: string,
+  vars: Record<string, string>,
+  watch: SutWatchOptions = {},
+): Promise<SutHandle> {
   // Never let a lab SUT run in the root namespace: pin it to its lab host.
   return ctx.startSut({ ...ctx.sut!, host }, vars, watch);
 }
 
 /** Why the scenario cannot start: no `sut:` in the profile or scenario (the runner's 'sut' capability does not look). */
 export function missingSut(ctx: ScenarioContext, id: string): string | undefined {
-  if (!ctx.sut) return `${id} drives the product under test: add sut: { host, command: [...] } to the profile or the scenario`;
+  if (!ctx.sut)
+    return `${id} drives the product under test: add sut: { host, command: [...] } to the profile or the scenario`;
   if (!ctx.lab) return `${id} needs the profile's lab`;
   return undefined;
 }

@@ -75,7 +75,11 @@ export function readCpuTimeNs(pid: number): number | null {
 }
 
 /** The thread that waited longest between two readings (ms); threads in both only; its name (comm) when `pid` is given and it is still readable. */
-export function worstWait(before: RunQueueWait | null, after: RunQueueWait | null, pid?: number): { ms: number; tid: number; name?: string } | null {
+export function worstWait(
+  before: RunQueueWait | null,
+  after: RunQueueWait | null,
+  pid?: number,
+): { ms: number; tid: number; name?: string } | null {
   if (!before || !after) return null;
   let worst = { ms: 0, tid: 0 };
   for (const [tid, ns] of after) {
@@ -111,7 +115,9 @@ function threadSource(pid: number, read: (pid: number) => RunQueueWait | null): 
     read: () => read(pid),
     between: (a, b) => {
       const w = worstWait(a, b, pid);
-      return w && { ms: w.ms, source: `thread ${w.name ? `'${w.name}' ` : ''}${w.tid}${w.tid === pid ? ' (main)' : ''}` };
+      return (
+        w && { ms: w.ms, source: `thread ${w.name ? `'${w.name}' ` : ''}${w.tid}${w.tid === pid ? ' (main)' : ''}` }
+      );
     },
   };
 }
@@ -127,7 +133,9 @@ export class CpuWaitMeter {
    */
   constructor(pid: number, o: { cgroup?: string | undefined; read?: (pid: number) => RunQueueWait | null } = {}) {
     const byCgroup = o.cgroup !== undefined ? cgroupSource(o.cgroup) : undefined;
-    this.src = (byCgroup?.read() != null ? byCgroup : threadSource(pid, o.read ?? readRunQueueWait)) as WaitSource<unknown>;
+    this.src = (
+      byCgroup?.read() != null ? byCgroup : threadSource(pid, o.read ?? readRunQueueWait)
+    ) as WaitSource<unknown>;
     this.last = this.src.read();
   }
 

@@ -90,7 +90,12 @@ export class LoopDelayHistogram {
   summary(): { p50Ms: number | null; p99Ms: number | null; maxMs: number | null; samples: number } {
     if (this.h.count === 0) return { p50Ms: null, p99Ms: null, maxMs: null, samples: 0 };
     const ms = (ns: number): number => Math.round(Math.max(0, ns / 1e6 - this.resolutionMs) * 10) / 10;
-    return { p50Ms: ms(this.h.percentile(50)), p99Ms: ms(this.h.percentile(99)), maxMs: ms(this.h.max), samples: this.h.count };
+    return {
+      p50Ms: ms(this.h.percentile(50)),
+      p99Ms: ms(this.h.percentile(99)),
+      maxMs: ms(this.h.max),
+      samples: this.h.count,
+    };
   }
 }
 

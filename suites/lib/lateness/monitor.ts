@@ -39,7 +39,9 @@ export function describeLateness(l: Lateness): string {
   const n = l.lateMs.toFixed(0);
   const head = l.what.includes('{ms}')
     ? `${l.what.replace('{ms}', `${n} ms`)} (bound ${l.boundMs} ms)`
-    : l.off ? `${l.what}: off by ${n} ms (bound ±${l.boundMs} ms)` : `${l.what} ${n} ms late (bound ${l.boundMs} ms)`;
+    : l.off
+      ? `${l.what}: off by ${n} ms (bound ±${l.boundMs} ms)`
+      : `${l.what} ${n} ms late (bound ${l.boundMs} ms)`;
   return l.detail ? `${head}: ${l.detail}` : head;
 }
 
@@ -122,12 +124,20 @@ export class LatenessMonitor {
     const stalls = this.loop.stallsIn(fromMs, toMs);
     if (!stalls.length) return undefined;
     const worst = stalls.reduce((a, b) => (b.lagMs > a.lagMs ? b : a));
-    return this.record({ what: `the harness's event loop during ${what}`, atMs: worst.atMs, lateMs: worst.lagMs, boundMs, detail: `it was blocked ${round1(worst.lagMs)} ms` });
+    return this.record({
+      what: `the harness's event loop during ${what}`,
+      atMs: worst.atMs,
+      lateMs: worst.lagMs,
+      boundMs,
+      detail: `it was blocked ${round1(worst.lagMs)} ms`,
+    });
   }
 
   /** Samples past their bound (those `only` keeps), worst (largest lateness over bound) first. */
   breaches(only: (l: Lateness) => boolean = () => true): Lateness[] {
-    return this.samples.filter((s) => s.lateMs > s.boundMs && only(s)).sort((a, b) => b.lateMs / b.boundMs - a.lateMs / a.boundMs);
+    return this.samples
+      .filter((s) => s.lateMs > s.boundMs && only(s))
+      .sort((a, b) => b.lateMs / b.boundMs - a.lateMs / a.boundMs);
   }
 
   /** "the harness could not keep the schedule: dark wake 3/8 started 180 ms late (bound 50 ms)…", or undefined. */
@@ -138,7 +148,10 @@ export class LatenessMonitor {
     const more = b.length > 1 ? `; ${b.length - 1} more over their bound` : '';
     const cpu = this.pressure.percent();
     const load = cpu !== null && cpu >= 10 ? `; tasks on this machine waited for a CPU ${cpu}% of the time` : '';
-    const hint = w.sutWait && this.sutPriority !== 'raised' ? '; on a busy machine, --sut-priority raised runs the programs under test ahead of other work' : '';
+    const hint =
+      w.sutWait && this.sutPriority !== 'raised'
+        ? '; on a busy machine, --sut-priority raised runs the programs under test ahead of other work'
+        : '';
     return `the harness could not keep the schedule: ${describeLateness(w)}${more}${load}${hint}`;
   }
 
@@ -177,9 +190,21 @@ export class LatenessMonitor {
 }
 
 /** The verdict conversion on its own (pure): see LatenessMonitor.guard. */
-export function guardCheck(c: Check, lateReason: string | undefined, evidence: NumbersEvidence, o: { keepPass?: boolean; keepFail?: boolean } = {}): Check {
+export function guardCheck(
+  c: Check,
+  lateReason: string | undefined,
+  evidence: NumbersEvidence,
+  o: { keepPass?: boolean; keepFail?: boolean } = {},
+): Check {
   const ev = [...(c.evidence ?? []), evidence];
-  if (!lateReason || c.verdict === 'skip' || c.verdict === 'error' || (c.verdict === 'pass' && o.keepPass) || (c.verdict === 'fail' && o.keepFail)) return { ...c, evidence: ev };
+  if (
+    !lateReason ||
+    c.verdict === 'skip' ||
+    c.verdict === 'error' ||
+    (c.verdict === 'pass' && o.keepPass) ||
+    (c.verdict === 'fail' && o.keepFail)
+  )
+    return { ...c, evidence: ev };
   const would = c.verdict === 'fail' ? 'it would have failed' : 'it would have passed';
   return check.late(c.name, `${lateReason}; the SUT is not judged (${would}: ${c.reason})`, ev);
 }

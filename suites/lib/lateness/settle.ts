@@ -53,8 +53,18 @@ function cgroupWait(dir: string | undefined): () => number | null {
 }
 
 /** `p.cgroup`: the cgroup v2 directory it runs in (ManagedProcess.cgroup), whose CPU pressure is its wait. */
-export async function untilQuiet(p: { pid: number; cgroup?: string | undefined }, o: SettleOptions): Promise<Settled | null> {
-  const { quietMs = 60, maxCpuShare = 0.1, maxMs = 3000, now = () => performance.now(), read = readCpuTimeNs, stepMs = 10 } = o;
+export async function untilQuiet(
+  p: { pid: number; cgroup?: string | undefined },
+  o: SettleOptions,
+): Promise<Settled | null> {
+  const {
+    quietMs = 60,
+    maxCpuShare = 0.1,
+    maxMs = 3000,
+    now = () => performance.now(),
+    read = readCpuTimeNs,
+    stepMs = 10,
+  } = o;
   const readWait = o.readWait ?? cgroupWait(p.cgroup);
   const t0 = now();
   const first = read(p.pid);
@@ -65,7 +75,9 @@ export async function untilQuiet(p: { pid: number; cgroup?: string | undefined }
   // (time, CPU used + CPU waited for, ns) samples over the last quietMs, oldest first.
   const window: Array<[number, number]> = [[t0, first + wait]];
   const settled = (quiet: boolean, t: number, cpu: number): Settled => ({
-    quiet, afterMs: t - t0, cpuMs: (cpu - first) / 1e6,
+    quiet,
+    afterMs: t - t0,
+    cpuMs: (cpu - first) / 1e6,
     ...(firstWait !== null ? { waitedMs: (wait - firstWait) / 1e6 } : {}),
   });
   for (;;) {

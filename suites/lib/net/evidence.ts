@@ -6,9 +6,12 @@ const MAX_LINES = 80;
 
 /** One line per datagram: row, sequence, who heard it, arrival interface (index), source → destination (kind). */
 export function arrivalsEvidence(title: string, arrivals: Arrival[]): TextEvidence {
-  const lines = arrivals.slice(0, MAX_LINES).map(
-    (a) => `${a.probe.row} #${a.probe.seq} → ${a.listener} on ${a.ifname} (ifindex ${a.ifindex}) from ${a.source} to ${a.destination} (${a.kind})`,
-  );
+  const lines = arrivals
+    .slice(0, MAX_LINES)
+    .map(
+      (a) =>
+        `${a.probe.row} #${a.probe.seq} → ${a.listener} on ${a.ifname} (ifindex ${a.ifindex}) from ${a.source} to ${a.destination} (${a.kind})`,
+    );
   if (arrivals.length > MAX_LINES) lines.push(`… ${arrivals.length - MAX_LINES} more`);
   if (arrivals.length === 0) lines.push('no datagram arrived anywhere');
   return { kind: 'text', title, text: lines.join('\n') };

@@ -41,13 +41,20 @@ const anyAddr = (family: 4 | 6): string => (family === 4 ? '0.0.0.0' : '::');
 /** What a matrix measured when it is only the kernel's loopback copies (host mode, no agents). */
 export function egressNote(l: Listening): string {
   return l.egressOnly
-    ? '; host mode without peer agents: each column is the interface the datagram left through (the kernel\'s loopback copy), delivery to the segment was not measured — name agents in with.peers'
+    ? "; host mode without peer agents: each column is the interface the datagram left through (the kernel's loopback copy), delivery to the segment was not measured — name agents in with.peers"
     : '';
 }
 
 const localOnly = async (): Promise<void> => undefined;
 
-export async function listenPerSegment(ctx: ScenarioContext, sender: Endpoint, segments: SegIface[], runTag: string, o: ListenOptions, remote?: PeerSet): Promise<Listening> {
+export async function listenPerSegment(
+  ctx: ScenarioContext,
+  sender: Endpoint,
+  segments: SegIface[],
+  runTag: string,
+  o: ListenOptions,
+  remote?: PeerSet,
+): Promise<Listening> {
   if (!sender.lab && remote) return listenOnPeers(ctx, sender, segments, runTag, o, remote);
   const log = new ArrivalLog(runTag);
   const missing: string[] = [];
@@ -55,7 +62,11 @@ export async function listenPerSegment(ctx: ScenarioContext, sender: Endpoint, s
   const broadcasts = new Set(segments.map((s) => s.ipv4?.broadcast).filter((b): b is string => !!b));
   const joins = (seg: string): boolean => !!o.group && (!o.joinOn || o.joinOn.includes(seg));
   if (sender.lab && ctx.lab) {
-    const peers = peersBySegment(ctx.lab, segments.map((s) => s.segment), sender.label);
+    const peers = peersBySegment(
+      ctx.lab,
+      segments.map((s) => s.segment),
+      sender.label,
+    );
     for (const seg of segments) {
       const peer = peers.get(seg.segment);
       if (!peer) {
@@ -68,7 +79,12 @@ export async function listenPerSegment(ctx: ScenarioContext, sender: Endpoint, s
       sock.bindToDevice(iface.name);
       sock.bind(anyAddr(o.family), o.port);
       if (o.group) sock.addMembership(o.group, iface.index); // the segment's witness always joins
-      log.attach(sock, { listener: `${peer.name}/${iface.name}`, col: () => seg.segment, ifname: ifnameOf(ep), broadcasts });
+      log.attach(sock, {
+        listener: `${peer.name}/${iface.name}`,
+        col: () => seg.segment,
+        ifname: ifnameOf(ep),
+        broadcasts,
+      });
       where[seg.segment] = `${peer.name}/${iface.name}`;
     }
     if (o.self) listenSelf(ctx, sender, segments, o, log, where);
@@ -79,23 +95,43 @@ export async function listenPerSegment(ctx: ScenarioContext, sender: Endpoint, s
   sock.bind(anyAddr(o.family), o.port);
   if (o.group) for (const seg of segments) if (joins(seg.segment)) sock.addMembership(o.group, seg.index);
   const byIndex = new Map(segments.map((s) => [s.index, s.segment]));
-  log.attach(sock, { listener: 'this host (loopback copy)', col: (d) => byIndex.get(d.ifindex), ifname: ifnameOf(sender), broadcasts });
+  log.attach(sock, {
+    listener: 'this host (loopback copy)',
+    col: (d) => byIndex.get(d.ifindex),
+    ifname: ifnameOf(sender),
+    broadcasts,
+  });
   for (const s of segments) where[s.segment] = `this host, copies looped back from ${s.name}`;
   return { log, missing, where, egressOnly: true, sync: localOnly };
 }
 
 /** Column "self": the sender's own receiver, joined where the scenario joins (multicast loopback). */
-function listenSelf(ctx: ScenarioContext, sender: Endpoint, segments: SegIface[], o: ListenOptions, log: ArrivalLog, where: Record<string, string>): void {
+function listenSelf(
+  ctx: ScenarioContext,
+  sender: Endpoint,
+  segments: SegIface[],
+  o: ListenOptions,
+  log: ArrivalLog,
+  where: Record<string, string>,
+): void {
   const sock = openSocket(ctx, sender, { family: o.family, reuseAddr: true });
   sock.bind(anyAddr(o.family), o.port);
-  if (o.group) for (const seg of segments) if (!o.joinOn || o.joinOn.includes(seg.segment)) sock.addMembership(o.group, seg.index);
+  if (o.group)
+    for (const seg of segments) if (!o.joinOn || o.joinOn.includes(seg.segment)) sock.addMembership(o.group, seg.index);
   const broadcasts = new Set(segments.map((s) => s.ipv4?.broadcast).filter((b): b is string => !!b));
   log.attach(sock, { listener: `${sender.label} (self)`, col: () => 'self', ifname: ifnameOf(sender), broadcasts });
   where.self = `${sender.label} (its own receiver)`;
 }
 
 /** Host mode with agents: the agent on each segment listens there; sync() collects its report. */
-async function listenOnPeers(ctx: ScenarioContext, sender: Endpoint, segments: SegIface[], runTag: string, o: ListenOptions, remote: PeerSet): Promise<Listening> {
+async function listenOnPeers(
+  ctx: ScenarioContext,
+  sender: Endpoint,
+  segments: SegIface[],
+  runTag: string,
+  o: ListenOptions,
+  remote: PeerSet,
+): Promise<Listening> {
   const log = new ArrivalLog(runTag);
   const missing: string[] = [];
   const where: Record<string, string> = {};

@@ -8,16 +8,25 @@ import type { MatrixEvidence } from '../../../harness/model/check.ts';
 import { Enum } from '../params.ts';
 
 /** Where one row must be delivered. A list names the columns exactly. */
-export const RowReach = Type.Union([
-  Enum(['all', 'none', 'own', 'default-route-only']),
-  Type.Array(Type.String({ minLength: 1, description: 'a segment (column) the row must reach; the others must not be reached' }), { uniqueItems: true }),
-], { description: 'all, none, own, default-route-only, or the list of segments reached' });
+export const RowReach = Type.Union(
+  [
+    Enum(['all', 'none', 'own', 'default-route-only']),
+    Type.Array(
+      Type.String({
+        minLength: 1,
+        description: 'a segment (column) the row must reach; the others must not be reached',
+      }),
+      { uniqueItems: true },
+    ),
+  ],
+  { description: 'all, none, own, default-route-only, or the list of segments reached' },
+);
 export type RowReach = Static<typeof RowReach>;
 
 /** One row's overrides: `<column>: true|false`. */
 const CellRow = Type.Unsafe<Record<string, boolean>>({
   type: 'object',
-  description: 'one row\'s overrides: <segment>: true (must be delivered) | false (must not be)',
+  description: "one row's overrides: <segment>: true (must be delivered) | false (must not be)",
   additionalProperties: Type.Boolean({ description: 'true: the cell must be delivered; false: it must not be' }),
 });
 
@@ -60,7 +69,12 @@ export function expectedRow(reach: RowReach, rc: ReachContext): Array<boolean | 
 }
 
 /** Applies `cells` overrides; returns the names in `cells` that match no row/column (a profile error). */
-export function applyCells(expected: Array<Array<boolean | undefined>>, rows: string[], cols: string[], cells: Cells): string[] {
+export function applyCells(
+  expected: Array<Array<boolean | undefined>>,
+  rows: string[],
+  cols: string[],
+  cells: Cells,
+): string[] {
   const unknown: string[] = [];
   for (const [row, byCol] of Object.entries(cells)) {
     const r = rows.indexOf(row);

@@ -18,7 +18,15 @@ import { pathToFileURL } from 'node:url';
 import { createUdpSocket, listInterfaces } from '../../../native/index.ts';
 import type { Datagram, NetInterface, UdpSocket } from '../../../native/types.ts';
 import { errCode } from './evidence.ts';
-import { DEFAULT_PEER_PORT, ENTRIES_PER_PART, parseRequest, type AgentInterface, type HeardEntry, type Reply, type Request } from './peer-protocol.ts';
+import {
+  DEFAULT_PEER_PORT,
+  ENTRIES_PER_PART,
+  parseRequest,
+  type AgentInterface,
+  type HeardEntry,
+  type Reply,
+  type Request,
+} from './peer-protocol.ts';
 import { decodeProbe, encodeProbe } from './probe.ts';
 import { assertSafeDestination, type SendFrom } from '../../../harness/net/safety.ts';
 import { sleep } from './timing.ts';
@@ -87,7 +95,11 @@ export function startPeerAgent(opts: PeerAgentOptions): PeerAgent {
     switch (req.op) {
       case 'hello': {
         const a4 = facing?.addresses.find((a) => a.family === 4);
-        const f: AgentInterface | undefined = facing && { name: facing.name, ipv4: a4?.address, prefixLength: a4?.prefixLength };
+        const f: AgentInterface | undefined = facing && {
+          name: facing.name,
+          ipv4: a4?.address,
+          prefixLength: a4?.prefixLength,
+        };
         return { op: 'hello', id, name: opts.name, platform: process.platform, facing: f };
       }
       case 'listen': {
@@ -126,7 +138,13 @@ export function startPeerAgent(opts: PeerAgentOptions): PeerAgent {
       case 'collect': {
         const heard = runs.get(req.run)?.heard ?? [];
         const parts = Math.max(1, Math.ceil(heard.length / ENTRIES_PER_PART));
-        return { op: 'collect', id, part: req.part, parts, entries: heard.slice(req.part * ENTRIES_PER_PART, (req.part + 1) * ENTRIES_PER_PART) };
+        return {
+          op: 'collect',
+          id,
+          part: req.part,
+          parts,
+          entries: heard.slice(req.part * ENTRIES_PER_PART, (req.part + 1) * ENTRIES_PER_PART),
+        };
       }
       case 'close':
         closeRun(req.run);
@@ -144,10 +162,12 @@ export function startPeerAgent(opts: PeerAgentOptions): PeerAgent {
     }
     answered.set(req.id, undefined);
     const facing = listInterfaces().find((i) => i.index === d.ifindex);
-    handle(req, facing).then(
-      (r) => reply(d, r),
-      (err: unknown) => reply(d, { op: 'error', id: req.id, code: errCode(err), message: (err as Error).message }),
-    ).catch((err: unknown) => log(`reply to ${d.address} failed: ${(err as Error).message}`));
+    handle(req, facing)
+      .then(
+        (r) => reply(d, r),
+        (err: unknown) => reply(d, { op: 'error', id: req.id, code: errCode(err), message: (err as Error).message }),
+      )
+      .catch((err: unknown) => log(`reply to ${d.address} failed: ${(err as Error).message}`));
     log(`${req.op} from ${d.address} on ${facing?.name ?? `if#${d.ifindex}`}`);
   });
   control.on('error', (e: Error) => log(`control socket: ${e.message}`));
@@ -163,7 +183,14 @@ export function startPeerAgent(opts: PeerAgentOptions): PeerAgent {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { name: { type: 'string' }, port: { type: 'string' }, 'allow-host-network': { type: 'boolean' }, verbose: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: {
+      name: { type: 'string' },
+      port: { type: 'string' },
+      'allow-host-network': { type: 'boolean' },
+      verbose: { type: 'boolean' },
+    },
+  });
   const agent = startPeerAgent({
     name: values.name ?? (await import('node:os')).hostname(),
     port: values.port ? Number(values.port) : DEFAULT_PEER_PORT,

@@ -17,39 +17,60 @@ export const ENTRIES_PER_PART = 40;
 
 const Family = Type.Union([Type.Literal(4), Type.Literal(6)], { description: 'address family of the probes' });
 
-export const Hello = Type.Object({ op: Type.Literal('hello'), id: Type.String({ description: 'request id' }) }, { additionalProperties: false });
+export const Hello = Type.Object(
+  { op: Type.Literal('hello'), id: Type.String({ description: 'request id' }) },
+  { additionalProperties: false },
+);
 
-export const Listen = Type.Object({
-  op: Type.Literal('listen'),
-  id: Type.String({ description: 'request id' }),
-  run: Type.String({ description: "the probes' run tag: other datagrams are ignored" }),
-  family: Family,
-  port: Type.Integer({ minimum: 1024, maximum: 65535, description: 'UDP port the probes are sent to' }),
-  group: Type.Optional(Type.String({ description: 'multicast group to join on the interface facing the host' })),
-}, { additionalProperties: false });
+export const Listen = Type.Object(
+  {
+    op: Type.Literal('listen'),
+    id: Type.String({ description: 'request id' }),
+    run: Type.String({ description: "the probes' run tag: other datagrams are ignored" }),
+    family: Family,
+    port: Type.Integer({ minimum: 1024, maximum: 65535, description: 'UDP port the probes are sent to' }),
+    group: Type.Optional(Type.String({ description: 'multicast group to join on the interface facing the host' })),
+  },
+  { additionalProperties: false },
+);
 
-export const Send = Type.Object({
-  op: Type.Literal('send'),
-  id: Type.String({ description: 'request id' }),
-  run: Type.String({ description: 'run tag written into each probe' }),
-  row: Type.String({ description: 'matrix row written into each probe' }),
-  family: Family,
-  group: Type.String({ description: 'multicast group to send to, on the interface facing the host (IP_MULTICAST_IF)' }),
-  port: Type.Integer({ minimum: 1024, maximum: 65535, description: 'destination port' }),
-  count: Type.Integer({ minimum: 1, maximum: 2000, description: 'datagrams to send (sequence numbers 0…count-1)' }),
-  intervalMs: Type.Integer({ minimum: 0, maximum: 1000, description: 'pause between datagrams' }),
-  ttl: Type.Integer({ minimum: 0, maximum: 255, description: 'IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS' }),
-  loopback: Type.Boolean({ description: 'IP_MULTICAST_LOOP: the agent hears its own sends' }),
-}, { additionalProperties: false });
+export const Send = Type.Object(
+  {
+    op: Type.Literal('send'),
+    id: Type.String({ description: 'request id' }),
+    run: Type.String({ description: 'run tag written into each probe' }),
+    row: Type.String({ description: 'matrix row written into each probe' }),
+    family: Family,
+    group: Type.String({
+      description: 'multicast group to send to, on the interface facing the host (IP_MULTICAST_IF)',
+    }),
+    port: Type.Integer({ minimum: 1024, maximum: 65535, description: 'destination port' }),
+    count: Type.Integer({ minimum: 1, maximum: 2000, description: 'datagrams to send (sequence numbers 0…count-1)' }),
+    intervalMs: Type.Integer({ minimum: 0, maximum: 1000, description: 'pause between datagrams' }),
+    ttl: Type.Integer({ minimum: 0, maximum: 255, description: 'IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS' }),
+    loopback: Type.Boolean({ description: 'IP_MULTICAST_LOOP: the agent hears its own sends' }),
+  },
+  { additionalProperties: false },
+);
 
-export const Collect = Type.Object({
-  op: Type.Literal('collect'),
-  id: Type.String({ description: 'request id' }),
-  run: Type.String({ description: 'run tag' }),
-  part: Type.Integer({ minimum: 0, description: `which slice of ${ENTRIES_PER_PART} arrivals` }),
-}, { additionalProperties: false });
+export const Collect = Type.Object(
+  {
+    op: Type.Literal('collect'),
+    id: Type.String({ description: 'request id' }),
+    run: Type.String({ description: 'run tag' }),
+    part: Type.Integer({ minimum: 0, description: `which slice of ${ENTRIES_PER_PART} arrivals` }),
+  },
+  { additionalProperties: false },
+);
 
-export const Close = Type.Object({ op: Type.Literal('close'), id: Type.String({ description: 'request id' }), run: Type.String({ description: 'run tag' }) }, { additionalProperties: false });
+export const Close = Type.Object(
+  {
+    op: Type.Literal('close'),
+    id: Type.String({ description: 'request id' }),
+    run: Type.String({ description: 'run tag' }),
+  },
+  { additionalProperties: false },
+);
 
 export const Request = Type.Union([Hello, Listen, Send, Collect, Close]);
 export type Request = Static<typeof Request>;
@@ -81,7 +102,9 @@ export function parseRequest(data: Buffer): Request | undefined {
 export function parseReply(data: Buffer): Reply | undefined {
   try {
     const v = JSON.parse(data.toString('utf8')) as Partial<Reply>;
-    return typeof v === 'object' && v !== null && typeof v.op === 'string' && typeof v.id === 'string' ? (v as Reply) : undefined;
+    return typeof v === 'object' && v !== null && typeof v.op === 'string' && typeof v.id === 'string'
+      ? (v as Reply)
+      : undefined;
   } catch {
     return undefined;
   }

@@ -14,11 +14,24 @@ import { assertSafeDestination, isSafeDestination } from '../../../harness/net/s
 import { openSocket, sendFrom, type Endpoint, type SegIface } from './topology.ts';
 
 /** The `with.peers` / `with.peerPort` properties every host-mode scenario shares (JSON Schema via TypeBox). */
-export const Peers = Type.Array(Type.String({ format: 'ipv4', description: 'the IPv4 address of one peer agent (198.18.0.0/15, or link-local with --allow-host-network)', examples: ['198.18.1.2'] }), {
-  uniqueItems: true,
-  description: 'host mode: IPv4 addresses of peer agents (netconform agent), one per segment to measure; lab mode ignores it',
+export const Peers = Type.Array(
+  Type.String({
+    format: 'ipv4',
+    description: 'the IPv4 address of one peer agent (198.18.0.0/15, or link-local with --allow-host-network)',
+    examples: ['198.18.1.2'],
+  }),
+  {
+    uniqueItems: true,
+    description:
+      'host mode: IPv4 addresses of peer agents (netconform agent), one per segment to measure; lab mode ignores it',
+  },
+);
+export const PeerPort = Type.Integer({
+  minimum: 1024,
+  maximum: 65535,
+  default: DEFAULT_PEER_PORT,
+  description: `host mode: the peer agents' UDP control port (default ${DEFAULT_PEER_PORT})`,
 });
-export const PeerPort = Type.Integer({ minimum: 1024, maximum: 65535, default: DEFAULT_PEER_PORT, description: `host mode: the peer agents' UDP control port (default ${DEFAULT_PEER_PORT})` });
 
 export type SendArgs = Omit<Extract<Request, { op: 'send' }>, 'op' | 'id'>;
 
@@ -42,7 +55,10 @@ export interface PeerSet {
 }
 
 export class PeerError extends Error {
-  constructor(readonly code: 'ERR_PEER_TIMEOUT' | 'ERR_PEER_REFUSED', message: string) {
+  constructor(
+    readonly code: 'ERR_PEER_TIMEOUT' | 'ERR_PEER_REFUSED',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -51,7 +67,13 @@ const TRIES = 3;
 const TRY_MS = 700;
 
 /** Says hello to every named agent through `host`; the ones that answer become peers. */
-export async function connectPeers(ctx: ScenarioContext, host: Endpoint, addresses: string[], port: number, signal: AbortSignal): Promise<PeerSet> {
+export async function connectPeers(
+  ctx: ScenarioContext,
+  host: Endpoint,
+  addresses: string[],
+  port: number,
+  signal: AbortSignal,
+): Promise<PeerSet> {
   const problems: string[] = [];
   const from = sendFrom(ctx, host);
   const ctl = openSocket(ctx, host, { family: 4 });
@@ -76,13 +98,20 @@ export async function connectPeers(ctx: ScenarioContext, host: Endpoint, address
           });
           ctl.send(data, address, port);
         });
-        if (got?.reply.op === 'error') throw new PeerError('ERR_PEER_REFUSED', `peer agent ${address} refused ${req.op}: ${got.reply.code} ${got.reply.message}`);
+        if (got?.reply.op === 'error')
+          throw new PeerError(
+            'ERR_PEER_REFUSED',
+            `peer agent ${address} refused ${req.op}: ${got.reply.code} ${got.reply.message}`,
+          );
         if (got) return got;
       }
     } finally {
       waiting.delete(req.id);
     }
-    throw new PeerError('ERR_PEER_TIMEOUT', `peer agent ${address}:${port} did not answer ${req.op} (${TRIES} tries, ${TRY_MS + extraMs} ms each)`);
+    throw new PeerError(
+      'ERR_PEER_TIMEOUT',
+      `peer agent ${address}:${port} did not answer ${req.op} (${TRIES} tries, ${TRY_MS + extraMs} ms each)`,
+    );
   };
   const newId = (): string => randomBytes(6).toString('hex');
 
@@ -90,7 +119,9 @@ export async function connectPeers(ctx: ScenarioContext, host: Endpoint, address
   const byIndex = new Map(host.ifaces().map((i) => [i.index, i]));
   for (const address of addresses) {
     if (!isSafeDestination(address, from)) {
-      problems.push(`peer ${address} is outside the addresses netconform sends to (loopback, 198.18.0.0/15, link-local with --allow-host-network): not contacted`);
+      problems.push(
+        `peer ${address} is outside the addresses netconform sends to (loopback, 198.18.0.0/15, link-local with --allow-host-network): not contacted`,
+      );
       continue;
     }
     let hello: { reply: Reply; arrival: Datagram };
@@ -103,7 +134,9 @@ export async function connectPeers(ctx: ScenarioContext, host: Endpoint, address
     if (hello.reply.op !== 'hello') continue;
     const iface = byIndex.get(hello.arrival.ifindex);
     if (!iface) {
-      problems.push(`peer ${hello.reply.name} (${address}) answered through if#${hello.arrival.ifindex}, not a tested interface of ${host.label}`);
+      problems.push(
+        `peer ${hello.reply.name} (${address}) answered through if#${hello.arrival.ifindex}, not a tested interface of ${host.label}`,
+      );
       continue;
     }
     const runs = new Set<string>();
@@ -118,7 +151,14 @@ export async function connectPeers(ctx: ScenarioContext, host: Endpoint, address
       agentIface: hello.reply.facing?.name ?? '?',
       async listen(run, family, probePort, group) {
         runs.add(run);
-        await request(address, { op: 'listen', id: newId(), run, family, port: probePort, ...(group ? { group } : {}) });
+        await request(address, {
+          op: 'listen',
+          id: newId(),
+          run,
+          family,
+          port: probePort,
+          ...(group ? { group } : {}),
+        });
       },
       async send(a) {
         runs.add(a.run);

@@ -23,7 +23,10 @@ export interface Capture {
 
 export class CaptureError extends Error {
   override readonly name = 'CaptureError';
-  constructor(readonly code: 'CAPTURE_NOT_STARTED', message: string) {
+  constructor(
+    readonly code: 'CAPTURE_NOT_STARTED',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -37,28 +40,57 @@ export interface CaptureOptions {
 
 /** Starts tcpdump in `host` on `iface` for TCP between `a` and `b`; resolves once it is listening. */
 export async function startCapture(
-  ctx: ScenarioContext, host: string, iface: string, a: string, b: string, signal: AbortSignal, o: CaptureOptions = {},
+  ctx: ScenarioContext,
+  host: string,
+  iface: string,
+  a: string,
+  b: string,
+  signal: AbortSignal,
+  o: CaptureOptions = {},
 ): Promise<Capture> {
   const segments: Segment[] = [];
   const unparsed: string[] = [];
   // Scenario time = epoch ms − this offset (tcpdump stamps in epoch seconds).
   const offset = Date.now() - ctx.elapsedMs();
-  const proc = ctx.spawn(['tcpdump', '-i', iface, '-n', '-l', '-tt', '-S', '--immediate-mode', `tcp and host ${a} and host ${b}${o.port === undefined ? '' : ` and port ${o.port}`}`], {
-    host,
-    onLine: (stream, line) => {
-      if (stream !== 'stdout') return;
-      const s = parseTcpdumpLine(line, offset);
-      if (s) {
-        segments.push(s);
-        o.onSegment?.(s);
-      } else if (unparsed.length < 50) unparsed.push(line);
+  const proc = ctx.spawn(
+    [
+      'tcpdump',
+      '-i',
+      iface,
+      '-n',
+      '-l',
+      '-tt',
+      '-S',
+      '--immediate-mode',
+      `tcp and host ${a} and host ${b}${o.port === undefined ? '' : ` and port ${o.port}`}`,
+    ],
+    {
+      host,
+      onLine: (stream, line) => {
+        if (stream !== 'stdout') return;
+        const s = parseTcpdumpLine(line, offset);
+        if (s) {
+          segments.push(s);
+          o.onSegment?.(s);
+        } else if (unparsed.length < 50) unparsed.push(line);
+      },
     },
-  });
+  );
   const listening = (): boolean => proc.output.some((l) => l.startsWith('[stderr] ') && l.includes('listening on'));
   await waitUntil(() => listening() || !proc.running(), 10_000, signal);
   if (!listening()) {
     await proc.stop(500);
-    throw new CaptureError('CAPTURE_NOT_STARTED', `tcpdump did not start in ${host} on ${iface}: ${proc.output.slice(-5).join(' | ') || 'no output'}`);
+    throw new CaptureError(
+      'CAPTURE_NOT_STARTED',
+      `tcpdump did not start in ${host} on ${iface}: ${proc.output.slice(-5).join(' | ') || 'no output'}`,
+    );
   }
-  return { segments, unparsed, process: proc, stop: async () => { await proc.stop(1000); } };
+  return {
+    segments,
+    unparsed,
+    process: proc,
+    stop: async () => {
+      await proc.stop(1000);
+    },
+  };
 }

@@ -18,12 +18,21 @@ export interface Segment {
 }
 
 // "1733090000.123456 IP 198.18.1.2.40000 > 198.18.1.3.47900: Flags [S.], seq 1, ack 2, win 5, length 0"
-const LINE = /^(\d+\.\d+) IP (\d+\.\d+\.\d+\.\d+)\.(\d+) > (\d+\.\d+\.\d+\.\d+)\.(\d+): Flags \[([^\]]*)\].*?length (\d+)/;
+const LINE =
+  /^(\d+\.\d+) IP (\d+\.\d+\.\d+\.\d+)\.(\d+) > (\d+\.\d+\.\d+\.\d+)\.(\d+): Flags \[([^\]]*)\].*?length (\d+)/;
 
 export function parseTcpdumpLine(line: string, epochOffsetMs: number): Segment | undefined {
   const m = LINE.exec(line);
   if (!m) return undefined;
-  return { t: Number(m[1]) * 1000 - epochOffsetMs, src: m[2]!, sport: Number(m[3]), dst: m[4]!, dport: Number(m[5]), flags: m[6]!, length: Number(m[7]) };
+  return {
+    t: Number(m[1]) * 1000 - epochOffsetMs,
+    src: m[2]!,
+    sport: Number(m[3]),
+    dst: m[4]!,
+    dport: Number(m[5]),
+    flags: m[6]!,
+    length: Number(m[7]),
+  };
 }
 
 export interface Connection {
@@ -76,7 +85,15 @@ export class ConnectionTracker {
     const ack = s.flags.includes('.');
     if (syn && !ack) {
       if (s.t < this.from || byKey.has(fwd)) return []; // a retransmitted SYN is the same connect
-      byKey.set(fwd, { key: fwd, initiator: s.src, responder: s.dst, responderPort: s.dport, connectAt: s.t, bytesFromInitiator: 0, bytesFromResponder: 0 });
+      byKey.set(fwd, {
+        key: fwd,
+        initiator: s.src,
+        responder: s.dst,
+        responderPort: s.dport,
+        connectAt: s.t,
+        bytesFromInitiator: 0,
+        bytesFromResponder: 0,
+      });
       return [];
     }
     const c = byKey.get(fwd) ?? byKey.get(rev);
@@ -138,8 +155,8 @@ export function keepaliveProbes(segs: readonly Segment[]): Array<{ t: number; fr
     const key = [`${s.src}:${s.sport}`, `${s.dst}:${s.dport}`].sort().join('|');
     const prev = last.get(key);
     last.set(key, s.t);
-    if (prev !== undefined && s.flags === '.' && s.length === 0 && s.t - prev >= KEEPALIVE_SILENCE_MS) out.push({ t: s.t, from: s.src, key });
+    if (prev !== undefined && s.flags === '.' && s.length === 0 && s.t - prev >= KEEPALIVE_SILENCE_MS)
+      out.push({ t: s.t, from: s.src, key });
   }
   return out;
 }
-

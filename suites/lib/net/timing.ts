@@ -14,7 +14,12 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Polls `cond` every `stepMs` until it holds, the deadline passes or the signal aborts. */
-export async function waitUntil(cond: () => boolean, timeoutMs: number, signal?: AbortSignal, stepMs = 20): Promise<boolean> {
+export async function waitUntil(
+  cond: () => boolean,
+  timeoutMs: number,
+  signal?: AbortSignal,
+  stepMs = 20,
+): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
   while (!cond()) {
     if (signal?.aborted || performance.now() >= deadline) return cond();

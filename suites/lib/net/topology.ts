@@ -35,7 +35,14 @@ export function labEndpoint(host: LabHost): Endpoint {
     label: host.name,
     lab: true,
     ifaces: () =>
-      host.interfaces().map((i) => ({ segment: i.segment, name: i.name, index: i.index, ipv4: i.ipv4, ipv6: i.ipv6?.address, linkLocal6: i.linkLocal6 })),
+      host.interfaces().map((i) => ({
+        segment: i.segment,
+        name: i.name,
+        index: i.index,
+        ipv4: i.ipv4,
+        ipv6: i.ipv6?.address,
+        linkLocal6: i.linkLocal6,
+      })),
     socket: (o) => host.socket(o),
     exec: async (argv) => (await host.exec(argv)).stdout,
   };
@@ -82,7 +89,9 @@ export function localEndpoint(): Endpoint {
             segment: i.name,
             name: i.name,
             index: i.index,
-            ipv4: a4 ? { address: a4.address, prefixLength: a4.prefixLength, broadcast: a4.broadcast ?? '' } : undefined,
+            ipv4: a4
+              ? { address: a4.address, prefixLength: a4.prefixLength, broadcast: a4.broadcast ?? '' }
+              : undefined,
             ipv6: g6?.address,
             linkLocal6: l6?.address,
           };
@@ -121,7 +130,9 @@ export async function routeSegment(
       const family = dest.includes(':') ? ['-inet6'] : [];
       dev = parseRouteGet(await ep.exec(['route', '-n', 'get', ...family, dest]))?.interface;
     } else {
-      const out = JSON.parse(await ep.exec(['ip', '-j', ...(dest.includes(':') ? ['-6'] : []), 'route', 'get', dest])) as Array<{ dev?: string }>;
+      const out = JSON.parse(
+        await ep.exec(['ip', '-j', ...(dest.includes(':') ? ['-6'] : []), 'route', 'get', dest]),
+      ) as Array<{ dev?: string }>;
       dev = out[0]?.dev;
     }
   } catch {
@@ -155,7 +166,10 @@ export function ifnameOf(ep: Endpoint): (ifindex: number) => string {
 }
 
 /** The segments to use: the profile's list (checked) or every segment of the endpoint. */
-export function chooseSegments(ep: Endpoint, wanted: string[] | undefined): { segments: SegIface[]; unknown: string[] } {
+export function chooseSegments(
+  ep: Endpoint,
+  wanted: string[] | undefined,
+): { segments: SegIface[]; unknown: string[] } {
   const all = ep.ifaces();
   if (!wanted?.length) return { segments: all, unknown: [] };
   const unknown = wanted.filter((w) => !all.some((i) => i.segment === w));

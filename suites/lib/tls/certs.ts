@@ -126,14 +126,23 @@ export async function issue(issuer: Issued | undefined, o: IssueOptions): Promis
   const key = o.key ?? (await generateKey(o.keySpec));
   const signer = issuer?.key ?? key;
   const hash = o.hash ?? 'SHA-256';
-  const names: x509.JsonGeneralName[] = [...(o.dns ?? []).map((value) => ({ type: 'dns' as const, value })), ...(o.ips ?? []).map((value) => ({ type: 'ip' as const, value }))];
+  const names: x509.JsonGeneralName[] = [
+    ...(o.dns ?? []).map((value) => ({ type: 'dns' as const, value })),
+    ...(o.ips ?? []).map((value) => ({ type: 'ip' as const, value })),
+  ];
   const extensions: x509.Extension[] = o.ca
-    ? [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)]
+    ? [
+        new x509.BasicConstraintsExtension(true, 0, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      ]
     : [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | (key.spec.kind === 'rsa' ? x509.KeyUsageFlags.keyEncipherment : 0), true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-    ];
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(
+          x509.KeyUsageFlags.digitalSignature | (key.spec.kind === 'rsa' ? x509.KeyUsageFlags.keyEncipherment : 0),
+          true,
+        ),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      ];
   if (names.length) extensions.push(new x509.SubjectAlternativeNameExtension(names));
   extensions.push(await x509.SubjectKeyIdentifierExtension.create(lib(key.keys.publicKey)));
   if (issuer) extensions.push(await x509.AuthorityKeyIdentifierExtension.create(lib(issuer.key.keys.publicKey)));

@@ -17,7 +17,9 @@ export interface PemDir {
 }
 
 export async function pemDir(
-  prefix: string, defer: (f: () => unknown) => void, lab?: { runId: string },
+  prefix: string,
+  defer: (f: () => unknown) => void,
+  lab?: { runId: string },
 ): Promise<PemDir> {
   const dir = lab ? await labFilesDir(lab.runId, prefix) : await mkdtemp(join(tmpdir(), prefix));
   defer(() => rm(dir, { recursive: true, force: true }));

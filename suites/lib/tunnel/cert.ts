@@ -27,7 +27,10 @@ export const CERT_CN = 'netconform-gateway';
  * anything is written, so a failure or timeout leaves nothing behind.
  */
 export async function generateGatewayCert(
-  address: string, defer: (f: () => unknown) => void, signal: AbortSignal, lab?: { runId: string },
+  address: string,
+  defer: (f: () => unknown) => void,
+  signal: AbortSignal,
+  lab?: { runId: string },
 ): Promise<CertResult> {
   assertSafeDestination(address, UNICAST_ONLY); // the address clients dial
   const files = await pemDir(lab ? 'gwtls-' : 'nc-gwtls-', defer, lab);

@@ -118,24 +118,42 @@ function main(): void {
     const s: net.Socket = ca ? tls.connect({ socket: raw, host, ca }) : raw;
     sock = s;
     rawSock = raw;
-    const connectTimer = setTimeout(() => { if (sock === s && session === undefined) fail('connect timed out'); }, Math.max(1000, heartbeatMs * 2));
+    const connectTimer = setTimeout(
+      () => {
+        if (sock === s && session === undefined) fail('connect timed out');
+      },
+      Math.max(1000, heartbeatMs * 2),
+    );
     s.once(ca ? 'secureConnect' : 'connect', () => {
       clearTimeout(connectTimer);
       if (s instanceof tls.TLSSocket) {
         const c = s.getCipher();
-        emitEvent('client', 'tls-handshake', { detail: `${s.getProtocol() ?? '?'} ${c.name}; certificate verified against ${tlsCa}` });
+        emitEvent('client', 'tls-handshake', {
+          detail: `${s.getProtocol() ?? '?'} ${c.name}; certificate verified against ${tlsCa}`,
+        });
       }
       if (strategy === 'kernel-keepalive' && keepalive) {
         applyKeepalive(raw, keepalive).then(
-          (got) => emitEvent('client', 'keepalive-set', { n: { idleSec: got.idleSec, intervalSec: got.intervalSec, count: got.count } }),
+          (got) =>
+            emitEvent('client', 'keepalive-set', {
+              n: { idleSec: got.idleSec, intervalSec: got.intervalSec, count: got.count },
+            }),
           (err: Error) => emitEvent('client', 'keepalive-error', { detail: err.message }),
         );
       } else if (strategy === 'node-keepalive' && keepalive) {
         raw.setKeepAlive(true, keepalive.idleSec * 1000);
         // Read back what the kernel now holds, so the report shows the defaults Node left in place.
         readKeepalive(raw).then(
-          (got) => emitEvent('client', 'keepalive-set', { detail: 'node setKeepAlive (idle only)', n: { idleSec: got.idleSec, intervalSec: got.intervalSec, count: got.count } }),
-          () => emitEvent('client', 'keepalive-set', { detail: 'node setKeepAlive (idle only)', n: { idleSec: keepalive.idleSec } }),
+          (got) =>
+            emitEvent('client', 'keepalive-set', {
+              detail: 'node setKeepAlive (idle only)',
+              n: { idleSec: got.idleSec, intervalSec: got.intervalSec, count: got.count },
+            }),
+          () =>
+            emitEvent('client', 'keepalive-set', {
+              detail: 'node setKeepAlive (idle only)',
+              n: { idleSec: keepalive.idleSec },
+            }),
         );
       }
       s.write('HELLO\n');
@@ -156,7 +174,9 @@ function main(): void {
     const onError = (err: NodeJS.ErrnoException): void => {
       if (sock !== s) return;
       if (ca && isCertError(err)) {
-        emitEvent('client', 'fatal', { detail: `TLS: the gateway's certificate did not verify against ${tlsCa}: ${err.code} (${err.message})` });
+        emitEvent('client', 'fatal', {
+          detail: `TLS: the gateway's certificate did not verify against ${tlsCa}: ${err.code} (${err.message})`,
+        });
         process.exit(4);
       }
       if (!usesHeartbeat) {
@@ -165,11 +185,15 @@ function main(): void {
       fail(err.code ?? err.message);
     };
     s.on('error', onError);
-    s.on('close', () => { if (sock === s) fail('connection closed'); });
+    s.on('close', () => {
+      if (sock === s) fail('connection closed');
+    });
     // Under TLS a kernel error (ECONNREFUSED, ETIMEDOUT) can land on the TCP socket only.
     if (s !== raw) {
       raw.on('error', onError);
-      raw.on('close', () => { if (sock === s) fail('connection closed'); });
+      raw.on('close', () => {
+        if (sock === s) fail('connection closed');
+      });
     }
   };
 

@@ -84,10 +84,12 @@ export function numArg(args: Map<string, string>, key: string, dflt: number): nu
 }
 
 /** "idle,interval,count" in seconds (tcp(7) TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT). */
-export function keepaliveArg(v: string | undefined): { idleSec: number; intervalSec: number; count: number } | undefined {
+export function keepaliveArg(
+  v: string | undefined,
+): { idleSec: number; intervalSec: number; count: number } | undefined {
   if (v === undefined) return undefined;
   const [idleSec, intervalSec, count] = v.split(',').map(Number);
-  if (![idleSec, intervalSec, count].every((x) => Number.isInteger(x) && x! > 0)) throw new Error(`--keepalive wants idle,interval,count (positive integers), got ${v}`);
+  if (![idleSec, intervalSec, count].every((x) => Number.isInteger(x) && x! > 0))
+    throw new Error(`--keepalive wants idle,interval,count (positive integers), got ${v}`);
   return { idleSec: idleSec!, intervalSec: intervalSec!, count: count! };
 }
-

@@ -31,13 +31,35 @@ export interface GatewayHandle {
   openSessions(signal: AbortSignal): Promise<number[] | null>;
 }
 
-export async function startGateway(ctx: ScenarioContext, log: EventLog, o: GatewayOptions, signal: AbortSignal): Promise<GatewayHandle> {
-  const args = ['--address', o.address, '--port', String(o.port), '--dpd', o.dpd, '--dpd-timeout-ms', String(Math.round(o.dpdTimeoutMs))];
+export async function startGateway(
+  ctx: ScenarioContext,
+  log: EventLog,
+  o: GatewayOptions,
+  signal: AbortSignal,
+): Promise<GatewayHandle> {
+  const args = [
+    '--address',
+    o.address,
+    '--port',
+    String(o.port),
+    '--dpd',
+    o.dpd,
+    '--dpd-timeout-ms',
+    String(Math.round(o.dpdTimeoutMs)),
+  ];
   if (o.keepalive) args.push('--keepalive', `${o.keepalive.idleSec},${o.keepalive.intervalSec},${o.keepalive.count}`);
   if (o.agnostic) args.push('--mode', 'agnostic');
   if (o.echo) args.push('--echo');
   if (o.tls) args.push('--tls-cert', o.tls.cert, '--tls-key', o.tls.key);
-  const { proc, port } = await startTool(ctx, log, { who: o.who, tool: 'gateway', host: o.host, args, readyEvent: 'listening', signal, timely: true });
+  const { proc, port } = await startTool(ctx, log, {
+    who: o.who,
+    tool: 'gateway',
+    host: o.host,
+    args,
+    readyEvent: 'listening',
+    signal,
+    timely: true,
+  });
   return {
     proc,
     address: o.address,

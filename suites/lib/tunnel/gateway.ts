@@ -53,18 +53,23 @@ function main(): void {
   assertSafeBindAddress(address);
   const port = numArg(args, 'port', 0);
   const dpd = (args.get('dpd') ?? 'app-heartbeat') as Dpd;
-  if (!['app-heartbeat', 'tcp-keepalive', 'none'].includes(dpd)) throw new Error(`--dpd must be app-heartbeat, tcp-keepalive or none, got ${dpd}`);
+  if (!['app-heartbeat', 'tcp-keepalive', 'none'].includes(dpd))
+    throw new Error(`--dpd must be app-heartbeat, tcp-keepalive or none, got ${dpd}`);
   const dpdTimeoutMs = numArg(args, 'dpd-timeout-ms', 3000);
   const keepalive = keepaliveArg(args.get('keepalive'));
-  if (dpd === 'tcp-keepalive' && !keepalive) throw new Error('--dpd tcp-keepalive needs --keepalive idle,interval,count');
+  if (dpd === 'tcp-keepalive' && !keepalive)
+    throw new Error('--dpd tcp-keepalive needs --keepalive idle,interval,count');
   const agnostic = args.get('mode') === 'agnostic';
   const echo = args.get('echo') === 'true';
   const tlsCtx = tlsContext(args.get('tls-cert'), args.get('tls-key'));
 
   let stalls = 0;
   new LoopLagSampler(() => performance.now(), {
-    intervalMs: 10, thresholdMs: 25,
-    onStall: (x) => { if (++stalls <= MAX_STALL_EVENTS) emitEvent('gateway', 'stall', { n: { lagMs: Math.round(x.lagMs) } }); },
+    intervalMs: 10,
+    thresholdMs: 25,
+    onStall: (x) => {
+      if (++stalls <= MAX_STALL_EVENTS) emitEvent('gateway', 'stall', { n: { lagMs: Math.round(x.lagMs) } });
+    },
   }).start();
 
   const sessions = new Map<number, Session>();
@@ -97,7 +102,11 @@ function main(): void {
     const handshake = (): Session => {
       const sess: Session = { id: nextId++, sock, raw, lastRx: performance.now(), closed: false };
       sessions.set(sess.id, sess);
-      emitEvent('gateway', 'handshake', { session: sess.id, detail: peer, n: { connections, ...(tlsCtx ? { tlsSessions } : {}) } });
+      emitEvent('gateway', 'handshake', {
+        session: sess.id,
+        detail: peer,
+        n: { connections, ...(tlsCtx ? { tlsSessions } : {}) },
+      });
       return sess;
     };
     if (sock instanceof tls.TLSSocket) {
@@ -105,7 +114,10 @@ function main(): void {
         secured = true;
         tlsSessions++;
         const c = sock.getCipher();
-        emitEvent('gateway', 'tls-handshake', { detail: `${peer} ${sock.getProtocol() ?? '?'} ${c.name}`, n: { tlsSessions } });
+        emitEvent('gateway', 'tls-handshake', {
+          detail: `${peer} ${sock.getProtocol() ?? '?'} ${c.name}`,
+          n: { tlsSessions },
+        });
         if (agnostic) s = handshake();
       });
     } else if (agnostic) {
@@ -113,7 +125,11 @@ function main(): void {
     }
     if (keepalive) {
       applyKeepalive(raw, keepalive).then(
-        (got) => emitEvent('gateway', 'keepalive-set', { session: s?.id, n: { idleSec: got.idleSec, intervalSec: got.intervalSec, count: got.count } }),
+        (got) =>
+          emitEvent('gateway', 'keepalive-set', {
+            session: s?.id,
+            n: { idleSec: got.idleSec, intervalSec: got.intervalSec, count: got.count },
+          }),
         (err: Error) => emitEvent('gateway', 'keepalive-error', { detail: err.message }),
       );
     }
@@ -142,7 +158,8 @@ function main(): void {
       if (!secured) return tlsFailed(`${err.code ?? ''} ${err.message}`);
       if (!s) return;
       // ETIMEDOUT on a socket with SO_KEEPALIVE is the kernel's dead-peer verdict (tcp(7)).
-      if (err.code === 'ETIMEDOUT' && dpd === 'tcp-keepalive') end(s, 'dpd-drop', 'tcp keepalive: the peer answered no probe (ETIMEDOUT)', false);
+      if (err.code === 'ETIMEDOUT' && dpd === 'tcp-keepalive')
+        end(s, 'dpd-drop', 'tcp keepalive: the peer answered no probe (ETIMEDOUT)', false);
       else end(s, 'disconnect', err.code ?? err.message, false);
     };
     sock.on('error', onError);
@@ -155,15 +172,25 @@ function main(): void {
   });
 
   // App-heartbeat DPD: a quarter of the timeout as the check period keeps the drop within 25 % late.
-  const dpdTimer = dpd === 'app-heartbeat'
-    ? setInterval(() => {
-      const now = performance.now();
-      for (const s of [...sessions.values()]) {
-        const silent = now - s.lastRx;
-        if (silent > dpdTimeoutMs) end(s, 'dpd-drop', `app heartbeat: nothing received for ${Math.round(silent)} ms (timeout ${dpdTimeoutMs} ms)`, true);
-      }
-    }, Math.max(5, Math.floor(dpdTimeoutMs / 4)))
-    : undefined;
+  const dpdTimer =
+    dpd === 'app-heartbeat'
+      ? setInterval(
+          () => {
+            const now = performance.now();
+            for (const s of [...sessions.values()]) {
+              const silent = now - s.lastRx;
+              if (silent > dpdTimeoutMs)
+                end(
+                  s,
+                  'dpd-drop',
+                  `app heartbeat: nothing received for ${Math.round(silent)} ms (timeout ${dpdTimeoutMs} ms)`,
+                  true,
+                );
+            }
+          },
+          Math.max(5, Math.floor(dpdTimeoutMs / 4)),
+        )
+      : undefined;
 
   process.on('SIGUSR2', () => {
     const open = [...sessions.keys()];
@@ -184,7 +211,10 @@ function main(): void {
   });
   server.listen(port, address, () => {
     const a = server.address() as net.AddressInfo;
-    emitEvent('gateway', 'listening', { detail: `${a.address}:${a.port} dpd=${dpd}${agnostic ? ' agnostic' : ''}${tlsCtx ? ' tls' : ''}`, n: { port: a.port } });
+    emitEvent('gateway', 'listening', {
+      detail: `${a.address}:${a.port} dpd=${dpd}${agnostic ? ' agnostic' : ''}${tlsCtx ? ' tls' : ''}`,
+      n: { port: a.port },
+    });
   });
 }
 

@@ -15,7 +15,8 @@ export interface TunnelLab {
  */
 export function tunnelLab(ctx: ScenarioContext, hosts: HostsParam): TunnelLab | string {
   const lab = ctx.lab;
-  if (!lab) return `no lab: this scenario needs one with a ${hosts.client} and a ${hosts.gateway} host on ${hosts.segment}`;
+  if (!lab)
+    return `no lab: this scenario needs one with a ${hosts.client} and a ${hosts.gateway} host on ${hosts.segment}`;
   const address = lab.host(hosts.gateway).iface(hosts.segment).ipv4?.address;
   if (!address) return `gateway host ${hosts.gateway} has no IPv4 address on ${hosts.segment}`;
   return { lab, gatewayAddress: address };

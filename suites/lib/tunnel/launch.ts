@@ -74,8 +74,18 @@ export class EventLog {
     const seen = this.events.find(pred);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolveWait) => {
-      const w: Waiter = { pred, resolve: (e) => { clearTimeout(timer); signal.removeEventListener('abort', onAbort); resolveWait(e); } };
-      const onAbort = (): void => { this.waiters = this.waiters.filter((x) => x !== w); w.resolve(undefined); };
+      const w: Waiter = {
+        pred,
+        resolve: (e) => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', onAbort);
+          resolveWait(e);
+        },
+      };
+      const onAbort = (): void => {
+        this.waiters = this.waiters.filter((x) => x !== w);
+        w.resolve(undefined);
+      };
       const timer = setTimeout(onAbort, timeoutMs);
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
@@ -122,7 +132,13 @@ export async function startTool(
   ctx: ScenarioContext,
   log: EventLog,
   o: {
-    who: string; tool: Tool; host: string; args: string[]; readyEvent?: string; timeoutMs?: number; signal: AbortSignal;
+    who: string;
+    tool: Tool;
+    host: string;
+    args: string[];
+    readyEvent?: string;
+    timeoutMs?: number;
+    signal: AbortSignal;
     /**
      * The harness's own helper whose timing is measurement (gateway, prober): its main thread is
      * raised (harness/process/priority.ts) once it is ready. Not before: a thread inherits its
@@ -145,7 +161,8 @@ export async function startTool(
     },
   });
   const raise = (): void => {
-    if (o.timely && proc.pid > 0 && !raisePriority(proc.pid)) ctx.log(`${o.who}: could not raise its scheduling priority (not root?); its lateness is still measured`);
+    if (o.timely && proc.pid > 0 && !raisePriority(proc.pid))
+      ctx.log(`${o.who}: could not raise its scheduling priority (not root?); its lateness is still measured`);
   };
   if (!o.readyEvent) {
     raise();
@@ -159,7 +176,9 @@ export async function startTool(
   if (!ev || ev.event === 'fatal') {
     const why = ev?.detail ?? (proc.running() ? `no "${ready}" within ${o.timeoutMs ?? 15_000} ms` : 'it exited');
     await proc.stop(1000);
-    throw new Error(`${o.who} (${o.tool}) did not start in host ${o.host}: ${why}; output: ${proc.output.slice(-5).join(' | ') || 'none'}`);
+    throw new Error(
+      `${o.who} (${o.tool}) did not start in host ${o.host}: ${why}; output: ${proc.output.slice(-5).join(' | ') || 'none'}`,
+    );
   }
   raise();
   return { proc, port: ev.n?.port };

@@ -40,10 +40,16 @@ function main(): void {
       const end = performance.now();
       const stalls = lag.stallsIn(t0, end);
       const stallMs = stalls.length ? Math.max(...stalls.map((x) => x.lagMs)) : 0;
-      emitEvent('prober', 'flow', { detail: ok ? 'ok' : detail, n: { seq: n, ms: end - t0, ok: ok ? 1 : 0, t0: t0Epoch, stallMs, timedOut: timedOut ? 1 : 0 } });
+      emitEvent('prober', 'flow', {
+        detail: ok ? 'ok' : detail,
+        n: { seq: n, ms: end - t0, ok: ok ? 1 : 0, t0: t0Epoch, stallMs, timedOut: timedOut ? 1 : 0 },
+      });
     };
     const sock = net.connect({ host: target, port, noDelay: true }, () => sock.write(payload));
-    const timer = setTimeout(() => setImmediate(() => finish(false, `no echo within ${timeoutMs} ms${got ? ' (partial)' : ''}`, true)), timeoutMs);
+    const timer = setTimeout(
+      () => setImmediate(() => finish(false, `no echo within ${timeoutMs} ms${got ? ' (partial)' : ''}`, true)),
+      timeoutMs,
+    );
     sock.on('data', (b: Buffer) => {
       got += b.toString('latin1');
       if (got.includes(payload)) finish(true, 'ok');

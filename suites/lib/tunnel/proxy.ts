@@ -22,7 +22,8 @@ function main(): void {
   assertSafeDestination(upstream, UNICAST_ONLY);
   const upstreamPort = numArg(args, 'upstream-port', 0);
   const strategy = args.get('strategy') ?? 'good';
-  if (strategy !== 'good' && strategy !== 'stale-after-wake') throw new Error(`--strategy must be good or stale-after-wake, got ${strategy}`);
+  if (strategy !== 'good' && strategy !== 'stale-after-wake')
+    throw new Error(`--strategy must be good or stale-after-wake, got ${strategy}`);
   const gapMs = numArg(args, 'gap-ms', 150);
   let stale = false;
   let flows = 0;
@@ -49,7 +50,10 @@ function main(): void {
     up.pipe(down);
   });
   server.listen(numArg(args, 'listen-port', 0), '127.0.0.1', () => {
-    emitEvent('proxy', 'listening', { detail: `127.0.0.1 → ${upstream}:${upstreamPort} (${strategy})`, n: { port: (server.address() as net.AddressInfo).port } });
+    emitEvent('proxy', 'listening', {
+      detail: `127.0.0.1 → ${upstream}:${upstreamPort} (${strategy})`,
+      n: { port: (server.address() as net.AddressInfo).port },
+    });
   });
   process.on('SIGTERM', () => process.exit(0));
 }

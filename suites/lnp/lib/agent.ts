@@ -8,7 +8,14 @@
  * Only node built-ins and plan.ts: it must start in any of those contexts.
  */
 import dgram from 'node:dgram';
-import { payloadFor, type AgentEvent, type AgentPlan, type ReceiveStep, type SendStep, type TrafficKind } from './plan.ts';
+import {
+  payloadFor,
+  type AgentEvent,
+  type AgentPlan,
+  type ReceiveStep,
+  type SendStep,
+  type TrafficKind,
+} from './plan.ts';
 
 const emit = (e: AgentEvent): void => void process.stdout.write(`${JSON.stringify(e)}\n`);
 const errCode = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? String((e as Error).message);
@@ -17,7 +24,10 @@ function bound(type: 'udp4' | 'udp6', port: number, address: string | undefined)
   return new Promise((resolve, reject) => {
     const s = dgram.createSocket({ type, reuseAddr: true });
     s.once('error', reject);
-    s.bind(port, address, () => { s.off('error', reject); resolve(s); });
+    s.bind(port, address, () => {
+      s.off('error', reject);
+      resolve(s);
+    });
   });
 }
 
@@ -40,7 +50,11 @@ async function sendStep(step: SendStep, plan: AgentPlan, token: string): Promise
     if (step.kind === 'multicast6' && step.ifname) s.setMulticastInterface(`::%${step.ifname}`);
     for (let n = 0; n < plan.count; n++) {
       const sock = s;
-      await new Promise<void>((resolve, reject) => sock.send(payloadFor(token, step.kind, n, 'agent'), step.port, step.address, (e) => (e ? reject(e) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        sock.send(payloadFor(token, step.kind, n, 'agent'), step.port, step.address, (e) =>
+          e ? reject(e) : resolve(),
+        ),
+      );
       sent++;
       await new Promise((r) => setTimeout(r, 20));
     }

@@ -28,37 +28,70 @@ export interface DarwinContextOptions {
   uid: number;
 }
 
-async function viaLaunchAgent(plan: AgentPlan, timeoutMs: number, signal: AbortSignal, uid: number): Promise<ContextRun> {
-  if (uid === 0) return { context: 'launchagent', skipped: 'the harness runs as root: a LaunchAgent belongs to a logged-in user (run without sudo to get this row)', events: [], output: [], detail: '' };
+async function viaLaunchAgent(
+  plan: AgentPlan,
+  timeoutMs: number,
+  signal: AbortSignal,
+  uid: number,
+): Promise<ContextRun> {
+  if (uid === 0)
+    return {
+      context: 'launchagent',
+      skipped: 'the harness runs as root: a LaunchAgent belongs to a logged-in user (run without sudo to get this row)',
+      events: [],
+      output: [],
+      detail: '',
+    };
   const label = `dev.netconform.lnp-probe.${plan.token}`;
   const dir = await mkdtemp(join(tmpdir(), 'nc-lnp-'));
   const out = join(dir, 'out.jsonl');
   const plistPath = join(dir, `${label}.plist`);
   const domain = `gui/${uid}`;
   try {
-    await writeFile(plistPath, buildPlist({
-      Label: label,
-      ProgramArguments: harnessArgv(plan),
-      WorkingDirectory: process.cwd(),
-      StandardOutPath: out,
-      StandardErrorPath: join(dir, 'err.txt'),
-      RunAtLoad: true,
-      KeepAlive: false,
-    }));
+    await writeFile(
+      plistPath,
+      buildPlist({
+        Label: label,
+        ProgramArguments: harnessArgv(plan),
+        WorkingDirectory: process.cwd(),
+        StandardOutPath: out,
+        StandardErrorPath: join(dir, 'err.txt'),
+        RunAtLoad: true,
+        KeepAlive: false,
+      }),
+    );
     const boot = await execa('launchctl', ['bootstrap', domain, plistPath], { reject: false });
     if (boot.exitCode !== 0) {
-      return { context: 'launchagent', skipped: `launchctl bootstrap ${domain} failed (${boot.stderr.trim() || `exit ${boot.exitCode}`}): no GUI session for this user?`, events: [], output: [], detail: '' };
+      return {
+        context: 'launchagent',
+        skipped: `launchctl bootstrap ${domain} failed (${boot.stderr.trim() || `exit ${boot.exitCode}`}): no GUI session for this user?`,
+        events: [],
+        output: [],
+        detail: '',
+      };
     }
     const deadline = Date.now() + timeoutMs;
     let events: AgentEvent[] = [];
     while (Date.now() < deadline && !signal.aborted) {
       const text = await readFile(out, 'utf8').catch(() => '');
-      events = text.split('\n').map(parseAgentLine).filter((e): e is AgentEvent => e !== undefined);
+      events = text
+        .split('\n')
+        .map(parseAgentLine)
+        .filter((e): e is AgentEvent => e !== undefined);
       if (events.some((e) => e.event === 'done')) break;
       await sleep(100);
     }
     const err = await readFile(join(dir, 'err.txt'), 'utf8').catch(() => '');
-    return { context: 'launchagent', events, output: err.split('\n').filter(Boolean).slice(0, 20).map((l) => `[stderr] ${l}`), detail: `uid ${uid} (LaunchAgent ${domain}/${label})` };
+    return {
+      context: 'launchagent',
+      events,
+      output: err
+        .split('\n')
+        .filter(Boolean)
+        .slice(0, 20)
+        .map((l) => `[stderr] ${l}`),
+      detail: `uid ${uid} (LaunchAgent ${domain}/${label})`,
+    };
   } finally {
     await execa('launchctl', ['bootout', `${domain}/${label}`], { reject: false });
     await rm(dir, { recursive: true, force: true });
@@ -66,9 +99,17 @@ async function viaLaunchAgent(plan: AgentPlan, timeoutMs: number, signal: AbortS
 }
 
 async function viaSudo(plan: AgentPlan, timeoutMs: number, signal: AbortSignal, uid: number): Promise<ContextRun> {
-  if (uid === 0) return runAgentArgv('sudo', harnessArgv(plan), timeoutMs, signal, 'uid 0 (the harness itself runs as root)');
+  if (uid === 0)
+    return runAgentArgv('sudo', harnessArgv(plan), timeoutMs, signal, 'uid 0 (the harness itself runs as root)');
   const can = await execa('sudo', ['-n', 'true'], { reject: false });
-  if (can.exitCode !== 0) return { context: 'sudo', skipped: 'sudo needs a password here (sudo -n failed): run on a machine with passwordless sudo, e.g. a CI runner', events: [], output: [], detail: '' };
+  if (can.exitCode !== 0)
+    return {
+      context: 'sudo',
+      skipped: 'sudo needs a password here (sudo -n failed): run on a machine with passwordless sudo, e.g. a CI runner',
+      events: [],
+      output: [],
+      detail: '',
+    };
   return runAgentArgv('sudo', ['sudo', '-n', ...harnessArgv(plan)], timeoutMs, signal, 'uid 0 (sudo -n)');
 }
 

@@ -16,7 +16,13 @@ export function linuxContexts(): LaunchContexts {
           detail: '',
         };
       }
-      return runAgentArgv('harness', harnessArgv(plan), timeoutMs, signal, `uid ${process.getuid?.() ?? '?'} (child of the harness)`);
+      return runAgentArgv(
+        'harness',
+        harnessArgv(plan),
+        timeoutMs,
+        signal,
+        `uid ${process.getuid?.() ?? '?'} (child of the harness)`,
+      );
     },
   };
 }

@@ -28,8 +28,19 @@ export interface LaunchContexts {
 }
 
 /** Runs argv to completion (bounded), collecting agent events from its stdout. */
-export async function runAgentArgv(context: LaunchContextName, argv: string[], timeoutMs: number, signal: AbortSignal, detail: string): Promise<ContextRun> {
-  const r = await execa(argv[0]!, argv.slice(1), { reject: false, timeout: timeoutMs, cancelSignal: signal, stdin: 'ignore' });
+export async function runAgentArgv(
+  context: LaunchContextName,
+  argv: string[],
+  timeoutMs: number,
+  signal: AbortSignal,
+  detail: string,
+): Promise<ContextRun> {
+  const r = await execa(argv[0]!, argv.slice(1), {
+    reject: false,
+    timeout: timeoutMs,
+    cancelSignal: signal,
+    stdin: 'ignore',
+  });
   const events: AgentEvent[] = [];
   const output: string[] = [];
   for (const line of `${r.stdout}`.split('\n')) {

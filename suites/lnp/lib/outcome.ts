@@ -25,7 +25,11 @@ export interface KindOutcome {
 }
 
 /** Classifies the agent's events plus what the peer saw (undefined = no peer to confirm). */
-export function outcomes(events: AgentEvent[], peerSaw: Partial<Record<TrafficKind, number>> | undefined, measuredReceive: readonly TrafficKind[]): KindOutcome[] {
+export function outcomes(
+  events: AgentEvent[],
+  peerSaw: Partial<Record<TrafficKind, number>> | undefined,
+  measuredReceive: readonly TrafficKind[],
+): KindOutcome[] {
   return TRAFFIC_KINDS.map((kind) => {
     const s = events.find((e): e is Extract<AgentEvent, { event: 'send' }> => e.event === 'send' && e.kind === kind);
     const saw = peerSaw ? (peerSaw[kind] ?? 0) : undefined;
@@ -50,11 +54,16 @@ export function sendMatches(o: KindOutcome, policy: PolicyName | 'any'): boolean
 
 export function sendCell(o: KindOutcome): string {
   switch (o.send) {
-    case 'allowed': return `✓ allowed (peer saw ${o.peerSaw}/${o.sent})`;
-    case 'denied': return `✗ denied ${o.code}`;
-    case 'dropped': return `∅ silently dropped (sent ${o.sent}, peer saw 0)`;
-    case 'sent-unconfirmed': return `✓ sent ${o.sent} (no peer to confirm)`;
-    case 'not-run': return 'n/a';
+    case 'allowed':
+      return `✓ allowed (peer saw ${o.peerSaw}/${o.sent})`;
+    case 'denied':
+      return `✗ denied ${o.code}`;
+    case 'dropped':
+      return `∅ silently dropped (sent ${o.sent}, peer saw 0)`;
+    case 'sent-unconfirmed':
+      return `✓ sent ${o.sent} (no peer to confirm)`;
+    case 'not-run':
+      return 'n/a';
   }
 }
 
@@ -64,7 +73,12 @@ export function receiveCell(o: KindOutcome): string {
   return 'n/a';
 }
 
-export function outcomeMatrix(title: string, os: KindOutcome[], policy: PolicyName | 'any', receiveMustWork: boolean): MatrixEvidence {
+export function outcomeMatrix(
+  title: string,
+  os: KindOutcome[],
+  policy: PolicyName | 'any',
+  receiveMustWork: boolean,
+): MatrixEvidence {
   const mismatches: Array<[number, number]> = [];
   os.forEach((o, r) => {
     if (o.send !== 'not-run' && !sendMatches(o, policy)) mismatches.push([r, 0]);
@@ -96,13 +110,24 @@ export function describePattern(os: KindOutcome[], who: string, hint: string): s
   const ok = os.filter((o) => o.send === 'allowed' || o.send === 'sent-unconfirmed');
   const recvWorks = os.filter((o) => o.receive === 'works');
   const recvNothing = os.filter((o) => o.receive === 'nothing');
-  const recv = recvWorks.length && !recvNothing.length ? ' while receive works' : recvNothing.length ? `; receiving got nothing for ${labels(recvNothing)}` : '';
+  const recv =
+    recvWorks.length && !recvNothing.length
+      ? ' while receive works'
+      : recvNothing.length
+        ? `; receiving got nothing for ${labels(recvNothing)}`
+        : '';
   const parts: string[] = [];
   if (denied.length) {
     const codes = [...new Set(denied.map((o) => o.code))].join('/');
     parts.push(`${labels(denied)} send denied (${codes})${recv}: local network privacy denies ${who}`);
   }
-  if (dropped.length) parts.push(`${labels(dropped)} send said yes but the peer saw nothing (silently dropped)${denied.length ? '' : recv}: ${who} cannot reach the local network and is not told`);
-  if (!denied.length && !dropped.length) parts.push(`${ok.length ? `${labels(ok)} sends went out` : 'nothing was sent'}${recv}: ${who} may use the local network`);
+  if (dropped.length)
+    parts.push(
+      `${labels(dropped)} send said yes but the peer saw nothing (silently dropped)${denied.length ? '' : recv}: ${who} cannot reach the local network and is not told`,
+    );
+  if (!denied.length && !dropped.length)
+    parts.push(
+      `${ok.length ? `${labels(ok)} sends went out` : 'nothing was sent'}${recv}: ${who} may use the local network`,
+    );
   return `${parts.join('; ')}${(denied.length || dropped.length) && hint ? `; ${hint}` : ''}`;
 }

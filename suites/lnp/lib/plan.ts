@@ -53,7 +53,8 @@ export type AgentEvent =
   | { event: 'done'; uid: number };
 
 /** `from` tells a witness which way a datagram went (the agent's send, or the peer's to the agent). */
-export const payloadFor = (token: string, kind: TrafficKind, n: number, from: 'agent' | 'peer'): string => `NCLNP ${token} ${kind} ${n} from-${from}`;
+export const payloadFor = (token: string, kind: TrafficKind, n: number, from: 'agent' | 'peer'): string =>
+  `NCLNP ${token} ${kind} ${n} from-${from}`;
 
 /** Parses one agent stdout line; undefined for anything else. */
 export function parseAgentLine(line: string): AgentEvent | undefined {

@@ -34,7 +34,12 @@ export function hostPlan(iface: SegIface, port: number, count: number, allowHost
       { kind: 'unicast', address: LINK_LOCAL_PROBE, port: portOf(port, 'unicast') },
       { kind: 'broadcast', address: '255.255.255.255', port: portOf(port, 'broadcast'), ifaceV4: v4 },
       { kind: 'multicast4', address: PROBE_GROUP4, port: portOf(port, 'multicast4'), ifaceV4: v4 },
-      { kind: 'multicast6', address: `${PROBE_GROUP6}%${iface.name}`, port: portOf(port, 'multicast6'), ifname: iface.name },
+      {
+        kind: 'multicast6',
+        address: `${PROBE_GROUP6}%${iface.name}`,
+        port: portOf(port, 'multicast6'),
+        ifname: iface.name,
+      },
     ],
   };
   for (const s of plan.sends) assertSafeDestination(s.address, { where: 'host', allowHostNetwork });

@@ -13,7 +13,14 @@ import type { ScenarioContext } from '../../../harness/model/scenario.ts';
 import { assertSafeDestination } from '../../../harness/net/safety.ts';
 import { waitUntil } from '../../lib/net/timing.ts';
 import { labEndpoint, openSocket } from '../../lib/net/topology.ts';
-import { parseAgentLine, payloadFor, TRAFFIC_KINDS, type AgentEvent, type AgentPlan, type TrafficKind } from './plan.ts';
+import {
+  parseAgentLine,
+  payloadFor,
+  TRAFFIC_KINDS,
+  type AgentEvent,
+  type AgentPlan,
+  type TrafficKind,
+} from './plan.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Groups the probe uses (administratively scoped v4, RFC 2365; link-local v6, RFC 4291). */
@@ -22,7 +29,13 @@ export const PROBE_GROUP6 = 'ff02::4c4e';
 export const portOf = (base: number, kind: TrafficKind): number => base + TRAFFIC_KINDS.indexOf(kind);
 
 /** tsx by absolute URL: the agent may start with another working directory (launchd, sudo). */
-export const agentArgv = (plan: AgentPlan): string[] => [process.execPath, '--import', import.meta.resolve('tsx'), resolve(here, 'agent.ts'), JSON.stringify(plan)];
+export const agentArgv = (plan: AgentPlan): string[] => [
+  process.execPath,
+  '--import',
+  import.meta.resolve('tsx'),
+  resolve(here, 'agent.ts'),
+  JSON.stringify(plan),
+];
 
 export interface LabProbeResult {
   host: string;
@@ -36,9 +49,21 @@ export interface LabProbeResult {
   exit: string;
 }
 
-export interface LabProbeOptions { host: string; segment: string; peer: string; port: number; count: number; receiveMs: number }
+export interface LabProbeOptions {
+  host: string;
+  segment: string;
+  peer: string;
+  port: number;
+  count: number;
+  receiveMs: number;
+}
 
-export async function probeLabHost(ctx: ScenarioContext, lab: Lab, o: LabProbeOptions, signal: AbortSignal): Promise<LabProbeResult> {
+export async function probeLabHost(
+  ctx: ScenarioContext,
+  lab: Lab,
+  o: LabProbeOptions,
+  signal: AbortSignal,
+): Promise<LabProbeResult> {
   const host = lab.host(o.host);
   const peer = lab.host(o.peer);
   const hi = host.iface(o.segment);
@@ -58,7 +83,8 @@ export async function probeLabHost(ctx: ScenarioContext, lab: Lab, o: LabProbeOp
     if (kind === 'multicast4') s.addMembership(PROBE_GROUP4, pi.index);
     if (kind === 'multicast6') s.addMembership(PROBE_GROUP6, pi.index);
     s.on('message', (d) => {
-      if (agentSources.has(d.address.split('%')[0]!) && d.data.toString().startsWith(`NCLNP ${token} ${kind} `)) peerSaw[kind]++;
+      if (agentSources.has(d.address.split('%')[0]!) && d.data.toString().startsWith(`NCLNP ${token} ${kind} `))
+        peerSaw[kind]++;
     });
     s.startReceiving();
   }
@@ -71,7 +97,12 @@ export async function probeLabHost(ctx: ScenarioContext, lab: Lab, o: LabProbeOp
       { kind: 'unicast', address: pi.ipv4!.address, port: portOf(o.port, 'unicast') },
       { kind: 'broadcast', address: v4.broadcast, port: portOf(o.port, 'broadcast'), ifaceV4: v4.address },
       { kind: 'multicast4', address: PROBE_GROUP4, port: portOf(o.port, 'multicast4'), ifaceV4: v4.address },
-      { kind: 'multicast6', address: `${PROBE_GROUP6}%${hi.name}`, port: portOf(o.port, 'multicast6'), ifname: hi.name },
+      {
+        kind: 'multicast6',
+        address: `${PROBE_GROUP6}%${hi.name}`,
+        port: portOf(o.port, 'multicast6'),
+        ifname: hi.name,
+      },
     ],
     receives: [
       { kind: 'unicast', port: portOf(o.port, 'unicast') },
@@ -92,12 +123,24 @@ export async function probeLabHost(ctx: ScenarioContext, lab: Lab, o: LabProbeOp
       else if (output.length < 50) output.push(`[${stream}] ${line}`);
     },
   });
-  const listening = await waitUntil(() => events.some((e) => e.event === 'listening') || !proc.running(), 10_000, signal);
+  const listening = await waitUntil(
+    () => events.some((e) => e.event === 'listening') || !proc.running(),
+    10_000,
+    signal,
+  );
   if (listening && proc.running()) await sendToAgent(ctx, lab, o, token, v4.address, v4.broadcast);
-  await waitUntil(() => events.some((e) => e.event === 'done') || !proc.running(), 10_000 + o.receiveMs + o.count * 200, signal);
+  await waitUntil(
+    () => events.some((e) => e.event === 'done') || !proc.running(),
+    10_000 + o.receiveMs + o.count * 200,
+    signal,
+  );
   // After `done` the agent closes its sockets and exits: give it a moment before stopping it.
   if (events.some((e) => e.event === 'done')) await waitUntil(() => !proc.running(), 2_000, signal);
-  const exit = proc.running() ? (await proc.stop(1_000), 'stopped: did not finish in time') : describeExit(await proc.exited);
+  let exit: string;
+  if (proc.running()) {
+    await proc.stop(1_000);
+    exit = 'stopped: did not finish in time';
+  } else exit = describeExit(await proc.exited);
   return { host: o.host, peer: o.peer, segment: o.segment, token, events, peerSaw, output, exit };
 }
 
@@ -106,7 +149,14 @@ function describeExit(e: { code: number | null; signal: string | null }): string
 }
 
 /** The peer (an instrument) sends one datagram of each kind to the agent. */
-async function sendToAgent(ctx: ScenarioContext, lab: Lab, o: LabProbeOptions, token: string, agentV4: string, broadcast: string): Promise<void> {
+async function sendToAgent(
+  ctx: ScenarioContext,
+  lab: Lab,
+  o: LabProbeOptions,
+  token: string,
+  agentV4: string,
+  broadcast: string,
+): Promise<void> {
   const peer = lab.host(o.peer);
   const pi = peer.iface(o.segment);
   const ep = labEndpoint(peer);
@@ -128,7 +178,9 @@ async function sendToAgent(ctx: ScenarioContext, lab: Lab, o: LabProbeOptions, t
       try {
         sock.send(Buffer.from(payloadFor(token, kind, n, 'peer')), addr, portOf(o.port, kind));
       } catch (err) {
-        ctx.log(`peer ${o.peer} → agent ${kind} send failed: ${(err as Error & { code?: string }).code ?? (err as Error).message}`);
+        ctx.log(
+          `peer ${o.peer} → agent ${kind} send failed: ${(err as Error & { code?: string }).code ?? (err as Error).message}`,
+        );
       }
     }
     await new Promise((r) => setTimeout(r, 20));

@@ -83,16 +83,26 @@ export class DenialWatch {
   exited(at: number, e: ProcessExit): void {
     const t = at - this.origin;
     this.exit = { t, e };
-    if (!this.report && e.code !== null && this.p.exitCodes.includes(e.code)) this.report = { t, how: `exited with code ${e.code}` };
+    if (!this.report && e.code !== null && this.p.exitCodes.includes(e.code))
+      this.report = { t, how: `exited with code ${e.code}` };
   }
 }
 
 /** Sets the host's policy for the scenario and puts the starting one back at the end. */
-export async function withPolicy(ctx: ScenarioContext, lab: Lab, host: string, policy: LocalNetworkPolicy): Promise<void> {
+export async function withPolicy(
+  ctx: ScenarioContext,
+  lab: Lab,
+  host: string,
+  policy: LocalNetworkPolicy,
+): Promise<void> {
   const before = lab.host(host).localNetwork();
   if (before === policy) return;
   await lab.setLocalNetwork(host, policy);
   ctx.defer(() => lab.setLocalNetwork(host, before));
 }
 
-export const tail = (output: readonly string[], n = 8): string => output.slice(-n).map((l) => l.replace(/^\[(stdout|stderr)\] /, '')).join(' | ') || '(nothing)';
+export const tail = (output: readonly string[], n = 8): string =>
+  output
+    .slice(-n)
+    .map((l) => l.replace(/^\[(stdout|stderr)\] /, ''))
+    .join(' | ') || '(nothing)';

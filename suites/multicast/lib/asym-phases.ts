@@ -19,7 +19,16 @@ import type { Expect as PhaseExpect } from './asym-params.ts';
 import { encodeProbe } from '../../lib/net/probe.ts';
 import { assertSafeDestination, type SendFrom } from '../../../harness/net/safety.ts';
 import { sleep } from '../../lib/net/timing.ts';
-import { ifnameOf, labEndpoint, openSocket, peersBySegment, routeSegment, sendFrom, type Endpoint, type SegIface } from '../../lib/net/topology.ts';
+import {
+  ifnameOf,
+  labEndpoint,
+  openSocket,
+  peersBySegment,
+  routeSegment,
+  sendFrom,
+  type Endpoint,
+  type SegIface,
+} from '../../lib/net/topology.ts';
 import { explainReceiveRow, explainSendRow } from './explain.ts';
 
 export interface PhaseParams {
@@ -43,7 +52,13 @@ const counted = (log: ArrivalLog, p: PhaseParams, row: string, col: string): num
   log.at(row, col).filter((a) => a.probe.seq >= p.warmup).length;
 
 /** Sends count+warmup probes for `row` on `sock`; returns the error text if a send failed. */
-async function burst(sock: UdpSocket, p: PhaseParams, row: string, from: SendFrom, signal: AbortSignal): Promise<string | undefined> {
+async function burst(
+  sock: UdpSocket,
+  p: PhaseParams,
+  row: string,
+  from: SendFrom,
+  signal: AbortSignal,
+): Promise<string | undefined> {
   assertSafeDestination(p.group, from);
   try {
     for (let i = 0; i < p.warmup + p.count && !signal.aborted; i++) {
@@ -59,49 +74,88 @@ async function burst(sock: UdpSocket, p: PhaseParams, row: string, from: SendFro
 /** Who sends to the group from each segment: a lab peer's socket, or a peer agent; undefined = nobody there. */
 type SegmentSender = (row: string) => Promise<string | undefined>;
 
-function segmentSenders(ctx: ScenarioContext, host: Endpoint, cols: string[], p: PhaseParams, signal: AbortSignal, remote: PeerSet | undefined): Map<string, SegmentSender | undefined> {
+function segmentSenders(
+  ctx: ScenarioContext,
+  host: Endpoint,
+  cols: string[],
+  p: PhaseParams,
+  signal: AbortSignal,
+  remote: PeerSet | undefined,
+): Map<string, SegmentSender | undefined> {
   const out = new Map<string, SegmentSender | undefined>();
   if (ctx.lab) {
     const peers = peersBySegment(ctx.lab, cols, host.label);
     for (const c of cols) {
       const peer = peers.get(c);
-      out.set(c, peer && (async (row) => {
-        const ep = labEndpoint(peer);
-        const tx = openSocket(ctx, ep, { family: p.family });
-        tx.setMulticastInterface(peer.iface(c).index);
-        tx.setMulticastTTL(Math.max(1, p.ttl));
-        tx.setMulticastLoopback(false);
-        return burst(tx, p, row, sendFrom(ctx, ep), signal);
-      }));
+      out.set(
+        c,
+        peer &&
+          (async (row) => {
+            const ep = labEndpoint(peer);
+            const tx = openSocket(ctx, ep, { family: p.family });
+            tx.setMulticastInterface(peer.iface(c).index);
+            tx.setMulticastTTL(Math.max(1, p.ttl));
+            tx.setMulticastLoopback(false);
+            return burst(tx, p, row, sendFrom(ctx, ep), signal);
+          }),
+      );
     }
     return out;
   }
   const bySeg = remote ? peerBySegment(remote) : new Map();
   for (const c of cols) {
     const agent = bySeg.get(c);
-    out.set(c, agent && (async (row) => {
-      assertSafeDestination(p.group, sendFrom(ctx, host)); // the agent checks again where it sends
-      try {
-        await agent.send({ run: p.runTag, row, family: p.family, group: p.group, port: p.port, count: p.warmup + p.count, intervalMs: p.intervalMs, ttl: Math.max(1, p.ttl), loopback: false });
-        return undefined;
-      } catch (err) {
-        return errText(err);
-      }
-    }));
+    out.set(
+      c,
+      agent &&
+        (async (row) => {
+          assertSafeDestination(p.group, sendFrom(ctx, host)); // the agent checks again where it sends
+          try {
+            await agent.send({
+              run: p.runTag,
+              row,
+              family: p.family,
+              group: p.group,
+              port: p.port,
+              count: p.warmup + p.count,
+              intervalMs: p.intervalMs,
+              ttl: Math.max(1, p.ttl),
+              loopback: false,
+            });
+            return undefined;
+          } catch (err) {
+            return errText(err);
+          }
+        }),
+    );
   }
   return out;
 }
 
-export async function receivePhase(ctx: ScenarioContext, host: Endpoint, segs: SegIface[], p: PhaseParams, e: PhaseExpect, signal: AbortSignal, remote?: PeerSet): Promise<Check> {
+export async function receivePhase(
+  ctx: ScenarioContext,
+  host: Endpoint,
+  segs: SegIface[],
+  p: PhaseParams,
+  e: PhaseExpect,
+  signal: AbortSignal,
+  remote?: PeerSet,
+): Promise<Check> {
   const name = `receive ${p.group} on every interface`;
-  if (!ctx.lab && !remote) return check.skip(name, 'receive needs a sender on each segment: in host mode name peer agents in with.peers');
+  if (!ctx.lab && !remote)
+    return check.skip(name, 'receive needs a sender on each segment: in host mode name peer agents in with.peers');
   const cols = segs.map((s) => s.segment);
   const log = new ArrivalLog(p.runTag);
   const rx = openSocket(ctx, host, { family: p.family, reuseAddr: true });
   rx.bind(anyAddr(p.family), p.port);
   for (const s of segs) if (p.joinOn.includes(s.segment)) rx.addMembership(p.group, s.index);
   const bySeg = new Map(segs.map((s) => [s.index, s.segment]));
-  log.attach(rx, { listener: host.label, col: (d) => bySeg.get(d.ifindex) ?? `if#${d.ifindex}`, ifname: ifnameOf(host), broadcasts: new Set() });
+  log.attach(rx, {
+    listener: host.label,
+    col: (d) => bySeg.get(d.ifindex) ?? `if#${d.ifindex}`,
+    ifname: ifnameOf(host),
+    broadcasts: new Set(),
+  });
   await sleep(p.settleMs, signal); // let the IGMP/MLD reports reach the bridges
   const peers = segmentSenders(ctx, host, cols, p, signal, remote);
   const errors = new Map<string, string>();
@@ -114,7 +168,9 @@ export async function receivePhase(ctx: ScenarioContext, host: Endpoint, segs: S
   await sleep(p.settleMs, signal);
   const rows = cols.map((c) => `from:${c}`);
   const expected = cols.map((c) =>
-    e.receive === 'joined' ? cols.map((k) => k === c && p.joinOn.includes(c)) : expectedRow(e.receive, { cols, own: c }),
+    e.receive === 'joined'
+      ? cols.map((k) => k === c && p.joinOn.includes(c))
+      : expectedRow(e.receive, { cols, own: c }),
   );
   const unknown = applyCells(expected, rows, cols, pick(e.cells, rows));
   for (const c of cols) if (!peers.get(c)) expected[cols.indexOf(c)] = cols.map(() => undefined);
@@ -139,21 +195,46 @@ export async function receivePhase(ctx: ScenarioContext, host: Endpoint, segs: S
   const bad = [...new Set(diffs.map((d) => d.row))];
   const reasons = bad.map((row) => {
     const from = row.slice('from:'.length);
-    return explainReceiveRow({ group: p.group, from, host: host.label, joined: p.joinOn.includes(from), arrivedOn: cols.filter((c) => counted(log, p, row, c) > 0) });
+    return explainReceiveRow({
+      group: p.group,
+      from,
+      host: host.label,
+      joined: p.joinOn.includes(from),
+      arrivedOn: cols.filter((c) => counted(log, p, row, c) > 0),
+    });
   });
   for (const [row, err] of errors) reasons.push(`peer send ${row} failed: ${err}`);
   if (unknown.length) reasons.push(`expect.cells names ${unknown.join('; ')}`);
   if (reasons.length) return check.fail(name, reasons.join(' | '), ev);
-  return check.pass(name, `each segment's datagrams arrived on its own interface (${cols.filter((c) => p.joinOn.includes(c)).join(', ')} joined)`, ev);
+  return check.pass(
+    name,
+    `each segment's datagrams arrived on its own interface (${cols.filter((c) => p.joinOn.includes(c)).join(', ')} joined)`,
+    ev,
+  );
 }
 
-export async function sendPhase(ctx: ScenarioContext, host: Endpoint, segs: SegIface[], p: PhaseParams, e: PhaseExpect, signal: AbortSignal, remote?: PeerSet): Promise<Check> {
+export async function sendPhase(
+  ctx: ScenarioContext,
+  host: Endpoint,
+  segs: SegIface[],
+  p: PhaseParams,
+  e: PhaseExpect,
+  signal: AbortSignal,
+  remote?: PeerSet,
+): Promise<Check> {
   const name = `send ${p.group}: no interface chosen vs each interface chosen`;
   const cols = segs.map((s) => s.segment);
   // Host mode without agents observes only loopback copies, so loopback must be on there.
   const withPeers = host.lab || !!remote;
   const loopback = withPeers ? p.loopback : true;
-  const heard = await listenPerSegment(ctx, host, segs, p.runTag, { family: p.family, port: p.port, group: p.group, self: withPeers, joinOn: p.joinOn }, remote);
+  const heard = await listenPerSegment(
+    ctx,
+    host,
+    segs,
+    p.runTag,
+    { family: p.family, port: p.port, group: p.group, self: withPeers, joinOn: p.joinOn },
+    remote,
+  );
   const allCols = withPeers ? [...cols, 'self'] : cols;
   const defaultRoute = await routeSegment(host, p.group);
   await sleep(p.settleMs, signal);
@@ -178,9 +259,10 @@ export async function sendPhase(ctx: ScenarioContext, host: Endpoint, segs: SegI
   };
   const expected = rows.map((row) => {
     const own = row === 'none' ? undefined : row.slice(3);
-    const segExp = p.ttl === 0
-      ? cols.map(() => false) // TTL 0: nothing leaves the host (ip(7) IP_MULTICAST_TTL)
-      : expectedRow(row === 'none' ? e.unset : e.chosen, { cols, own, defaultRoute });
+    const segExp =
+      p.ttl === 0
+        ? cols.map(() => false) // TTL 0: nothing leaves the host (ip(7) IP_MULTICAST_TTL)
+        : expectedRow(row === 'none' ? e.unset : e.chosen, { cols, own, defaultRoute });
     return withPeers ? [...segExp, selfExpected(row)] : segExp;
   });
   const unknown = applyCells(expected, rows, allCols, pick(e.cells, rows));
@@ -208,22 +290,26 @@ export async function sendPhase(ctx: ScenarioContext, host: Endpoint, segs: SegI
     const d = diffs.filter((x) => x.row === row);
     if (!d.length && !errors.has(row)) continue;
     const selfD = d.find((x) => x.col === 'self');
-    reasons.push(explainSendRow({
-      group: p.group,
-      chosen: row === 'none' ? undefined : row.slice(3),
-      reached: allCols.filter((c) => counted(heard.log, p, row, c) > 0),
-      missed: d.filter((x) => x.expected).map((x) => x.col),
-      extra: d.filter((x) => !x.expected).map((x) => x.col),
-      defaultRoute,
-      ttl: p.ttl,
-      loopback,
-      selfDiff: selfD ? { expected: selfD.expected, got: selfD.got } : undefined,
-      sendError: errors.get(row),
-    }));
+    reasons.push(
+      explainSendRow({
+        group: p.group,
+        chosen: row === 'none' ? undefined : row.slice(3),
+        reached: allCols.filter((c) => counted(heard.log, p, row, c) > 0),
+        missed: d.filter((x) => x.expected).map((x) => x.col),
+        extra: d.filter((x) => !x.expected).map((x) => x.col),
+        defaultRoute,
+        ttl: p.ttl,
+        loopback,
+        selfDiff: selfD ? { expected: selfD.expected, got: selfD.got } : undefined,
+        sendError: errors.get(row),
+      }),
+    );
   }
   if (unknown.length) reasons.push(`expect.cells names ${unknown.join('; ')}`);
   if (reasons.length) return check.fail(name, reasons.join(' | '), ev);
-  const summary = rows.map((r) => `${r} → ${allCols.filter((c) => counted(heard.log, p, r, c) > 0).join('+') || 'nothing'}`).join(', ');
+  const summary = rows
+    .map((r) => `${r} → ${allCols.filter((c) => counted(heard.log, p, r, c) > 0).join('+') || 'nothing'}`)
+    .join(', ');
   return check.pass(name, `as expected: ${summary}${egressNote(heard)}`, ev);
 }
 

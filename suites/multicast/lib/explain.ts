@@ -32,22 +32,39 @@ export function explainSendRow(o: SendRowOutcome): string {
   if (segMissed.length || segExtra.length) {
     if (o.chosen === undefined && segMissed.length && o.reached.filter((s) => s !== 'self').length <= 1) {
       const got = o.reached.filter((s) => s !== 'self');
-      const via = got[0] === o.defaultRoute && got.length ? `${got[0]} only (the default route)` : got.length ? `${got[0]} only` : 'no segment';
-      parts.push(`multicast to ${g} reached ${via}; ${list(segMissed)} got nothing: the sender set no ${IF_OPT(g)}, so the routing table picked one interface (ip(7)); send once per interface with ${IF_OPT(g)} set`);
+      const via =
+        got[0] === o.defaultRoute && got.length
+          ? `${got[0]} only (the default route)`
+          : got.length
+            ? `${got[0]} only`
+            : 'no segment';
+      parts.push(
+        `multicast to ${g} reached ${via}; ${list(segMissed)} got nothing: the sender set no ${IF_OPT(g)}, so the routing table picked one interface (ip(7)); send once per interface with ${IF_OPT(g)} set`,
+      );
     } else if (o.ttl === 0 && segExtra.length) {
-      parts.push(`multicast to ${g} with ${TTL_OPT(g)} 0 left the host onto ${list(segExtra)}: TTL 0 must keep it on the host`);
+      parts.push(
+        `multicast to ${g} with ${TTL_OPT(g)} 0 left the host onto ${list(segExtra)}: TTL 0 must keep it on the host`,
+      );
     } else if (o.chosen !== undefined && segExtra.length) {
-      parts.push(`multicast to ${g} with ${IF_OPT(g)}=${o.chosen} also appeared on ${list(segExtra)}: the interface choice was not honoured`);
+      parts.push(
+        `multicast to ${g} with ${IF_OPT(g)}=${o.chosen} also appeared on ${list(segExtra)}: the interface choice was not honoured`,
+      );
     } else if (o.chosen !== undefined && segMissed.includes(o.chosen)) {
-      parts.push(`multicast to ${g} with ${IF_OPT(g)}=${o.chosen} did not reach ${o.chosen}${o.ttl === 0 ? ` (${TTL_OPT(g)} is 0)` : ''}`);
+      parts.push(
+        `multicast to ${g} with ${IF_OPT(g)}=${o.chosen} did not reach ${o.chosen}${o.ttl === 0 ? ` (${TTL_OPT(g)} is 0)` : ''}`,
+      );
     } else {
-      parts.push(`multicast to ${g}${o.chosen ? ` via ${o.chosen}` : ' (no interface chosen)'} reached ${list(o.reached) || 'nothing'}${segMissed.length ? `; expected also ${list(segMissed)}` : ''}${segExtra.length ? `; not expected on ${list(segExtra)}` : ''}`);
+      parts.push(
+        `multicast to ${g}${o.chosen ? ` via ${o.chosen}` : ' (no interface chosen)'} reached ${list(o.reached) || 'nothing'}${segMissed.length ? `; expected also ${list(segMissed)}` : ''}${segExtra.length ? `; not expected on ${list(segExtra)}` : ''}`,
+      );
     }
   }
   if (o.selfDiff) {
-    parts.push(o.selfDiff.expected
-      ? `${LOOP_OPT(g)} is ${o.loopback ? 'on' : 'off'} but the sender's own receiver got no copy`
-      : `${LOOP_OPT(g)} is ${o.loopback ? 'on' : 'off'} but the sender's own receiver got a copy${o.loopback ? '' : ': loopback was not disabled'}`);
+    parts.push(
+      o.selfDiff.expected
+        ? `${LOOP_OPT(g)} is ${o.loopback ? 'on' : 'off'} but the sender's own receiver got no copy`
+        : `${LOOP_OPT(g)} is ${o.loopback ? 'on' : 'off'} but the sender's own receiver got a copy${o.loopback ? '' : ': loopback was not disabled'}`,
+    );
   }
   return parts.join('; ');
 }
@@ -69,6 +86,7 @@ export function explainReceiveRow(o: ReceiveRowOutcome): string {
       : `${o.group} sent from ${o.from} never reached ${o.host}: it did not join ${o.group} on ${o.from} (membership is per interface, ip(7) IP_ADD_MEMBERSHIP)`;
   }
   const wrong = o.arrivedOn.filter((s) => s !== o.from);
-  if (wrong.length) return `${o.group} sent from ${o.from} was reported arriving on ${list(wrong)}: IP_PKTINFO / IPV6_PKTINFO names the wrong interface or the segments are bridged`;
+  if (wrong.length)
+    return `${o.group} sent from ${o.from} was reported arriving on ${list(wrong)}: IP_PKTINFO / IPV6_PKTINFO names the wrong interface or the segments are bridged`;
   return `${o.group} sent from ${o.from} arrived at ${o.host} although it did not join on ${o.from}`;
 }

@@ -59,7 +59,11 @@ export class ReceptionLog implements Iterable<Reception> {
 
   private grow(): void {
     const n = this.from.length * 2;
-    const more = <T extends Uint16Array | Int32Array | Float64Array>(a: T, make: (n: number) => T): T => { const b = make(n); b.set(a); return b; };
+    const more = <T extends Uint16Array | Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(n);
+      b.set(a);
+      return b;
+    };
     this.from = more(this.from, (k) => new Uint16Array(k));
     this.to = more(this.to, (k) => new Uint16Array(k));
     this.seg = more(this.seg, (k) => new Uint16Array(k));
@@ -80,7 +84,13 @@ export class ReceptionLog implements Iterable<Reception> {
   *[Symbol.iterator](): Iterator<Reception> {
     for (let i = 0; i < this.length; i++) {
       const ns = this.lat[i]!;
-      yield { from: this.names[this.from[i]!]!, to: this.names[this.to[i]!]!, seq: this.seq[i]!, segment: this.names[this.seg[i]!]!, latencyNs: Number.isNaN(ns) ? undefined : BigInt(Math.round(ns)) };
+      yield {
+        from: this.names[this.from[i]!]!,
+        to: this.names[this.to[i]!]!,
+        seq: this.seq[i]!,
+        segment: this.names[this.seg[i]!]!,
+        latencyNs: Number.isNaN(ns) ? undefined : BigInt(Math.round(ns)),
+      };
     }
   }
 
@@ -89,13 +99,20 @@ export class ReceptionLog implements Iterable<Reception> {
     const out: number[] = [];
     for (let i = 0; i < this.length; i++) {
       const ns = this.lat[i]!;
-      if (!Number.isNaN(ns) && keep(this.names[this.from[i]!]!, this.names[this.to[i]!]!, this.seq[i]!)) out.push(ns / 1e6);
+      if (!Number.isNaN(ns) && keep(this.names[this.from[i]!]!, this.names[this.to[i]!]!, this.seq[i]!))
+        out.push(ns / 1e6);
     }
     return out;
   }
 }
 
-export function pairStats(peers: MeshPeer[], rx: Iterable<Reception>, rounds: number, warmup: number, selfToo: boolean): PairStat[][] {
+export function pairStats(
+  peers: MeshPeer[],
+  rx: Iterable<Reception>,
+  rounds: number,
+  warmup: number,
+  selfToo: boolean,
+): PairStat[][] {
   const counted = Math.max(0, rounds - warmup);
   // One pass over the receptions (32 peers at 100/s for 5 s are ~500,000): distinct
   // seq@segment per receiver←sender pair, so a duplicate never counts twice.
@@ -131,5 +148,11 @@ export function latencySummary(latNs: bigint[]): Record<string, number | null> {
 export function latencySummaryMs(ms: number[]): Record<string, number | null> {
   ms.sort((a, b) => a - b);
   const r = (x: number | null): number | null => (x === null ? null : Math.round(x * 1000) / 1000);
-  return { samples: ms.length, p50: r(percentile(ms, 0.5)), p95: r(percentile(ms, 0.95)), p99: r(percentile(ms, 0.99)), max: r(ms.length ? ms[ms.length - 1]! : null) };
+  return {
+    samples: ms.length,
+    p50: r(percentile(ms, 0.5)),
+    p95: r(percentile(ms, 0.95)),
+    p99: r(percentile(ms, 0.99)),
+    max: r(ms.length ? ms[ms.length - 1]! : null),
+  };
 }

@@ -11,7 +11,14 @@ import { openSocket, type Endpoint } from '../../lib/net/topology.ts';
 import type { GroupPeerProbe, PeerOptions, SendRecord, StateEvent } from './peer.ts';
 import { errCode } from '../../lib/net/evidence.ts';
 
-export function openBsdPeer(ctx: ScenarioContext, ep: Endpoint, id: string, ifindex: number, opts: PeerOptions, clock: () => number): GroupPeerProbe {
+export function openBsdPeer(
+  ctx: ScenarioContext,
+  ep: Endpoint,
+  id: string,
+  ifindex: number,
+  opts: PeerOptions,
+  clock: () => number,
+): GroupPeerProbe {
   const family = isIPv6(opts.group) ? 6 : 4;
   const sock = openSocket(ctx, ep, { family, reuseAddr: true });
   const states: StateEvent[] = [{ tMs: clock(), state: 'setup' }];

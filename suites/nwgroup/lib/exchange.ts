@@ -41,7 +41,12 @@ export interface Exchange {
   rounds: number;
 }
 
-export async function runExchange(factory: PeerFactory, plan: ExchangePlan, witnessIface: string, signal: AbortSignal): Promise<Exchange> {
+export async function runExchange(
+  factory: PeerFactory,
+  plan: ExchangePlan,
+  witnessIface: string,
+  signal: AbortSignal,
+): Promise<Exchange> {
   const started = performance.now();
   const clock = (): number => Math.round(performance.now() - started);
   const run = newRunTag();
@@ -73,7 +78,13 @@ export async function runExchange(factory: PeerFactory, plan: ExchangePlan, witn
     await sleep(plan.settleMs, signal);
     // Closed before recording, so each timeline ends with the group's `cancelled`.
     await Promise.all(opened.map((p) => p.close()));
-    const record = (p: GroupPeerProbe, i: number): PeerRecord => ({ id: p.id, kind: p.kind, settled: settled[i]!, states: [...p.states()], sends: [...p.sends()] });
+    const record = (p: GroupPeerProbe, i: number): PeerRecord => ({
+      id: p.id,
+      kind: p.kind,
+      settled: settled[i]!,
+      states: [...p.states()],
+      sends: [...p.sends()],
+    });
     const all = opened.map(record);
     return { peers: all.slice(1), witness: all[0]!, witnessIface, receptions: [...receptions], rounds: plan.rounds };
   } finally {

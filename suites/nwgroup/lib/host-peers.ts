@@ -15,14 +15,19 @@ export function hostPeerFactory(ctx: ScenarioContext): PeerFactory {
   const ep = localEndpoint();
   let bsdIndex = 0;
   return {
-    nwUnavailable: () => (process.platform !== 'darwin' ? NW_MACOS_ONLY : addonStatus().loaded ? undefined : addonStatus().reason),
+    nwUnavailable: () =>
+      process.platform !== 'darwin' ? NW_MACOS_ONLY : addonStatus().loaded ? undefined : addonStatus().reason,
     bsdInterface(want) {
       const ifaces = ep.ifaces().filter((i) => i.ipv4);
       const hit = want ? ifaces.find((i) => i.name === want) : ifaces[0];
-      if (!hit) return { problem: want ? `no LAN interface ${want} with IPv4 on this host` : 'no LAN interface with IPv4 on this host' };
+      if (!hit)
+        return {
+          problem: want ? `no LAN interface ${want} with IPv4 on this host` : 'no LAN interface with IPv4 on this host',
+        };
       bsdIndex = hit.index;
       return { name: hit.name, index: hit.index };
     },
-    open: (kind, id, opts, clock) => (kind === 'nw' ? openNwPeer(id, opts, clock) : openBsdPeer(ctx, ep, id, bsdIndex, opts, clock)),
+    open: (kind, id, opts, clock) =>
+      kind === 'nw' ? openNwPeer(id, opts, clock) : openBsdPeer(ctx, ep, id, bsdIndex, opts, clock),
   };
 }

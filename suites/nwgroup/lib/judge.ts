@@ -20,8 +20,11 @@ export interface Expectations {
 
 const KIND_LABEL: Record<PeerKind, string> = { nw: 'NW', bsd: 'BSD' };
 const heard = (x: Exchange, from: string, to: string, warmup: number): number =>
-  new Set(x.receptions.filter((r) => r.from === from && r.to === to && r.seq >= warmup && r.seq < x.rounds).map((r) => r.seq)).size;
-const sentBy = (p: PeerRecord, warmup: number, status: 'complete' | 'failed'): number => p.sends.filter((s) => s.seq >= warmup && s.status === status).length;
+  new Set(
+    x.receptions.filter((r) => r.from === from && r.to === to && r.seq >= warmup && r.seq < x.rounds).map((r) => r.seq),
+  ).size;
+const sentBy = (p: PeerRecord, warmup: number, status: 'complete' | 'failed'): number =>
+  p.sends.filter((s) => s.seq >= warmup && s.status === status).length;
 /** The state a peer was in when it settled: the last before our own close cancelled it. */
 const lastState = (p: PeerRecord): string => {
   const s = p.states.filter((e) => e.state !== 'cancelled').at(-1) ?? p.states.at(-1);
@@ -30,7 +33,8 @@ const lastState = (p: PeerRecord): string => {
 
 export function stateTimeline(x: Exchange): Evidence {
   const events: TimelineEvent[] = [];
-  for (const p of [x.witness, ...x.peers]) for (const s of p.states) events.push({ t: s.tMs, source: p.id, event: s.state, detail: s.error });
+  for (const p of [x.witness, ...x.peers])
+    for (const s of p.states) events.push({ t: s.tMs, source: p.id, event: s.state, detail: s.error });
   events.sort((a, b) => a.t - b.t);
   return { kind: 'timeline', title: 'group state (setup → waiting → ready / failed)', events };
 }
@@ -40,10 +44,21 @@ export function judgeReady(x: Exchange, readyTimeoutMs: number): Check {
   const bad = [x.witness, ...x.peers].filter((p) => p.settled !== 'ready');
   const ev = [stateTimeline(x)];
   const total = x.peers.length + 1;
-  if (bad.length === 0) return check.pass(name, `${total}/${total} peers ready (the BSD witness and ${x.peers.length} peers on ${x.witnessIface})`, ev);
-  const what = bad.map((p) => (p.settled === 'waiting' || p.settled === 'setup' ? `${p.id} still ${lastState(p)} after ${readyTimeoutMs} ms` : `${p.id} ${lastState(p)}`));
+  if (bad.length === 0)
+    return check.pass(
+      name,
+      `${total}/${total} peers ready (the BSD witness and ${x.peers.length} peers on ${x.witnessIface})`,
+      ev,
+    );
+  const what = bad.map((p) =>
+    p.settled === 'waiting' || p.settled === 'setup'
+      ? `${p.id} still ${lastState(p)} after ${readyTimeoutMs} ms`
+      : `${p.id} ${lastState(p)}`,
+  );
   const nwWaiting = bad.some((p) => p.kind === 'nw' && (p.settled === 'waiting' || p.settled === 'setup'));
-  const hint = nwWaiting ? ': an NWConnectionGroup waits while it has no usable path (no interface, or local network access not granted)' : '';
+  const hint = nwWaiting
+    ? ': an NWConnectionGroup waits while it has no usable path (no interface, or local network access not granted)'
+    : '';
   return check.fail(name, `${bad.length}/${total} groups never became ready: ${what.join('; ')}${hint}`, ev);
 }
 
@@ -67,18 +82,34 @@ export function judgeNwSendsTransmit(x: Exchange, e: Expectations): Check {
       rows: rows.map((r) => r.p.id),
       cols: ['completed', 'failed', 'witness saw'],
       cells: rows.map((r) => [String(r.complete), String(r.failed), String(r.witness)]),
-      mismatches: rows.flatMap((r, i): Array<[number, number]> => [...(r.failed > 0 ? [[i, 1] as [number, number]] : []), ...(r.witness < r.complete ? [[i, 2] as [number, number]] : [])]),
+      mismatches: rows.flatMap(
+        (r, i): Array<[number, number]> => [
+          ...(r.failed > 0 ? [[i, 1] as [number, number]] : []),
+          ...(r.witness < r.complete ? [[i, 2] as [number, number]] : []),
+        ],
+      ),
     },
   ];
   const silent = rows.filter((r) => r.complete > 0 && r.witness === 0);
   const failing = rows.filter((r) => r.failed > 0);
-  const lossy = rows.filter((r) => r.complete > 0 && r.witness > 0 && ((r.complete - r.witness) / r.complete) * 100 > e.maxLossPercent);
+  const lossy = rows.filter(
+    (r) => r.complete > 0 && r.witness > 0 && ((r.complete - r.witness) / r.complete) * 100 > e.maxLossPercent,
+  );
   const faults: string[] = [];
-  for (const r of silent) faults.push(`${r.p.id}: NW reported ${r.complete} sends complete; the BSD witness on ${x.witnessIface} saw 0: the group sends nothing (local network privacy, or the group's interface)`);
-  for (const r of failing) faults.push(`${r.p.id}: ${r.failed} sends failed (${r.errors.join(', ') || 'no error given'})`);
+  for (const r of silent)
+    faults.push(
+      `${r.p.id}: NW reported ${r.complete} sends complete; the BSD witness on ${x.witnessIface} saw 0: the group sends nothing (local network privacy, or the group's interface)`,
+    );
+  for (const r of failing)
+    faults.push(`${r.p.id}: ${r.failed} sends failed (${r.errors.join(', ') || 'no error given'})`);
   for (const r of lossy) faults.push(`${r.p.id}: the witness saw ${r.witness} of ${r.complete} completed sends`);
   const badPeers = new Set([...silent, ...failing, ...lossy].map((r) => r.p.id)).size;
-  if (badPeers === 0) return check.pass(name, `${nw.length}/${nw.length} NW peers: every completed send reached the BSD witness on ${x.witnessIface}`, evidence);
+  if (badPeers === 0)
+    return check.pass(
+      name,
+      `${nw.length}/${nw.length} NW peers: every completed send reached the BSD witness on ${x.witnessIface}`,
+      evidence,
+    );
   return check.fail(name, `${badPeers}/${nw.length} NW peers failed: ${faults.join('; ')}`, evidence);
 }
 
@@ -92,12 +123,13 @@ export function judgeDirections(x: Exchange, e: Expectations): Check {
     const receivers = x.peers.filter((p) => p.kind === to);
     let expected = 0;
     let got = 0;
-    for (const s of senders) for (const r of receivers) {
-      if (s.id === r.id) continue;
-      expected += counted;
-      // A peer that never became ready neither sent nor could hear: its pairs count as lost.
-      if (ready.includes(s) && ready.includes(r)) got += heard(x, s.id, r.id, e.warmup);
-    }
+    for (const s of senders)
+      for (const r of receivers) {
+        if (s.id === r.id) continue;
+        expected += counted;
+        // A peer that never became ready neither sent nor could hear: its pairs count as lost.
+        if (ready.includes(s) && ready.includes(r)) got += heard(x, s.id, r.id, e.warmup);
+      }
     return expected === 0 ? undefined : { expected, got };
   };
   const grid = kinds.map((from) => kinds.map((to) => cell(from, to)));
@@ -112,7 +144,9 @@ export function judgeDirections(x: Exchange, e: Expectations): Check {
       rows: kinds.map((k) => KIND_LABEL[k]),
       cols: kinds.map((k) => KIND_LABEL[k]),
       cells: grid.map((r) => r.map((c) => (c ? `${c.got}/${c.expected}` : '—'))),
-      mismatches: grid.flatMap((r, i) => r.flatMap((c, j): Array<[number, number]> => (c && lossOf(c) > e.maxLossPercent ? [[i, j]] : []))),
+      mismatches: grid.flatMap((r, i) =>
+        r.flatMap((c, j): Array<[number, number]> => (c && lossOf(c) > e.maxLossPercent ? [[i, j]] : [])),
+      ),
       legend: 'received / expected; — no such pair in this profile',
     },
     peerMatrix(x, e.warmup),
@@ -126,10 +160,17 @@ export function judgeDirections(x: Exchange, e: Expectations): Check {
       (lossOf(c) > e.maxLossPercent ? bad : good).push(`${dir(from, to)} ${c.got}/${c.expected}`);
     }),
   );
-  if (bad.length === 0) return check.pass(name, `every direction within ${e.maxLossPercent}% loss: ${good.join(', ')}`, evidence);
+  if (bad.length === 0)
+    return check.pass(name, `every direction within ${e.maxLossPercent}% loss: ${good.join(', ')}`, evidence);
   const nwSendsNothing = grid[0]!.every((c) => !c || c.got === 0) && (grid[1]![0]?.got ?? 0) > 0;
-  const pattern = nwSendsNothing ? ': NW peers receive but nothing they send arrives (receive works, send does not)' : '';
-  return check.fail(name, `${bad.join(', ')} over ${e.maxLossPercent}% loss${good.length ? ` (fine: ${good.join(', ')})` : ''}${pattern}`, evidence);
+  const pattern = nwSendsNothing
+    ? ': NW peers receive but nothing they send arrives (receive works, send does not)'
+    : '';
+  return check.fail(
+    name,
+    `${bad.join(', ')} over ${e.maxLossPercent}% loss${good.length ? ` (fine: ${good.join(', ')})` : ''}${pattern}`,
+    evidence,
+  );
 }
 
 function peerMatrix(x: Exchange, warmup: number): Evidence {

@@ -36,14 +36,26 @@ export function openNwPeer(id: string, opts: PeerOptions, clock: () => number): 
       for (const l of listeners) l(e.data);
     }
   };
-  const handle = openNwGroup({ group: opts.group, port: opts.port, interface: opts.iface, ttl: opts.ttl, loopback: true }, onEvent);
+  const handle = openNwGroup(
+    { group: opts.group, port: opts.port, interface: opts.iface, ttl: opts.ttl, loopback: true },
+    onEvent,
+  );
   handle.start();
   let closed = false;
   return {
     id,
     kind: 'nw',
     settle: (timeoutMs, signal) =>
-      waitForState(() => states, (w) => (wakers.add(w), () => wakers.delete(w)), ['ready', 'failed', 'cancelled'], timeoutMs, signal),
+      waitForState(
+        () => states,
+        (w) => {
+          wakers.add(w);
+          return () => wakers.delete(w);
+        },
+        ['ready', 'failed', 'cancelled'],
+        timeoutMs,
+        signal,
+      ),
     send(data, seq) {
       sends.set(seq, { seq, status: 'pending' });
       bySendId.set(handle.send(data), seq);

@@ -65,12 +65,20 @@ export function observe(events: readonly TimedEvent[]): Observed {
     const err = of(last, 'tls-error');
     const how = secure
       ? `the client completed the handshake (${secure.detail ?? ''}) and closed without sending application data (a check after the handshake, e.g. a pin)`
-      : err ? describeTlsError(err.detail ?? '') : 'no handshake completed and no application data arrived';
+      : err
+        ? describeTlsError(err.detail ?? '')
+        : 'no handshake completed and no application data arrived';
     return { kind: 'refused', how: tried.length > 1 ? `${how}; ${tried.length} attempts` : how, clear };
   }
   const notTls = events.find((e) => e.event === 'not-tls');
-  if (notTls) return { kind: 'never-tried', why: `a TCP connection arrived but its first bytes were not a TLS ClientHello (${notTls.detail ?? ''})`, clear };
-  if (sessions.length) return { kind: 'never-tried', why: `${sessions.length} TCP connection(s) arrived but sent no ClientHello`, clear };
+  if (notTls)
+    return {
+      kind: 'never-tried',
+      why: `a TCP connection arrived but its first bytes were not a TLS ClientHello (${notTls.detail ?? ''})`,
+      clear,
+    };
+  if (sessions.length)
+    return { kind: 'never-tried', why: `${sessions.length} TCP connection(s) arrived but sent no ClientHello`, clear };
   return { kind: 'never-tried', why: 'no TCP connection reached the server', clear };
 }
 
@@ -89,13 +97,19 @@ export function judge(v: Variant, expected: Expected, o: Observed, sut: SutRepor
   // Application bytes outside a TLS session are what a MITM reads, whatever else the client did.
   if (o.clear.bytes > 0) {
     const clear = inClear(o.clear);
-    if (o.kind === 'refused') return check.fail(name, `fell back to plaintext after refusing the certificate (${o.how}): ${clear}`, evidence);
-    if (o.kind === 'never-tried') return check.fail(name, `never tried TLS and sent its request in plaintext: ${clear}`, evidence);
+    if (o.kind === 'refused')
+      return check.fail(name, `fell back to plaintext after refusing the certificate (${o.how}): ${clear}`, evidence);
+    if (o.kind === 'never-tried')
+      return check.fail(name, `never tried TLS and sent its request in plaintext: ${clear}`, evidence);
     const accepted = v === 'valid' ? `accepted the valid certificate (handshake ${o.handshake})` : ACCEPT_MEANS[v];
     return check.fail(name, `${accepted}, and also sent its request in plaintext: ${clear}`, evidence);
   }
   if (o.kind === 'never-tried') {
-    return check.error(name, `the SUT never tried TLS with the server (${o.why}), so this is no refusal; it ${sut.ended}; it printed: ${sut.printed}`, evidence);
+    return check.error(
+      name,
+      `the SUT never tried TLS with the server (${o.why}), so this is no refusal; it ${sut.ended}; it printed: ${sut.printed}`,
+      evidence,
+    );
   }
   if (o.kind === 'accepted') {
     const seen = `handshake ${o.handshake}, then ${o.bytes} byte(s) of application data arrived`;
@@ -103,8 +117,17 @@ export function judge(v: Variant, expected: Expected, o: Observed, sut: SutRepor
     return check.fail(name, `${ACCEPT_MEANS[v]} (${seen})`, evidence);
   }
   if (expected === 'refused') return check.pass(name, `refused: ${o.how}`, evidence);
-  if (v === 'valid') return check.fail(name, `refused the valid certificate (${o.how}): the client cannot reach a correctly configured server; does it trust \${ca} and use \${server.name} for SNI and verification? It printed: ${sut.printed}`, evidence);
-  return check.fail(name, `refused ${v} (${o.how}) although expect.variants says accepted; it printed: ${sut.printed}`, evidence);
+  if (v === 'valid')
+    return check.fail(
+      name,
+      `refused the valid certificate (${o.how}): the client cannot reach a correctly configured server; does it trust \${ca} and use \${server.name} for SNI and verification? It printed: ${sut.printed}`,
+      evidence,
+    );
+  return check.fail(
+    name,
+    `refused ${v} (${o.how}) although expect.variants says accepted; it printed: ${sut.printed}`,
+    evidence,
+  );
 }
 
 /**
@@ -118,5 +141,9 @@ export function requireControl(checks: readonly Check[], control: Check | undefi
   const why = control
     ? `the client never completed a good handshake and sent its request (valid: ${control.verdict}: ${control.reason.slice(0, 200)})`
     : 'the valid certificate was not run';
-  return checks.map((c) => (c === control || c.verdict !== 'pass' ? c : check.error(c.name, `${why}, so its refusals prove nothing (would have been: ${c.reason})`, c.evidence)));
+  return checks.map((c) =>
+    c === control || c.verdict !== 'pass'
+      ? c
+      : check.error(c.name, `${why}, so its refusals prove nothing (would have been: ${c.reason})`, c.evidence),
+  );
 }

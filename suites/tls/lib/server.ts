@@ -26,7 +26,8 @@ import { assertSafeBindAddress } from '../../../harness/net/safety.ts';
 import { emitEvent, numArg, parseArgs } from '../../lib/tunnel/events.ts';
 
 const MAX_CONNECTIONS = 32;
-const emit = (event: string, extra: Parameters<typeof emitEvent>[2] = {}): void => emitEvent('tls-server', event, extra);
+const emit = (event: string, extra: Parameters<typeof emitEvent>[2] = {}): void =>
+  emitEvent('tls-server', event, extra);
 
 /** True when `b` starts a TLS record of type handshake (22) whose first message is a ClientHello (1). */
 export function isClientHello(b: Buffer): boolean {
@@ -42,7 +43,11 @@ function main(): void {
   const keyFile = args.get('key');
   if (!certFile || !keyFile) throw new Error('--cert and --key are required');
   // createSecureContext throws here (not per connection) when OpenSSL cannot load the pair.
-  const secureContext = tls.createSecureContext({ cert: readFileSync(certFile), key: readFileSync(keyFile), ciphers: 'DEFAULT@SECLEVEL=0' });
+  const secureContext = tls.createSecureContext({
+    cert: readFileSync(certFile),
+    key: readFileSync(keyFile),
+    ciphers: 'DEFAULT@SECLEVEL=0',
+  });
   let connections = 0;
 
   const server = net.createServer((raw) => {
@@ -60,7 +65,9 @@ function main(): void {
         // A client that fell back to plaintext sends its request here: every byte is what a MITM reads.
         plaintext = first.length;
         emit('not-tls', { session: id, detail: first.subarray(0, 8).toString('hex'), n: { bytes: first.length } });
-        raw.on('data', (chunk: Buffer) => { plaintext += chunk.length; });
+        raw.on('data', (chunk: Buffer) => {
+          plaintext += chunk.length;
+        });
         raw.once('close', () => emit('close', { session: id, n: { bytes: plaintext } }));
         raw.resume();
         return;
@@ -76,7 +83,10 @@ function main(): void {
       };
       sock.on('secure', () => {
         secured = true;
-        emit('secure', { session: id, detail: `${sock.getProtocol() ?? '?'} ${sock.getCipher().name} sni=${(sock as tls.TLSSocket & { servername?: string | false }).servername || '-'}` });
+        emit('secure', {
+          session: id,
+          detail: `${sock.getProtocol() ?? '?'} ${sock.getCipher().name} sni=${(sock as tls.TLSSocket & { servername?: string | false }).servername || '-'}`,
+        });
       });
       sock.on('data', (chunk: Buffer) => {
         if (bytes === 0) emit('app-data', { session: id, n: { bytes: chunk.length } });
@@ -89,7 +99,10 @@ function main(): void {
       });
     });
     raw.on('error', () => undefined); // reported through the TLS socket, or as a close
-    raw.on('close', () => { if (plaintext < 0 && !secured && !failed && bytes === 0 && raw.listenerCount('data') > 0) emit('close', { session: id, n: { bytes: 0 } }); });
+    raw.on('close', () => {
+      if (plaintext < 0 && !secured && !failed && bytes === 0 && raw.listenerCount('data') > 0)
+        emit('close', { session: id, n: { bytes: 0 } });
+    });
   });
   const shutdown = (): void => {
     server.close(() => process.exit(0));
@@ -101,7 +114,12 @@ function main(): void {
     emit('fatal', { detail: err.message });
     process.exit(1);
   });
-  server.listen(port, address, () => emit('listening', { detail: `${address}:${(server.address() as net.AddressInfo).port}`, n: { port: (server.address() as net.AddressInfo).port } }));
+  server.listen(port, address, () =>
+    emit('listening', {
+      detail: `${address}:${(server.address() as net.AddressInfo).port}`,
+      n: { port: (server.address() as net.AddressInfo).port },
+    }),
+  );
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {

@@ -23,27 +23,35 @@ function childCpuS(): number {
 
 const out = mkdtempSync(path.join(tmpdir(), 'nc-bench-gp-'));
 try {
-  const { result } = await run({ files: [PROFILE], outDir: out, reporters: [], allowHostNetwork: false, interrupt: new AbortController().signal });
+  const { result } = await run({
+    files: [PROFILE],
+    outDir: out,
+    reporters: [],
+    allowHostNetwork: false,
+    interrupt: new AbortController().signal,
+  });
   const sc = result.scenarios[0]!;
   const mesh = sc.checks.find((c) => c.name === 'full mesh');
   const numbers = (title: RegExp): NumbersEvidence['values'] =>
-    (mesh?.evidence.find((e): e is NumbersEvidence => e.kind === 'numbers' && title.test(e.title))?.values ?? {});
+    mesh?.evidence.find((e): e is NumbersEvidence => e.kind === 'numbers' && title.test(e.title))?.values ?? {};
   const loss = numbers(/^loss per pair/);
   const rate = numbers(/^send rate/);
   const u = process.resourceUsage();
-  console.log(JSON.stringify({
-    verdict: mesh?.verdict ?? sc.checks[0]?.verdict ?? 'none',
-    reason: mesh?.reason ?? sc.checks[0]?.reason,
-    worstLossPercent: Math.max(0, ...Object.values(loss).map(Number)),
-    perPeerPerSecond: rate.perPeerPerSecond ?? null,
-    asked: rate.asked ?? null,
-    received: rate.received ?? null,
-    roundsCpuS: rate.cpuSeconds ?? null,
-    cpuS: (u.userCPUTime + u.systemCPUTime) / 1e6,
-    childCpuS: childCpuS(),
-    maxRssMb: u.maxRSS / 1024,
-    loadAvg: loadavg()[0],
-  }));
+  console.log(
+    JSON.stringify({
+      verdict: mesh?.verdict ?? sc.checks[0]?.verdict ?? 'none',
+      reason: mesh?.reason ?? sc.checks[0]?.reason,
+      worstLossPercent: Math.max(0, ...Object.values(loss).map(Number)),
+      perPeerPerSecond: rate.perPeerPerSecond ?? null,
+      asked: rate.asked ?? null,
+      received: rate.received ?? null,
+      roundsCpuS: rate.cpuSeconds ?? null,
+      cpuS: (u.userCPUTime + u.systemCPUTime) / 1e6,
+      childCpuS: childCpuS(),
+      maxRssMb: u.maxRSS / 1024,
+      loadAvg: loadavg()[0],
+    }),
+  );
 } finally {
   rmSync(out, { recursive: true, force: true });
 }

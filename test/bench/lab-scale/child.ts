@@ -23,7 +23,10 @@ function childCpuS(): number {
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[13]) + Number(f[14])) / 100;
 }
-const cpuS = (): number => { const u = process.resourceUsage(); return (u.userCPUTime + u.systemCPUTime) / 1e6; };
+const cpuS = (): number => {
+  const u = process.resourceUsage();
+  return (u.userCPUTime + u.systemCPUTime) / 1e6;
+};
 
 const runId = newRunId();
 const c0 = cpuS();
@@ -35,4 +38,13 @@ await lab.down();
 const t2 = performance.now();
 // Judged by this run's id only: other labs may exist on a shared machine.
 const left = (await listNetns()).filter((n) => n.includes(`-${runId}-`)).length;
-console.log(JSON.stringify({ upMs: t1 - t0, downMs: t2 - t1, maxRssMb: process.resourceUsage().maxRSS / 1024, cpuS: cpuS() - c0, childCpuS: childCpuS() - k0, left }));
+console.log(
+  JSON.stringify({
+    upMs: t1 - t0,
+    downMs: t2 - t1,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    cpuS: cpuS() - c0,
+    childCpuS: childCpuS() - k0,
+    left,
+  }),
+);

@@ -11,7 +11,11 @@ import { spawn } from 'node:child_process';
 import { parse as parsePlist } from 'plist';
 
 const [cmd, ...rest] = process.argv.slice(2);
-const record = (entry) => appendFileSync(process.env.NC_FAKE_LOG, `${JSON.stringify({ tool: 'launchctl', argv: process.argv.slice(2), ...entry })}\n`);
+const record = (entry) =>
+  appendFileSync(
+    process.env.NC_FAKE_LOG,
+    `${JSON.stringify({ tool: 'launchctl', argv: process.argv.slice(2), ...entry })}\n`,
+  );
 if (cmd === 'bootstrap') {
   const job = parsePlist(readFileSync(rest[1], 'utf8'));
   record({ job });

@@ -29,7 +29,10 @@ export interface WitnessedRun {
 }
 
 /** `profiles`: file paths, or YAML text (written to a temp file; relative SUT paths resolve against profiles/). */
-export async function runWitnessed(profiles: string[], opts: { grep?: RegExp; filter: string; segments: string[]; confirmFailures?: number }): Promise<WitnessedRun> {
+export async function runWitnessed(
+  profiles: string[],
+  opts: { grep?: RegExp; filter: string; segments: string[]; confirmFailures?: number },
+): Promise<WitnessedRun> {
   const files: string[] = [];
   for (const p of profiles) {
     if (p.includes('\n')) {
@@ -94,11 +97,18 @@ export function matrixOf(c: CheckResult): MatrixEvidence {
 /** Cells marked delivered (✓) as "row@col". */
 export function deliveredCells(m: MatrixEvidence): Set<string> {
   const out = new Set<string>();
-  m.rows.forEach((r, i) => m.cols.forEach((c, j) => { if (m.cells[i]![j]!.startsWith('✓')) out.add(`${r}@${c}`); }));
+  m.rows.forEach((r, i) =>
+    m.cols.forEach((c, j) => {
+      if (m.cells[i]![j]!.startsWith('✓')) out.add(`${r}@${c}`);
+    }),
+  );
   return out;
 }
 
 export function netnsOfRuns(runIds: string[]): string[] {
   const out = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
-  return out.split('\n').map((l) => l.split(' ')[0]!).filter((n) => runIds.some((id) => n.includes(`-${id}-`)));
+  return out
+    .split('\n')
+    .map((l) => l.split(' ')[0]!)
+    .filter((n) => runIds.some((id) => n.includes(`-${id}-`)));
 }

@@ -18,7 +18,9 @@ export interface Witness {
 
 export async function startWitness(netns: string | undefined, filter: string): Promise<Witness> {
   const argv = ['tcpdump', '-i', 'any', '-n', '-l', '-A', '-s', '512', filter];
-  const cp: ChildProcess = netns ? spawn('ip', ['netns', 'exec', netns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const cp: ChildProcess = netns
+    ? spawn('ip', ['netns', 'exec', netns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   const packets: Packet[] = [];
   let buf = '';
   cp.stdout!.setEncoding('latin1');
@@ -34,10 +36,28 @@ export async function startWitness(netns: string | undefined, filter: string): P
   // Ready once tcpdump says it is listening (bounded: 5 s).
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`tcpdump in ${netns ?? 'root'} did not start`)), 5000);
-    cp.stderr!.on('data', (d: Buffer) => { if (/listening on/.test(d.toString())) { clearTimeout(t); resolve(); } });
-    cp.on('exit', (code) => { clearTimeout(t); reject(new Error(`tcpdump exited ${code}`)); });
+    cp.stderr!.on('data', (d: Buffer) => {
+      if (/listening on/.test(d.toString())) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+    cp.on('exit', (code) => {
+      clearTimeout(t);
+      reject(new Error(`tcpdump exited ${code}`));
+    });
     // A missing tcpdump or ip is an 'error' event (spawn ENOENT): a rejection here, never an uncaught exception.
-    cp.on('error', (err: NodeJS.ErrnoException) => { clearTimeout(t); reject(Object.assign(new Error(`cannot start ${cp.spawnfile} for the witness (${err.code ?? err.message}); tcpdump comes in the Debian package tcpdump`), { code: err.code })); });
+    cp.on('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(t);
+      reject(
+        Object.assign(
+          new Error(
+            `cannot start ${cp.spawnfile} for the witness (${err.code ?? err.message}); tcpdump comes in the Debian package tcpdump`,
+          ),
+          { code: err.code },
+        ),
+      );
+    });
   });
   let stopped: Promise<void> | undefined;
   return {

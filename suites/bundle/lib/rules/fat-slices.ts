@@ -10,7 +10,10 @@ import { exeFile, allBundles, notApplicable, outcome, type Finding, type Rule } 
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v && typeof v === 'object' && !(v instanceof Date) && !(v instanceof Uint8Array)) {
-    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }
@@ -26,7 +29,14 @@ export const fatSlicesAgree: Rule = {
     const verified: string[] = [];
     for (const b of fat) {
       const [first, ...rest] = b.slices;
-      const describe = (s: typeof first) => (s!.signature ? { team: s!.signature.teamId ?? '(none)', id: s!.signature.identifier ?? '(none)', ents: canonical(s!.signature.entitlements ?? {}) } : { team: 'unsigned', id: 'unsigned', ents: 'unsigned' });
+      const describe = (s: typeof first) =>
+        s!.signature
+          ? {
+              team: s!.signature.teamId ?? '(none)',
+              id: s!.signature.identifier ?? '(none)',
+              ents: canonical(s!.signature.entitlements ?? {}),
+            }
+          : { team: 'unsigned', id: 'unsigned', ents: 'unsigned' };
       const a = describe(first);
       const differing = rest.filter((s) => canonical(describe(s)) !== canonical(a));
       if (!differing.length) {
@@ -35,8 +45,19 @@ export const fatSlicesAgree: Rule = {
       }
       for (const s of differing) {
         const d = describe(s);
-        const what = [d.team !== a.team && `team ${d.team} vs ${a.team}`, d.id !== a.id && `identifier ${d.id} vs ${a.id}`, d.ents !== a.ents && 'entitlements differ'].filter(Boolean).join(', ');
-        findings.push({ file: exeFile(b), key: `${s.arch} slice`, problem: `is signed differently from the ${first!.arch} slice (${what}): the app behaves differently on ${s.arch} Macs`, fix: 'sign the universal binary once after lipo (codesign -f … on the merged file), not each slice before merging' });
+        const what = [
+          d.team !== a.team && `team ${d.team} vs ${a.team}`,
+          d.id !== a.id && `identifier ${d.id} vs ${a.id}`,
+          d.ents !== a.ents && 'entitlements differ',
+        ]
+          .filter(Boolean)
+          .join(', ');
+        findings.push({
+          file: exeFile(b),
+          key: `${s.arch} slice`,
+          problem: `is signed differently from the ${first!.arch} slice (${what}): the app behaves differently on ${s.arch} Macs`,
+          fix: 'sign the universal binary once after lipo (codesign -f … on the merged file), not each slice before merging',
+        });
       }
     }
     return outcome(findings, verified);

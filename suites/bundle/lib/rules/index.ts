@@ -4,7 +4,14 @@ import { bonjourServiceTypes, localNetworkUsage, sandboxUdp } from './local-netw
 import { neEntitlementDistribution, neProviderClasses } from './network-extension.ts';
 import { notarizationReady } from './notarization.ts';
 import { profileGrants } from './provisioning.ts';
-import { bundleIdPrefix, hostInstallEntitlement, sameTeam, sysextFolderName, sysextLocation, sysextUsageDescription } from './system-extensions.ts';
+import {
+  bundleIdPrefix,
+  hostInstallEntitlement,
+  sameTeam,
+  sysextFolderName,
+  sysextLocation,
+  sysextUsageDescription,
+} from './system-extensions.ts';
 import type { Rule } from './types.ts';
 
 export const RULES: readonly Rule[] = [

@@ -40,7 +40,13 @@ export const localNetworkUsage: Rule = {
     for (const b of bundles) {
       const d = get(b.info, 'NSLocalNetworkUsageDescription');
       if (typeof d === 'string' && d.trim()) verified.push(`${basename(b.path)} explains local network use`);
-      else findings.push({ file: plistFile(b), key: 'NSLocalNetworkUsageDescription', problem: `${d === undefined ? 'is missing' : 'is empty'} though NSBonjourServices is declared: Bonjour fails with -72008 (missingRequiredConfigurationError) and the privacy alert has no text`, fix: 'add NSLocalNetworkUsageDescription with a sentence saying why the app uses the local network' });
+      else
+        findings.push({
+          file: plistFile(b),
+          key: 'NSLocalNetworkUsageDescription',
+          problem: `${d === undefined ? 'is missing' : 'is empty'} though NSBonjourServices is declared: Bonjour fails with -72008 (missingRequiredConfigurationError) and the privacy alert has no text`,
+          fix: 'add NSLocalNetworkUsageDescription with a sentence saying why the app uses the local network',
+        });
     }
     return outcome(findings, verified);
   },
@@ -58,12 +64,23 @@ export const bonjourServiceTypes: Rule = {
     for (const b of bundles) {
       const raw = get(b.info, 'NSBonjourServices');
       if (!Array.isArray(raw) || raw.length === 0) {
-        findings.push({ file: plistFile(b), key: 'NSBonjourServices', problem: Array.isArray(raw) ? 'is an empty array: browsing any service fails' : 'is not an array of strings', fix: 'list every service type the app browses or advertises, e.g. ["_myservice._tcp"]' });
+        findings.push({
+          file: plistFile(b),
+          key: 'NSBonjourServices',
+          problem: Array.isArray(raw) ? 'is an empty array: browsing any service fails' : 'is not an array of strings',
+          fix: 'list every service type the app browses or advertises, e.g. ["_myservice._tcp"]',
+        });
         continue;
       }
       for (const s of raw) {
         if (typeof s === 'string' && isServiceType(s)) verified.push(s);
-        else findings.push({ file: plistFile(b), key: `NSBonjourServices: ${JSON.stringify(s)}`, problem: 'is not a service type of the form _name._tcp or _name._udp (name: 1–15 letters, digits, hyphens)', fix: typeof s === 'string' ? `write it as ${suggest(s)}` : 'use a string like _myservice._tcp' });
+        else
+          findings.push({
+            file: plistFile(b),
+            key: `NSBonjourServices: ${JSON.stringify(s)}`,
+            problem: 'is not a service type of the form _name._tcp or _name._udp (name: 1–15 letters, digits, hyphens)',
+            fix: typeof s === 'string' ? `write it as ${suggest(s)}` : 'use a string like _myservice._tcp',
+          });
       }
     }
     return outcome(findings, verified);
@@ -92,14 +109,30 @@ export const sandboxUdp: Rule = {
     let anyUdp = false;
     for (const b of sandboxed) {
       const udpServices = (getStrings(b.info, 'NSBonjourServices') ?? []).filter((s) => s.endsWith('._udp'));
-      const why = usesUdp === true ? 'with.usesUdp is true' : udpServices.length ? `NSBonjourServices lists ${udpServices.join(', ')}` : undefined;
+      const why =
+        usesUdp === true
+          ? 'with.usesUdp is true'
+          : udpServices.length
+            ? `NSBonjourServices lists ${udpServices.join(', ')}`
+            : undefined;
       if (usesUdp === false || !why) continue;
       anyUdp = true;
       const missing = [CLIENT, SERVER].filter((k) => get(b.signature?.entitlements, k) !== true);
       if (!missing.length) verified.push(`${basename(b.path)} (${why})`);
-      else findings.push({ file: exeFile(b), key: missing.join(' and '), problem: `missing from a sandboxed bundle that does UDP (${why}): the sandbox blocks ${missing.includes(CLIENT) ? 'sending' : 'receiving'} datagrams`, fix: 'enable App Sandbox → Outgoing Connections (Client) and Incoming Connections (Server)' });
+      else
+        findings.push({
+          file: exeFile(b),
+          key: missing.join(' and '),
+          problem: `missing from a sandboxed bundle that does UDP (${why}): the sandbox blocks ${missing.includes(CLIENT) ? 'sending' : 'receiving'} datagrams`,
+          fix: 'enable App Sandbox → Outgoing Connections (Client) and Incoming Connections (Server)',
+        });
     }
-    if (!anyUdp) return notApplicable(usesUdp === false ? 'with.usesUdp is false' : 'no sandboxed bundle lists a _udp Bonjour service (set with.usesUdp: true if the app uses UDP otherwise)');
+    if (!anyUdp)
+      return notApplicable(
+        usesUdp === false
+          ? 'with.usesUdp is false'
+          : 'no sandboxed bundle lists a _udp Bonjour service (set with.usesUdp: true if the app uses UDP otherwise)',
+      );
     return outcome(findings, verified);
   },
 };

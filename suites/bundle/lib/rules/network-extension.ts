@@ -12,7 +12,16 @@
 import { basename } from 'node:path';
 import { getDict, getStrings } from '../plist.ts';
 import type { Bundle } from '../walker.ts';
-import { allBundles, exeFile, notApplicable, outcome, plistFile, systemExtensions, type Finding, type Rule } from './types.ts';
+import {
+  allBundles,
+  exeFile,
+  notApplicable,
+  outcome,
+  plistFile,
+  systemExtensions,
+  type Finding,
+  type Rule,
+} from './types.ts';
 
 export const NE_ENTITLEMENT = 'com.apple.developer.networking.networkextension';
 
@@ -41,7 +50,8 @@ function neValues(b: Bundle): string[] | undefined {
 export const neEntitlementDistribution: Rule = {
   id: 'ne-entitlement-distribution',
   title: 'Network Extension entitlement values fit the distribution (Developer ID: the -systemextension values)',
-  source: 'Apple, com.apple.developer.networking.networkextension entitlement; Apple DTS, "Exporting a Developer ID Network Extension" (developer.apple.com/forums/thread/737894)',
+  source:
+    'Apple, com.apple.developer.networking.networkextension entitlement; Apple DTS, "Exporting a Developer ID Network Extension" (developer.apple.com/forums/thread/737894)',
   check(model, { distribution }) {
     const claiming = allBundles(model).filter((b) => neValues(b)?.length);
     if (!claiming.length) return notApplicable(`no bundle's signature claims ${NE_ENTITLEMENT}`);
@@ -50,9 +60,20 @@ export const neEntitlementDistribution: Rule = {
     for (const b of claiming) {
       for (const value of neValues(b)!) {
         if (distribution === 'developer-id' && SYSEXT_VARIANT[value]) {
-          findings.push({ file: exeFile(b), key: `${NE_ENTITLEMENT} = ${value}`, problem: 'is the App Store/development value; a Developer ID-signed provider needs the -systemextension value', fix: `claim ${SYSEXT_VARIANT[value]} instead (and use a Developer ID provisioning profile that grants it)` });
+          findings.push({
+            file: exeFile(b),
+            key: `${NE_ENTITLEMENT} = ${value}`,
+            problem:
+              'is the App Store/development value; a Developer ID-signed provider needs the -systemextension value',
+            fix: `claim ${SYSEXT_VARIANT[value]} instead (and use a Developer ID provisioning profile that grants it)`,
+          });
         } else if (distribution !== 'developer-id' && STANDARD_OF[value]) {
-          findings.push({ file: exeFile(b), key: `${NE_ENTITLEMENT} = ${value}`, problem: `is the Developer ID value; ${distribution} signing uses the standard value`, fix: `claim ${STANDARD_OF[value]} instead` });
+          findings.push({
+            file: exeFile(b),
+            key: `${NE_ENTITLEMENT} = ${value}`,
+            problem: `is the Developer ID value; ${distribution} signing uses the standard value`,
+            fix: `claim ${STANDARD_OF[value]} instead`,
+          });
         } else verified.push(`${basename(b.path)}: ${value}`);
       }
     }
@@ -63,7 +84,8 @@ export const neEntitlementDistribution: Rule = {
 export const neProviderClasses: Rule = {
   id: 'ne-provider-classes',
   title: "a Network Extension system extension's NEProviderClasses keys match its entitlement values",
-  source: 'Apple, com.apple.developer.networking.networkextension entitlement; TN3134 "Network Extension provider deployment"',
+  source:
+    'Apple, com.apple.developer.networking.networkextension entitlement; TN3134 "Network Extension provider deployment"',
   check(model) {
     const nes = systemExtensions(model).filter((b) => getDict(b.info, 'NetworkExtension') || neValues(b)?.length);
     if (!nes.length) return notApplicable('the app embeds no Network Extension system extension');
@@ -72,7 +94,12 @@ export const neProviderClasses: Rule = {
     for (const b of nes) {
       const classes = getDict(getDict(b.info, 'NetworkExtension'), 'NEProviderClasses');
       if (!classes || !Object.keys(classes).length) {
-        findings.push({ file: plistFile(b), key: 'NetworkExtension.NEProviderClasses', problem: 'is missing or empty: the system does not know which provider class to load', fix: 'add NetworkExtension → NEProviderClasses mapping each extension point (e.g. com.apple.networkextension.filter-data) to your provider class' });
+        findings.push({
+          file: plistFile(b),
+          key: 'NetworkExtension.NEProviderClasses',
+          problem: 'is missing or empty: the system does not know which provider class to load',
+          fix: 'add NetworkExtension → NEProviderClasses mapping each extension point (e.g. com.apple.networkextension.filter-data) to your provider class',
+        });
         continue;
       }
       if (b.signing === 'unreadable') continue;
@@ -81,16 +108,32 @@ export const neProviderClasses: Rule = {
       for (const key of Object.keys(classes)) {
         const value = PROVIDER_CLASS_VALUE[key];
         if (!value) {
-          findings.push({ file: plistFile(b), key: `NEProviderClasses.${key}`, problem: 'is not a Network Extension extension point', fix: `use one of ${Object.keys(PROVIDER_CLASS_VALUE).join(', ')}` });
+          findings.push({
+            file: plistFile(b),
+            key: `NEProviderClasses.${key}`,
+            problem: 'is not a Network Extension extension point',
+            fix: `use one of ${Object.keys(PROVIDER_CLASS_VALUE).join(', ')}`,
+          });
           continue;
         }
         provided.add(value);
         if (claimed.has(value)) verified.push(`${basename(b.path)}: ${key} ↔ ${value}`);
-        else findings.push({ file: exeFile(b), key: NE_ENTITLEMENT, problem: `NEProviderClasses has ${key} but the signature does not claim ${value} (or ${SYSEXT_VARIANT[value] ?? value}): the provider will not start`, fix: `add ${SYSEXT_VARIANT[value] ?? value} (Developer ID) or ${value} to the extension's entitlements` });
+        else
+          findings.push({
+            file: exeFile(b),
+            key: NE_ENTITLEMENT,
+            problem: `NEProviderClasses has ${key} but the signature does not claim ${value} (or ${SYSEXT_VARIANT[value] ?? value}): the provider will not start`,
+            fix: `add ${SYSEXT_VARIANT[value] ?? value} (Developer ID) or ${value} to the extension's entitlements`,
+          });
       }
       for (const value of claimed) {
         if (PROVIDER_CLASS_VALUE_VALUES.has(value) && !provided.has(value)) {
-          findings.push({ file: plistFile(b), key: 'NetworkExtension.NEProviderClasses', problem: `the signature claims ${value} but NEProviderClasses has no matching extension point`, fix: `add the extension point for ${value} with its provider class, or drop the entitlement value` });
+          findings.push({
+            file: plistFile(b),
+            key: 'NetworkExtension.NEProviderClasses',
+            problem: `the signature claims ${value} but NEProviderClasses has no matching extension point`,
+            fix: `add the extension point for ${value} with its provider class, or drop the entitlement value`,
+          });
         }
       }
     }
@@ -99,5 +142,3 @@ export const neProviderClasses: Rule = {
 };
 
 const PROVIDER_CLASS_VALUE_VALUES = new Set(Object.values(PROVIDER_CLASS_VALUE));
-
-

@@ -16,7 +16,8 @@ export const notarizationReady: Rule = {
   title: 'Developer ID executables are team-signed with the hardened runtime and without get-task-allow',
   source: 'Apple, "Notarizing macOS software before distribution"; Xcode Help, "Enable hardened runtime"',
   check(model, { distribution }) {
-    if (distribution !== 'developer-id') return notApplicable(`notarization is for Developer ID distribution; this is ${distribution}`);
+    if (distribution !== 'developer-id')
+      return notApplicable(`notarization is for Developer ID distribution; this is ${distribution}`);
     const bundles = allBundles(model).filter((b) => b.signing !== 'unreadable');
     if (!bundles.length) return notApplicable('no bundle executable could be read');
     const findings: Finding[] = [];
@@ -24,11 +25,36 @@ export const notarizationReady: Rule = {
     for (const b of bundles) {
       const sig = b.signature;
       const before = findings.length;
-      if (!sig) findings.push({ file: exeFile(b), key: 'code signature', problem: 'is missing: the notary service rejects unsigned code', fix: 'sign with your Developer ID Application identity: codesign --options runtime --timestamp -s "Developer ID Application: …"' });
+      if (!sig)
+        findings.push({
+          file: exeFile(b),
+          key: 'code signature',
+          problem: 'is missing: the notary service rejects unsigned code',
+          fix: 'sign with your Developer ID Application identity: codesign --options runtime --timestamp -s "Developer ID Application: …"',
+        });
       else {
-        if (sig.adhoc || !sig.teamId) findings.push({ file: exeFile(b), key: 'code signature', problem: 'is ad-hoc (no team identity): the notary service needs a Developer ID signature', fix: 'sign with your Developer ID Application identity' });
-        if (!sig.hardenedRuntime) findings.push({ file: exeFile(b), key: 'CodeDirectory flags (CS_RUNTIME)', problem: 'the hardened runtime is off: notarization fails with "The executable does not have the hardened runtime enabled"', fix: 'enable Hardened Runtime in Xcode, or sign with codesign --options runtime' });
-        if (get(sig.entitlements, GET_TASK_ALLOW) === true) findings.push({ file: exeFile(b), key: GET_TASK_ALLOW, problem: 'is true (a debug build): the notary service rejects it', fix: 'archive a Release build, or remove the entitlement before signing' });
+        if (sig.adhoc || !sig.teamId)
+          findings.push({
+            file: exeFile(b),
+            key: 'code signature',
+            problem: 'is ad-hoc (no team identity): the notary service needs a Developer ID signature',
+            fix: 'sign with your Developer ID Application identity',
+          });
+        if (!sig.hardenedRuntime)
+          findings.push({
+            file: exeFile(b),
+            key: 'CodeDirectory flags (CS_RUNTIME)',
+            problem:
+              'the hardened runtime is off: notarization fails with "The executable does not have the hardened runtime enabled"',
+            fix: 'enable Hardened Runtime in Xcode, or sign with codesign --options runtime',
+          });
+        if (get(sig.entitlements, GET_TASK_ALLOW) === true)
+          findings.push({
+            file: exeFile(b),
+            key: GET_TASK_ALLOW,
+            problem: 'is true (a debug build): the notary service rejects it',
+            fix: 'archive a Release build, or remove the entitlement before signing',
+          });
       }
       if (findings.length === before) verified.push(basename(b.path));
     }

@@ -19,12 +19,14 @@ import { get } from '../plist.ts';
 import type { Bundle } from '../walker.ts';
 import { exeFile, notApplicable, outcome, plistFile, systemExtensions, type Finding, type Rule } from './types.ts';
 
-const SE_FRAMEWORK = 'Apple, System Extensions framework overview ("Configure the System Extension and the Host App"), developer.apple.com/documentation/systemextensions';
+const SE_FRAMEWORK =
+  'Apple, System Extensions framework overview ("Configure the System Extension and the Host App"), developer.apple.com/documentation/systemextensions';
 
 export const sysextLocation: Rule = {
   id: 'sysext-location',
   title: 'system extensions live in Contents/Library/SystemExtensions',
-  source: 'Apple, "Installing System Extensions and Drivers", developer.apple.com/documentation/systemextensions/installing-system-extensions-and-drivers',
+  source:
+    'Apple, "Installing System Extensions and Drivers", developer.apple.com/documentation/systemextensions/installing-system-extensions-and-drivers',
   check(model) {
     const all = systemExtensions(model);
     if (!all.length) return notApplicable('the app embeds no system or DriverKit extension');
@@ -36,7 +38,10 @@ export const sysextLocation: Rule = {
         problem: `is outside ${model.app.rel}/Contents/Library/SystemExtensions, where the system looks for it`,
         fix: `move it to ${model.app.rel}/Contents/Library/SystemExtensions/${basename(b.path)} (Xcode: Embed System Extensions build phase, destination System Extensions)`,
       }));
-    return outcome(findings, all.filter((b) => b.inExpectedPlace).map((b) => b.rel));
+    return outcome(
+      findings,
+      all.filter((b) => b.inExpectedPlace).map((b) => b.rel),
+    );
   },
 };
 
@@ -53,7 +58,12 @@ export const sysextFolderName: Rule = {
       const ext = extname(b.path);
       const name = basename(b.path);
       if (!b.bundleId) {
-        findings.push({ file: plistFile(b), key: 'CFBundleIdentifier', problem: 'is missing, so the system cannot match the extension to an activation request', fix: `set CFBundleIdentifier and name the folder <identifier>${ext}` });
+        findings.push({
+          file: plistFile(b),
+          key: 'CFBundleIdentifier',
+          problem: 'is missing, so the system cannot match the extension to an activation request',
+          fix: `set CFBundleIdentifier and name the folder <identifier>${ext}`,
+        });
       } else if (name !== `${b.bundleId}${ext}`) {
         findings.push({
           file: b.rel,
@@ -77,8 +87,10 @@ function nonEmpty(v: unknown): boolean {
 
 export const sysextUsageDescription: Rule = {
   id: 'sysext-usage-description',
-  title: "NSSystemExtensionUsageDescription (DriverKit: OSBundleUsageDescription) is in each extension's own Info.plist",
-  source: 'Apple, NSSystemExtensionUsageDescriptionKey and OSBundleUsageDescriptionKey, developer.apple.com/documentation/systemextensions/nssystemextensionusagedescriptionkey',
+  title:
+    "NSSystemExtensionUsageDescription (DriverKit: OSBundleUsageDescription) is in each extension's own Info.plist",
+  source:
+    'Apple, NSSystemExtensionUsageDescriptionKey and OSBundleUsageDescriptionKey, developer.apple.com/documentation/systemextensions/nssystemextensionusagedescriptionkey',
   check(model) {
     const all = systemExtensions(model);
     if (!all.length) return notApplicable('the app embeds no system or DriverKit extension');
@@ -105,17 +117,35 @@ export const sysextUsageDescription: Rule = {
 export const bundleIdPrefix: Rule = {
   id: 'bundle-id-prefix',
   title: "each extension's bundle identifier starts with the host app's identifier and a dot",
-  source: 'Xcode embedded-bundle validation ("Embedded binary\'s bundle identifier is not prefixed with the parent app\'s bundle identifier"); Apple, App Extension Programming Guide',
+  source:
+    'Xcode embedded-bundle validation ("Embedded binary\'s bundle identifier is not prefixed with the parent app\'s bundle identifier"); Apple, App Extension Programming Guide',
   check(model) {
     const ext = model.nested.filter((b) => b.kind !== 'login-item');
     if (!ext.length) return notApplicable('the app embeds no system, DriverKit or app extension');
     const host = model.app.bundleId;
-    if (!host) return outcome([{ file: plistFile(model.app), key: 'CFBundleIdentifier', problem: 'the host app has no bundle identifier', fix: 'set CFBundleIdentifier in the app\'s Info.plist' }], []);
+    if (!host)
+      return outcome(
+        [
+          {
+            file: plistFile(model.app),
+            key: 'CFBundleIdentifier',
+            problem: 'the host app has no bundle identifier',
+            fix: "set CFBundleIdentifier in the app's Info.plist",
+          },
+        ],
+        [],
+      );
     const findings: Finding[] = [];
     const verified: string[] = [];
     for (const b of ext) {
       if (b.bundleId?.startsWith(`${host}.`)) verified.push(b.bundleId);
-      else findings.push({ file: plistFile(b), key: 'CFBundleIdentifier', problem: `"${b.bundleId ?? '(missing)'}" does not start with the host's "${host}."`, fix: `use ${host}.<name> as the extension's identifier (and rename its folder to match)` });
+      else
+        findings.push({
+          file: plistFile(b),
+          key: 'CFBundleIdentifier',
+          problem: `"${b.bundleId ?? '(missing)'}" does not start with the host's "${host}."`,
+          fix: `use ${host}.<name> as the extension's identifier (and rename its folder to match)`,
+        });
     }
     return outcome(findings, verified);
   },
@@ -130,22 +160,36 @@ export const sameTeam: Rule = {
   check(model) {
     const all = systemExtensions(model).filter((b) => b.signing !== 'unreadable');
     if (!all.length) return notApplicable('the app embeds no system extension whose signature could be read');
-    if (model.app.signing === 'unreadable') return notApplicable("the host app's signature could not be read (see the error check)");
+    if (model.app.signing === 'unreadable')
+      return notApplicable("the host app's signature could not be read (see the error check)");
     const hostTeam = model.app.signature?.teamId;
     if (!hostTeam) {
-      return outcome([{ file: exeFile(model.app), key: 'TeamIdentifier', problem: `the host app is ${model.app.signing === 'unsigned' ? 'not signed' : 'signed without a team (ad-hoc)'}`, fix: 'sign it with your Developer ID Application (or Apple Development) identity' }], []);
+      return outcome(
+        [
+          {
+            file: exeFile(model.app),
+            key: 'TeamIdentifier',
+            problem: `the host app is ${model.app.signing === 'unsigned' ? 'not signed' : 'signed without a team (ad-hoc)'}`,
+            fix: 'sign it with your Developer ID Application (or Apple Development) identity',
+          },
+        ],
+        [],
+      );
     }
     const findings: Finding[] = [];
     const verified: string[] = [];
     for (const b of all) {
       const team = b.signature?.teamId;
       if (team === hostTeam) verified.push(`${basename(b.path)}: ${team}`);
-      else if (team && get(b.signature?.entitlements, REDISTRIBUTABLE) === true) verified.push(`${basename(b.path)}: ${team} (redistributable)`);
+      else if (team && get(b.signature?.entitlements, REDISTRIBUTABLE) === true)
+        verified.push(`${basename(b.path)}: ${team} (redistributable)`);
       else {
         findings.push({
           file: exeFile(b),
           key: 'TeamIdentifier',
-          problem: team ? `signed by team ${team}, the host by ${hostTeam}` : `${b.signing === 'unsigned' ? 'not signed' : 'signed without a team (ad-hoc)'}; the host is signed by ${hostTeam}`,
+          problem: team
+            ? `signed by team ${team}, the host by ${hostTeam}`
+            : `${b.signing === 'unsigned' ? 'not signed' : 'signed without a team (ad-hoc)'}; the host is signed by ${hostTeam}`,
           fix: `sign the extension with team ${hostTeam}'s identity (or, for a third-party extension, it must carry ${REDISTRIBUTABLE})`,
         });
       }
@@ -159,19 +203,30 @@ const INSTALL = 'com.apple.developer.system-extension.install';
 export const hostInstallEntitlement: Rule = {
   id: 'host-install-entitlement',
   title: `a host that embeds system extensions is signed with ${INSTALL}`,
-  source: 'Apple, System Extension Entitlement, developer.apple.com/documentation/bundleresources/entitlements/com.apple.developer.system-extension.install',
+  source:
+    'Apple, System Extension Entitlement, developer.apple.com/documentation/bundleresources/entitlements/com.apple.developer.system-extension.install',
   check(model) {
     if (!systemExtensions(model).length) return notApplicable('the app embeds no system or DriverKit extension');
     const app = model.app;
-    if (app.signing === 'unreadable') return notApplicable("the host app's signature could not be read (see the error check)");
+    if (app.signing === 'unreadable')
+      return notApplicable("the host app's signature could not be read (see the error check)");
     const value = get(app.signature?.entitlements, INSTALL);
     if (value === true) return outcome([], [`${app.rel} has ${INSTALL}`]);
-    return outcome([{
-      file: exeFile(app),
-      key: INSTALL,
-      problem: app.signing === 'unsigned' ? 'the host app is not signed, so it has no entitlements' : value === undefined ? 'is not in the host\'s signed entitlements: activation requests are refused' : `is ${JSON.stringify(value)}, not true`,
-      fix: 'enable the System Extension capability for the app target (and in its provisioning profile)',
-    }], []);
+    return outcome(
+      [
+        {
+          file: exeFile(app),
+          key: INSTALL,
+          problem:
+            app.signing === 'unsigned'
+              ? 'the host app is not signed, so it has no entitlements'
+              : value === undefined
+                ? "is not in the host's signed entitlements: activation requests are refused"
+                : `is ${JSON.stringify(value)}, not true`,
+          fix: 'enable the System Extension capability for the app target (and in its provisioning profile)',
+        },
+      ],
+      [],
+    );
   },
 };
-

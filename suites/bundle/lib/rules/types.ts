@@ -23,9 +23,7 @@ export interface Finding {
   fix: string;
 }
 
-export type RuleOutcome =
-  | { applies: false; why: string }
-  | { applies: true; findings: Finding[]; verified: string[] };
+export type RuleOutcome = { applies: false; why: string } | { applies: true; findings: Finding[]; verified: string[] };
 
 export interface Rule {
   /** Stable id: the check's name and what `with.skip` lists. */
@@ -38,7 +36,11 @@ export interface Rule {
 }
 
 export const notApplicable = (why: string): RuleOutcome => ({ applies: false, why });
-export const outcome = (findings: Finding[], verified: string[]): RuleOutcome => ({ applies: true, findings, verified });
+export const outcome = (findings: Finding[], verified: string[]): RuleOutcome => ({
+  applies: true,
+  findings,
+  verified,
+});
 
 /** System and DriverKit extensions (what OSSystemExtensionRequest activates). */
 export function systemExtensions(model: AppModel): Bundle[] {
