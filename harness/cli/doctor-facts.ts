@@ -3,7 +3,7 @@
  * Linux with recorded output of both OSes (test/doctor.test.ts).
  */
 import type { LoadedProfile } from '../loader/profile.ts';
-import { labNeedsLocalNetwork, labNeedsNetem } from '../lab/schema.ts';
+import { labCapability } from '../runner/run.ts';
 import type { Capabilities, Capability } from '../model/scenario.ts';
 import type { NetInterface } from '../../native/types.ts';
 import { parseRouteGet } from '../../suites/lib/net/route-get.darwin.ts';
@@ -87,23 +87,9 @@ export function contextRow(r: ContextRun): DoctorContextRow {
   };
 }
 
-/**
- * Whether the profile's lab would come up here. Mirrors the runner's labCapability
- * (harness/runner/run.ts); test/doctor.e2e.test.ts compares the two through real runs.
- */
+/** Whether the profile's lab would come up here: the runner's own rule (harness/runner/run.ts). */
 export function labPossible(profile: LoadedProfile, caps: Capabilities): { ok: boolean; reason: string } {
-  const spec = profile.profile.lab;
-  if (!spec) return caps.lab;
-  if (!caps.linux.ok) return { ok: false, reason: `labs need Linux network namespaces; ${caps.linux.reason}` };
-  if (!caps.root.ok) return { ok: false, reason: `the lab needs root: ${caps.root.reason}` };
-  if (!caps.netns.ok) return { ok: false, reason: caps.netns.reason };
-  if (labNeedsNetem(spec) && !caps.netem.ok) {
-    return { ok: false, reason: 'netem is not available in this kernel (the lab asks for delay, jitter or loss)' };
-  }
-  if (labNeedsLocalNetwork(spec) && !caps.lnp.ok) {
-    return { ok: false, reason: `a host's localNetwork policy cannot be emulated here: ${caps.lnp.reason}` };
-  }
-  return { ok: true, reason: 'lab is up' };
+  return labCapability(profile, caps);
 }
 
 export interface PredictOptions {

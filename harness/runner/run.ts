@@ -60,7 +60,7 @@ export async function planRun(opts: PlanOptions & { files: string[] }): Promise<
   return buildPlan(profiles, registry, opts);
 }
 
-function labCapability(profile: LoadedProfile, caps: Capabilities): { ok: boolean; reason: string } {
+export function labCapability(profile: LoadedProfile, caps: Capabilities): { ok: boolean; reason: string } {
   const spec = profile.profile.lab;
   if (!spec) return caps.lab;
   if (!caps.linux.ok) return { ok: false, reason: `labs need Linux network namespaces; ${caps.linux.reason}` };

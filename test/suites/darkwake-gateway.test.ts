@@ -155,7 +155,7 @@ describe.skipIf(!lab.ok || !wire.ok)(
       const c = churn(result, 'undeclared');
       expect(c.verdict).toBe('error');
       expect(c.reason).toMatch(
-        /^the client did not start: SUT node not ready after 4000 ms .*; meanwhile the gateway dropped \d+ sessions? \(last: app heartbeat: nothing received for \d+ ms \(timeout 720 ms\)\): is its scaled dead-peer timeout shorter than the client's own timers\? \(declare them as sut.minReaction\)$/s,
+        /^the client did not start: SUT undeclared not ready after 4000 ms .*; meanwhile the gateway dropped \d+ sessions? \(last: app heartbeat: nothing received for \d+ ms \(timeout 720 ms\)\): is its scaled dead-peer timeout shorter than the client's own timers\? \(declare them as sut.minReaction\)$/s,
       );
     });
 

@@ -1,6 +1,6 @@
 /**
  * darkwake.* through the real runner and a real lab (root): the reference strategies pass and
- * fail as stated, the schedule keeps time, a SUT that crashes or hangs mid-night is an error,
+ * fail as stated, the schedule keeps time, a SUT that crashes mid-night fails naming its exit and one that hangs is an error,
  * and nothing is left behind — no namespace, no process, nothing stopped (state 'T').
  */
 import { execFileSync } from 'node:child_process';
@@ -183,10 +183,12 @@ describe.skipIf(!lab.ok)(lab.title('darkwake scenarios in a lab (root)'), () => 
     }
   });
 
-  it('a SUT that crashes or hangs mid-night is an error check, not a verdict', () => {
+  it('a client SUT that crashes mid-night fails naming its exit (sut.exit: failure); one that hangs is an error', () => {
     const crash = checkOf(scenario(result, 'sut-crash'), 'churn');
-    expect(crash.verdict).toBe('error');
-    expect(crash.reason).toMatch(/^the sut exited mid-schedule \(killed by SIGSEGV\) during /);
+    expect(crash.verdict).toBe('fail');
+    expect(crash.reason).toMatch(
+      /^the client under test exited mid-schedule \(killed by SIGSEGV\) during .*: its tunnel is gone/,
+    );
     const hang = checkOf(scenario(result, 'sut-hang'), 'churn');
     expect(hang.verdict).toBe('error');
     expect(hang.reason).toMatch(
