@@ -17,7 +17,7 @@ describe('netconform list <scenario>', () => {
     expect(r.exitCode, r.all).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^keepalive\.honoured: TCP keepalive/);
-    expect(lines).toContain('    strategy  kernel-keepalive | node-keepalive  (default "kernel-keepalive")');
+    expect(lines).toContain('    strategy  kernel-keepalive | node-keepalive | sut  (default "kernel-keepalive")');
     expect(lines).toContain('    keepalive.idleSec  integer 1…7200  (default 1)');
     expect(lines[lines.indexOf('    keepalive.idleSec  integer 1…7200  (default 1)') + 1]).toBe(
       '        TCP_KEEPIDLE: seconds without traffic before the first probe',

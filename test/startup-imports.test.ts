@@ -47,7 +47,7 @@ describe('compiled validate start-up', () => {
     expect(sources).toContain('harness/runner/registry.ts');
     const unwanted = [
       // environment.ts is the CLI's VERSION (package.json): main.ts needs it.
-      /^harness\/(runner\/(?!(environment|registry)\.ts$)|reporters\/|lab\/index|process\/(spawn|sut|index))/,
+      /^harness\/(runner\/(?!(environment|registry)\.ts$)|reporters\/|lab\/index|process\/(spawn|sut|index)\.ts$)/,
       /^harness\/cli\/commands\.ts$/,
       /^native\//,
       /^suites\//,
