@@ -64,41 +64,22 @@ async function probeNamespaces(root: boolean): Promise<{ netns: Probe; netem: Pr
   }
   try {
     await run(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
-    const netem = await run([
+    // The root qdisc of the probe namespace's loopback: added to see the kernel has it, then removed.
+    const rootQdisc = (...args: string[]): string[] => [
       'ip',
       'netns',
       'exec',
       ns,
       'tc',
       'qdisc',
-      'add',
+      ...args,
       'dev',
       'lo',
       'root',
-      'netem',
-      'delay',
-      '1ms',
-    ]);
-    await run(['ip', 'netns', 'exec', ns, 'tc', 'qdisc', 'del', 'dev', 'lo', 'root']);
-    const tbf = await run([
-      'ip',
-      'netns',
-      'exec',
-      ns,
-      'tc',
-      'qdisc',
-      'add',
-      'dev',
-      'lo',
-      'root',
-      'tbf',
-      'rate',
-      '1mbit',
-      'burst',
-      '32kbit',
-      'latency',
-      '50ms',
-    ]);
+    ];
+    const netem = await run([...rootQdisc('add'), 'netem', 'delay', '1ms']);
+    await run(rootQdisc('del'));
+    const tbf = await run([...rootQdisc('add'), 'tbf', 'rate', '1mbit', 'burst', '32kbit', 'latency', '50ms']);
     return {
       netns: yes('created and removed a network namespace'),
       netem: netem.ok
