@@ -60,7 +60,8 @@ function checkPatterns(sut: RawSut, base: PathSegment[], at: At): ProfileIssue[]
       at(
         'ready-stream-alone',
         [...base, 'ready', 'stream'],
-        `${dottedPath([...base, 'ready', 'stream'])} says which stream ready.line is read from, and there is no ready.line`,
+        `${dottedPath([...base, 'ready', 'stream'])} ` +
+          `says which stream ready.line is read from, and there is no ready.line`,
       ),
     );
   }
@@ -151,7 +152,8 @@ export function checkSutSections(profile: Profile, registry: Map<string, AnyScen
       for (const part of parts) {
         if (!('variable' in part) || provided.has(part.variable)) continue;
         const user = s.sut ? '' : ` (the profile's sut, used by scenarios[${i}] "${s.id}")`;
-        const msg = `${where}${user}: unknown variable \${${part.variable}}: ${scenario.id} ${describeProvided(provided, scenario)}; write $\${ for a literal \${`;
+        const known = `${scenario.id} ${describeProvided(provided, scenario)}`;
+        const msg = `${where}${user}: unknown variable \${${part.variable}}: ${known}; write $\${ for a literal \${`;
         push(at('unknown-variable', [...base, ...path], msg));
       }
     }

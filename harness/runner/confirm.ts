@@ -22,6 +22,12 @@ export interface ConfirmOptions {
 const titled = (attempt: number, evidence: readonly Evidence[]): Evidence[] =>
   evidence.map((e) => ({ ...e, title: `attempt ${attempt}: ${e.title ?? e.kind}` }) as Evidence);
 
+/** "the confirmation: attempt 2" / "all 2 confirmations: attempts 2, 3". */
+const seenIn = (attempts: number[]): string =>
+  attempts.length === 1
+    ? `the confirmation: attempt ${attempts[0]}`
+    : `all ${attempts.length} confirmations: attempts ${attempts.join(', ')}`;
+
 export async function confirmFailures(first: CheckResult[], o: ConfirmOptions): Promise<CheckResult[]> {
   const failing = first.filter((c) => c.verdict === 'fail');
   const seen = new Map<string, Array<{ attempt: number; check: Check | undefined }>>(failing.map((c) => [c.name, []]));
@@ -29,7 +35,8 @@ export async function confirmFailures(first: CheckResult[], o: ConfirmOptions): 
     const open = failing.filter((c) => seen.get(c.name)!.every((x) => x.check?.verdict === 'fail'));
     if (open.length === 0) break;
     o.log(
-      `--- confirmation ${k} of ${o.times}: re-running to see the failure again (${open.map((c) => c.name).join(', ')}) ---`,
+      `--- confirmation ${k} of ${o.times}: re-running to see the failure again ` +
+        `(${open.map((c) => c.name).join(', ')}) ---`,
     );
     const again = await o.attempt();
     if (o.interrupt.aborted) break;
@@ -66,7 +73,9 @@ export async function confirmFailures(first: CheckResult[], o: ConfirmOptions): 
         ...c,
         verdict: 'error',
         cause: 'harness-late',
-        reason: `attempt ${c.attempt} failed (${c.reason}); its confirmation, attempt ${unjudged.attempt}: ${late.reason}`,
+        reason:
+          `attempt ${c.attempt} failed (${c.reason}); ` +
+          `its confirmation, attempt ${unjudged.attempt}: ${late.reason}`,
         evidence: late.evidence ?? c.evidence,
       };
     }
@@ -75,12 +84,14 @@ export async function confirmFailures(first: CheckResult[], o: ConfirmOptions): 
       return {
         ...c,
         verdict: 'error',
-        reason: `failed in attempt ${c.attempt} (${c.reason}), and attempt ${unjudged.attempt} could not confirm it (${why})`,
+        reason:
+          `failed in attempt ${c.attempt} (${c.reason}), ` +
+          `and attempt ${unjudged.attempt} could not confirm it (${why})`,
       };
     }
     return {
       ...c,
-      reason: `${c.reason} (seen again in ${later.length === 1 ? 'the confirmation' : `all ${later.length} confirmations`}: attempt${later.length === 1 ? '' : 's'} ${later.map((x) => x.attempt).join(', ')})`,
+      reason: `${c.reason} (seen again in ${seenIn(later.map((x) => x.attempt))})`,
     };
   });
 }

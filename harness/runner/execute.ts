@@ -116,7 +116,8 @@ export async function executeScenario(p: PlannedScenario, opts: ExecuteOptions):
       if (opts.interrupt.aborted || !late || lateReruns.length >= maxLateReruns) return attemptResult.checks;
       lateReruns.push({ attempt, check: late.name, reason: oneLine(late.reason) });
       log.push(
-        `--- re-run ${lateReruns.length} of ${maxLateReruns}: attempt ${attempt} set aside, the harness was late (${late.name}: ${oneLine(late.reason)}) ---`,
+        `--- re-run ${lateReruns.length} of ${maxLateReruns}: ` +
+          `attempt ${attempt} set aside, the harness was late (${late.name}: ${oneLine(late.reason)}) ---`,
       );
     }
   };

@@ -31,7 +31,8 @@ const With = Type.Object(
         minItems: 1,
         default: ['denied', 'silent'],
         description:
-          'policies to run the SUT under, one check each (denied = EHOSTUNREACH; silent = sends say yes, nothing leaves)',
+          'policies to run the SUT under, one check each ' +
+          '(denied = EHOSTUNREACH; silent = sends say yes, nothing leaves)',
       },
     ),
     withinMs: Type.Integer({
@@ -39,7 +40,8 @@ const With = Type.Object(
       maximum: 120000,
       default: 5000,
       description:
-        'the window from the SUT being ready (its start when it has no ready condition): its report must come within it, and no success claim anywhere in it',
+        'the window from the SUT being ready (its start when it has no ready condition): ' +
+        'its report must come within it, and no success claim anywhere in it',
     }),
     port: Type.Integer({
       minimum: 1024,
@@ -50,7 +52,8 @@ const With = Type.Object(
     control: Type.Boolean({
       default: true,
       description:
-        'first run the SUT under allowed for withinMs: it must not report a denial there, or its reports under denial prove nothing',
+        'first run the SUT under allowed for withinMs: it must not report a denial there, ' +
+        'or its reports under denial prove nothing',
     }),
   },
   { additionalProperties: false },
@@ -70,7 +73,8 @@ const Expect = Type.Object(
     successPattern: Type.String({
       default: '^found ',
       description:
-        'pattern (RE2, case-insensitive) of a line that claims success; any in the window under a denial fails the check',
+        'pattern (RE2, case-insensitive) of a line that claims success; ' +
+        'any in the window under a denial fails the check',
     }),
     stream: Enum(['either', 'stdout', 'stderr'], {
       default: 'either',
@@ -139,7 +143,9 @@ const exitText = (w: DenialWatch): string => {
 export default defineScenario<With, Expect>({
   id: 'lnp.sut-detects-denial',
   summary:
-    'under a denied (and a silent) local network policy the SUT must tell the user within withinMs, and must not claim success; under allowed it must not report a denial',
+    'under a denied (and a silent) local network policy ' +
+    'the SUT must tell the user within withinMs, and must not claim success; ' +
+    'under allowed it must not report a denial',
   platforms: ['linux'],
   requires: ['addon', 'lab', 'sut', 'lnp'],
   withSchema: With,
@@ -170,7 +176,8 @@ export default defineScenario<With, Expect>({
       .map((i) => i.segment);
     const resp = startResponders(ctx, lab, hostName, segments, { port: p.port, reply: true });
     const streams = e.stream === 'either' ? 'stdout or stderr' : e.stream;
-    const reportWhat = `no line on ${streams} matched /${e.reportPattern}/${e.exitCodes.length ? ` and no exit code in [${e.exitCodes.join(', ')}]` : ''}`;
+    const codes = e.exitCodes.length ? ` and no exit code in [${e.exitCodes.join(', ')}]` : '';
+    const reportWhat = `no line on ${streams} matched /${e.reportPattern}/${codes}`;
     const checks: Check[] = [];
     let control: Watched | undefined;
     if (p.control) {
@@ -181,7 +188,9 @@ export default defineScenario<With, Expect>({
         checks.push(
           check.fail(
             name,
-            `the SUT reported a denial although local network access was allowed (${r.how} at +${Math.round(r.t)} ms), so a report under denial says nothing about what it noticed`,
+            `the SUT reported a denial although local network access was allowed ` +
+              `(${r.how} at +${Math.round(r.t)} ms), ` +
+              `so a report under denial says nothing about what it noticed`,
             control.ev,
           ),
         );
@@ -202,7 +211,8 @@ export default defineScenario<With, Expect>({
         checks.push(
           check.error(
             name,
-            `the emulation leaked: responders heard ${leaked} datagram(s) from the SUT under ${policy} (expected none to leave ${hostName})`,
+            `the emulation leaked: responders heard ${leaked} datagram(s) from the SUT under ${policy} ` +
+              `(expected none to leave ${hostName})`,
             ev,
           ),
         );
@@ -214,7 +224,8 @@ export default defineScenario<With, Expect>({
         checks.push(
           check.fail(
             name,
-            `the SUT never told the user within ${p.withinMs} ms although ${how}${claim}${exitText(w)}; ${reportWhat}${late}; it printed: ${tail(w.lastLines)}`,
+            `the SUT never told the user within ${p.withinMs} ms although ${how}${claim}${exitText(w)}; ` +
+              `${reportWhat}${late}; it printed: ${tail(w.lastLines)}`,
             ev,
           ),
         );
@@ -223,7 +234,9 @@ export default defineScenario<With, Expect>({
         checks.push(
           check.fail(
             name,
-            `the SUT claimed success under ${policy} (${claimText(w)}), ${when} it reported the denial (${reported.how} at +${Math.round(reported.t)} ms): it must not claim success while the network is denied`,
+            `the SUT claimed success under ${policy} (${claimText(w)}), ` +
+              `${when} it reported the denial (${reported.how} at +${Math.round(reported.t)} ms): ` +
+              `it must not claim success while the network is denied`,
             ev,
           ),
         );
@@ -231,7 +244,8 @@ export default defineScenario<With, Expect>({
         checks.push(
           check.error(
             name,
-            `the SUT ${reported.how} at +${Math.round(reported.t)} ms, but it reported a denial under allowed too (control), so this report proves nothing`,
+            `the SUT ${reported.how} at +${Math.round(reported.t)} ms, ` +
+              `but it reported a denial under allowed too (control), so this report proves nothing`,
             ev,
           ),
         );
@@ -239,7 +253,8 @@ export default defineScenario<With, Expect>({
         checks.push(
           check.pass(
             name,
-            `the SUT ${reported.how} at +${Math.round(reported.t)} ms (within ${p.withinMs} ms) and claimed no success in the window; nothing left ${hostName}`,
+            `the SUT ${reported.how} at +${Math.round(reported.t)} ms (within ${p.withinMs} ms) ` +
+              `and claimed no success in the window; nothing left ${hostName}`,
             ev,
           ),
         );

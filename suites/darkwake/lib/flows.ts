@@ -53,13 +53,16 @@ export function flowVerdict(
   const baseline = results.find((r) => r.wake === 'before sleep');
   const badAfter = after.filter((r) => !good(r));
   const worst = Math.max(0, ...results.filter((r) => r.ms !== null).map((r) => r.ms!));
-  const summary = `${after.length - badAfter.length} of ${after.length} wakes had a working new flow (slowest ${worst.toFixed(1)} ms)`;
+  const summary =
+    `${after.length - badAfter.length} of ${after.length} wakes had a working new flow ` +
+    `(slowest ${worst.toFixed(1)} ms)`;
   if (baseline && !good(baseline)) {
     return {
       ok: false,
       summary,
       matrix,
-      reason: `the flow before any sleep already failed (${baseline.detail}): the proxy does not relay new flows at all`,
+      reason:
+        `the flow before any sleep already failed (${baseline.detail}): ` + `the proxy does not relay new flows at all`,
     };
   }
   if (badAfter.length === 0)
@@ -67,7 +70,9 @@ export function flowVerdict(
       ok: true,
       summary,
       matrix,
-      reason: `every new flow after ${after.length} wakes connected and echoed within ${maxFlowMs} ms (slowest ${worst.toFixed(1)} ms)`,
+      reason:
+        `every new flow after ${after.length} wakes connected and echoed within ${maxFlowMs} ms ` +
+        `(slowest ${worst.toFixed(1)} ms)`,
     };
   // The reason says what the matrix shows: failures that persist to the last wake are a proxy
   // that stops; a failure followed by working wakes is intermittent, and says which worked.
@@ -82,7 +87,9 @@ export function flowVerdict(
       ok: false,
       summary,
       matrix,
-      reason: `new flows failed from ${first.wake} on (${what(first)}${tail}: ${failedAt}) while the flow before sleep worked: the proxy stops handling new flows after a wake`,
+      reason:
+        `new flows failed from ${first.wake} on (${what(first)}${tail}: ${failedAt}) ` +
+        `while the flow before sleep worked: the proxy stops handling new flows after a wake`,
     };
   }
   const worked = laterGood.map((r) => r.wake);
@@ -96,6 +103,8 @@ export function flowVerdict(
     ok: false,
     summary,
     matrix,
-    reason: `new flows failed at ${failedAt} (${bad}) while later wakes worked (${listed}): an intermittent failure, not a proxy that stops after a wake`,
+    reason:
+      `new flows failed at ${failedAt} (${bad}) while later wakes worked (${listed}): ` +
+      `an intermittent failure, not a proxy that stops after a wake`,
   };
 }

@@ -64,7 +64,8 @@ export function observe(events: readonly TimedEvent[]): Observed {
     const secure = of(last, 'secure');
     const err = of(last, 'tls-error');
     const how = secure
-      ? `the client completed the handshake (${secure.detail ?? ''}) and closed without sending application data (a check after the handshake, e.g. a pin)`
+      ? `the client completed the handshake (${secure.detail ?? ''}) ` +
+        `and closed without sending application data (a check after the handshake, e.g. a pin)`
       : err
         ? describeTlsError(err.detail ?? '')
         : 'no handshake completed and no application data arrived';
@@ -107,7 +108,8 @@ export function judge(v: Variant, expected: Expected, o: Observed, sut: SutRepor
   if (o.kind === 'never-tried') {
     return check.error(
       name,
-      `the SUT never tried TLS with the server (${o.why}), so this is no refusal; it ${sut.ended}; it printed: ${sut.printed}`,
+      `the SUT never tried TLS with the server (${o.why}), so this is no refusal; ` +
+        `it ${sut.ended}; it printed: ${sut.printed}`,
       evidence,
     );
   }
@@ -120,7 +122,8 @@ export function judge(v: Variant, expected: Expected, o: Observed, sut: SutRepor
   if (v === 'valid')
     return check.fail(
       name,
-      `refused the valid certificate (${o.how}): the client cannot reach a correctly configured server; does it trust \${ca} and use \${server.name} for SNI and verification? It printed: ${sut.printed}`,
+      `refused the valid certificate (${o.how}): the client cannot reach a correctly configured server; ` +
+        `does it trust \${ca} and use \${server.name} for SNI and verification? It printed: ${sut.printed}`,
       evidence,
     );
   return check.fail(
@@ -139,7 +142,8 @@ export function judge(v: Variant, expected: Expected, o: Observed, sut: SutRepor
 export function requireControl(checks: readonly Check[], control: Check | undefined): Check[] {
   if (control?.verdict === 'pass') return [...checks];
   const why = control
-    ? `the client never completed a good handshake and sent its request (valid: ${control.verdict}: ${control.reason.slice(0, 200)})`
+    ? `the client never completed a good handshake and sent its request ` +
+      `(valid: ${control.verdict}: ${control.reason.slice(0, 200)})`
     : 'the valid certificate was not run';
   return checks.map((c) =>
     c === control || c.verdict !== 'pass'
